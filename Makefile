@@ -1,0 +1,43 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+.PHONY: run test lint typecheck unit bench clean install
+
+# The venv is rebuilt when pyproject.toml changes; pip is told to prefer what is cached.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11+) on PATH"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(NPM_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/polyfn run examples/shop --port $${PORT:-8080}
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check polyfn tests examples benchmarks
+	$(VENV)/bin/ruff format --check polyfn tests examples benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP) $(NPM_STAMP)
+	$(PY) -m pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) node_modules .polyfn .mypy_cache .ruff_cache .pytest_cache build *.egg-info

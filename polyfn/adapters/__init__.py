@@ -1,0 +1,1 @@
+"""Runtimes: each translates its platform's native events to the core model and back."""

@@ -1,0 +1,1 @@
+"""The cloud-neutral model. Imports only the standard library and itself."""

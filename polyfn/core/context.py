@@ -1,0 +1,97 @@
+"""Context: what a handler may want to know about the invocation it runs in.
+
+A handler receives it as an optional second parameter (``def handler(req, ctx)``) or
+reads it anywhere below with ``current_context()``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import logging
+
+__all__ = ["Context", "current_context"]
+
+_current: ContextVar[Context | None] = ContextVar("polyfn_context", default=None)
+
+
+class Context:
+    """The invocation: cloud, function, request id, deadline, cold start, logger.
+
+    The deadline is either a wall-clock time (``deadline``, seconds since the epoch) or a
+    callable the platform offers (Lambda's ``get_remaining_time_in_millis``).
+    """
+
+    __slots__ = (
+        "_logger",
+        "_remaining",
+        "cloud",
+        "cold_start",
+        "deadline",
+        "function_name",
+        "raw",
+        "request_id",
+    )
+
+    def __init__(
+        self,
+        cloud: str,
+        function_name: str,
+        request_id: str = "",
+        *,
+        deadline: float | None = None,
+        remaining: Callable[[], int] | None = None,
+        cold_start: bool = False,
+        raw: Any = None,
+    ) -> None:
+        self.cloud = cloud
+        self.function_name = function_name
+        self.request_id = request_id
+        self.deadline = deadline
+        self._remaining = remaining
+        self.cold_start = cold_start
+        self.raw = raw
+        self._logger: logging.Logger | None = None
+
+    @property
+    def remaining_ms(self) -> int:
+        """Milliseconds left before the platform stops this invocation (never negative)."""
+        if self._remaining is not None:
+            return max(0, int(self._remaining()))
+        if self.deadline is None:
+            # Every runtime sets one; a hand-made Context without one has all the time.
+            return 2**31 - 1
+        return max(0, int((self.deadline - time.time()) * 1000))
+
+    @property
+    def logger(self) -> logging.Logger:
+        """A stdlib logger named ``polyfn.<function>``; imported on first use, not at start."""
+        logger = self._logger
+        if logger is None:
+            import logging
+
+            logger = self._logger = logging.getLogger(f"polyfn.fn.{self.function_name}")
+        return logger
+
+    def __repr__(self) -> str:
+        return f"<Context {self.cloud}:{self.function_name} {self.request_id}>"
+
+
+def current_context() -> Context:
+    """The Context of the invocation running now; ``RuntimeError`` outside one."""
+    ctx = _current.get()
+    if ctx is None:
+        raise RuntimeError("current_context() was called outside a polyfn invocation")
+    return ctx
+
+
+def _set_current(ctx: Context | None) -> Any:
+    return _current.set(ctx)
+
+
+def _reset_current(token: Any) -> None:
+    _current.reset(token)

@@ -1,0 +1,78 @@
+"""The error types polyfn raises. Every one says what failed and where.
+
+Resource errors name the logical resource and the cloud and chain the SDK's exception,
+so a handler can catch ``ResourceNotFound`` on every cloud alike.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConditionFailed",
+    "CredentialsError",
+    "PayloadTooLarge",
+    "PolyfnError",
+    "ResourceError",
+    "ResourceNotFound",
+    "Throttled",
+    "UnrecognizedEvent",
+    "UnsupportedValue",
+]
+
+
+class PolyfnError(Exception):
+    """Base class of every error polyfn raises on purpose."""
+
+
+class ConfigError(PolyfnError):
+    """The App is declared in a way polyfn (or a target cloud) cannot honour."""
+
+
+class UnrecognizedEvent(PolyfnError, ValueError):
+    """An adapter received a native event whose shape it does not know."""
+
+    def __init__(self, message: str, *, expected: str | None = None) -> None:
+        super().__init__(message if expected is None else f"{message}; expected {expected}")
+        self.expected = expected
+
+
+class ResourceError(PolyfnError):
+    """A bucket, queue or table operation failed on a backend."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource: str,
+        cloud: str,
+        kind: str = "",
+    ) -> None:
+        where = f"{kind} {resource!r}" if kind else repr(resource)
+        super().__init__(f"{where} on {cloud}: {message}")
+        self.resource = resource
+        self.cloud = cloud
+        self.kind = kind
+
+
+class ResourceNotFound(ResourceError):
+    """The bucket, queue or table itself does not exist (not a missing key)."""
+
+
+class CredentialsError(ResourceError):
+    """The backend refused or could not find credentials."""
+
+
+class Throttled(ResourceError):
+    """The backend kept throttling after polyfn's bounded retries."""
+
+
+class PayloadTooLarge(ResourceError):
+    """A message, object or item is over the cloud's limit."""
+
+
+class UnsupportedValue(ResourceError):
+    """A value cannot be stored by this backend (checked at write time)."""
+
+
+class ConditionFailed(ResourceError):
+    """A conditional write lost (``put_if_absent`` on an existing key, for instance)."""

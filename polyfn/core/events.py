@@ -1,0 +1,205 @@
+"""The non-HTTP inputs: object events, queue messages, schedule ticks and other events.
+
+All are plain read-only values. ``raw`` keeps the native record for what polyfn does not
+model; reading it ties the code to one cloud.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["BadPayload", "Event", "Message", "ObjectEvent", "Schedule"]
+
+ObjectAction = Literal["created", "deleted"]
+
+
+class BadPayload(ValueError):
+    """A message or event body could not be decoded as the handler asked."""
+
+
+class ObjectEvent:
+    """An object was created (or overwritten) or deleted in a bucket.
+
+    ``bucket`` is the logical name declared with ``app.bucket`` when the adapter can map
+    it back, else the physical name. ``key`` is always decoded (S3 URL-encodes keys).
+    """
+
+    __slots__ = ("action", "bucket", "content_type", "etag", "id", "key", "raw", "size", "time")
+
+    def __init__(
+        self,
+        action: ObjectAction,
+        bucket: str,
+        key: str,
+        *,
+        size: int | None = None,
+        etag: str | None = None,
+        content_type: str | None = None,
+        time: str | None = None,
+        id: str | None = None,
+        raw: Any = None,
+    ) -> None:
+        self.action = action
+        self.bucket = bucket
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.content_type = content_type
+        self.time = time
+        self.id = id
+        self.raw = raw
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "bucket": self.bucket,
+            "key": self.key,
+            "size": self.size,
+            "etag": self.etag,
+            "content_type": self.content_type,
+            "time": self.time,
+            "id": self.id,
+        }
+
+    def __repr__(self) -> str:
+        return f"<ObjectEvent {self.action} {self.bucket}/{self.key}>"
+
+
+class Message:
+    """One queue message. Raising from its handler marks this message, and only it, failed."""
+
+    __slots__ = ("_body", "_body_source", "attributes", "id", "queue", "raw", "receive_count")
+
+    def __init__(
+        self,
+        id: str,
+        body: bytes | str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        receive_count: int | None = None,
+        queue: str = "",
+        raw: Any = None,
+    ) -> None:
+        self.id = id
+        # Keep the body as it arrived and encode on first read; most SQS bodies are text.
+        self._body_source = body
+        self._body: bytes | None = body if isinstance(body, bytes) else None
+        self.attributes: Mapping[str, str] = attributes if attributes is not None else {}
+        self.receive_count = receive_count
+        self.queue = queue
+        self.raw = raw
+
+    @property
+    def body(self) -> bytes:
+        body = self._body
+        if body is None:
+            body = self._body = str(self._body_source).encode()
+        return body
+
+    @property
+    def text(self) -> str:
+        source = self._body_source
+        if isinstance(source, str):
+            return source
+        return source.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``BadPayload`` (so the message fails) if it is not."""
+        try:
+            return json.loads(self._body_source)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPayload(f"message {self.id} body is not valid JSON") from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        import base64
+
+        return {
+            "id": self.id,
+            "body": self.body.decode("utf-8") if _is_utf8(self.body) else None,
+            "body_base64": base64.b64encode(self.body).decode(),
+            "attributes": dict(self.attributes),
+            "receive_count": self.receive_count,
+            "queue": self.queue,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} on {self.queue or '?'}>"
+
+
+class Schedule:
+    """A schedule tick: when it fired (ISO 8601, UTC) and the schedule's name."""
+
+    __slots__ = ("name", "raw", "time")
+
+    def __init__(self, time: str, name: str, *, raw: Any = None) -> None:
+        self.time = time
+        self.name = name
+        self.raw = raw
+
+    @property
+    def datetime(self) -> datetime:
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.time.replace("Z", "+00:00"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"time": self.time, "name": self.name}
+
+    def __repr__(self) -> str:
+        return f"<Schedule {self.name} at {self.time}>"
+
+
+class Event:
+    """Any other event, shaped like a CloudEvent (id, source, type, subject, time, data)."""
+
+    __slots__ = ("data", "id", "raw", "source", "subject", "time", "type")
+
+    def __init__(
+        self,
+        id: str,
+        source: str,
+        type: str,
+        *,
+        subject: str | None = None,
+        time: str | None = None,
+        data: Any = None,
+        raw: Any = None,
+    ) -> None:
+        self.id = id
+        self.source = source
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.data = data
+        self.raw = raw
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.data
+        if isinstance(data, bytes | bytearray):
+            import base64
+
+            data = {"data_base64": base64.b64encode(data).decode()}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time,
+            "data": data,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Event {self.type} from {self.source}>"
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

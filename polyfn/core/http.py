@@ -1,0 +1,384 @@
+"""Request, Response and HTTPError: the HTTP half of the cloud-neutral model.
+
+``Request`` is built by an adapter. Everything a handler might not read (headers, query,
+cookies, the decoded body) is computed on first access by the adapter's ``_build_*``
+overrides, so a handler that reads only a path parameter pays for nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from polyfn.core.datastructures import Headers, MultiDict
+
+__all__ = ["HTTPError", "Request", "Response", "parse_cookie_header", "to_response"]
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def reason_phrase(status: int) -> str:
+    return _REASONS.get(status, "")
+
+
+class HTTPError(Exception):
+    """Raise from a handler to answer with ``status`` and a JSON error body.
+
+    The message is shown to the client, so it must not carry secrets; anything else a
+    handler raises becomes a 500 whose body names only the request id.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if not 400 <= status <= 599:
+            raise ValueError(f"HTTPError status must be 4xx or 5xx, got {status}")
+        self.status = status
+        self.message = message or reason_phrase(status) or "Error"
+        self.headers = dict(headers or {})
+        super().__init__(status, self.message)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.message}"
+
+
+def parse_cookie_header(value: str, into: dict[str, str]) -> None:
+    """Parse one ``Cookie`` header (``a=1; b=2``) into ``into``; the first value of a name wins."""
+    for part in value.split(";"):
+        name, sep, val = part.strip().partition("=")
+        if sep and name and name not in into:
+            if len(val) >= 2 and val[0] == val[-1] == '"':
+                val = val[1:-1]
+            into[name] = val
+
+
+class Request:
+    """An HTTP request, the same on every cloud.
+
+    ``raw`` is the platform's native event or request object. It is there for the rare
+    case polyfn does not model, and it is not portable: code that reads it runs on one
+    cloud only (``polyfn plan`` reports it).
+    """
+
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_headers",
+        "_json",
+        "_query",
+        "client_ip",
+        "method",
+        "path",
+        "path_params",
+        "raw",
+        "request_id",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        query: MultiDict | Mapping[str, str | list[str]] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        client_ip: str | None = None,
+        request_id: str = "",
+        raw: Any = None,
+    ) -> None:
+        self.method = method.upper()
+        self.path = path or "/"
+        self.path_params: dict[str, str] = {}
+        self.client_ip = client_ip
+        self.request_id = request_id
+        self.raw = raw
+        self._json: Any = _UNSET
+        if headers is None or isinstance(headers, Headers):
+            self._headers = headers
+        else:
+            self._headers = Headers.from_single(headers)
+        if query is None or isinstance(query, MultiDict):
+            self._query = query
+        else:
+            self._query = MultiDict(query)
+        self._cookies = dict(cookies) if cookies is not None else None
+        self._body = body.encode() if isinstance(body, str) else body
+
+    # Adapter views override these; the base versions serve requests built by hand.
+    def _build_headers(self) -> Headers:
+        return Headers()
+
+    def _build_query(self) -> MultiDict:
+        return MultiDict()
+
+    def _build_body(self) -> bytes:
+        return b""
+
+    def _build_cookies(self) -> dict[str, str]:
+        cookies: dict[str, str] = {}
+        for value in self.headers.getlist("cookie"):
+            parse_cookie_header(value, cookies)
+        return cookies
+
+    @property
+    def headers(self) -> Headers:
+        """Case-insensitive, multi-valued: ``headers["Content-Type"]``, ``headers.getlist(...)``."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = self._build_headers()
+        return headers
+
+    @property
+    def query(self) -> MultiDict:
+        """Query parameters: ``query["q"]`` is the first value, ``query.getlist("q")`` all."""
+        query = self._query
+        if query is None:
+            query = self._query = self._build_query()
+        return query
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = self._build_cookies()
+        return cookies
+
+    @property
+    def body(self) -> bytes:
+        body = self._body
+        if body is None:
+            body = self._body = self._build_body()
+        return body
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes are replaced, never an error)."""
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; a missing or malformed body is ``HTTPError(400)``."""
+        if self._json is _UNSET:
+            body = self.body
+            if not body.strip():
+                raise HTTPError(400, "Request body is empty; a JSON document was expected")
+            try:
+                self._json = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise HTTPError(400, "Request body is not valid JSON") from exc
+        return self._json
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path}>"
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+class Response:
+    """An HTTP response. Build one directly or with ``json``/``text``/``binary``/``redirect``.
+
+    ``body`` is always bytes; adapters encode it the way their platform wants (base64
+    for binary content on API Gateway, for instance).
+    """
+
+    __slots__ = ("_headers", "body", "status")
+
+    def __init__(
+        self,
+        body: bytes | str = b"",
+        status: int = 200,
+        headers: Headers | Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        *,
+        content_type: str | None = None,
+    ) -> None:
+        if not 100 <= status <= 599:
+            raise ValueError(f"HTTP status must be between 100 and 599, got {status}")
+        self.status = status
+        self.body = body.encode() if isinstance(body, str) else body
+        if headers is None:
+            self._headers: Headers | None = None
+        elif isinstance(headers, Headers):
+            self._headers = headers
+        elif isinstance(headers, Mapping):
+            self._headers = Headers.from_single(headers)
+        else:
+            self._headers = Headers(headers)
+        if content_type is not None:
+            self.headers.set("content-type", content_type)
+
+    @property
+    def headers(self) -> Headers:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers()
+        return headers
+
+    def has_headers(self) -> bool:
+        """True when any header was set; lets adapters skip work on the common path."""
+        return bool(self._headers)
+
+    @property
+    def content_type(self) -> str | None:
+        return self._headers.get("content-type") if self._headers else None
+
+    @property
+    def cookies(self) -> list[str]:
+        """The ``Set-Cookie`` header values, in order."""
+        return self._headers.getlist("set-cookie") if self._headers else []
+
+    @classmethod
+    def json(
+        cls,
+        data: Any,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+        response = cls(body.encode(), status, headers)
+        response.headers.set("content-type", "application/json")
+        return response
+
+    @classmethod
+    def text(
+        cls, text: str, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        response = cls(text.encode(), status, headers)
+        response.headers.setdefault_value("content-type", "text/plain; charset=utf-8")
+        return response
+
+    @classmethod
+    def binary(
+        cls,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        response = cls(data, status, headers)
+        response.headers.set("content-type", content_type)
+        return response
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Response:
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status}")
+        return cls(b"", status, {"location": location})
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = True,
+        http_only: bool = True,
+        same_site: str | None = "Lax",
+    ) -> Response:
+        """Add a ``Set-Cookie`` header; secure and HttpOnly unless told otherwise."""
+        if not name or any(c in name for c in '=;, \t\r\n"'):
+            raise ValueError(f"invalid cookie name {name!r}")
+        if any(c in value for c in ";\r\n"):
+            raise ValueError("cookie values may not contain ';' or line breaks")
+        parts = [f"{name}={value}", f"Path={path}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if domain:
+            parts.append(f"Domain={domain}")
+        if secure:
+            parts.append("Secure")
+        if http_only:
+            parts.append("HttpOnly")
+        if same_site:
+            parts.append(f"SameSite={same_site}")
+        self.headers.add("set-cookie", "; ".join(parts))
+        return self
+
+    def delete_cookie(self, name: str, *, path: str = "/") -> Response:
+        return self.set_cookie(name, "", max_age=0, path=path)
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the body can travel as text (JSON, text/*, XML, forms); else base64."""
+        ctype = self.content_type
+        if ctype is None:
+            return True
+        ctype = ctype.lower()
+        return (
+            ctype.startswith("text/")
+            or "json" in ctype
+            or "xml" in ctype
+            or "javascript" in ctype
+            or ctype.startswith("application/x-www-form-urlencoded")
+        )
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+def _json_default(value: Any) -> Any:
+    # datetimes, dates, UUIDs and Decimals are the values that reach JSON most often
+    # from tables; render them the way a client expects rather than failing the request.
+    iso = getattr(value, "isoformat", None)
+    if iso is not None:
+        return iso()
+    if isinstance(value, bytes | bytearray):
+        import base64
+
+        return base64.b64encode(value).decode()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    name = type(value).__name__
+    if name in ("UUID", "Decimal"):
+        return str(value) if name == "UUID" else float(value)
+    raise TypeError(f"Object of type {name} is not JSON serializable")
+
+
+def to_response(result: Any) -> Response:
+    """Turn what a handler returned into a Response (dict/list -> JSON, str -> text, ...)."""
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(b"", 204)
+    if isinstance(result, dict | list):
+        return Response.json(result)
+    if isinstance(result, str):
+        return Response.text(result)
+    if isinstance(result, bytes | bytearray):
+        return Response.binary(bytes(result))
+    raise TypeError(
+        "an HTTP handler must return a Response, dict, list, str, bytes or None; "
+        f"got {type(result).__name__}"
+    )

@@ -1,0 +1,384 @@
+"""Buckets, queues and tables: the handles a handler uses and the ports adapters implement.
+
+A handle (``app.bucket("uploads")``) is declared at import time, before anyone knows the
+cloud. On first use it asks the App for a backend; the runtime the App runs in (the AWS
+adapter, the local runtime, ...) has bound a ``BackendProvider`` by then. The backend is
+cached on the handle, so the SDK client behind it lives as long as the process, the way
+serverless platforms reward (connections are reused across invocations).
+
+Binding: the physical name of a resource is read from ``POLYFN_<KIND>_<NAME>`` where KIND
+is BUCKET, QUEUE or TABLE and NAME is the logical name upper-cased with every character
+outside [A-Z0-9] replaced by ``_``; without that variable it is the logical name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from polyfn.core.errors import ConfigError, PolyfnError
+
+if TYPE_CHECKING:
+    from polyfn.core.app import App
+
+__all__ = [
+    "Bucket",
+    "BucketBackend",
+    "BackendProvider",
+    "ObjectInfo",
+    "ObjectNotFound",
+    "Page",
+    "Queue",
+    "QueueBackend",
+    "Resource",
+    "Table",
+    "TableBackend",
+    "binding_variable",
+    "physical_name",
+]
+
+T = TypeVar("T")
+Item = dict[str, Any]
+
+_LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
+
+
+def binding_variable(kind: str, logical: str) -> str:
+    """``POLYFN_BUCKET_UPLOADS`` for ``("bucket", "uploads")``."""
+    return f"POLYFN_{kind.upper()}_{re.sub(r'[^A-Z0-9]', '_', logical.upper())}"
+
+
+def physical_name(kind: str, logical: str, environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get(binding_variable(kind, logical)) or logical
+
+
+class ObjectNotFound(PolyfnError, KeyError):
+    """``Bucket.read`` of a key that does not exist."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(f"no object {key!r} in bucket {bucket!r}")
+        self.bucket = bucket
+        self.key = key
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ObjectInfo:
+    """What a bucket knows about one object."""
+
+    __slots__ = ("content_type", "etag", "key", "modified", "size")
+
+    def __init__(
+        self,
+        key: str,
+        size: int,
+        *,
+        etag: str | None = None,
+        content_type: str | None = None,
+        modified: str | None = None,
+    ) -> None:
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.content_type = content_type
+        self.modified = modified
+
+    def __repr__(self) -> str:
+        return f"<ObjectInfo {self.key} {self.size} bytes>"
+
+
+class Page(Generic[T]):
+    """One page of a listing; pass ``cursor`` back to get the next (None: no more)."""
+
+    __slots__ = ("cursor", "items")
+
+    def __init__(self, items: list[T], cursor: str | None = None) -> None:
+        self.items = items
+        self.cursor = cursor
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+# ----------------------------------------------------------------------------- ports
+
+
+class BucketBackend(Protocol):
+    def read(self, key: str) -> bytes: ...  # raises ObjectNotFound
+    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo: ...
+    def exists(self, key: str) -> bool: ...
+    def metadata(self, key: str) -> ObjectInfo | None: ...
+    def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]: ...
+    def delete(self, key: str) -> None: ...  # deleting a missing key is not an error
+
+
+class QueueBackend(Protocol):
+    def send(self, body: bytes, attributes: Mapping[str, str], delay_seconds: int) -> str: ...
+    def send_batch(
+        self, bodies: list[bytes], attributes: Mapping[str, str], delay_seconds: int
+    ) -> list[str]: ...
+
+
+class TableBackend(Protocol):
+    def get(self, key: str) -> Item | None: ...
+    def put(self, item: Item) -> None: ...
+    def put_if_absent(self, item: Item) -> bool: ...
+    def update(self, key: str, changes: Mapping[str, Any]) -> Item: ...  # KeyError if missing
+    def delete(self, key: str) -> None: ...
+    def query(self, prefix: str, limit: int, cursor: str | None) -> Page[Item]: ...
+    def scan(self, limit: int, cursor: str | None) -> Page[Item]: ...
+
+
+class BackendProvider(Protocol):
+    """What a runtime binds to an App: a factory of backends, called once per resource."""
+
+    cloud: str
+
+    def bucket(self, resource: Bucket) -> BucketBackend: ...
+    def queue(self, resource: Queue) -> QueueBackend: ...
+    def table(self, resource: Table) -> TableBackend: ...
+
+
+# ----------------------------------------------------------------------------- handles
+
+
+class Resource:
+    kind = ""
+
+    __slots__ = ("_app", "_backend", "_generation", "name")
+
+    def __init__(self, app: App, name: str) -> None:
+        if not _LOGICAL_NAME.match(name):
+            raise ConfigError(
+                f"{self.kind} name {name!r} must be 1-48 characters of lower-case letters, "
+                "digits and '-', starting with a letter (every cloud accepts those)"
+            )
+        self._app = app
+        self.name = name
+        self._backend: Any = None
+        self._generation = -1
+
+    @property
+    def physical_name(self) -> str:
+        """The name on the cloud, from ``POLYFN_<KIND>_<NAME>`` or the logical name."""
+        return physical_name(self.kind, self.name)
+
+    @property
+    def binding_variable(self) -> str:
+        return binding_variable(self.kind, self.name)
+
+    def _get_backend(self) -> Any:
+        app = self._app
+        if self._generation != app._binding_generation or self._backend is None:
+            provider = app._provider()
+            self._backend = getattr(provider, self.kind)(self)
+            self._generation = app._binding_generation
+        return self._backend
+
+    @property
+    def backend(self) -> Any:
+        """The backend object (an SDK wrapper); using it directly is not portable."""
+        return self._get_backend()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Bucket(Resource):
+    """Objects by key: ``read``, ``write``, ``exists``, ``metadata``, ``list``, ``delete``."""
+
+    kind = "bucket"
+    __slots__ = ()
+
+    def read(self, key: str) -> bytes:
+        return self._get_backend().read(_check_key(key))  # type: ignore[no-any-return]
+
+    def read_text(self, key: str) -> str:
+        return self.read(key).decode("utf-8")
+
+    def write(
+        self, key: str, data: bytes | str, content_type: str | None = None
+    ) -> ObjectInfo:
+        if isinstance(data, str):
+            data = data.encode()
+            content_type = content_type or "text/plain; charset=utf-8"
+        return self._get_backend().write(_check_key(key), data, content_type)  # type: ignore[no-any-return]
+
+    def exists(self, key: str) -> bool:
+        return self._get_backend().exists(_check_key(key))  # type: ignore[no-any-return]
+
+    def metadata(self, key: str) -> ObjectInfo | None:
+        return self._get_backend().metadata(_check_key(key))  # type: ignore[no-any-return]
+
+    def list(
+        self, prefix: str = "", *, limit: int = 1000, cursor: str | None = None
+    ) -> Page[ObjectInfo]:
+        """One page of objects whose key starts with ``prefix``, in key order."""
+        return self._get_backend().list(prefix, _check_limit(limit), cursor)  # type: ignore[no-any-return]
+
+    def iter(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object under ``prefix``, following pages."""
+        cursor: str | None = None
+        while True:
+            page = self.list(prefix, cursor=cursor)
+            yield from page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    def delete(self, key: str) -> None:
+        self._get_backend().delete(_check_key(key))
+
+
+class Queue(Resource):
+    """Send messages; a handler declared with ``app.on_message(queue)`` receives them."""
+
+    kind = "queue"
+    __slots__ = ("max_receives", "visibility_timeout")
+
+    def __init__(
+        self, app: App, name: str, *, max_receives: int = 3, visibility_timeout: int = 30
+    ) -> None:
+        super().__init__(app, name)
+        if not 1 <= max_receives <= 1000:
+            raise ConfigError(f"queue {name!r}: max_receives must be 1-1000, got {max_receives}")
+        if not 0 <= visibility_timeout <= 43200:
+            raise ConfigError(
+                f"queue {name!r}: visibility_timeout must be 0-43200 s, got {visibility_timeout}"
+            )
+        self.max_receives = max_receives
+        self.visibility_timeout = visibility_timeout
+
+    def send(
+        self,
+        body: bytes | str | dict[str, Any] | list[Any],
+        *,
+        attributes: Mapping[str, str] | None = None,
+        delay_seconds: int = 0,
+    ) -> str:
+        """Send one message; dicts and lists are sent as JSON. Returns the message id."""
+        return self._get_backend().send(  # type: ignore[no-any-return]
+            _encode_body(body), _check_attributes(attributes), _check_delay(delay_seconds)
+        )
+
+    def send_batch(
+        self,
+        bodies: list[bytes | str | dict[str, Any] | list[Any]],
+        *,
+        attributes: Mapping[str, str] | None = None,
+        delay_seconds: int = 0,
+    ) -> list[str]:
+        """Send several messages (the backend splits them into the cloud's batch size)."""
+        if not bodies:
+            return []
+        return self._get_backend().send_batch(  # type: ignore[no-any-return]
+            [_encode_body(b) for b in bodies],
+            _check_attributes(attributes),
+            _check_delay(delay_seconds),
+        )
+
+
+class Table(Resource):
+    """Items (dicts) by a string key attribute: get, put, update, delete, query, scan."""
+
+    kind = "table"
+    __slots__ = ("key",)
+
+    def __init__(self, app: App, name: str, *, key: str = "id") -> None:
+        super().__init__(app, name)
+        if not key or not key.isidentifier():
+            raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
+        self.key = key
+
+    def get(self, key: str) -> Item | None:
+        return self._get_backend().get(_check_item_key(self, key))  # type: ignore[no-any-return]
+
+    def put(self, item: Mapping[str, Any]) -> None:
+        self._get_backend().put(self._checked_item(item))
+
+    def put_if_absent(self, item: Mapping[str, Any]) -> bool:
+        """Write only if no item has this key; True when written."""
+        return self._get_backend().put_if_absent(self._checked_item(item))  # type: ignore[no-any-return]
+
+    def update(self, key: str, changes: Mapping[str, Any]) -> Item:
+        """Merge ``changes`` into an existing item and return it; ``KeyError`` if missing."""
+        if self.key in changes and changes[self.key] != key:
+            raise ValueError(f"table {self.name!r}: update cannot change the key {self.key!r}")
+        return self._get_backend().update(_check_item_key(self, key), dict(changes))  # type: ignore[no-any-return]
+
+    def delete(self, key: str) -> None:
+        self._get_backend().delete(_check_item_key(self, key))
+
+    def query(
+        self, prefix: str = "", *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Item]:
+        """Items whose key starts with ``prefix``, in key order, one page at a time."""
+        return self._get_backend().query(prefix, _check_limit(limit), cursor)  # type: ignore[no-any-return]
+
+    def scan(self, *, limit: int = 100, cursor: str | None = None) -> Page[Item]:
+        """Every item, one page at a time, in no promised order."""
+        return self._get_backend().scan(_check_limit(limit), cursor)  # type: ignore[no-any-return]
+
+    def _checked_item(self, item: Mapping[str, Any]) -> Item:
+        if not isinstance(item, Mapping):
+            raise TypeError(f"table {self.name!r}: an item must be a dict")
+        key = item.get(self.key)
+        if not isinstance(key, str) or not key:
+            raise ValueError(
+                f"table {self.name!r}: item needs a non-empty string {self.key!r} attribute"
+            )
+        return dict(item)
+
+
+def _check_key(key: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValueError("object key must be a non-empty string")
+    if len(key.encode()) > 1024:
+        raise ValueError("object key is over 1024 bytes (the S3 and Cloud Storage limit)")
+    return key
+
+
+def _check_item_key(table: Table, key: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"table {table.name!r}: key must be a non-empty string")
+    return key
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= 1000:
+        raise ValueError(f"limit must be 1-1000, got {limit}")
+    return limit
+
+
+def _check_delay(delay: int) -> int:
+    if not 0 <= delay <= 900:
+        raise ValueError(f"delay_seconds must be 0-900 (the SQS maximum), got {delay}")
+    return delay
+
+
+def _check_attributes(attributes: Mapping[str, str] | None) -> Mapping[str, str]:
+    if not attributes:
+        return {}
+    for name, value in attributes.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("message attributes must be str -> str")
+    return attributes
+
+
+def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, dict | list):
+        import json
+
+        return json.dumps(body, separators=(",", ":")).encode()
+    raise TypeError(f"a message body must be bytes, str, dict or list, not {type(body).__name__}")

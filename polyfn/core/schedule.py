@@ -1,0 +1,150 @@
+"""Portable schedule expressions.
+
+One language for every cloud: ``rate(N minute|minutes|hour|hours|day|days)`` or a
+5-field unix cron (minute hour day-of-month month day-of-week, UTC). The dialect
+converters (EventBridge, Azure NCRONTAB, Cloud Scheduler) live in
+``polyfn.deploy.schedules``; this module only parses and validates, so a bad expression
+fails when the decorator runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from polyfn.core.errors import ConfigError
+
+__all__ = ["CronField", "ScheduleExpression", "parse_schedule"]
+
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+# (name, low, high) for each of the five fields
+_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 0, 6),
+)
+_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+
+
+class CronField:
+    """One cron field: its source text and the set of values it allows."""
+
+    __slots__ = ("any", "text", "values")
+
+    def __init__(self, text: str, values: frozenset[int], any: bool) -> None:
+        self.text = text
+        self.values = values
+        self.any = any  # written as '*': matters for day-of-month/day-of-week semantics
+
+    def __repr__(self) -> str:
+        return f"CronField({self.text!r})"
+
+
+class ScheduleExpression:
+    """A parsed schedule: either a rate (``every_seconds``) or cron fields."""
+
+    __slots__ = ("cron", "every_seconds", "rate_unit", "rate_value", "text")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        every_seconds: int | None = None,
+        rate_value: int | None = None,
+        rate_unit: str | None = None,
+        cron: tuple[CronField, ...] | None = None,
+    ) -> None:
+        self.text = text
+        self.every_seconds = every_seconds
+        self.rate_value = rate_value
+        self.rate_unit = rate_unit
+        self.cron = cron
+
+    @property
+    def is_rate(self) -> bool:
+        return self.every_seconds is not None
+
+    def __repr__(self) -> str:
+        return f"ScheduleExpression({self.text!r})"
+
+
+def parse_schedule(text: str) -> ScheduleExpression:
+    """Parse ``rate(5 minutes)`` or ``*/5 * * * *``; ``ConfigError`` says what is wrong."""
+    source = text.strip()
+    m = _RATE.match(source)
+    if m:
+        value, unit = int(m.group(1)), m.group(2)
+        if value < 1:
+            raise ConfigError(f"schedule {text!r}: a rate must be at least 1")
+        singular = unit.rstrip("s")
+        if (value == 1) != (unit == singular):
+            raise ConfigError(
+                f"schedule {text!r}: write 'rate(1 {singular})' or 'rate(N {singular}s)'"
+            )
+        return ScheduleExpression(
+            source,
+            every_seconds=value * _UNIT_SECONDS[singular],
+            rate_value=value,
+            rate_unit=singular,
+        )
+    if source.startswith("rate(") or source.startswith("cron("):
+        raise ConfigError(
+            f"schedule {text!r}: expected 'rate(N minutes|hours|days)' or a 5-field unix "
+            "cron such as '*/5 * * * *'"
+        )
+    parts = source.split()
+    if len(parts) != 5:
+        raise ConfigError(
+            f"schedule {text!r}: a cron expression has 5 fields (minute hour day month "
+            f"weekday), this one has {len(parts)}"
+        )
+    fields = tuple(
+        _parse_field(text, part, name, low, high)
+        for part, (name, low, high) in zip(parts, _FIELDS, strict=True)
+    )
+    return ScheduleExpression(source, cron=fields)
+
+
+def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronField:
+    values: set[int] = set()
+    names = _MONTHS if name == "month" else _DAYS if name == "day-of-week" else {}
+    for item in part.split(","):
+        step = 1
+        body = item
+        if "/" in item:
+            body, _, step_text = item.partition("/")
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise ConfigError(f"schedule {expr!r}: bad step {item!r} in the {name} field")
+            step = int(step_text)
+        if body == "*":
+            start, end = low, high
+        elif "-" in body:
+            a, _, b = body.partition("-")
+            start, end = _value(expr, a, name, names, low, high), _value(
+                expr, b, name, names, low, high
+            )
+            if start > end:
+                raise ConfigError(f"schedule {expr!r}: range {body!r} runs backwards in {name}")
+        else:
+            start = _value(expr, body, name, names, low, high)
+            end = high if "/" in item else start
+        values.update(range(start, end + 1, step))
+    return CronField(part, frozenset(values), part == "*")
+
+
+def _value(expr: str, text: str, name: str, names: dict[str, int], low: int, high: int) -> int:
+    upper = text.upper()
+    if upper in names:
+        return names[upper]
+    if not text.isdigit():
+        raise ConfigError(f"schedule {expr!r}: {text!r} is not a valid {name}")
+    value = int(text)
+    if name == "day-of-week" and value == 7:  # cron allows 7 for Sunday
+        return 0
+    if not low <= value <= high:
+        raise ConfigError(f"schedule {expr!r}: {name} {value} is outside {low}-{high}")
+    return value
