@@ -1,0 +1,78 @@
+"""The ``polyfn`` command.
+
+Each subcommand lives in ``polyfn.commands.<name>`` with two functions,
+``add_arguments(parser)`` and ``run(args) -> int``, and is imported only when it runs, so
+``polyfn inspect`` never pays for the deploy or plan code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from polyfn import __version__
+
+# name -> (module, one-line help). Order is the order of `polyfn --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("polyfn.commands.run", "run an app locally: HTTP, object events, queues, schedules"),
+    "invoke": ("polyfn.commands.invoke", "run one function once through a cloud's adapter"),
+    "events": ("polyfn.commands.events", "print a realistic native event of a cloud"),
+    "inspect": ("polyfn.commands.inspect", "show how polyfn reads a native event (JSON)"),
+    "deploy": ("polyfn.commands.deploy", "build or plan per-cloud deploy artifacts"),
+    "plan": ("polyfn.commands.plan", "report what moving between clouds changes and costs"),
+    "bench-local": ("polyfn.commands.bench_local", "load-test an app served by `polyfn run`"),
+}
+
+
+class UsageError(Exception):
+    """A command was given arguments it cannot use; printed as one line, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="polyfn",
+        description="Write serverless handlers once; run them on AWS, Azure, Google Cloud "
+        "or locally.",
+    )
+    parser.add_argument("--version", action="version", version=f"polyfn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    chosen = _chosen_command(sys.argv[1:])
+    for name, (module, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        # Only the command being run is imported; the others show in --help by name.
+        if name == chosen:
+            importlib.import_module(module).add_arguments(command_parser)
+    return parser
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    saved = sys.argv
+    sys.argv = [saved[0], *args_list]
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+    finally:
+        sys.argv = saved
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except UsageError as exc:
+        print(f"polyfn {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

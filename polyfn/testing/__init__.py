@@ -1,0 +1,1 @@
+"""Testing helpers: native event generators, runtime drivers and the pytest plugin."""

@@ -1,0 +1,1 @@
+"""Native event generators, one module per cloud; ``polyfn events`` prints them."""
