@@ -1,10 +1,10 @@
 """Portable schedule expressions.
 
 One language for every cloud: ``rate(N minute|minutes|hour|hours|day|days)`` or a
-5-field unix cron (minute hour day-of-month month day-of-week, UTC). The dialect
-converters (EventBridge, Azure NCRONTAB, Cloud Scheduler) live in
-``polyfn.deploy.schedules``; this module only parses and validates, so a bad expression
-fails when the decorator runs.
+5-field unix cron (minute hour day-of-month month day-of-week, UTC). Parsing happens when
+the decorator runs, so a bad expression fails at import; the converters to each cloud's
+dialect (EventBridge, Azure NCRONTAB, Cloud Scheduler) raise ``ConfigError`` for what a
+dialect cannot express, which deploy reports at build time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ import re
 
 from polyfn.core.errors import ConfigError
 
-__all__ = ["CronField", "ScheduleExpression", "parse_schedule"]
+__all__ = [
+    "CronField",
+    "ScheduleExpression",
+    "parse_schedule",
+    "to_eventbridge",
+    "to_ncrontab",
+    "to_unix_cron",
+]
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -148,3 +155,77 @@ def _value(expr: str, text: str, name: str, names: dict[str, int], low: int, hig
     if not low <= value <= high:
         raise ConfigError(f"schedule {expr!r}: {name} {value} is outside {low}-{high}")
     return value
+
+
+# ----------------------------------------------------------------------------- dialects
+#
+# EventBridge: "rate(5 minutes)" or cron(min hour day-of-month month day-of-week year), one
+#   of the two day fields must be '?', day-of-week counts 1-7 from Sunday (names are safer).
+#   Source: EventBridge Scheduler "Schedule types" user guide, read 2026-11.
+# Azure Functions timer: NCRONTAB with six fields, seconds first.
+#   Source: Azure Functions timer trigger reference, read 2026-11.
+# Cloud Scheduler: unix cron, five fields. Source: Cloud Scheduler "cron job format", 2026-11.
+
+_DOW_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+def _rate_as_cron(expr: ScheduleExpression, dialect: str) -> list[str]:
+    """A rate as five unix-cron fields, when the clock can express it exactly."""
+    value, unit = expr.rate_value, expr.rate_unit
+    assert value is not None and unit is not None
+    if unit == "minute" and 60 % value == 0:
+        return ["*" if value == 1 else f"*/{value}", "*", "*", "*", "*"]
+    if unit == "hour" and 24 % value == 0:
+        return ["0", "*" if value == 1 else f"*/{value}", "*", "*", "*"]
+    if unit == "day" and value == 1:
+        return ["0", "0", "*", "*", "*"]
+    raise ConfigError(
+        f"schedule {expr.text!r} cannot be expressed exactly in {dialect}: its cron fires on "
+        "clock boundaries, so a rate must divide an hour (minutes) or a day (hours); "
+        "write a cron expression instead"
+    )
+
+
+def _both_days_restricted(expr: ScheduleExpression) -> bool:
+    assert expr.cron is not None
+    return not expr.cron[2].any and not expr.cron[4].any
+
+
+def to_unix_cron(expr: ScheduleExpression) -> str:
+    """Cloud Scheduler's five-field cron."""
+    if expr.is_rate:
+        return " ".join(_rate_as_cron(expr, "Cloud Scheduler"))
+    return expr.text
+
+
+def to_ncrontab(expr: ScheduleExpression) -> str:
+    """Azure's six-field NCRONTAB (seconds first)."""
+    fields = _rate_as_cron(expr, "Azure NCRONTAB") if expr.is_rate else expr.text.split()
+    if not expr.is_rate and _both_days_restricted(expr):
+        raise ConfigError(
+            f"schedule {expr.text!r}: Azure NCRONTAB does not promise unix cron's 'either day "
+            "matches' rule when both day-of-month and day-of-week are set; use one of them"
+        )
+    if fields[4] == "7":  # unix cron's second Sunday; NCRONTAB knows only 0
+        fields[4] = "0"
+    return " ".join(["0", *fields])
+
+
+def to_eventbridge(expr: ScheduleExpression) -> str:
+    """EventBridge's ``rate(...)`` or six-field ``cron(...)``."""
+    if expr.is_rate:
+        return expr.text.replace("  ", " ")
+    assert expr.cron is not None
+    minute, hour, dom, month, dow = expr.cron
+    if _both_days_restricted(expr):
+        raise ConfigError(
+            f"schedule {expr.text!r}: EventBridge cannot restrict both day-of-month and "
+            "day-of-week; use one of them"
+        )
+    if dow.any:
+        dow_text = "?"
+    else:
+        # Render weekdays by name: EventBridge numbers them 1-7 from Sunday, unix 0-6.
+        dow_text = ",".join(_DOW_NAMES[d] for d in sorted(dow.values))
+    dom_text = "?" if not dow.any else dom.text
+    return f"cron({minute.text} {hour.text} {dom_text} {month.text} {dow_text} *)"
