@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", Bucket, Queue, Table)
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _FUNCTION_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -237,7 +238,7 @@ class App:
             raise ConfigError(f"table {name!r} was declared twice with different keys")
         return table
 
-    def _declare(self, registry: dict[str, Any], name: str, make: Callable[[], Any]) -> Any:
+    def _declare(self, registry: dict[str, R], name: str, make: Callable[[], R]) -> R:
         existing = registry.get(name)
         if existing is not None:
             return existing
@@ -390,7 +391,7 @@ class App:
         return fn
 
     def _check_own(self, resource: Any, registry: dict[str, Any], kind: str) -> None:
-        if registry.get(getattr(resource, "name", None)) is not resource:
+        if registry.get(getattr(resource, "name", "")) is not resource:
             raise ConfigError(f"declare the {kind} with app.{kind}(...) of this app first")
 
     # ------------------------------------------------------------------ lookup
@@ -539,16 +540,14 @@ class App:
         return failed
 
     def schedule_function(self, hint: str | None = None) -> Function | None:
-        """The scheduled function an invocation is for: pinned, named by ``hint``, or the only one."""
+        """The scheduled function an invocation is for: pinned, named by hint, or the only one."""
         pinned = self.pinned_function()
         if pinned is not None:
             return pinned
         scheduled = self.functions_of("schedule")
         if hint:
             for fn in scheduled:
-                if fn.name == hint or hint.endswith(fn.name) or hint.endswith(
-                    fn.name.replace("_", "-")
-                ):
+                if fn.name == hint or hint.endswith((fn.name, fn.name.replace("_", "-"))):
                     return fn
         return scheduled[0] if len(scheduled) == 1 else None
 
@@ -588,7 +587,7 @@ class App:
 
     def routes(self) -> list[tuple[str, str, Function]]:
         """(method, path, function) for every HTTP route, for summaries and deploy."""
-        result = []
+        result: list[tuple[str, str, Function]] = []
         for fn in self.functions_of("http"):
             trigger = fn.trigger
             assert isinstance(trigger, HttpTrigger)

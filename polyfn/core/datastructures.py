@@ -9,7 +9,9 @@ names, as RFC 9110 wants.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import overload
+from typing import TypeVar, overload
+
+_T = TypeVar("_T")
 
 __all__ = ["Headers", "MultiDict"]
 
@@ -60,13 +62,13 @@ class MultiDict(Mapping[str, str]):
         return isinstance(name, str) and self._norm(name) in self._data
 
     @overload
-    def get(self, name: str) -> str | None: ...
+    def get(self, name: str, /) -> str | None: ...
     @overload
-    def get(self, name: str, default: str) -> str: ...
+    def get(self, name: str, default: str, /) -> str: ...
     @overload
-    def get(self, name: str, default: None) -> str | None: ...
+    def get(self, name: str, default: _T, /) -> str | _T: ...
 
-    def get(self, name: str, default: str | None = None) -> str | None:
+    def get(self, name: str, default: object = None, /) -> object:
         values = self._data.get(self._norm(name))
         return values[0] if values else default
 

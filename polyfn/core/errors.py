@@ -7,8 +7,8 @@ so a handler can catch ``ResourceNotFound`` on every cloud alike.
 from __future__ import annotations
 
 __all__ = [
-    "ConfigError",
     "ConditionFailed",
+    "ConfigError",
     "CredentialsError",
     "PayloadTooLarge",
     "PolyfnError",

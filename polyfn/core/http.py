@@ -337,11 +337,10 @@ class Response:
             return True
         ctype = ctype.lower()
         return (
-            ctype.startswith("text/")
+            ctype.startswith(("text/", "application/x-www-form-urlencoded"))
             or "json" in ctype
             or "xml" in ctype
             or "javascript" in ctype
-            or ctype.startswith("application/x-www-form-urlencoded")
         )
 
     def __repr__(self) -> str:

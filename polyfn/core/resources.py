@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from polyfn.core.app import App
 
 __all__ = [
+    "BackendProvider",
     "Bucket",
     "BucketBackend",
-    "BackendProvider",
     "ObjectInfo",
     "ObjectNotFound",
     "Page",
@@ -203,9 +203,7 @@ class Bucket(Resource):
     def read_text(self, key: str) -> str:
         return self.read(key).decode("utf-8")
 
-    def write(
-        self, key: str, data: bytes | str, content_type: str | None = None
-    ) -> ObjectInfo:
+    def write(self, key: str, data: bytes | str, content_type: str | None = None) -> ObjectInfo:
         if isinstance(data, str):
             data = data.encode()
             content_type = content_type or "text/plain; charset=utf-8"
@@ -316,9 +314,7 @@ class Table(Resource):
     def delete(self, key: str) -> None:
         self._get_backend().delete(_check_item_key(self, key))
 
-    def query(
-        self, prefix: str = "", *, limit: int = 100, cursor: str | None = None
-    ) -> Page[Item]:
+    def query(self, prefix: str = "", *, limit: int = 100, cursor: str | None = None) -> Page[Item]:
         """Items whose key starts with ``prefix``, in key order, one page at a time."""
         return self._get_backend().query(prefix, _check_limit(limit), cursor)  # type: ignore[no-any-return]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["MethodNotAllowed", "NotFound", "PathTemplate", "Router"]
 
@@ -198,7 +198,7 @@ class Router(Generic[T]):
         return [entry.template for entry in self._by_template.values()]
 
 
-def _specificity(entry: _Entry[object]) -> tuple[int, int, int]:
+def _specificity(entry: _Entry[Any]) -> tuple[int, int, int]:
     tpl = entry.template
     literal = len(_PARAM.sub("", tpl.template))
     return (1 if tpl.greedy else 0, -literal, -tpl.template.count("/"))

@@ -33,8 +33,13 @@ _FIELDS = (
     ("month", 1, 12),
     ("day-of-week", 0, 6),
 )
-_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
-_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    )
+}
+_DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 
 
 class CronField:
@@ -98,7 +103,7 @@ def parse_schedule(text: str) -> ScheduleExpression:
             rate_value=value,
             rate_unit=singular,
         )
-    if source.startswith("rate(") or source.startswith("cron("):
+    if source.startswith(("rate(", "cron(")):
         raise ConfigError(
             f"schedule {text!r}: expected 'rate(N minutes|hours|days)' or a 5-field unix "
             "cron such as '*/5 * * * *'"
@@ -131,8 +136,9 @@ def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronFi
             start, end = low, high
         elif "-" in body:
             a, _, b = body.partition("-")
-            start, end = _value(expr, a, name, names, low, high), _value(
-                expr, b, name, names, low, high
+            start, end = (
+                _value(expr, a, name, names, low, high),
+                _value(expr, b, name, names, low, high),
             )
             if start > end:
                 raise ConfigError(f"schedule {expr!r}: range {body!r} runs backwards in {name}")
@@ -222,10 +228,7 @@ def to_eventbridge(expr: ScheduleExpression) -> str:
             f"schedule {expr.text!r}: EventBridge cannot restrict both day-of-month and "
             "day-of-week; use one of them"
         )
-    if dow.any:
-        dow_text = "?"
-    else:
-        # Render weekdays by name: EventBridge numbers them 1-7 from Sunday, unix 0-6.
-        dow_text = ",".join(_DOW_NAMES[d] for d in sorted(dow.values))
+    # Render weekdays by name: EventBridge numbers them 1-7 from Sunday, unix 0-6.
+    dow_text = "?" if dow.any else ",".join(_DOW_NAMES[d] for d in sorted(dow.values))
     dom_text = "?" if not dow.any else dom.text
     return f"cron({minute.text} {hour.text} {dom_text} {month.text} {dow_text} *)"
