@@ -1,0 +1,148 @@
+"""polyfn's benchmarks: per-invocation overhead, import cost, memory and bundle size.
+
+    python benchmarks/run.py            # the table
+    python benchmarks/run.py --json     # one JSON object with the same figures
+    make bench                          # builds .bench-venv with the peers, then runs this
+
+Every polyfn figure is compared, in the same run, with a hand-written handler doing the
+same work, and on the AWS HTTP path with the peers. Ratios are what to read: absolute
+microseconds move with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bundle  # noqa: E402
+import cases  # noqa: E402
+import coldstart  # noqa: E402
+from timing import per_call_us  # noqa: E402
+
+TARGETS = {
+    "invocation_ratio": 2.0,  # polyfn / hand-written, AWS v2 GET/POST and SQS batch 10
+    "share_ratio": 2.0,  # (polyfn) / (hand-written) on the Azure and GCP HTTP paths
+    "import_ms": 10.0,
+    "memory_mb": 3.0,
+    "bundle_kb": 300.0,
+}
+
+
+def invocation_table(rounds: int) -> list[dict[str, Any]]:
+    rows = []
+    for case in cases.all_cases():
+        timings = per_call_us(case.candidates, rounds=rounds)
+        base = timings["hand-written"]
+        for name, us in timings.items():
+            rows.append(
+                {
+                    "case": case.name,
+                    "handler": name,
+                    "us": round(us, 2),
+                    "ratio": round(us / base, 2),
+                    "target": case.target if name == "polyfn" else None,
+                }
+            )
+        for name, error in case.unavailable.items():
+            rows.append({"case": case.name, "handler": name, "us": None, "error": error})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds per case (median)")
+    parser.add_argument("--processes", type=int, default=15, help="fresh processes (median)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "targets": TARGETS,
+        "invocations": invocation_table(args.rounds),
+        "imports": coldstart.import_costs(args.processes),
+        "memory_mb": coldstart.peak_memory(cases.memory_event(), args.processes),
+        "bundle": bundle.polyfn_share(),
+    }
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["verdict"] = verdict(report)
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    else:
+        print_table(report)
+    return 0 if all(report["verdict"].values()) else 1
+
+
+def verdict(report: dict[str, Any]) -> dict[str, bool]:
+    checks: dict[str, bool] = {}
+    for row in report["invocations"]:
+        if row.get("target") is not None:
+            checks[f"invocation: {row['case']}"] = row["ratio"] <= row["target"]
+    imports = report["imports"]
+    bare = imports["bare python"]["ms"] or 0.0
+    ours = imports["polyfn + aws adapter + 10-route app"]
+    checks["import ms over bare python"] = (
+        ours["ms"] is not None
+        and ours["ms"] - bare <= TARGETS["import_ms"]
+        and not ours["third_party"]
+    )
+    memory = report["memory_mb"]
+    checks["peak RSS over hand-written"] = (
+        memory["polyfn"] - memory["hand-written"] <= TARGETS["memory_mb"]
+    )
+    checks["AWS bundle share"] = report["bundle"]["zip_kb"] <= TARGETS["bundle_kb"]
+    return checks
+
+
+def print_table(report: dict[str, Any]) -> None:
+    m = report["machine"]
+    print(f"polyfn benchmarks: Python {m['python']} on {m['platform']}, {m['cpus']} CPUs\n")
+    print(f"{'case':<34} {'handler':<36} {'µs/call':>9} {'x hand':>7}")
+    print("-" * 90)
+    last = None
+    for row in report["invocations"]:
+        case = row["case"] if row["case"] != last else ""
+        last = row["case"]
+        if row.get("us") is None:
+            print(f"{case:<34} {row['handler']:<36} {'n/a':>9}  ({row['error']})")
+            continue
+        mark = ""
+        if row.get("target") is not None:
+            mark = "  ok" if row["ratio"] <= row["target"] else f"  OVER {row['target']}x"
+        print(f"{case:<34} {row['handler']:<36} {row['us']:>9.2f} {row['ratio']:>6.2f}x{mark}")
+    print("\nimport (ms, in a fresh process; third-party modules loaded)")
+    bare = report["imports"]["bare python"]["ms"] or 0.0
+    for name, row in report["imports"].items():
+        if row.get("ms") is None:
+            print(f"  {name:<40} n/a ({row.get('error')})")
+        else:
+            extra = f"+{row['ms'] - bare:.1f} ms" if name != "bare python" else ""
+            print(f"  {name:<40} {row['ms']:>7.1f} {extra:>10}  {row['third_party'] or '-'}")
+    mem = report["memory_mb"]
+    print(
+        f"\npeak RSS after one invocation: hand-written {mem['hand-written']:.1f} MB, "
+        f"polyfn {mem['polyfn']:.1f} MB (+{mem['polyfn'] - mem['hand-written']:.1f} MB)"
+    )
+    b = report["bundle"]
+    print(f"polyfn's share of the AWS bundle: {b['zip_kb']:.0f} KB zipped, {b['files']} files")
+    print("\ntargets:")
+    for name, ok in report["verdict"].items():
+        print(f"  {'ok  ' if ok else 'MISS'} {name}")
+    print(f"\n({report['seconds']} s)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""``polyfn inspect EVENT.json [--cloud aws|azure|gcp]``: how polyfn reads a native event.
+
+The detection asks each cloud's ``looks_like`` in turn and translates with that cloud's
+``describe``, which is the same code the runtime uses; what is printed is what a handler
+would receive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any
+
+from polyfn.cli import UsageError
+from polyfn.core.errors import UnrecognizedEvent
+
+CLOUDS = ("aws", "azure", "gcp")
+
+# Checked in this order: AWS events are plain dicts with distinctive keys, Azure Event Grid
+# documents have eventType/topic, and a CloudEvent's specversion/type is the loosest shape.
+_EXPECTED = (
+    "an AWS Lambda event (API Gateway v1/v2, ALB, Function URL, S3, SQS, SNS, EventBridge), "
+    "an Azure Event Grid event (Event Grid or CloudEvents schema, alone or in an array), "
+    "or a Google Cloud CloudEvent (structured JSON) or legacy background event"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("event", help="a JSON file with one native event ('-' for stdin)")
+    parser.add_argument(
+        "--cloud", choices=CLOUDS, help="the event's cloud (detected when omitted)"
+    )
+
+
+def _describer(cloud: str) -> Any:
+    return importlib.import_module(f"polyfn.adapters.{cloud}.inspect")
+
+
+def describe(document: Any, cloud: str | None = None) -> dict[str, Any]:
+    """The common model of one native event, as ``polyfn inspect`` prints it."""
+    if cloud is not None:
+        return _describer(cloud).describe(document)  # type: ignore[no-any-return]
+    for candidate in CLOUDS:
+        module = _describer(candidate)
+        if module.looks_like(document):
+            return module.describe(document)  # type: ignore[no-any-return]
+    raise UnrecognizedEvent("this is not an event polyfn recognises", expected=_EXPECTED)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.event == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.event, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.event}: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{args.event} is not JSON ({exc}); expected {_EXPECTED}") from None
+    try:
+        model = describe(document, args.cloud)
+    except UnrecognizedEvent as exc:
+        raise UsageError(str(exc)) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A document with the right markers but broken fields: say so in one line.
+        raise UsageError(f"malformed event ({type(exc).__name__}: {exc}); expected {_EXPECTED}")
+    json.dump(model, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0

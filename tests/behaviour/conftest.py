@@ -1,0 +1,24 @@
+"""The behaviour suite runs every test once per runtime driver, through native events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from polyfn.testing.drivers import Driver, all_drivers
+
+DRIVERS = all_drivers()
+
+
+@pytest.fixture(params=DRIVERS, ids=[driver.name for driver in DRIVERS])
+def driver(request: pytest.FixtureRequest) -> Driver:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own local data directory, so state never leaks between tests."""
+    monkeypatch.setenv("POLYFN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("POLYFN_FUNCTION", raising=False)
+    return tmp_path

@@ -1,0 +1,126 @@
+"""HTTP semantics every runtime keeps, driven through each runtime's native shapes."""
+
+from __future__ import annotations
+
+from polyfn.testing.drivers import Driver
+
+from .behaviour_app import build
+
+
+def test_path_parameter_and_json_answer(driver: Driver) -> None:
+    app, seen = build()
+    result = driver.http(app, "GET", "/users/42")
+    assert result.status == 200
+    assert result.json() == {"id": "42"}
+    assert result.headers["content-type"] == "application/json"
+    cloud, function, request_id, remaining = seen["contexts"][0]
+    assert (cloud, function) == (driver.cloud, "get_user")
+    assert request_id and remaining > 0
+
+
+def test_post_json_created_with_location(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(
+        app, "POST", "/users", headers=[("Content-Type", "application/json")], body=b'{"n": 1}'
+    )
+    assert result.status == 201
+    assert result.json() == {"created": {"n": 1}}
+    assert result.headers["location"] == "/users/1"
+
+
+def test_unknown_path_is_404_json_with_request_id(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/nowhere")
+    assert result.status == 404
+    error = result.json()["error"]
+    assert error["status"] == 404 and error["message"] == "Not Found" and error["request_id"]
+
+
+def test_handler_http_error(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/users/missing")
+    assert result.status == 404
+    assert result.json()["error"]["message"] == "User not found"
+
+
+def test_wrong_method_is_405_with_allow(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "DELETE", "/users/1")
+    assert result.status == 405
+    assert result.headers["allow"] == "GET, HEAD"
+
+
+def test_malformed_json_is_400(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "POST", "/users", body=b"{not json")
+    assert result.status == 400
+    assert result.json()["error"]["message"] == "Request body is not valid JSON"
+
+
+def test_unhandled_exception_is_500_without_details(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/users/crash")
+    assert result.status == 500
+    assert b"secret-token-123" not in result.body
+    assert b"Traceback" not in result.body
+    error = result.json()["error"]
+    assert error["message"] == "Internal Server Error" and error["request_id"]
+
+
+def test_repeated_query_keys_and_headers_survive(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(
+        app,
+        "GET",
+        "/echo",
+        query={"tag": ["a b", "c&d"], "q": ["é"]},
+        headers=[("X-Tag", "one"), ("X-Tag", "two")],
+    )
+    echoed = result.json()
+    assert echoed["query"] == {"tag": ["a b", "c&d"], "q": ["é"]}
+    assert echoed["tags"] == ["one", "two"]
+
+
+def test_cookies_in(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/echo", headers=[("Cookie", "a=1; b=2")])
+    assert result.json()["cookies"] == {"a": "1", "b": "2"}
+
+
+def test_set_cookie_out_keeps_every_cookie(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/cookies")
+    cookies = result.headers.getlist("set-cookie")
+    assert len(cookies) == 2
+    assert cookies[0].startswith("session=abc") and cookies[1].startswith("theme=dark")
+
+
+def test_binary_bodies_round_trip(driver: Driver) -> None:
+    app, _ = build()
+    payload = bytes(range(256))
+    result = driver.http(
+        app, "POST", "/binary", headers=[("Content-Type", "application/octet-stream")], body=payload
+    )
+    assert result.status == 200
+    assert result.body == payload[::-1]
+    assert result.headers["content-type"] == "image/png"
+
+
+def test_empty_body(driver: Driver) -> None:
+    app, _ = build()
+    echoed = driver.http(app, "POST", "/echo").json()
+    assert echoed["length"] == 0 and echoed["body"] == ""
+
+
+def test_text_body_and_unicode(driver: Driver) -> None:
+    app, _ = build()
+    text = "grüße, 世界"
+    echoed = driver.http(
+        app, "PUT", "/echo", headers=[("Content-Type", "text/plain")], body=text.encode()
+    ).json()
+    assert echoed["body"] == text and echoed["method"] == "PUT"
+
+
+def test_greedy_path_parameter(driver: Driver) -> None:
+    app, _ = build()
+    assert driver.http(app, "GET", "/files/a/b/c.txt").json() == {"path": "a/b/c.txt"}
