@@ -131,7 +131,7 @@ def _glob(pattern: str | None, value: str) -> bool:
 class FunctionOptions:
     """Per-function deployment settings; the runtime ignores them, deploy reads them."""
 
-    __slots__ = ("memory", "provisioned_concurrency", "reserved_concurrency", "timeout")
+    __slots__ = ("memory", "provisioned_concurrency", "reserved_concurrency", "timeout", "uses")
 
     def __init__(
         self,
@@ -139,6 +139,7 @@ class FunctionOptions:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
+        uses: Iterable[Bucket | Queue | Table] | None = None,
     ) -> None:
         for label, value in (
             ("memory", memory),
@@ -152,6 +153,15 @@ class FunctionOptions:
         self.timeout = timeout  # seconds
         self.reserved_concurrency = reserved_concurrency
         self.provisioned_concurrency = provisioned_concurrency
+        # The resources the handler touches, when the deploy step's scan of its code should
+        # not decide (None): deploy grants exactly these, with full access.
+        self.uses: tuple[Bucket | Queue | Table, ...] | None = None
+        if uses is not None:
+            listed = tuple(uses)
+            for resource in listed:
+                if not isinstance(resource, Bucket | Queue | Table):
+                    raise ConfigError(f"uses= takes buckets, queues and tables, got {resource!r}")
+            self.uses = listed
 
 
 class Function:
@@ -273,6 +283,7 @@ class App:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
+        uses: Iterable[Bucket | Queue | Table] | None = None,
     ) -> Callable[[F], F]:
         """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``)."""
         method_list = [m.upper() for m in methods]
@@ -283,7 +294,9 @@ class App:
             raise ConfigError(f"route {path!r} needs at least one method")
         if auth not in ("anonymous", "function"):
             raise ConfigError(f"route {path!r}: auth must be 'anonymous' or 'function'")
-        options = FunctionOptions(memory, timeout, reserved_concurrency, provisioned_concurrency)
+        options = FunctionOptions(
+            memory, timeout, reserved_concurrency, provisioned_concurrency, uses
+        )
 
         def register(handler: F) -> F:
             try:
@@ -386,6 +399,8 @@ class App:
             raise ConfigError(f"function name {name!r} must be a Python identifier")
         if name in self.functions:
             raise ConfigError(f"a function named {name!r} is already registered in {self.name}")
+        for resource in options.uses or ():
+            self._check_own(resource, getattr(self, resource.kind + "s"), resource.kind)
         fn = Function(name, handler, trigger, options)
         self.functions[name] = fn
         return fn
@@ -457,12 +472,16 @@ class App:
             response.body = b""
         return response
 
-    def handle_object(self, event: ObjectEvent, ctx: Context) -> int:
+    def handle_object(
+        self, event: ObjectEvent, ctx: Context, *, function: str | None = None
+    ) -> int:
         """Run every function whose trigger matches; returns how many ran.
 
-        Errors propagate so that the platform retries the event.
+        ``function`` limits the run to that one function, for platforms that trigger each
+        function separately from one process (Azure). Errors propagate so that the
+        platform retries the event.
         """
-        pinned = self.pinned_function()
+        pinned = self.function(function) if function else self.pinned_function()
         bucket = self.bucket_by_physical(event.bucket)
         if bucket is not None:
             event.bucket = bucket.name
@@ -546,8 +565,12 @@ class App:
             return pinned
         scheduled = self.functions_of("schedule")
         if hint:
+            # An exact name first: "fast_tick" must not be taken for "tick" by its suffix.
             for fn in scheduled:
-                if fn.name == hint or hint.endswith((fn.name, fn.name.replace("_", "-"))):
+                if fn.name == hint:
+                    return fn
+            for fn in scheduled:
+                if hint.endswith((fn.name, fn.name.replace("_", "-"))):
                     return fn
         return scheduled[0] if len(scheduled) == 1 else None
 
@@ -568,9 +591,12 @@ class App:
         finally:
             _reset_current(token)
 
-    def handle_event(self, event: Event, ctx: Context) -> int:
-        """Run every ``on_event`` function matching source and type; returns how many ran."""
-        pinned = self.pinned_function()
+    def handle_event(self, event: Event, ctx: Context, *, function: str | None = None) -> int:
+        """Run every ``on_event`` function matching source and type; returns how many ran.
+
+        ``function`` limits the run to that one function (see ``handle_object``).
+        """
+        pinned = self.function(function) if function else self.pinned_function()
         candidates = [pinned] if pinned is not None else self.functions_of("event")
         ran = 0
         token = _set_current(ctx)

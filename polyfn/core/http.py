@@ -264,7 +264,7 @@ class Response:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+        body = _JSON_ENCODER.encode(data)
         response = cls(body.encode(), status, headers)
         response.headers.set("content-type", "application/json")
         return response
@@ -363,6 +363,11 @@ def _json_default(value: Any) -> Any:
     if name in ("UUID", "Decimal"):
         return str(value) if name == "UUID" else float(value)
     raise TypeError(f"Object of type {name} is not JSON serializable")
+
+
+# One encoder for every response: json.dumps with any non-default option builds a new
+# JSONEncoder per call, which costs as much as encoding a small body.
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
 def to_response(result: Any) -> Response:

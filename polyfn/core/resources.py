@@ -45,9 +45,19 @@ Item = dict[str, Any]
 _LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
 
 
+_BINDING_VARIABLES: dict[tuple[str, str], str] = {}
+
+
 def binding_variable(kind: str, logical: str) -> str:
     """``POLYFN_BUCKET_UPLOADS`` for ``("bucket", "uploads")``."""
-    return f"POLYFN_{kind.upper()}_{re.sub(r'[^A-Z0-9]', '_', logical.upper())}"
+    # Memoised: queue and bucket lookups ask on every invocation, and the regex costs
+    # more than the rest of the lookup. The keys are declared resource names, so few.
+    key = (kind, logical)
+    variable = _BINDING_VARIABLES.get(key)
+    if variable is None:
+        variable = f"POLYFN_{kind.upper()}_{re.sub(r'[^A-Z0-9]', '_', logical.upper())}"
+        _BINDING_VARIABLES[key] = variable
+    return variable
 
 
 def physical_name(kind: str, logical: str, environ: Mapping[str, str] | None = None) -> str:

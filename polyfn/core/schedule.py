@@ -9,13 +9,16 @@ dialect cannot express, which deploy reports at build time.
 
 from __future__ import annotations
 
+import itertools
 import re
+from datetime import UTC, datetime, timedelta
 
 from polyfn.core.errors import ConfigError
 
 __all__ = [
     "CronField",
     "ScheduleExpression",
+    "next_fire",
     "parse_schedule",
     "to_eventbridge",
     "to_ncrontab",
@@ -124,6 +127,11 @@ def parse_schedule(text: str) -> ScheduleExpression:
 def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronField:
     values: set[int] = set()
     names = _MONTHS if name == "month" else _DAYS if name == "day-of-week" else {}
+    weekday = name == "day-of-week"
+    if weekday:
+        # cron reads weekdays as 0-7, 7 being Sunday again, so "1-7" is Monday to Sunday;
+        # ranges and steps run over 0-7 and the values fold onto 0-6 at the end.
+        high = 7
     for item in part.split(","):
         step = 1
         body = item
@@ -146,6 +154,8 @@ def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronFi
             start = _value(expr, body, name, names, low, high)
             end = high if "/" in item else start
         values.update(range(start, end + 1, step))
+    if weekday:
+        values = {value % 7 for value in values}
     return CronField(part, frozenset(values), part == "*")
 
 
@@ -156,8 +166,6 @@ def _value(expr: str, text: str, name: str, names: dict[str, int], low: int, hig
     if not text.isdigit():
         raise ConfigError(f"schedule {expr!r}: {text!r} is not a valid {name}")
     value = int(text)
-    if name == "day-of-week" and value == 7:  # cron allows 7 for Sunday
-        return 0
     if not low <= value <= high:
         raise ConfigError(f"schedule {expr!r}: {name} {value} is outside {low}-{high}")
     return value
@@ -173,62 +181,176 @@ def _value(expr: str, text: str, name: str, names: dict[str, int], low: int, hig
 # Cloud Scheduler: unix cron, five fields. Source: Cloud Scheduler "cron job format", 2026-11.
 
 _DOW_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_MINUTE, _HOUR, _DOM, _MONTH, _DOW = range(5)
 
 
 def _rate_as_cron(expr: ScheduleExpression, dialect: str) -> list[str]:
-    """A rate as five unix-cron fields, when the clock can express it exactly."""
-    value, unit = expr.rate_value, expr.rate_unit
-    assert value is not None and unit is not None
-    if unit == "minute" and 60 % value == 0:
-        return ["*" if value == 1 else f"*/{value}", "*", "*", "*", "*"]
-    if unit == "hour" and 24 % value == 0:
-        return ["0", "*" if value == 1 else f"*/{value}", "*", "*", "*"]
-    if unit == "day" and value == 1:
+    """A rate as five unix-cron fields, when the clock can express it exactly.
+
+    A cron fires on clock boundaries, so an interval is exact only when it divides the next
+    unit up: ``rate(120 minutes)`` is every two hours, ``rate(7 minutes)`` has no cron.
+    """
+    seconds = expr.every_seconds
+    assert seconds is not None
+    minutes = seconds // 60
+    if minutes < 60 and 60 % minutes == 0:
+        return ["*" if minutes == 1 else f"*/{minutes}", "*", "*", "*", "*"]
+    hours = minutes // 60
+    if minutes % 60 == 0 and hours < 24 and 24 % hours == 0:
+        return ["0", "*" if hours == 1 else f"*/{hours}", "*", "*", "*"]
+    if minutes == 24 * 60:
         return ["0", "0", "*", "*", "*"]
     raise ConfigError(
         f"schedule {expr.text!r} cannot be expressed exactly in {dialect}: its cron fires on "
-        "clock boundaries, so a rate must divide an hour (minutes) or a day (hours); "
-        "write a cron expression instead"
+        "clock boundaries, so a rate must divide an hour (minutes) or a day (hours), or be "
+        "one day; write a cron expression instead"
     )
 
 
 def _both_days_restricted(expr: ScheduleExpression) -> bool:
     assert expr.cron is not None
-    return not expr.cron[2].any and not expr.cron[4].any
+    return not expr.cron[_DOM].any and not expr.cron[_DOW].any
+
+
+def _progression_step(values: list[int]) -> int | None:
+    """The common difference of three or more evenly spaced values, else None."""
+    if len(values) < 3:
+        return None
+    step = values[1] - values[0]
+    if step < 2 or any(b - a != step for a, b in itertools.pairwise(values)):
+        return None
+    return step
+
+
+def _runs(values: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for value in values:
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
+def _render_field(field: CronField, index: int, dialect: str) -> str:
+    """One field rebuilt from its values, in a form every dialect reads the same way.
+
+    Rendering from the value set (not echoing the user's text) removes the spellings the
+    dialects disagree on: ``5/15`` without a range, month and weekday names, Sunday as 7,
+    and a leading ``*`` in a day field, which some crons take to mean "unrestricted" when
+    they decide between the day-of-month/day-of-week rules.
+    """
+    if field.any:
+        return "*"
+    _, low, high = _FIELDS[index]
+    values = sorted(field.values)
+    day_field = index in (_DOM, _DOW)
+    step = _progression_step(values)
+    if step is not None and values[-1] + step > high:
+        # An arithmetic run to the end of the field.
+        if dialect == "eventbridge":
+            return f"{values[0]}/{step}"
+        if values[0] == low and not day_field:
+            return f"*/{step}"
+        return f"{values[0]}-{values[-1]}/{step}"
+    if step is not None and dialect != "eventbridge":
+        return f"{values[0]}-{values[-1]}/{step}"
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in _runs(values))
+
+
+def _cron_fields(expr: ScheduleExpression, dialect: str, label: str) -> list[str]:
+    if expr.is_rate:
+        return _rate_as_cron(expr, label)
+    assert expr.cron is not None
+    return [_render_field(field, i, dialect) for i, field in enumerate(expr.cron)]
 
 
 def to_unix_cron(expr: ScheduleExpression) -> str:
-    """Cloud Scheduler's five-field cron."""
-    if expr.is_rate:
-        return " ".join(_rate_as_cron(expr, "Cloud Scheduler"))
-    return expr.text
+    """Cloud Scheduler's five-field cron (UTC), day-of-week 0-6 from Sunday."""
+    return " ".join(_cron_fields(expr, "unix", "Cloud Scheduler"))
 
 
 def to_ncrontab(expr: ScheduleExpression) -> str:
     """Azure's six-field NCRONTAB (seconds first)."""
-    fields = _rate_as_cron(expr, "Azure NCRONTAB") if expr.is_rate else expr.text.split()
     if not expr.is_rate and _both_days_restricted(expr):
         raise ConfigError(
             f"schedule {expr.text!r}: Azure NCRONTAB does not promise unix cron's 'either day "
             "matches' rule when both day-of-month and day-of-week are set; use one of them"
         )
-    if fields[4] == "7":  # unix cron's second Sunday; NCRONTAB knows only 0
-        fields[4] = "0"
-    return " ".join(["0", *fields])
+    return " ".join(["0", *_cron_fields(expr, "ncrontab", "Azure NCRONTAB")])
 
 
 def to_eventbridge(expr: ScheduleExpression) -> str:
-    """EventBridge's ``rate(...)`` or six-field ``cron(...)``."""
+    """EventBridge's ``rate(...)`` or six-field ``cron(...)``.
+
+    A rate stays a rate: EventBridge counts it from when the rule is created rather than
+    from the clock, so only its interval, not its phase, matches the cron dialects.
+    """
     if expr.is_rate:
-        return expr.text.replace("  ", " ")
+        assert expr.rate_value is not None and expr.rate_unit is not None
+        plural = "" if expr.rate_value == 1 else "s"
+        return f"rate({expr.rate_value} {expr.rate_unit}{plural})"
     assert expr.cron is not None
-    minute, hour, dom, month, dow = expr.cron
     if _both_days_restricted(expr):
         raise ConfigError(
             f"schedule {expr.text!r}: EventBridge cannot restrict both day-of-month and "
             "day-of-week; use one of them"
         )
-    # Render weekdays by name: EventBridge numbers them 1-7 from Sunday, unix 0-6.
+    minute, hour, dom, month, _ = _cron_fields(expr, "eventbridge", "EventBridge")
+    dow = expr.cron[_DOW]
+    # Weekdays by name: EventBridge numbers them 1-7 from Sunday where unix cron uses 0-6.
     dow_text = "?" if dow.any else ",".join(_DOW_NAMES[d] for d in sorted(dow.values))
-    dom_text = "?" if not dow.any else dom.text
-    return f"cron({minute.text} {hour.text} {dom_text} {month.text} {dow_text} *)"
+    dom_text = "?" if not dow.any else dom
+    return f"cron({minute} {hour} {dom_text} {month} {dow_text} *)"
+
+
+# ----------------------------------------------------------------------------- firing times
+#
+# The local runtime's scheduler asks when a schedule fires next. A rate is aligned to the
+# clock (multiples of its interval since the Unix epoch, UTC), which is what the cron
+# dialects above translate it to; a cron follows unix cron's rules, minute resolution, UTC.
+
+# The calendar's pattern of weekdays and month lengths repeats within 28 years, but any day
+# a cron can name (a 29th of February, a Friday the 13th) comes round within eight years.
+_SEARCH_DAYS = 8 * 366
+
+
+def next_fire(expr: ScheduleExpression, after: datetime) -> datetime:
+    """The first time strictly after ``after`` at which ``expr`` fires, as an aware UTC time.
+
+    A naive ``after`` is taken to be UTC. A cron that names no existing day (``0 0 30 2 *``)
+    raises ``ConfigError``.
+    """
+    moment = after.replace(tzinfo=UTC) if after.tzinfo is None else after.astimezone(UTC)
+    if expr.every_seconds is not None:
+        epoch_seconds = moment.timestamp()
+        intervals = int(epoch_seconds // expr.every_seconds) + 1
+        return datetime.fromtimestamp(intervals * expr.every_seconds, UTC)
+    assert expr.cron is not None
+    minutes, hours, _, months, _ = (field.values for field in expr.cron)
+    # The next whole minute: cron fires at second zero.
+    candidate = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    day = candidate.replace(hour=0, minute=0)
+    for _ in range(_SEARCH_DAYS):
+        if day.month in months and _day_matches(expr, day):
+            same_day = day.date() == candidate.date()
+            earliest_hour = candidate.hour if same_day else 0
+            for hour in sorted(h for h in hours if h >= earliest_hour):
+                earliest_minute = candidate.minute if same_day and hour == candidate.hour else 0
+                later = [m for m in minutes if m >= earliest_minute]
+                if later:
+                    return day.replace(hour=hour, minute=min(later))
+        day += timedelta(days=1)
+    raise ConfigError(f"schedule {expr.text!r} never fires: no calendar day matches it")
+
+
+def _day_matches(expr: ScheduleExpression, day: datetime) -> bool:
+    """Unix cron's day rule: when both day fields are restricted, either one matching is
+    enough; otherwise the restricted one (if any) decides."""
+    assert expr.cron is not None
+    dom, dow = expr.cron[_DOM], expr.cron[_DOW]
+    dom_ok = day.day in dom.values
+    dow_ok = (day.isoweekday() % 7) in dow.values  # cron counts Sunday as 0
+    if not dom.any and not dow.any:
+        return dom_ok or dow_ok
+    return dom_ok and dow_ok

@@ -1,19 +1,188 @@
 """The pytest plugin polyfn registers (entry point ``pytest11``).
 
 Fixtures for testing a user's App through any runtime with native events; see the
-README's "Testing your app" section.
+README's "Testing your app" section:
+
+- ``polyfn_client(app)``: a ``Client`` that sends HTTP requests, queue messages, object
+  events, schedule ticks and other events through the runtime of ``polyfn_runtime``.
+- ``polyfn_runtime``: ``"local"`` unless the test opts in to more with
+  ``@pytest.mark.polyfn_runtimes("aws", "local")`` or ``@polyfn.testing.all_runtimes``;
+  the test then runs once per runtime (a driver variant such as ``aws-alb`` works too).
+- ``polyfn_data_dir``: a fresh ``POLYFN_DATA_DIR`` under ``tmp_path`` for the local
+  buckets, queues and tables; every client fixture uses it.
+- ``polyfn_context``: a real ``Context`` for calling a handler directly.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from polyfn.core.app import App
 from polyfn.core.context import Context
+from polyfn.testing.client import Client
+from polyfn.testing.drivers import RUNTIMES, Driver, drivers_for
+
+MARKER = "polyfn_runtimes"
+_OPTION = "--polyfn-runtimes"
+_DEFAULT_RUNTIME = "local"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("polyfn")
+    group.addoption(
+        _OPTION,
+        default=None,
+        metavar="NAMES",
+        help="comma-separated runtimes (aws,azure,gcp,local) that polyfn_runtimes tests run on; "
+        "the others are deselected",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*names): run the test once per polyfn runtime through the polyfn_runtime "
+        f"and polyfn_client fixtures ({', '.join(RUNTIMES)}, or a driver variant such as "
+        "aws-alb; no names: all runtimes)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "polyfn_runtime" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker(MARKER)
+    if marker is None:
+        return  # the fixture falls back to the local runtime
+    names = [str(name) for name in marker.args] or list(RUNTIMES)
+    for name in names:
+        _runtime_of(name)  # a typo fails at collection, naming the known runtimes
+    chosen = _option_runtimes(metafunc.config)
+    if chosen is not None:
+        names = [name for name in names if _runtime_of(name) in chosen]
+    metafunc.parametrize("polyfn_runtime", names, indirect=True, ids=names)
+
+
+def _option_runtimes(config: pytest.Config) -> set[str] | None:
+    value = config.getoption(_OPTION, default=None)
+    if not value:
+        return None
+    chosen = {part.strip() for part in str(value).split(",") if part.strip()}
+    unknown = chosen - set(RUNTIMES)
+    if unknown:
+        raise pytest.UsageError(
+            f"{_OPTION}: unknown runtime(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(RUNTIMES)}"
+        )
+    return chosen
+
+
+def _runtime_of(name: str) -> str:
+    runtime = name.split("-", 1)[0]
+    if runtime not in RUNTIMES:
+        # A collection error naming the test, without a traceback into the plugin.
+        pytest.fail(
+            f"@pytest.mark.{MARKER}: unknown runtime {name!r}; expected {', '.join(RUNTIMES)} "
+            "or a driver variant of one (aws-alb, ...)",
+            pytrace=False,
+        )
+    return runtime
+
+
+def driver_named(name: str) -> Driver:
+    """The driver for a runtime (its first, primary variant) or for an exact variant name."""
+    drivers = drivers_for(_runtime_of(name))
+    if name in RUNTIMES:
+        return drivers[0]
+    for driver in drivers:
+        if driver.name == name:
+            return driver
+    known = ", ".join(driver.name for driver in drivers)
+    pytest.fail(f"no polyfn driver variant {name!r} (known: {known})", pytrace=False)
+
+
+@pytest.fixture
+def polyfn_runtime(request: pytest.FixtureRequest) -> str:
+    """The runtime (or driver variant) this test runs on; ``local`` unless marked."""
+    return str(getattr(request, "param", _DEFAULT_RUNTIME))
+
+
+@pytest.fixture
+def polyfn_driver(polyfn_runtime: str) -> Driver:
+    """The runtime driver behind ``polyfn_client``, for tests that want the native answers."""
+    return driver_named(polyfn_runtime)
+
+
+@pytest.fixture
+def polyfn_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh local data directory for this test (``POLYFN_DATA_DIR``)."""
+    data_dir = tmp_path / "polyfn-data"
+    data_dir.mkdir()
+    monkeypatch.setenv("POLYFN_DATA_DIR", str(data_dir))
+    # A pinned function would make every trigger run that one function.
+    monkeypatch.delenv("POLYFN_FUNCTION", raising=False)
+    return data_dir
+
+
+@pytest.fixture
+def polyfn_client(
+    polyfn_driver: Driver, polyfn_data_dir: Path
+) -> Iterator[Callable[[App], Client]]:
+    """``polyfn_client(app)``: a ``Client`` for ``app`` on this test's runtime.
+
+    The app's resources are bound to the local backends in ``polyfn_data_dir`` for the
+    test (unless the app is bound to a cloud backend already) and restored afterwards.
+    """
+    bound: list[tuple[App, Any]] = []
+
+    def make(app: App) -> Client:
+        client = Client(app, polyfn_driver)
+        if not any(previous_app is app for previous_app, _ in bound):
+            previous = _bind_locally(app)
+            if previous is not _UNCHANGED:
+                bound.append((app, previous))
+        return client
+
+    yield make
+    for app, previous in reversed(bound):
+        _restore_binding(app, previous)
+
+
+_UNCHANGED: Any = object()
+
+
+def _bind_locally(app: App) -> Any:
+    """Bind ``app`` to local backends in the current data dir; returns the old provider."""
+    previous = app._binding
+    if previous is not None and getattr(previous, "cloud", "local") != "local":
+        return _UNCHANGED  # the test chose a cloud backend on purpose
+    from polyfn.adapters.local.backends import LocalBackends
+
+    app.bind(LocalBackends.from_env(app.name))
+    return previous
+
+
+def _restore_binding(app: App, previous: Any) -> None:
+    current = app._binding
+    close = getattr(current, "close", None)
+    if callable(close):
+        close()  # release SQLite handles on the test's data dir
+    if previous is None:
+        # Back to unbound: the next use outside a test binds from the environment again.
+        app._binding = None
+        app._binding_generation += 1
+    else:
+        app.bind(previous)
 
 
 @pytest.fixture
 def polyfn_context() -> Context:
-    """A real Context for calling handlers directly; set ``.deadline`` to test timeouts."""
+    """A real Context for calling handlers directly; set ``.deadline`` to test timeouts.
+
+    ``polyfn_context.deadline = time.time() + 0.05`` leaves a handler 50 ms.
+    """
     return Context("local", "test", "test-request", deadline=time.time() + 30)

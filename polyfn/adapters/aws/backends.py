@@ -1,0 +1,186 @@
+"""AWS backends of polyfn's ports: bucket = S3, queue = SQS, table = DynamoDB (boto3).
+
+``AwsBackends`` is the ``BackendProvider`` the Lambda runtime binds. Importing this module
+imports no AWS code: boto3 is loaded when the first resource is used, so a function that
+only serves HTTP never pays for it. Clients are created once per process and reused by
+every invocation (keyed by service, endpoint, region and access key, so tests that point
+at different emulators get different clients).
+
+Endpoints: ``POLYFN_AWS_ENDPOINT_URL`` wins; otherwise boto3 reads ``AWS_ENDPOINT_URL``
+(and ``AWS_ENDPOINT_URL_<SERVICE>``) itself. Credentials and region come from boto3's
+usual chain (the Lambda environment, ``AWS_PROFILE``, instance roles).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.errors import ResourceRef
+
+if TYPE_CHECKING:
+    from polyfn.adapters.aws.backends_dynamodb import DynamoDbTable
+    from polyfn.adapters.aws.backends_s3 import S3Bucket
+    from polyfn.adapters.aws.backends_sqs import SqsQueue
+    from polyfn.core.resources import Bucket, Queue, Table
+
+__all__ = ["AwsBackends", "aws_client", "dead_letter_queue_name"]
+
+_clients: dict[tuple[str | None, ...], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _endpoint_override() -> str | None:
+    return os.environ.get("POLYFN_AWS_ENDPOINT_URL") or None
+
+
+def aws_client(service: str) -> Any:
+    """The process-wide boto3 client for ``service`` under the current environment."""
+    env = os.environ
+    key = (
+        service,
+        _endpoint_override(),
+        env.get("AWS_ENDPOINT_URL"),
+        env.get(f"AWS_ENDPOINT_URL_{service.upper()}"),
+        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+        env.get("AWS_PROFILE"),
+        env.get("AWS_ACCESS_KEY_ID"),
+    )
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = _make_client(service, key[4])
+    return client
+
+
+def _make_client(service: str, region: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # polyfn retries itself (polyfn.adapters.retry), so botocore makes one attempt; a short
+    # connect timeout lets a wrong endpoint fail in seconds rather than a minute.
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=60,
+    )
+    # A session of its own: boto3's default session is not safe to share across threads.
+    session: Any = boto3.session.Session(region_name=region)
+    return session.client(service, endpoint_url=_endpoint_override(), config=config)
+
+
+def dead_letter_queue_name(queue_name: str) -> str:
+    """The dead-letter queue ``ensure_queue`` creates for a queue (``<name>-dlq``)."""
+    return f"{queue_name}-dlq"
+
+
+class AwsBackends:
+    """Backends on AWS for every bucket, queue and table of an App."""
+
+    cloud = "aws"
+
+    def bucket(self, resource: Bucket) -> S3Bucket:
+        from polyfn.adapters.aws.backends_s3 import S3Bucket
+
+        return S3Bucket(resource.name, resource.physical_name)
+
+    def queue(self, resource: Queue) -> SqsQueue:
+        from polyfn.adapters.aws.backends_sqs import SqsQueue
+
+        return SqsQueue(resource.name, resource.physical_name)
+
+    def table(self, resource: Table) -> DynamoDbTable:
+        from polyfn.adapters.aws.backends_dynamodb import DynamoDbTable
+
+        return DynamoDbTable(resource.name, resource.physical_name, resource.key)
+
+    # ------------------------------------------------------------------ for tests and dev
+    # Deploy creates the real resources (with the same settings); these make them on an
+    # emulator or in a scratch account. Each is idempotent.
+
+    def ensure_bucket(self, resource: Bucket) -> None:
+        s3 = aws_client("s3")
+        ref = ResourceRef(self.cloud, "bucket", resource.name, resource.physical_name)
+
+        def create() -> None:
+            region = s3.meta.region_name
+            extra: dict[str, Any] = {}
+            if region and region != "us-east-1":
+                extra["CreateBucketConfiguration"] = {"LocationConstraint": region}
+            try:
+                s3.create_bucket(Bucket=resource.physical_name, **extra)
+            except Exception as exc:
+                if error_code(exc) != "BucketAlreadyOwnedByYou":
+                    raise
+
+        guard(ref, create)
+
+    def ensure_queue(self, resource: Queue) -> str:
+        """Create the queue and its dead-letter queue ``<name>-dlq``; return the queue URL.
+
+        The redrive policy's ``maxReceiveCount`` is ``max_receives``: SQS moves a message
+        to the dead-letter queue when it is received once more after that many receives.
+        """
+        sqs = aws_client("sqs")
+        name = resource.physical_name
+        ref = ResourceRef(self.cloud, "queue", resource.name, name)
+
+        def create() -> str:
+            dlq_url = sqs.create_queue(QueueName=dead_letter_queue_name(name))["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            attributes = {
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(resource.max_receives)}
+                ),
+                "VisibilityTimeout": str(resource.visibility_timeout),
+                # The portable limit polyfn checks (see backends_sqs.MAX_MESSAGE_BYTES).
+                "MaximumMessageSize": "262144",
+            }
+            try:
+                return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+            except Exception as exc:
+                if error_code(exc) not in ("QueueAlreadyExists", "QueueNameExists"):
+                    raise
+            url = str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+            return url
+
+        return guard(ref, create)
+
+    def ensure_table(self, resource: Table, timeout: float = 60.0) -> None:
+        """Create the table (string hash key ``resource.key``, on-demand) and wait for it."""
+        dynamodb = aws_client("dynamodb")
+        name = resource.physical_name
+        ref = ResourceRef(self.cloud, "table", resource.name, name)
+
+        def create() -> None:
+            try:
+                dynamodb.create_table(
+                    TableName=name,
+                    KeySchema=[{"AttributeName": resource.key, "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": resource.key, "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+            except Exception as exc:
+                if error_code(exc) != "ResourceInUseException":
+                    raise
+
+        guard(ref, create)
+        deadline = time.monotonic() + timeout
+        while True:
+            status = guard(
+                ref, lambda: dynamodb.describe_table(TableName=name)["Table"]["TableStatus"]
+            )
+            if status == "ACTIVE":
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"DynamoDB table {name!r} is still {status} after {timeout} s")
+            time.sleep(0.2)

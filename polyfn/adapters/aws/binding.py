@@ -1,0 +1,71 @@
+"""Binding an App to the AWS backends without paying for them up front.
+
+On Lambda the App's buckets, queues and tables must be S3, SQS and DynamoDB. The
+backends (``polyfn.adapters.aws.backends.AwsBackends``) need boto3, which costs a few
+hundred milliseconds to import; a function that never touches a resource should not
+pay that. This provider stands in for the real one and loads it on the first resource
+use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Literal
+
+from polyfn.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from polyfn.core.app import App
+    from polyfn.core.resources import (
+        BackendProvider,
+        Bucket,
+        BucketBackend,
+        Queue,
+        QueueBackend,
+        Table,
+        TableBackend,
+    )
+
+__all__ = ["BackendsChoice", "LazyAwsBackends", "bind_backends", "running_on_lambda"]
+
+BackendsChoice = Literal["auto", "aws", "keep"]
+
+
+def running_on_lambda() -> bool:
+    """True inside the Lambda runtime (it sets AWS_LAMBDA_FUNCTION_NAME for every function)."""
+    return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+
+
+class LazyAwsBackends:
+    """A BackendProvider that imports and builds the AWS one when first asked."""
+
+    cloud = "aws"
+
+    def __init__(self) -> None:
+        self._provider: BackendProvider | None = None
+
+    def _real(self) -> BackendProvider:
+        provider = self._provider
+        if provider is None:
+            from polyfn.adapters.aws.backends import AwsBackends
+
+            provider = self._provider = AwsBackends()
+        return provider
+
+    def bucket(self, resource: Bucket) -> BucketBackend:
+        return self._real().bucket(resource)
+
+    def queue(self, resource: Queue) -> QueueBackend:
+        return self._real().queue(resource)
+
+    def table(self, resource: Table) -> TableBackend:
+        return self._real().table(resource)
+
+
+def bind_backends(app: App, choice: BackendsChoice) -> None:
+    """``aws``: bind the AWS backends; ``keep``: leave the App as it is; ``auto``: bind
+    them on Lambda when the App has no binding yet (tests and local runs keep theirs)."""
+    if choice not in ("auto", "aws", "keep"):
+        raise ConfigError(f"backends must be 'auto', 'aws' or 'keep', got {choice!r}")
+    if choice == "aws" or (choice == "auto" and app._binding is None and running_on_lambda()):
+        app.bind(LazyAwsBackends())

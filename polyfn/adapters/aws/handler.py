@@ -1,0 +1,264 @@
+"""``lambda_handler(app)``: one Lambda entry point for every AWS event source.
+
+The function it returns tells the source from the event's shape, translates the event
+into the core model, lets the App dispatch, and translates the answer back:
+
+- HTTP (REST v1, HTTP API v2, ALB, Function URL) -> ``app.handle_http`` -> the source's
+  response dict.
+- SQS -> ``app.handle_messages`` -> ``{"batchItemFailures": [...]}`` naming exactly the
+  messages whose handler raised. S3 notifications that reach the function through SQS
+  become object events, one SQS message per unit of failure.
+- S3 (direct, via SNS, via EventBridge) -> ``app.handle_object``; a failure raises so
+  Lambda retries the asynchronous invocation.
+- SNS -> ``app.handle_event``; EventBridge schedule -> ``app.handle_schedule``; any other
+  EventBridge event -> ``app.handle_event``.
+- Anything else raises ``UnrecognizedEvent``: a direct invoke with an unknown payload
+  fails visibly instead of being half handled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from polyfn.adapters.aws import sources
+from polyfn.adapters.aws.binding import BackendsChoice, bind_backends
+from polyfn.adapters.aws.records import (
+    eventbridge_event,
+    eventbridge_object_event,
+    queue_name,
+    s3_object_event,
+    s3_objects_in,
+    schedule_tick,
+    sns_event,
+    sqs_message,
+)
+from polyfn.adapters.aws.requests import (
+    AlbRequest,
+    ApiGatewayV1Request,
+    ApiGatewayV2Request,
+    FunctionUrlRequest,
+)
+from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
+from polyfn.core.app import App
+from polyfn.core.context import Context
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.events import Message
+
+__all__ = ["LambdaHandler", "lambda_handler"]
+
+LambdaHandler = Callable[..., Any]
+_Serve = Callable[[App, dict[str, Any], Context], Any]
+
+# Lambda reuses a process for many invocations; only its first one is a cold start.
+_cold_start = True
+
+
+def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHandler:
+    """The Lambda handler for ``app``: ``handler = aws.lambda_handler(app)``.
+
+    ``backends`` chooses what the App's buckets, queues and tables are: ``"auto"`` binds
+    S3/SQS/DynamoDB when running on Lambda and the App has no binding yet, ``"aws"``
+    always binds them (tests against moto), ``"keep"`` leaves the App's binding alone.
+    """
+    bind_backends(app, backends)
+    detect = sources.detect
+    serve = _SERVE
+
+    def handler(event: Any, context: Any = None) -> Any:
+        kind = detect(event)
+        return serve[kind](app, event, _context(context))
+
+    handler.__doc__ = f"AWS Lambda entry point of polyfn app {app.name!r}."
+    return handler
+
+
+def _context(lambda_context: Any) -> Context:
+    global _cold_start
+    if lambda_context is None:
+        # A direct local call (a script, a test): no deadline, and an id made up here.
+        ctx = Context("aws", "", "local-" + os.urandom(8).hex())
+    else:
+        try:
+            # Positional arguments and attribute sets: keyword arguments cost twice as
+            # much, and this runs on every invocation.
+            ctx = Context("aws", lambda_context.function_name, lambda_context.aws_request_id)
+            ctx._remaining = lambda_context.get_remaining_time_in_millis
+        except AttributeError:
+            # Not the runtime's LambdaContext (a test double, say): take what it has.
+            ctx = Context(
+                "aws",
+                getattr(lambda_context, "function_name", ""),
+                getattr(lambda_context, "aws_request_id", "") or "local-" + os.urandom(8).hex(),
+                remaining=getattr(lambda_context, "get_remaining_time_in_millis", None),
+            )
+        ctx.raw = lambda_context
+    if _cold_start:
+        ctx.cold_start = True
+        _cold_start = False
+    return ctx
+
+
+def _malformed(source: str, exc: Exception) -> UnrecognizedEvent:
+    return UnrecognizedEvent(
+        f"malformed {source} event ({type(exc).__name__}: {exc})",
+        expected=f"an {source} event as AWS sends it",
+    )
+
+
+# ----------------------------------------------------------------------------- HTTP
+
+
+def _serve_v2(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    try:
+        request = ApiGatewayV2Request(event, ctx.request_id)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _malformed("API Gateway HTTP API", exc) from None
+    return render_v2(app.handle_http(request, ctx))
+
+
+def _serve_function_url(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    try:
+        request = FunctionUrlRequest(event, ctx.request_id)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _malformed("Lambda Function URL", exc) from None
+    return render_v2(app.handle_http(request, ctx))
+
+
+def _serve_v1(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    try:
+        request = ApiGatewayV1Request(event, ctx.request_id)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _malformed("API Gateway REST API", exc) from None
+    return render_v1(app.handle_http(request, ctx))
+
+
+def _serve_alb(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    try:
+        request = AlbRequest(event, ctx.request_id)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _malformed("ALB", exc) from None
+    return render_alb(app.handle_http(request, ctx), request.multi_value)
+
+
+# ----------------------------------------------------------------------------- SQS
+
+
+def _on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    records = event["Records"]
+    queue = queue_name(str(records[0].get("eventSourceARN", "")))
+    try:
+        # A queue with an on_message consumer gets every record as a message, even one
+        # that carries an S3 notification; only when some body looks like one (a
+        # substring test) is it worth finding out whether the queue has a consumer.
+        if not any("s3" in (record.get("body") or "") for record in records) or (
+            app.consumer_of(queue) is not None
+        ):
+            messages = [sqs_message(record) for record in records]
+            failed_ids = [message.id for message in _deliver(app, queue, messages, ctx)]
+        else:
+            failed_ids = _deliver_without_consumer(app, queue, records, ctx)
+    except UnrecognizedEvent:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _malformed("SQS", exc) from None
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
+
+
+def _deliver(app: App, queue: str, messages: list[Message], ctx: Context) -> list[Message]:
+    if not queue.endswith(".fifo"):
+        return app.handle_messages(queue, messages, ctx)
+    # FIFO: a failed message must not be overtaken by the ones after it in its batch, so
+    # processing stops there and the rest are reported failed too (Lambda SQS docs,
+    # "Implementing partial batch responses", read 2026-11).
+    for index, message in enumerate(messages):
+        if app.handle_messages(queue, [message], ctx):
+            return messages[index:]
+    return []
+
+
+def _deliver_without_consumer(
+    app: App, queue: str, records: list[dict[str, Any]], ctx: Context
+) -> list[str]:
+    """No on_message consumer: S3 notifications go to object handlers, one SQS message
+    at a time; anything else goes to handle_messages, which fails it so it is retried
+    and dead-lettered rather than acknowledged and lost."""
+    failed: set[str] = set()
+    plain: list[Message] = []
+    for record in records:
+        message_id = record["messageId"]
+        try:
+            objects = s3_objects_in(record.get("body"))
+            if objects is None:
+                plain.append(sqs_message(record))
+                continue
+            for object_event in objects:
+                app.handle_object(object_event, ctx)
+        except Exception:
+            ctx.logger.exception(
+                "S3 notification in SQS message %s failed (request %s)",
+                message_id,
+                ctx.request_id,
+            )
+            failed.add(message_id)
+    if plain:
+        failed.update(message.id for message in _deliver(app, queue, plain, ctx))
+    return [record["messageId"] for record in records if record["messageId"] in failed]
+
+
+# ----------------------------------------------------------------------------- S3, SNS
+
+
+def _on_s3(app: App, event: dict[str, Any], ctx: Context) -> None:
+    # Translate every record before running any handler, so a malformed record fails
+    # the invocation before anything was done.
+    object_events = [s3_object_event(record) for record in event["Records"]]
+    for object_event in object_events:
+        app.handle_object(object_event, ctx)
+
+
+def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
+    """S3 sends s3:TestEvent when notifications are configured; there is nothing to do."""
+
+
+def _on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+    app.handle_object(eventbridge_object_event(event), ctx)
+
+
+def _on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
+    for record in event["Records"]:
+        sns = record.get("Sns")
+        objects = s3_objects_in(sns.get("Message")) if type(sns) is dict else None
+        if objects is not None:
+            for object_event in objects:
+                app.handle_object(object_event, ctx)
+        else:
+            app.handle_event(sns_event(record), ctx)
+
+
+# ----------------------------------------------------------------------------- EventBridge
+
+
+def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
+    tick = schedule_tick(event)
+    app.handle_schedule(tick, ctx, hint=tick.name)
+
+
+def _on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+    app.handle_event(eventbridge_event(event), ctx)
+
+
+_SERVE: dict[str, _Serve] = {
+    sources.APIGW_V2: _serve_v2,
+    sources.FUNCTION_URL: _serve_function_url,
+    sources.APIGW_V1: _serve_v1,
+    sources.ALB: _serve_alb,
+    sources.SQS: _on_sqs,
+    sources.S3: _on_s3,
+    sources.S3_TEST: _on_s3_test,
+    sources.S3_EVENTBRIDGE: _on_s3_eventbridge,
+    sources.SNS: _on_sns,
+    sources.SCHEDULE: _on_schedule,
+    sources.EVENTBRIDGE: _on_eventbridge,
+}

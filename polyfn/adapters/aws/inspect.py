@@ -1,0 +1,143 @@
+"""``polyfn inspect`` for AWS: the core model a Lambda event becomes, as plain data.
+
+It runs the handler's own translation (``sources.detect``, the request views, the
+``records`` functions), so what it prints is what a handler would receive. Without an
+App there is nothing to dispatch to, so an SQS batch whose every body is an S3
+notification is shown as object events (the handler does the same when the queue has
+no ``on_message`` consumer).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from polyfn.adapters.aws import sources
+from polyfn.adapters.aws.records import (
+    eventbridge_event,
+    eventbridge_object_event,
+    queue_name,
+    s3_object_event,
+    s3_objects_in,
+    schedule_tick,
+    sns_event,
+    sqs_message,
+)
+from polyfn.adapters.aws.requests import (
+    AlbRequest,
+    ApiGatewayV1Request,
+    ApiGatewayV2Request,
+    FunctionUrlRequest,
+)
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.events import ObjectEvent
+from polyfn.core.http import HTTPError, Request
+
+__all__ = ["describe", "looks_like"]
+
+_REQUESTS: dict[str, Callable[[dict[str, Any], str], Request]] = {
+    sources.APIGW_V1: ApiGatewayV1Request,
+    sources.APIGW_V2: ApiGatewayV2Request,
+    sources.FUNCTION_URL: FunctionUrlRequest,
+    sources.ALB: AlbRequest,
+}
+
+
+def looks_like(event: Any) -> bool:
+    """Whether ``event`` has the shape of an event some AWS source sends to Lambda."""
+    try:
+        sources.detect(event)
+    except UnrecognizedEvent:
+        return False
+    return True
+
+
+def describe(event: Any) -> dict[str, Any]:
+    """The inspect model of one AWS event; ``UnrecognizedEvent`` for anything else."""
+    kind = sources.detect(event)
+    try:
+        model = _describe(kind, event)
+    except UnrecognizedEvent:
+        raise
+    except HTTPError as exc:
+        raise UnrecognizedEvent(
+            f"malformed {kind} event: {exc.message}", expected="an event as AWS sends it"
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnrecognizedEvent(
+            f"malformed {kind} event ({type(exc).__name__}: {exc})",
+            expected="an event as AWS sends it",
+        ) from None
+    model["source"] = kind
+    return model
+
+
+def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
+    view = _REQUESTS.get(kind)
+    if view is not None:
+        return {"cloud": "aws", "trigger": "http", "request": _request(view(event, ""))}
+    if kind == sources.S3:
+        return _objects([s3_object_event(record) for record in event["Records"]])
+    if kind == sources.S3_TEST:
+        return _objects([])
+    if kind == sources.S3_EVENTBRIDGE:
+        return _objects([eventbridge_object_event(event)])
+    if kind == sources.SQS:
+        return _sqs(event["Records"])
+    if kind == sources.SNS:
+        return _sns(event["Records"])
+    if kind == sources.SCHEDULE:
+        return {"cloud": "aws", "trigger": "schedule", "schedule": schedule_tick(event).to_dict()}
+    return {"cloud": "aws", "trigger": "event", "events": [eventbridge_event(event).to_dict()]}
+
+
+def _request(request: Request) -> dict[str, Any]:
+    body = request.body
+    try:
+        text: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query.to_lists(),
+        "headers": request.headers.to_lists(),
+        "cookies": dict(request.cookies),
+        "body": text if body else None,
+        "body_base64": base64.b64encode(body).decode("ascii"),
+        "client_ip": request.client_ip,
+        "request_id": request.request_id,
+    }
+
+
+def _objects(object_events: list[ObjectEvent]) -> dict[str, Any]:
+    return {
+        "cloud": "aws",
+        "trigger": "object",
+        "events": [object_event.to_dict() for object_event in object_events],
+    }
+
+
+def _sqs(records: list[dict[str, Any]]) -> dict[str, Any]:
+    carried = [s3_objects_in(record.get("body")) for record in records]
+    if all(objects is not None for objects in carried):
+        return _objects([event for objects in carried for event in objects or ()])
+    queue = queue_name(str(records[0].get("eventSourceARN", "")))
+    messages = []
+    for record in records:
+        message = sqs_message(record)
+        message.queue = queue
+        messages.append(message.to_dict())
+    return {"cloud": "aws", "trigger": "message", "messages": messages}
+
+
+def _sns(records: list[dict[str, Any]]) -> dict[str, Any]:
+    carried = [s3_objects_in((record.get("Sns") or {}).get("Message")) for record in records]
+    if all(objects is not None for objects in carried):
+        return _objects([event for objects in carried for event in objects or ()])
+    return {
+        "cloud": "aws",
+        "trigger": "event",
+        "events": [sns_event(record).to_dict() for record in records],
+    }

@@ -1,0 +1,236 @@
+"""S3, SQS, SNS and EventBridge payloads -> ObjectEvent, Message, Event and Schedule.
+
+The handler and ``polyfn inspect`` both translate with these functions, so what inspect
+prints is what a handler receives.
+
+Formats: S3 notification structure (AmazonS3/latest/userguide/
+notification-content-structure.html), S3 EventBridge messages (.../ev-events.html), SQS
+and SNS Lambda events (lambda/latest/dg/with-sqs.html, with-sns.html), EventBridge
+events (eventbridge/latest/ref/overiew-event-structure.html); all read 2026-11.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent, Schedule
+
+__all__ = [
+    "eventbridge_event",
+    "eventbridge_object_event",
+    "may_carry_s3",
+    "queue_name",
+    "s3_object_event",
+    "s3_objects_in",
+    "schedule_tick",
+    "sns_event",
+    "sqs_message",
+]
+
+_S3_ACTIONS: dict[str, ObjectAction] = {
+    "ObjectCreated": "created",
+    "ObjectRemoved": "deleted",
+    # Lifecycle expiration removes the object (or puts a delete marker on it).
+    "LifecycleExpiration": "deleted",
+}
+
+
+def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
+    """One S3 notification record; the key arrives URL-encoded (``+`` is a space)."""
+    name = str(record.get("eventName", "")).removeprefix("s3:")
+    action = _S3_ACTIONS.get(name.partition(":")[0])
+    if action is None:
+        raise UnrecognizedEvent(
+            f"S3 event {name!r} is neither an object creation nor a removal",
+            expected="ObjectCreated:*, ObjectRemoved:* or LifecycleExpiration:* records",
+        )
+    try:
+        s3 = record["s3"]
+        obj = s3["object"]
+        bucket = s3["bucket"]["name"]
+        encoded_key = obj["key"]
+    except (KeyError, TypeError) as exc:
+        raise UnrecognizedEvent(
+            f"S3 record without {exc}", expected="s3.bucket.name and s3.object.key"
+        ) from None
+    from urllib.parse import unquote_plus
+
+    size = obj.get("size")
+    return ObjectEvent(
+        action,
+        bucket,
+        unquote_plus(encoded_key),
+        size=size if isinstance(size, int) else None,
+        etag=obj.get("eTag"),
+        time=record.get("eventTime"),
+        # The sequencer orders the events of one key; with bucket and key it is unique.
+        id=obj.get("sequencer"),
+        raw=record,
+    )
+
+
+def eventbridge_object_event(event: dict[str, Any]) -> ObjectEvent:
+    """An S3 "Object Created" / "Object Deleted" event delivered through EventBridge.
+
+    Unlike notifications, these carry the key as stored, not URL-encoded (moto 5.2
+    emits them so too), so the key is used as it is.
+    """
+    try:
+        detail = event["detail"]
+        obj = detail["object"]
+        bucket = detail["bucket"]["name"]
+        key = obj["key"]
+    except (KeyError, TypeError) as exc:
+        raise UnrecognizedEvent(
+            f"S3 EventBridge event without {exc}",
+            expected="detail.bucket.name and detail.object.key",
+        ) from None
+    action: ObjectAction = "created" if event.get("detail-type") == "Object Created" else "deleted"
+    size = obj.get("size")
+    return ObjectEvent(
+        action,
+        bucket,
+        key,
+        size=size if isinstance(size, int) else None,
+        etag=obj.get("etag"),
+        time=event.get("time"),
+        id=event.get("id"),
+        raw=event,
+    )
+
+
+def may_carry_s3(text: Any) -> bool:
+    """A cheap test that rules out most texts that are not S3 notifications."""
+    return type(text) is str and ("aws:s3" in text or "aws.s3" in text or "s3:TestEvent" in text)
+
+
+def s3_objects_in(text: Any) -> list[ObjectEvent] | None:
+    """The object events an SQS body or SNS message carries.
+
+    ``[]`` for the ``s3:TestEvent`` (nothing to do), ``None`` when the text is not an
+    S3 notification at all. Handles the notification itself, an SNS envelope around it
+    (SNS -> SQS without raw delivery), and an S3 EventBridge event (EventBridge -> SQS).
+    """
+    # A substring test first: most message bodies are not S3 notifications, and this
+    # keeps them from being parsed twice (the handler parses its own body).
+    if not may_carry_s3(text):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    if type(document) is not dict:
+        return None
+    if document.get("Event") == "s3:TestEvent":
+        return []
+    records = document.get("Records")
+    if type(records) is list and records:
+        if all(type(r) is dict and r.get("eventSource") == "aws:s3" for r in records):
+            return [s3_object_event(record) for record in records]
+        return None
+    if document.get("Type") == "Notification" and "TopicArn" in document:
+        return s3_objects_in(document.get("Message"))
+    if document.get("source") == "aws.s3" and document.get("detail-type") in (
+        "Object Created",
+        "Object Deleted",
+    ):
+        return [eventbridge_object_event(document)]
+    return None
+
+
+def queue_name(arn: str) -> str:
+    """``arn:aws:sqs:us-east-1:123456789012:jobs`` -> ``jobs``."""
+    return arn.rpartition(":")[2]
+
+
+def sqs_message(record: dict[str, Any]) -> Message:
+    # Built positionally with attributes set after: keyword arguments cost more than the
+    # rest of the translation, and a batch makes ten of these.
+    message = Message(record["messageId"], record.get("body") or "")
+    attributes = record.get("messageAttributes")
+    if attributes:
+        message.attributes = _sqs_attributes(attributes)
+    system = record.get("attributes")
+    if system:
+        count = system.get("ApproximateReceiveCount")
+        if count:
+            message.receive_count = int(count)
+    message.raw = record
+    return message
+
+
+def _sqs_attributes(attributes: dict[str, Any]) -> dict[str, str]:
+    # String and Number attributes carry stringValue; Binary ones carry binaryValue,
+    # which the Lambda event already gives as base64 text: kept as that text.
+    result: dict[str, str] = {}
+    for name, attribute in attributes.items():
+        if type(attribute) is not dict:
+            continue
+        value = attribute.get("stringValue")
+        if value is None:
+            value = attribute.get("binaryValue")
+        if value is not None:
+            result[name] = str(value)
+    return result
+
+
+def sns_event(record: dict[str, Any]) -> Event:
+    """An SNS notification as an Event.
+
+    id = MessageId, source = TopicArn, type = "aws.sns", subject = Subject, time =
+    Timestamp, data = the message parsed as JSON when it is a JSON object or array,
+    else the message text.
+    """
+    try:
+        sns = record["Sns"]
+        message_id = sns["MessageId"]
+    except (KeyError, TypeError) as exc:
+        raise UnrecognizedEvent(f"SNS record without {exc}", expected="Sns.MessageId") from None
+    return Event(
+        message_id,
+        sns.get("TopicArn", ""),
+        "aws.sns",
+        subject=sns.get("Subject"),
+        time=sns.get("Timestamp"),
+        data=_json_or_text(sns.get("Message")),
+        raw=record,
+    )
+
+
+def _json_or_text(message: Any) -> Any:
+    if type(message) is str and message.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(message)
+        except ValueError:
+            pass
+    return message
+
+
+def eventbridge_event(event: dict[str, Any]) -> Event:
+    """id, source, type = detail-type, subject = the first resource, time, data = detail."""
+    resources = event.get("resources")
+    try:
+        return Event(
+            event["id"],
+            event["source"],
+            event["detail-type"],
+            subject=resources[0] if resources else None,
+            time=event.get("time"),
+            data=event.get("detail"),
+            raw=event,
+        )
+    except KeyError as exc:
+        raise UnrecognizedEvent(
+            f"EventBridge event without {exc}", expected="id, source and detail-type"
+        ) from None
+
+
+def schedule_tick(event: dict[str, Any]) -> Schedule:
+    """A scheduled rule's event; the name is the rule's, from its ARN in ``resources``."""
+    resources = event.get("resources")
+    rule_arn = resources[0] if resources else ""
+    # arn:aws:events:region:account:rule/name, or rule/bus/name on a custom bus.
+    name = str(rule_arn).rpartition("/")[2]
+    return Schedule(event.get("time") or "", name, raw=event)

@@ -1,0 +1,333 @@
+"""Read-only ``Request`` views over the four HTTP event shapes Lambda receives.
+
+Each view keeps the native event and fills in only what routing needs up front (method,
+path, client address, request id). Headers, query, cookies and the body are built by the
+``_build_*`` hooks the first time a handler reads them, so a handler that reads one path
+parameter pays for nothing else.
+
+How the sources differ (path encoding per source as reported from live captures in
+github.com/middleapi/standard-server pull request 93, citing hotsock/voker pull
+request 8; read 2026-11):
+
+- Path: HTTP APIs (v2 and payload 1.0) deliver it decoded; REST APIs, Function URLs and
+  ALB keep the percent-encoding, so those are decoded here.
+- Query: REST and HTTP API 1.0 give decoded ``multiValueQueryStringParameters``; v2 and
+  Function URLs give ``rawQueryString``; ALB gives the parameters still encoded
+  ("the load balancer does not decode them", ELB user guide, lambda-functions.html,
+  read 2026-11).
+- Headers: v2 and Function URLs join a repeated header's values with commas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from polyfn.core.datastructures import Headers, MultiDict
+from polyfn.core.http import _UNSET, HTTPError, Request, parse_cookie_header
+
+__all__ = [
+    "AlbRequest",
+    "ApiGatewayV1Request",
+    "ApiGatewayV2Request",
+    "FunctionUrlRequest",
+    "JoinedHeaders",
+]
+
+# Fields whose single value may itself contain commas (dates, user agents, credentials,
+# URLs) or that use another separator; every other field is a comma-separated list
+# (RFC 9110 section 5.3), so a joined value can be split back into the values sent.
+_NOT_COMMA_LISTS = frozenset(
+    {
+        "authorization",
+        "content-disposition",
+        "content-location",
+        "cookie",
+        "date",
+        "expires",
+        "from",
+        "host",
+        "if-modified-since",
+        "if-range",
+        "if-unmodified-since",
+        "last-modified",
+        "location",
+        "origin",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "referer",
+        "retry-after",
+        "set-cookie",
+        "user-agent",
+        "www-authenticate",
+    }
+)
+
+
+class JoinedHeaders(Headers):
+    """Headers from a source that joined repeated values with commas (HTTP API v2).
+
+    ``headers["x-tag"]`` is the value as received (``"one,two"``); ``getlist`` splits
+    list-valued fields back into ``["one", "two"]``, as if they had arrived separately.
+    """
+
+    __slots__ = ()
+
+    def getlist(self, name: str) -> list[str]:
+        values = super().getlist(name)
+        if len(values) != 1 or "," not in values[0] or name.lower() in _NOT_COMMA_LISTS:
+            return values
+        return split_comma_list(values[0])
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return [(name, value) for name in self for value in self.getlist(name)]
+
+    def to_lists(self) -> dict[str, list[str]]:
+        return {name: self.getlist(name) for name in self}
+
+
+def split_comma_list(value: str) -> list[str]:
+    """``'a, "b,c", d'`` -> ``['a', '"b,c"', 'd']``: commas inside quotes do not split."""
+    items: list[str] = []
+    start = 0
+    quoted = False
+    for index, char in enumerate(value):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            items.append(value[start:index].strip())
+            start = index + 1
+    items.append(value[start:].strip())
+    # RFC 9110 section 5.6.1: empty list elements are not values.
+    return [item for item in items if item]
+
+
+def _decode_body(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if not body:
+        return b""
+    if event.get("isBase64Encoded"):
+        import binascii
+
+        try:
+            return binascii.a2b_base64(body, strict_mode=True)
+        except (binascii.Error, ValueError):
+            raise HTTPError(400, "Request body is marked base64 but is not valid base64") from None
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    raise HTTPError(400, "Request body must be a string in the Lambda event")
+
+
+def _start(
+    request: Request,
+    method: str,
+    path: str,
+    client_ip: str | None,
+    request_id: str,
+    raw: dict[str, Any],
+) -> None:
+    # Request.__init__ normalises arguments these views have already normalised, and its
+    # keyword arguments cost; setting the slots directly saves about a third of a view's
+    # cost. test_views_set_every_request_slot fails if core adds a slot this misses.
+    request.method = method
+    request.path = path
+    request.path_params = {}
+    request.client_ip = client_ip
+    request.request_id = request_id
+    request.raw = raw
+    request._json = _UNSET
+    request._headers = None
+    request._query = None
+    request._cookies = None
+    request._body = None
+
+
+def _unquote(path: str) -> str:
+    if "%" not in path:
+        return path
+    from urllib.parse import unquote
+
+    return unquote(path)
+
+
+class ApiGatewayV1Request(Request):
+    """API Gateway REST API (and HTTP API payload format 1.0)."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self, event: dict[str, Any], request_id: str) -> None:
+        context = event.get("requestContext") or {}
+        path = event.get("path") or "/"
+        if event.get("version") != "1.0":  # a REST API: the path is still percent-encoded
+            path = _unquote(path)
+        identity = context.get("identity") or {}
+        _start(
+            self,
+            event["httpMethod"].upper(),
+            path,
+            identity.get("sourceIp"),
+            request_id or context.get("requestId", ""),
+            event,
+        )
+        self._event = event
+
+    def _build_headers(self) -> Headers:
+        event = self._event
+        multi = event.get("multiValueHeaders")
+        if multi:
+            return Headers.from_multi(multi)
+        return Headers.from_single(event.get("headers"))
+
+    def _build_query(self) -> MultiDict:
+        event = self._event
+        multi = event.get("multiValueQueryStringParameters")
+        if multi:
+            return MultiDict._from_lists({name: list(values) for name, values in multi.items()})
+        return MultiDict(event.get("queryStringParameters") or None)
+
+    def _build_body(self) -> bytes:
+        return _decode_body(self._event)
+
+
+class ApiGatewayV2Request(Request):
+    """API Gateway HTTP API payload 2.0 (Function URLs: ``FunctionUrlRequest``)."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self, event: dict[str, Any], request_id: str) -> None:
+        context = event["requestContext"]
+        http = context["http"]
+        path = self._path(event.get("rawPath") or http.get("path") or "/", context)
+        _start(
+            self,
+            http["method"].upper(),
+            path,
+            http.get("sourceIp"),
+            request_id or context.get("requestId", ""),
+            event,
+        )
+        self._event = event
+
+    @staticmethod
+    def _path(path: str, context: dict[str, Any]) -> str:
+        # HTTP APIs deliver rawPath decoded; a named stage may lead it (see _strip_stage).
+        stage = context.get("stage")
+        if stage and stage != "$default":
+            return _strip_stage(path, stage, context)
+        return path
+
+    def _build_headers(self) -> Headers:
+        event = self._event
+        headers = JoinedHeaders.from_single(event.get("headers"))
+        cookies = event.get("cookies")
+        # Payload 2.0 moves the Cookie header into the cookies list; put it back so that
+        # headers look the same as on every other source.
+        if cookies and "cookie" not in headers:
+            headers.add("cookie", "; ".join(cookies))
+        return headers
+
+    def _build_query(self) -> MultiDict:
+        event = self._event
+        raw = event.get("rawQueryString")
+        if raw:
+            from urllib.parse import parse_qsl
+
+            return MultiDict(parse_qsl(raw, keep_blank_values=True))
+        # Without rawQueryString only the comma-joined single values are left.
+        return MultiDict(event.get("queryStringParameters") or None)
+
+    def _build_cookies(self) -> dict[str, str]:
+        cookies = self._event.get("cookies")
+        if cookies is None:
+            return super()._build_cookies()
+        parsed: dict[str, str] = {}
+        for cookie in cookies:
+            parse_cookie_header(cookie, parsed)
+        return parsed
+
+    def _build_body(self) -> bytes:
+        return _decode_body(self._event)
+
+
+class FunctionUrlRequest(ApiGatewayV2Request):
+    """A Lambda Function URL request: payload 2.0, but with the path still encoded."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _path(path: str, context: dict[str, Any]) -> str:
+        return _unquote(path)
+
+
+def _strip_stage(path: str, stage: str, context: dict[str, Any]) -> str:
+    # On the execute-api domain a named stage is the first path segment of rawPath
+    # ("/prod/users/1"); routes are declared without it. Custom domains map the stage
+    # away themselves, and "$default" never appears in the path.
+    domain = context.get("domainName") or ""
+    if ".execute-api." not in domain:
+        return path
+    prefix = "/" + stage
+    if path == prefix:
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path[len(prefix) :]
+    return path
+
+
+class AlbRequest(Request):
+    """An Application Load Balancer request, single- or multi-value headers mode."""
+
+    __slots__ = ("_event", "multi_value")
+
+    def __init__(self, event: dict[str, Any], request_id: str) -> None:
+        self.multi_value = "multiValueHeaders" in event
+        path = _unquote(event.get("path") or "/")
+        _start(
+            self,
+            event["httpMethod"].upper(),
+            path,
+            _alb_client_ip(event, self.multi_value),
+            request_id,
+            event,
+        )
+        self._event = event
+        if not request_id:
+            # ALB has no request id of its own; its trace id is what its access log shows.
+            self.request_id = self.headers.get("x-amzn-trace-id", "")
+
+    def _build_headers(self) -> Headers:
+        event = self._event
+        if self.multi_value:
+            return Headers.from_multi(event.get("multiValueHeaders"))
+        return Headers.from_single(event.get("headers"))
+
+    def _build_query(self) -> MultiDict:
+        event = self._event
+        from urllib.parse import unquote_plus
+
+        if self.multi_value:
+            multi = event.get("multiValueQueryStringParameters") or {}
+            return MultiDict(
+                [
+                    (unquote_plus(name), unquote_plus(value))
+                    for name, values in multi.items()
+                    for value in values
+                ]
+            )
+        single = event.get("queryStringParameters") or {}
+        return MultiDict([(unquote_plus(k), unquote_plus(v)) for k, v in single.items()])
+
+    def _build_body(self) -> bytes:
+        return _decode_body(self._event)
+
+
+def _alb_client_ip(event: dict[str, Any], multi_value: bool) -> str | None:
+    # ALB appends the address it saw to X-Forwarded-For; entries to its left were sent
+    # by the client and can be anything, so the last one is the trustworthy one.
+    if multi_value:
+        values = (event.get("multiValueHeaders") or {}).get("x-forwarded-for")
+        forwarded = values[-1] if values else None
+    else:
+        forwarded = (event.get("headers") or {}).get("x-forwarded-for")
+    if not forwarded:
+        return None
+    return str(forwarded).rpartition(",")[2].strip() or None

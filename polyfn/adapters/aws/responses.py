@@ -1,0 +1,158 @@
+"""``Response`` -> the dict each HTTP source expects back from the function.
+
+- REST API (v1): ``multiValueHeaders``, so repeated headers and cookies survive.
+- HTTP API v2 and Function URLs: single ``headers`` (repeats joined with commas) plus a
+  ``cookies`` list, the only way to send more than one ``Set-Cookie``.
+- ALB: a ``statusDescription`` ("200 OK") and ``multiValueHeaders`` only when the target
+  group has multi-value headers on (the request tells: it came with
+  ``multiValueHeaders``); ALB reads the response headers from the field of its mode.
+
+Bodies that are not text travel base64-encoded with ``isBase64Encoded: true``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from polyfn.core.http import Response
+
+__all__ = ["reason_phrase", "render_alb", "render_v1", "render_v2"]
+
+# The reason phrases of RFC 9110 section 15 (plus 429, RFC 6585) for ALB's
+# statusDescription, which it requires as "<code> <phrase>".
+_REASONS = {
+    100: "Continue",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    421: "Misdirected Request",
+    422: "Unprocessable Content",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+}
+
+
+def reason_phrase(status: int) -> str:
+    return _REASONS.get(status, "Unknown")
+
+
+def _header_lists(response: Response) -> dict[str, list[str]]:
+    # The response's own name -> values dict, read without a copy: this runs on every
+    # HTTP invocation and the public accessors cost a microsecond more (see
+    # test_response_internals_are_what_the_renderers_read).
+    headers = response._headers
+    return headers._data if headers is not None else {}
+
+
+def _body(response: Response, content_type: list[str] | None) -> tuple[str, bool]:
+    body = response.body
+    if not body:
+        return "", False
+    # JSON (and no content type) is text by Response.is_text's rule; deciding those here
+    # saves the header lookups on the most common answer.
+    if content_type is None or content_type[0] == "application/json" or response.is_text:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass  # declared as text but is not UTF-8: send the bytes as they are
+    import binascii
+
+    return binascii.b2a_base64(body, newline=False).decode("ascii"), True
+
+
+def render_v2(response: Response) -> dict[str, Any]:
+    """HTTP API payload 2.0 / Function URL response."""
+    out: dict[str, Any] = {"statusCode": response.status}
+    lists = _header_lists(response)
+    if lists:
+        single: dict[str, str] = {}
+        for name, values in lists.items():
+            if name == "set-cookie":
+                out["cookies"] = list(values)
+            else:
+                single[name] = values[0] if len(values) == 1 else ",".join(values)
+        out["headers"] = single
+    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    return out
+
+
+def render_v1(response: Response) -> dict[str, Any]:
+    """REST API (and HTTP API payload 1.0) proxy integration response."""
+    lists = _header_lists(response)
+    out: dict[str, Any] = {"statusCode": response.status}
+    if lists:
+        out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
+    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    return out
+
+
+def render_alb(response: Response, multi_value: bool) -> dict[str, Any]:
+    """ALB target response, in the headers mode the request came in."""
+    status = response.status
+    lists = _header_lists(response)
+    out: dict[str, Any] = {
+        "statusCode": status,
+        "statusDescription": f"{status} {reason_phrase(status)}",
+    }
+    if multi_value:
+        out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
+    else:
+        out["headers"] = _single_value_headers(lists)
+    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    return out
+
+
+def _single_value_headers(lists: dict[str, list[str]]) -> dict[str, str]:
+    single: dict[str, str] = {}
+    for name, values in lists.items():
+        if name == "set-cookie" and len(values) > 1:
+            # One Set-Cookie is all single-value mode can carry, and joining cookies with
+            # commas breaks them. Keep the first and say why the rest went.
+            import logging
+
+            logging.getLogger("polyfn.aws").warning(
+                "ALB single-value headers mode can send one Set-Cookie; %d dropped. "
+                "Turn on multi-value headers for the target group.",
+                len(values) - 1,
+            )
+            single[name] = values[0]
+        else:
+            single[name] = values[0] if len(values) == 1 else ",".join(values)
+    return single

@@ -1,0 +1,114 @@
+"""Which AWS service sent a Lambda event, told apart with a few dict lookups.
+
+Lambda hands every source's event to the same function with no envelope naming the
+source, so the shape is the only clue. Each check below looks at a key only that
+source sets; the order puts the HTTP sources first because they are the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from polyfn.core.errors import UnrecognizedEvent
+
+__all__ = [
+    "ALB",
+    "APIGW_V1",
+    "APIGW_V2",
+    "EVENTBRIDGE",
+    "EXPECTED",
+    "FUNCTION_URL",
+    "HTTP_KINDS",
+    "S3",
+    "S3_EVENTBRIDGE",
+    "S3_OBJECT_DETAIL_TYPES",
+    "S3_TEST",
+    "SCHEDULE",
+    "SNS",
+    "SQS",
+    "detect",
+]
+
+APIGW_V1 = "apigw-v1"  # API Gateway REST API, or an HTTP API with payload format 1.0
+APIGW_V2 = "apigw-v2"  # API Gateway HTTP API, payload format 2.0
+FUNCTION_URL = "function-url"  # a Lambda Function URL (payload format 2.0 as well)
+ALB = "alb"  # an Application Load Balancer target group
+S3 = "s3"  # S3 event notification delivered to Lambda directly
+S3_TEST = "s3-test"  # the s3:TestEvent S3 sends when notifications are configured
+S3_EVENTBRIDGE = "s3-eventbridge"  # S3 "Object Created"/"Object Deleted" via EventBridge
+SQS = "sqs"
+SNS = "sns"
+SCHEDULE = "schedule"  # an EventBridge rule with a schedule expression
+EVENTBRIDGE = "eventbridge"  # any other EventBridge event
+
+HTTP_KINDS = frozenset({APIGW_V1, APIGW_V2, FUNCTION_URL, ALB})
+
+# The two detail types S3 sends to EventBridge that polyfn models as object events; the
+# others (restore, tagging, storage class changes, ...) stay generic events with source
+# "aws.s3". Source: docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
+# (read 2026-11).
+S3_OBJECT_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
+
+EXPECTED = (
+    "an API Gateway REST (v1) or HTTP API (v2) request, an ALB or Function URL request, "
+    "S3, SQS or SNS records, an EventBridge event or schedule, or the s3:TestEvent"
+)
+
+
+def detect(event: Any) -> str:
+    """The source kind of ``event``; ``UnrecognizedEvent`` when no AWS source made it."""
+    if type(event) is not dict:
+        raise UnrecognizedEvent(
+            f"an AWS Lambda event is a JSON object, got {type(event).__name__}",
+            expected=EXPECTED,
+        )
+    context = event.get("requestContext")
+    if type(context) is dict:
+        if "http" in context:
+            # Function URLs and HTTP APIs share payload format 2.0; only the domain differs.
+            domain = context.get("domainName")
+            if type(domain) is str and ".lambda-url." in domain:
+                return FUNCTION_URL
+            return APIGW_V2
+        if "elb" in context:
+            return ALB
+        if "httpMethod" in event:
+            return APIGW_V1
+    records = event.get("Records")
+    if records is not None:
+        return _record_source(records)
+    detail_type = event.get("detail-type")
+    if detail_type is not None and "source" in event:
+        source = event["source"]
+        if source == "aws.events" and detail_type == "Scheduled Event":
+            return SCHEDULE
+        if source == "aws.s3" and detail_type in S3_OBJECT_DETAIL_TYPES:
+            return S3_EVENTBRIDGE
+        return EVENTBRIDGE
+    if event.get("Event") == "s3:TestEvent":
+        return S3_TEST
+    keys = ", ".join(sorted(str(key) for key in event)[:8]) or "none"
+    raise UnrecognizedEvent(
+        f"not an event of an AWS source polyfn handles (top-level keys: {keys})",
+        expected=EXPECTED,
+    )
+
+
+def _record_source(records: Any) -> str:
+    if type(records) is not list or not records or type(records[0]) is not dict:
+        raise UnrecognizedEvent(
+            "the event has 'Records' but not a non-empty list of records", expected=EXPECTED
+        )
+    first = records[0]
+    # SQS and S3 spell it eventSource, SNS spells it EventSource.
+    source = first.get("eventSource") or first.get("EventSource")
+    if source == "aws:sqs":
+        return SQS
+    if source == "aws:s3":
+        return S3
+    if source == "aws:sns":
+        return SNS
+    raise UnrecognizedEvent(
+        f"records from {source!r} are not handled by polyfn",
+        expected="records from aws:s3, aws:sqs or aws:sns",
+    )

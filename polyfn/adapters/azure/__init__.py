@@ -1,0 +1,22 @@
+"""Azure Functions (Python v2 programming model): ``app = azure.function_app(app)``.
+
+``function_app`` is loaded on first use, so importing this package (for the envelope, the
+event inspector or the storage backends) does not import ``azure.functions``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polyfn.adapters.azure.runtime import MessageFailed, function_app
+
+__all__ = ["MessageFailed", "function_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from polyfn.adapters.azure import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

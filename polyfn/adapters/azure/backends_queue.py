@@ -1,0 +1,78 @@
+"""The queue port on Azure Queue Storage.
+
+Messages are sent base64-encoded, which is what the Functions host's queue trigger
+expects by default (host.json ``messageEncoding: base64``). Queue Storage messages have no
+attributes, so a message sent with attributes travels in polyfn's envelope
+(``polyfn.adapters.azure.envelope``), which the queue trigger unwraps. ``delay_seconds``
+is the message's initial visibility timeout. There is no batch send in Queue Storage:
+``send_batch`` sends one message after another.
+
+Dead-lettering is the host's: after ``maxDequeueCount`` failed receives (polyfn's
+``max_receives``, written to host.json by deploy) it moves the message to
+``<queue>-poison``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from polyfn.adapters.azure.backends import service_client
+from polyfn.adapters.azure.envelope import wrap
+from polyfn.adapters.azure.errors import guard
+from polyfn.adapters.errors import ResourceRef
+
+__all__ = ["MAX_MESSAGE_BYTES", "StorageQueue"]
+
+# "A queue message can be up to 64 KB in size" (Azure Queue Storage introduction,
+# learn.microsoft.com, checked 2026-11); the limit applies to the message as stored, i.e.
+# after base64 encoding, so at most 48 KiB of raw body fits.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class StorageQueue:
+    """Sends to one Queue Storage queue."""
+
+    def __init__(self, name: str, physical: str) -> None:
+        self.ref = ResourceRef("azure", "queue", name, physical)
+        self._queue_client: Any = None
+
+    @property
+    def _queue(self) -> Any:
+        if self._queue_client is None:
+            from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
+
+            service = service_client("queue", self.ref)
+            self._queue_client = service.get_queue_client(
+                self.ref.physical,
+                message_encode_policy=BinaryBase64EncodePolicy(),
+                message_decode_policy=BinaryBase64DecodePolicy(),
+            )
+        return self._queue_client
+
+    def send(self, body: bytes, attributes: Mapping[str, str], delay_seconds: int) -> str:
+        content = self._content(body, attributes)
+        return guard(self.ref, partial(self._send, content, delay_seconds or None))
+
+    def send_batch(
+        self, bodies: list[bytes], attributes: Mapping[str, str], delay_seconds: int
+    ) -> list[str]:
+        # Check every message first, so an oversized one sends none rather than some.
+        contents = [self._content(body, attributes) for body in bodies]
+        send = partial(self._send, visibility=delay_seconds or None)
+        return [guard(self.ref, partial(send, content)) for content in contents]
+
+    def _send(self, content: bytes, visibility: int | None) -> str:
+        return str(self._queue.send_message(content, visibility_timeout=visibility).id)
+
+    def _content(self, body: bytes, attributes: Mapping[str, str]) -> bytes:
+        content = wrap(body, attributes)
+        stored = len(base64.b64encode(content))
+        if stored > MAX_MESSAGE_BYTES:
+            what = "message (base64, with its attribute envelope)" if attributes else "message"
+            raise self.ref.too_large(
+                f"{what}", stored, MAX_MESSAGE_BYTES, "Queue Storage message size, base64"
+            )
+        return content

@@ -1,0 +1,262 @@
+"""Azure's non-HTTP inputs translated to the core model.
+
+Event Grid events arrive in two schemas: the Event Grid schema (``topic``, ``eventType``,
+``eventTime``, ``dataVersion``) and CloudEvents 1.0 (``source``, ``type``, ``time``,
+``specversion``). Both are read into one ``GridEvent`` first, from a JSON document
+(``polyfn inspect``) or from the worker's ``EventGridEvent``/``CloudEvent`` objects (the
+trigger), so the two paths share every translation after that.
+
+Formats: "Azure Blob Storage as an Event Grid source" (learn.microsoft.com, page dated
+2024-01-10, read 2026-11): subject ``/blobServices/default/containers/<container>/blobs/
+<blob name>`` with the blob name unencoded; ``data.contentLength``, ``data.eTag`` (quoted)
+and ``data.contentType``; a BlobDeleted event has no eTag or contentLength.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from polyfn.adapters.azure import envelope
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent
+
+if TYPE_CHECKING:
+    import azure.functions as func
+
+__all__ = [
+    "BLOB_CREATED",
+    "BLOB_DELETED",
+    "EXPECTED_EVENT_GRID",
+    "GridEvent",
+    "event_from_grid",
+    "grid_event_from_document",
+    "grid_event_from_native",
+    "is_grid_document",
+    "iso_time",
+    "message_from_queue",
+    "object_event_from_blob",
+    "object_event_from_grid",
+]
+
+BLOB_CREATED = "Microsoft.Storage.BlobCreated"
+BLOB_DELETED = "Microsoft.Storage.BlobDeleted"
+_BLOB_ACTIONS: dict[str, ObjectAction] = {BLOB_CREATED: "created", BLOB_DELETED: "deleted"}
+_BLOB_SUBJECT = re.compile(r"^/blobServices/default/containers/([^/]+)/blobs/(.+)$", re.DOTALL)
+
+EXPECTED_EVENT_GRID = (
+    "an Azure Event Grid event: Event Grid schema (id, topic, subject, eventType, eventTime, "
+    "data) or CloudEvents 1.0 schema (specversion, id, source, type, time, data), alone or "
+    "in a non-empty array"
+)
+
+
+class GridEvent:
+    """One Event Grid event, whichever schema it came in."""
+
+    __slots__ = ("data", "id", "raw", "source", "subject", "time", "type")
+
+    def __init__(
+        self,
+        id: str,
+        source: str,
+        type: str,
+        subject: str | None,
+        time: str | None,
+        data: Any,
+        raw: Any,
+    ) -> None:
+        self.id = id
+        self.source = source
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.data = data
+        self.raw = raw
+
+    @property
+    def is_blob_event(self) -> bool:
+        return self.type in _BLOB_ACTIONS
+
+
+def iso_time(value: datetime | str | None) -> str | None:
+    """ISO 8601 text; UTC is written with ``Z`` as every polyfn runtime does."""
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # Event Grid times are UTC
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def _text(document: Mapping[str, Any], key: str, *, required: bool) -> str | None:
+    value = document.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise UnrecognizedEvent(
+            f"Event Grid event field {key!r} is missing or not a string",
+            expected=EXPECTED_EVENT_GRID,
+        )
+    return value
+
+
+def is_grid_document(document: Any) -> bool:
+    """Whether one JSON object has the shape of an Event Grid event in either schema."""
+    if not isinstance(document, Mapping):
+        return False
+    if "specversion" in document:
+        # Only Azure's own CloudEvents: other clouds' CloudEvents are not ours to claim.
+        source, type_ = document.get("source"), document.get("type")
+        return (isinstance(type_, str) and type_.startswith("Microsoft.")) or (
+            isinstance(source, str) and source.startswith("/subscriptions/")
+        )
+    return "eventType" in document and "id" in document and "subject" in document
+
+
+def grid_event_from_document(document: Any) -> GridEvent:
+    """Read one Event Grid event given as JSON, in either schema."""
+    if not is_grid_document(document):
+        raise UnrecognizedEvent(
+            "this is not an Azure Event Grid event", expected=EXPECTED_EVENT_GRID
+        )
+    if "specversion" in document:
+        return GridEvent(
+            id=_text(document, "id", required=True) or "",
+            source=_text(document, "source", required=True) or "",
+            type=_text(document, "type", required=True) or "",
+            subject=_text(document, "subject", required=False),
+            time=_text(document, "time", required=False),
+            data=document.get("data"),
+            raw=document,
+        )
+    return GridEvent(
+        id=_text(document, "id", required=True) or "",
+        # A custom topic's events may omit "topic" when published; Event Grid fills it in.
+        source=_text(document, "topic", required=False) or "",
+        type=_text(document, "eventType", required=True) or "",
+        subject=_text(document, "subject", required=False),
+        time=_text(document, "eventTime", required=False),
+        data=document.get("data"),
+        raw=document,
+    )
+
+
+def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> GridEvent:
+    """Read the worker's ``EventGridEvent`` (or ``CloudEvent``, for the CloudEvents schema)."""
+    event_type = getattr(native, "event_type", None)
+    if event_type is not None:  # Event Grid schema
+        return GridEvent(
+            id=native.id or "",
+            source=getattr(native, "topic", None) or "",
+            type=event_type,
+            subject=native.subject,
+            time=iso_time(getattr(native, "event_time", None)),
+            data=native.get_json(),
+            raw=native,
+        )
+    type_ = getattr(native, "type", None)
+    if not isinstance(type_, str):
+        raise UnrecognizedEvent(
+            f"the Event Grid trigger received a {type(native).__name__}",
+            expected="azure.functions.EventGridEvent or azure.functions.CloudEvent",
+        )
+    return GridEvent(
+        id=native.id or "",
+        source=getattr(native, "source", None) or "",
+        type=type_,
+        subject=native.subject,
+        time=iso_time(getattr(native, "time", None)),
+        data=native.get_json(),
+        raw=native,
+    )
+
+
+def object_event_from_grid(grid: GridEvent) -> ObjectEvent | None:
+    """The object event a BlobCreated/BlobDeleted carries; None for any other event type."""
+    action = _BLOB_ACTIONS.get(grid.type)
+    if action is None:
+        return None
+    match = _BLOB_SUBJECT.match(grid.subject or "")
+    if match is None:
+        raise UnrecognizedEvent(
+            f"{grid.type} event {grid.id} has subject {grid.subject!r}",
+            expected="a subject like /blobServices/default/containers/<container>/blobs/<name>",
+        )
+    data: Mapping[str, Any] = grid.data if isinstance(grid.data, Mapping) else {}
+    size = data.get("contentLength")
+    etag = data.get("eTag")
+    content_type = data.get("contentType")
+    return ObjectEvent(
+        action,
+        match.group(1),
+        match.group(2),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        etag=etag.strip('"') if isinstance(etag, str) else None,
+        content_type=content_type if isinstance(content_type, str) else None,
+        time=grid.time,
+        id=grid.id,
+        raw=grid.raw,
+    )
+
+
+def event_from_grid(grid: GridEvent) -> Event:
+    """Any Event Grid event as a core ``Event``: the topic is its source."""
+    return Event(
+        grid.id,
+        grid.source,
+        grid.type,
+        subject=grid.subject,
+        time=grid.time,
+        data=grid.data,
+        raw=grid.raw,
+    )
+
+
+def object_event_from_blob(blob: func.InputStream) -> ObjectEvent:
+    """A blob trigger's ``InputStream`` as an object-created event.
+
+    ``name`` is the host's ``BlobTrigger`` metadata: ``<container>/<blob name>``.
+    """
+    path = blob.name
+    if not path or "/" not in path.strip("/"):
+        raise UnrecognizedEvent(
+            f"the blob trigger's blob name is {path!r}",
+            expected="'<container>/<blob name>' as the Functions host passes it",
+        )
+    container, _, key = path.lstrip("/").partition("/")
+    # The worker's concrete InputStream has blob_properties; the abstract type does not.
+    properties: Mapping[str, Any] = getattr(blob, "blob_properties", None) or {}
+    etag = properties.get("ETag") or properties.get("Etag")
+    content_type = properties.get("ContentType")
+    modified = properties.get("LastModified") or properties.get("Created")
+    return ObjectEvent(
+        "created",
+        container,
+        key,
+        size=blob.length,
+        etag=etag.strip('"') if isinstance(etag, str) else None,
+        content_type=content_type if isinstance(content_type, str) else None,
+        time=modified if isinstance(modified, str) else None,
+        id=blob.uri,
+        raw=blob,
+    )
+
+
+def message_from_queue(native: func.QueueMessage) -> Message:
+    """A Queue Storage message; attributes come from the polyfn envelope when there is one.
+
+    The insertion time has no place in ``Message``; it stays readable as
+    ``message.raw.insertion_time``.
+    """
+    body, attributes = envelope.unwrap(native.get_body())
+    return Message(
+        native.id or str(uuid.uuid4()),
+        body,
+        attributes=attributes,
+        receive_count=native.dequeue_count,
+        raw=native,
+    )

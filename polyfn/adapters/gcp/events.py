@@ -1,0 +1,225 @@
+"""CloudEvents from Google Cloud -> the core model.
+
+One function, ``translate``, reads a CloudEvent's context attributes and data, as
+functions-framework hands them over (binary and structured mode alike, legacy background
+events already converted), and returns what the App dispatches:
+
+- ``google.cloud.storage.object.v1.finalized`` / ``.deleted`` -> ``ObjectEvent``. The
+  data is the object's JSON API resource: ``bucket``, ``name`` (the key, never
+  URL-encoded), ``size`` as a decimal STRING (it is an int64 in JSON), ``etag``,
+  ``contentType``, ``timeCreated``, ``updated``, ``generation``.
+- ``google.cloud.pubsub.topic.v1.messagePublished`` -> one ``Message`` (a Pub/Sub push
+  carries exactly one). ``data.message.data`` is base64; ``data.deliveryAttempt`` is set
+  only when the subscription has a dead-letter policy (0 or absent otherwise); the topic
+  is the last segment of ``source`` ``//pubsub.googleapis.com/projects/P/topics/T``. A
+  message with the attribute ``polyfn-schedule`` is a Cloud Scheduler tick instead.
+- Anything else -> ``Event(id, source, type, subject, time, data)``.
+
+Formats: Google's CloudEvents catalogue (github.com/googleapis/google-cloudevents,
+``cloud/storage/v1/data.proto`` and ``cloud/pubsub/v1/data.proto``), read 2025-11.
+The same code serves the functions and ``polyfn inspect``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from polyfn.adapters.gcp.scheduler import SCHEDULE_ATTRIBUTE, utc_now
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.events import Event, Message, ObjectEvent, Schedule
+
+__all__ = [
+    "PUBSUB_PUBLISHED",
+    "STORAGE_DELETED",
+    "STORAGE_FINALIZED",
+    "Inbound",
+    "pubsub_topic",
+    "translate",
+]
+
+STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
+STORAGE_DELETED = "google.cloud.storage.object.v1.deleted"
+PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+
+_STORAGE_ACTIONS: dict[str, Literal["created", "deleted"]] = {
+    STORAGE_FINALIZED: "created",
+    STORAGE_DELETED: "deleted",
+}
+_TOPIC_SOURCE = re.compile(r"//pubsub\.googleapis\.com/projects/[^/]+/topics/([^/]+)")
+_BUCKET_SOURCE = re.compile(r"//storage\.googleapis\.com/projects/[^/]+/buckets/([^/]+)")
+_EXPECTED_STORAGE = "a Cloud Storage object CloudEvent (data.bucket, data.name)"
+_EXPECTED_PUBSUB = "a Pub/Sub messagePublished CloudEvent (data.message.data, base64)"
+
+Inbound = ObjectEvent | Message | Schedule | Event
+
+
+def translate(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Inbound:
+    """The core value a CloudEvent becomes; ``UnrecognizedEvent`` when it is malformed."""
+    for required in ("id", "source", "type"):
+        if not isinstance(attributes.get(required), str) or not attributes[required]:
+            raise UnrecognizedEvent(
+                f"the CloudEvent has no {required!r} attribute",
+                expected="a CloudEvent with id, source and type",
+            )
+    kind = attributes["type"]
+    action = _STORAGE_ACTIONS.get(kind)
+    if action is not None:
+        return _object_event(action, attributes, data, raw)
+    if kind == PUBSUB_PUBLISHED:
+        message = _message(attributes, data, raw)
+        job = message.attributes.get(SCHEDULE_ATTRIBUTE)
+        if job is not None:
+            return Schedule(_publish_time(attributes, data), job, raw=raw)
+        return message
+    return Event(
+        attributes["id"],
+        attributes["source"],
+        kind,
+        subject=_optional_text(attributes.get("subject")),
+        time=_optional_text(attributes.get("time")),
+        data=data,
+        raw=raw,
+    )
+
+
+def pubsub_topic(source: str) -> str | None:
+    """``T`` of ``//pubsub.googleapis.com/projects/P/topics/T``; None for other sources
+    (a raw push subscription without the topic in its URL converts to an empty one)."""
+    match = _TOPIC_SOURCE.fullmatch(source)
+    return match.group(1) if match else None
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+def _object_event(
+    action: Literal["created", "deleted"],
+    attributes: Mapping[str, Any],
+    data: Any,
+    raw: Any,
+) -> ObjectEvent:
+    document = _json_object(data, _EXPECTED_STORAGE)
+    name = document.get("name")
+    if not isinstance(name, str) or not name:
+        raise UnrecognizedEvent(
+            "the Cloud Storage event has no object name", expected=_EXPECTED_STORAGE
+        )
+    bucket = document.get("bucket")
+    if not isinstance(bucket, str) or not bucket:
+        match = _BUCKET_SOURCE.fullmatch(attributes["source"])
+        if match is None:
+            raise UnrecognizedEvent(
+                "the Cloud Storage event names no bucket", expected=_EXPECTED_STORAGE
+            )
+        bucket = match.group(1)
+    return ObjectEvent(
+        action,
+        bucket,
+        name,
+        size=_size(document.get("size")),
+        etag=_optional_text(document.get("etag")),
+        content_type=_optional_text(document.get("contentType")),
+        time=_optional_text(attributes.get("time"))
+        or _optional_text(document.get("updated"))
+        or _optional_text(document.get("timeCreated")),
+        id=attributes["id"],
+        raw=raw,
+    )
+
+
+def _size(value: Any) -> int | None:
+    # int64 fields travel as JSON strings (proto3 JSON mapping); accept a number as well.
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise UnrecognizedEvent(
+        f"the Cloud Storage object size {value!r} is not a whole number",
+        expected="size as a decimal string",
+    )
+
+
+# ----------------------------------------------------------------------------- pub/sub
+
+
+def _message(attributes: Mapping[str, Any], data: Any, raw: Any) -> Message:
+    document = _json_object(data, _EXPECTED_PUBSUB)
+    message = document.get("message")
+    if not isinstance(message, Mapping):
+        raise UnrecognizedEvent("the Pub/Sub event has no message", expected=_EXPECTED_PUBSUB)
+    encoded = message.get("data") or ""
+    if not isinstance(encoded, str):
+        raise UnrecognizedEvent("Pub/Sub message data is not a string", expected=_EXPECTED_PUBSUB)
+    try:
+        body = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise UnrecognizedEvent(
+            "Pub/Sub message data is not base64", expected=_EXPECTED_PUBSUB
+        ) from None
+    message_attributes = message.get("attributes") or {}
+    if not isinstance(message_attributes, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in message_attributes.items()
+    ):
+        raise UnrecognizedEvent(
+            "Pub/Sub message attributes must map strings to strings", expected=_EXPECTED_PUBSUB
+        )
+    message_id = message.get("messageId") or message.get("message_id") or attributes["id"]
+    return Message(
+        str(message_id),
+        body,
+        attributes=dict(message_attributes),
+        receive_count=_delivery_attempt(document.get("deliveryAttempt")),
+        queue=pubsub_topic(attributes["source"]) or "",
+        raw=raw,
+    )
+
+
+def _delivery_attempt(value: Any) -> int | None:
+    # 0 or absent: the subscription has no dead-letter policy, so Pub/Sub does not count.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if value in (None, 0):
+        return None
+    raise UnrecognizedEvent(
+        f"Pub/Sub deliveryAttempt {value!r} is not a positive whole number",
+        expected=_EXPECTED_PUBSUB,
+    )
+
+
+def _publish_time(attributes: Mapping[str, Any], data: Any) -> str:
+    message = data.get("message") if isinstance(data, Mapping) else None
+    if isinstance(message, Mapping):
+        published = message.get("publishTime") or message.get("publish_time")
+        if isinstance(published, str) and published:
+            return published
+    return _optional_text(attributes.get("time")) or utc_now()
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _json_object(data: Any, expected: str) -> Mapping[str, Any]:
+    """The event data as a JSON object: parsed already (JSON content type) or as bytes."""
+    if isinstance(data, bytes | bytearray | str):
+        try:
+            data = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise UnrecognizedEvent("the event data is not JSON", expected=expected) from None
+    if not isinstance(data, Mapping):
+        raise UnrecognizedEvent(
+            f"the event data is {type(data).__name__}, not a JSON object", expected=expected
+        )
+    return data
+
+
+def _optional_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

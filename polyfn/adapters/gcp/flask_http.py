@@ -1,0 +1,203 @@
+"""HTTP through functions-framework: a Flask request in, a werkzeug response out.
+
+functions-framework hands an HTTP function the ``flask.Request`` of a WSGI server
+(gunicorn on Cloud Functions 2nd gen and Cloud Run, werkzeug's server or test client
+elsewhere). What WSGI flattens, the view below undoes where it can:
+
+- WSGI keeps one value per header name; servers join repeated headers with commas
+  (gunicorn ``,``, werkzeug ``, ``). List-valued headers are split back at commas outside
+  quotes; headers whose single value may hold a comma (dates, ``User-Agent``,
+  ``Authorization``, URLs, cookies) stay whole.
+- Two ``Cookie`` headers become one value joined by a comma; a comma followed by
+  ``name=`` starts a new cookie, since cookie values may not hold commas.
+- The request id is the trace id Google's front end puts in ``X-Cloud-Trace-Context``
+  (or the W3C ``traceparent``), so the id in an error body finds the request's logs.
+
+Nothing here imports Flask or werkzeug at module level: the request arrives already
+built, and the response class is created on first use. The local runtime reuses this
+module with ``cloud="local"``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from polyfn.core.datastructures import Headers, MultiDict
+from polyfn.core.http import Request, parse_cookie_header
+
+if TYPE_CHECKING:
+    from polyfn.core.http import Response
+
+__all__ = [
+    "FlaskRequest",
+    "client_ip",
+    "new_request_id",
+    "request_id_from",
+    "split_header_value",
+    "to_flask_response",
+]
+
+# Fields whose one value may itself contain a comma, so a comma in them is not a join
+# made by the server (RFC 9110 section 5.3 lets only list-based fields be combined).
+_SINGLE_VALUE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "www-authenticate",
+        "proxy-authenticate",
+        "date",
+        "expires",
+        "if-modified-since",
+        "if-unmodified-since",
+        "last-modified",
+        "retry-after",
+        "if-range",
+        "user-agent",
+        "referer",
+        "location",
+        "content-location",
+        "content-type",
+        "content-disposition",
+        "content-length",
+        "host",
+        "origin",
+        "cookie",
+        "set-cookie",
+        "x-cloud-trace-context",
+        "traceparent",
+        "tracestate",
+        "x-cloudscheduler-scheduletime",
+    }
+)
+
+# A comma that starts another cookie (", name="): where a server joined two Cookie headers.
+_COOKIE_JOIN = re.compile(r",\s*(?=[^\s;,=]+=)")
+_HEX = frozenset("0123456789abcdef")
+
+
+def split_header_value(name: str, value: str) -> list[str]:
+    """The values a server joined into ``value``; ``name`` is lower-case."""
+    if "," not in value or name in _SINGLE_VALUE_HEADERS:
+        return [value]
+    parts: list[str] = []
+    start = 0
+    quoted = escaped = False
+    for index, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append(value[start:index].strip())
+            start = index + 1
+    parts.append(value[start:].strip())
+    kept = [part for part in parts if part]  # empty list members carry nothing (RFC 9110)
+    return kept or [value.strip()]
+
+
+def _trace_id(value: str | None) -> str | None:
+    if value and len(value) == 32 and set(value.lower()) <= _HEX and value.strip("0"):
+        return value.lower()
+    return None
+
+
+def request_id_from(headers: Any) -> str | None:
+    """The trace id of ``X-Cloud-Trace-Context: TRACE/SPAN;o=1`` or ``traceparent:
+    00-TRACE-SPAN-01``; None when neither carries a well-formed one (a client can send
+    anything, and the id is echoed back in error bodies)."""
+    cloud_trace = headers.get("X-Cloud-Trace-Context")
+    if cloud_trace:
+        found = _trace_id(cloud_trace.split("/", 1)[0].strip())
+        if found:
+            return found
+    traceparent = headers.get("traceparent")
+    if traceparent:
+        fields = traceparent.strip().split("-")
+        if len(fields) >= 4:
+            return _trace_id(fields[1])
+    return None
+
+
+def new_request_id() -> str:
+    return os.urandom(16).hex()
+
+
+def client_ip(headers: Any, remote_addr: str | None) -> str | None:
+    """The first hop of ``X-Forwarded-For`` (Google's front end appends the caller there),
+    else the socket's peer address."""
+    forwarded = headers.get("X-Forwarded-For")
+    if forwarded:
+        first = forwarded.split(",", 1)[0].strip()
+        if first:
+            return first
+    return remote_addr or None
+
+
+class FlaskRequest(Request):
+    """A core ``Request`` read lazily from a ``flask.Request`` (or any werkzeug request)."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: Any, request_id: str) -> None:
+        super().__init__(
+            native.method,
+            native.path,
+            client_ip=client_ip(native.headers, native.remote_addr),
+            request_id=request_id,
+            raw=native,
+        )
+        self._native = native
+
+    def _build_headers(self) -> Headers:
+        data: dict[str, list[str]] = {}
+        for name, value in self._native.headers.items():
+            key = name.lower()
+            data.setdefault(key, []).extend(split_header_value(key, value))
+        headers = Headers.__new__(Headers)
+        headers._data = data
+        return headers
+
+    def _build_query(self) -> MultiDict:
+        return MultiDict._from_lists(
+            {name: list(values) for name, values in self._native.args.lists()}
+        )
+
+    def _build_body(self) -> bytes:
+        body: bytes = self._native.get_data(cache=True)
+        return body
+
+    def _build_cookies(self) -> dict[str, str]:
+        cookies: dict[str, str] = {}
+        for value in self.headers.getlist("cookie"):
+            for part in _COOKIE_JOIN.split(value):
+                parse_cookie_header(part, cookies)
+        return cookies
+
+
+_response_class: Any = None
+
+
+def _werkzeug_response() -> Any:
+    """werkzeug's Response without a default content type: a body the handler left untyped
+    (a 204, raw bytes) must not be announced as ``text/html``."""
+    global _response_class
+    if _response_class is None:
+        from werkzeug.wrappers import Response as WerkzeugResponse
+
+        class UntypedResponse(WerkzeugResponse):
+            default_mimetype = None
+
+        _response_class = UntypedResponse
+    return _response_class
+
+
+def to_flask_response(response: Response) -> Any:
+    """A werkzeug response with every header (repeated ``Set-Cookie`` included) and the
+    body bytes untouched. Raises ``ValueError`` for a header werkzeug refuses (a line break
+    in a value), which the caller answers as a 500."""
+    headers = response.headers.multi_items() if response.has_headers() else []
+    return _werkzeug_response()(response.body, status=response.status, headers=headers)

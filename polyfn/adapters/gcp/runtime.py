@@ -1,0 +1,220 @@
+"""``http = gcp.http_function(app)`` and ``events = gcp.event_function(app)``.
+
+Both return plain functions, the only kind of target functions-framework accepts, for
+``functions-framework --target http`` (signature ``http``) and ``--target events``
+(signature ``cloudevent``). Each also records its signature type in functions-framework's
+registry, as the ``@functions_framework.http`` / ``@cloud_event`` decorators do, so
+``create_app(target, source)`` and the CLI find the right one without a flag. That is
+done only when functions-framework is already loaded, which it always is when it is the
+one importing ``main.py``: importing it here would cost every other importer (a test, a
+script) Flask and the CloudEvents SDK for nothing.
+
+- HTTP: the Flask request becomes a ``FlaskRequest``, ``app.handle_http`` answers, the
+  answer becomes a werkzeug response. A request that Cloud Scheduler marks and that
+  resolves to a scheduled function is a tick instead (see ``scheduler``).
+- CloudEvents: ``events.translate`` gives an object event, a message, a tick or another
+  event, which the App dispatches. A failure raises ``InvocationFailed``, which
+  functions-framework answers with a 500, so Eventarc and Pub/Sub redeliver: nothing is
+  acknowledged before it succeeded. An event that cannot be read is a 400.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Literal
+
+from polyfn.adapters.gcp.events import translate
+from polyfn.adapters.gcp.flask_http import (
+    FlaskRequest,
+    new_request_id,
+    request_id_from,
+    to_flask_response,
+)
+from polyfn.adapters.gcp.scheduler import scheduled_function, tick_from_headers
+from polyfn.core.app import App, Function, error_response
+from polyfn.core.context import Context
+from polyfn.core.errors import ConfigError, PolyfnError, UnrecognizedEvent
+from polyfn.core.events import Event, Message, ObjectEvent, Schedule
+from polyfn.core.http import Response
+
+__all__ = [
+    "DEFAULT_TIMEOUT_SECONDS",
+    "BackendsChoice",
+    "InvocationFailed",
+    "bind_backends",
+    "event_function",
+    "http_function",
+    "timeout_seconds",
+]
+
+BackendsChoice = Literal["auto", "gcp", "keep"]
+# Cloud Functions (2nd gen) times a function out after 60 s unless told otherwise
+# (gcloud functions deploy --timeout; Cloud Functions docs "Function timeout", read 2025-11).
+DEFAULT_TIMEOUT_SECONDS = 60
+_HTTP_SIGNATURE = "http"
+_CLOUDEVENT_SIGNATURE = "cloudevent"
+_logger = logging.getLogger("polyfn.gcp")
+
+# A Cloud Run instance serves many invocations; only its first one is a cold start.
+_cold_start = True
+
+
+class InvocationFailed(PolyfnError):
+    """An event's handler raised (or its message failed); functions-framework answers 500
+    and the platform redelivers. The handler's exception is logged, not carried here, since
+    this message is what functions-framework sends back."""
+
+
+def http_function(
+    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "http"
+) -> Callable[[Any], Any]:
+    """The HTTP target serving ``app``: ``http = gcp.http_function(app)`` in ``main.py``.
+
+    ``cloud`` is what handlers see in ``Context.cloud`` (the local runtime passes
+    ``"local"``); ``target`` is the name ``main.py`` gives the function.
+    """
+    bind_backends(app, backends, cloud)
+    timeout = timeout_seconds()
+
+    def http_target(request: Any) -> Any:
+        ctx = _context(cloud, request_id_from(request.headers) or new_request_id(), timeout)
+        ctx.raw = request
+        tick = tick_from_headers(request.headers, raw=request)
+        if tick is not None:
+            try:
+                fn = scheduled_function(app, tick.name)
+            except ConfigError:  # POLYFN_FUNCTION names no function of this app
+                ctx.logger.exception(
+                    "cannot resolve job %r (request %s)", tick.name, ctx.request_id
+                )
+                return to_flask_response(
+                    error_response(500, "Internal Server Error", ctx.request_id)
+                )
+            if fn is not None:
+                return _run_tick(app, fn, tick, ctx)
+        # Looked up per call: the local runtime wraps handle_http on the instance.
+        response = app.handle_http(FlaskRequest(request, ctx.request_id), ctx)
+        try:
+            return to_flask_response(response)
+        except ValueError:
+            ctx.logger.exception("unsendable response headers (request %s)", ctx.request_id)
+            return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
+
+    return _target(http_target, target, _HTTP_SIGNATURE)
+
+
+def event_function(
+    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "events"
+) -> Callable[[Any], Any]:
+    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``."""
+    bind_backends(app, backends, cloud)
+    timeout = timeout_seconds()
+
+    def events_target(event: Any) -> None:
+        attributes = event.get_attributes()
+        ctx = _context(cloud, str(attributes.get("id") or new_request_id()), timeout)
+        ctx.raw = event
+        try:
+            inbound = translate(attributes, event.get_data(), raw=event)
+            _dispatch(app, inbound, ctx)
+        except UnrecognizedEvent as exc:
+            _logger.error("refused CloudEvent %s: %s", attributes.get("type"), exc)
+            from werkzeug.exceptions import BadRequest
+
+            raise BadRequest(str(exc)) from None
+
+    return _target(events_target, target, _CLOUDEVENT_SIGNATURE)
+
+
+def _dispatch(app: App, inbound: ObjectEvent | Message | Schedule | Event, ctx: Context) -> None:
+    if isinstance(inbound, Message):
+        if app.handle_messages(inbound.queue or None, [inbound], ctx):
+            # handle_messages logged the handler's exception already.
+            raise InvocationFailed(f"message {inbound.id} failed; Pub/Sub will redeliver it")
+        return
+    run: Callable[[], object]
+    if isinstance(inbound, Schedule):
+        fn = scheduled_function(app, inbound.name)
+        if fn is None:
+            raise UnrecognizedEvent(
+                f"no scheduled function for Cloud Scheduler job {inbound.name!r}",
+                expected="the attribute polyfn-schedule naming a scheduled function",
+            )
+        described = f"scheduled function {fn.name}"
+        run = partial(app.handle_schedule, inbound, ctx, hint=fn.name)
+    elif isinstance(inbound, ObjectEvent):
+        described = f"object event {inbound.action} {inbound.bucket}/{inbound.key}"
+        run = partial(app.handle_object, inbound, ctx)
+    else:
+        described = f"event {inbound.type} from {inbound.source}"
+        run = partial(app.handle_event, inbound, ctx)
+    try:
+        run()
+    except Exception:
+        ctx.logger.exception("%s failed (request %s)", described, ctx.request_id)
+        raise InvocationFailed(f"{described} failed; the event will be redelivered") from None
+
+
+def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
+    try:
+        app.handle_schedule(tick, ctx, hint=fn.name)
+    except Exception:
+        ctx.logger.exception("scheduled function %s failed (request %s)", fn.name, ctx.request_id)
+        return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
+    body = {"function": fn.name, "time": tick.time, "request_id": ctx.request_id}
+    return to_flask_response(Response.json(body))
+
+
+def _context(cloud: str, request_id: str, timeout: int) -> Context:
+    global _cold_start
+    ctx = Context(cloud, os.environ.get("POLYFN_FUNCTION", ""), request_id)
+    ctx.deadline = time.time() + timeout
+    if _cold_start:
+        ctx.cold_start = True
+        _cold_start = False
+    return ctx
+
+
+def _target(function: Callable[[Any], Any], name: str, signature: str) -> Callable[[Any], Any]:
+    if not name.isidentifier():
+        raise ConfigError(f"a functions-framework target name must be an identifier, got {name!r}")
+    function.__name__ = function.__qualname__ = name
+    registry = sys.modules.get("functions_framework._function_registry")
+    if registry is not None:
+        registry.REGISTRY_MAP[name] = signature
+    return function
+
+
+def timeout_seconds() -> int:
+    """``POLYFN_TIMEOUT_SECONDS`` (deploy sets the function's timeout there), default 60."""
+    text = os.environ.get("POLYFN_TIMEOUT_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_SECONDS
+    if not text.isascii() or not text.isdigit() or int(text) == 0:
+        raise ConfigError(f"POLYFN_TIMEOUT_SECONDS must be a positive whole number, got {text!r}")
+    return int(text)
+
+
+def running_on_google_cloud() -> bool:
+    """True on Cloud Functions (2nd gen) and Cloud Run, which set ``K_SERVICE``."""
+    return "K_SERVICE" in os.environ
+
+
+def bind_backends(app: App, choice: BackendsChoice, cloud: str) -> None:
+    """``gcp``: bind Cloud Storage / Pub/Sub / Firestore; ``keep``: leave the App alone;
+    ``auto``: bind them on Google Cloud when the App has no binding yet and ``cloud`` is
+    ``gcp`` (the local runtime and tests keep theirs). No Google library is imported
+    here: each backend creates its client on first use."""
+    if choice not in ("auto", "gcp", "keep"):
+        raise ConfigError(f"backends must be 'auto', 'gcp' or 'keep', got {choice!r}")
+    if choice == "gcp" or (
+        choice == "auto" and cloud == "gcp" and app._binding is None and running_on_google_cloud()
+    ):
+        from polyfn.adapters.gcp.backends import GcpBackends
+
+        app.bind(GcpBackends())

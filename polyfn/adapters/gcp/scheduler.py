@@ -1,0 +1,83 @@
+"""Cloud Scheduler ticks: how polyfn tells that an invocation is a schedule firing.
+
+Cloud Scheduler calls a function in one of two ways, and polyfn accepts both:
+
+- HTTP, which ``polyfn deploy`` sets up: the job POSTs to the function's URL (the ``http``
+  target). Cloud Scheduler marks every such call with ``X-CloudScheduler: true`` and
+  ``X-CloudScheduler-JobName: <job id>``, and for unix-cron jobs adds
+  ``X-CloudScheduler-ScheduleTime`` (RFC 3339, UTC). Source: Cloud Scheduler API
+  reference, ``HttpTarget.headers``, read 2025-11.
+- Pub/Sub: the job publishes to a topic that the function's event trigger (the ``events``
+  target) listens on, with the message attribute ``polyfn-schedule=<function or job>``.
+
+A job name is mapped to a scheduled function by name: the function's own name, or a job
+id ending in the function's name with an optional ``-schedule`` (deploy names the job
+``<app>-<stage>-<function>-schedule``, with ``_`` written as ``-``). When the process is
+pinned to one function (``POLYFN_FUNCTION``, as deploy does), that function is the one.
+
+Headers can be forged by anyone who can reach a public URL, so a marked HTTP request is a
+tick only when it resolves to a scheduled function, and never in a process pinned to an
+HTTP function; deploy makes scheduled functions private (IAM-authenticated) anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from polyfn.core.app import App, Function, ScheduleTrigger
+from polyfn.core.events import Schedule
+
+__all__ = [
+    "JOB_NAME_HEADER",
+    "SCHEDULER_HEADER",
+    "SCHEDULE_ATTRIBUTE",
+    "SCHEDULE_TIME_HEADER",
+    "scheduled_function",
+    "tick_from_headers",
+    "utc_now",
+]
+
+SCHEDULER_HEADER = "X-CloudScheduler"
+JOB_NAME_HEADER = "X-CloudScheduler-JobName"
+SCHEDULE_TIME_HEADER = "X-CloudScheduler-ScheduleTime"
+SCHEDULE_ATTRIBUTE = "polyfn-schedule"
+_JOB_SUFFIX = "-schedule"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def tick_from_headers(headers: Any, raw: Any = None) -> Schedule | None:
+    """The tick a request marked by Cloud Scheduler carries, or None for any other request.
+
+    ``name`` is the job id; which function it is for is ``scheduled_function``'s question.
+    """
+    marker = headers.get(SCHEDULER_HEADER)
+    if marker is None or marker.strip().lower() != "true":
+        return None
+    job = (headers.get(JOB_NAME_HEADER) or "").strip()
+    time = (headers.get(SCHEDULE_TIME_HEADER) or "").strip() or utc_now()
+    return Schedule(time, job, raw=raw)
+
+
+def scheduled_function(app: App, name: str) -> Function | None:
+    """The scheduled function a tick named ``name`` (a job id or function name) is for."""
+    pinned = app.pinned_function()
+    if pinned is not None:
+        return pinned if isinstance(pinned.trigger, ScheduleTrigger) else None
+    scheduled = app.functions_of("schedule")
+    for fn in scheduled:
+        if fn.name == name:
+            return fn
+    wanted = name.lower().removesuffix(_JOB_SUFFIX)
+    best: Function | None = None
+    best_length = 0
+    for fn in scheduled:
+        slug = fn.name.lower().replace("_", "-")
+        matches = wanted == slug or wanted.endswith("-" + slug)
+        # The longest match wins: job "...-nightly-cleanup" is for nightly_cleanup, not cleanup.
+        if matches and len(slug) > best_length:
+            best, best_length = fn, len(slug)
+    return best

@@ -1,0 +1,179 @@
+"""Delivering object events locally: the one dispatch that writes through a bucket, files
+dropped into a bucket folder and the test driver all go through.
+
+Each function subscribed to a bucket is its own subscription, as on the clouds: it is
+called on its own (``App.handle_object(..., function=name)``), logged on its own line and
+retried on its own. Delivery is asynchronous, like S3 notifications and Storage triggers:
+a write returns before the handler runs, so a handler may write to its own bucket (a
+thumbnail next to the photo) without recursing inside the writer. A failed delivery is
+retried twice, one and then two seconds later, like Lambda's asynchronous invocations (which
+wait minutes); then it is logged and dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+from polyfn.adapters.local.invocations import Invocations
+from polyfn.core.app import App, Function, ObjectTrigger
+from polyfn.core.events import ObjectAction, ObjectEvent
+from polyfn.core.resources import ObjectInfo
+
+__all__ = ["ObjectEventPump", "deliver_object_event", "make_object_event", "subscribers"]
+
+RETRY_DELAYS_SECONDS = (1.0, 2.0)
+
+
+def make_object_event(
+    action: ObjectAction,
+    bucket: str,
+    key: str,
+    *,
+    info: ObjectInfo | None = None,
+    size: int | None = None,
+    content_type: str | None = None,
+) -> ObjectEvent:
+    """An event as the local runtime delivers it: ``bucket`` physical, ``key`` as stored."""
+    return ObjectEvent(
+        action,
+        bucket,
+        key,
+        size=info.size if info is not None else size,
+        etag=info.etag if info is not None else None,
+        content_type=info.content_type if info is not None else content_type,
+        time=datetime.now(UTC).isoformat(),
+        id=uuid.uuid4().hex,
+        raw={"source": "polyfn-local", "action": action, "bucket": bucket, "key": key},
+    )
+
+
+def subscribers(app: App, event: ObjectEvent) -> list[Function]:
+    """The functions an event reaches: triggers on its bucket whose filters match."""
+    bucket = app.bucket_by_physical(event.bucket)
+    if bucket is None:
+        return []
+    return [
+        fn
+        for fn in app.functions.values()
+        if isinstance(fn.trigger, ObjectTrigger)
+        and fn.trigger.bucket is bucket
+        and fn.trigger.matches(event)
+    ]
+
+
+def deliver_object_event(
+    app: App, event: ObjectEvent, function: Function, invocations: Invocations
+) -> None:
+    """Run one subscriber on one event now; its exception propagates."""
+    ctx = invocations.context(app, function.name)
+    # Each subscriber gets its own copy: handle_object rewrites ``bucket`` to the logical name.
+    own = ObjectEvent(
+        event.action,
+        event.bucket,
+        event.key,
+        size=event.size,
+        etag=event.etag,
+        content_type=event.content_type,
+        time=event.time,
+        id=event.id,
+        raw=event.raw,
+    )
+    with invocations.record(app, "object", ctx, action=event.action, key=event.key):
+        app.handle_object(own, ctx, function=function.name)
+
+
+class ObjectEventPump:
+    """A thread that delivers object events in order, with retries."""
+
+    def __init__(self, app: App, invocations: Invocations) -> None:
+        self._app = app
+        self._invocations = invocations
+        # (due time, sequence, attempt, event, function name): the sequence keeps order
+        # among events due at the same moment.
+        self._pending: list[tuple[float, int, int, ObjectEvent, str]] = []
+        self._sequence = 0
+        self._busy = False
+        self._condition = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="polyfn-object-events", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, event: ObjectEvent) -> int:
+        """Queue the event for every subscriber; returns how many will receive it."""
+        functions = subscribers(self._app, event)
+        with self._condition:
+            for fn in functions:
+                self._push(time.monotonic(), 0, event, fn.name)
+            self._condition.notify()
+        return len(functions)
+
+    def _push(self, due: float, attempt: int, event: ObjectEvent, function: str) -> None:
+        self._sequence += 1
+        heapq.heappush(self._pending, (due, self._sequence, attempt, event, function))
+
+    def idle(self) -> bool:
+        """True when nothing is queued or running (retries waiting count as queued)."""
+        with self._condition:
+            return not self._pending and not self._busy
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while True:
+                    if self._stopping and not self._due_now():
+                        return
+                    if self._due_now():
+                        break
+                    wait = self._pending[0][0] - time.monotonic() if self._pending else None
+                    self._condition.wait(wait)
+                _, _, attempt, event, name = heapq.heappop(self._pending)
+                self._busy = True
+            try:
+                self._deliver(event, name, attempt)
+            finally:
+                with self._condition:
+                    self._busy = False
+                    self._condition.notify_all()
+
+    def _due_now(self) -> bool:
+        return bool(self._pending) and self._pending[0][0] <= time.monotonic()
+
+    def _deliver(self, event: ObjectEvent, name: str, attempt: int) -> None:
+        function = self._app.functions[name]
+        try:
+            deliver_object_event(self._app, event, function, self._invocations)
+        except Exception:
+            function_logger = logging.getLogger(f"polyfn.fn.{name}")
+            if attempt < len(RETRY_DELAYS_SECONDS):
+                function_logger.exception(
+                    "object event %s %s failed in %s; retrying in %.0f s",
+                    event.action,
+                    event.key,
+                    name,
+                    RETRY_DELAYS_SECONDS[attempt],
+                )
+                with self._condition:
+                    due = time.monotonic() + RETRY_DELAYS_SECONDS[attempt]
+                    self._push(due, attempt + 1, event, name)
+            else:
+                function_logger.exception(
+                    "object event %s %s failed in %s %d times; dropping it",
+                    event.action,
+                    event.key,
+                    name,
+                    attempt + 1,
+                )
+
+    def stop(self, timeout: float) -> None:
+        """Deliver what is due, drop retries not yet due, and end the thread."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        self._thread.join(timeout)

@@ -1,0 +1,127 @@
+"""The queue worker: what SQS + Lambda's event source mapping do, for one consumed queue.
+
+Receive a batch of up to the function's ``batch_size``, run ``App.handle_messages`` on it,
+delete exactly the messages that succeeded and give the others back to the queue, which
+shows them again after the visibility timeout and dead-letters them after
+``max_receives``. Nothing is acknowledged before its handler returned, so a process
+killed mid-batch loses nothing: the batch's messages reappear when their timeout ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.sqlite_queue import SqliteQueue
+from polyfn.core.app import App, Function, MessageTrigger
+
+__all__ = ["POLL_INTERVAL_SECONDS", "BatchResult", "QueueWorker"]
+
+# How often an idle worker looks for messages sent by another process (a send in this
+# process wakes it at once).
+POLL_INTERVAL_SECONDS = 0.25
+_log = logging.getLogger("polyfn.local.worker")
+
+
+@dataclass
+class BatchResult:
+    """What one batch did: ids received, acknowledged, failed and dead-lettered."""
+
+    received: list[str] = field(default_factory=list)
+    succeeded: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    dead_lettered: list[str] = field(default_factory=list)
+
+
+class QueueWorker:
+    """Consumes one queue with its one consumer function."""
+
+    def __init__(
+        self,
+        app: App,
+        function: Function,
+        queue: SqliteQueue,
+        invocations: Invocations,
+        *,
+        visibility_timeout: float,
+    ) -> None:
+        if not isinstance(function.trigger, MessageTrigger):
+            raise TypeError(f"{function.name} is not an on_message function")
+        self.app = app
+        self.function = function
+        self.trigger = function.trigger
+        self.queue = queue
+        self.invocations = invocations
+        self.visibility_timeout = visibility_timeout
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"polyfn-worker-{function.name}", daemon=True
+        )
+
+    @property
+    def queue_name(self) -> str:
+        return self.trigger.queue.name
+
+    def process_batch(self, limit: int | None = None) -> BatchResult:
+        """Receive one batch (up to ``batch_size`` or ``limit``) and settle every message."""
+        size = min(self.trigger.batch_size, limit) if limit else self.trigger.batch_size
+        deliveries = self.queue.receive(size, self.visibility_timeout)
+        result = BatchResult(received=[d.id for d in deliveries])
+        if not deliveries:
+            return result
+        ctx = self.invocations.context(self.app, self.function.name)
+        messages = [d.to_message(self.queue_name) for d in deliveries]
+        failed_ids: set[str] | None = None
+        with self.invocations.record(self.app, "message", ctx, messages=len(messages)) as entry:
+            try:
+                failed = self.app.handle_messages(self.queue.ref.physical, messages, ctx)
+                failed_ids = {m.id for m in failed}
+            finally:
+                # Settle even when the batch was interrupted: what did not finish is failed
+                # (given back), never acknowledged.
+                settled = failed_ids if failed_ids is not None else set(result.received)
+                succeeded = [d for d in deliveries if d.id not in settled]
+                given_back = [d for d in deliveries if d.id in settled]
+                self.queue.ack(succeeded)
+                result.dead_lettered = self.queue.fail(given_back, self.visibility_timeout)
+                result.succeeded = [d.id for d in succeeded]
+                result.failed = [d.id for d in given_back]
+            entry["failed"] = len(given_back)
+            if given_back:
+                entry["outcome"] = "error"
+            if result.dead_lettered:
+                entry["dead_lettered"] = len(result.dead_lettered)
+        return result
+
+    # ------------------------------------------------------------------ thread
+
+    def wake(self) -> None:
+        """Messages were sent in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = self.process_batch()
+            except Exception:
+                _log.exception("the %s worker failed to process a batch", self.queue_name)
+                result = BatchResult()
+            if result.received and len(result.received) == self.trigger.batch_size:
+                continue  # a full batch: there may be more right away
+            self._wake.wait(POLL_INTERVAL_SECONDS)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then stop."""
+        self._stop.set()
+        self._wake.set()
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)

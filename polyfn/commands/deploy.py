@@ -1,0 +1,100 @@
+"""``polyfn deploy build|plan APP --cloud aws|azure|gcp``: per-cloud deploy artifacts.
+
+``build`` writes a self-contained folder (a SAM template and code bundle, an Azure
+Functions project, or a Cloud Functions source folder with its gcloud script) after
+checking the app against the cloud's limits; ``plan`` prints what it would create.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from polyfn.cli import UsageError
+from polyfn.commands.loading import AppNotFound
+from polyfn.core.errors import PolyfnError
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    build = sub.add_parser("build", help="write the deployable folder for one cloud")
+    plan = sub.add_parser("plan", help="print what a build would create, write nothing")
+    for command in (build, plan):
+        command.add_argument("app", metavar="APP", help="module:attr, a .py file or a folder")
+        command.add_argument("--cloud", required=True, choices=("aws", "azure", "gcp"))
+        command.add_argument("--stage", default="dev", help="part of every name (default dev)")
+        command.add_argument("--region", help="the region written into the artifacts")
+        command.add_argument(
+            "--plan",
+            dest="hosting_plan",
+            help="Azure hosting plan: consumption (default), premium (flex: limits only)",
+        )
+    build.add_argument("--out", required=True, type=Path, help="the folder to write")
+    build.add_argument("--arch", default="arm64", choices=("arm64", "x86_64"), help="AWS only")
+    build.add_argument(
+        "--no-deps",
+        action="store_true",
+        help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
+    )
+    plan.add_argument("--format", default="text", choices=("text", "json"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from polyfn.deploy.builder import BuildOptions, build, prepare
+
+    options = BuildOptions(
+        cloud=args.cloud,
+        stage=args.stage,
+        region=args.region,
+        arch=getattr(args, "arch", "arm64"),
+        plan=args.hosting_plan,
+        install_dependencies=not getattr(args, "no_deps", False),
+    )
+    try:
+        if args.action == "plan":
+            from polyfn.deploy.plan_view import describe, render
+
+            prepared = prepare(args.app, options)
+            document = describe(prepared.model, args.cloud, prepared.findings, args.hosting_plan)
+            if args.format == "json":
+                print(json.dumps(document, indent=2))
+            else:
+                print(render(document), end="")
+            return 0
+        result = build(args.app, args.out, options)
+    except AppNotFound as exc:
+        raise UsageError(str(exc)) from None
+    except PolyfnError as exc:
+        print(f"polyfn deploy: {exc}", file=sys.stderr)
+        return 1
+    print(f"polyfn deploy: {result.cloud} artifacts for {args.app} in {result.out}")
+    for name in result.files:
+        if name.count("/") == 0 or name.startswith("infra/"):
+            print(f"  {name}")
+    if result.bundle is not None:
+        print(f"  bundle: {result.bundle.summary()}")
+        if result.bundle.dependencies:
+            print(f"  dependencies: {', '.join(result.bundle.dependencies)}")
+    for note in result.notes:
+        print(f"note: {note}")
+    for finding in result.warnings:
+        print(f"warning: {finding}")
+    print(_next_steps(result.cloud, result.out))
+    return 0
+
+
+def _next_steps(cloud: str, out: Path) -> str:
+    if cloud == "aws":
+        return f"next: cd {out} && sam deploy --guided"
+    if cloud == "azure":
+        return (
+            f"next: cd {out} && az deployment group create -g RESOURCE_GROUP -f infra/main.json, "
+            "then func azure functionapp publish FUNCTION_APP, then infra/eventgrid.json "
+            "(see docs/readme/deploy.md)"
+        )
+    return f"next: {out}/deploy.sh (PROJECT_ID and REGION from the environment or gcloud config)"

@@ -1,0 +1,222 @@
+"""``polyfn invoke APP FUNCTION``: run one function once through a cloud's adapter.
+
+Like ``sam local invoke``, for every cloud: the function gets a native event (from
+``--event FILE``, generated for ``--sample KIND``, or a sample fitted to its trigger),
+runs in this process through the same entry point the cloud calls, with
+``POLYFN_FUNCTION`` pinning it as a one-function deployment does, and the native answer
+is printed as JSON. The exit status is 0 when the handler succeeded, 1 when it failed
+(an HTTP 5xx, a failed message of a batch, a raised exception: the error is logged on
+stderr, with its traceback only under ``--debug``) and 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from polyfn.cli import UsageError
+from polyfn.commands.events import (
+    add_event_options,
+    generator_for,
+    generator_kwargs,
+    options_from_args,
+)
+from polyfn.commands.invoke_outcome import Outcome
+from polyfn.commands.invoke_samples import sample_kind, sample_options
+from polyfn.core.app import App, Function
+from polyfn.core.errors import ConfigError, UnrecognizedEvent
+
+__all__ = ["build_event", "invoke_function"]
+
+CLOUDS = ("aws", "azure", "gcp", "local")
+_log = logging.getLogger("polyfn.invoke")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app", help="the app (module:attr, a .py file or a folder)")
+    parser.add_argument("function", help="the function to run (its Python name)")
+    parser.add_argument(
+        "--cloud", choices=CLOUDS, default="local", help="whose adapter runs it (default local)"
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--event", metavar="FILE", help="a native event as JSON ('-': stdin)")
+    source.add_argument(
+        "--sample", metavar="KIND", help="generate the event (see polyfn events CLOUD)"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log at DEBUG and show tracebacks of handler errors"
+    )
+    add_event_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    app = _load(args.app, debug=args.debug)
+    if app is None:
+        return 1
+    try:
+        fn = app.function(args.function)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    given = options_from_args(args)
+    if args.event is not None:
+        if given:
+            raise UsageError("event options (--path, --message, ...) do not apply to --event")
+        event = _read_event(args.event)
+    else:
+        event = build_event(args.cloud, fn, args.sample, given)
+    with _logging_to_stderr(debug=args.debug):
+        try:
+            outcome = invoke_function(app, fn, args.cloud, event)
+        except UnrecognizedEvent as exc:
+            raise UsageError(str(exc)) from None
+        except Exception as exc:
+            _log.error("%s failed: %s: %s", fn.name, type(exc).__name__, exc, exc_info=args.debug)
+            _print({"errorType": type(exc).__name__, "errorMessage": str(exc)})
+            return 1
+    _print(outcome.output)
+    if outcome.failed:
+        print(f"polyfn invoke: {fn.name} failed ({outcome.reason})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def invoke_function(app: App, fn: Function, cloud: str, event: Any) -> Outcome:
+    """Run ``event`` through ``cloud``'s adapter with ``fn`` pinned; the native outcome."""
+    runner = importlib.import_module(f"polyfn.commands.invoke_{cloud}")
+    with _pinned(fn.name):
+        outcome: Outcome = runner.invoke(app, fn, event)
+    return outcome
+
+
+def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, Any]) -> Any:
+    """The native event for ``fn``: kind ``kind`` (or the trigger's usual one) with the
+    user's options, and the function's own queue, bucket, path, ... where not given."""
+    if cloud == "local":
+        from polyfn.commands.invoke_local import build_local_event
+
+        return build_local_event(fn, kind, given)
+    kind = kind or sample_kind(cloud, fn)
+    generator = generator_for(cloud, kind)
+    kwargs: dict[str, Any] = {}
+    for name, value in sample_options(fn).items():
+        if name in given:
+            continue
+        try:
+            # A default the kind has no use for (a path for a schedule) is left out.
+            kwargs.update(generator_kwargs(cloud, kind, generator, {name: value}))
+        except UsageError:
+            continue
+    kwargs.update(generator_kwargs(cloud, kind, generator, given))
+    try:
+        return generator(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"cannot build a {cloud} {kind} event: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _load(spec: str, *, debug: bool) -> App | None:
+    from polyfn.commands.loading import AppNotFound, load_app
+
+    try:
+        return load_app(spec)
+    except (AppNotFound, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    except Exception as exc:
+        # The user's module raised while importing: their bug, not a bad argument.
+        print(
+            f"polyfn invoke: importing {spec} failed: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        return None
+
+
+def _read_event(path: str) -> Any:
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON ({exc})") from None
+
+
+def _print(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def _pinned(name: str) -> Iterator[None]:
+    previous = os.environ.get("POLYFN_FUNCTION")
+    os.environ["POLYFN_FUNCTION"] = name
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("POLYFN_FUNCTION", None)
+        else:
+            os.environ["POLYFN_FUNCTION"] = previous
+
+
+# SDK loggers chat at INFO (credential lookups, retries); only their warnings are shown.
+_QUIET_LIBRARIES = ("azure", "boto3", "botocore", "google", "s3transfer", "urllib3", "werkzeug")
+
+
+def _not_sdk_chatter(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(_QUIET_LIBRARIES)
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log records as one line each; an exception adds its type and message, not a trace."""
+
+    def __init__(self, *, debug: bool) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.debug:
+            return super().format(record)
+        line = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line = f"{line}: {type(exc).__name__}: {exc}"
+        return f"{record.levelname} {record.name}: {line}"
+
+
+@contextmanager
+def _logging_to_stderr(*, debug: bool) -> Iterator[None]:
+    """Handler and adapter logs go to stderr while the function runs, then as they were."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter(debug=debug))
+    handler.setLevel(logging.DEBUG if debug else logging.INFO)
+    if not debug:
+        handler.addFilter(_not_sdk_chatter)
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)

@@ -1,0 +1,158 @@
+"""Which event fits a function: the sample ``polyfn invoke`` builds, and the fit check.
+
+For each trigger the sample is the cloud's usual event source, filled in from what the
+function declares: an HTTP route's first method and its path with sample parameter
+values, the physical name of the function's queue or bucket, a key that passes the
+object trigger's prefix and suffix filters, an event source and type the function
+subscribes to. The options use ``polyfn events``' vocabulary (``path``, ``bucket``, ...)
+so they reach the cloud's generator through the same mapping as the command line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from polyfn.core.app import (
+    App,
+    EventTrigger,
+    Function,
+    HttpTrigger,
+    MessageTrigger,
+    ObjectTrigger,
+    ScheduleTrigger,
+)
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.routing import MethodNotAllowed, NotFound
+
+__all__ = ["SAMPLE_KINDS", "check_fits", "sample_kind", "sample_options"]
+
+# cloud -> trigger -> the generator kind that cloud delivers that trigger with. AWS HTTP
+# defaults to the HTTP API (payload 2.0), the source `sam init` templates use today.
+SAMPLE_KINDS: dict[str, dict[str, str]] = {
+    "aws": {
+        "http": "apigw-v2",
+        "object-created": "s3",
+        "object-deleted": "s3",
+        "message": "sqs",
+        "schedule": "schedule",
+        "event": "eventbridge",
+    },
+    "azure": {
+        "http": "http",
+        "object-created": "blob",
+        "object-deleted": "blob-deleted",
+        "message": "queue",
+        "schedule": "timer",
+        "event": "eventgrid",
+    },
+    "gcp": {
+        "http": "http",
+        "object-created": "storage-finalized",
+        "object-deleted": "storage-deleted",
+        "message": "pubsub",
+        "schedule": "scheduler",
+        "event": "cloudevent",
+    },
+}
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+)?\}")
+SAMPLE_MESSAGE = '{"sample": true}'
+
+
+def _trigger_name(fn: Function) -> str:
+    trigger = fn.trigger
+    if isinstance(trigger, ObjectTrigger):
+        return f"object-{trigger.action}"
+    return trigger.kind
+
+
+def sample_kind(cloud: str, fn: Function) -> str:
+    """The event kind ``cloud`` delivers ``fn``'s trigger with."""
+    return SAMPLE_KINDS[cloud][_trigger_name(fn)]
+
+
+def sample_path(template: str) -> str:
+    """``/users/{id}`` -> ``/users/1``; a greedy ``{path+}`` becomes ``sample/path``."""
+    return _PARAM.sub(lambda found: "sample/path" if found.group(2) else "1", template)
+
+
+def sample_key(trigger: ObjectTrigger) -> str:
+    """A key that passes the trigger's filters: prefix + ``sample`` + suffix."""
+    return f"{trigger.prefix}sample{trigger.suffix or '.txt'}"
+
+
+def _literal(pattern: str | None, fallback: str) -> str:
+    """A value matching an ``on_event`` pattern: exact, ``prefix*`` or any."""
+    if not pattern or pattern == "*":
+        return fallback
+    return pattern[:-1] + "sample" if pattern.endswith("*") else pattern
+
+
+def sample_options(fn: Function) -> dict[str, Any]:
+    """Event options (``polyfn events`` dests) that make the event reach ``fn``."""
+    trigger = fn.trigger
+    if isinstance(trigger, HttpTrigger):
+        return {
+            "method": trigger.methods[0],
+            "path": sample_path(trigger.path),
+            "option:path_template": trigger.path,
+        }
+    if isinstance(trigger, ObjectTrigger):
+        return {
+            "bucket": trigger.bucket.physical_name,
+            "key": sample_key(trigger),
+            "action": trigger.action,
+        }
+    if isinstance(trigger, MessageTrigger):
+        # SQS and Azure name the queue; Pub/Sub delivers from the topic of the same name.
+        return {
+            "queue": trigger.queue.physical_name,
+            "topic": trigger.queue.physical_name,
+            "message": [SAMPLE_MESSAGE],
+        }
+    if isinstance(trigger, ScheduleTrigger):
+        return {"option:rule_name": f"{fn.name.replace('_', '-')}", "option:name": fn.name}
+    assert isinstance(trigger, EventTrigger)
+    return {
+        "source": _literal(trigger.source, "polyfn.sample"),
+        "type": _literal(trigger.type, "Sample"),
+        "data": {"sample": True},
+    }
+
+
+# An event of one trigger kind may legitimately reach a function of another: S3
+# notifications come through SQS queues, SNS topics and EventBridge.
+_FITS: dict[str, frozenset[str]] = {
+    "http": frozenset({"http"}),
+    "object": frozenset({"object"}),
+    "message": frozenset({"message", "object"}),
+    "schedule": frozenset({"schedule"}),
+    "event": frozenset({"event", "object"}),
+}
+
+
+def check_fits(
+    app: App, fn: Function, kind: str, method: str | None = None, path: str | None = None
+) -> None:
+    """Raise ``UnrecognizedEvent`` when an event of ``kind`` cannot be for ``fn``.
+
+    A request that the app routes to another function is refused too; one that no route
+    takes is let through, so that the 404 or 405 answer can be seen.
+    """
+    if fn.trigger.kind not in _FITS.get(kind, frozenset({kind})):
+        raise UnrecognizedEvent(
+            f"{fn.name} is triggered by {fn.trigger.describe()}, and this is a {kind} event",
+            expected=f"an event for {fn.trigger.kind} triggers",
+        )
+    if kind != "http" or method is None or path is None:
+        return
+    try:
+        routed, _ = app._router.match(method.upper(), path)
+    except (NotFound, MethodNotAllowed):
+        return
+    if routed is not fn:
+        raise UnrecognizedEvent(
+            f"{method.upper()} {path} is served by {routed.name}, not {fn.name}",
+            expected=f"a request for {fn.trigger.describe()}",
+        )

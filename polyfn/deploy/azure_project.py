@@ -1,0 +1,146 @@
+"""The Azure translation: a Functions project in the Python v2 programming model.
+
+``function_app.py`` is the two lines a user could write by hand; the Azure adapter
+(``polyfn.adapters.azure.function_app``) registers one Azure function per polyfn function
+when the host indexes it. What the v2 model keeps outside the code goes here:
+``host.json`` (the queue retry count, the function timeout, the extension bundle),
+``requirements.txt`` for the remote build, the app settings the bindings read
+(``local.settings.json.example`` for ``func start``, and the same values in the ARM
+template), and the templates in ``infra/``.
+
+Azure has one timeout, one queue retry count and one batch size per Function App; the
+largest timeout is used, and differing ``max_receives`` are refused by the limits check.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from polyfn.core.app import MessageTrigger
+from polyfn.core.resources import binding_variable
+from polyfn.deploy.azure_arm import eventgrid_template, main_template
+from polyfn.deploy.limits_data import LIMITS
+from polyfn.deploy.model import DeployModel
+from polyfn.deploy.naming import azure_physical_name
+from polyfn.deploy.requirements import Requirements
+from polyfn.deploy.source import AppSource
+
+__all__ = ["ROUTE_PREFIX", "app_settings", "azure_files", "host_json", "timeout_seconds"]
+
+ROUTE_PREFIX = "api"  # the host's default, written out so the adapter and host.json agree
+# Extension bundle 4.x: the blob, queue, timer and Event Grid bindings the v2 model uses.
+EXTENSION_BUNDLE = {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}
+
+
+def timeout_seconds(model: DeployModel, plan: str) -> int:
+    """The app-wide timeout: the longest any function declares, at least the plan's default."""
+    default: int = LIMITS["azure"]["timeout_seconds"][plan]["default"]
+    declared = [f.timeout for f in model.functions if f.fn.options.timeout is not None]
+    return max([default, *declared])
+
+
+def _hms(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "version": "2.0",
+        "functionTimeout": _hms(timeout_seconds(model, plan)),
+        "extensionBundle": EXTENSION_BUNDLE,
+        "extensions": {"http": {"routePrefix": ROUTE_PREFIX}},
+        "logging": {"logLevel": {"default": "Information"}},
+    }
+    consumers = [f.fn.trigger for f in model.of_kind("message")]
+    queues = [t.queue for t in consumers if isinstance(t, MessageTrigger)]
+    if queues:
+        batch_limit = LIMITS["azure"]["queue_batch_size"]["max"]
+        settings: dict[str, Any] = {
+            # Limits refuses queues that disagree, so the first speaks for all.
+            "maxDequeueCount": queues[0].max_receives,
+            "batchSize": min(
+                batch_limit, max(t.batch_size for t in consumers if isinstance(t, MessageTrigger))
+            ),
+        }
+        visibility = {q.visibility_timeout for q in queues}
+        if len(visibility) == 1:
+            # The host's delay before a failed message is retried: polyfn's visibility timeout.
+            settings["visibilityTimeout"] = _hms(visibility.pop())
+        document["extensions"]["queues"] = settings
+    return document
+
+
+def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
+    """The settings polyfn reads: resource bindings, the timeout, the route prefix."""
+    settings = {
+        "POLYFN_TIMEOUT_SECONDS": str(timeout_seconds(model, plan)),
+        "POLYFN_AZURE_ROUTE_PREFIX": ROUTE_PREFIX,
+    }
+    for kind, registry in (
+        ("bucket", model.app.buckets),
+        ("queue", model.app.queues),
+        ("table", model.app.tables),
+    ):
+        for resource in registry.values():
+            settings[binding_variable(kind, resource.name)] = azure_physical_name(resource)
+    return settings
+
+
+def function_app_file(source: AppSource) -> str:
+    return (
+        '"""Azure Functions entry point written by polyfn deploy."""\n\n'
+        "from polyfn.adapters import azure\n"
+        f"{source.import_line('polyfn_app')}\n\n"
+        "app = azure.function_app(polyfn_app)\n"
+    )
+
+
+_FUNCIGNORE = """\
+# Not published: local settings, infrastructure templates, caches.
+.venv
+.git
+__pycache__
+local.settings.json
+local.settings.json.example
+infra
+"""
+
+
+def azure_files(
+    model: DeployModel,
+    source: AppSource,
+    requirements: Requirements,
+    *,
+    plan: str,
+    region: str | None = None,
+) -> dict[str, str]:
+    """Every generated file of the project (the app and polyfn are copied separately)."""
+    settings = app_settings(model, plan)
+    local_settings = {
+        "IsEncrypted": False,
+        "Values": {
+            # Azurite's connection for `func start`; the ARM template sets the real one.
+            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            "FUNCTIONS_WORKER_RUNTIME": "python",
+            **settings,
+        },
+    }
+    files = {
+        "function_app.py": function_app_file(source),
+        "host.json": _json(host_json(model, plan)),
+        "requirements.txt": requirements.text(
+            "Installed by the Functions remote build; polyfn itself is in ./polyfn"
+        ),
+        "local.settings.json.example": _json(local_settings),
+        ".funcignore": _FUNCIGNORE,
+        "infra/main.json": _json(main_template(model, settings, plan=plan, region=region)),
+    }
+    subscriptions = eventgrid_template(model)
+    if subscriptions["resources"]:
+        files["infra/eventgrid.json"] = _json(subscriptions)
+    return files
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,331 @@
+"""``deploy.sh``: the gcloud commands that create a polyfn app on Google Cloud.
+
+The script is idempotent (each resource is described first and created only if missing;
+``gcloud functions deploy`` creates or updates), so it is also how a new version ships.
+It creates, in order: the resources (buckets, Pub/Sub topics with a dead-letter topic and
+a subscription that keeps the dead letters, the Firestore database), one service account
+per function with exactly the roles its code needs, the functions, the dead-letter policy
+on each queue consumer's Eventarc subscription, and the Cloud Scheduler jobs.
+
+Where Google Cloud cannot grant narrower access, the script says so in a comment:
+Firestore roles apply to a whole database, not to one collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+
+from polyfn.core.app import (
+    EventTrigger,
+    HttpTrigger,
+    MessageTrigger,
+    ObjectTrigger,
+    ScheduleTrigger,
+)
+from polyfn.core.resources import binding_variable
+from polyfn.deploy.limits_data import LIMITS
+from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
+from polyfn.deploy.naming import app_slug, gcp_bucket_name, gcp_function_name, gcp_physical_name
+
+__all__ = ["DEFAULT_REGION", "RUNTIME", "deploy_script", "service_account_id"]
+
+RUNTIME = "python312"
+DEFAULT_REGION = "us-central1"
+_STORAGE_EVENTS = {
+    "created": "google.cloud.storage.object.v1.finalized",
+    "deleted": "google.cloud.storage.object.v1.deleted",
+}
+_SERVICES = (
+    "cloudfunctions.googleapis.com run.googleapis.com cloudbuild.googleapis.com "
+    "artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com "
+    "cloudscheduler.googleapis.com storage.googleapis.com firestore.googleapis.com"
+)
+
+
+def _var(kind: str, name: str) -> str:
+    return binding_variable(kind, name).removeprefix("POLYFN_")
+
+
+def service_account_id(model: DeployModel, function: DeployFunction) -> str:
+    """6-30 characters, unique per app, stage and function, readable where it fits."""
+    digest = hashlib.sha256(f"{model.app.name}/{model.stage}/{function.name}".encode()).hexdigest()
+    readable = function.name.lower().replace("_", "-")[:17].rstrip("-")
+    return f"pf-{digest[:8]}-{readable}".rstrip("-")
+
+
+class _Script:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def section(self, title: str) -> None:
+        self.add("", f"# --- {title}")
+
+    def command(self, *parts: str) -> None:
+        """One command, split over lines; parts are already quoted for the shell."""
+        self.add(" \\\n    ".join(parts))
+
+    def ensure(self, check: str, *create: str) -> None:
+        self.add(f"if ! {check} >/dev/null 2>&1; then")
+        self.add("  " + " \\\n      ".join(create))
+        self.add("fi")
+
+
+def _q(text: str) -> str:
+    return shlex.quote(text)
+
+
+def deploy_script(model: DeployModel, region: str | None) -> str:
+    app, stage = model.app, model.stage
+    s = _Script()
+    s.add(
+        "#!/usr/bin/env bash",
+        f"# Deploys polyfn app {app.name!r}, stage {stage!r}, to Cloud Functions (2nd gen).",
+        "# Written by polyfn deploy; safe to run again (it creates what is missing and",
+        "# redeploys the functions). Needs: gcloud, logged in, a project with billing.",
+        "set -euo pipefail",
+        "",
+        'PROJECT_ID="${PROJECT_ID:-$(gcloud config get-value project 2>/dev/null)}"',
+        f'REGION="${{REGION:-{region or DEFAULT_REGION}}}"',
+        'if [[ -z "${PROJECT_ID}" ]]; then',
+        '  echo "set PROJECT_ID or run: gcloud config set project PROJECT" >&2',
+        "  exit 2",
+        "fi",
+        'PROJECT_NUMBER="$(gcloud projects describe "${PROJECT_ID}" '
+        '--format="value(projectNumber)")"',
+        'PUBSUB_AGENT="service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"',
+        'SOURCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
+        'P=(--project "${PROJECT_ID}")',
+        "",
+        f'gcloud services enable {_SERVICES} "${{P[@]}}"',
+    )
+    _resources(model, s)
+    _identities(model, s)
+    for function in model.functions:
+        _function(model, function, s)
+    s.add(
+        "",
+        'echo "polyfn: deployed ' + f"{app_slug(app)}-{stage}" + ' to ${PROJECT_ID} (${REGION})"',
+    )
+    return "\n".join(s.lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- resources
+
+
+def _resources(model: DeployModel, s: _Script) -> None:
+    app, stage = model.app, model.stage
+    if model.buckets:
+        s.section("buckets")
+    for name in model.buckets:
+        var = _var("bucket", name)
+        s.add(f'{var}="{gcp_bucket_name(app, stage, app.buckets[name])}"')
+        s.ensure(
+            f'gcloud storage buckets describe "gs://${{{var}}}" "${{P[@]}}"',
+            f'gcloud storage buckets create "gs://${{{var}}}" "${{P[@]}}"',
+            '--location "${REGION}" --uniform-bucket-level-access',
+        )
+    if any(isinstance(f.fn.trigger, ObjectTrigger) for f in model.functions):
+        # Storage triggers reach functions through Pub/Sub, published by Cloud Storage's own
+        # service agent (Eventarc's Cloud Storage trigger requirements).
+        s.add('GCS_AGENT="$(gcloud storage service-agent "${P[@]}")"')
+        s.command(
+            'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
+            '--member "serviceAccount:${GCS_AGENT}" --role roles/pubsub.publisher',
+            "--condition=None >/dev/null",
+        )
+    if model.queues:
+        s.section("queues: Pub/Sub topics, each with a dead-letter topic that keeps its messages")
+    for name in model.queues:
+        var = _var("queue", name)
+        topic = gcp_physical_name(app, stage, app.queues[name])
+        s.add(f'{var}="{topic}"', f'{var}_DLQ="{topic}-dead-letter"')
+        for ref in (f"${{{var}}}", f"${{{var}_DLQ}}"):
+            s.ensure(
+                f'gcloud pubsub topics describe "{ref}" "${{P[@]}}"',
+                f'gcloud pubsub topics create "{ref}" "${{P[@]}}"',
+            )
+        # A topic without a subscription drops what is published to it.
+        s.ensure(
+            f'gcloud pubsub subscriptions describe "${{{var}_DLQ}}-sub" "${{P[@]}}"',
+            f'gcloud pubsub subscriptions create "${{{var}_DLQ}}-sub" "${{P[@]}}"',
+            f'--topic "${{{var}_DLQ}}" --message-retention-duration 7d',
+        )
+        s.command(
+            f'gcloud pubsub topics add-iam-policy-binding "${{{var}_DLQ}}" "${{P[@]}}"',
+            '--member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.publisher >/dev/null',
+        )
+    if model.tables:
+        s.section("tables: Firestore collections (created on first write) in the default database")
+        for name in model.tables:
+            s.add(f'{_var("table", name)}="{gcp_physical_name(app, stage, app.tables[name])}"')
+        s.ensure(
+            "gcloud firestore databases describe --database='(default)' \"${P[@]}\"",
+            'gcloud firestore databases create --location "${REGION}" "${P[@]}"',
+        )
+
+
+def _identities(model: DeployModel, s: _Script) -> None:
+    s.section("one service account per function, with the roles its code needs")
+    app = model.app
+    for function in model.functions:
+        account = service_account_id(model, function)
+        var = f"SA_{function.name.upper()}"
+        s.add(f'{var}="{account}@${{PROJECT_ID}}.iam.gserviceaccount.com"')
+        s.ensure(
+            f'gcloud iam service-accounts describe "${{{var}}}" "${{P[@]}}"',
+            f'gcloud iam service-accounts create {_q(account)} "${{P[@]}}"',
+            f"--display-name {_q(f'polyfn {app.name}/{model.stage} {function.name}')}",
+        )
+        member = f'--member "serviceAccount:${{{var}}}"'
+        for (kind, name), accesses in sorted(function.usage.accesses.items()):
+            if kind == "bucket":
+                # objectUser, not objectCreator, when writing: overwriting an object is a delete.
+                role = "objectUser" if accesses & {"write", "delete"} else "objectViewer"
+                s.command(
+                    f'gcloud storage buckets add-iam-policy-binding "gs://${{{_var(kind, name)}}}"',
+                    f'"${{P[@]}}" {member} --role roles/storage.{role} >/dev/null',
+                )
+            elif kind == "queue":
+                s.command(
+                    f'gcloud pubsub topics add-iam-policy-binding "${{{_var(kind, name)}}}"',
+                    f'"${{P[@]}}" {member} --role roles/pubsub.publisher >/dev/null',
+                )
+            else:
+                role = "user" if accesses & {"write", "delete"} else "viewer"
+                s.add(f"# Firestore grants roles per database, so this reaches beyond {name!r}.")
+                s.command(
+                    'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
+                    f"{member} --role roles/datastore.{role} --condition=None >/dev/null",
+                )
+        if function.kind != "http":
+            # Eventarc and Cloud Scheduler call the function as this account.
+            s.command(
+                'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
+                f"{member} --role roles/eventarc.eventReceiver --condition=None >/dev/null",
+            )
+
+
+# ----------------------------------------------------------------------------- functions
+
+
+def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
+    fn = function.fn
+    name = gcp_function_name(model.app, model.stage, fn)
+    trigger = fn.trigger
+    sa = f"SA_{fn.name.upper()}"
+    s.section(f"function {fn.name}: {trigger.describe()}")
+    variables = [f"POLYFN_FUNCTION={fn.name}", f"POLYFN_TIMEOUT_SECONDS={function.timeout}"]
+    bound = set(function.usage.accesses)
+    if isinstance(trigger, ObjectTrigger):
+        bound.add(("bucket", trigger.bucket.name))
+    if isinstance(trigger, MessageTrigger):
+        bound.add(("queue", trigger.queue.name))
+    variables += [f"{binding_variable(k, n)}=${{{_var(k, n)}}}" for k, n in sorted(bound)]
+    parts = [
+        f'gcloud functions deploy {_q(name)} --gen2 "${{P[@]}}" --region "${{REGION}}"',
+        f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
+        f"--memory {function.memory}Mi --timeout {function.timeout}s",
+        f'--service-account "${{{sa}}}"',
+        f'--set-env-vars "{",".join(variables)}"',
+    ]
+    if fn.options.reserved_concurrency is not None:
+        parts.append(f"--max-instances {fn.options.reserved_concurrency}")
+    if fn.options.provisioned_concurrency:
+        parts.append(f"--min-instances {fn.options.provisioned_concurrency}")
+    if isinstance(trigger, HttpTrigger):
+        public = (
+            "--allow-unauthenticated"
+            if trigger.auth == "anonymous"
+            else "--no-allow-unauthenticated"
+        )
+        s.command(*parts, f"--entry-point http --trigger-http {public}")
+    elif isinstance(trigger, ScheduleTrigger):
+        s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
+        _scheduler_job(model, function, name, sa, s)
+    elif isinstance(trigger, ObjectTrigger):
+        s.command(
+            *parts,
+            "--entry-point events --retry",
+            f'--trigger-event-filters "type={_STORAGE_EVENTS[trigger.action]}"',
+            f'--trigger-event-filters "bucket=${{{_var("bucket", trigger.bucket.name)}}}"',
+            f'--trigger-location "${{REGION}}" --trigger-service-account "${{{sa}}}"',
+        )
+        _allow_invoker(name, sa, s)
+    elif isinstance(trigger, MessageTrigger):
+        queue = _var("queue", trigger.queue.name)
+        s.command(
+            *parts,
+            "--entry-point events --retry",
+            f'--trigger-topic "${{{queue}}}" --trigger-service-account "${{{sa}}}"',
+        )
+        _allow_invoker(name, sa, s)
+        _dead_letter(name, queue, trigger, s)
+    elif isinstance(trigger, EventTrigger):
+        s.command(
+            *parts,
+            "--entry-point events --retry",
+            f'--trigger-event-filters "type={trigger.type}"',
+            f'--trigger-service-account "${{{sa}}}"',
+        )
+        _allow_invoker(name, sa, s)
+
+
+def _allow_invoker(name: str, sa: str, s: _Script) -> None:
+    s.command(
+        f'gcloud functions add-invoker-policy-binding {_q(name)} "${{P[@]}}"',
+        '--region "${REGION}"',
+        f'--member "serviceAccount:${{{sa}}}" >/dev/null',
+    )
+
+
+def _dead_letter(name: str, queue: str, trigger: MessageTrigger, s: _Script) -> None:
+    attempts = LIMITS["gcp"]["pubsub_max_delivery_attempts"]
+    count = min(max(trigger.queue.max_receives, attempts["min"]), attempts["max"])
+    if count != trigger.queue.max_receives:
+        s.add(
+            f"# max_receives={trigger.queue.max_receives}, but Pub/Sub allows "
+            f"{attempts['min']}-{attempts['max']} delivery attempts: using {count}."
+        )
+    s.add(
+        "# The Eventarc trigger owns the push subscription; give it the dead-letter policy.",
+        f'TRIGGER="$(gcloud functions describe {_q(name)} --gen2 "${{P[@]}}" '
+        '--region "${REGION}" --format="value(eventTrigger.trigger)")"',
+        'SUBSCRIPTION="$(gcloud eventarc triggers describe "${TRIGGER}" "${P[@]}" '
+        '--location "${REGION}" --format="value(transport.pubsub.subscription)")"',
+    )
+    s.command(
+        'gcloud pubsub subscriptions update "${SUBSCRIPTION}" "${P[@]}"',
+        f'--dead-letter-topic "${{{queue}_DLQ}}" --max-delivery-attempts {count}',
+    )
+    s.command(
+        'gcloud pubsub subscriptions add-iam-policy-binding "${SUBSCRIPTION}" "${P[@]}"',
+        '--member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.subscriber >/dev/null',
+    )
+
+
+def _scheduler_job(
+    model: DeployModel, function: DeployFunction, name: str, sa: str, s: _Script
+) -> None:
+    cron = schedule_expression(function.fn, "unix")
+    _allow_invoker(name, sa, s)
+    s.add(
+        f'URL="$(gcloud functions describe {_q(name)} --gen2 "${{P[@]}}" --region "${{REGION}}" '
+        '--format="value(serviceConfig.uri)")"',
+        "# Cloud Scheduler marks its calls with X-CloudScheduler and X-CloudScheduler-JobName.",
+    )
+    job = f"{name}-schedule"
+    flags = (
+        f'--location "${{REGION}}" --schedule {_q(cron)} --time-zone Etc/UTC '
+        f'--uri "${{URL}}" --http-method POST --oidc-service-account-email "${{{sa}}}" '
+        '--oidc-token-audience "${URL}"'
+    )
+    describe = f'gcloud scheduler jobs describe {_q(job)} "${{P[@]}}" --location "${{REGION}}"'
+    s.add(f"if {describe} >/dev/null 2>&1; then")
+    s.add(f'  gcloud scheduler jobs update http {_q(job)} "${{P[@]}}" {flags}')
+    s.add("else")
+    s.add(f'  gcloud scheduler jobs create http {_q(job)} "${{P[@]}}" {flags}')
+    s.add("fi")

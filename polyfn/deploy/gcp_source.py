@@ -1,0 +1,52 @@
+"""The Google Cloud translation: a Cloud Functions (2nd gen) source folder.
+
+``main.py`` exposes two functions-framework targets built by polyfn's GCP adapter:
+``http`` for HTTP functions (and Cloud Scheduler's HTTP calls) and ``events`` for
+CloudEvents (Cloud Storage, Pub/Sub, Eventarc). Every polyfn function is deployed from this
+same folder as its own Cloud Function, pinned with ``POLYFN_FUNCTION``; ``deploy.sh``
+(``gcp_script``) holds the gcloud commands. Cloud Build installs ``requirements.txt``.
+"""
+
+from __future__ import annotations
+
+from polyfn.deploy.gcp_script import deploy_script
+from polyfn.deploy.model import DeployModel
+from polyfn.deploy.requirements import Requirements
+from polyfn.deploy.source import AppSource
+
+__all__ = ["EVENT_TARGET", "HTTP_TARGET", "gcp_files", "main_file"]
+
+HTTP_TARGET = "http"
+EVENT_TARGET = "events"
+
+_GCLOUDIGNORE = """\
+# Not uploaded by gcloud functions deploy.
+.gcloudignore
+.git
+.venv
+__pycache__/
+deploy.sh
+"""
+
+
+def main_file(source: AppSource) -> str:
+    return (
+        '"""Cloud Functions entry points written by polyfn deploy."""\n\n'
+        "from polyfn.adapters import gcp\n"
+        f"{source.import_line('polyfn_app')}\n\n"
+        f"{HTTP_TARGET} = gcp.http_function(polyfn_app)\n"
+        f"{EVENT_TARGET} = gcp.event_function(polyfn_app)\n"
+    )
+
+
+def gcp_files(
+    model: DeployModel, source: AppSource, requirements: Requirements, region: str | None
+) -> dict[str, str]:
+    return {
+        "main.py": main_file(source),
+        "requirements.txt": requirements.text(
+            "Installed by Cloud Build; polyfn itself is in ./polyfn"
+        ),
+        ".gcloudignore": _GCLOUDIGNORE,
+        "deploy.sh": deploy_script(model, region),
+    }

@@ -1,0 +1,165 @@
+"""What a deployed app needs installed, per cloud.
+
+Three sources, in order: the app's own ``requirements.txt`` (kept as written), the
+distributions its code imports but that file does not list (found by reading the imports
+and asking the local environment which distribution provides each, added unpinned with a
+note: the target platform may not have the local version), and the cloud's runtime
+libraries polyfn's adapter needs (from polyfn's own extras, only those for the resource
+kinds the app declares). What the cloud provides or what belongs to another cloud is left
+out: boto3 is in every Lambda runtime and has no place on Azure or Google Cloud.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+from pathlib import Path
+
+from polyfn.core.errors import ConfigError
+from polyfn.deploy.model import DeployModel
+from polyfn.deploy.source import AppSource
+
+__all__ = ["Requirements", "resolve_requirements"]
+
+# Distributions by the cloud they belong to; inferred imports of another cloud's SDK are
+# not added (the plan command reports such code as lock-in).
+_CLOUD_FAMILIES: dict[str, tuple[str, ...]] = {
+    "aws": ("boto3", "botocore", "s3transfer", "aiobotocore", "aioboto3"),
+    "azure": ("azure-",),
+    "gcp": ("google-cloud-", "google-api-core", "functions-framework"),
+}
+# The Lambda runtime ships these; bundling them only adds megabytes.
+_PROVIDED = {"aws": ("boto3", "botocore", "s3transfer", "jmespath"), "azure": (), "gcp": ()}
+# Which of polyfn's extras each resource kind pulls in, per cloud.
+_RUNTIME_BY_KIND = {
+    "azure": {"": "azure-functions", "bucket": "azure-storage-blob",
+              "queue": "azure-storage-queue", "table": "azure-data-tables"},
+    "gcp": {"": "functions-framework", "bucket": "google-cloud-storage",
+            "queue": "google-cloud-pubsub", "table": "google-cloud-firestore"},
+}  # fmt: skip
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_name(line: str) -> str | None:
+    line = line.split("#", 1)[0].strip()
+    if not line or line.startswith("-"):
+        return None
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+    return _normalize(match.group(0)) if match else None
+
+
+def _belongs_to(dist: str, cloud: str) -> bool:
+    name = _normalize(dist)
+    return any(
+        name == f or (f.endswith("-") and name.startswith(f)) for f in _CLOUD_FAMILIES[cloud]
+    )
+
+
+class Requirements:
+    """The requirement lines for one cloud, and notes on what was added or left out."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.notes: list[str] = []
+
+    @property
+    def names(self) -> set[str]:
+        return {n for n in map(_requirement_name, self.lines) if n}
+
+    def text(self, header: str) -> str:
+        return "\n".join([f"# {header}", *self.lines]) + "\n"
+
+
+def resolve_requirements(
+    model: DeployModel, source: AppSource, cloud: str, files: list[Path]
+) -> Requirements:
+    result = Requirements()
+    declared = source.root / "requirements.txt"
+    if declared.is_file():
+        for raw in declared.read_text().splitlines():
+            name = _requirement_name(raw)
+            if name is None:
+                continue
+            if name in _PROVIDED[cloud]:
+                result.notes.append(f"left out {name}: the {cloud} runtime provides it")
+                continue
+            result.lines.append(raw.strip())
+    _add_inferred(result, source, cloud, files)
+    for kind, dist in _RUNTIME_BY_KIND.get(cloud, {}).items():
+        if kind and not getattr(model.app, kind + "s"):
+            continue
+        if _normalize(dist) not in result.names:
+            result.lines.append(_pinned_by_polyfn(dist))
+    return result
+
+
+def _add_inferred(result: Requirements, source: AppSource, cloud: str, files: list[Path]) -> None:
+    local = {p.parts[0].removesuffix(".py") for p in files}
+    provides = importlib.metadata.packages_distributions()
+    for module in sorted(_imported_top_modules(source.root, files)):
+        if module in local or module == "polyfn" or module in sys.stdlib_module_names:
+            continue
+        dists = provides.get(module)
+        if not dists:
+            result.notes.append(
+                f"the code imports {module!r}, which is not installed here and no "
+                "requirements.txt lists: add it to requirements.txt"
+            )
+            continue
+        if any(_normalize(d) in result.names or _normalize(d) in _PROVIDED[cloud] for d in dists):
+            continue
+        foreign = [c for c in _CLOUD_FAMILIES for d in dists if c != cloud and _belongs_to(d, c)]
+        if foreign:
+            result.notes.append(
+                f"left out {dists[0]}: the code imports {module!r}, a {foreign[0]} SDK, which "
+                f"ties it to {foreign[0]} (see `polyfn plan`)"
+            )
+            continue
+        if len(dists) > 1:
+            # A namespace package (google.*, azure.*): the import alone does not say which.
+            result.notes.append(
+                f"the code imports {module!r}, which several distributions provide "
+                f"({', '.join(sorted(dists))}); list the ones it needs in requirements.txt"
+            )
+            continue
+        dist = dists[0]
+        result.lines.append(dist)
+        result.notes.append(
+            f"added {dist} (the code imports {module!r}; pin it in requirements.txt to "
+            "choose the version)"
+        )
+
+
+def _imported_top_modules(root: Path, files: list[Path]) -> set[str]:
+    modules: set[str] = set()
+    for relative in files:
+        if relative.suffix != ".py":
+            continue
+        try:
+            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {relative}: {exc}") from None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
+def _pinned_by_polyfn(dist: str) -> str:
+    """``dist`` with the version range polyfn's own extras declare, when known."""
+    try:
+        requires = importlib.metadata.requires("polyfn") or []
+    except importlib.metadata.PackageNotFoundError:
+        return dist
+    for requirement in requires:
+        spec = requirement.split(";", 1)[0].strip()
+        if _requirement_name(spec) == _normalize(dist):
+            return spec.replace(" ", "")
+    return dist

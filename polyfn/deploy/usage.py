@@ -1,0 +1,336 @@
+"""Which resources each handler touches, and how: read from the handler's code.
+
+Handlers do not declare the buckets, queues and tables they use, yet least privilege needs
+exactly that. So the deploy step reads each handler's source (``ast``, nothing executed):
+a name in the body that resolves, through the handler's globals and closure, to a resource
+of the app is a use; the method called on it says which access (``users.get`` reads,
+``emails.send`` sends). Helper functions and objects of the user's own code that the handler
+calls are followed. A resource used any other way (passed to a function, stored) is granted
+every access of its kind, and a resource reached dynamically through the App
+(``app.tables[name]``) cannot be known: that is an error asking for ``uses=[...]``.
+
+``uses=[...]`` on the decorator replaces the scan for that function (full access to each
+listed resource), for code the scan cannot see through.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from polyfn.core.app import App, Function
+from polyfn.core.errors import ConfigError
+from polyfn.core.resources import Bucket, Queue, Resource, Table
+
+__all__ = ["ALL_ACCESS", "FunctionUsage", "scan_function"]
+
+# The access each handle method needs. Anything not listed (``backend`` included) is "all".
+_METHOD_ACCESS: dict[str, dict[str, str]] = {
+    "bucket": {
+        "read": "read",
+        "read_text": "read",
+        "exists": "read",
+        "metadata": "read",
+        "list": "list",
+        "iter": "list",
+        "write": "write",
+        "delete": "delete",
+    },
+    "queue": {"send": "send", "send_batch": "send"},
+    "table": {
+        "get": "read",
+        "query": "list",
+        "scan": "list",
+        "put": "write",
+        "put_if_absent": "write",
+        "update": "write",
+        "delete": "delete",
+    },
+}
+# Attributes that describe a handle without touching the cloud.
+_HARMLESS = frozenset(
+    {"name", "kind", "physical_name", "binding_variable", "key", "max_receives"}
+    | {"visibility_timeout"}
+)
+ALL_ACCESS: dict[str, frozenset[str]] = {
+    "bucket": frozenset({"read", "list", "write", "delete"}),
+    "queue": frozenset({"send"}),
+    "table": frozenset({"read", "list", "write", "delete"}),
+}
+_APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table"})
+_MISSING = object()
+_CALLABLE_CODE = (types.FunctionType, types.MethodType, type)
+_LIBRARY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
+
+
+class FunctionUsage:
+    """The resources one function touches: ``(kind, name) -> accesses``."""
+
+    __slots__ = ("accesses", "declared")
+
+    def __init__(self, accesses: dict[tuple[str, str], frozenset[str]], declared: bool) -> None:
+        self.accesses = accesses
+        self.declared = declared  # True when it came from uses=[...], not from the scan
+
+    def resources(self, kind: str) -> list[str]:
+        return sorted(name for k, name in self.accesses if k == kind)
+
+    def access(self, kind: str, name: str) -> frozenset[str]:
+        return self.accesses.get((kind, name), frozenset())
+
+    def __repr__(self) -> str:
+        return f"FunctionUsage({self.accesses!r})"
+
+
+def scan_function(app: App, fn: Function, source_root: Path | None = None) -> FunctionUsage:
+    """The resources ``fn`` touches; ``ConfigError`` when its code cannot tell."""
+    if fn.options.uses is not None:
+        declared = {(r.kind, r.name): ALL_ACCESS[r.kind] for r in fn.options.uses}
+        return FunctionUsage(declared, declared=True)
+    scanner = _Scanner(app, fn, source_root)
+    scanner.follow(fn.handler)
+    if scanner.dynamic:
+        where = "; ".join(sorted(set(scanner.dynamic)))
+        raise ConfigError(
+            f"function {fn.name!r} reaches resources through the App at run time ({where}); "
+            "polyfn cannot tell which, so declare them: uses=[...] on its decorator"
+        )
+    return FunctionUsage(
+        {key: frozenset(value) for key, value in scanner.found.items()}, declared=False
+    )
+
+
+class _Scanner:
+    def __init__(self, app: App, fn: Function, source_root: Path | None) -> None:
+        self.app = app
+        self.fn = fn
+        self.source_root = source_root.resolve() if source_root is not None else None
+        self.found: dict[tuple[str, str], set[str]] = {}
+        self.dynamic: list[str] = []
+        self._seen: set[tuple[types.CodeType, int]] = set()
+        self._handler_file: str | None = None
+
+    # ------------------------------------------------------------------ callables
+
+    def follow(self, target: Any) -> None:
+        for function, bound in _functions_of(target):
+            code = function.__code__
+            if (code, id(bound)) in self._seen:
+                continue
+            if self._handler_file is None:
+                self._handler_file = code.co_filename
+            elif not self._is_user_code(code.co_filename):
+                continue
+            self._seen.add((code, id(bound)))
+            self._scan_body(function, bound)
+
+    def _is_user_code(self, filename: str) -> bool:
+        if self.source_root is None:
+            return filename == self._handler_file
+        try:
+            relative = Path(filename).resolve().relative_to(self.source_root)
+        except (ValueError, OSError):
+            return False
+        # A virtualenv inside the project holds libraries, not the user's handlers.
+        return not any(part in _LIBRARY_DIRS for part in relative.parts)
+
+    def _scan_body(self, function: types.FunctionType, bound: Any) -> None:
+        try:
+            source = textwrap.dedent(inspect.getsource(function))
+            tree = ast.parse(source)
+        except (OSError, TypeError, SyntaxError):
+            raise ConfigError(
+                f"cannot read the source of {function.__qualname__} (used by function "
+                f"{self.fn.name!r}) to find the resources it touches; declare them with "
+                "uses=[...] on its decorator"
+            ) from None
+        node = _first_function_node(tree)
+        if node is None:
+            raise ConfigError(
+                f"cannot find {function.__qualname__} in its source; declare the resources "
+                f"of function {self.fn.name!r} with uses=[...]"
+            )
+        namespace = _Namespace(function, _local_names(node), bound)
+        visitor = _BodyVisitor(self, namespace)
+        # Decorators are not the body: `@app.on_message(emails)` is not a use of emails.
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for statement in body:
+            visitor.visit(statement)
+
+    # ------------------------------------------------------------------ findings
+
+    def record(self, resource: Resource, access: frozenset[str] | str) -> None:
+        if self._owned(resource):
+            grants = {access} if isinstance(access, str) else set(access)
+            self.found.setdefault((resource.kind, resource.name), set()).update(grants)
+
+    def _owned(self, resource: Resource) -> bool:
+        registry: dict[str, Any] = getattr(self.app, resource.kind + "s")
+        return registry.get(resource.name) is resource
+
+    def resolved(self, value: Any, attrs: list[str], where: str) -> None:
+        """``value.attr1.attr2...`` was read in a body."""
+        for index, attr in enumerate(attrs):
+            if isinstance(value, Bucket | Queue | Table):
+                self._use(value, attr)
+                return
+            if isinstance(value, App):
+                if value is self.app and attr in _APP_DYNAMIC:
+                    self.dynamic.append(f"app.{attr} in {where}")
+                return
+            value = _safe_getattr(value, attr)
+            if value is _MISSING:
+                return
+            if index == len(attrs) - 1:
+                break
+        self.value_used(value)
+
+    def value_used(self, value: Any) -> None:
+        """A value was used whole (called, passed, stored)."""
+        if isinstance(value, Bucket | Queue | Table):
+            self.record(value, ALL_ACCESS[value.kind])
+        elif isinstance(value, _CALLABLE_CODE) or _is_user_object(value):
+            self.follow(value)
+
+    def _use(self, resource: Resource, attr: str) -> None:
+        if attr in _HARMLESS:
+            return
+        access = _METHOD_ACCESS[resource.kind].get(attr)
+        self.record(resource, access if access is not None else ALL_ACCESS[resource.kind])
+
+
+class _Namespace:
+    """Resolves a name the way the function would at run time: locals win, then closure."""
+
+    def __init__(self, function: types.FunctionType, local_names: set[str], bound: Any) -> None:
+        self.local_names = local_names
+        # A method reached through an object sees that object as its first parameter
+        # (``self``), so ``self.table.get`` resolves like a global would.
+        code = function.__code__
+        self.self_name = code.co_varnames[0] if bound is not None and code.co_argcount else None
+        self.bound = bound
+        self.closure: dict[str, Any] = {}
+        cells = function.__closure__ or ()
+        for name, cell in zip(function.__code__.co_freevars, cells, strict=False):
+            try:
+                self.closure[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+        self.globals = function.__globals__
+        self.builtins = self.globals.get("__builtins__", {})
+        self.where = function.__qualname__
+
+    def lookup(self, name: str) -> Any:
+        if name == self.self_name:
+            return self.bound
+        if name in self.local_names:
+            return _MISSING
+        if name in self.closure:
+            return self.closure[name]
+        return self.globals.get(name, _MISSING)
+
+
+class _BodyVisitor(ast.NodeVisitor):
+    def __init__(self, scanner: _Scanner, namespace: _Namespace) -> None:
+        self.scanner = scanner
+        self.namespace = namespace
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        attrs: list[str] = []
+        base: ast.expr = node
+        while isinstance(base, ast.Attribute):
+            attrs.append(base.attr)
+            base = base.value
+        if isinstance(base, ast.Name):
+            value = self.namespace.lookup(base.id)
+            if value is not _MISSING:
+                self.scanner.resolved(value, list(reversed(attrs)), self.namespace.where)
+            return
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            value = self.namespace.lookup(node.id)
+            if value is not _MISSING:
+                self.scanner.value_used(value)
+
+
+def _functions_of(target: Any) -> Iterator[tuple[types.FunctionType, Any]]:
+    """The plain functions whose code runs when ``target`` is used, each with its ``self``."""
+    if isinstance(target, types.MethodType):
+        if isinstance(target.__func__, types.FunctionType):
+            yield target.__func__, target.__self__
+        return
+    if isinstance(target, types.FunctionType):
+        yield target, None
+        return
+    instance = None if isinstance(target, type) else target
+    cls = target if isinstance(target, type) else type(target)
+    for klass in cls.__mro__:
+        if klass is object:
+            continue
+        for member in vars(klass).values():
+            inner: Any
+            if isinstance(member, staticmethod):
+                inner, bound = member.__func__, None
+            elif isinstance(member, classmethod):
+                inner, bound = member.__func__, cls
+            elif isinstance(member, property):
+                inner, bound = member.fget, instance
+            else:
+                inner, bound = member, instance
+            if isinstance(inner, types.FunctionType):
+                yield inner, bound
+
+
+def _is_user_object(value: Any) -> bool:
+    # An instance of a class defined in Python code (not a module, builtin or library type
+    # we cannot place); _Scanner.follow then keeps only the user's own files.
+    if isinstance(value, types.ModuleType | types.BuiltinFunctionType):
+        return False
+    module = getattr(type(value), "__module__", "")
+    return module not in ("builtins",) and hasattr(type(value), "__dict__")
+
+
+def _safe_getattr(value: Any, attr: str) -> Any:
+    # getattr_static: reading an attribute must not run a property or __getattr__.
+    if isinstance(value, types.ModuleType | type):
+        try:
+            return inspect.getattr_static(value, attr)
+        except AttributeError:
+            return _MISSING
+    if not _is_user_object(value):
+        return _MISSING
+    try:
+        found = inspect.getattr_static(value, attr)
+    except AttributeError:
+        return _MISSING
+    if isinstance(found, types.FunctionType) and attr not in getattr(value, "__dict__", {}):
+        return types.MethodType(found, value)  # a method: its self is this object
+    return found
+
+
+def _first_function_node(
+    tree: ast.Module,
+) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return node
+    return None
+
+
+def _local_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    names = {arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg)}
+    body = node.body if isinstance(node.body, list) else [node.body]
+    for statement in body:
+        for child in ast.walk(statement):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
+                names.add(child.id)
+            elif isinstance(child, ast.Global | ast.Nonlocal):
+                names.difference_update(child.names)
+    return names

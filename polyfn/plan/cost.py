@@ -1,0 +1,311 @@
+"""The monthly cost model: each function's traffic, billed the way each cloud bills it.
+
+Three steps, each a function here:
+
+1. ``workload``: what one cloud actually runs for a function: SQS hands Lambda batches
+   (fewer, longer invocations); Cloud Storage cannot filter by prefix/suffix, so every
+   object in the bucket invokes the function and polyfn filters inside it.
+2. ``usage``: the billed units of that workload after the platform's rounding (Lambda
+   1 ms; Azure Consumption 1 ms with a 100 ms minimum and memory rounded up to 128 MB;
+   Cloud Run functions 100 ms and the vCPU its memory size comes with).
+3. ``price_cloud``: all functions together, because free tiers are per account and AWS
+   tiers its GB-second price by the monthly total; each function is then given its
+   share, so the per-function lines add up to the total.
+
+Every rate comes from ``prices.json``; nothing is priced in code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from polyfn.plan.model import CloudCost, FunctionCost
+from polyfn.plan.prices import Prices
+from polyfn.plan.traffic import FunctionTraffic
+
+__all__ = [
+    "Usage",
+    "Workload",
+    "azure_plan_key",
+    "price_cloud",
+    "single_function_cost",
+    "usage",
+    "workload",
+]
+
+PLANS = {"aws": ("lambda",), "azure": ("consumption", "flex"), "gcp": ("gen2",)}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One function as one cloud runs it: invocations per month and each one's shape."""
+
+    function: str
+    invocations: float
+    duration_ms: float
+    memory_mb: int
+    architecture: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Usage:
+    billed_ms: float
+    billed_memory_mb: float
+    requests: float
+    meters: dict[str, float]  # billed units other than requests
+
+
+def azure_plan_key(plan: str) -> str:
+    return f"azure.{plan}"
+
+
+def workload(
+    function: str, kind: str, filtered_objects: bool, traffic: FunctionTraffic, cloud: str
+) -> Workload:
+    """The invocations a cloud performs for ``traffic`` events of a function."""
+    invocations = traffic.invocations
+    duration = traffic.duration_ms
+    notes: list[str] = []
+    if kind == "message" and cloud == "aws" and traffic.avg_batch > 1:
+        # One Lambda invocation carries avg_batch messages and runs them in turn.
+        invocations = traffic.invocations / traffic.avg_batch
+        duration = traffic.duration_ms * traffic.avg_batch
+        notes.append(f"SQS batches of {traffic.avg_batch:g} messages per invocation")
+    if kind == "object" and cloud == "gcp" and filtered_objects:
+        if traffic.filter_match_ratio is not None:
+            invocations = traffic.invocations / traffic.filter_match_ratio
+            notes.append(
+                f"every object in the bucket invokes the function; with "
+                f"{traffic.filter_match_ratio:.0%} matching, {invocations:,.0f} invocations"
+            )
+        else:
+            notes.append(
+                "every object in the bucket invokes the function (the prefix/suffix filter "
+                "runs inside it): set filter_match_ratio in the traffic profile to price it"
+            )
+    return Workload(
+        function, invocations, duration, traffic.memory_mb, traffic.architecture, tuple(notes)
+    )
+
+
+def _billed_ms(duration_ms: float, granularity: float, minimum: float) -> float:
+    if granularity > 0:
+        duration_ms = math.ceil(duration_ms / granularity - 1e-9) * granularity
+    return max(duration_ms, minimum)
+
+
+def _gcp_tier(prices: Prices, memory_mb: int) -> tuple[int, float]:
+    """The smallest Cloud Run functions memory size that holds ``memory_mb``, and its vCPU."""
+    tiers = prices.raw_value("gcp.gen2.memory_vcpu")
+    for tier_mb, vcpu in tiers:
+        if memory_mb <= tier_mb:
+            return int(tier_mb), float(vcpu)
+    tier_mb, vcpu = tiers[-1]
+    return int(tier_mb), float(vcpu)
+
+
+def _flex_instance(prices: Prices, memory_mb: int) -> int:
+    sizes = prices.raw_value("azure.flex.billing.instance_memory_mb")
+    for size in sizes:
+        if memory_mb <= size:
+            return int(size)
+    return int(sizes[-1])
+
+
+def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
+    """Billed units for a month of ``work`` on one cloud and plan."""
+    inv = work.invocations
+    if cloud == "aws":
+        billed = _billed_ms(
+            work.duration_ms,
+            prices.value("aws.billing.granularity_ms"),
+            prices.value("aws.billing.minimum_ms"),
+        )
+        gb_s = inv * billed / 1000 * work.memory_mb / 1024
+        return Usage(billed, work.memory_mb, inv, {f"gb_seconds:{work.architecture}": gb_s})
+    if cloud == "azure":
+        key = azure_plan_key(plan)
+        billed = _billed_ms(
+            work.duration_ms,
+            prices.value(f"{key}.billing.granularity_ms"),
+            prices.value(f"{key}.billing.minimum_ms"),
+        )
+        if plan == "flex":
+            memory = float(_flex_instance(prices, work.memory_mb))
+        else:
+            step = prices.value(f"{key}.billing.memory_rounding_mb")
+            cap = prices.value(f"{key}.billing.memory_max_mb")
+            memory = min(cap, math.ceil(work.memory_mb / step) * step)
+        gb_s = inv * billed / 1000 * memory / 1024
+        return Usage(billed, memory, inv, {"gb_seconds": gb_s})
+    if cloud == "gcp":
+        billed = _billed_ms(
+            work.duration_ms,
+            prices.value("gcp.gen2.billing.granularity_ms"),
+            prices.value("gcp.gen2.billing.minimum_ms"),
+        )
+        tier_mb, vcpu = _gcp_tier(prices, work.memory_mb)
+        seconds = inv * billed / 1000
+        return Usage(
+            billed,
+            tier_mb,
+            inv,
+            {"vcpu_seconds": seconds * vcpu, "gib_seconds": seconds * tier_mb / 1024},
+        )
+    raise ValueError(f"unknown cloud {cloud!r}")
+
+
+def _aws_tiered(prices: Prices, architecture: str, gb_seconds: float) -> float:
+    """Lambda's GB-second price falls in steps with the month's total per architecture."""
+    cost = 0.0
+    lower = 0.0
+    for tier in prices.node(f"aws.architectures.{architecture}.gb_second_tiers"):
+        upper = tier["up_to"]
+        in_tier = gb_seconds - lower if upper is None else min(gb_seconds, upper) - lower
+        if in_tier <= 0:
+            break
+        cost += in_tier * float(tier["price"]["value"])
+        if upper is None:
+            break
+        lower = upper
+    return cost
+
+
+def _meter_prices(cloud: str, plan: str, prices: Prices) -> tuple[float, dict[str, str]]:
+    """(price per request, meter -> price path) for the flat-priced meters."""
+    if cloud == "aws":
+        return prices.value("aws.architectures.x86_64.request_per_million") / 1e6, {}
+    if cloud == "azure":
+        key = azure_plan_key(plan)
+        return (
+            prices.value(f"{key}.executions_per_million") / 1e6,
+            {"gb_seconds": f"{key}.execution_gb_second"},
+        )
+    return (
+        prices.value("gcp.gen2.requests_per_million") / 1e6,
+        {"vcpu_seconds": "gcp.gen2.vcpu_second", "gib_seconds": "gcp.gen2.gib_second"},
+    )
+
+
+def _free_allowance(cloud: str, plan: str, prices: Prices) -> dict[str, float]:
+    """Free units per month by meter name ('requests' and the compute meters)."""
+    if cloud == "aws":
+        return {
+            "requests": prices.value("aws.free_tier.requests"),
+            "gb_seconds": prices.value("aws.free_tier.gb_seconds"),
+        }
+    if cloud == "azure":
+        key = azure_plan_key(plan)
+        return {
+            "requests": prices.value(f"{key}.free_tier.executions"),
+            "gb_seconds": prices.value(f"{key}.free_tier.gb_seconds"),
+        }
+    return {
+        "requests": prices.value("gcp.gen2.free_tier.requests"),
+        "vcpu_seconds": prices.value("gcp.gen2.free_tier.vcpu_seconds"),
+        "gib_seconds": prices.value("gcp.gen2.free_tier.gib_seconds"),
+    }
+
+
+def _base_meter(meter: str) -> str:
+    return meter.partition(":")[0]  # "gb_seconds:arm64" shares the gb_seconds free tier
+
+
+def _compute_costs(
+    cloud: str, plan: str, usages: Sequence[Usage], factors: dict[str, float], prices: Prices
+) -> list[float]:
+    """Each function's compute cost, after scaling every meter by its billable factor."""
+    _, flat = _meter_prices(cloud, plan, prices)
+    costs = [0.0] * len(usages)
+    if cloud == "aws":
+        by_arch: dict[str, float] = {}
+        for use in usages:
+            for meter, amount in use.meters.items():
+                billable = amount * factors[_base_meter(meter)]
+                by_arch[meter] = by_arch.get(meter, 0.0) + billable
+        for meter, total in by_arch.items():
+            arch_cost = _aws_tiered(prices, meter.partition(":")[2], total)
+            for index, use in enumerate(usages):
+                share = use.meters.get(meter, 0.0) * factors["gb_seconds"]
+                if total > 0:
+                    costs[index] += arch_cost * share / total
+        return costs
+    for index, use in enumerate(usages):
+        for meter, amount in use.meters.items():
+            costs[index] += amount * factors[meter] * prices.value(flat[meter])
+    return costs
+
+
+def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices) -> CloudCost:
+    """The month's bill for all ``workloads`` on one cloud, with and without free tiers."""
+    usages = [usage(cloud, plan, work, prices) for work in workloads]
+    request_price, _ = _meter_prices(cloud, plan, prices)
+    totals: dict[str, float] = {"requests": sum(u.requests for u in usages)}
+    per_meter: dict[str, float] = {}
+    for use in usages:
+        for meter, amount in use.meters.items():
+            base = _base_meter(meter)
+            totals[base] = totals.get(base, 0.0) + amount
+            per_meter[meter] = per_meter.get(meter, 0.0) + amount
+    free = _free_allowance(cloud, plan, prices)
+    no_free = dict.fromkeys(totals, 1.0)
+    with_free = {
+        meter: (max(0.0, total - free.get(meter, 0.0)) / total if total > 0 else 0.0)
+        for meter, total in totals.items()
+    }
+    compute = _compute_costs(cloud, plan, usages, no_free, prices)
+    compute_free = _compute_costs(cloud, plan, usages, with_free, prices)
+    lines: list[FunctionCost] = []
+    for index, (work, use) in enumerate(zip(workloads, usages, strict=True)):
+        request_cost = use.requests * request_price
+        lines.append(
+            FunctionCost(
+                function=work.function,
+                cloud=cloud,
+                invocations=work.invocations,
+                billed_ms=use.billed_ms,
+                billed_memory_mb=use.billed_memory_mb,
+                units={"requests": use.requests, **use.meters},
+                request_cost=request_cost,
+                compute_cost=compute[index],
+                total=request_cost + compute[index],
+                total_with_free_tier=request_cost * with_free["requests"] + compute_free[index],
+            )
+        )
+    label_key = (
+        "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
+    )
+    notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    return CloudCost(
+        cloud=cloud,
+        plan=plan,
+        label=str(prices.node(f"{label_key}.label")),
+        functions=tuple(lines),
+        total=sum(line.total for line in lines),
+        total_with_free_tier=sum(line.total_with_free_tier for line in lines),
+        notes=tuple(notes),
+        unconfirmed_prices=tuple(_used_unconfirmed(prices, label_key, per_meter)),
+    )
+
+
+def _used_unconfirmed(prices: Prices, label_key: str, totals: dict[str, float]) -> list[str]:
+    """Unconfirmed figures this bill rests on (an AWS price tier only once it is reached)."""
+    used: list[str] = []
+    for path in prices.unconfirmed(label_key):
+        if ".gb_second_tiers[" in path:
+            arch = path.split(".")[2]
+            index = int(path.partition("[")[2].partition("]")[0])
+            tiers = prices.node(f"aws.architectures.{arch}.gb_second_tiers")
+            lower = tiers[index - 1]["up_to"] if index > 0 else 0
+            if totals.get(f"gb_seconds:{arch}", 0.0) <= lower:
+                continue
+        used.append(path)
+    return used
+
+
+def single_function_cost(cloud: str, plan: str, work: Workload, prices: Prices) -> float:
+    """One function's monthly cost on its own, without free tier (for memory sweeps)."""
+    return price_cloud(cloud, plan, [work], prices).total

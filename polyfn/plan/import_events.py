@@ -1,0 +1,194 @@
+"""The event kinds serverless.yml and SAM share: S3, SQS, schedules, SNS, EventBridge.
+
+Both importers call these with what they parsed; each adds a trigger to the function or
+a note that says why it could not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from polyfn.core.errors import ConfigError
+from polyfn.plan.import_model import (
+    ALL_METHODS,
+    EventSpec,
+    ImportedApp,
+    ImportedFunction,
+    MessageSpec,
+    ObjectSpec,
+    ScheduleSpec,
+)
+from polyfn.plan.import_resources import arn_name, eventbridge_to_portable, ref_id
+
+__all__ = [
+    "add_message",
+    "add_object",
+    "add_pattern",
+    "add_schedule",
+    "add_sns",
+    "add_unsupported",
+    "as_int",
+    "http_methods",
+    "http_path",
+    "new_function",
+]
+
+
+def as_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def new_function(
+    imported: ImportedApp,
+    original: str,
+    name: str,
+    spec: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    *,
+    handler: str,
+    code_root: Path,
+) -> ImportedFunction:
+    taken = {f.name for f in imported.functions}
+    base, counter = name, 2
+    while name in taken:
+        name, counter = f"{base}_{counter}", counter + 1
+    module, _, def_name = handler.rpartition(".")
+    folder, _, module_path = module.rpartition("/")
+    relative = "/".join(p for p in (folder, module_path.replace(".", "/")) if p)
+    memory = as_int(spec.get("memorySize", spec.get("MemorySize"))) or as_int(
+        defaults.get("memory")
+    )
+    timeout = as_int(spec.get("timeout", spec.get("Timeout"))) or as_int(defaults.get("timeout"))
+    fn = ImportedFunction(
+        name=name,
+        original=original,
+        handler=handler or "(inline code)",
+        code_file=(code_root / f"{relative}.py") if relative else None,
+        code_def=def_name or None,
+        memory=memory,
+        timeout=timeout,
+        architecture=str(spec.get("architecture") or defaults.get("architecture") or "") or None,
+    )
+    imported.functions.append(fn)
+    return fn
+
+
+def http_methods(method: Any) -> list[str]:
+    text = str(method or "any").upper()
+    return list(ALL_METHODS) if text in ("ANY", "*") else [text]
+
+
+def http_path(path: Any) -> str:
+    text = "/" + str(path or "").strip("/")
+    return "/{proxy+}" if text in ("/*", "/") and str(path).strip() in ("*", "/*") else text
+
+
+def add_object(
+    imported: ImportedApp,
+    fn: ImportedFunction,
+    bucket: str,
+    events: list[str],
+    prefix: str,
+    suffix: str,
+) -> None:
+    resource = imported.buckets.get(bucket) or imported.bucket_named(bucket)
+    for event in events:
+        if event.startswith("s3:ObjectCreated"):
+            fn.triggers.append(ObjectSpec(resource.name, "created", str(prefix), str(suffix)))
+        elif event.startswith("s3:ObjectRemoved"):
+            fn.triggers.append(ObjectSpec(resource.name, "deleted", str(prefix), str(suffix)))
+        else:
+            imported.note(
+                fn.name,
+                "blocked",
+                f"S3 event {event} has no polyfn trigger (only object created and deleted)",
+            )
+
+
+def add_message(imported: ImportedApp, fn: ImportedFunction, reference: Any, batch: int) -> None:
+    logical = ref_id(reference)
+    name = arn_name(reference)
+    if logical and logical in imported.queues:
+        queue = imported.queues[logical]
+    elif logical or name:
+        queue = imported.queue_named(logical or name or "queue")
+    else:
+        imported.note(fn.name, "blocked", f"cannot tell which queue {reference!r} is")
+        return
+    fn.triggers.append(MessageSpec(queue.name, max(1, min(batch, 10000))))
+
+
+def add_schedule(
+    imported: ImportedApp, fn: ImportedFunction, expression: str, payload: Any
+) -> None:
+    try:
+        portable = eventbridge_to_portable(expression)
+    except ConfigError as exc:
+        imported.note(fn.name, "blocked", f"schedule {expression}: {exc}")
+        return
+    fn.triggers.append(ScheduleSpec(portable, expression))
+    if payload:
+        imported.note(
+            fn.name,
+            "change",
+            f"schedule {expression} passes a constant input: a "
+            "polyfn tick carries none, so put the value in code or an app setting",
+        )
+
+
+def add_sns(imported: ImportedApp, fn: ImportedFunction, topic: Any, filtered: bool) -> None:
+    logical = ref_id(topic)
+    name = imported.topics.get(logical, logical) if logical else arn_name(topic) or str(topic)
+    fn.triggers.append(EventSpec(None, "aws.sns", f"SNS topic {name}"))
+    imported.note(
+        fn.name,
+        "change",
+        f"SNS topic {name}: polyfn receives it as an event of type "
+        "'aws.sns', which only AWS sends; on Azure and Google Cloud the publisher must "
+        "publish to Event Grid / Pub/Sub and the on_event filter must change",
+    )
+    if filtered:
+        imported.note(
+            fn.name,
+            "change",
+            "the SNS filter policy has no polyfn equivalent: "
+            "check the message attributes in the handler",
+        )
+
+
+def _first(value: Any) -> tuple[str | None, int]:
+    values = value if isinstance(value, list) else [value] if value else []
+    plain = [v for v in values if isinstance(v, str)]
+    return (plain[0] if plain else None), len(values)
+
+
+def add_pattern(imported: ImportedApp, fn: ImportedFunction, pattern: Mapping[str, Any]) -> None:
+    source, sources = _first(pattern.get("source"))
+    detail_type, types = _first(pattern.get("detail-type"))
+    if sources > 1 or types > 1:
+        imported.note(
+            fn.name,
+            "change",
+            "the EventBridge pattern lists several sources or "
+            f"detail-types; polyfn on_event takes one of each, so {source!r} / "
+            f"{detail_type!r} were kept: split the function or widen the filter",
+        )
+    if pattern.get("detail") or set(pattern) - {"source", "detail-type"}:
+        imported.note(
+            fn.name,
+            "change",
+            "the EventBridge pattern filters on more than source "
+            "and detail-type: check the rest in the handler",
+        )
+    fn.triggers.append(EventSpec(source, detail_type, "EventBridge pattern"))
+
+
+def add_unsupported(imported: ImportedApp, fn: ImportedFunction, kind: str) -> None:
+    imported.note(
+        fn.name,
+        "blocked",
+        f"{kind} events have no polyfn trigger: a person must "
+        "decide how this function is fed on the other clouds",
+    )

@@ -1,0 +1,308 @@
+"""An existing AWS app, as read from serverless.yml or a SAM template.
+
+The importers fill these classes; ``ImportedApp.build_app`` turns them into a real polyfn
+``App`` (handlers that only say they are not ported yet), so the plan runs the same
+trigger map, limits and cost model on it as on a polyfn app, and ``scaffold`` writes the
+same declarations as source code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from polyfn.core.app import App
+from polyfn.core.errors import ConfigError
+from polyfn.plan.model import Impact, ImportNote
+
+if TYPE_CHECKING:
+    from polyfn.plan.planner import PlanInputs
+    from polyfn.plan.traffic import TrafficProfile
+
+__all__ = [
+    "BucketResource",
+    "EventSpec",
+    "HttpSpec",
+    "ImportedApp",
+    "ImportedFunction",
+    "MessageSpec",
+    "ObjectSpec",
+    "QueueResource",
+    "ScheduleSpec",
+    "TableResource",
+    "TriggerSpec",
+    "logical_name",
+    "python_name",
+]
+
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass
+class HttpSpec:
+    path: str
+    methods: list[str]
+    auth: Literal["anonymous", "function"] = "anonymous"
+    kind: str = "http"
+
+
+@dataclass
+class ObjectSpec:
+    bucket: str  # polyfn logical name
+    action: Literal["created", "deleted"]
+    prefix: str = ""
+    suffix: str = ""
+    kind: str = "object"
+
+
+@dataclass
+class MessageSpec:
+    queue: str  # polyfn logical name
+    batch_size: int = 10
+    kind: str = "message"
+
+
+@dataclass
+class ScheduleSpec:
+    expression: str  # polyfn's portable form
+    original: str
+    kind: str = "schedule"
+
+
+@dataclass
+class EventSpec:
+    source: str | None
+    type: str | None
+    origin: str  # "SNS topic orders" / "EventBridge pattern"
+    kind: str = "event"
+
+
+TriggerSpec = HttpSpec | ObjectSpec | MessageSpec | ScheduleSpec | EventSpec
+
+
+@dataclass
+class ImportedFunction:
+    name: str  # a Python identifier
+    original: str  # the name in the source file
+    handler: str  # "src/users.get" / "app.lambda_handler"
+    code_file: Path | None
+    code_def: str | None
+    memory: int | None = None
+    timeout: int | None = None
+    architecture: str | None = None
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int | None = None
+    triggers: list[TriggerSpec] = field(default_factory=list)
+
+
+@dataclass
+class BucketResource:
+    name: str
+    logical_id: str
+    physical: str | None = None
+
+
+@dataclass
+class QueueResource:
+    name: str
+    logical_id: str
+    physical: str | None = None
+    max_receives: int = 3
+    visibility_timeout: int = 30
+    has_dead_letter: bool = False
+    is_dead_letter: bool = False
+
+
+@dataclass
+class TableResource:
+    name: str
+    logical_id: str
+    physical: str | None = None
+    key: str = "id"
+
+
+def _words(text: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text))
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+def logical_name(text: str, strip_suffix: str = "") -> str:
+    """A polyfn resource name (lower-case, digits, '-') from a logical id or bucket name."""
+    words = _words(text)
+    if strip_suffix and len(words) > 1 and words[-1] == strip_suffix:
+        words = words[:-1]
+    name = "-".join(words)[:48].strip("-") or "resource"
+    return name if name[0].isalpha() else f"r-{name}"[:48]
+
+
+def python_name(text: str, strip_suffix: str = "") -> str:
+    words = _words(text)
+    if strip_suffix and len(words) > 1 and words[-1] == strip_suffix:
+        words = words[:-1]
+    name = "_".join(words) or "handler"
+    return name if name[0].isalpha() else f"fn_{name}"
+
+
+@dataclass
+class ImportedApp:
+    name: str
+    kind: str  # "serverless.yml" | "SAM template"
+    path: Path
+    functions: list[ImportedFunction] = field(default_factory=list)
+    buckets: dict[str, BucketResource] = field(default_factory=dict)  # by logical id
+    queues: dict[str, QueueResource] = field(default_factory=dict)
+    tables: dict[str, TableResource] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
+    notes: list[ImportNote] = field(default_factory=list)
+    # polyfn function name -> (imported function, trigger spec), filled by build_app
+    registered: dict[str, tuple[ImportedFunction, TriggerSpec]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.resolve().parent
+
+    def note(self, function: str, impact: Impact, text: str) -> None:
+        self.notes.append(ImportNote(function, impact, text))
+
+    def bucket_named(self, name: str) -> BucketResource:
+        for bucket in self.buckets.values():
+            if name in (bucket.name, bucket.logical_id, bucket.physical):
+                return bucket
+        bucket = BucketResource(logical_name(name), name, name)
+        self.buckets[name] = bucket
+        return bucket
+
+    def queue_named(self, name: str) -> QueueResource:
+        for queue in self.queues.values():
+            if name in (queue.name, queue.logical_id, queue.physical):
+                return queue
+        queue = QueueResource(logical_name(name, "queue"), name, name)
+        self.queues[name] = queue
+        self.note(
+            "",
+            "info",
+            f"queue {name!r} is not declared in the file: polyfn declares it "
+            f"as {queue.name!r} and binds it by POLYFN_QUEUE_* at deploy",
+        )
+        return queue
+
+    def build_app(self) -> App:
+        """A polyfn App with the file's resources and one function per trigger group."""
+        app = App(logical_name(self.name))
+        for bucket in self.buckets.values():
+            app.bucket(bucket.name)
+        consumed = {
+            spec.queue
+            for fn in self.functions
+            for spec in fn.triggers
+            if isinstance(spec, MessageSpec)
+        }
+        for queue in self.queues.values():
+            if queue.is_dead_letter and queue.name in consumed:
+                self.note(
+                    "",
+                    "change",
+                    f"{queue.logical_id} is a dead-letter queue with a consumer: "
+                    "polyfn makes dead-letter queues itself and gives them no handler, so it "
+                    f"becomes the ordinary queue {queue.name!r}; send failed messages to it "
+                    "from code if that matters",
+                )
+            if not queue.is_dead_letter or queue.name in consumed:
+                app.queue(
+                    queue.name,
+                    max_receives=queue.max_receives,
+                    visibility_timeout=queue.visibility_timeout,
+                )
+        for table in self.tables.values():
+            app.table(table.name, key=table.key)
+        self.registered = {}
+        for fn in self.functions:
+            for index, (spec, name) in enumerate(trigger_groups(fn)):
+                try:
+                    _register(app, fn, spec, name, _not_ported(fn, name))
+                except ConfigError as exc:
+                    self.note(fn.name, "blocked", f"trigger {index + 1} cannot be declared: {exc}")
+                    continue
+                self.registered[name] = (fn, spec)
+        return app
+
+    def plan_inputs(self, clouds: tuple[str, ...], traffic: TrafficProfile) -> PlanInputs:
+        from polyfn.plan.planner import PlanInputs
+
+        app = self.build_app()
+        files: set[Path] = set()
+        entrypoints: dict[str, tuple[Path, str]] = {}
+        for name, (fn, _) in self.registered.items():
+            if fn.code_file is not None and fn.code_file.is_file() and fn.code_def:
+                entrypoints[name] = (fn.code_file, fn.code_def)
+                files.update(p for p in fn.code_file.parent.glob("*.py") if p.is_file())
+            elif fn.code_file is not None:
+                self.note(
+                    fn.name,
+                    "info",
+                    f"handler source {fn.handler} not found next to "
+                    f"{self.path.name}: its code was not scanned for lock-in",
+                )
+        return PlanInputs(
+            app=app,
+            clouds=clouds,
+            traffic=traffic,
+            source_label=self.kind,
+            root=self.root,
+            files=sorted(files),
+            entrypoints=entrypoints,
+            origins={name: fn.handler for name, (fn, _) in self.registered.items()},
+            import_notes=list(self.notes),
+        )
+
+
+def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
+    """Each polyfn function an imported one becomes: HTTP events on one path merge."""
+    merged: list[TriggerSpec] = []
+    for spec in fn.triggers:
+        if isinstance(spec, HttpSpec):
+            same = next(
+                (m for m in merged if isinstance(m, HttpSpec) and m.path == spec.path), None
+            )
+            if same is not None:
+                same.methods = list(dict.fromkeys(same.methods + spec.methods))
+                continue
+            spec = HttpSpec(spec.path, list(spec.methods), spec.auth)
+        merged.append(spec)
+    names = [fn.name] + [f"{fn.name}_{i + 1}" for i in range(1, len(merged))]
+    return list(zip(merged, names, strict=True))
+
+
+def _not_ported(fn: ImportedFunction, name: str) -> Callable[..., Any]:
+    def handler(event: Any) -> Any:
+        raise NotImplementedError(f"{name}: port the logic of {fn.handler}")
+
+    handler.__name__ = name
+    return handler
+
+
+def _register(
+    app: App, fn: ImportedFunction, spec: TriggerSpec, name: str, handler: Callable[..., Any]
+) -> None:
+    options: dict[str, Any] = {
+        "name": name,
+        "memory": fn.memory,
+        "timeout": fn.timeout,
+        "reserved_concurrency": fn.reserved_concurrency,
+        "provisioned_concurrency": fn.provisioned_concurrency,
+    }
+    if isinstance(spec, HttpSpec):
+        app.route(spec.path, spec.methods, auth=spec.auth, **options)(handler)
+    elif isinstance(spec, ObjectSpec):
+        bucket = app.buckets[spec.bucket]
+        register = app.on_object_created if spec.action == "created" else app.on_object_deleted
+        register(bucket, prefix=spec.prefix, suffix=spec.suffix, **options)(handler)
+    elif isinstance(spec, MessageSpec):
+        app.on_message(app.queues[spec.queue], batch_size=spec.batch_size, **options)(handler)
+    elif isinstance(spec, ScheduleSpec):
+        app.schedule(spec.expression, **options)(handler)
+    else:
+        app.on_event(source=spec.source, type=spec.type, **options)(handler)

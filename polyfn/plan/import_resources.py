@@ -1,0 +1,241 @@
+"""CloudFormation pieces both importers share: resources, references, EventBridge cron.
+
+serverless.yml keeps its CloudFormation under ``resources.Resources``; a SAM template is
+CloudFormation. Buckets, queues (with their redrive policy), DynamoDB tables and SNS
+topics become polyfn declarations; anything else is named in a note, never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from polyfn.core.errors import ConfigError
+from polyfn.core.schedule import parse_schedule
+from polyfn.plan.import_model import (
+    BucketResource,
+    ImportedApp,
+    QueueResource,
+    TableResource,
+    logical_name,
+)
+
+__all__ = ["eventbridge_to_portable", "read_resources", "ref_id"]
+
+# Resource types that are plumbing polyfn or deploy creates itself: no note needed.
+_PLUMBING = (
+    "AWS::IAM::",
+    "AWS::Logs::",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::ApiGateway",
+    "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
+    "AWS::Events::Rule",
+    "AWS::Serverless::Function",
+    "AWS::Serverless::Api",
+    "AWS::Serverless::HttpApi",
+    "AWS::CloudWatch::",
+    "AWS::Serverless::LayerVersion",
+)
+
+
+def ref_id(value: Any) -> str | None:
+    """The logical id a value points at: !Ref X, !GetAtt X.Arn, !Sub '${X.Arn}'."""
+    if isinstance(value, Mapping):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"]
+            text = text[0] if isinstance(text, list) else text
+            match = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z]+)?\}", str(text))
+            return match.group(1) if match else None
+    return None
+
+
+def arn_name(value: Any) -> str | None:
+    """The resource name at the end of a literal ARN (arn:aws:sqs:region:acct:name)."""
+    if isinstance(value, str) and value.startswith("arn:"):
+        return value.rsplit(":", 1)[-1] or None
+    return None
+
+
+def read_resources(imported: ImportedApp, resources: Mapping[str, Any]) -> None:
+    dead_letters: dict[str, int] = {}
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            continue
+        kind = str(resource.get("Type", ""))
+        props = resource.get("Properties") or {}
+        if not isinstance(props, Mapping):
+            props = {}
+        if kind == "AWS::S3::Bucket":
+            imported.buckets[logical_id] = BucketResource(
+                logical_name(logical_id, "bucket"), logical_id, _literal(props.get("BucketName"))
+            )
+        elif kind == "AWS::SQS::Queue":
+            imported.queues[logical_id] = _queue(imported, logical_id, props, dead_letters)
+        elif kind in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
+            imported.tables[logical_id] = _table(imported, logical_id, kind, props)
+        elif kind == "AWS::SNS::Topic":
+            imported.topics[logical_id] = _literal(props.get("TopicName")) or logical_id
+        elif kind and not kind.startswith(_PLUMBING):
+            imported.note(
+                "",
+                "change",
+                f"{logical_id} ({kind}) has no polyfn resource: keep it, and give the "
+                "functions its address as an app setting",
+            )
+    for logical_id, queue in imported.queues.items():
+        if logical_id in dead_letters or (queue.physical and queue.physical in dead_letters):
+            queue.is_dead_letter = True
+
+
+def _literal(value: Any) -> str | None:
+    return value if isinstance(value, str) and "${" not in value else None
+
+
+def _queue(
+    imported: ImportedApp, logical_id: str, props: Mapping[str, Any], dead_letters: dict[str, int]
+) -> QueueResource:
+    queue = QueueResource(
+        logical_name(logical_id, "queue"), logical_id, _literal(props.get("QueueName"))
+    )
+    visibility = props.get("VisibilityTimeout")
+    if isinstance(visibility, int):
+        queue.visibility_timeout = visibility
+    if str(props.get("FifoQueue", "")).lower() == "true" or logical_id.lower().endswith("fifo"):
+        imported.note(
+            "",
+            "change",
+            f"{logical_id} is a FIFO queue: polyfn queues promise no "
+            "order (nor do Azure Queue Storage or Pub/Sub without ordering keys)",
+        )
+    policy = props.get("RedrivePolicy")
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            policy = None
+    if isinstance(policy, Mapping):
+        target = ref_id(policy.get("deadLetterTargetArn")) or arn_name(
+            policy.get("deadLetterTargetArn")
+        )
+        count = policy.get("maxReceiveCount")
+        if isinstance(count, int):
+            queue.max_receives = count
+        queue.has_dead_letter = True
+        if target:
+            dead_letters[target] = queue.max_receives
+    return queue
+
+
+def _table(
+    imported: ImportedApp, logical_id: str, kind: str, props: Mapping[str, Any]
+) -> TableResource:
+    table = TableResource(
+        logical_name(logical_id, "table"), logical_id, _literal(props.get("TableName"))
+    )
+    if kind == "AWS::Serverless::SimpleTable":
+        primary = props.get("PrimaryKey") or {}
+        table.key = str(primary.get("Name", "id"))
+        if str(primary.get("Type", "String")) != "String":
+            imported.note(
+                "",
+                "change",
+                f"{logical_id}: key {table.key!r} is a number; polyfn "
+                "keys are strings, so convert it where items are written and read",
+            )
+        return table
+    schema = props.get("KeySchema") or []
+    types = {
+        d.get("AttributeName"): d.get("AttributeType")
+        for d in props.get("AttributeDefinitions") or []
+        if isinstance(d, Mapping)
+    }
+    hash_keys = [
+        k.get("AttributeName")
+        for k in schema
+        if isinstance(k, Mapping) and k.get("KeyType") == "HASH"
+    ]
+    range_keys = [
+        k.get("AttributeName")
+        for k in schema
+        if isinstance(k, Mapping) and k.get("KeyType") == "RANGE"
+    ]
+    if hash_keys and isinstance(hash_keys[0], str) and hash_keys[0].isidentifier():
+        table.key = hash_keys[0]
+    if range_keys:
+        imported.note(
+            "",
+            "change",
+            f"{logical_id} has a composite key ({table.key} + "
+            f"{range_keys[0]}): polyfn tables have one string key; store items under "
+            f"'<{table.key}>#<{range_keys[0]}>' and read them with table.query(prefix)",
+        )
+    if types.get(table.key, "S") != "S":
+        imported.note(
+            "",
+            "change",
+            f"{logical_id}: key {table.key!r} has type "
+            f"{types.get(table.key)}; polyfn keys are strings",
+        )
+    if props.get("GlobalSecondaryIndexes") or props.get("LocalSecondaryIndexes"):
+        imported.note(
+            "",
+            "change",
+            f"{logical_id} has secondary indexes: polyfn tables query by "
+            "key prefix only, so an index becomes a second table kept in step by code",
+        )
+    if props.get("StreamSpecification"):
+        imported.note(
+            "",
+            "blocked",
+            f"{logical_id} has a DynamoDB stream: polyfn has no "
+            "change-feed trigger; a person must redesign what consumes it",
+        )
+    return table
+
+
+_EB_CRON = re.compile(r"^cron\((.+)\)$")
+_EB_DOW = {
+    str(i + 1): name for i, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])
+}
+
+
+def eventbridge_to_portable(expression: str) -> str:
+    """``rate(...)`` as is; ``cron(m h dom mon dow year)`` as polyfn's 5-field unix cron.
+
+    Raises ``ConfigError`` for what unix cron cannot say (L, W, #, a restricted year).
+    """
+    text = expression.strip()
+    match = _EB_CRON.match(text)
+    if match is None:
+        parse_schedule(text)  # rate(...) is shared; anything else fails with a clear error
+        return text
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        raise ConfigError(f"{text!r}: an EventBridge cron has 6 fields, this one {len(fields)}")
+    minute, hour, dom, month, dow, year = fields
+    if year not in ("*", "?"):
+        raise ConfigError(f"{text!r}: a schedule limited to year {year} has no unix cron form")
+    for field_text in (dom, dow):
+        if any(mark in field_text for mark in ("L", "W", "#")):
+            raise ConfigError(
+                f"{text!r}: {field_text!r} (last / weekday / nth) has no unix cron form; "
+                "run daily and check the date in the handler"
+            )
+    dom = "*" if dom == "?" else dom
+    # EventBridge counts weekdays 1-7 from Sunday; names are the same in both.
+    dow = "*" if dow == "?" else re.sub(r"\b[1-7]\b", lambda m: _EB_DOW[m.group(0)], dow)
+    portable = f"{minute} {hour} {dom} {month} {dow}"
+    parse_schedule(portable)
+    return portable

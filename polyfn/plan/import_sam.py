@@ -1,0 +1,130 @@
+"""Reading a SAM template: ``AWS::Serverless::Function`` resources and their events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from polyfn.plan.import_events import (
+    add_message,
+    add_object,
+    add_pattern,
+    add_schedule,
+    add_sns,
+    add_unsupported,
+    as_int,
+    http_methods,
+    http_path,
+    new_function,
+)
+from polyfn.plan.import_model import (
+    HttpSpec,
+    ImportedApp,
+    ImportedFunction,
+    python_name,
+)
+from polyfn.plan.import_resources import read_resources, ref_id
+from polyfn.plan.model import PlanInputError
+
+__all__ = ["import_sam"]
+
+
+def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
+    resources = document.get("Resources") or {}
+    if not isinstance(resources, Mapping):
+        raise PlanInputError(f"{path}: Resources must be a mapping")
+    described = str(document.get("Description") or "").split()
+    first = described[0].strip(".,:;") if described else ""
+    name = (
+        first if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,39}", first) else path.resolve().parent.name
+    )
+    imported = ImportedApp(name or "app", "SAM template", path)
+    read_resources(imported, resources)
+    globals_fn = (document.get("Globals") or {}).get("Function") or {}
+    defaults = {
+        "memory": globals_fn.get("MemorySize"),
+        "timeout": globals_fn.get("Timeout"),
+        "architecture": (globals_fn.get("Architectures") or [None])[0],
+    }
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            continue
+        kind = resource.get("Type")
+        props = resource.get("Properties") or {}
+        if kind == "AWS::Lambda::Function":
+            imported.note(
+                python_name(logical_id, "function"),
+                "blocked",
+                f"{logical_id} is a "
+                "plain AWS::Lambda::Function: its triggers live in other resources "
+                "and were not read",
+            )
+            continue
+        if kind != "AWS::Serverless::Function":
+            continue
+        handler = str(props.get("Handler") or globals_fn.get("Handler") or "")
+        code_uri = props.get("CodeUri") or globals_fn.get("CodeUri") or "."
+        code_root = imported.root / str(code_uri) if isinstance(code_uri, str) else imported.root
+        arch = (props.get("Architectures") or [None])[0]
+        fn = new_function(
+            imported,
+            str(logical_id),
+            python_name(str(logical_id), "function"),
+            {**props, "architecture": arch},
+            defaults,
+            handler=handler,
+            code_root=code_root,
+        )
+        fn.reserved_concurrency = as_int(props.get("ReservedConcurrentExecutions"))
+        provisioned = props.get("ProvisionedConcurrencyConfig") or {}
+        fn.provisioned_concurrency = as_int(provisioned.get("ProvisionedConcurrentExecutions"))
+        for event in (props.get("Events") or {}).values():
+            if isinstance(event, Mapping):
+                _sam_event(imported, fn, str(event.get("Type")), event.get("Properties") or {})
+    return imported
+
+
+def _sam_event(
+    imported: ImportedApp, fn: ImportedFunction, kind: str, props: Mapping[str, Any]
+) -> None:
+    if kind in ("Api", "HttpApi"):
+        path = props.get("Path", "*" if kind == "HttpApi" else "/")
+        auth = props.get("Auth") or {}
+        closed = bool(auth.get("Authorizer") and auth.get("Authorizer") != "NONE")
+        fn.triggers.append(
+            HttpSpec(
+                http_path(path),
+                http_methods(props.get("Method")),
+                "function" if closed else "anonymous",
+            )
+        )
+    elif kind == "S3":
+        events = props.get("Events") or "s3:ObjectCreated:*"
+        rules = ((props.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        values = {
+            str(r.get("Name", "")).lower(): str(r.get("Value", ""))
+            for r in rules
+            if isinstance(r, Mapping)
+        }
+        bucket = ref_id(props.get("Bucket")) or str(props.get("Bucket"))
+        add_object(
+            imported,
+            fn,
+            bucket,
+            events if isinstance(events, list) else [events],
+            values.get("prefix", ""),
+            values.get("suffix", ""),
+        )
+    elif kind == "SQS":
+        add_message(imported, fn, props.get("Queue"), as_int(props.get("BatchSize")) or 10)
+    elif kind in ("Schedule", "ScheduleV2"):
+        expression = props.get("Schedule") or props.get("ScheduleExpression")
+        add_schedule(imported, fn, str(expression), props.get("Input"))
+    elif kind == "SNS":
+        add_sns(imported, fn, props.get("Topic"), bool(props.get("FilterPolicy")))
+    elif kind in ("EventBridgeRule", "CloudWatchEvent"):
+        add_pattern(imported, fn, props.get("Pattern") or {})
+    else:
+        add_unsupported(imported, fn, kind)

@@ -1,0 +1,225 @@
+"""Reading an existing AWS app: a Serverless Framework ``serverless.yml`` or a SAM template.
+
+Each function's handler, memory, timeout and events become polyfn triggers; each event
+polyfn cannot express becomes a note that says so (``blocked``) or what must change,
+never a silent drop. ``import_aws_app`` tells the two formats apart by their content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from polyfn.plan.cfn_yaml import load_yaml
+from polyfn.plan.import_events import (
+    add_message,
+    add_object,
+    add_pattern,
+    add_schedule,
+    add_sns,
+    add_unsupported,
+    as_int,
+    http_methods,
+    http_path,
+    new_function,
+)
+from polyfn.plan.import_model import (
+    HttpSpec,
+    ImportedApp,
+    ImportedFunction,
+    logical_name,
+    python_name,
+)
+from polyfn.plan.import_resources import read_resources, ref_id
+from polyfn.plan.import_sam import import_sam
+from polyfn.plan.model import PlanInputError
+
+__all__ = ["ImportedApp", "import_aws_app", "import_sam", "import_serverless"]
+
+
+def import_aws_app(path: Path) -> ImportedApp:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    document = load_yaml(text, str(path))
+    if not isinstance(document, Mapping):
+        raise PlanInputError(f"{path}: expected a mapping at the top level")
+    transform = document.get("Transform")
+    transforms = transform if isinstance(transform, list) else [transform]
+    if any(str(t).startswith("AWS::Serverless") for t in transforms if t):
+        return import_sam(document, path)
+    if "service" in document and "functions" in document:
+        return import_serverless(document, path)
+    raise PlanInputError(
+        f"{path}: neither a serverless.yml (service + functions) nor a SAM template "
+        "(Transform: AWS::Serverless-2016-10-31)"
+    )
+
+
+# ----------------------------------------------------------------------------- serverless
+
+
+class _Variables:
+    """The few serverless variables whose value the file itself knows."""
+
+    def __init__(self, document: Mapping[str, Any], service: str) -> None:
+        provider = document.get("provider") or {}
+        stage = str(provider.get("stage", "dev"))
+        option = re.fullmatch(r"\$\{opt:stage\s*,\s*['\"]?([^'\"}]+)['\"]?\s*\}", stage)
+        stage = option.group(1) if option else stage
+        self.values = {
+            "self:service": service,
+            "sls:stage": stage,
+            "self:provider.stage": stage,
+            "self:provider.region": str(provider.get("region", "us-east-1")),
+        }
+        for key, value in (document.get("custom") or {}).items():
+            if isinstance(value, str | int):
+                self.values[f"self:custom.{key}"] = str(value)
+
+    def resolve(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+
+        def one(match: re.Match[str]) -> str:
+            inner = match.group(1)
+            name, _, default = inner.partition(",")
+            name = name.strip()
+            if name in self.values:
+                return self.values[name]
+            if name.startswith("opt:stage"):
+                return self.values["sls:stage"]
+            return default.strip().strip("'\"") if default else match.group(0)
+
+        for _ in range(5):  # custom values may themselves hold variables
+            resolved = re.sub(r"\$\{([^{}]+)\}", one, value)
+            if resolved == value:
+                break
+            value = resolved
+        return value
+
+    def short(self, physical: str) -> str:
+        """'shop-api-uploads-dev' -> 'uploads': the service and stage are deploy's business."""
+        service, stage = self.values["self:service"], self.values["sls:stage"]
+        name = physical.removeprefix(f"{service}-").removesuffix(f"-{stage}")
+        return name or physical
+
+
+def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
+    service = document.get("service")
+    service_name = str(service.get("name") if isinstance(service, Mapping) else service)
+    provider = document.get("provider") or {}
+    if str(provider.get("name", "aws")) != "aws":
+        raise PlanInputError(f"{path}: provider {provider.get('name')!r}; only aws can be read")
+    variables = _Variables(document, service_name)
+    imported = ImportedApp(service_name, "serverless.yml", path)
+    resources = document.get("resources") or {}
+    blocks = resources if isinstance(resources, list) else [resources]
+    for block in blocks:
+        if isinstance(block, Mapping) and isinstance(block.get("Resources"), Mapping):
+            read_resources(imported, _resolve_tree(block["Resources"], variables))
+        elif block:
+            imported.note(
+                "",
+                "info",
+                f"resources entry {str(block)[:60]!r} was not read (only inline CloudFormation is)",
+            )
+    defaults = {
+        "memory": provider.get("memorySize"),
+        "timeout": provider.get("timeout"),
+        "architecture": provider.get("architecture"),
+    }
+    for original, spec in (document.get("functions") or {}).items():
+        if not isinstance(spec, Mapping):
+            continue
+        spec = _resolve_tree(spec, variables)
+        fn = new_function(
+            imported,
+            str(original),
+            python_name(str(original)),
+            spec,
+            defaults,
+            handler=str(spec.get("handler", "")),
+            code_root=imported.root,
+        )
+        fn.reserved_concurrency = as_int(spec.get("reservedConcurrency"))
+        fn.provisioned_concurrency = as_int(spec.get("provisionedConcurrency"))
+        for event in spec.get("events") or []:
+            if isinstance(event, Mapping) and len(event) == 1:
+                ((kind, body),) = event.items()
+                _serverless_event(imported, fn, str(kind), body, variables)
+    return imported
+
+
+def _resolve_tree(node: Any, variables: _Variables) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _resolve_tree(v, variables) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_tree(v, variables) for v in node]
+    return variables.resolve(node)
+
+
+def _serverless_event(
+    imported: ImportedApp, fn: ImportedFunction, kind: str, body: Any, variables: _Variables
+) -> None:
+    if kind in ("http", "httpApi"):
+        if isinstance(body, str):
+            method, _, path = body.partition(" ") if body.strip() != "*" else ("ANY", "", "*")
+            body = {"method": method, "path": path}
+        auth: Literal["anonymous", "function"] = (
+            "function" if body.get("private") or body.get("authorizer") else "anonymous"
+        )
+        if body.get("authorizer"):
+            imported.note(
+                fn.name,
+                "change",
+                "the route has a custom authorizer: polyfn's "
+                "auth='function' keeps the route closed, the authorizer's own logic "
+                "must move into the handler or a gateway",
+            )
+        fn.triggers.append(
+            HttpSpec(http_path(body.get("path")), http_methods(body.get("method")), auth)
+        )
+    elif kind == "s3":
+        body = {"bucket": body} if isinstance(body, str) else body
+        bucket = ref_id(body.get("bucket")) or str(body.get("bucket"))
+        if bucket not in imported.buckets and not any(
+            bucket == b.physical for b in imported.buckets.values()
+        ):
+            resource = imported.bucket_named(bucket)
+            resource.name = logical_name(variables.short(bucket))
+        rules = body.get("rules") or []
+        prefix = next((r["prefix"] for r in rules if isinstance(r, Mapping) and "prefix" in r), "")
+        suffix = next((r["suffix"] for r in rules if isinstance(r, Mapping) and "suffix" in r), "")
+        add_object(
+            imported, fn, bucket, [str(body.get("event", "s3:ObjectCreated:*"))], prefix, suffix
+        )
+    elif kind == "sqs":
+        body = {"arn": body} if not isinstance(body, Mapping) or "arn" not in body else body
+        add_message(imported, fn, body.get("arn"), as_int(body.get("batchSize")) or 10)
+    elif kind == "schedule":
+        body = {"rate": body} if isinstance(body, str) else body
+        rates = body.get("rate")
+        for rate in rates if isinstance(rates, list) else [rates]:
+            add_schedule(imported, fn, str(rate), body.get("input"))
+    elif kind == "sns":
+        topic = body if isinstance(body, str) else body.get("topicName") or body.get("arn")
+        add_sns(imported, fn, topic, isinstance(body, Mapping) and bool(body.get("filterPolicy")))
+    elif kind in ("eventBridge", "cloudwatchEvent"):
+        if body.get("schedule"):
+            add_schedule(imported, fn, str(body["schedule"]), body.get("input"))
+        else:
+            add_pattern(imported, fn, body.get("pattern") or body.get("event") or {})
+    elif kind == "alb":
+        conditions = body.get("conditions") or {}
+        paths = conditions.get("path") or ["/"]
+        for path in paths if isinstance(paths, list) else [paths]:
+            methods = conditions.get("method") or ["any"]
+            fn.triggers.append(
+                HttpSpec(http_path(path), [m for x in methods for m in http_methods(x)])
+            )
+    else:
+        add_unsupported(imported, fn, kind)

@@ -1,0 +1,192 @@
+"""The plan's vocabulary: every finding, mapping, limit and cost the report shows.
+
+Plain frozen dataclasses, so that the JSON report is ``dataclasses.asdict`` of them and the
+Markdown and HTML reports read the same values. Nothing here computes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from polyfn.core.errors import PolyfnError
+
+__all__ = [
+    "CLOUDS",
+    "CLOUD_LABELS",
+    "Cloud",
+    "CloudCost",
+    "ConcurrencyCheck",
+    "FunctionCost",
+    "FunctionInfo",
+    "FunctionStatus",
+    "Impact",
+    "ImportNote",
+    "LimitResult",
+    "LockinFinding",
+    "Plan",
+    "PlanInputError",
+    "Severity",
+    "Status",
+    "SweepChoice",
+    "SweepPoint",
+    "TriggerMapping",
+    "TriggerNote",
+]
+
+Cloud = Literal["aws", "azure", "gcp"]
+CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
+CLOUD_LABELS = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
+Status = Literal["portable", "needs changes", "blocked"]
+Severity = Literal["high", "medium", "low"]
+# info: behaves differently, no change needed; change: config or code must change;
+# blocked: the target cannot express it until someone redesigns that part.
+Impact = Literal["info", "change", "blocked"]
+
+
+class PlanInputError(PolyfnError, ValueError):
+    """A traffic profile, sweep CSV or serverless/SAM file polyfn plan cannot use."""
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    kind: str  # http | object | message | schedule | event
+    trigger: str  # the polyfn trigger, described
+    origin: str = ""  # for imported apps: the Lambda handler it came from
+
+
+@dataclass(frozen=True)
+class LockinFinding:
+    file: str
+    line: int
+    cloud: str  # aws | azure | gcp | any (tied to serverless hosting, not one vendor)
+    service: str  # "DynamoDB", "S3", "Lambda runtime", "environment", ...
+    category: str  # sdk | import | env | raw-event | tmp-state | arn | resource-url | region
+    severity: Severity
+    what: str
+    replacement: str
+    functions: tuple[str, ...] = ()  # polyfn functions that reach this line; () = app-wide
+
+
+@dataclass(frozen=True)
+class TriggerNote:
+    topic: str  # batching | retries | dead-letter | ordering | payload | filter | schedule ...
+    impact: Impact
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TriggerMapping:
+    function: str
+    cloud: str
+    native: str  # what the trigger becomes on that cloud
+    notes: tuple[TriggerNote, ...]
+
+
+@dataclass(frozen=True)
+class LimitResult:
+    function: str  # "" for app-level
+    cloud: str
+    level: Literal["pass", "warn", "fail"]
+    limit: str
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FunctionCost:
+    function: str
+    cloud: str
+    invocations: float  # platform invocations per month (after batching / filtering)
+    billed_ms: float  # per invocation, after the platform's rounding
+    billed_memory_mb: float
+    units: dict[str, float]  # e.g. {"gb_seconds": ..} or {"vcpu_seconds": .., "gib_seconds": ..}
+    request_cost: float
+    compute_cost: float
+    total: float  # without free tier
+    total_with_free_tier: float  # the free tier shared out by each function's usage
+
+
+@dataclass(frozen=True)
+class CloudCost:
+    cloud: str
+    plan: str  # lambda | consumption | flex | gen2
+    label: str
+    functions: tuple[FunctionCost, ...]
+    total: float
+    total_with_free_tier: float
+    notes: tuple[str, ...]
+    unconfirmed_prices: tuple[str, ...] = ()  # figures the price file marks as unconfirmed
+
+
+@dataclass(frozen=True)
+class ConcurrencyCheck:
+    cloud: str
+    scope: str  # "account" | "app" | function name
+    peak_concurrency: float
+    limit: float
+    level: Literal["pass", "warn"]
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    memory_mb: int
+    duration_ms: float
+    monthly_cost: float
+
+
+@dataclass(frozen=True)
+class SweepChoice:
+    function: str
+    cloud: str
+    best_memory_mb: int | None  # None: memory is not a setting on that plan
+    points: tuple[SweepPoint, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    function: str  # "" for app-level
+    impact: Impact
+    text: str
+
+
+@dataclass(frozen=True)
+class FunctionStatus:
+    function: str  # "(app)" for findings outside any function
+    cloud: str
+    status: Status
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """Everything ``polyfn plan`` found, in the order the reports show it."""
+
+    app: str
+    source: str  # "polyfn app", "serverless.yml", "SAM template"
+    clouds: tuple[str, ...]
+    generated: str
+    prices_version: str
+    functions: list[FunctionInfo]
+    statuses: list[FunctionStatus]
+    lockin: list[LockinFinding]
+    triggers: list[TriggerMapping]
+    limits: list[LimitResult]
+    limits_note: str | None
+    costs: list[CloudCost]
+    concurrency: list[ConcurrencyCheck]
+    sweep: list[SweepChoice] | None
+    import_notes: list[ImportNote] = field(default_factory=list)
+    traffic_notes: list[str] = field(default_factory=list)
+    scanned_files: list[str] = field(default_factory=list)
+
+    def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
+        for status in self.statuses:
+            if status.function == function and status.cloud == cloud:
+                return status
+        return None

@@ -1,0 +1,44 @@
+"""The JSON report, for tools. Its shape is versioned by ``schema_version``.
+
+Schema 1 (every key always present; lists may be empty):
+
+- ``schema_version`` (1), ``kind`` ("polyfn-plan"), ``app``, ``source``, ``clouds``,
+  ``generated``, ``prices_version``
+- ``functions``: ``[{name, kind, trigger, origin}]``
+- ``statuses``: ``[{function, cloud, status: portable|needs changes|blocked, reasons}]``
+  (``function`` is ``"(app)"`` for findings outside any function)
+- ``lockin``: ``[{file, line, cloud, service, category, severity, what, replacement,
+  functions}]``
+- ``triggers``: ``[{function, cloud, native, notes: [{topic, impact, text, source}]}]``
+- ``limits``: ``[{function, cloud, level: pass|warn|fail, limit, message, source}]`` and
+  ``limits_note`` (why limits were not checked, else null)
+- ``costs``: ``[{cloud, plan, label, total, total_with_free_tier, notes,
+  unconfirmed_prices, functions: [{function, cloud, invocations, billed_ms,
+  billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier}]}]``
+  (USD per month)
+- ``concurrency``: ``[{cloud, scope, peak_concurrency, limit, level, message, source}]``
+- ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
+  duration_ms, monthly_cost}]}]``
+- ``import_notes``: ``[{function, impact, text}]``, ``traffic_notes``, ``scanned_files``
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from polyfn.plan.model import Plan
+
+__all__ = ["SCHEMA_VERSION", "plan_to_dict", "render_json"]
+
+SCHEMA_VERSION = 1
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    body = dataclasses.asdict(plan)
+    return {"schema_version": SCHEMA_VERSION, "kind": "polyfn-plan", **body}
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,221 @@
+"""``--scaffold DIR``: a polyfn ``app.py`` for an imported AWS app.
+
+Everything the file says is written out: resources with ``app.bucket/queue/table``,
+each trigger with its ``App`` decorator and settings. What the file cannot say, the
+business logic, is the one TODO in each handler, next to the lock-in findings the plan
+made in the Lambda code it replaces. A handler that is not ported raises, so nothing is
+acknowledged by mistake: HTTP answers 501, a message is retried and then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from polyfn.plan.import_model import (
+    EventSpec,
+    HttpSpec,
+    ImportedApp,
+    ImportedFunction,
+    MessageSpec,
+    ObjectSpec,
+    ScheduleSpec,
+    TriggerSpec,
+    logical_name,
+    python_name,
+)
+from polyfn.plan.model import LockinFinding, PlanInputError
+
+__all__ = ["render_scaffold", "write_scaffold"]
+
+_SIGNATURES = {
+    "http": ("req: Request", "Response"),
+    "object": ("event: ObjectEvent", "None"),
+    "message": ("msg: Message", "None"),
+    "schedule": ("tick: Schedule", "None"),
+    "event": ("event: Event", "None"),
+}
+_MODEL_NAMES = {
+    "http": ("HTTPError", "Request", "Response"),
+    "object": ("ObjectEvent",),
+    "message": ("Message",),
+    "schedule": ("Schedule",),
+    "event": ("Event",),
+}
+_MAX_FINDINGS = 8
+
+
+def _literal(value: object) -> str:
+    return (
+        repr(value).replace("'", '"')
+        if isinstance(value, str) and '"' not in value
+        else repr(value)
+    )
+
+
+class _Names:
+    """Python variable names for resources, unique among themselves and the handlers."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken) | {"app"}
+        self.by_resource: dict[tuple[str, str], str] = {}
+
+    def assign(self, kind: str, name: str) -> str:
+        base = python_name(name)
+        candidate = base if base not in self.taken else f"{base}_{kind}"
+        counter = 2
+        while candidate in self.taken:
+            candidate, counter = f"{base}_{kind}_{counter}", counter + 1
+        self.taken.add(candidate)
+        self.by_resource[(kind, name)] = candidate
+        return candidate
+
+
+def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = ()) -> str:
+    app = imported.build_app()
+    groups: list[tuple[str, str, ImportedFunction, list[tuple[str, TriggerSpec]]]] = []
+    for name, (fn, spec) in imported.registered.items():
+        for group in groups:
+            if group[2] is fn and group[1] == spec.kind:
+                group[3].append((name, spec))
+                break
+        else:
+            groups.append((name, spec.kind, fn, [(name, spec)]))
+    names = _Names({g[0] for g in groups})
+    lines = _header(imported, sorted({k for g in groups for k in _MODEL_NAMES[g[1]]}))
+    lines.append(f"app = App({_literal(app.name)})")
+    for bucket in imported.buckets.values():
+        if bucket.name in app.buckets:
+            var = names.assign("bucket", bucket.name)
+            origin = _origin(bucket.logical_id, bucket.physical, "bucket", bucket.name)
+            lines.append(f"{var} = app.bucket({_literal(bucket.name)}){origin}")
+    for queue in imported.queues.values():
+        if queue.name in app.queues:
+            var = names.assign("queue", queue.name)
+            lines.append(
+                f"{var} = app.queue({_literal(queue.name)}, max_receives={queue.max_receives}, "
+                f"visibility_timeout={queue.visibility_timeout})"
+                f"{_origin(queue.logical_id, queue.physical, 'queue', queue.name)}"
+            )
+    for table in imported.tables.values():
+        var = names.assign("table", table.name)
+        lines.append(
+            f"{var} = app.table({_literal(table.name)}, key={_literal(table.key)})"
+            f"{_origin(table.logical_id, table.physical, 'table', table.name)}"
+        )
+    for def_name, kind, fn, members in groups:
+        lines += ["", ""]
+        lines += [_decorator(spec, name, def_name, fn, names) for name, spec in members]
+        argument, returns = _SIGNATURES[kind]
+        lines.append(f"def {def_name}({argument}) -> {returns}:")
+        lines.append(f'    """Replaces the Lambda handler {fn.handler} ({fn.original})."""')
+        mine = [f for f in findings if any(name in f.functions for name, _ in members)]
+        for finding in mine[:_MAX_FINDINGS]:
+            lines += textwrap.wrap(
+                f"{finding.file}:{finding.line} {finding.what} -> {finding.replacement}",
+                width=92,
+                initial_indent="    # ",
+                subsequent_indent="    #   ",
+            )
+        if len(mine) > _MAX_FINDINGS:
+            lines.append(f"    # ... and {len(mine) - _MAX_FINDINGS} more in the plan report")
+        lines.append(f"    # TODO(port): the business logic of {fn.handler}")
+        if kind == "http":
+            lines.append(f'    raise HTTPError(501, "{def_name} is not ported yet")')
+        else:
+            lines.append(f'    raise NotImplementedError("{def_name}: port {fn.handler}")')
+    return "\n".join(lines) + "\n"
+
+
+def _header(imported: ImportedApp, model_names: list[str]) -> list[str]:
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    imports = ", ".join(["App", *model_names])
+    origin = imported.path.name
+    if imported.kind != origin:
+        origin += f" ({imported.kind})"
+    return [
+        f'"""{imported.name}: a polyfn app scaffolded from {origin}.',
+        "",
+        f"Written by `polyfn plan --from {imported.path.name} --scaffold` on {today}. The",
+        "triggers, resources and settings come from that file; the business logic does not:",
+        "each handler names the Lambda handler it replaces and what the plan found in that",
+        "code, and raises until a person ports it (HTTP answers 501; a message is retried,",
+        "then dead-lettered), so nothing is acknowledged by mistake.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        f"from polyfn import {imports}",
+        "",
+    ]
+
+
+def _origin(logical_id: str, physical: str | None, kind: str, name: str) -> str:
+    label = "" if logical_id in (physical, name) else f"{logical_id}, "
+    if physical and physical != name:
+        variable = f"POLYFN_{kind.upper()}_{name.upper().replace('-', '_')}"
+        return f"  # {label}on AWS: {physical} ({variable})"
+    return f"  # {logical_id}" if logical_name(logical_id, kind) != name else ""
+
+
+def _options(fn: ImportedFunction, name: str, def_name: str) -> str:
+    parts = [f"name={_literal(name)}"] if name != def_name else []
+    for label, value in (
+        ("memory", fn.memory),
+        ("timeout", fn.timeout),
+        ("reserved_concurrency", fn.reserved_concurrency),
+        ("provisioned_concurrency", fn.provisioned_concurrency),
+    ):
+        if value is not None:
+            parts.append(f"{label}={value}")
+    return "".join(f", {p}" for p in parts)
+
+
+def _decorator(
+    spec: TriggerSpec, name: str, def_name: str, fn: ImportedFunction, names: _Names
+) -> str:
+    options = _options(fn, name, def_name)
+    if isinstance(spec, HttpSpec):
+        auth = ', auth="function"' if spec.auth == "function" else ""
+        if len(spec.methods) == 1 and spec.methods[0] in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            return f"@app.{spec.methods[0].lower()}({_literal(spec.path)}{auth}{options})"
+        return f"@app.route({_literal(spec.path)}, {spec.methods!r}{auth}{options})".replace(
+            "'", '"'
+        )
+    if isinstance(spec, ObjectSpec):
+        var = names.by_resource[("bucket", spec.bucket)]
+        filters = "".join(
+            f", {label}={_literal(value)}"
+            for label, value in (("prefix", spec.prefix), ("suffix", spec.suffix))
+            if value
+        )
+        return f"@app.on_object_{spec.action}({var}{filters}{options})"
+    if isinstance(spec, MessageSpec):
+        var = names.by_resource[("queue", spec.queue)]
+        return f"@app.on_message({var}, batch_size={spec.batch_size}{options})"
+    if isinstance(spec, ScheduleSpec):
+        was = f"  # was {spec.original}" if spec.original != spec.expression else ""
+        return f"@app.schedule({_literal(spec.expression)}{options}){was}"
+    assert isinstance(spec, EventSpec)
+    filters = ", ".join(
+        f"{label}={_literal(value)}"
+        for label, value in (("source", spec.source), ("type", spec.type))
+        if value
+    )
+    return f"@app.on_event({filters}{options})  # {spec.origin}"
+
+
+def write_scaffold(
+    imported: ImportedApp, folder: Path, findings: Sequence[LockinFinding] = ()
+) -> Path:
+    target = folder / "app.py"
+    if target.exists():
+        raise PlanInputError(f"{target} exists; remove it or scaffold into another folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_scaffold(imported, findings), encoding="utf-8")
+    except OSError as exc:
+        raise PlanInputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target

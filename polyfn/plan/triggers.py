@@ -1,0 +1,355 @@
+"""The trigger map: each function's trigger on each cloud, and what behaves differently.
+
+The figures (batch sizes, payload limits, retry counts, timeouts) live in
+``triggers.json`` with their sources; this module compares them with what the app
+declares (batch_size, max_receives, filters, timeouts, schedule) and the traffic profile
+(payload size) and says, per function and cloud, what a move changes. A note is ``info``
+(behaves differently, nothing to change), ``change`` (a setting or the code must change)
+or ``blocked`` (the target cannot express it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from polyfn.core.app import (
+    App,
+    EventTrigger,
+    Function,
+    HttpTrigger,
+    MessageTrigger,
+    ObjectTrigger,
+    ScheduleTrigger,
+)
+from polyfn.core.errors import ConfigError
+from polyfn.core.schedule import to_eventbridge, to_ncrontab, to_unix_cron
+from polyfn.plan.model import Impact, TriggerMapping, TriggerNote
+from polyfn.plan.traffic import FunctionTraffic
+
+__all__ = ["Facts", "load_facts", "map_triggers"]
+
+
+class Facts:
+    """The figures of ``triggers.json``, by id."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.facts: dict[str, dict[str, Any]] = document["facts"]
+
+    def value(self, key: str) -> Any:
+        return self.facts[key]["value"]
+
+    def source(self, key: str) -> str:
+        fact = self.facts[key]
+        return f"{fact['source']} (read {fact['read']})"
+
+
+@lru_cache(maxsize=1)
+def load_facts() -> Facts:
+    text = resources.files("polyfn.plan").joinpath("triggers.json").read_text(encoding="utf-8")
+    return Facts(json.loads(text))
+
+
+class _Notes:
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.items: list[TriggerNote] = []
+
+    def add(self, topic: str, impact: Impact, text: str, fact: str) -> None:
+        self.items.append(TriggerNote(topic, impact, text, self.facts.source(fact)))
+
+
+def map_triggers(
+    app: App,
+    clouds: Sequence[str],
+    azure_plan: str,
+    traffic_of: Callable[[str], FunctionTraffic],
+) -> list[TriggerMapping]:
+    facts = load_facts()
+    mappings: list[TriggerMapping] = []
+    for fn in app.functions.values():
+        traffic = traffic_of(fn.name)
+        for cloud in clouds:
+            notes = _Notes(facts)
+            native = _map_trigger(app, fn, cloud, azure_plan, traffic, notes)
+            _timeout(fn, cloud, azure_plan, notes)
+            _cold_start(fn, cloud, azure_plan, notes)
+            mappings.append(TriggerMapping(fn.name, cloud, native, tuple(notes.items)))
+    return mappings
+
+
+def _map_trigger(
+    app: App, fn: Function, cloud: str, azure_plan: str, traffic: FunctionTraffic, notes: _Notes
+) -> str:
+    trigger = fn.trigger
+    if isinstance(trigger, HttpTrigger):
+        return _http(trigger, cloud, traffic, notes)
+    if isinstance(trigger, ObjectTrigger):
+        return _object(trigger, cloud, notes)
+    if isinstance(trigger, MessageTrigger):
+        return _message(app, trigger, fn, cloud, traffic, notes)
+    if isinstance(trigger, ScheduleTrigger):
+        return _schedule(trigger, cloud, notes)
+    assert isinstance(trigger, EventTrigger)
+    return _event(trigger, cloud, traffic, notes)
+
+
+def _payload(cloud: str, limit_kib: float, label: str, traffic: FunctionTraffic, n: _Notes) -> None:
+    fact = {
+        "http": f"{cloud}.http.payload_mb",
+        "message": f"{cloud}.message.payload_{'mb' if cloud == 'gcp' else 'kib'}",
+        "event": f"{cloud}.event.payload_kib",
+    }[label]
+    if traffic.payload_kb > limit_kib:
+        n.add(
+            "payload",
+            "change",
+            f"typical payload {traffic.payload_kb:g} KiB is over the {limit_kib:g} KiB limit: "
+            "put the body in a bucket and pass its key",
+            fact,
+        )
+    else:
+        n.add("payload", "info", f"payload limit {_size(limit_kib)}", fact)
+
+
+def _size(kib: float) -> str:
+    return f"{kib / 1024:g} MB" if kib >= 1024 else f"{kib:g} KiB"
+
+
+def _http(trigger: HttpTrigger, cloud: str, traffic: FunctionTraffic, n: _Notes) -> str:
+    f = n.facts
+    native = f"{f.value(f'{cloud}.http.native')}: {trigger.describe()}"
+    limit = f.value(f"{cloud}.http.timeout_s")
+    n.add("timeout", "info", f"the response must start within {limit} s", f"{cloud}.http.timeout_s")
+    _payload(cloud, f.value(f"{cloud}.http.payload_mb") * 1024, "http", traffic, n)
+    if trigger.auth == "function":
+        n.add("auth", "change", str(f.value("auth.function")), "auth.function")
+    return native
+
+
+def _object(trigger: ObjectTrigger, cloud: str, n: _Notes) -> str:
+    f = n.facts
+    native = f"{f.value(f'{cloud}.object.native')}: {trigger.describe()}"
+    filtered = bool(trigger.prefix or trigger.suffix)
+    if filtered:
+        impact: Impact = "info"
+        n.add("filter", impact, str(f.value(f"{cloud}.object.filter")), f"{cloud}.object.filter")
+    if cloud == "azure" and trigger.action == "deleted":
+        n.add("trigger", "change", str(f.value("azure.object.deleted")), "azure.object.deleted")
+    if cloud == "gcp" and trigger.action == "deleted":
+        n.add("semantics", "info", str(f.value("gcp.object.overwrite")), "gcp.object.overwrite")
+    if cloud == "aws":
+        n.add(
+            "retries",
+            "info",
+            f"a failed event is retried {f.value('aws.object.retries')} times, then dropped "
+            "unless an on-failure destination is set",
+            "aws.object.retries",
+        )
+    elif cloud == "azure":
+        n.add(
+            "retries",
+            "info",
+            f"a failed blob is tried {f.value('azure.object.retries')} times, then its name "
+            "goes to the webjobs-blobtrigger-poison queue",
+            "azure.object.retries",
+        )
+    else:
+        n.add("retries", "info", str(f.value("gcp.event.retries")), "gcp.event.retries")
+    return native
+
+
+def _message(
+    app: App,
+    trigger: MessageTrigger,
+    fn: Function,
+    cloud: str,
+    traffic: FunctionTraffic,
+    n: _Notes,
+) -> str:
+    f = n.facts
+    queue = trigger.queue
+    native = f"{f.value(f'{cloud}.message.native')}: {trigger.describe()}"
+    if cloud == "aws":
+        if trigger.batch_size > 10:
+            n.add(
+                "batching",
+                "info",
+                f"batch_size {trigger.batch_size} needs a batching window (SQS allows up to "
+                f"{f.value('aws.message.batch_max'):,} per batch with one, 10 without)",
+                "aws.message.batch_max",
+            )
+        n.add(
+            "dead-letter",
+            "info",
+            f"{f.value('aws.message.dlq')} (maxReceiveCount {queue.max_receives})",
+            "aws.message.dlq",
+        )
+        factor = f.value("aws.message.visibility_factor")
+        timeout = fn.options.timeout
+        if timeout and queue.visibility_timeout < factor * timeout:
+            n.add(
+                "retries",
+                "change",
+                f"queue {queue.name!r} visibility_timeout {queue.visibility_timeout} s is under "
+                f"{factor} x the function timeout ({timeout} s): set it to at least "
+                f"{factor * timeout} s or messages are redelivered while still running",
+                "aws.message.visibility_factor",
+            )
+        _payload(cloud, f.value("aws.message.payload_kib"), "message", traffic, n)
+        n.add("ordering", "info", str(f.value("aws.message.ordering")), "aws.message.ordering")
+    elif cloud == "azure":
+        n.add(
+            "batching",
+            "info",
+            f"batch_size {trigger.batch_size} has no equivalent: each message is its own "
+            f"invocation, the host runs up to {f.value('azure.message.host_batch')} at once "
+            "per instance",
+            "azure.message.host_batch",
+        )
+        receives = sorted({q.max_receives for q in app.queues.values()})
+        if len(receives) > 1:
+            n.add(
+                "dead-letter",
+                "change",
+                "maxDequeueCount is one host.json setting per function app, but the app's "
+                f"queues ask for {', '.join(map(str, receives))} receives: use one value or "
+                "split the app",
+                "azure.message.max_dequeue",
+            )
+        else:
+            n.add(
+                "dead-letter",
+                "info",
+                f"after maxDequeueCount = {queue.max_receives} (Azure's default is "
+                f"{f.value('azure.message.max_dequeue')}) a message moves to "
+                f"'{queue.name}-poison'",
+                "azure.message.max_dequeue",
+            )
+        _payload(cloud, f.value("azure.message.payload_kib"), "message", traffic, n)
+        n.add("ordering", "info", str(f.value("azure.message.ordering")), "azure.message.ordering")
+    else:
+        n.add(
+            "batching",
+            "info",
+            f"batch_size {trigger.batch_size} has no equivalent: a push subscription delivers "
+            "one message per invocation (and one billed request each)",
+            "gcp.message.native",
+        )
+        minimum = f.value("gcp.message.dlq_min")
+        if queue.max_receives < minimum:
+            n.add(
+                "dead-letter",
+                "change",
+                f"max_receives={queue.max_receives} is below Pub/Sub's minimum of {minimum} "
+                f"delivery attempts: messages are dead-lettered after {minimum}, not "
+                f"{queue.max_receives}",
+                "gcp.message.dlq_min",
+            )
+        else:
+            n.add(
+                "dead-letter",
+                "info",
+                f"dead-letter topic after {queue.max_receives} delivery attempts",
+                "gcp.message.dlq_min",
+            )
+        _payload(cloud, f.value("gcp.message.payload_mb") * 1024, "message", traffic, n)
+        n.add("ordering", "info", str(f.value("gcp.message.ordering")), "gcp.message.ordering")
+    return native
+
+
+_DIALECTS = {
+    "aws": ("EventBridge", to_eventbridge),
+    "azure": ("NCRONTAB", to_ncrontab),
+    "gcp": ("Cloud Scheduler cron", to_unix_cron),
+}
+
+
+def _schedule(trigger: ScheduleTrigger, cloud: str, n: _Notes) -> str:
+    f = n.facts
+    dialect, convert = _DIALECTS[cloud]
+    expression = trigger.expression
+    try:
+        converted = convert(expression)
+    except ConfigError as exc:
+        n.add("schedule", "blocked", str(exc), f"{cloud}.schedule.native")
+        return f"{f.value(f'{cloud}.schedule.native')}: cannot express {expression.text!r}"
+    n.add(
+        "precision",
+        "info",
+        f"fires with {f.value(f'{cloud}.schedule.precision')} precision",
+        f"{cloud}.schedule.precision",
+    )
+    if expression.is_rate and cloud == "aws":
+        n.add("schedule", "info", str(f.value("aws.schedule.rate")), "aws.schedule.rate")
+    elif expression.is_rate:
+        n.add(
+            "schedule",
+            "info",
+            f"{expression.text} becomes '{converted}', which fires on clock boundaries "
+            "(EventBridge counts a rate from when the rule was created)",
+            f"{cloud}.schedule.native",
+        )
+    if cloud == "azure":
+        n.add(
+            "schedule", "info", str(f.value("azure.schedule.singleton")), "azure.schedule.singleton"
+        )
+    return f"{f.value(f'{cloud}.schedule.native')}: {dialect} '{converted}'"
+
+
+def _event(trigger: EventTrigger, cloud: str, traffic: FunctionTraffic, n: _Notes) -> str:
+    f = n.facts
+    native = f"{f.value(f'{cloud}.event.native')}: {trigger.describe()}"
+    prefix = any(
+        p is not None and p.endswith("*") and p != "*" for p in (trigger.source, trigger.type)
+    )
+    if prefix or cloud != "gcp":
+        n.add("filter", "info", str(f.value(f"{cloud}.event.filter")), f"{cloud}.event.filter")
+    if cloud == "gcp":
+        n.add("retries", "info", str(f.value("gcp.event.retries")), "gcp.event.retries")
+    else:
+        _payload(cloud, f.value(f"{cloud}.event.payload_kib"), "event", traffic, n)
+    return native
+
+
+def _timeout(fn: Function, cloud: str, azure_plan: str, n: _Notes) -> None:
+    timeout = fn.options.timeout
+    if not timeout:
+        return
+    if cloud == "aws":
+        limit, fact = n.facts.value("aws.timeout_s"), "aws.timeout_s"
+    elif cloud == "azure":
+        if azure_plan != "consumption":
+            return  # Flex and Premium have no enforced maximum
+        limit, fact = n.facts.value("azure.timeout_s"), "azure.timeout_s"
+    elif fn.trigger.kind == "http":
+        limit, fact = n.facts.value("gcp.http.timeout_s"), "gcp.http.timeout_s"
+    else:
+        limit, fact = n.facts.value("gcp.event_timeout_s"), "gcp.event_timeout_s"
+    if timeout > limit:
+        n.add(
+            "timeout",
+            "blocked",
+            f"timeout {timeout} s is over the {limit} s maximum: split the work or move it to "
+            "a queue of smaller steps",
+            fact,
+        )
+
+
+def _cold_start(fn: Function, cloud: str, azure_plan: str, n: _Notes) -> None:
+    warm = fn.options.provisioned_concurrency
+    if not warm:
+        return
+    fact = f"{cloud}.cold_start"
+    if cloud == "azure" and azure_plan == "consumption":
+        n.add(
+            "cold start",
+            "change",
+            f"provisioned_concurrency={warm}: {n.facts.value(fact)}",
+            fact,
+        )
+    else:
+        n.add("cold start", "info", f"provisioned_concurrency={warm}: {n.facts.value(fact)}", fact)

@@ -1,0 +1,153 @@
+"""The Google Cloud driver: an App through functions-framework, as Cloud Functions runs it.
+
+``http_function(app)`` and ``event_function(app)`` are served by functions-framework's own
+Flask app (``create_app``, the one its CLI and Cloud Functions 2nd gen run), called
+through Flask's test client; nothing is called around it. Inputs are the documents of
+``polyfn.testing.events.gcp``:
+
+- HTTP: the request document, sent as a client would (path percent-encoded);
+- messages: one Pub/Sub push per body (a push carries one message), each a
+  messagePublished CloudEvent in binary content mode as Eventarc delivers it; a non-2xx
+  answer is what makes Pub/Sub redeliver, so it marks that index failed;
+- object events: a Cloud Storage CloudEvent in binary mode;
+- schedules: the POST of a Cloud Scheduler HTTP job named as ``polyfn deploy`` names it;
+- other events: a CloudEvent in binary mode.
+
+A non-2xx answer to an object event, schedule or event raises ``InvocationError``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from polyfn.adapters.gcp.runtime import event_function, http_function
+from polyfn.adapters.gcp.serving import framework_app
+from polyfn.core.app import App
+from polyfn.core.datastructures import Headers
+from polyfn.testing.drivers.base import Driver, HttpResult
+from polyfn.testing.events import gcp as events
+
+__all__ = ["DRIVERS", "GcpDriver", "InvocationError"]
+
+
+class InvocationError(RuntimeError):
+    """functions-framework answered an event with a status the platform counts as failed."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(f"the function answered {status}: {body[:200].decode('utf-8', 'replace')}")
+        self.status = status
+        self.body = body
+
+
+class GcpDriver:
+    """``Driver`` for Google Cloud; see the module docstring."""
+
+    name = "gcp"
+    cloud = "gcp"
+
+    def __init__(self) -> None:
+        self._apps: weakref.WeakKeyDictionary[App, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return "<GcpDriver>"
+
+    def client(self, app: App, signature_type: str) -> Any:
+        """Flask's test client of the functions-framework app serving ``app``; built once
+        per App and signature type (``http`` or ``cloudevent``)."""
+        built = self._apps.setdefault(app, {})
+        flask_app = built.get(signature_type)
+        if flask_app is None:
+            if signature_type == "http":
+                flask_app = framework_app(http_function(app, backends="keep"), "http")
+            else:
+                flask_app = framework_app(event_function(app, backends="keep"), "cloudevent")
+            built[signature_type] = flask_app
+        # Without its cookie jar: a Cookie header goes through as given, and nothing
+        # set by one request leaks into the next.
+        return flask_app.test_client(use_cookies=False)
+
+    def post_event(self, app: App, event: Mapping[str, Any]) -> Any:
+        """POST one CloudEvent in binary content mode; returns the test response."""
+        headers, body = events.binary_mode(event)
+        return self.client(app, "cloudevent").post("/", headers=headers, data=body)
+
+    # ------------------------------------------------------------------ Driver
+
+    def http(
+        self,
+        app: App,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Sequence[str]] | None = None,
+        headers: Sequence[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+    ) -> HttpResult:
+        document = events.http(method, path, query=query, headers=headers, body=body)
+        return self._send(app, document)
+
+    def messages(
+        self,
+        app: App,
+        queue: str,
+        bodies: Sequence[bytes],
+        *,
+        attributes: Mapping[str, str] | None = None,
+    ) -> list[int]:
+        declared = app.queues.get(queue)
+        topic = declared.physical_name if declared is not None else queue
+        failed = []
+        for index, body in enumerate(bodies):
+            response = self.post_event(app, events.pubsub(topic, body, attributes))
+            if not 200 <= response.status_code < 300:
+                failed.append(index)
+        return failed
+
+    def object_event(
+        self,
+        app: App,
+        action: str,
+        bucket: str,
+        key: str,
+        *,
+        size: int = 0,
+        content_type: str | None = None,
+    ) -> None:
+        declared = app.buckets.get(bucket)
+        physical = declared.physical_name if declared is not None else bucket
+        event = events.storage(action, physical, key, size=size, content_type=content_type)
+        _check(self.post_event(app, event))
+
+    def schedule(self, app: App, function: str) -> None:
+        # Named as polyfn deploy names the job: <app>-<stage>-<function>-schedule.
+        result = self._send(app, events.scheduler(events.job_name_for(function, app.name)))
+        if not 200 <= result.status < 300:
+            raise InvocationError(result.status, result.body)
+
+    def event(
+        self,
+        app: App,
+        source: str,
+        type: str,
+        data: Any,
+        *,
+        subject: str | None = None,
+    ) -> None:
+        _check(self.post_event(app, events.cloudevent(source, type, data, subject)))
+
+    def _send(self, app: App, document: Mapping[str, Any]) -> HttpResult:
+        response = self.client(app, "http").open(**events.flask_kwargs(document))
+        read_back = Headers()
+        for name, value in response.headers.items():
+            read_back.add(name, value)
+        return HttpResult(response.status_code, read_back, response.get_data(), response)
+
+
+def _check(response: Any) -> None:
+    if not 200 <= response.status_code < 300:
+        raise InvocationError(response.status_code, response.get_data())
+
+
+DRIVERS: list[Driver] = [GcpDriver()]

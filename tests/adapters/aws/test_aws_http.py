@@ -1,0 +1,349 @@
+"""The four HTTP sources through lambda_handler: what AWS does differently, end to end."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from aws_apps import (
+    HTTP_SOURCES,
+    http_app,
+    http_event,
+    invoke,
+    response_body,
+    response_headers,
+    response_json,
+)
+
+from polyfn.testing.events import aws as events
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_path_parameter_and_response_shape(source: str) -> None:
+    app, _ = http_app()
+    native = invoke(app, http_event(source, "GET", "/users/42"))
+    assert native["statusCode"] == 200
+    assert response_json(native) == {"id": "42"}
+    assert response_headers(native)["content-type"] == ["application/json"]
+    assert native["isBase64Encoded"] is False
+    if source.startswith("alb"):
+        assert native["statusDescription"] == "200 OK"
+    if source in ("apigw-v1", "alb"):
+        assert "multiValueHeaders" in native and "headers" not in native
+    else:
+        assert "headers" in native and "multiValueHeaders" not in native
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_binary_bodies_both_ways(source: str) -> None:
+    app, _ = http_app()
+    payload = bytes(range(256))
+    event = http_event(
+        source,
+        "POST",
+        "/reverse",
+        headers=[("Content-Type", "application/octet-stream")],
+        body=payload,
+    )
+    assert event["isBase64Encoded"] is True
+    native = invoke(app, event)
+    assert native["isBase64Encoded"] is True
+    assert base64.b64decode(native["body"]) == payload[::-1]
+    assert response_headers(native)["content-type"] == ["image/png"]
+
+
+def test_text_declared_body_that_is_not_utf8_still_round_trips() -> None:
+    app, _ = http_app()
+
+    @app.get("/latin1")
+    def latin1(req: Any) -> Any:
+        from polyfn import Response
+
+        return Response(b"caf\xe9", content_type="text/plain; charset=latin-1")
+
+    native = invoke(app, events.apigw_v2("GET", "/latin1"))
+    assert native["isBase64Encoded"] is True
+    assert response_body(native) == b"caf\xe9"
+
+
+@pytest.mark.parametrize("source", ["apigw-v1", "alb"])
+def test_repeated_query_keys_and_headers_in_multi_value_sources(source: str) -> None:
+    app, _ = http_app()
+    event = http_event(
+        source,
+        "GET",
+        "/echo",
+        query={"tag": ["a b", "c&d", "e+f"], "q": ["é"]},
+        headers=[("X-Tag", "one"), ("X-Tag", "two, three")],
+    )
+    echoed = response_json(invoke(app, event))
+    assert echoed["query"] == {"tag": ["a b", "c&d", "e+f"], "q": ["é"]}
+    assert echoed["tags"] == ["one", "two, three"]
+
+
+def test_alb_decodes_the_query_string_it_passes_on_encoded() -> None:
+    app, _ = http_app()
+    event = events.alb("GET", "/echo", multi_value=True)
+    # As a browser sends ?a=x%20y&a=1+2&plus=%2B&k%C3%A9=v : ALB hands these on as is.
+    event["multiValueQueryStringParameters"] = {
+        "a": ["x%20y", "1+2"],
+        "plus": ["%2B"],
+        "k%C3%A9": ["v"],
+    }
+    echoed = response_json(invoke(app, event))
+    assert echoed["query"] == {"a": ["x y", "1 2"], "plus": ["+"], "ké": ["v"]}
+
+
+def test_alb_single_value_mode_keeps_the_last_value_and_answers_in_headers() -> None:
+    app, _ = http_app()
+    event = events.alb(
+        "GET", "/echo", query={"tag": ["a", "b"]}, headers=[("X-Tag", "1")], multi_value=False
+    )
+    native = invoke(app, event)
+    assert "headers" in native and "multiValueHeaders" not in native
+    echoed = response_json(native)
+    assert echoed["query"] == {"tag": ["b"]}
+    assert echoed["tags"] == ["1"]
+
+
+def test_alb_single_value_mode_can_send_only_one_set_cookie(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, _ = http_app()
+    native = invoke(app, events.alb("GET", "/cookies", multi_value=False))
+    assert native["headers"]["set-cookie"].startswith("session=abc")
+    assert "one Set-Cookie" in caplog.text
+
+
+@pytest.mark.parametrize("source", ["apigw-v2", "function-url"])
+def test_v2_joined_headers_split_back_into_values(source: str) -> None:
+    app, seen = http_app()
+    event = http_event(
+        source,
+        "GET",
+        "/echo",
+        headers=[
+            ("X-Tag", "one"),
+            ("X-Tag", '"two, quoted", three'),
+            ("User-Agent", "Mozilla/5.0 (KHTML, like Gecko)"),
+        ],
+    )
+    assert event["headers"]["x-tag"] == 'one,"two, quoted", three'
+    echoed = response_json(invoke(app, event))
+    assert echoed["tags"] == ["one", '"two, quoted"', "three"]
+    request = seen[0][0]
+    assert request.headers["x-tag"] == 'one,"two, quoted", three'
+    # A field whose single value may hold commas is not split.
+    assert request.headers.getlist("user-agent") == ["Mozilla/5.0 (KHTML, like Gecko)"]
+
+
+@pytest.mark.parametrize("source", ["apigw-v2", "function-url"])
+def test_v2_cookies_in_and_set_cookie_out(source: str) -> None:
+    app, seen = http_app()
+    event = http_event(source, "GET", "/echo", headers=[("Cookie", 'a=1; b="2"; c=x=y')])
+    assert event["cookies"] == ["a=1", 'b="2"', "c=x=y"]
+    assert "cookie" not in event["headers"]
+    echoed = response_json(invoke(app, event))
+    assert echoed["cookies"] == {"a": "1", "b": "2", "c": "x=y"}
+    # The Cookie header is restored so headers look the same on every source.
+    assert seen[0][0].headers["cookie"] == 'a=1; b="2"; c=x=y'
+
+    native = invoke(app, http_event(source, "GET", "/cookies"))
+    assert len(native["cookies"]) == 2
+    assert native["cookies"][0].startswith("session=abc")
+    assert native["cookies"][1].startswith("theme=dark")
+    assert "set-cookie" not in native["headers"]
+
+
+@pytest.mark.parametrize("source", ["apigw-v1", "alb"])
+def test_set_cookie_out_in_multi_value_sources(source: str) -> None:
+    app, _ = http_app()
+    native = invoke(app, http_event(source, "GET", "/cookies"))
+    cookies = native["multiValueHeaders"]["set-cookie"]
+    assert [cookie.split("=")[0] for cookie in cookies] == ["session", "theme"]
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_empty_bodies(source: str) -> None:
+    app, _ = http_app()
+    native = invoke(app, http_event(source, "POST", "/echo"))
+    assert response_json(native)["body_b64"] == ""
+
+    @app.get("/nothing")
+    def nothing(req: Any) -> None:
+        return None
+
+    native = invoke(app, http_event(source, "GET", "/nothing"))
+    assert native["statusCode"] == 204
+    assert native["body"] == ""
+    assert native["isBase64Encoded"] is False
+
+
+def test_v1_with_null_optional_fields() -> None:
+    app, _ = http_app()
+    event = events.apigw_v1("GET", "/echo")
+    for field in (
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "body",
+    ):
+        event[field] = None
+    echoed = response_json(invoke(app, event))
+    assert echoed["query"] == {} and echoed["headers"] == {} and echoed["body_b64"] == ""
+    assert echoed["cookies"] == {}
+
+
+def test_v2_without_optional_fields() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/echo")
+    for field in ("cookies", "body", "queryStringParameters", "headers", "rawQueryString"):
+        event.pop(field, None)
+    echoed = response_json(invoke(app, event))
+    assert echoed["query"] == {} and echoed["headers"] == {} and echoed["cookies"] == {}
+
+
+def test_v2_falls_back_to_query_string_parameters_without_raw_query() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/echo", query={"q": ["x"]})
+    del event["rawQueryString"]
+    assert response_json(invoke(app, event))["query"] == {"q": ["x"]}
+
+
+REASONS = {
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
+ERROR_CASES = [
+    ("GET", "/nowhere", None, 404, "Not Found"),
+    ("DELETE", "/users/1", None, 405, "Method Not Allowed"),
+    ("POST", "/users", b"{not json", 400, "Request body is not valid JSON"),
+    ("GET", "/users/crash", None, 500, "Internal Server Error"),
+    ("GET", "/users/missing", None, 404, "User not found"),
+]
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+@pytest.mark.parametrize(("method", "path", "body", "status", "message"), ERROR_CASES)
+def test_error_answers(
+    source: str, method: str, path: str, body: bytes | None, status: int, message: str
+) -> None:
+    app, _ = http_app()
+    context = events.lambda_context(request_id="req-123")
+    native = invoke(app, http_event(source, method, path, body=body), context)
+    assert native["statusCode"] == status
+    error = response_json(native)["error"]
+    assert error == {"status": status, "message": message, "request_id": "req-123"}
+    assert b"secret-token" not in response_body(native)
+    assert b"Traceback" not in response_body(native)
+    if status == 405:
+        assert response_headers(native)["allow"] == ["GET, HEAD"]
+    if source.startswith("alb"):
+        assert native["statusDescription"] == f"{status} {REASONS[status]}"
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_head_answers_like_get_without_a_body(source: str) -> None:
+    app, _ = http_app()
+    native = invoke(app, http_event(source, "HEAD", "/users/7"))
+    assert native["statusCode"] == 200
+    assert native["body"] == ""
+    assert response_headers(native)["content-type"] == ["application/json"]
+
+
+def test_invalid_base64_body_is_400() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("POST", "/users", body=b'{"a": 1}')
+    event["body"] = "not base64!"
+    event["isBase64Encoded"] = True
+    native = invoke(app, event)
+    assert native["statusCode"] == 400
+    assert "base64" in response_json(native)["error"]["message"]
+
+
+@pytest.mark.parametrize("source", ["apigw-v1", "alb", "alb-single", "function-url"])
+def test_sources_that_keep_the_path_encoded_are_decoded(source: str) -> None:
+    app, _ = http_app()
+    event = http_event(source, "GET", "/files/my file/50%/caf\u00e9.txt")
+    assert "%20" in str(event.get("path") or event.get("rawPath"))
+    answer = response_json(invoke(app, event))
+    assert answer == {
+        "path": "my file/50%/caf\u00e9.txt",
+        "raw": "/files/my file/50%/caf\u00e9.txt",
+    }
+
+
+def test_http_api_path_is_already_decoded_and_not_decoded_twice() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/files/100%41")
+    assert event["rawPath"] == "/files/100%41"
+    assert response_json(invoke(app, event))["path"] == "100%41"
+
+
+def test_http_api_payload_1_0_path_is_not_decoded_twice() -> None:
+    app, _ = http_app()
+    event = events.apigw_v1("GET", "/files/x")
+    event["version"] = "1.0"
+    event["path"] = "/files/100%41"
+    assert response_json(invoke(app, event))["path"] == "100%41"
+
+
+def test_named_stage_is_stripped_on_the_execute_api_domain() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/prod/users/9")
+    event["requestContext"]["stage"] = "prod"
+    assert response_json(invoke(app, event)) == {"id": "9"}
+    event["requestContext"]["domainName"] = "api.example.com"  # a custom domain maps it away
+    event["rawPath"] = "/prod/users/9"
+    assert invoke(app, event)["statusCode"] == 404
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_client_ip_and_request_id(source: str) -> None:
+    app, seen = http_app()
+    event = http_event(
+        source, "GET", "/echo", headers=[("X-Forwarded-For", "10.9.9.9, 203.0.113.5")]
+    )
+    context = events.lambda_context(request_id="lambda-req-1")
+    invoke(app, event, context)
+    request, ctx = seen[0]
+    assert request.request_id == ctx.request_id == "lambda-req-1"
+    if source.startswith("alb"):
+        # ALB appends the address it saw; the entries before it are the client's claim.
+        assert request.client_ip == "203.0.113.5"
+    else:
+        assert request.client_ip == events.CLIENT_IP
+
+
+@pytest.mark.parametrize("source", HTTP_SOURCES)
+def test_direct_call_without_a_lambda_context(source: str) -> None:
+    app, seen = http_app()
+    native = invoke(app, http_event(source, "GET", "/echo"), None)
+    assert native["statusCode"] == 200
+    request, ctx = seen[0]
+    assert ctx.request_id and request.request_id == ctx.request_id
+    assert ctx.remaining_ms > 0
+
+
+def test_json_post_round_trip_and_status() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2(
+        "POST", "/users", headers=[("Content-Type", "application/json")], body=b'{"n": 1}'
+    )
+    native = invoke(app, event)
+    assert native["statusCode"] == 201
+    assert json.loads(native["body"]) == {"created": {"n": 1}}
+
+
+def test_v1_text_body_is_not_base64() -> None:
+    app, _ = http_app()
+    event = events.apigw_v1("PUT", "/echo", body="grüße".encode())
+    assert event["isBase64Encoded"] is False and event["body"] == "grüße"
+    echoed = response_json(invoke(app, event))
+    assert base64.b64decode(echoed["body_b64"]).decode() == "grüße"

@@ -1,0 +1,225 @@
+"""Context, cold start, backends binding, import cost and the internals the views rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_apps import invoke
+
+from polyfn import App, Context, Request, Response
+from polyfn.adapters.aws import lambda_handler
+from polyfn.adapters.aws.binding import LazyAwsBackends
+from polyfn.adapters.aws.requests import (
+    AlbRequest,
+    ApiGatewayV1Request,
+    ApiGatewayV2Request,
+    FunctionUrlRequest,
+)
+from polyfn.core.errors import ConfigError
+from polyfn.testing.events import aws as events
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _context_app() -> tuple[App, list[Context]]:
+    app = App("ctx")
+    seen: list[Context] = []
+
+    @app.get("/ctx")
+    def read(req: Request, ctx: Context) -> dict[str, Any]:
+        seen.append(ctx)
+        return {"remaining": ctx.remaining_ms}
+
+    return app, seen
+
+
+def test_context_carries_the_lambda_request_id_function_and_deadline() -> None:
+    app, seen = _context_app()
+    context = events.lambda_context("shop-api", timeout_ms=5000, request_id="r-1")
+    invoke(app, events.apigw_v2("GET", "/ctx"), context)
+    (ctx,) = seen
+    assert ctx.cloud == "aws"
+    assert ctx.request_id == "r-1"
+    assert ctx.function_name == "read"
+    assert ctx.raw is context
+    assert 0 < ctx.remaining_ms <= 5000
+
+
+def test_remaining_time_is_read_from_lambda_each_time() -> None:
+    app, seen = _context_app()
+    context = events.lambda_context(timeout_ms=10_000)
+    invoke(app, events.apigw_v2("GET", "/ctx"), context)
+    ctx = seen[0]
+    context._deadline -= 9.0  # nine seconds pass
+    assert ctx.remaining_ms <= 1000
+    context._deadline -= 5.0
+    assert ctx.remaining_ms == 0
+
+
+def test_a_context_object_missing_attributes_still_works() -> None:
+    app, seen = _context_app()
+
+    class Partial:
+        aws_request_id = "partial-1"
+
+    invoke(app, events.apigw_v2("GET", "/ctx"), Partial())
+    assert seen[0].request_id == "partial-1"
+    assert seen[0].remaining_ms > 0
+
+
+def test_cold_start_is_true_on_the_first_invocation_of_a_process_only() -> None:
+    output = _run(
+        """
+        from polyfn import App
+        from polyfn.adapters.aws import lambda_handler
+        from polyfn.testing.events import aws as events
+        app = App("cold")
+        flags = []
+        @app.get("/")
+        def root(req, ctx):
+            flags.append(ctx.cold_start)
+            return {}
+        first = lambda_handler(app)
+        first(events.apigw_v2("GET", "/"), events.lambda_context())
+        first(events.apigw_v2("GET", "/"), events.lambda_context())
+        second = lambda_handler(app)   # a second handler in the same process is warm too
+        second(events.apigw_v2("GET", "/"), None)
+        print(flags)
+        """
+    )
+    assert output.strip() == "[True, False, False]"
+
+
+IMPORT_PROBE = """
+    import json, sys
+    before = set(sys.modules)
+    import polyfn.adapters.aws as aws
+    after_import = set(sys.modules)
+    from polyfn import App
+    app = App("probe")
+    @app.get("/users/{id}")
+    def get_user(req):
+        return {"id": req.path_params["id"]}
+    handler = aws.lambda_handler(app)
+    event = json.loads(sys.stdin.read())
+    answer = handler(event, None)
+    assert answer["statusCode"] == 200, answer
+    print(json.dumps({
+        "import": sorted(after_import - before),
+        "invoke": sorted(set(sys.modules) - after_import),
+        "stdlib": sorted(sys.stdlib_module_names),
+    }))
+"""
+
+
+def test_import_and_an_http_invocation_load_no_third_party_module() -> None:
+    event = events.apigw_v2("GET", "/users/7", headers=[(f"X-H{i}", "v") for i in range(10)])
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(IMPORT_PROBE)],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    stdlib = set(report["stdlib"])
+    for phase in ("import", "invoke"):
+        foreign = [
+            name
+            for name in report[phase]
+            if name.split(".")[0] not in stdlib and not name.startswith("polyfn")
+        ]
+        assert foreign == [], f"{phase} loaded third-party modules: {foreign}"
+    loaded = set(report["import"]) | set(report["invoke"])
+    assert "asyncio" not in loaded
+    # What a GET that reads one path parameter does not need is not imported for it.
+    for lazy in ("logging", "base64", "binascii", "urllib.parse", "boto3", "botocore"):
+        assert lazy not in loaded, lazy
+
+
+def _binding(app: App) -> object:
+    return app._binding
+
+
+def test_backends_binding_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    app = App("bind")
+    lambda_handler(app)  # auto, off Lambda: the app keeps whatever it has (nothing)
+    assert _binding(app) is None
+    lambda_handler(app, backends="aws")
+    assert isinstance(_binding(app), LazyAwsBackends)
+
+    other = App("bind2")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "bind2-fn")
+    lambda_handler(other, backends="keep")
+    assert _binding(other) is None
+    lambda_handler(other)
+    assert isinstance(_binding(other), LazyAwsBackends)
+
+    with pytest.raises(ConfigError, match="backends must be"):
+        lambda_handler(App("bind3"), backends="azure")  # type: ignore[arg-type]
+
+
+def test_lazy_backends_build_the_aws_provider_on_first_use() -> None:
+    from polyfn.adapters.aws.backends import AwsBackends
+
+    lazy = LazyAwsBackends()
+    assert lazy.cloud == "aws" and lazy._provider is None
+    provider = lazy._real()
+    assert isinstance(provider, AwsBackends)
+    assert lazy._real() is provider
+
+
+@pytest.mark.parametrize(
+    ("view", "event"),
+    [
+        (ApiGatewayV1Request, events.apigw_v1()),
+        (ApiGatewayV2Request, events.apigw_v2()),
+        (FunctionUrlRequest, events.function_url()),
+        (AlbRequest, events.alb()),
+    ],
+)
+def test_views_set_every_request_slot(view: Any, event: dict[str, Any]) -> None:
+    # The views fill Request's slots themselves for speed; a slot core adds later
+    # must be added to requests._start too, or this fails.
+    request = view(event, "id")
+    slots = [slot for cls in type(request).__mro__ for slot in getattr(cls, "__slots__", ())]
+    for slot in slots:
+        getattr(request, slot)  # AttributeError for a slot left unset
+
+
+def test_response_internals_are_what_the_renderers_read() -> None:
+    # responses._header_lists reads Response._headers._data without a copy.
+    response = Response.json({"a": 1})
+    response.headers.add("x-tag", "b")
+    assert response._headers is not None
+    assert response._headers._data == {"content-type": ["application/json"], "x-tag": ["b"]}
+    assert Response(b"")._headers is None
+
+
+def test_context_internals_the_handler_sets() -> None:
+    ctx = Context("aws", "f", "r")
+    ctx._remaining = lambda: 1234
+    assert ctx.remaining_ms == 1234

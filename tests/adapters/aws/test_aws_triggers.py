@@ -1,0 +1,363 @@
+"""S3, SQS, SNS and EventBridge through lambda_handler: the AWS specifics."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from aws_apps import invoke, trigger_app
+
+from polyfn import App, Message
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.testing.events import aws as events
+
+# ----------------------------------------------------------------------------- S3 keys
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "in/my photo.jpg",  # S3 sends my+photo.jpg
+        "in/a+b.jpg",  # S3 sends a%2Bb.jpg
+        "in/100%.txt",
+        "in/caf\u00e9 %41&=?.txt",
+        "in/deep/er/k\u00e9y",
+    ],
+)
+def test_s3_keys_arrive_decoded(key: str) -> None:
+    app, seen = trigger_app()
+    event = events.s3("created", "uploads", key, size=12)
+    assert event["Records"][0]["s3"]["object"]["key"] != key  # S3 sends it URL-encoded
+    invoke(app, event)
+    (received,) = seen["objects"]
+    assert (received.action, received.bucket, received.key, received.size) == (
+        "created",
+        "uploads",
+        key,
+        12,
+    )
+
+
+def test_s3_key_encodings_as_s3_writes_them() -> None:
+    app, seen = trigger_app()
+    event = events.s3("created", "uploads", "x")
+    for encoded in ("a+b.jpg", "a%2Bb.jpg", "a%20b+c%2Fd"):
+        event["Records"][0]["s3"]["object"]["key"] = encoded
+        invoke(app, event)
+    assert [o.key for o in seen["objects"]] == ["a b.jpg", "a+b.jpg", "a b c/d"]
+
+
+def test_s3_record_fields() -> None:
+    app, seen = trigger_app()
+    event = events.s3("created", "uploads", "k.txt", size=5, etag="abc123")
+    invoke(app, event)
+    received = seen["objects"][0]
+    record = event["Records"][0]
+    assert received.etag == "abc123"
+    assert received.time == record["eventTime"]
+    assert received.id == record["s3"]["object"]["sequencer"]
+    assert received.raw is record
+
+
+def test_s3_delete_has_no_size() -> None:
+    app, seen = trigger_app()
+    invoke(app, events.s3("deleted", "uploads", "gone.txt"))
+    (received,) = seen["objects"]
+    assert (received.action, received.key, received.size, received.etag) == (
+        "deleted",
+        "gone.txt",
+        None,
+        None,
+    )
+
+
+def test_s3_bucket_physical_name_maps_to_the_logical_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_BUCKET_UPLOADS", "shop-prod-uploads-1a2b")
+    app, seen = trigger_app()
+    invoke(app, events.s3("created", "shop-prod-uploads-1a2b", "k.txt"))
+    assert seen["objects"][0].bucket == "uploads"
+
+
+def test_s3_handler_failure_propagates_so_lambda_retries() -> None:
+    app, _ = trigger_app()
+    with pytest.raises(RuntimeError, match="cannot process"):
+        invoke(app, events.s3("created", "uploads", "fail/x.jpg"))
+
+
+def test_s3_event_types_polyfn_does_not_model_are_refused() -> None:
+    app, seen = trigger_app()
+    event = events.s3("created", "uploads", "k")
+    event["Records"][0]["eventName"] = "ObjectRestore:Completed"
+    with pytest.raises(UnrecognizedEvent, match="ObjectRestore:Completed"):
+        invoke(app, event)
+    assert seen["objects"] == []
+
+
+def test_lifecycle_expiration_is_a_deletion() -> None:
+    app, seen = trigger_app()
+    event = events.s3("deleted", "uploads", "old.log")
+    event["Records"][0]["eventName"] = "LifecycleExpiration:Delete"
+    invoke(app, event)
+    assert seen["objects"][0].action == "deleted"
+
+
+def test_s3_test_event_is_skipped_everywhere() -> None:
+    app, seen = trigger_app()
+    test_event = events.s3_test_event("uploads")
+    assert invoke(app, test_event) is None
+    via_sqs = events.sqs("uploads-events", [json.dumps(test_event)])
+    assert invoke(app, via_sqs) == {"batchItemFailures": []}
+    via_sns = events.sns("uploads-events", json.dumps(test_event))
+    assert invoke(app, via_sns) is None
+    assert seen == {"objects": [], "messages": [], "ticks": [], "events": []}
+
+
+@pytest.mark.parametrize("via", ["sns", "sqs", "sqs+sns", "eventbridge"])
+def test_s3_notifications_through_other_services(via: str) -> None:
+    app, seen = trigger_app()
+    key = "in/my photo+1.jpg"
+    if via == "sns":
+        event = events.s3_via_sns("created", "uploads", key, size=3)
+    elif via == "eventbridge":
+        event = events.s3_via_eventbridge("created", "uploads", key, size=3)
+    else:
+        event = events.s3_via_sqs("created", "uploads", key, size=3, via_sns=via == "sqs+sns")
+    answer = invoke(app, event)
+    assert answer == ({"batchItemFailures": []} if via.startswith("sqs") else None)
+    (received,) = seen["objects"]
+    assert (received.action, received.bucket, received.key, received.size) == (
+        "created",
+        "uploads",
+        key,
+        3,
+    )
+    assert seen["events"] == []
+
+
+def test_s3_deleted_through_eventbridge() -> None:
+    app, seen = trigger_app()
+    invoke(app, events.s3_via_eventbridge("deleted", "uploads", "a b.txt"))
+    (received,) = seen["objects"]
+    assert (received.action, received.key) == ("deleted", "a b.txt")
+
+
+def test_s3_via_sqs_partial_failure_reports_only_that_message() -> None:
+    app, seen = trigger_app()
+    bodies = [
+        json.dumps(events.s3("created", "uploads", key))
+        for key in ("ok/1.jpg", "fail/2.jpg", "ok/3.jpg")
+    ]
+    event = events.sqs("uploads-events", bodies)
+    answer = invoke(app, event)
+    failed_id = event["Records"][1]["messageId"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": failed_id}]}
+    assert [o.key for o in seen["objects"]] == ["ok/1.jpg", "ok/3.jpg"]
+
+
+def test_queue_without_consumer_fails_plain_messages_instead_of_losing_them() -> None:
+    app, seen = trigger_app()
+    event = events.sqs("not-a-declared-queue", ['{"n": 1}', json.dumps(events.s3_test_event())])
+    answer = invoke(app, event)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert seen["messages"] == []
+
+
+def test_queue_with_a_consumer_gets_s3_shaped_bodies_as_messages() -> None:
+    app, seen = trigger_app()
+    body = json.dumps(events.s3("created", "uploads", "k.jpg")) + " "
+    answer = invoke(app, events.sqs("jobs", [body]))
+    # The consumer parses the body and finds no "fail": it ran, as a message.
+    assert answer == {"batchItemFailures": []}
+    assert [m.text for m in seen["messages"]] == [body]
+    assert seen["objects"] == []
+
+
+# ----------------------------------------------------------------------------- SQS
+
+
+def test_one_raising_handler_in_a_batch_of_ten_is_the_only_failure() -> None:
+    app, seen = trigger_app()
+    bodies = [json.dumps({"n": n, "fail": n == 6}) for n in range(10)]
+    event = events.sqs("jobs", bodies)
+    answer = invoke(app, event)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][6]["messageId"]}]}
+    assert [m.json()["n"] for m in seen["messages"]] == [0, 1, 2, 3, 4, 5, 7, 8, 9]
+
+
+def test_message_fields_attributes_and_receive_count() -> None:
+    app, seen = trigger_app()
+    event = events.sqs("jobs", ['{"n": 1}'], attributes={"origin": "test"}, receive_count=3)
+    record = event["Records"][0]
+    record["messageAttributes"]["count"] = {"stringValue": "42", "dataType": "Number"}
+    record["messageAttributes"]["blob"] = {
+        "binaryValue": base64.b64encode(b"\x00\x01").decode(),
+        "dataType": "Binary",
+    }
+    invoke(app, event)
+    (message,) = seen["messages"]
+    assert message.id == record["messageId"]
+    assert message.queue == "jobs"
+    assert message.receive_count == 3
+    assert dict(message.attributes) == {"origin": "test", "count": "42", "blob": "AAE="}
+    assert message.raw is record
+
+
+def test_queue_physical_name_maps_to_the_consumer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_QUEUE_JOBS", "shop-prod-jobs-9z")
+    app, seen = trigger_app()
+    answer = invoke(app, events.sqs("shop-prod-jobs-9z", ['{"n": 1}']))
+    assert answer == {"batchItemFailures": []}
+    assert seen["messages"][0].queue == "jobs"
+
+
+def test_fifo_stops_at_the_first_failure_and_reports_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The queue's AWS name carries the .fifo suffix a logical name cannot.
+    monkeypatch.setenv("POLYFN_QUEUE_ORDERS", "orders.fifo")
+    app = App("fifo")
+    orders = app.queue("orders")
+    ran: list[int] = []
+
+    @app.on_message(orders)
+    def work(message: Message) -> None:
+        n = message.json()["n"]
+        ran.append(n)
+        if n == 3:
+            raise ValueError("fails")
+
+    event = events.sqs("orders.fifo", [json.dumps({"n": n}) for n in range(6)])
+    answer = invoke(app, event)
+    ids = [record["messageId"] for record in event["Records"]]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": i} for i in ids[3:]]}
+    assert ran == [0, 1, 2, 3]
+
+
+# ----------------------------------------------------------------------------- SNS
+
+
+def test_sns_is_an_event() -> None:
+    app, seen = trigger_app()
+    event = events.sns("orders", '{"order": 7}', subject="New order")
+    invoke(app, event)
+    (received,) = seen["events"]
+    sns = event["Records"][0]["Sns"]
+    assert received.id == sns["MessageId"]
+    assert received.source == sns["TopicArn"]
+    assert received.type == "aws.sns"
+    assert received.subject == "New order"
+    assert received.time == sns["Timestamp"]
+    assert received.data == {"order": 7}
+
+
+def test_sns_text_message_stays_text() -> None:
+    app, seen = trigger_app()
+    invoke(app, events.sns("orders", "42 apples"))
+    invoke(app, events.sns("orders", "{broken json"))
+    assert [e.data for e in seen["events"]] == ["42 apples", "{broken json"]
+
+
+def test_sns_handler_failure_propagates() -> None:
+    app = App("sns-fail")
+
+    @app.on_event(type="aws.sns")
+    def boom(event: object) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        invoke(app, events.sns())
+
+
+# ----------------------------------------------------------------------------- EventBridge
+
+
+def test_eventbridge_custom_event() -> None:
+    app, seen = trigger_app()
+    event = events.eventbridge(
+        "shop.orders", "OrderPlaced", {"order": 7}, resources=["arn:aws:x:::order/7"]
+    )
+    invoke(app, event)
+    (received,) = seen["events"]
+    assert (received.id, received.source, received.type) == (
+        event["id"],
+        "shop.orders",
+        "OrderPlaced",
+    )
+    assert received.subject == "arn:aws:x:::order/7"
+    assert received.time == event["time"]
+    assert received.data == {"order": 7}
+
+
+def test_eventbridge_event_nobody_listens_to_is_fine() -> None:
+    app, seen = trigger_app()
+    assert invoke(app, events.eventbridge("billing", "Invoice", {})) is None
+    assert seen["events"] == []
+
+
+def test_schedule_finds_its_function_by_rule_name() -> None:
+    app, seen = trigger_app()
+
+    @app.schedule("0 3 * * *")
+    def nightly_report(tick: object) -> None:
+        seen["ticks"].append(("nightly", tick))
+
+    event = events.schedule("aws-triggers-nightly-report", time="2026-11-27T03:00:00Z")
+    invoke(app, event)
+    ((label, tick),) = seen["ticks"]
+    assert label == "nightly"
+    assert tick.name == "nightly_report"
+    assert tick.time == "2026-11-27T03:00:00Z"
+    assert tick.raw is event
+
+
+def test_schedule_that_matches_no_function_is_an_error() -> None:
+    app, _ = trigger_app()
+
+    @app.schedule("rate(1 hour)")
+    def hourly(tick: object) -> None: ...
+
+    with pytest.raises(UnrecognizedEvent, match="which scheduled function"):
+        invoke(app, events.schedule("some-other-rule"))
+
+
+# ----------------------------------------------------------------------------- unknown
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        [],
+        "hello",
+        None,
+        {"Records": []},
+        {"Records": [{"eventSource": "aws:kinesis"}]},
+        {"Records": "nope"},
+        {"key1": "value1", "key2": "value2"},
+        {"requestContext": {"accountId": "1"}},
+    ],
+)
+def test_unknown_shapes_are_refused_with_what_was_expected(event: object) -> None:
+    app, seen = trigger_app()
+    with pytest.raises(UnrecognizedEvent) as raised:
+        invoke(app, event)
+    assert raised.value.expected
+    assert "expected" in str(raised.value)
+    assert seen == {"objects": [], "messages": [], "ticks": [], "events": []}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"version": "2.0", "requestContext": {"http": {}}},
+        {"httpMethod": "GET", "requestContext": {"elb": {}}, "multiValueHeaders": "x"},
+        {"Records": [{"eventSource": "aws:sqs"}]},
+        {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}]},
+        {"detail-type": "X", "source": "y"},
+    ],
+)
+def test_malformed_events_of_a_known_source_are_refused(event: object) -> None:
+    app, _ = trigger_app()
+    with pytest.raises(UnrecognizedEvent, match=r"malformed|without"):
+        invoke(app, event)

@@ -1,0 +1,223 @@
+"""Queue, blob, Event Grid and timer functions called with the worker's own objects."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure_apps import build_shop, invoke
+
+from polyfn import App
+from polyfn.adapters.azure import MessageFailed, function_app
+from polyfn.adapters.azure.envelope import unwrap, wrap
+from polyfn.core.errors import PolyfnError, UnrecognizedEvent
+from polyfn.testing.events import azure as events
+
+
+@pytest.fixture
+def shop() -> tuple[App, func.FunctionApp, dict[str, list[Any]]]:
+    app, seen = build_shop()
+    return app, function_app(app), seen
+
+
+# ----------------------------------------------------------------------------- queue
+
+
+def test_a_message_that_succeeds_returns(shop: Any) -> None:
+    _, native, seen = shop
+    message = events.queue_message(b'{"to": "ada"}', dequeue_count=2, id="m-1")
+    assert invoke(native, "send_email", "msg", message) is None
+    assert seen["messages"] == [({"to": "ada"}, {}, 2, "emails")]
+
+
+def test_a_failing_message_raises_so_the_host_retries_then_poisons_it(
+    shop: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, native, seen = shop
+    message = events.queue_message(b'{"fail": true}', dequeue_count=3, id="m-2")
+    with pytest.raises(MessageFailed) as raised:
+        invoke(native, "send_email", "msg", message)
+    assert isinstance(raised.value, PolyfnError)
+    text = str(raised.value)
+    assert "m-2" in text and "receive 3 of 4" in text and "emails-poison" in text
+    assert "smtp refused" in caplog.text  # the handler's own error is logged
+    assert seen["messages"] == []
+
+
+def test_a_malformed_message_fails_rather_than_vanishing(shop: Any) -> None:
+    _, native, _ = shop
+    with pytest.raises(MessageFailed):
+        invoke(native, "send_email", "msg", events.queue_message(b"{not json"))
+
+
+def test_attributes_travel_in_the_envelope(shop: Any) -> None:
+    _, native, seen = shop
+    body = wrap(b'{"to": "bob"}', {"origin": "web", "trace": "t-1"})
+    invoke(native, "send_email", "msg", events.queue_message(body))
+    assert seen["messages"] == [({"to": "bob"}, {"origin": "web", "trace": "t-1"}, 1, "emails")]
+
+
+def test_the_message_keeps_its_native_details(shop: Any) -> None:
+    app, native, _ = shop
+    received: list[Any] = []
+    app.functions["send_email"].handler = received.append
+    app.functions["send_email"].wants_context = False
+    message = events.queue_message("hi", id="m-3", insertion_time="2025-01-02T03:04:05Z")
+    invoke(native, "send_email", "msg", message)
+    (msg,) = received
+    assert (msg.id, msg.body, msg.receive_count) == ("m-3", b"hi", 1)
+    assert msg.raw.insertion_time == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_envelope_round_trip_and_look_alikes() -> None:
+    assert wrap(b"plain", {}) == b"plain"
+    body = bytes(range(256))
+    assert unwrap(wrap(body, {"k": "v"})) == (body, {"k": "v"})
+    for text in (
+        b'{"polyfn-envelope": 1, "attributes": {}, "body": "!!"}',
+        b'{"polyfn-envelope": 2, "attributes": {}, "body": ""}',
+        b'{"polyfn-envelope": 1, "attributes": {"n": 1}, "body": ""}',
+        b'{"polyfn-envelope": 1, "attributes": {}, "body": "", "extra": 1}',
+        b'{"polyfn-envelope": 1',
+        b'{"other": 1}',
+    ):
+        assert unwrap(text) == (text, {})
+
+
+# ----------------------------------------------------------------------------- blobs
+
+
+def test_blob_trigger_runs_only_its_own_function_with_suffix_filtering(shop: Any) -> None:
+    _, native, seen = shop
+    invoke(native, "thumbnail", "blob", events.blob("uploads", "in/cat photo.jpg", b"12345"))
+    assert seen["objects"] == [("thumbnail", "created", "uploads", "in/cat photo.jpg", 5)]
+    seen["objects"].clear()
+    # The blob path already holds the prefix; the suffix is polyfn's to check.
+    invoke(native, "thumbnail", "blob", events.blob("uploads", "in/readme.txt", b"x"))
+    assert seen["objects"] == []
+    invoke(native, "audit", "blob", events.blob("uploads", "in/readme.txt", b"x"))
+    assert seen["objects"] == [("audit", "created", "uploads", "in/readme.txt", 1)]
+
+
+def test_blob_event_details(shop: Any) -> None:
+    app, native, _ = shop
+    received: list[Any] = []
+    app.functions["audit"].handler = received.append
+    app.functions["audit"].wants_context = False
+    stream = events.blob("uploads", "a/b.png", b"png!", content_type="image/png", etag='"0x1"')
+    invoke(native, "audit", "blob", stream)
+    (event,) = received
+    assert (event.key, event.size, event.etag, event.content_type) == (
+        "a/b.png",
+        4,
+        "0x1",
+        "image/png",
+    )
+    assert event.id == "https://polyfnstorage.blob.core.windows.net/uploads/a/b.png"
+    assert event.time is not None and event.raw is stream
+
+
+def test_blob_trigger_maps_the_physical_container_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_BUCKET_UPLOADS", "prod-uploads-7f3a")
+    app, seen = build_shop()
+    invoke(function_app(app), "thumbnail", "blob", events.blob("prod-uploads-7f3a", "in/a.jpg"))
+    assert seen["objects"][0][:4] == ("thumbnail", "created", "uploads", "in/a.jpg")
+
+
+def test_a_failing_blob_handler_raises_for_the_hosts_retries(shop: Any) -> None:
+    _, native, _ = shop
+    with pytest.raises(ValueError, match="cannot decode image"):
+        invoke(native, "thumbnail", "blob", events.blob("uploads", "in/broken.jpg"))
+
+
+def test_a_blob_without_its_container_is_unrecognized(shop: Any) -> None:
+    _, native, _ = shop
+    from azure.functions.blob import InputStream
+
+    with pytest.raises(UnrecognizedEvent, match="container"):
+        invoke(native, "audit", "blob", InputStream(data=b"x", name="orphan.txt"))
+
+
+@pytest.mark.parametrize("schema", ["eventgrid", "cloudevent"])
+def test_event_grid_blob_deleted(shop: Any, schema: str) -> None:
+    _, native, seen = shop
+    make = events.blob_deleted if schema == "eventgrid" else events.blob_deleted_cloudevent
+    document = make(bucket="uploads", key="in/old photo+1.jpg")
+    invoke(native, "forget", "event", events.event_grid_event(document))
+    assert seen["objects"] == [("forget", "deleted", "uploads", "in/old photo+1.jpg", None)]
+
+
+def test_event_grid_delete_filters_and_foreign_events_are_acknowledged(
+    shop: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, native, seen = shop
+    deliveries = [
+        events.blob_deleted(bucket="uploads", key="out/x.jpg"),  # outside the prefix
+        events.blob_deleted(bucket="other-container", key="in/x.jpg"),  # another container
+        events.blob_created(bucket="uploads", key="in/x.jpg"),  # not a delete
+        events.eventgrid(type="Shop.OrderPlaced"),  # not a blob event
+    ]
+    for document in deliveries:
+        assert invoke(native, "forget", "event", events.event_grid_event(document)) is None
+    assert seen["objects"] == []
+    assert caplog.text.count("ignored Event Grid event") == 3
+
+
+# ----------------------------------------------------------------------------- timers, events
+
+
+def test_timer_tick(shop: Any) -> None:
+    _, native, seen = shop
+    invoke(native, "cleanup", "timer", events.timer(past_due=True))
+    invoke(native, "nightly", "timer", events.timer())
+    (name, time, function), (other, _, _) = seen["ticks"]
+    assert (name, function, other) == ("cleanup", "cleanup", "nightly")
+    fired = datetime.fromisoformat(time.replace("Z", "+00:00"))
+    assert time.endswith("Z") and abs((datetime.now(UTC) - fired).total_seconds()) < 60
+
+
+def test_non_http_deadline_is_the_function_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "600")
+    app, _ = build_shop()
+    remaining: list[int] = []
+    app.functions["cleanup"].handler = lambda tick, ctx: remaining.append(ctx.remaining_ms)
+    invoke(function_app(app), "cleanup", "timer", events.timer())
+    assert 599_000 < remaining[0] <= 600_000
+
+
+@pytest.mark.parametrize("schema", ["eventgrid", "cloudevent"])
+def test_event_grid_custom_events(shop: Any, schema: str) -> None:
+    _, native, seen = shop
+    make = events.eventgrid if schema == "eventgrid" else events.eventgrid_cloudevent
+    document = make(type="Shop.OrderPlaced", data={"order": 7}, id="e-1")
+    invoke(native, "order_placed", "event", events.event_grid_event(document))
+    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
+    topic = document.get("topic") or document["source"]
+    assert seen["events"] == [
+        ("order_placed", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
+        ("any_shop_event", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
+    ]
+
+
+def test_an_event_runs_only_the_function_it_was_delivered_to(shop: Any) -> None:
+    _, native, seen = shop
+    document = events.eventgrid(type="Shop.OrderCancelled", id="e-2")
+    invoke(native, "order_placed", "event", events.event_grid_event(document))
+    assert seen["events"] == []  # type filter: OrderPlaced only
+    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
+    assert [entry[0] for entry in seen["events"]] == ["any_shop_event"]
+
+
+def test_event_time_is_iso_utc(shop: Any) -> None:
+    app, native, _ = shop
+    received: list[Any] = []
+    app.functions["any_shop_event"].handler = received.append
+    app.functions["any_shop_event"].wants_context = False
+    document = events.eventgrid(type="Shop.X")
+    document["eventTime"] = "2024-03-01T10:20:30.1234567Z"  # Event Grid sends 7 digits
+    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
+    assert received[0].time == "2024-03-01T10:20:30.123456Z"
+    assert json.loads(json.dumps(received[0].to_dict()))["subject"] == "orders/7"

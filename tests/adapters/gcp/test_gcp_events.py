@@ -1,0 +1,309 @@
+"""CloudEvents through functions-framework: Storage, Pub/Sub, Scheduler and any other."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from gcp_apps import (
+    build,
+    event_client,
+    http_client,
+    post_binary,
+    post_structured,
+    send,
+)
+
+from polyfn.testing.events import gcp as events
+
+Post = Callable[[Any, Mapping[str, Any]], Any]
+MODES = pytest.mark.parametrize(
+    "post", [post_binary, post_structured], ids=["binary", "structured"]
+)
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+@MODES
+@pytest.mark.parametrize("key", ["in/photo.jpg", "in/my photo+1.jpg", "in/caf\u00e9 %41 & co.jpg"])
+def test_storage_finalized_keeps_the_key_and_reads_size_as_a_string(post: Post, key: str) -> None:
+    app, seen = build()
+    event = events.storage("created", "uploads", key, size=123456789012, content_type="image/png")
+    assert event["data"]["size"] == "123456789012"
+    response = post(event_client(app), event)
+    assert response.status_code == 200
+    [received] = seen["objects"]
+    assert (received.action, received.bucket, received.key) == ("created", "uploads", key)
+    assert received.size == 123456789012
+    assert received.content_type == "image/png"
+    assert received.etag == event["data"]["etag"]
+    assert received.id == event["id"] and received.time == event["time"]
+    ctx = seen["contexts"][0]
+    assert ctx.cloud == "gcp" and ctx.request_id == event["id"] and ctx.remaining_ms > 0
+
+
+def test_storage_physical_bucket_maps_to_the_logical_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_BUCKET_UPLOADS", "shop-prod-uploads-my-project")
+    app, seen = build()
+    event = events.storage("created", "shop-prod-uploads-my-project", "in/a.jpg")
+    assert post_binary(event_client(app), event).status_code == 200
+    assert seen["objects"][0].bucket == "uploads"
+
+
+def test_storage_deleted_and_filters() -> None:
+    app, seen = build()
+    client = event_client(app)
+    assert (
+        post_binary(client, events.storage("deleted", "uploads", "any/where.bin")).status_code
+        == 200
+    )
+    assert (
+        post_binary(client, events.storage("created", "uploads", "out/skip.jpg")).status_code == 200
+    )
+    assert [(e.action, e.key) for e in seen["objects"]] == [("deleted", "any/where.bin")]
+
+
+def test_storage_size_as_a_number_is_accepted() -> None:
+    app, seen = build()
+    event = events.storage("created", "uploads", "in/n.jpg")
+    event["data"]["size"] = 42
+    assert post_structured(event_client(app), event).status_code == 200
+    assert seen["objects"][0].size == 42
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("size", "12kb"), ("name", ""), ("name", None), ("size", "-1")]
+)
+def test_malformed_storage_event_is_a_400(field: str, value: Any) -> None:
+    app, seen = build()
+    event = events.storage("created", "uploads", "in/x.jpg")
+    event["data"][field] = value
+    response = post_binary(event_client(app), event)
+    assert response.status_code == 400
+    assert seen["objects"] == []
+
+
+def test_failing_object_handler_is_a_500_without_its_text() -> None:
+    app, _ = build()
+    response = post_binary(event_client(app), events.storage("created", "uploads", "in/x.fail"))
+    assert response.status_code == 500
+    assert b"secret-object-failure" not in response.get_data()
+
+
+# ----------------------------------------------------------------------------- pub/sub
+
+
+@MODES
+def test_pubsub_message_success_is_2xx(post: Post) -> None:
+    app, seen = build()
+    event = events.pubsub("jobs", b'{"n": 7}', {"origin": "test"})
+    response = post(event_client(app), event)
+    assert 200 <= response.status_code < 300
+    [message] = seen["messages"]
+    assert message.json() == {"n": 7}
+    assert message.attributes == {"origin": "test"}
+    assert message.queue == "jobs"
+    assert message.id == event["data"]["message"]["messageId"]
+    assert message.receive_count is None  # no dead-letter policy, no count
+    assert seen["contexts"][0].request_id == event["id"]
+
+
+@MODES
+def test_pubsub_delivery_attempt_is_the_receive_count(post: Post) -> None:
+    app, seen = build()
+    response = post(event_client(app), events.pubsub("jobs", b'{"n": 1}', delivery_attempt=4))
+    assert response.status_code == 200
+    assert seen["messages"][0].receive_count == 4
+
+
+@MODES
+@pytest.mark.parametrize("body", [b'{"fail": true}', b"{broken json"])
+def test_pubsub_failure_is_non_2xx_so_it_is_redelivered(post: Post, body: bytes) -> None:
+    app, seen = build()
+    response = post(event_client(app), events.pubsub("jobs", body))
+    assert response.status_code == 500
+    assert b"this job always fails" not in response.get_data()
+    assert seen["messages"] == []
+
+
+def test_pubsub_topic_is_the_physical_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_QUEUE_JOBS", "shop-prod-jobs")
+    app, seen = build()
+    client = event_client(app)
+    assert post_binary(client, events.pubsub("shop-prod-jobs", b'{"n": 1}')).status_code == 200
+    assert seen["messages"][0].queue == "jobs"
+    # A topic no function consumes is failed, not acknowledged and lost.
+    assert post_binary(client, events.pubsub("someone-elses", b'{"n": 2}')).status_code == 500
+    assert len(seen["messages"]) == 1
+
+
+def test_pubsub_empty_and_binary_bodies() -> None:
+    app = build()[0]
+    received: list[bytes] = []
+    fn = app.functions["work"]
+    fn.handler = lambda msg, ctx: received.append(msg.body)
+    client = event_client(app)
+    assert post_binary(client, events.pubsub("jobs", b"")).status_code == 200
+    assert post_binary(client, events.pubsub("jobs", bytes(range(256)))).status_code == 200
+    assert received == [b"", bytes(range(256))]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: e["data"]["message"].update(data="not base64!"),
+        lambda e: e["data"].pop("message"),
+        lambda e: e["data"]["message"].update(attributes={"n": 1}),
+        lambda e: e["data"].update(deliveryAttempt="often"),
+    ],
+    ids=["data", "no-message", "attributes", "attempt"],
+)
+def test_malformed_pubsub_event_is_a_400(change: Callable[[dict[str, Any]], Any]) -> None:
+    app, seen = build()
+    event = events.pubsub("jobs", b'{"n": 1}')
+    change(event)
+    assert post_structured(event_client(app), event).status_code == 400
+    assert seen["messages"] == []
+
+
+# ----------------------------------------------------------------------------- scheduler
+
+
+@pytest.mark.parametrize(
+    ("job", "function"),
+    [
+        ("shop-prod-nightly-cleanup-schedule", "nightly_cleanup"),
+        ("shop-prod-cleanup-schedule", "cleanup"),
+        ("cleanup", "cleanup"),
+    ],
+)
+def test_scheduler_http_job_fires_the_function_it_names(job: str, function: str) -> None:
+    app, seen = build()
+    document = events.scheduler(job, schedule_time="2025-11-20T03:00:00Z")
+    response = send(http_client(app), document)
+    assert response.status_code == 200
+    assert response.get_json()["function"] == function
+    [tick] = seen["ticks"]
+    assert (tick.name, tick.time) == (function, "2025-11-20T03:00:00Z")
+
+
+def test_failing_tick_is_a_json_500_without_its_text() -> None:
+    app, _ = build()
+    document = events.scheduler("shop-prod-nightly-cleanup-schedule")
+    document["headers"]["X-Fail"] = ["yes"]
+    response = send(http_client(app), document)
+    assert response.status_code == 500
+    assert b"secret-tick-failure" not in response.get_data()
+    assert response.get_json()["error"]["request_id"]
+
+
+def test_scheduler_headers_never_hijack_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    app, seen = build()
+    client = http_client(app)
+    # A job for no scheduled function is an ordinary request (a job may call a route).
+    unknown = events.scheduler("shop-prod-report-schedule", path="/echo")
+    assert send(client, unknown).get_json()["path"] == "/echo"
+    # A process pinned to an HTTP function never treats a request as a tick.
+    monkeypatch.setenv("POLYFN_FUNCTION", "echo")
+    forged = events.scheduler("shop-prod-cleanup-schedule", path="/echo")
+    assert send(client, forged).get_json()["path"] == "/echo"
+    assert seen["ticks"] == []
+
+
+def test_pinned_scheduled_function_takes_any_job_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_FUNCTION", "nightly_cleanup")
+    app, seen = build()
+    assert send(http_client(app), events.scheduler("renamed-job")).status_code == 200
+    assert [tick.name for tick in seen["ticks"]] == ["nightly_cleanup"]
+
+
+@MODES
+def test_scheduler_via_pubsub(post: Post) -> None:
+    app, seen = build()
+    client = event_client(app)
+    event = events.scheduler_pubsub("shop-prod-cleanup-schedule")
+    assert post(client, event).status_code == 200
+    [tick] = seen["ticks"]
+    assert tick.name == "cleanup"
+    assert tick.time == event["data"]["message"]["publishTime"]
+    assert seen["messages"] == []
+    assert post(client, events.scheduler_pubsub("nobody-schedule")).status_code == 400
+
+
+# ----------------------------------------------------------------------------- other events
+
+
+@MODES
+def test_other_cloudevents_reach_matching_functions(post: Post) -> None:
+    app, seen = build()
+    client = event_client(app)
+    event = events.cloudevent(
+        "//shop.example.com/orders", "com.example.order.placed", {"order": 7}, subject="orders/7"
+    )
+    assert post(client, event).status_code == 200
+    assert (
+        post(client, events.cloudevent("//elsewhere", "com.example.order.placed")).status_code
+        == 200
+    )
+    [received] = seen["events"]
+    assert (received.id, received.source, received.type) == (
+        event["id"],
+        "//shop.example.com/orders",
+        "com.example.order.placed",
+    )
+    assert received.subject == "orders/7" and received.time == event["time"]
+    assert received.data == {"order": 7}
+
+
+@MODES
+def test_binary_event_data(post: Post) -> None:
+    app, seen = build()
+    event = events.cloudevent(
+        "//shop.example.com/files",
+        "com.example.order.blob",
+        bytes(range(256)),
+        datacontenttype="application/octet-stream",
+    )
+    assert post(event_client(app), event).status_code == 200
+    assert seen["events"][0].data == bytes(range(256))
+
+
+def test_failing_event_handler_is_a_500() -> None:
+    app, _ = build()
+    event = events.cloudevent("//shop.example.com/orders", "com.example.order.broken")
+    response = post_binary(event_client(app), event)
+    assert response.status_code == 500
+    assert b"secret-event-failure" not in response.get_data()
+
+
+def test_storage_archive_is_an_other_event() -> None:
+    app, seen = build()
+    seen_events: list[Any] = []
+    app.on_event(source="//storage.googleapis.com/*", name="storage_other")(seen_events.append)
+    event = events.storage("created", "uploads", "in/a.jpg")
+    event["type"] = "google.cloud.storage.object.v1.archived"
+    assert post_binary(event_client(app), event).status_code == 200
+    assert seen["objects"] == []
+    assert seen_events[0].type == "google.cloud.storage.object.v1.archived"
+
+
+def test_a_document_that_is_no_event_is_a_400() -> None:
+    app, _ = build()
+    client = event_client(app)
+    response = client.post(
+        "/", data=json.dumps({"hello": "world"}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert client.post("/", data=b"\x00\xff", content_type="application/json").status_code == 400
+
+
+def test_a_tick_for_a_misconfigured_pin_is_a_json_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYFN_FUNCTION", "no_such_function")
+    app, seen = build()
+    response = send(http_client(app), events.scheduler("shop-prod-cleanup-schedule"))
+    assert response.status_code == 500
+    assert response.get_json()["error"]["message"] == "Internal Server Error"
+    assert seen["ticks"] == []

@@ -1,0 +1,33 @@
+"""A queue consumer run in separate processes by the concurrency test (importable by name,
+so that ``multiprocessing``'s spawn can start it)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from polyfn import App
+from polyfn.adapters.local.backends import LocalBackends
+
+
+def drain(data_dir: str, queue_name: str, out_path: str, start_at: float) -> None:
+    """Receive until the queue stays empty, acknowledging each message; write the ids."""
+    app = App("testapp")
+    queue = app.queue(queue_name)
+    backends = LocalBackends(Path(data_dir), app.name)
+    backend = backends.queue(queue)
+    while time.time() < start_at:  # start together, to collide as much as possible
+        time.sleep(0.001)
+    received: list[str] = []
+    empty_polls = 0
+    while empty_polls < 5:
+        batch = backend.receive(3, visibility_timeout=600)
+        if not batch:
+            empty_polls += 1
+            time.sleep(0.01)
+            continue
+        empty_polls = 0
+        received.extend(d.id for d in batch)
+        backend.ack(batch)
+    Path(out_path).write_text("\n".join(received))
+    backends.close()

@@ -1,0 +1,150 @@
+"""The cost model against hand-computed bills from the published prices in prices.json.
+
+Every expected figure below is worked out by hand from the rates the price file cites
+(AWS Lambda us-east-1, Azure Functions East US, Cloud Run functions Tier 1), so a change
+to the model or the file that moves a bill shows up here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from polyfn.plan.concurrency import check_concurrency, peak_concurrency
+from polyfn.plan.cost import Workload, price_cloud, usage
+from polyfn.plan.prices import load_prices
+from polyfn.plan.sweep import sweep
+from polyfn.plan.traffic import TrafficProfile
+
+PRICES = load_prices()
+
+
+def work(inv: float, ms: float, mb: int, arch: str = "x86_64", name: str = "f") -> Workload:
+    return Workload(name, inv, ms, mb, arch)
+
+
+def test_aws_x86_with_and_without_free_tier() -> None:
+    # 2M requests x 120 ms x 0.5 GB = 120,000 GB-s; x $0.0000166667 = $2.000004
+    # requests: 2 x $0.20 = $0.40. Free tier: 1M requests and 400,000 GB-s.
+    bill = price_cloud("aws", "lambda", [work(2_000_000, 120, 512)], PRICES)
+    assert bill.total == pytest.approx(2.400004, abs=1e-9)
+    assert bill.total_with_free_tier == pytest.approx(0.20, abs=1e-9)
+    line = bill.functions[0]
+    assert line.units["gb_seconds:x86_64"] == pytest.approx(120_000)
+    assert line.billed_ms == 120
+
+
+def test_aws_arm64_is_priced_lower() -> None:
+    # 10M x 250 ms x 1 GB = 2,500,000 GB-s x $0.0000133334 = $33.3335; requests $2.00.
+    # Free tier: 2,100,000 GB-s -> $28.00014; 9M requests -> $1.80.
+    bill = price_cloud("aws", "lambda", [work(10_000_000, 250, 1024, "arm64")], PRICES)
+    assert bill.total == pytest.approx(35.3335, abs=1e-6)
+    assert bill.total_with_free_tier == pytest.approx(29.80014, abs=1e-6)
+    x86 = price_cloud("aws", "lambda", [work(10_000_000, 250, 1024)], PRICES)
+    assert x86.total == pytest.approx(2.0 + 2_500_000 * 0.0000166667, abs=1e-6)
+
+
+def test_aws_bills_each_started_millisecond() -> None:
+    use = usage("aws", "lambda", work(1000, 10.2, 128), PRICES)
+    assert use.billed_ms == 11
+
+
+def test_aws_free_tier_is_shared_by_both_architectures() -> None:
+    # 300,000 GB-s on each: 400,000 free leaves a third of each billable.
+    x86 = work(1_000_000, 300, 1024, "x86_64", "a")
+    arm = work(1_000_000, 300, 1024, "arm64", "b")
+    bill = price_cloud("aws", "lambda", [x86, arm], PRICES)
+    compute = 100_000 * 0.0000166667 + 100_000 * 0.0000133334
+    assert bill.total_with_free_tier == pytest.approx(compute + 1_000_000 * 0.2 / 1e6, abs=1e-6)
+    assert sum(f.total_with_free_tier for f in bill.functions) == pytest.approx(
+        bill.total_with_free_tier
+    )
+
+
+def test_aws_tiers_apply_to_the_monthly_total() -> None:
+    # 7 billion GB-s on x86: 6e9 at $0.0000166667 + 1e9 at $0.000015.
+    bill = price_cloud("aws", "lambda", [work(7_000_000_000, 1000, 1024)], PRICES)
+    compute = bill.functions[0].compute_cost
+    assert compute == pytest.approx(6e9 * 0.0000166667 + 1e9 * 0.000015, rel=1e-12)
+
+
+def test_azure_consumption_matches_the_published_example() -> None:
+    # 3M executions of 1 s at 1.5 GB: 4,500,000 GB-s. Free: 400,000 GB-s, 1M executions.
+    # (4,100,000 x $0.000016) + (2 x $0.20) = $65.60 + $0.40 = $66.00
+    bill = price_cloud("azure", "consumption", [work(3_000_000, 1000, 1536)], PRICES)
+    assert bill.total_with_free_tier == pytest.approx(66.00, abs=1e-9)
+    assert bill.total == pytest.approx(72.0 + 0.6, abs=1e-9)
+
+
+def test_azure_consumption_rounds_memory_up_and_bills_100_ms_at_least() -> None:
+    # 20 ms bills as 100 ms, 200 MB as 256 MB: 1M x 0.1 s x 0.25 GB = 25,000 GB-s = $0.40.
+    use = usage("azure", "consumption", work(1_000_000, 20, 200), PRICES)
+    assert (use.billed_ms, use.billed_memory_mb) == (100, 256)
+    bill = price_cloud("azure", "consumption", [work(1_000_000, 20, 200)], PRICES)
+    assert bill.total == pytest.approx(0.40 + 0.20, abs=1e-9)
+    # Memory is capped at the plan's 1,536 MB.
+    assert usage("azure", "consumption", work(1, 1, 3000), PRICES).billed_memory_mb == 1536
+
+
+def test_azure_flex_bills_the_instance_size() -> None:
+    # 700 MB runs on a 2,048 MB instance: 1M x 0.2 s x 2 GB = 400,000 GB-s x $0.000026.
+    bill = price_cloud("azure", "flex", [work(1_000_000, 200, 700)], PRICES)
+    assert bill.functions[0].billed_memory_mb == 2048
+    assert bill.functions[0].compute_cost == pytest.approx(400_000 * 0.000026)
+    assert bill.unconfirmed_prices  # Flex rests on figures the price file marks unconfirmed
+
+
+def test_gcp_gen2_with_and_without_free_tier() -> None:
+    # 10M x 200 ms at 512 MiB (0.333 vCPU): 666,000 vCPU-s and 1,000,000 GiB-s.
+    # $15.984 + $2.50 + 10 x $0.40 = $22.484. Free: 180,000 vCPU-s, 360,000 GiB-s, 2M requests:
+    # 486,000 x $0.000024 + 640,000 x $0.0000025 + 8 x $0.40 = $11.664 + $1.60 + $3.20.
+    bill = price_cloud("gcp", "gen2", [work(10_000_000, 200, 512)], PRICES)
+    assert bill.total == pytest.approx(22.484, abs=1e-6)
+    assert bill.total_with_free_tier == pytest.approx(16.464, abs=1e-6)
+
+
+def test_gcp_rounds_to_100_ms_and_to_the_next_memory_size() -> None:
+    use = usage("gcp", "gen2", work(1, 150, 1536), PRICES)
+    assert use.billed_ms == 200
+    assert use.billed_memory_mb == 2048
+    assert use.meters["vcpu_seconds"] == pytest.approx(0.2 * 1)
+
+
+def test_memory_sweep_finds_that_more_memory_can_cost_less() -> None:
+    traffic = TrafficProfile({"defaults": {"invocations": 1_000_000}})
+    choices = sweep(
+        {"resize": [(1024, 2000.0), (2048, 900.0)]},
+        ["aws", "azure", "gcp"],
+        "consumption",
+        lambda name: traffic.for_function(name),
+        ["resize"],
+        PRICES,
+    )
+    by_cloud = {c.cloud: c for c in choices}
+    # AWS: 1024 MB -> 2,000,000 GB-s ($33.33); 2048 MB -> 1,800,000 GB-s ($30.00).
+    assert by_cloud["aws"].best_memory_mb == 2048
+    assert by_cloud["aws"].points[0].monthly_cost == pytest.approx(0.2 + 2e6 * 0.0000166667)
+    assert by_cloud["aws"].points[1].monthly_cost == pytest.approx(0.2 + 1.8e6 * 0.0000166667)
+    # GCP: 1 GiB has 0.583 vCPU, 2 GiB a whole one, so 2 GiB wins too.
+    assert by_cloud["gcp"].best_memory_mb == 2048
+    assert by_cloud["gcp"].points[1].monthly_cost == pytest.approx(0.4 + 21.6 + 4.5)
+    # Consumption bills observed memory: no setting to choose.
+    assert by_cloud["azure"].best_memory_mb is None
+
+
+def test_peak_concurrency_warns_over_the_lambda_account_limit() -> None:
+    # 2e9 events a month at 1 s, peak 2x mean: 2e9 / (730 x 3600) x 2 = 1,522 concurrent.
+    profile = TrafficProfile(
+        {"peak_factor": 2, "defaults": {"invocations": 2_000_000_000, "duration_ms": 1000}}
+    )
+    traffic = [("busy", profile.for_function("busy"))]
+    assert peak_concurrency(traffic[0][1], 730) == pytest.approx(2e9 / (730 * 3600) * 2)
+    checks = {
+        c.cloud: c
+        for c in check_concurrency(["aws", "azure", "gcp"], "consumption", traffic, PRICES)
+    }
+    assert checks["aws"].level == "warn" and checks["aws"].limit == 1000
+    assert checks["azure"].level == "warn" and checks["azure"].limit == 200
+    assert checks["gcp"].level == "warn" and checks["gcp"].scope == "busy"
+    quiet = TrafficProfile({"defaults": {"invocations": 1000}})
+    calm = check_concurrency(["aws"], "consumption", [("x", quiet.for_function("x"))], PRICES)
+    assert calm[0].level == "pass"
