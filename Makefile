@@ -36,8 +36,16 @@ unit: $(STAMP) $(NPM_STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
-	$(PY) benchmarks/run.py
+# The peers live in their own venv: they are never polyfn dependencies.
+BENCH_VENV := .bench-venv
+$(BENCH_VENV)/.installed: pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet aws-lambda-powertools chalice mangum starlette apig-wsgi flask
+	$(BENCH_VENV)/bin/pip install --quiet -e .
+	touch $(BENCH_VENV)/.installed
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) node_modules .polyfn .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -30,7 +30,8 @@ for i in range(10):
 SNIPPETS = {
     "bare python": "pass",
     "polyfn + aws adapter + 10-route app": (
-        "import polyfn\nimport polyfn.adapters.aws as aws\n" + TEN_ROUTE_APP
+        "import polyfn\nimport polyfn.adapters.aws as aws\n"
+        + TEN_ROUTE_APP
         + "handler = aws.lambda_handler(app)\n"
     ),
     "Chalice app": (

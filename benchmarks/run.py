@@ -23,10 +23,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bundle  # noqa: E402
-import cases  # noqa: E402
-import coldstart  # noqa: E402
-from timing import per_call_us  # noqa: E402
+import bundle
+import cases
+import coldstart
+from timing import per_call_us
 
 TARGETS = {
     "invocation_ratio": 2.0,  # polyfn / hand-written, AWS v2 GET/POST and SQS batch 10

@@ -29,9 +29,7 @@ _EXPECTED = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("event", help="a JSON file with one native event ('-' for stdin)")
-    parser.add_argument(
-        "--cloud", choices=CLOUDS, help="the event's cloud (detected when omitted)"
-    )
+    parser.add_argument("--cloud", choices=CLOUDS, help="the event's cloud (detected when omitted)")
 
 
 def _describer(cloud: str) -> Any:
@@ -68,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A document with the right markers but broken fields: say so in one line.
-        raise UsageError(f"malformed event ({type(exc).__name__}: {exc}); expected {_EXPECTED}")
+        raise UsageError(
+            f"malformed event ({type(exc).__name__}: {exc}); expected {_EXPECTED}"
+        ) from None
     json.dump(model, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

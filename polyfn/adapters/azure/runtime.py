@@ -93,7 +93,9 @@ class MessageFailed(PolyfnError):
     """
 
 
-def function_app(app: App, *, auth_level: str = "anonymous") -> func.FunctionApp:
+def function_app(
+    app: App, *, auth_level: str = "anonymous", backends: str = "auto"
+) -> func.FunctionApp:
     """An ``azure.functions.FunctionApp`` that runs ``app``; put it in ``function_app.py``.
 
     ``auth_level`` is the least key requirement of every HTTP function; a route declared
@@ -103,12 +105,27 @@ def function_app(app: App, *, auth_level: str = "anonymous") -> func.FunctionApp
         raise ConfigError(f"auth_level must be one of {', '.join(_AUTH_ORDER)}, got {auth_level!r}")
     if FALLBACK_FUNCTION in app.functions:
         raise ConfigError(f"the function name {FALLBACK_FUNCTION!r} is reserved on Azure")
+    _bind_backends(app, backends)
     settings = _Settings(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
         _register(native, settings, fn)
     _register_fallback(native, settings)
     return native
+
+
+def _bind_backends(app: App, choice: str) -> None:
+    """``azure``: bind Blob/Queue/Table storage; ``keep``: leave the App alone; ``auto``:
+    bind them inside the Functions host (it sets ``FUNCTIONS_WORKER_RUNTIME``) when the App
+    has no binding yet, so tests and the local runtime keep theirs. No storage SDK is
+    imported here: each backend creates its client on first use."""
+    if choice not in ("auto", "azure", "keep"):
+        raise ConfigError(f"backends must be 'auto', 'azure' or 'keep', got {choice!r}")
+    in_host = "FUNCTIONS_WORKER_RUNTIME" in os.environ
+    if choice == "azure" or (choice == "auto" and app._binding is None and in_host):
+        from polyfn.adapters.azure.backends import AzureBackends
+
+        app.bind(AzureBackends())
 
 
 class _Settings:

@@ -92,7 +92,7 @@ def invoke_http(
     from werkzeug.datastructures import Headers
     from werkzeug.test import Client
 
-    client = Client(wsgi_app_for(app))
+    client = Client(wsgi_app_for(app), use_cookies=False)
     query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
     return client.open(
         quote(path, safe="/:@!$&'()*+,;=-._~"),
