@@ -24,6 +24,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import Request, parse_cookie_header
 
@@ -43,30 +44,8 @@ __all__ = [
 # Fields whose one value may contain a comma, so a comma in them is not a join made by
 # the host (RFC 9110 section 5.3 lets only list-based fields be combined). The x-arr-* and
 # x-waws-* ones are set by App Service's front end and carry URLs or certificate names.
-_SINGLE_VALUE_HEADERS = frozenset(
+_SINGLE_VALUE_HEADERS = SINGLE_VALUE_HEADERS | frozenset(
     {
-        "authorization",
-        "proxy-authorization",
-        "www-authenticate",
-        "proxy-authenticate",
-        "date",
-        "expires",
-        "if-modified-since",
-        "if-unmodified-since",
-        "last-modified",
-        "retry-after",
-        "if-range",
-        "user-agent",
-        "referer",
-        "location",
-        "content-location",
-        "content-type",
-        "content-disposition",
-        "content-length",
-        "host",
-        "origin",
-        "cookie",
-        "set-cookie",
         "x-original-url",
         "x-waws-unencoded-url",
         "x-arr-ssl",
@@ -81,25 +60,7 @@ _COOKIE_JOIN = re.compile(r",\s*(?=[^\s;,=]+=)")
 
 def split_header_value(name: str, value: str) -> list[str]:
     """The values the host joined into ``value`` (``name`` in lower case)."""
-    if "," not in value or name in _SINGLE_VALUE_HEADERS:
-        return [value]
-    parts: list[str] = []
-    start = 0
-    quoted = False
-    escaped = False
-    for index, char in enumerate(value):
-        if escaped:
-            escaped = False
-        elif char == "\\" and quoted:
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            parts.append(value[start:index].strip())
-            start = index + 1
-    parts.append(value[start:].strip())
-    kept = [part for part in parts if part]  # empty list elements carry nothing (RFC 9110)
-    return kept or [value.strip()]
+    return split_joined(name, value, _SINGLE_VALUE_HEADERS)
 
 
 def request_path(url: str, route_prefix: str) -> str:

@@ -24,6 +24,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import Request, parse_cookie_header
 
@@ -41,30 +42,8 @@ __all__ = [
 
 # Fields whose one value may itself contain a comma, so a comma in them is not a join
 # made by the server (RFC 9110 section 5.3 lets only list-based fields be combined).
-_SINGLE_VALUE_HEADERS = frozenset(
+_SINGLE_VALUE_HEADERS = SINGLE_VALUE_HEADERS | frozenset(
     {
-        "authorization",
-        "proxy-authorization",
-        "www-authenticate",
-        "proxy-authenticate",
-        "date",
-        "expires",
-        "if-modified-since",
-        "if-unmodified-since",
-        "last-modified",
-        "retry-after",
-        "if-range",
-        "user-agent",
-        "referer",
-        "location",
-        "content-location",
-        "content-type",
-        "content-disposition",
-        "content-length",
-        "host",
-        "origin",
-        "cookie",
-        "set-cookie",
         "x-cloud-trace-context",
         "traceparent",
         "tracestate",
@@ -79,24 +58,7 @@ _HEX = frozenset("0123456789abcdef")
 
 def split_header_value(name: str, value: str) -> list[str]:
     """The values a server joined into ``value``; ``name`` is lower-case."""
-    if "," not in value or name in _SINGLE_VALUE_HEADERS:
-        return [value]
-    parts: list[str] = []
-    start = 0
-    quoted = escaped = False
-    for index, char in enumerate(value):
-        if escaped:
-            escaped = False
-        elif char == "\\" and quoted:
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            parts.append(value[start:index].strip())
-            start = index + 1
-    parts.append(value[start:].strip())
-    kept = [part for part in parts if part]  # empty list members carry nothing (RFC 9110)
-    return kept or [value.strip()]
+    return split_joined(name, value, _SINGLE_VALUE_HEADERS)
 
 
 def _trace_id(value: str | None) -> str | None:
