@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from polyfn import App
 from polyfn.adapters.local.backends import LocalBackends
 
 
-def drain(data_dir: str, queue_name: str, out_path: str, start_at: float) -> None:
+def drain(data_dir: str, queue_name: str, out_path: str, start: Any) -> None:
     """Receive until the queue stays empty, acknowledging each message; write the ids."""
     app = App("testapp")
     queue = app.queue(queue_name)
     backends = LocalBackends(Path(data_dir), app.name)
     backend = backends.queue(queue)
-    while time.time() < start_at:  # start together, to collide as much as possible
-        time.sleep(0.001)
+    # Every consumer is ready before any receives, so they collide as much as they can
+    # however slowly each process imported polyfn.
+    start.wait(60)
     received: list[str] = []
     empty_polls = 0
     while empty_polls < 5:

@@ -127,10 +127,10 @@ def test_concurrent_receivers_never_get_the_same_message(
     count = 300
     app.queue("jobs").send_batch([f"m{i}" for i in range(count)])
     spawn = multiprocessing.get_context("spawn")
-    start_at = time.time() + 1.5  # after the children have imported polyfn
+    start = spawn.Barrier(4)
     outputs = [tmp_path / f"consumer-{i}.txt" for i in range(4)]
     processes = [
-        spawn.Process(target=drain, args=(str(data_dir), "jobs", str(out), start_at))
+        spawn.Process(target=drain, args=(str(data_dir), "jobs", str(out), start))
         for out in outputs
     ]
     for process in processes:
