@@ -31,5 +31,8 @@ def drain(data_dir: str, queue_name: str, out_path: str, start: Any) -> None:
         empty_polls = 0
         received.extend(d.id for d in batch)
         backend.ack(batch)
+        # Stand-in for a handler's work: without it one consumer can take the write lock
+        # back-to-back while the others sit in SQLite's busy back-off, never colliding.
+        time.sleep(0.002)
     Path(out_path).write_text("\n".join(received))
     backends.close()
