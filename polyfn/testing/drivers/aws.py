@@ -19,6 +19,7 @@ from typing import Any
 from polyfn.adapters.aws import lambda_handler
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.resources import physical_name
 from polyfn.testing.drivers.base import Driver, HttpResult
 from polyfn.testing.events import aws as events
 
@@ -81,8 +82,7 @@ class AwsDriver:
         *,
         attributes: Mapping[str, str] | None = None,
     ) -> list[int]:
-        declared = app.queues.get(queue)
-        physical = declared.physical_name if declared is not None else queue
+        physical = physical_name("queue", queue)
         event = events.sqs(physical, list(bodies), attributes=attributes)
         answer = self.invoke(app, event)
         if not isinstance(answer, dict) or not isinstance(answer.get("batchItemFailures"), list):
@@ -107,8 +107,7 @@ class AwsDriver:
         size: int = 0,
         content_type: str | None = None,
     ) -> None:
-        declared = app.buckets.get(bucket)
-        physical = declared.physical_name if declared is not None else bucket
+        physical = physical_name("bucket", bucket)
         # S3 notifications carry no content type; content_type has nowhere to go.
         self.invoke(app, events.s3(action, physical, key, size=size))
 

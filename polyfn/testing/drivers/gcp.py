@@ -26,6 +26,7 @@ from polyfn.adapters.gcp.runtime import event_function, http_function
 from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.resources import physical_name
 from polyfn.testing.drivers.base import Driver, HttpResult
 from polyfn.testing.events import gcp as events
 
@@ -96,8 +97,7 @@ class GcpDriver:
         *,
         attributes: Mapping[str, str] | None = None,
     ) -> list[int]:
-        declared = app.queues.get(queue)
-        topic = declared.physical_name if declared is not None else queue
+        topic = physical_name("queue", queue)
         failed = []
         for index, body in enumerate(bodies):
             response = self.post_event(app, events.pubsub(topic, body, attributes))
@@ -115,8 +115,7 @@ class GcpDriver:
         size: int = 0,
         content_type: str | None = None,
     ) -> None:
-        declared = app.buckets.get(bucket)
-        physical = declared.physical_name if declared is not None else bucket
+        physical = physical_name("bucket", bucket)
         event = events.storage(action, physical, key, size=size, content_type=content_type)
         _check(self.post_event(app, event))
 
