@@ -8,17 +8,25 @@ CORS, which messages of a batch failed, object filters) happens here, once.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, TypeVar
 
 from polyfn.core.context import Context, _reset_current, _set_current
-from polyfn.core.cors import CORS
 from polyfn.core.errors import ConfigError
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 from polyfn.core.http import HTTPError, Request, Response, to_response
-from polyfn.core.resources import BackendProvider, Bucket, Queue, Table
+from polyfn.core.resources import Bucket, Queue, Table
 from polyfn.core.routing import MethodNotAllowed, NotFound, PathTemplate, Router
-from polyfn.core.schedule import ScheduleExpression, parse_schedule
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any, Literal, TypeVar
+
+    from polyfn.core.cors import CORS
+    from polyfn.core.ports import BackendProvider
+    from polyfn.core.schedule import ScheduleExpression
+
+    F = TypeVar("F", bound=Callable[..., Any])
+    R = TypeVar("R", Bucket, Queue, Table)
 
 __all__ = [
     "App",
@@ -32,8 +40,6 @@ __all__ = [
     "Trigger",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
-R = TypeVar("R", Bucket, Queue, Table)
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _FUNCTION_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -366,6 +372,9 @@ class App:
 
     def schedule(self, expression: str, **kwargs: Any) -> Callable[[F], F]:
         """Run on a schedule: ``rate(5 minutes)`` or a 5-field cron in UTC."""
+        # Imported here: an app without schedules never loads the cron parser.
+        from polyfn.core.schedule import parse_schedule
+
         return self._decorator(ScheduleTrigger(parse_schedule(expression)), kwargs)
 
     def on_event(
@@ -451,7 +460,9 @@ class App:
                 fn, params = self._router.match(request.method, request.path)
                 request.path_params = params
                 ctx.function_name = fn.name
-                response = to_response(fn.call(request, ctx))
+                # Function.call inlined: this is the one call every request makes.
+                result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
+                response = result if type(result) is Response else to_response(result)
         except HTTPError as exc:
             response = error_response(exc.status, exc.message, request.request_id)
             for header, value in exc.headers.items():
@@ -461,8 +472,8 @@ class App:
         except MethodNotAllowed as exc:
             response = error_response(405, "Method Not Allowed", request.request_id)
             response.headers.set("allow", ", ".join(exc.allowed))
-        except Exception:
-            _log_exception(ctx, f"unhandled error in {request.method} {request.path}")
+        except Exception as exc:
+            _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
             response = error_response(500, "Internal Server Error", request.request_id)
         finally:
             _reset_current(token)
@@ -522,14 +533,20 @@ class App:
         return consumers[0] if len(consumers) == 1 else None
 
     def handle_messages(
-        self, queue_physical: str | None, messages: Sequence[Message], ctx: Context
+        self,
+        queue_physical: str | None,
+        messages: Sequence[Message],
+        ctx: Context,
+        *,
+        function: str | None = None,
     ) -> list[Message]:
         """Run the queue's consumer on each message; return the ones whose handler raised.
 
         A batch for a queue nobody consumes fails whole, so the messages reach the
-        dead-letter queue instead of being acknowledged and lost.
+        dead-letter queue instead of being acknowledged and lost. ``function`` names the
+        consumer when the caller has already found it with ``consumer_of``.
         """
-        fn = self.consumer_of(queue_physical)
+        fn = self.function(function) if function else self.consumer_of(queue_physical)
         if fn is None:
             _log_error(
                 ctx,
@@ -551,8 +568,8 @@ class App:
                         handler(message, fctx)
                     else:
                         handler(message)
-                except Exception:
-                    _log_exception(fctx, f"message {message.id} failed in {fn.name}")
+                except Exception as exc:
+                    _log_exception(fctx, f"message {message.id} failed in {fn.name}", exc)
                     failed.append(message)
         finally:
             _reset_current(token)
@@ -630,8 +647,10 @@ def error_response(status: int, message: str, request_id: str) -> Response:
     return Response.json(body, status)
 
 
-def _log_exception(ctx: Context, message: str) -> None:
-    ctx.logger.exception("%s (request %s)", message, ctx.request_id)
+def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
+    from polyfn.core.failures import log_failure  # loaded by the first failure only
+
+    log_failure(ctx.logger, message, ctx.request_id, exc)
 
 
 def _log_error(ctx: Context, message: str) -> None:

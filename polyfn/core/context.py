@@ -7,12 +7,13 @@ reads it anywhere below with ``current_context()``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["Context", "current_context"]
 
@@ -89,9 +90,6 @@ def current_context() -> Context:
     return ctx
 
 
-def _set_current(ctx: Context | None) -> Any:
-    return _current.set(ctx)
-
-
-def _reset_current(token: Any) -> None:
-    _current.reset(token)
+# The ContextVar's own methods, not wrappers: every invocation sets and resets it.
+_set_current = _current.set
+_reset_current = _current.reset

@@ -6,11 +6,13 @@ CORS settings, so the behaviour does not change when the app moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError
 from polyfn.core.http import HTTPError, Request, Response
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["CORS"]
 

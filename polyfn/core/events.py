@@ -6,16 +6,19 @@ model; reading it ties the code to one cloud.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from polyfn.core import json_codec
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
+    from typing import Any, Literal
+
+    ObjectAction = Literal["created", "deleted"]
+else:
+    ObjectAction = str  # what type checkers read as Literal["created", "deleted"]
 
 __all__ = ["BadPayload", "Event", "Message", "ObjectEvent", "Schedule"]
-
-ObjectAction = Literal["created", "deleted"]
 
 
 class BadPayload(ValueError):
@@ -111,7 +114,7 @@ class Message:
     def json(self) -> Any:
         """The body parsed as JSON; raises ``BadPayload`` (so the message fails) if it is not."""
         try:
-            return json.loads(self._body_source)
+            return json_codec.decode(self._body_source)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadPayload(f"message {self.id} body is not valid JSON") from exc
 

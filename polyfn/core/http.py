@@ -7,11 +7,16 @@ overrides, so a handler that reads only a path parameter pays for nothing else.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
-from typing import Any
-
+from polyfn.core import json_codec
 from polyfn.core.datastructures import Headers, MultiDict
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+else:
+    # collections.abc imports the collections package (3 ms); these are its ABCs.
+    from _collections_abc import Mapping
 
 __all__ = ["HTTPError", "Request", "Response", "parse_cookie_header", "to_response"]
 
@@ -30,6 +35,11 @@ _REASONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+
+# object.__new__ without the classmethod hop: a Response.json costs two allocations
+# and nothing else besides the encoding.
+_new = object.__new__
 
 
 def reason_phrase(status: int) -> str:
@@ -186,7 +196,7 @@ class Request:
             if not body.strip():
                 raise HTTPError(400, "Request body is empty; a JSON document was expected")
             try:
-                self._json = json.loads(body)
+                self._json = json_codec.decode(body)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise HTTPError(400, "Request body is not valid JSON") from exc
         return self._json
@@ -264,9 +274,19 @@ class Response:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        body = _JSON_ENCODER.encode(data)
-        response = cls(body.encode(), status, headers)
-        response.headers.set("content-type", "application/json")
+        if headers is not None:
+            response = cls(json_codec.encode(data).encode(), status, headers)
+            response.headers.set("content-type", "application/json")
+            return response
+        # The most common answer of all, so built without __init__'s argument checks.
+        if status != 200 and not 100 <= status <= 599:
+            raise ValueError(f"HTTP status must be between 100 and 599, got {status}")
+        response = _new(cls)
+        response.status = status
+        response.body = json_codec.encode(data).encode()
+        headers = _new(Headers)
+        headers._data = {"content-type": ["application/json"]}
+        response._headers = headers
         return response
 
     @classmethod
@@ -345,29 +365,6 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
-
-
-def _json_default(value: Any) -> Any:
-    # datetimes, dates, UUIDs and Decimals are the values that reach JSON most often
-    # from tables; render them the way a client expects rather than failing the request.
-    iso = getattr(value, "isoformat", None)
-    if iso is not None:
-        return iso()
-    if isinstance(value, bytes | bytearray):
-        import base64
-
-        return base64.b64encode(value).decode()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    name = type(value).__name__
-    if name in ("UUID", "Decimal"):
-        return str(value) if name == "UUID" else float(value)
-    raise TypeError(f"Object of type {name} is not JSON serializable")
-
-
-# One encoder for every response: json.dumps with any non-default option builds a new
-# JSONEncoder per call, which costs as much as encoding a small body.
-_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
 def to_response(result: Any) -> Response:

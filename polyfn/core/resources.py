@@ -14,35 +14,57 @@ outside [A-Z0-9] replaced by ``_``; without that variable it is the logical name
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from polyfn.core.errors import ConfigError, PolyfnError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any, Generic, TypeVar
+
     from polyfn.core.app import App
 
+    T = TypeVar("T")
+    Item = dict[str, Any]
+else:
+    # collections.abc imports the collections package (3 ms); these are its ABCs.
+    from _collections_abc import Mapping
+
+    from polyfn.core.cheap_typing import Generic, T
+
+    Item = dict  # what type checkers read as dict[str, Any]
+
 __all__ = [
-    "BackendProvider",
     "Bucket",
-    "BucketBackend",
     "ObjectInfo",
     "ObjectNotFound",
     "Page",
     "Queue",
-    "QueueBackend",
     "Resource",
     "Table",
-    "TableBackend",
     "binding_variable",
     "physical_name",
 ]
 
-T = TypeVar("T")
-Item = dict[str, Any]
 
-_LOGICAL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
+def __getattr__(name: str) -> object:
+    # The ports used to live here; they moved to polyfn.core.ports so that importing
+    # the handles does not import typing.Protocol.
+    if name in ("BackendProvider", "BucketBackend", "QueueBackend", "TableBackend"):
+        from polyfn.core import ports
+
+        return getattr(ports, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_LOGICAL_CHARS = _LOWER | frozenset("0123456789-")
+_UPPER_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _is_logical_name(name: str) -> bool:
+    # [a-z][a-z0-9-]{0,47}, checked without importing re
+    return 0 < len(name) <= 48 and name[0] in _LOWER and _LOGICAL_CHARS.issuperset(name)
 
 
 _BINDING_VARIABLES: dict[tuple[str, str], str] = {}
@@ -50,12 +72,13 @@ _BINDING_VARIABLES: dict[tuple[str, str], str] = {}
 
 def binding_variable(kind: str, logical: str) -> str:
     """``POLYFN_BUCKET_UPLOADS`` for ``("bucket", "uploads")``."""
-    # Memoised: queue and bucket lookups ask on every invocation, and the regex costs
-    # more than the rest of the lookup. The keys are declared resource names, so few.
+    # Memoised: queue and bucket lookups ask on every invocation. The keys are declared
+    # resource names, so few.
     key = (kind, logical)
     variable = _BINDING_VARIABLES.get(key)
     if variable is None:
-        variable = f"POLYFN_{kind.upper()}_{re.sub(r'[^A-Z0-9]', '_', logical.upper())}"
+        name = "".join(c if c in _UPPER_ALNUM else "_" for c in logical.upper())
+        variable = f"POLYFN_{kind.upper()}_{name}"
         _BINDING_VARIABLES[key] = variable
     return variable
 
@@ -120,42 +143,6 @@ class Page(Generic[T]):
 # ----------------------------------------------------------------------------- ports
 
 
-class BucketBackend(Protocol):
-    def read(self, key: str) -> bytes: ...  # raises ObjectNotFound
-    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo: ...
-    def exists(self, key: str) -> bool: ...
-    def metadata(self, key: str) -> ObjectInfo | None: ...
-    def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]: ...
-    def delete(self, key: str) -> None: ...  # deleting a missing key is not an error
-
-
-class QueueBackend(Protocol):
-    def send(self, body: bytes, attributes: Mapping[str, str], delay_seconds: int) -> str: ...
-    def send_batch(
-        self, bodies: list[bytes], attributes: Mapping[str, str], delay_seconds: int
-    ) -> list[str]: ...
-
-
-class TableBackend(Protocol):
-    def get(self, key: str) -> Item | None: ...
-    def put(self, item: Item) -> None: ...
-    def put_if_absent(self, item: Item) -> bool: ...
-    def update(self, key: str, changes: Mapping[str, Any]) -> Item: ...  # KeyError if missing
-    def delete(self, key: str) -> None: ...
-    def query(self, prefix: str, limit: int, cursor: str | None) -> Page[Item]: ...
-    def scan(self, limit: int, cursor: str | None) -> Page[Item]: ...
-
-
-class BackendProvider(Protocol):
-    """What a runtime binds to an App: a factory of backends, called once per resource."""
-
-    cloud: str
-
-    def bucket(self, resource: Bucket) -> BucketBackend: ...
-    def queue(self, resource: Queue) -> QueueBackend: ...
-    def table(self, resource: Table) -> TableBackend: ...
-
-
 # ----------------------------------------------------------------------------- handles
 
 
@@ -165,7 +152,7 @@ class Resource:
     __slots__ = ("_app", "_backend", "_generation", "name")
 
     def __init__(self, app: App, name: str) -> None:
-        if not _LOGICAL_NAME.match(name):
+        if not _is_logical_name(name):
             raise ConfigError(
                 f"{self.kind} name {name!r} must be 1-48 characters of lower-case letters, "
                 "digits and '-', starting with a letter (every cloud accepts those)"
@@ -384,7 +371,7 @@ def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:
     if isinstance(body, str):
         return body.encode()
     if isinstance(body, dict | list):
-        import json
+        from polyfn.core import json_codec
 
-        return json.dumps(body, separators=(",", ":")).encode()
+        return json_codec.encode(body).encode()
     raise TypeError(f"a message body must be bytes, str, dict or list, not {type(body).__name__}")

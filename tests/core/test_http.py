@@ -81,6 +81,42 @@ def test_response_helpers() -> None:
         Response.redirect("/x", 200)
 
 
+def test_response_json_encodes_like_the_docs_say() -> None:
+    import datetime
+    import decimal
+    import uuid
+
+    when = datetime.datetime(2026, 11, 27, 8, 30, tzinfo=datetime.UTC)
+    body = {
+        "name": "Zoë",
+        "when": when,
+        "price": decimal.Decimal("2.5"),
+        "id": uuid.UUID(int=1),
+        "tags": {"a"},
+        "blob": b"\x00\x01",
+        "nan": None,
+    }
+    r = Response.json(body)
+    assert r.body.decode("utf-8") == (
+        '{"name":"Zoë","when":"2026-11-27T08:30:00+00:00","price":2.5,'
+        '"id":"00000000-0000-0000-0000-000000000001","tags":["a"],"blob":"AAE=","nan":null}'
+    )
+    assert Response.json("plain").body == b'"plain"'
+    r2 = Response.json([1], 202, {"X-Trace": "t"})
+    assert (r2.status, r2.headers["x-trace"], r2.content_type) == (202, "t", "application/json")
+    # The fast path builds its own Headers: mutating one answer never leaks into the next.
+    Response.json({}).headers.set("x-leak", "1")
+    assert "x-leak" not in Response.json({}).headers
+    with pytest.raises(ValueError):
+        Response.json({}, 99)
+    with pytest.raises(TypeError):
+        Response.json({"x": object()})
+    cycle: list[object] = []
+    cycle.append(cycle)
+    with pytest.raises((ValueError, RecursionError)):
+        Response.json(cycle)
+
+
 def test_set_cookie_is_secure_by_default_and_repeats() -> None:
     r = Response()
     r.set_cookie("session", "abc").set_cookie("theme", "dark", http_only=False, max_age=60)

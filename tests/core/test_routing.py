@@ -42,6 +42,38 @@ def test_unknown_path_is_not_found() -> None:
         make_router().match("GET", "/nope")
     with pytest.raises(NotFound):
         make_router().match("GET", "/users/1/extra")
+    with pytest.raises(NotFound):
+        make_router().match("GET", "xusers/1")  # not a path at all
+    with pytest.raises(NotFound):
+        make_router().match("GET", "/files/")  # a greedy parameter is never empty
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/users/42", ("one", {"id": "42"})),
+        ("/users//", ("list", {})),  # an empty parameter is no parameter: the static route
+        ("/teams/7/members/9", ("member", {"team": "7", "member": "9"})),
+        ("/teams/7/members/", None),
+        ("/teams/7/members/9/", None),
+        ("/files/a", ("file", {"path": "a"})),
+        ("/files/a/b/", ("file", {"path": "a/b/"})),
+        ("/u/5/docs/x/y.txt", ("doc", {"uid": "5", "rest": "x/y.txt"})),
+        ("/u/5/docs", None),
+        ("/u//docs/x", None),
+    ],
+)
+def test_templates_match_whole_segments(
+    path: str, expected: tuple[str, dict[str, str]] | None
+) -> None:
+    router = make_router()
+    router.add("/teams/{team}/members/{member}", ["GET"], "member")
+    router.add("/u/{uid}/docs/{rest+}", ["GET"], "doc")
+    if expected is None:
+        with pytest.raises(NotFound):
+            router.match("GET", path)
+    else:
+        assert router.match("GET", path) == expected
 
 
 def test_wrong_method_lists_the_allowed_ones() -> None:

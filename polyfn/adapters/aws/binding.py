@@ -10,25 +10,21 @@ use.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Literal
 
 from polyfn.core.errors import ConfigError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
+    from typing import Literal
+
     from polyfn.core.app import App
-    from polyfn.core.resources import (
-        BackendProvider,
-        Bucket,
-        BucketBackend,
-        Queue,
-        QueueBackend,
-        Table,
-        TableBackend,
-    )
+    from polyfn.core.ports import BackendProvider, BucketBackend, QueueBackend, TableBackend
+    from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["BackendsChoice", "LazyAwsBackends", "bind_backends", "running_on_lambda"]
 
-BackendsChoice = Literal["auto", "aws", "keep"]
+if TYPE_CHECKING:
+    BackendsChoice = Literal["auto", "aws", "keep"]
 
 
 def running_on_lambda() -> bool:

@@ -19,11 +19,9 @@ into the core model, lets the App dispatch, and translates the answer back:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from polyfn.adapters.aws import sources
-from polyfn.adapters.aws.binding import BackendsChoice, bind_backends
+from polyfn.adapters.aws.binding import bind_backends
 from polyfn.adapters.aws.records import (
     eventbridge_event,
     eventbridge_object_event,
@@ -44,12 +42,23 @@ from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
 from polyfn.core.app import App
 from polyfn.core.context import Context
 from polyfn.core.errors import UnrecognizedEvent
-from polyfn.core.events import Message
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from polyfn.adapters.aws.binding import BackendsChoice
+    from polyfn.core.events import Message
+
+    LambdaHandler = Callable[..., Any]
+    _Serve = Callable[[App, dict[str, Any], Context], Any]
+else:
+    from _collections_abc import Callable
+
+    LambdaHandler = Callable  # what type checkers read as Callable[..., Any]
 
 __all__ = ["LambdaHandler", "lambda_handler"]
-
-LambdaHandler = Callable[..., Any]
-_Serve = Callable[[App, dict[str, Any], Context], Any]
 
 # Lambda reuses a process for many invocations; only its first one is a cold start.
 _cold_start = True
@@ -65,9 +74,12 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
     bind_backends(app, backends)
     detect = sources.detect
     serve = _SERVE
+    consumers = _Consumers(app)
 
     def handler(event: Any, context: Any = None) -> Any:
         kind = detect(event)
+        if kind == sources.SQS:
+            return _on_sqs(app, event, _context(context), consumers)
         return serve[kind](app, event, _context(context))
 
     handler.__doc__ = f"AWS Lambda entry point of polyfn app {app.name!r}."
@@ -145,18 +157,34 @@ def _serve_alb(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- SQS
 
 
-def _on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+class _Consumers(dict[str, str | None]):
+    """Queue name -> the name of its on_message function (None: no consumer), found once.
+
+    Finding it reads the environment (POLYFN_FUNCTION, the POLYFN_QUEUE_* bindings),
+    which costs more than translating a batch; Lambda fixes the environment for the life
+    of the execution environment, so the answer cannot change between invocations.
+    """
+
+    def __init__(self, app: App) -> None:
+        super().__init__()
+        self._app = app
+
+    def __missing__(self, queue: str) -> str | None:
+        fn = self._app.consumer_of(queue)
+        name = self[queue] = fn.name if fn is not None else None
+        return name
+
+
+def _on_sqs(app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers) -> dict[str, Any]:
     records = event["Records"]
     queue = queue_name(str(records[0].get("eventSourceARN", "")))
     try:
         # A queue with an on_message consumer gets every record as a message, even one
-        # that carries an S3 notification; only when some body looks like one (a
-        # substring test) is it worth finding out whether the queue has a consumer.
-        if not any("s3" in (record.get("body") or "") for record in records) or (
-            app.consumer_of(queue) is not None
-        ):
+        # that carries an S3 notification.
+        consumer = consumers[queue]
+        if consumer is not None:
             messages = [sqs_message(record) for record in records]
-            failed_ids = [message.id for message in _deliver(app, queue, messages, ctx)]
+            failed_ids = [m.id for m in _deliver(app, queue, messages, ctx, consumer)]
         else:
             failed_ids = _deliver_without_consumer(app, queue, records, ctx)
     except UnrecognizedEvent:
@@ -166,14 +194,16 @@ def _on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
 
 
-def _deliver(app: App, queue: str, messages: list[Message], ctx: Context) -> list[Message]:
+def _deliver(
+    app: App, queue: str, messages: list[Message], ctx: Context, consumer: str | None
+) -> list[Message]:
     if not queue.endswith(".fifo"):
-        return app.handle_messages(queue, messages, ctx)
+        return app.handle_messages(queue, messages, ctx, function=consumer)
     # FIFO: a failed message must not be overtaken by the ones after it in its batch, so
     # processing stops there and the rest are reported failed too (Lambda SQS docs,
     # "Implementing partial batch responses", read 2026-11).
     for index, message in enumerate(messages):
-        if app.handle_messages(queue, [message], ctx):
+        if app.handle_messages(queue, [message], ctx, function=consumer):
             return messages[index:]
     return []
 
@@ -195,15 +225,18 @@ def _deliver_without_consumer(
                 continue
             for object_event in objects:
                 app.handle_object(object_event, ctx)
-        except Exception:
-            ctx.logger.exception(
-                "S3 notification in SQS message %s failed (request %s)",
-                message_id,
+        except Exception as exc:
+            from polyfn.core.failures import log_failure
+
+            log_failure(
+                ctx.logger,
+                f"S3 notification in SQS message {message_id} failed",
                 ctx.request_id,
+                exc,
             )
             failed.add(message_id)
     if plain:
-        failed.update(message.id for message in _deliver(app, queue, plain, ctx))
+        failed.update(message.id for message in _deliver(app, queue, plain, ctx, None))
     return [record["messageId"] for record in records if record["messageId"] in failed]
 
 
@@ -254,7 +287,6 @@ _SERVE: dict[str, _Serve] = {
     sources.FUNCTION_URL: _serve_function_url,
     sources.APIGW_V1: _serve_v1,
     sources.ALB: _serve_alb,
-    sources.SQS: _on_sqs,
     sources.S3: _on_s3,
     sources.S3_TEST: _on_s3_test,
     sources.S3_EVENTBRIDGE: _on_s3_eventbridge,

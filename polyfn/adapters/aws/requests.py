@@ -20,10 +20,12 @@ request 8; read 2026-11):
 
 from __future__ import annotations
 
-from typing import Any
-
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import _UNSET, HTTPError, Request, parse_cookie_header
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "AlbRequest",

@@ -12,9 +12,11 @@ Bodies that are not text travel base64-encoded with ``isBase64Encoded: true``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from polyfn.core.http import Response
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["reason_phrase", "render_alb", "render_v1", "render_v2"]
 
@@ -99,17 +101,28 @@ def _body(response: Response, content_type: list[str] | None) -> tuple[str, bool
 
 def render_v2(response: Response) -> dict[str, Any]:
     """HTTP API payload 2.0 / Function URL response."""
-    out: dict[str, Any] = {"statusCode": response.status}
-    lists = _header_lists(response)
-    if lists:
-        single: dict[str, str] = {}
-        for name, values in lists.items():
-            if name == "set-cookie":
-                out["cookies"] = list(values)
-            else:
-                single[name] = values[0] if len(values) == 1 else ",".join(values)
-        out["headers"] = single
-    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    headers = response._headers
+    if headers is None or not headers._data:
+        body, encoded = _body(response, None)
+        return {"statusCode": response.status, "body": body, "isBase64Encoded": encoded}
+    lists = headers._data
+    single: dict[str, str] = {}
+    out: dict[str, Any] = {"statusCode": response.status, "headers": single}
+    for name, values in lists.items():
+        if name == "set-cookie":
+            out["cookies"] = list(values)
+        else:
+            single[name] = values[0] if len(values) == 1 else ",".join(values)
+    content_type = lists.get("content-type")
+    if content_type is not None and content_type[0] == "application/json":
+        # The most common answer, decided without _body's checks.
+        try:
+            out["body"] = response.body.decode("utf-8")
+            out["isBase64Encoded"] = False
+            return out
+        except UnicodeDecodeError:
+            pass  # declared JSON but not UTF-8: _body sends the bytes base64-encoded
+    out["body"], out["isBase64Encoded"] = _body(response, content_type)
     return out
 
 

@@ -7,9 +7,11 @@ source sets; the order puts the HTTP sources first because they are the hot path
 
 from __future__ import annotations
 
-from typing import Any
-
 from polyfn.core.errors import UnrecognizedEvent
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ALB",

@@ -41,10 +41,9 @@ def _path_parameters(path: str, path_template: str | None) -> dict[str, str] | N
     if not path_template:
         return None
     template = PathTemplate.parse(path_template)
-    if template.regex is None:
+    if template.is_static:
         return None
-    match = template.regex.match(path)
-    return dict(match.groupdict()) if match else None
+    return template.match(path)
 
 
 def _content_type(headers: HeaderList) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aws_apps import invoke
 
-from polyfn import App, Context, Request, Response
+from polyfn import App, Context, Message, Request, Response
 from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.aws.binding import LazyAwsBackends
 from polyfn.adapters.aws.requests import (
@@ -159,6 +159,39 @@ def test_import_and_an_http_invocation_load_no_third_party_module() -> None:
         assert lazy not in loaded, lazy
 
 
+COLD_IMPORT_PROBE = """
+    import os, sys
+    sys.path.insert(0, os.getcwd())
+    before = set(sys.modules)
+    import polyfn.adapters.aws as aws
+    from polyfn import App, Response
+    app = App("probe")
+    for i in range(10):
+        app.get(f"/r{i}/{{id}}", name=f"r{i}")(lambda req: Response.json({"id": 1}))
+    handler = aws.lambda_handler(app)
+    print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_the_aws_path_imports_nothing_but_polyfn_and_contextvars() -> None:
+    # typing, re, json, collections and the like cost 1-17 ms each on a cold start; the
+    # AWS path and an app definition load none of them (json and re come with the first
+    # JSON answer). -S: without site's .pth files, which preload some of these here.
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", textwrap.dedent(COLD_IMPORT_PROBE)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    allowed = {"__future__", "contextvars", "_contextvars"}
+    assert {m for m in loaded if not m.startswith("polyfn")} <= allowed, loaded
+    assert "polyfn.core.cors" not in loaded and "polyfn.core.schedule" not in loaded
+
+
 def _binding(app: App) -> object:
     return app._binding
 
@@ -208,6 +241,19 @@ def test_views_set_every_request_slot(view: Any, event: dict[str, Any]) -> None:
     slots = [slot for cls in type(request).__mro__ for slot in getattr(cls, "__slots__", ())]
     for slot in slots:
         getattr(request, slot)  # AttributeError for a slot left unset
+
+
+def test_sqs_message_sets_every_slot() -> None:
+    # sqs_message fills Message's slots itself for speed; a slot core adds later must be
+    # added there too, or this fails.
+    from polyfn.adapters.aws.records import sqs_message
+
+    record = events.sqs("jobs", [b'{"n": 1}'])["Records"][0]
+    message = sqs_message(record)
+    for slot in Message.__slots__:
+        getattr(message, slot)  # AttributeError for a slot left unset
+    assert (message.json(), message.body, message.queue) == ({"n": 1}, b'{"n": 1}', "")
+    assert message.receive_count == 1 and message.attributes == {} and message.raw is record
 
 
 def test_response_internals_are_what_the_renderers_read() -> None:

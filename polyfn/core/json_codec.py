@@ -1,0 +1,78 @@
+"""JSON as core and the adapters write and read it, with ``json`` imported on first use.
+
+``import json`` costs 12 ms on a bare interpreter (it pulls in ``re``), more than the rest
+of polyfn's import; a function that never touches JSON (an object-event handler, say)
+should not pay it at cold start. So this module builds ``encode`` and ``decode`` the
+first time either is asked for, through the module ``__getattr__`` (PEP 562); from then
+on they are plain module attributes and cost nothing extra. Call them as
+``json_codec.encode(...)``: a ``from`` import would build them at import time.
+
+``encode`` writes compact JSON, keeps non-ASCII as it is, and renders the values that
+reach JSON most often from tables: datetimes and dates as ISO 8601, UUIDs as strings,
+Decimals as numbers, bytes as base64, sets and tuples as lists. ``decode`` raises
+``ValueError`` (``json.JSONDecodeError``) or ``UnicodeDecodeError`` on bad input.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    encode: Callable[[Any], str]
+    decode: Callable[[str | bytes | bytearray], Any]
+
+__all__ = ["decode", "encode"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    codec = globals()
+    codec["encode"], codec["decode"] = _build()
+    return codec[name]
+
+
+def _default(value: Any) -> Any:
+    iso = getattr(value, "isoformat", None)
+    if iso is not None:
+        return iso()
+    if isinstance(value, bytes | bytearray):
+        import base64
+
+        return base64.b64encode(value).decode()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    name = type(value).__name__
+    if name in ("UUID", "Decimal"):
+        return str(value) if name == "UUID" else float(value)
+    raise TypeError(f"Object of type {name} is not JSON serializable")
+
+
+def _build() -> tuple[Callable[[Any], str], Callable[[str | bytes | bytearray], Any]]:
+    import json
+    from json import encoder
+
+    loads = json.loads
+    decode_text = json.JSONDecoder().decode
+
+    def decode(text: str | bytes | bytearray) -> Any:
+        # json.loads' type and BOM checks are for bytes; text goes straight through.
+        return decode_text(text) if type(text) is str else loads(text)
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default)
+        return slow.encode, decode
+    # JSONEncoder.encode builds a new C encoder object on every call, which costs twice
+    # what encoding {"id": "123"} does; this one is built once. It keeps no record of
+    # the containers it is inside: a cycle ends in RecursionError instead of ValueError.
+    # (markers, default, encode str, indent, key sep, item sep, sort_keys, skipkeys, allow_nan)
+    chunks = make(None, _default, encoder.encode_basestring, None, ":", ",", 0, 0, 1)
+    join = "".join
+
+    def encode(data: Any) -> str:
+        return join(chunks(data, 0))
+
+    return encode, decode

@@ -1,0 +1,52 @@
+"""The ports: what a cloud's backend must offer for buckets, queues and tables.
+
+Adapters implement these (S3/SQS/DynamoDB, Blob/Queue/Table storage, Cloud Storage/Pub/Sub/
+Firestore, folder/SQLite); the handles in ``polyfn.core.resources`` call them. They are
+protocols, checked by type checkers only, so nothing imports this module at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from polyfn.core.resources import Bucket, Item, ObjectInfo, Page, Queue, Table
+
+__all__ = ["BackendProvider", "BucketBackend", "QueueBackend", "TableBackend"]
+
+
+class BucketBackend(Protocol):
+    def read(self, key: str) -> bytes: ...  # raises ObjectNotFound
+    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo: ...
+    def exists(self, key: str) -> bool: ...
+    def metadata(self, key: str) -> ObjectInfo | None: ...
+    def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]: ...
+    def delete(self, key: str) -> None: ...  # deleting a missing key is not an error
+
+
+class QueueBackend(Protocol):
+    def send(self, body: bytes, attributes: Mapping[str, str], delay_seconds: int) -> str: ...
+    def send_batch(
+        self, bodies: list[bytes], attributes: Mapping[str, str], delay_seconds: int
+    ) -> list[str]: ...
+
+
+class TableBackend(Protocol):
+    def get(self, key: str) -> Item | None: ...
+    def put(self, item: Item) -> None: ...
+    def put_if_absent(self, item: Item) -> bool: ...
+    def update(self, key: str, changes: Mapping[str, Any]) -> Item: ...  # KeyError if missing
+    def delete(self, key: str) -> None: ...
+    def query(self, prefix: str, limit: int, cursor: str | None) -> Page[Item]: ...
+    def scan(self, limit: int, cursor: str | None) -> Page[Item]: ...
+
+
+class BackendProvider(Protocol):
+    """What a runtime binds to an App: a factory of backends, called once per resource."""
+
+    cloud: str
+
+    def bucket(self, resource: Bucket) -> BucketBackend: ...
+    def queue(self, resource: Queue) -> QueueBackend: ...
+    def table(self, resource: Table) -> TableBackend: ...
