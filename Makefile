@@ -36,11 +36,13 @@ unit: $(STAMP) $(NPM_STAMP)
 
 test: lint typecheck unit
 
-# The peers live in their own venv: they are never polyfn dependencies.
+# The peers live in their own venv: they are never polyfn dependencies. The Azure and GCP
+# cases need the platforms' own request objects (azure-functions, functions-framework).
 BENCH_VENV := .bench-venv
 $(BENCH_VENV)/.installed: pyproject.toml
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet aws-lambda-powertools chalice mangum starlette apig-wsgi flask
+	$(BENCH_VENV)/bin/pip install --quiet aws-lambda-powertools chalice mangum starlette apig-wsgi flask \
+		azure-functions functions-framework
 	$(BENCH_VENV)/bin/pip install --quiet -e .
 	touch $(BENCH_VENV)/.installed
 

@@ -437,13 +437,14 @@ class App:
 
     def bucket_by_physical(self, physical: str) -> Bucket | None:
         for bucket in self.buckets.values():
-            if bucket.physical_name == physical or bucket.name == physical:
+            # The logical name first: comparing it reads no environment variable.
+            if bucket.name == physical or bucket.physical_name == physical:
                 return bucket
         return None
 
     def queue_by_physical(self, physical: str) -> Queue | None:
         for queue in self.queues.values():
-            if queue.physical_name == physical or queue.name == physical:
+            if queue.name == physical or queue.physical_name == physical:
                 return queue
         return None
 

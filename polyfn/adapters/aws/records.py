@@ -59,13 +59,11 @@ def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
         raise UnrecognizedEvent(
             f"S3 record without {exc}", expected="s3.bucket.name and s3.object.key"
         ) from None
-    from urllib.parse import unquote_plus
-
     size = obj.get("size")
     return ObjectEvent(
         action,
         bucket,
-        unquote_plus(encoded_key),
+        _decode_key(encoded_key),
         size=size if isinstance(size, int) else None,
         etag=obj.get("eTag"),
         time=record.get("eventTime"),
@@ -73,6 +71,14 @@ def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
         id=obj.get("sequencer"),
         raw=record,
     )
+
+
+def _decode_key(key: str) -> str:
+    if "%" not in key and "+" not in key:
+        return key  # most keys: nothing to decode, and urllib.parse not to import
+    from urllib.parse import unquote_plus
+
+    return unquote_plus(key)
 
 
 def eventbridge_object_event(event: dict[str, Any]) -> ObjectEvent:
