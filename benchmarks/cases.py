@@ -113,10 +113,19 @@ def all_cases() -> list[Case]:
     case.add("polyfn", handler, alb_get, ctx)
     result.append(case)
 
-    batch = events.sqs("jobs", [json.dumps({"n": i, "fail": i == 3}).encode() for i in range(10)])
-    case = Case("AWS SQS batch of 10 (1 fails)", 2.0)
+    batch = events.sqs("jobs", [json.dumps({"n": i, "fail": False}).encode() for i in range(10)])
+    case = Case("AWS SQS batch of 10", 2.0)
     case.add("hand-written", handwritten.sqs_batch, batch, ctx)
     case.add("polyfn", handler, batch, ctx)
+    result.append(case)
+
+    # A failure is logged; the hand-written loop above does not log, so this case also
+    # shows one that logs the traceback as most hand-written handlers would.
+    batch = events.sqs("jobs", [json.dumps({"n": i, "fail": i == 3}).encode() for i in range(10)])
+    case = Case("AWS SQS batch of 10, 1 fails", None)
+    case.add("hand-written", handwritten.sqs_batch, batch, ctx)
+    case.add("polyfn", handler, batch, ctx)
+    case.add("hand-written, logs the traceback", handwritten.sqs_batch_logged, batch, ctx)
     result.append(case)
 
     s3 = events.s3("created", "files", "uploads/my photo+1.jpg", size=2048)

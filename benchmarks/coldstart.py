@@ -1,16 +1,22 @@
-"""Import cost and peak memory, each measured in fresh interpreters.
+"""Import cost, cold start and peak memory, each measured in fresh interpreters.
 
 The child times its own imports with perf_counter, so interpreter start-up noise stays
-out; memory is the child's peak RSS (``ru_maxrss``) after serving one invocation, minus
+out; memory is the child's peak RSS (``VmHWM``) after serving one invocation, minus
 a bare interpreter that serves the hand-written handler.
+
+Children run with ``-S`` and import ``os`` themselves, which is what ``site`` imports,
+without processing the environment's ``.pth`` files: the editable install's finder and
+the namespace-package hooks there load ``re``, ``pathlib`` and more at start-up, which a
+Lambda function does not have, and would hide what polyfn's own import costs. polyfn is
+imported from the source tree (as from a bundle); the peers from site-packages.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +35,7 @@ for i in range(10):
 
 SNIPPETS = {
     "bare python": "pass",
+    "hand-written handler module (imports json)": "import json\n",
     "polyfn + aws adapter + 10-route app": (
         "import polyfn\nimport polyfn.adapters.aws as aws\n"
         + TEN_ROUTE_APP
@@ -52,6 +59,12 @@ SNIPPETS = {
     ),
 }
 
+_PRELUDE = """
+import os, sys
+sys.path[:0] = [{root!r}]
+sys.path.append({site!r})
+"""
+
 _IMPORT_CHILD = """
 import sys, time
 t = time.perf_counter()
@@ -62,15 +75,32 @@ third_party = sorted({{m.split('.')[0] for m in sys.modules}} & {{'boto3', 'boto
 print(elapsed * 1000, ",".join(third_party))
 """
 
+# Peak RSS of this process image: VmHWM from /proc. ru_maxrss would do elsewhere, but on
+# Linux it carries over the forked parent's peak across exec (40 MB of benchmark runner).
 _MEMORY_CHILD = """
-import resource, json
 {setup}
-event = json.loads({event!r})
+event = {event!r}
 handler(event, None)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:
+    with open("/proc/self/status") as status:
+        print(next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")))
+except OSError:
+    import resource
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+# From nothing to the first answer: import, define, serve one v2 request. The event is
+# a Python literal, so json is imported only if the handler's side needs it.
+_FIRST_RESPONSE_CHILD = """
+import time
+event = {event!r}
+t = time.perf_counter()
+exec(compile({setup!r} + "\\nhandler(event, None)\\n", "<bench>", "exec"))
+print((time.perf_counter() - t) * 1000)
 """
 
 _HANDWRITTEN_SETUP = """
+import json
 def handler(event, context):
     return {"statusCode": 200, "headers": {"content-type": "application/json"},
             "body": json.dumps({"id": event["pathParameters"]["id"]})}
@@ -78,8 +108,9 @@ def handler(event, context):
 
 
 def _run(code: str) -> str:
+    prelude = _PRELUDE.format(root=str(ROOT), site=sysconfig.get_paths()["purelib"])
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-S", "-c", prelude + code],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -109,15 +140,27 @@ def import_costs(runs: int = 15) -> dict[str, dict[str, object]]:
 
 def peak_memory(event: dict[str, object], runs: int = 15) -> dict[str, float]:
     """Peak RSS in MB: hand-written vs polyfn (10-route app), one v2 invocation each."""
-    setups = {"hand-written": _HANDWRITTEN_SETUP, "polyfn": _polyfn_setup()}
-    text = json.dumps(event)
     medians = {}
-    for name, setup in setups.items():
+    for name, setup in _setups().items():
         samples = [
-            int(_run(_MEMORY_CHILD.format(setup=setup, event=text))) / 1024 for _ in range(runs)
+            int(_run(_MEMORY_CHILD.format(setup=setup, event=event))) / 1024 for _ in range(runs)
         ]
         medians[name] = statistics.median(samples)
     return medians
+
+
+def first_response(event: dict[str, object], runs: int = 15) -> dict[str, float]:
+    """Median ms from nothing imported to the first v2 answer: hand-written vs polyfn."""
+    return {
+        name: statistics.median(
+            float(_run(_FIRST_RESPONSE_CHILD.format(setup=setup, event=event))) for _ in range(runs)
+        )
+        for name, setup in _setups().items()
+    }
+
+
+def _setups() -> dict[str, str]:
+    return {"hand-written": _HANDWRITTEN_SETUP, "polyfn": _polyfn_setup()}
 
 
 def _polyfn_setup() -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 from urllib.parse import unquote_plus
+
+_log = logging.getLogger("handwritten")
 
 
 def business(payload: Any) -> None:
@@ -58,6 +61,17 @@ def sqs_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             business(json.loads(record["body"]))
         except Exception:
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def sqs_batch_logged(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    failures = []
+    for record in event["Records"]:
+        try:
+            business(json.loads(record["body"]))
+        except Exception:
+            _log.exception("message %s failed", record["messageId"])
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
