@@ -269,3 +269,10 @@ def test_context_internals_the_handler_sets() -> None:
     ctx = Context("aws", "f", "r")
     ctx._remaining = lambda: 1234
     assert ctx.remaining_ms == 1234
+    # The handler fills Context's slots itself; every one must be set.
+    from polyfn.adapters.aws.handler import _context
+
+    built = _context(events.lambda_context())
+    for slot in Context.__slots__:
+        getattr(built, slot)  # AttributeError for a slot left unset
+    assert built.cloud == "aws" and built.remaining_ms > 0 and built.logger is not None
