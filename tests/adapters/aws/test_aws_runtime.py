@@ -27,9 +27,9 @@ from polyfn.testing.events import aws as events
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _run(code: str) -> str:
+def _run(code: str, *flags: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, *flags, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -177,16 +177,7 @@ def test_the_aws_path_imports_nothing_but_polyfn_and_contextvars() -> None:
     # typing, re, json, collections and the like cost 1-17 ms each on a cold start; the
     # AWS path and an app definition load none of them (json and re come with the first
     # JSON answer). -S: without site's .pth files, which preload some of these here.
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", textwrap.dedent(COLD_IMPORT_PROBE)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(result.stdout.split())
+    loaded = set(_run(COLD_IMPORT_PROBE, "-S").split())
     allowed = {"__future__", "contextvars", "_contextvars"}
     assert {m for m in loaded if not m.startswith("polyfn")} <= allowed, loaded
     assert "polyfn.core.cors" not in loaded and "polyfn.core.schedule" not in loaded
