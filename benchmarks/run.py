@@ -62,8 +62,8 @@ def log_like_lambda() -> None:
 def invocation_table(rounds: int) -> list[dict[str, Any]]:
     rows = []
     for case in cases.all_cases():
-        timings = per_call_us(case.candidates, rounds=rounds)
-        base = timings["hand-written"]
+        timings = per_call_us(case.candidates, rounds=rounds) if case.candidates else {}
+        base = timings.get("hand-written", 1.0)
         for name, us in timings.items():
             rows.append(
                 {
@@ -75,7 +75,10 @@ def invocation_table(rounds: int) -> list[dict[str, Any]]:
                 }
             )
         for name, error in case.unavailable.items():
-            rows.append({"case": case.name, "handler": name, "us": None, "error": error})
+            target = case.target if name == "all" else None  # a whole cloud missing
+            rows.append(
+                {"case": case.name, "handler": name, "us": None, "error": error, "target": target}
+            )
     return rows
 
 
@@ -114,7 +117,8 @@ def verdict(report: dict[str, Any]) -> dict[str, bool]:
     checks: dict[str, bool] = {}
     for row in report["invocations"]:
         if row.get("target") is not None:
-            checks[f"invocation: {row['case']}"] = row["ratio"] <= row["target"]
+            measured = row["us"] is not None
+            checks[f"invocation: {row['case']}"] = measured and row["ratio"] <= row["target"]
     imports = report["imports"]
     bare = imports["bare python"]["ms"] or 0.0
     ours = imports["polyfn + aws adapter + 10-route app"]

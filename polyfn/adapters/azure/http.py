@@ -21,12 +21,12 @@ one by one.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import Request, parse_cookie_header
+from polyfn.core.http import _UNSET, Request, parse_cookie_header
 
 if TYPE_CHECKING:
     import azure.functions as func
@@ -63,8 +63,43 @@ def split_header_value(name: str, value: str) -> list[str]:
     return split_joined(name, value, _SINGLE_VALUE_HEADERS)
 
 
+# route prefix -> the regex below for it, or None when the prefix itself holds what a
+# path cannot ("?", "#", line breaks) or is not ASCII: such a prefix takes the long way
+# every time. A process sees one or two prefixes.
+_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+
+
 def request_path(url: str, route_prefix: str) -> str:
     """The decoded path the app declared: the URL path without the host's route prefix."""
+    # urlsplit costs as much as the rest of the request view (its cache hides that only
+    # while one URL repeats, which real traffic does not). The host sends plain absolute
+    # URLs, which one regex match splits, prefix and all; any other URL takes the long way.
+    pattern = _PATTERNS.get(route_prefix) or _pattern(route_prefix)
+    match = pattern.fullmatch(url) if pattern is not None and url.isascii() else None
+    if match is None:
+        return _split_path(url, route_prefix)
+    path = match[1] or "/"
+    return unquote(path) if "%" in path else path
+
+
+def _pattern(route_prefix: str) -> re.Pattern[str] | None:
+    """An absolute http(s) URL with nothing urlsplit would clean up or check: no tab or
+    line break (which it deletes) and no bracket in the authority (an IPv6 literal, which
+    it validates). Group 1 is urlsplit's path, after the prefix when the path starts with
+    it (case-insensitively, as the host matches it) followed by a slash or nothing."""
+    name = route_prefix.strip("/")
+    pattern = None
+    if name.isascii() and not any(char in name for char in "?#\t\r\n"):
+        prefix = f"(?:/(?i:{re.escape(name)})(?=[/?#]|\\Z))?" if name else ""
+        pattern = re.compile(
+            rf"https?://[^/?#\[\]\t\r\n]*{prefix}(/[^?#\t\r\n]*)?(?:[?#][^\t\r\n]*)?"
+        )
+    if len(_PATTERNS) < 32:  # bounded, should a caller pass prefixes taken from URLs
+        _PATTERNS[route_prefix] = pattern
+    return pattern
+
+
+def _split_path(url: str, route_prefix: str) -> str:
     raw = urlsplit(url).path or "/"
     prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
     if prefix:
@@ -90,21 +125,46 @@ def client_address(forwarded_for: str | None) -> str | None:
     return first or None
 
 
+# The descriptor of core's client_ip slot, which AzureRequest's property stands in front of.
+_CLIENT_IP_SLOT: Any = Request.__dict__["client_ip"]
+
+
 class AzureRequest(Request):
     """A core ``Request`` reading an ``azure.functions.HttpRequest`` on demand."""
 
     __slots__ = ("_native",)
 
+    # Finding the caller's address costs a tenth of the view and few handlers read it, so,
+    # like headers and query, it is found on first read; the value lives in core's slot.
+    @property
+    def client_ip(self) -> str | None:
+        try:
+            ip: str | None = _CLIENT_IP_SLOT.__get__(self, Request)
+        except AttributeError:  # the slot is empty until the first read
+            ip = client_address(self._native.headers.get("x-forwarded-for"))
+            _CLIENT_IP_SLOT.__set__(self, ip)
+        return ip
+
+    @client_ip.setter
+    def client_ip(self, value: str | None) -> None:
+        _CLIENT_IP_SLOT.__set__(self, value)
+
     def __init__(self, native: func.HttpRequest, route_prefix: str, request_id: str) -> None:
+        # Core's slots set directly, as aws/requests.py's _start does: Request.__init__
+        # normalises what is normalised already, and its keyword arguments cost twice
+        # this. A slot core adds later must be set here too; client_ip is left to the
+        # property above.
         self._native = native
-        headers = native.headers
-        super().__init__(
-            native.method,
-            request_path(native.url, route_prefix),
-            client_ip=client_address(headers.get("x-forwarded-for")),
-            request_id=request_id,
-            raw=native,
-        )
+        self.method = native.method  # HttpRequest upper-cases it already
+        self.path = request_path(native.url, route_prefix)
+        self.path_params = {}
+        self.request_id = request_id
+        self.raw = native
+        self._json = _UNSET
+        self._headers = None
+        self._query = None
+        self._cookies = None
+        self._body = None
 
     def _build_headers(self) -> Headers:
         data: dict[str, list[str]] = {}
@@ -137,15 +197,33 @@ def to_azure_response(response: Response) -> func.HttpResponse:
     Raises ``ValueError`` for a header value werkzeug refuses (a line break); the caller
     answers 500 then.
     """
-    import azure.functions as func
-
-    native = func.HttpResponse(body=response.body, status_code=response.status)
-    if response.has_headers():
-        headers = native.headers
-        for name, values in response.headers.to_lists().items():
+    native = (_http_response or _load_http_response())(
+        body=response.body, status_code=response.status
+    )
+    headers = response._headers
+    if headers is not None and headers._data:
+        # Core's name -> values lists, read without the copy to_lists makes (as the AWS
+        # renderers do). Names are unique and lower-case there, so adding each to the new,
+        # empty werkzeug Headers gives what setting it would, without set's scan for an
+        # earlier value; add is what add_header calls, and refuses line breaks alike.
+        add = native.headers.add
+        for name, values in headers._data.items():
             if name == "set-cookie":
                 for cookie in values:
-                    headers.add_header("Set-Cookie", cookie)
+                    add("Set-Cookie", cookie)
             else:
-                headers[name] = ", ".join(values)
+                add(name, values[0] if len(values) == 1 else ", ".join(values))
     return native
+
+
+# azure.functions.HttpResponse, looked up once: importing this module must not import
+# azure.functions, and an import statement per response costs more than building headers.
+_http_response: type[func.HttpResponse] | None = None
+
+
+def _load_http_response() -> type[func.HttpResponse]:
+    global _http_response
+    import azure.functions as func
+
+    _http_response = func.HttpResponse
+    return _http_response

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import Request, parse_cookie_header
+from polyfn.core.http import _UNSET, Request, parse_cookie_header
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from polyfn.core.http import Response
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "client_ip",
     "new_request_id",
     "request_id_from",
+    "request_id_from_environ",
     "split_header_value",
     "to_flask_response",
 ]
@@ -71,12 +74,20 @@ def request_id_from(headers: Any) -> str | None:
     """The trace id of ``X-Cloud-Trace-Context: TRACE/SPAN;o=1`` or ``traceparent:
     00-TRACE-SPAN-01``; None when neither carries a well-formed one (a client can send
     anything, and the id is echoed back in error bodies)."""
-    cloud_trace = headers.get("X-Cloud-Trace-Context")
+    return _request_id(headers.get("X-Cloud-Trace-Context"), headers.get("traceparent"))
+
+
+def request_id_from_environ(environ: Mapping[str, Any]) -> str | None:
+    """``request_id_from`` for a WSGI environ, read directly: werkzeug's header view raises
+    and catches a KeyError for every header that is absent, as traceparent usually is."""
+    return _request_id(environ.get("HTTP_X_CLOUD_TRACE_CONTEXT"), environ.get("HTTP_TRACEPARENT"))
+
+
+def _request_id(cloud_trace: str | None, traceparent: str | None) -> str | None:
     if cloud_trace:
         found = _trace_id(cloud_trace.split("/", 1)[0].strip())
         if found:
             return found
-    traceparent = headers.get("traceparent")
     if traceparent:
         fields = traceparent.strip().split("-")
         if len(fields) >= 4:
@@ -91,7 +102,10 @@ def new_request_id() -> str:
 def client_ip(headers: Any, remote_addr: str | None) -> str | None:
     """The first hop of ``X-Forwarded-For`` (Google's front end appends the caller there),
     else the socket's peer address."""
-    forwarded = headers.get("X-Forwarded-For")
+    return _first_hop(headers.get("X-Forwarded-For"), remote_addr)
+
+
+def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
     if forwarded:
         first = forwarded.split(",", 1)[0].strip()
         if first:
@@ -105,14 +119,24 @@ class FlaskRequest(Request):
     __slots__ = ("_native",)
 
     def __init__(self, native: Any, request_id: str) -> None:
-        super().__init__(
-            native.method,
-            native.path,
-            client_ip=client_ip(native.headers, native.remote_addr),
-            request_id=request_id,
-            raw=native,
-        )
+        # Core's slots set directly, as aws/requests.py's _start does: Request.__init__
+        # normalises what werkzeug has normalised already, and its keyword arguments cost
+        # twice this. A slot core adds later must be set here too. The two headers come
+        # from the WSGI environ, where werkzeug's own view reads them, without the
+        # KeyError that view raises and catches for an absent one.
+        environ = native.environ
         self._native = native
+        self.method = native.method.upper()
+        self.path = native.path or "/"
+        self.path_params = {}
+        self.client_ip = _first_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"))
+        self.request_id = request_id
+        self.raw = native
+        self._json = _UNSET
+        self._headers = None
+        self._query = None
+        self._cookies = None
+        self._body = None
 
     def _build_headers(self) -> Headers:
         data: dict[str, list[str]] = {}
@@ -141,19 +165,21 @@ class FlaskRequest(Request):
 
 
 _response_class: Any = None
+_headers_class: Any = None
 
 
 def _werkzeug_response() -> Any:
     """werkzeug's Response without a default content type: a body the handler left untyped
     (a 204, raw bytes) must not be announced as ``text/html``."""
-    global _response_class
+    global _response_class, _headers_class
     if _response_class is None:
+        from werkzeug.datastructures import Headers as WerkzeugHeaders
         from werkzeug.wrappers import Response as WerkzeugResponse
 
         class UntypedResponse(WerkzeugResponse):
             default_mimetype = None
 
-        _response_class = UntypedResponse
+        _response_class, _headers_class = UntypedResponse, WerkzeugHeaders
     return _response_class
 
 
@@ -161,5 +187,14 @@ def to_flask_response(response: Response) -> Any:
     """A werkzeug response with every header (repeated ``Set-Cookie`` included) and the
     body bytes untouched. Raises ``ValueError`` for a header werkzeug refuses (a line break
     in a value), which the caller answers as a 500."""
-    headers = response.headers.multi_items() if response.has_headers() else []
-    return _werkzeug_response()(response.body, status=response.status, headers=headers)
+    response_class = _response_class or _werkzeug_response()
+    # Filled here rather than handed over as a list: werkzeug adds a list's items one by
+    # one just the same, after a generic walk over it that costs three times as much.
+    headers = _headers_class()
+    if response.has_headers():
+        add = headers.add
+        # Core's name -> values lists, read without a copy, as the AWS renderers do.
+        for name, values in response.headers._data.items():
+            for value in values:
+                add(name, value)
+    return response_class(response.body, status=response.status, headers=headers)
