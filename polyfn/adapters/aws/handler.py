@@ -75,14 +75,15 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
     """
     bind_backends(app, backends)
     detect = sources.detect
-    serve = _SERVE
     consumers = _Consumers(app)
 
+    def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return _on_sqs(app, event, ctx, consumers)
+
+    serve = {**_SERVE, sources.SQS: on_sqs}
+
     def handler(event: Any, context: Any = None) -> Any:
-        kind = detect(event)
-        if kind == sources.SQS:
-            return _on_sqs(app, event, _context(context), consumers)
-        return serve[kind](app, event, _context(context))
+        return serve[detect(event)](app, event, _context(context))
 
     handler.__doc__ = f"AWS Lambda entry point of polyfn app {app.name!r}."
     return handler

@@ -198,15 +198,18 @@ class ApiGatewayV2Request(Request):
     def __init__(self, event: dict[str, Any], request_id: str) -> None:
         context = event["requestContext"]
         http = context["http"]
-        path = self._path(event.get("rawPath") or http.get("path") or "/", context)
-        _start(
-            self,
-            http["method"].upper(),
-            path,
-            http.get("sourceIp"),
-            request_id or context.get("requestId", ""),
-            event,
-        )
+        # _start's work written out: the most common view of all saves the call.
+        self.method = http["method"].upper()
+        self.path = self._path(event.get("rawPath") or http.get("path") or "/", context)
+        self.path_params = {}
+        self.client_ip = http.get("sourceIp")
+        self.request_id = request_id or context.get("requestId", "")
+        self.raw = event
+        self._json = _UNSET
+        self._headers = None
+        self._query = None
+        self._cookies = None
+        self._body = None
         self._event = event
 
     @staticmethod
