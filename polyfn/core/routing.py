@@ -46,7 +46,16 @@ class PathTemplate:
     string, or None where a one-segment parameter goes.
     """
 
-    __slots__ = ("greedy", "literals", "names", "params", "segments", "template")
+    __slots__ = (
+        "greedy",
+        "literals",
+        "names",
+        "params",
+        "path_literals",
+        "path_names",
+        "segments",
+        "template",
+    )
 
     def __init__(
         self,
@@ -63,6 +72,9 @@ class PathTemplate:
         self.literals = tuple((i, s) for i, s in enumerate(segments) if s is not None)
         one_segment = iter(params)
         self.names = tuple((i, next(one_segment)) for i, s in enumerate(segments) if s is None)
+        # The same, indexed into path.split("/"), whose first item is the "" before "/".
+        self.path_literals = tuple((i + 1, s) for i, s in self.literals)
+        self.path_names = tuple((i + 1, name) for i, name in self.names)
 
     def __repr__(self) -> str:
         return f"PathTemplate({self.template!r})"
@@ -208,15 +220,17 @@ class Router(Generic[T]):
         if entry is None and path[-1:] == "/" and len(path) > 1:
             entry = self._static.get(path.rstrip("/"))
         if entry is None:
-            # PathTemplate.match_segments, inlined: this runs on most requests.
-            segments = path[1:].split("/") if path[:1] == "/" else ()
-            for candidate in self._by_length.get(len(segments), ()):
-                for index, literal in candidate.template.literals:
+            # PathTemplate.match_segments, inlined: this runs on most requests. The split
+            # keeps the empty string before the leading slash, hence the one-off indexes
+            # (and no copy of the path without its slash).
+            segments = path.split("/")
+            for candidate in self._by_length.get(len(segments) - 1, ()) if not segments[0] else ():
+                for index, literal in candidate.template.path_literals:
                     if segments[index] != literal:
                         break
                 else:
                     params = {}
-                    for index, name in candidate.template.names:
+                    for index, name in candidate.template.path_names:
                         value = segments[index]
                         if not value:
                             params = None  # a parameter is never empty
