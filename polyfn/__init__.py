@@ -7,12 +7,12 @@ the standard library, so it adds next to nothing to a cold start.
 from polyfn.core.app import App
 from polyfn.core.context import Context, current_context
 from polyfn.core.errors import PolyfnError
-from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
 from polyfn.core.http import HTTPError, Request, Response
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
     from polyfn.core.cors import CORS
+    from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
 
 __all__ = [
     "CORS",
@@ -33,11 +33,23 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    # CORS is loaded when an app asks for it: most functions behind an API gateway
-    # leave CORS to the gateway and never need it.
-    if name == "CORS":
-        from polyfn.core.cors import CORS
+# Loaded when first asked for: most functions behind an API gateway leave CORS to the
+# gateway, and an HTTP-only function never sees an event, message or tick.
+_LAZY = {
+    "CORS": "polyfn.core.cors",
+    "BadPayload": "polyfn.core.events",
+    "Event": "polyfn.core.events",
+    "Message": "polyfn.core.events",
+    "ObjectEvent": "polyfn.core.events",
+    "Schedule": "polyfn.core.events",
+}
 
-        return CORS
-    raise AttributeError(f"module 'polyfn' has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'polyfn' has no attribute {name!r}")
+    # __import__ rather than importlib, which would be one more module to load
+    value = getattr(__import__(module, fromlist=[name]), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value

@@ -11,9 +11,7 @@ import os
 
 from polyfn.core.context import Context, _reset_current, _set_current
 from polyfn.core.errors import ConfigError
-from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 from polyfn.core.http import HTTPError, Request, Response, to_response
-from polyfn.core.resources import Bucket, Queue, Table
 from polyfn.core.routing import MethodNotAllowed, NotFound, PathTemplate, Router
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
@@ -22,7 +20,9 @@ if TYPE_CHECKING:
     from typing import Any, Literal, TypeVar
 
     from polyfn.core.cors import CORS
+    from polyfn.core.events import Event, Message, ObjectEvent, Schedule
     from polyfn.core.ports import BackendProvider
+    from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.schedule import ScheduleExpression
 
     F = TypeVar("F", bound=Callable[..., Any])
@@ -163,6 +163,8 @@ class FunctionOptions:
         # not decide (None): deploy grants exactly these, with full access.
         self.uses: tuple[Bucket | Queue | Table, ...] | None = None
         if uses is not None:
+            from polyfn.core.resources import Bucket, Queue, Table
+
             listed = tuple(uses)
             for resource in listed:
                 if not isinstance(resource, Bucket | Queue | Table):
@@ -232,10 +234,15 @@ class App:
 
     def bucket(self, name: str) -> Bucket:
         """Declare a bucket (S3, Blob container, Cloud Storage bucket, a local folder)."""
+        # The handles are imported by the first declaration: an app with none skips them.
+        from polyfn.core.resources import Bucket
+
         return self._declare(self.buckets, name, lambda: Bucket(self, name))
 
     def queue(self, name: str, *, max_receives: int = 3, visibility_timeout: int = 30) -> Queue:
         """Declare a queue; a message is dead-lettered after ``max_receives`` failed receives."""
+        from polyfn.core.resources import Queue
+
         queue = self._declare(
             self.queues,
             name,
@@ -249,6 +256,8 @@ class App:
 
     def table(self, name: str, *, key: str = "id") -> Table:
         """Declare a table whose items are dicts keyed by the string attribute ``key``."""
+        from polyfn.core.resources import Table
+
         table = self._declare(self.tables, name, lambda: Table(self, name, key=key))
         if table.key != key:
             raise ConfigError(f"table {name!r} was declared twice with different keys")

@@ -5,13 +5,7 @@ into the core model, lets the App dispatch, and translates the answer back:
 
 - HTTP (REST v1, HTTP API v2, ALB, Function URL) -> ``app.handle_http`` -> the source's
   response dict.
-- SQS -> ``app.handle_messages`` -> ``{"batchItemFailures": [...]}`` naming exactly the
-  messages whose handler raised. S3 notifications that reach the function through SQS
-  become object events, one SQS message per unit of failure.
-- S3 (direct, via SNS, via EventBridge) -> ``app.handle_object``; a failure raises so
-  Lambda retries the asynchronous invocation.
-- SNS -> ``app.handle_event``; EventBridge schedule -> ``app.handle_schedule``; any other
-  EventBridge event -> ``app.handle_event``.
+- SQS, S3, SNS and EventBridge -> ``record_events``, loaded with the first such event.
 - Anything else raises ``UnrecognizedEvent``: a direct invoke with an unknown payload
   fails visibly instead of being half handled.
 """
@@ -22,16 +16,6 @@ import os
 
 from polyfn.adapters.aws import sources
 from polyfn.adapters.aws.binding import bind_backends
-from polyfn.adapters.aws.records import (
-    eventbridge_event,
-    eventbridge_object_event,
-    queue_name,
-    s3_object_event,
-    s3_objects_in,
-    schedule_tick,
-    sns_event,
-    sqs_message,
-)
 from polyfn.adapters.aws.requests import (
     AlbRequest,
     ApiGatewayV1Request,
@@ -39,9 +23,9 @@ from polyfn.adapters.aws.requests import (
     FunctionUrlRequest,
 )
 from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
+from polyfn.adapters.aws.sources import malformed
 from polyfn.core.app import App
 from polyfn.core.context import Context
-from polyfn.core.errors import UnrecognizedEvent
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
@@ -49,7 +33,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from polyfn.adapters.aws.binding import BackendsChoice
-    from polyfn.core.events import Message
 
     LambdaHandler = Callable[..., Any]
     _Serve = Callable[[App, dict[str, Any], Context], Any]
@@ -75,15 +58,20 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
     """
     bind_backends(app, backends)
     detect = sources.detect
-    consumers = _Consumers(app)
-
-    def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        return _on_sqs(app, event, ctx, consumers)
-
-    serve = {**_SERVE, sources.SQS: on_sqs}
+    serve = dict(_SERVE)
 
     def handler(event: Any, context: Any = None) -> Any:
-        return serve[detect(event)](app, event, _context(context))
+        kind = detect(event)
+        try:
+            serve_kind = serve[kind]
+        except KeyError:
+            # The first S3, SQS, SNS or EventBridge event: their translation is loaded
+            # now, so an HTTP-only function never imports it.
+            from polyfn.adapters.aws.record_events import record_servers
+
+            serve.update(record_servers(app))
+            serve_kind = serve[kind]
+        return serve_kind(app, event, _context(context))
 
     handler.__doc__ = f"AWS Lambda entry point of polyfn app {app.name!r}."
     return handler
@@ -122,13 +110,6 @@ def _context(lambda_context: Any) -> Context:
     return ctx
 
 
-def _malformed(source: str, exc: Exception) -> UnrecognizedEvent:
-    return UnrecognizedEvent(
-        f"malformed {source} event ({type(exc).__name__}: {exc})",
-        expected=f"an {source} event as AWS sends it",
-    )
-
-
 # ----------------------------------------------------------------------------- HTTP
 
 
@@ -136,7 +117,7 @@ def _serve_v2(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     try:
         request = ApiGatewayV2Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise _malformed("API Gateway HTTP API", exc) from None
+        raise malformed("API Gateway HTTP API", exc) from None
     return render_v2(app.handle_http(request, ctx))
 
 
@@ -144,7 +125,7 @@ def _serve_function_url(app: App, event: dict[str, Any], ctx: Context) -> dict[s
     try:
         request = FunctionUrlRequest(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise _malformed("Lambda Function URL", exc) from None
+        raise malformed("Lambda Function URL", exc) from None
     return render_v2(app.handle_http(request, ctx))
 
 
@@ -152,7 +133,7 @@ def _serve_v1(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     try:
         request = ApiGatewayV1Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise _malformed("API Gateway REST API", exc) from None
+        raise malformed("API Gateway REST API", exc) from None
     return render_v1(app.handle_http(request, ctx))
 
 
@@ -160,136 +141,8 @@ def _serve_alb(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     try:
         request = AlbRequest(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise _malformed("ALB", exc) from None
+        raise malformed("ALB", exc) from None
     return render_alb(app.handle_http(request, ctx), request.multi_value)
-
-
-# ----------------------------------------------------------------------------- SQS
-
-
-class _Consumers(dict[str, str | None]):
-    """Queue name -> the name of its on_message function (None: no consumer), found once.
-
-    Finding it reads the environment (POLYFN_FUNCTION, the POLYFN_QUEUE_* bindings),
-    which costs more than translating a batch; Lambda fixes the environment for the life
-    of the execution environment, so the answer cannot change between invocations.
-    """
-
-    def __init__(self, app: App) -> None:
-        super().__init__()
-        self._app = app
-
-    def __missing__(self, queue: str) -> str | None:
-        fn = self._app.consumer_of(queue)
-        name = self[queue] = fn.name if fn is not None else None
-        return name
-
-
-def _on_sqs(app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers) -> dict[str, Any]:
-    records = event["Records"]
-    queue = queue_name(str(records[0].get("eventSourceARN", "")))
-    try:
-        # A queue with an on_message consumer gets every record as a message, even one
-        # that carries an S3 notification.
-        consumer = consumers[queue]
-        if consumer is not None:
-            messages = [sqs_message(record) for record in records]
-            failed_ids = [m.id for m in _deliver(app, queue, messages, ctx, consumer)]
-        else:
-            failed_ids = _deliver_without_consumer(app, queue, records, ctx)
-    except UnrecognizedEvent:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _malformed("SQS", exc) from None
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
-
-
-def _deliver(
-    app: App, queue: str, messages: list[Message], ctx: Context, consumer: str | None
-) -> list[Message]:
-    if not queue.endswith(".fifo"):
-        return app.handle_messages(queue, messages, ctx, function=consumer)
-    # FIFO: a failed message must not be overtaken by the ones after it in its batch, so
-    # processing stops there and the rest are reported failed too (Lambda SQS docs,
-    # "Implementing partial batch responses", read 2026-11).
-    for index, message in enumerate(messages):
-        if app.handle_messages(queue, [message], ctx, function=consumer):
-            return messages[index:]
-    return []
-
-
-def _deliver_without_consumer(
-    app: App, queue: str, records: list[dict[str, Any]], ctx: Context
-) -> list[str]:
-    """No on_message consumer: S3 notifications go to object handlers, one SQS message
-    at a time; anything else goes to handle_messages, which fails it so it is retried
-    and dead-lettered rather than acknowledged and lost."""
-    failed: set[str] = set()
-    plain: list[Message] = []
-    for record in records:
-        message_id = record["messageId"]
-        try:
-            objects = s3_objects_in(record.get("body"))
-            if objects is None:
-                plain.append(sqs_message(record))
-                continue
-            for object_event in objects:
-                app.handle_object(object_event, ctx)
-        except Exception as exc:
-            from polyfn.core.failures import log_failure
-
-            log_failure(
-                ctx.logger,
-                f"S3 notification in SQS message {message_id} failed",
-                ctx.request_id,
-                exc,
-            )
-            failed.add(message_id)
-    if plain:
-        failed.update(message.id for message in _deliver(app, queue, plain, ctx, None))
-    return [record["messageId"] for record in records if record["messageId"] in failed]
-
-
-# ----------------------------------------------------------------------------- S3, SNS
-
-
-def _on_s3(app: App, event: dict[str, Any], ctx: Context) -> None:
-    # Translate every record before running any handler, so a malformed record fails
-    # the invocation before anything was done.
-    object_events = [s3_object_event(record) for record in event["Records"]]
-    for object_event in object_events:
-        app.handle_object(object_event, ctx)
-
-
-def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
-    """S3 sends s3:TestEvent when notifications are configured; there is nothing to do."""
-
-
-def _on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-    app.handle_object(eventbridge_object_event(event), ctx)
-
-
-def _on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
-    for record in event["Records"]:
-        sns = record.get("Sns")
-        objects = s3_objects_in(sns.get("Message")) if type(sns) is dict else None
-        if objects is not None:
-            for object_event in objects:
-                app.handle_object(object_event, ctx)
-        else:
-            app.handle_event(sns_event(record), ctx)
-
-
-# ----------------------------------------------------------------------------- EventBridge
-
-
-def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
-    tick = schedule_tick(event)
-    app.handle_schedule(tick, ctx, hint=tick.name)
-
-
-def _on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-    app.handle_event(eventbridge_event(event), ctx)
 
 
 _SERVE: dict[str, _Serve] = {
@@ -297,10 +150,4 @@ _SERVE: dict[str, _Serve] = {
     sources.FUNCTION_URL: _serve_function_url,
     sources.APIGW_V1: _serve_v1,
     sources.ALB: _serve_alb,
-    sources.S3: _on_s3,
-    sources.S3_TEST: _on_s3_test,
-    sources.S3_EVENTBRIDGE: _on_s3_eventbridge,
-    sources.SNS: _on_sns,
-    sources.SCHEDULE: _on_schedule,
-    sources.EVENTBRIDGE: _on_eventbridge,
 }

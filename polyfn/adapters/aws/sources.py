@@ -29,6 +29,7 @@ __all__ = [
     "SNS",
     "SQS",
     "detect",
+    "malformed",
 ]
 
 APIGW_V1 = "apigw-v1"  # API Gateway REST API, or an HTTP API with payload format 1.0
@@ -93,6 +94,14 @@ def detect(event: Any) -> str:
     raise UnrecognizedEvent(
         f"not an event of an AWS source polyfn handles (top-level keys: {keys})",
         expected=EXPECTED,
+    )
+
+
+def malformed(source: str, exc: Exception) -> UnrecognizedEvent:
+    """The error for an event of a known source that lacks what that source always sends."""
+    return UnrecognizedEvent(
+        f"malformed {source} event ({type(exc).__name__}: {exc})",
+        expected=f"an {source} event as AWS sends it",
     )
 
 

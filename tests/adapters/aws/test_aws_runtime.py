@@ -180,7 +180,10 @@ def test_the_aws_path_imports_nothing_but_polyfn_and_contextvars() -> None:
     loaded = set(_run(COLD_IMPORT_PROBE, "-S").split())
     allowed = {"__future__", "contextvars", "_contextvars"}
     assert {m for m in loaded if not m.startswith("polyfn")} <= allowed, loaded
-    assert "polyfn.core.cors" not in loaded and "polyfn.core.schedule" not in loaded
+    # Nor what only CORS, schedules, resources or record events need.
+    for lazy in ("cors", "schedule", "resources", "events", "failures"):
+        assert f"polyfn.core.{lazy}" not in loaded, lazy
+    assert "polyfn.adapters.aws.record_events" not in loaded
 
 
 def _binding(app: App) -> object:

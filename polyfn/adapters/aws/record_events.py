@@ -1,0 +1,186 @@
+"""Serving the record events Lambda receives: SQS, S3, SNS and EventBridge.
+
+``lambda_handler`` loads this module with the first such event, so a function that only
+serves HTTP never imports it (nor ``records`` and ``core.events`` below it).
+
+- SQS -> ``app.handle_messages`` -> ``{"batchItemFailures": [...]}`` naming exactly the
+  messages whose handler raised. S3 notifications that reach the function through SQS
+  become object events, one SQS message per unit of failure.
+- S3 (direct, via SNS, via EventBridge) -> ``app.handle_object``; a failure raises so
+  Lambda retries the asynchronous invocation.
+- SNS -> ``app.handle_event``; EventBridge schedule -> ``app.handle_schedule``; any other
+  EventBridge event -> ``app.handle_event``.
+"""
+
+from __future__ import annotations
+
+from polyfn.adapters.aws import sources
+from polyfn.adapters.aws.records import (
+    eventbridge_event,
+    eventbridge_object_event,
+    queue_name,
+    s3_object_event,
+    s3_objects_in,
+    schedule_tick,
+    sns_event,
+    sqs_message,
+)
+from polyfn.adapters.aws.sources import malformed
+from polyfn.core.errors import UnrecognizedEvent
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from polyfn.core.app import App
+    from polyfn.core.context import Context
+    from polyfn.core.events import Message
+
+__all__ = ["record_servers"]
+
+
+def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
+    """The serve functions of the record sources, for one handler of ``app``."""
+    consumers = _Consumers(app)
+
+    def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return _on_sqs(app, event, ctx, consumers)
+
+    return {
+        sources.SQS: on_sqs,
+        sources.S3: _on_s3,
+        sources.S3_TEST: _on_s3_test,
+        sources.S3_EVENTBRIDGE: _on_s3_eventbridge,
+        sources.SNS: _on_sns,
+        sources.SCHEDULE: _on_schedule,
+        sources.EVENTBRIDGE: _on_eventbridge,
+    }
+
+
+# ----------------------------------------------------------------------------- SQS
+
+
+class _Consumers(dict[str, str | None]):
+    """Queue name -> the name of its on_message function (None: no consumer), found once.
+
+    Finding it reads the environment (POLYFN_FUNCTION, the POLYFN_QUEUE_* bindings),
+    which costs more than translating a batch; Lambda fixes the environment for the life
+    of the execution environment, so the answer cannot change between invocations.
+    """
+
+    def __init__(self, app: App) -> None:
+        super().__init__()
+        self._app = app
+
+    def __missing__(self, queue: str) -> str | None:
+        fn = self._app.consumer_of(queue)
+        name = self[queue] = fn.name if fn is not None else None
+        return name
+
+
+def _on_sqs(app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers) -> dict[str, Any]:
+    records = event["Records"]
+    queue = queue_name(str(records[0].get("eventSourceARN", "")))
+    try:
+        # A queue with an on_message consumer gets every record as a message, even one
+        # that carries an S3 notification.
+        consumer = consumers[queue]
+        if consumer is not None:
+            messages = [sqs_message(record) for record in records]
+            failed_ids = [m.id for m in _deliver(app, queue, messages, ctx, consumer)]
+        else:
+            failed_ids = _deliver_without_consumer(app, queue, records, ctx)
+    except UnrecognizedEvent:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise malformed("SQS", exc) from None
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
+
+
+def _deliver(
+    app: App, queue: str, messages: list[Message], ctx: Context, consumer: str | None
+) -> list[Message]:
+    if not queue.endswith(".fifo"):
+        return app.handle_messages(queue, messages, ctx, function=consumer)
+    # FIFO: a failed message must not be overtaken by the ones after it in its batch, so
+    # processing stops there and the rest are reported failed too (Lambda SQS docs,
+    # "Implementing partial batch responses", read 2026-11).
+    for index, message in enumerate(messages):
+        if app.handle_messages(queue, [message], ctx, function=consumer):
+            return messages[index:]
+    return []
+
+
+def _deliver_without_consumer(
+    app: App, queue: str, records: list[dict[str, Any]], ctx: Context
+) -> list[str]:
+    """No on_message consumer: S3 notifications go to object handlers, one SQS message
+    at a time; anything else goes to handle_messages, which fails it so it is retried
+    and dead-lettered rather than acknowledged and lost."""
+    failed: set[str] = set()
+    plain: list[Message] = []
+    for record in records:
+        message_id = record["messageId"]
+        try:
+            objects = s3_objects_in(record.get("body"))
+            if objects is None:
+                plain.append(sqs_message(record))
+                continue
+            for object_event in objects:
+                app.handle_object(object_event, ctx)
+        except Exception as exc:
+            from polyfn.core.failures import log_failure
+
+            log_failure(
+                ctx.logger,
+                f"S3 notification in SQS message {message_id} failed",
+                ctx.request_id,
+                exc,
+            )
+            failed.add(message_id)
+    if plain:
+        failed.update(message.id for message in _deliver(app, queue, plain, ctx, None))
+    return [record["messageId"] for record in records if record["messageId"] in failed]
+
+
+# ----------------------------------------------------------------------------- S3, SNS
+
+
+def _on_s3(app: App, event: dict[str, Any], ctx: Context) -> None:
+    # Translate every record before running any handler, so a malformed record fails
+    # the invocation before anything was done.
+    object_events = [s3_object_event(record) for record in event["Records"]]
+    for object_event in object_events:
+        app.handle_object(object_event, ctx)
+
+
+def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
+    """S3 sends s3:TestEvent when notifications are configured; there is nothing to do."""
+
+
+def _on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+    app.handle_object(eventbridge_object_event(event), ctx)
+
+
+def _on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
+    for record in event["Records"]:
+        sns = record.get("Sns")
+        objects = s3_objects_in(sns.get("Message")) if type(sns) is dict else None
+        if objects is not None:
+            for object_event in objects:
+                app.handle_object(object_event, ctx)
+        else:
+            app.handle_event(sns_event(record), ctx)
+
+
+# ----------------------------------------------------------------------------- EventBridge
+
+
+def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
+    tick = schedule_tick(event)
+    app.handle_schedule(tick, ctx, hint=tick.name)
+
+
+def _on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+    app.handle_event(eventbridge_event(event), ctx)
