@@ -124,3 +124,26 @@ def test_text_body_and_unicode(driver: Driver) -> None:
 def test_greedy_path_parameter(driver: Driver) -> None:
     app, _ = build()
     assert driver.http(app, "GET", "/files/a/b/c.txt").json() == {"path": "a/b/c.txt"}
+
+
+def test_request_and_context_have_every_field_set(driver: Driver) -> None:
+    # Every adapter fills Request's and Context's slots itself on the hot path instead of
+    # calling __init__; a slot core adds later and an adapter forgets fails here.
+    from polyfn import App, Context, Request
+
+    app = App("slots")
+    seen: list[tuple[Request, Context]] = []
+
+    @app.get("/things/{id}")
+    def read(req: Request, ctx: Context) -> dict[str, str]:
+        seen.append((req, ctx))
+        return {"id": req.path_params["id"]}
+
+    assert driver.http(app, "GET", "/things/7").status == 200
+    request, ctx = seen[0]
+    for obj in (request, ctx):
+        slots = [slot for cls in type(obj).__mro__ for slot in getattr(cls, "__slots__", ())]
+        for slot in slots:
+            getattr(obj, slot)  # AttributeError for a slot left unset
+    assert request.client_ip is None or isinstance(request.client_ip, str)
+    assert ctx.cloud == driver.cloud and ctx.request_id and ctx.remaining_ms > 0
