@@ -67,32 +67,53 @@ def split_header_value(name: str, value: str) -> list[str]:
 # path cannot ("?", "#", line breaks) or is not ASCII: such a prefix takes the long way
 # every time. A process sees one or two prefixes.
 _PATTERNS: dict[str, re.Pattern[str] | None] = {}
+# route prefix -> scheme, host and prefix as the last URL the regex read wrote them
+# ("https://app.azurewebsites.net/api"): every request to a function app starts with the
+# same ones, and checking that costs far less than a regex match.
+_ORIGINS: dict[str, str] = {}
 
 
 def request_path(url: str, route_prefix: str) -> str:
     """The decoded path the app declared: the URL path without the host's route prefix."""
     # urlsplit costs as much as the rest of the request view (its cache hides that only
     # while one URL repeats, which real traffic does not). The host sends plain absolute
-    # URLs, which one regex match splits, prefix and all; any other URL takes the long way.
+    # URLs: after the first, what follows the known origin is the path, up to a query or
+    # fragment; anything else takes the regex, or urlsplit itself.
+    origin = _ORIGINS.get(route_prefix)
+    if origin is not None and url.startswith(origin):
+        rest = url[len(origin) :]
+        if "#" in rest:
+            rest = rest.partition("#")[0]
+        if "?" in rest:
+            rest = rest.partition("?")[0]
+        if not rest:
+            return "/"
+        # A tab or line break, which urlsplit deletes, is not printable.
+        if rest[0] == "/" and rest.isprintable():
+            return unquote(rest) if "%" in rest else rest
     pattern = _PATTERNS.get(route_prefix) or _pattern(route_prefix)
     match = pattern.fullmatch(url) if pattern is not None and url.isascii() else None
     if match is None:
         return _split_path(url, route_prefix)
-    path = match[1] or "/"
+    if match["prefix"] is not None and (route_prefix in _ORIGINS or len(_ORIGINS) < 32):
+        _ORIGINS[route_prefix] = match["origin"]
+    path = match["path"] or "/"
     return unquote(path) if "%" in path else path
 
 
 def _pattern(route_prefix: str) -> re.Pattern[str] | None:
     """An absolute http(s) URL with nothing urlsplit would clean up or check: no tab or
     line break (which it deletes) and no bracket in the authority (an IPv6 literal, which
-    it validates). Group 1 is urlsplit's path, after the prefix when the path starts with
-    it (case-insensitively, as the host matches it) followed by a slash or nothing."""
+    it validates). ``path`` is urlsplit's path after the prefix, when the path starts
+    with the prefix (case-insensitively, as the host matches it) followed by a slash or
+    nothing; ``origin`` is what precedes it, ``prefix`` None when the prefix was absent."""
     name = route_prefix.strip("/")
     pattern = None
     if name.isascii() and not any(char in name for char in "?#\t\r\n"):
-        prefix = f"(?:/(?i:{re.escape(name)})(?=[/?#]|\\Z))?" if name else ""
+        prefix = f"/(?i:{re.escape(name)})(?=[/?#]|\\Z)" if name else ""
         pattern = re.compile(
-            rf"https?://[^/?#\[\]\t\r\n]*{prefix}(/[^?#\t\r\n]*)?(?:[?#][^\t\r\n]*)?"
+            rf"(?P<origin>https?://[^/?#\[\]\t\r\n]*(?P<prefix>{prefix})?)"
+            r"(?P<path>/[^?#\t\r\n]*)?(?:[?#][^\t\r\n]*)?"
         )
     if len(_PATTERNS) < 32:  # bounded, should a caller pass prefixes taken from URLs
         _PATTERNS[route_prefix] = pattern
