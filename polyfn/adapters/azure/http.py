@@ -21,12 +21,12 @@ one by one.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import _UNSET, Request, parse_cookie_header
+from polyfn.core.http import _UNSET, Request, fill_request, parse_cookie_header
 
 if TYPE_CHECKING:
     import azure.functions as func
@@ -146,46 +146,22 @@ def client_address(forwarded_for: str | None) -> str | None:
     return first or None
 
 
-# The descriptor of core's client_ip slot, which AzureRequest's property stands in front of.
-_CLIENT_IP_SLOT: Any = Request.__dict__["client_ip"]
-
-
 class AzureRequest(Request):
     """A core ``Request`` reading an ``azure.functions.HttpRequest`` on demand."""
 
     __slots__ = ("_native",)
 
-    # Finding the caller's address costs a tenth of the view and few handlers read it, so,
-    # like headers and query, it is found on first read; the value lives in core's slot.
-    @property
-    def client_ip(self) -> str | None:
-        try:
-            ip: str | None = _CLIENT_IP_SLOT.__get__(self, Request)
-        except AttributeError:  # the slot is empty until the first read
-            ip = client_address(self._native.headers.get("x-forwarded-for"))
-            _CLIENT_IP_SLOT.__set__(self, ip)
-        return ip
-
-    @client_ip.setter
-    def client_ip(self, value: str | None) -> None:
-        _CLIENT_IP_SLOT.__set__(self, value)
-
     def __init__(self, native: func.HttpRequest, route_prefix: str, request_id: str) -> None:
-        # Core's slots set directly, as aws/requests.py's _start does: Request.__init__
-        # normalises what is normalised already, and its keyword arguments cost twice
-        # this. A slot core adds later must be set here too; client_ip is left to the
-        # property above.
         self._native = native
-        self.method = native.method  # HttpRequest upper-cases it already
-        self.path = request_path(native.url, route_prefix)
-        self.path_params = {}
-        self.request_id = request_id
-        self.raw = native
-        self._json = _UNSET
-        self._headers = None
-        self._query = None
-        self._cookies = None
-        self._body = None
+        # The method comes upper-cased from HttpRequest. The caller's address costs a
+        # tenth of the view and few handlers read it, so, like headers and query, it is
+        # found on first read (_build_client_ip).
+        fill_request(
+            self, native.method, request_path(native.url, route_prefix), _UNSET, request_id, native
+        )
+
+    def _build_client_ip(self) -> str | None:
+        return client_address(self._native.headers.get("x-forwarded-for"))
 
     def _build_headers(self) -> Headers:
         data: dict[str, list[str]] = {}

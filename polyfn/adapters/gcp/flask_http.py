@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import _UNSET, Request, parse_cookie_header
+from polyfn.core.http import Request, fill_request, parse_cookie_header
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,24 +119,12 @@ class FlaskRequest(Request):
     __slots__ = ("_native",)
 
     def __init__(self, native: Any, request_id: str) -> None:
-        # Core's slots set directly, as aws/requests.py's _start does: Request.__init__
-        # normalises what werkzeug has normalised already, and its keyword arguments cost
-        # twice this. A slot core adds later must be set here too. The two headers come
-        # from the WSGI environ, where werkzeug's own view reads them, without the
-        # KeyError that view raises and catches for an absent one.
+        # The two headers come from the WSGI environ, where werkzeug's own view reads
+        # them, without the KeyError that view raises and catches for an absent one.
         environ = native.environ
         self._native = native
-        self.method = native.method.upper()
-        self.path = native.path or "/"
-        self.path_params = {}
-        self.client_ip = _first_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"))
-        self.request_id = request_id
-        self.raw = native
-        self._json = _UNSET
-        self._headers = None
-        self._query = None
-        self._cookies = None
-        self._body = None
+        client = _first_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"))
+        fill_request(self, native.method.upper(), native.path or "/", client, request_id, native)
 
     def _build_headers(self) -> Headers:
         data: dict[str, list[str]] = {}
