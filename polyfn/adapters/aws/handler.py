@@ -25,7 +25,7 @@ from polyfn.adapters.aws.requests import (
 from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
 from polyfn.core.app import App
-from polyfn.core.context import Context
+from polyfn.core.context import Context, new_context
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ else:
     LambdaHandler = Callable  # what type checkers read as Callable[..., Any]
 
 __all__ = ["LambdaHandler", "lambda_handler"]
-
-_new = object.__new__
 
 # Lambda reuses a process for many invocations; only its first one is a cold start.
 _cold_start = True
@@ -84,17 +82,15 @@ def _context(lambda_context: Any) -> Context:
         ctx = Context("aws", "", "local-" + os.urandom(8).hex())
     else:
         try:
-            # Context's slots filled directly: __init__'s keyword defaults cost a third
-            # more, and this runs on every invocation. test_context_internals_the_handler
-            # _sets fails if core adds a slot this misses.
-            ctx = _new(Context)
-            ctx.cloud = "aws"
-            ctx.function_name = lambda_context.function_name
-            ctx.request_id = lambda_context.aws_request_id
-            ctx.deadline = None
-            ctx._remaining = lambda_context.get_remaining_time_in_millis
-            ctx.cold_start = False
-            ctx._logger = None
+            ctx = new_context(
+                "aws",
+                lambda_context.function_name,
+                lambda_context.aws_request_id,
+                None,
+                lambda_context.get_remaining_time_in_millis,
+                False,
+                lambda_context,
+            )
         except AttributeError:
             # Not the runtime's LambdaContext (a test double, say): take what it has.
             ctx = Context(

@@ -44,7 +44,7 @@ from polyfn.core.app import (
     ScheduleTrigger,
     error_response,
 )
-from polyfn.core.context import Context
+from polyfn.core.context import Context, new_context
 from polyfn.core.errors import ConfigError, PolyfnError
 from polyfn.core.events import Schedule
 from polyfn.core.routing import MethodNotAllowed, NotFound, Router
@@ -82,7 +82,6 @@ ROOT_ROUTE = "{polyfn_root:maxlength(0)?}"
 _AUTH_ORDER = ("anonymous", "function", "admin")
 
 _log = logging.getLogger("polyfn.azure")
-_new = object.__new__
 _cold_start = True  # per worker process: the first invocation anywhere in it is cold
 
 
@@ -152,20 +151,9 @@ class _Settings:
     def context(self, name: str, native: func.Context | None, http: bool = False) -> Context:
         global _cold_start
         cold, _cold_start = _cold_start, False
-        # Context's slots filled directly, as the AWS handler does: __init__'s keyword
-        # defaults cost a third more, and this runs on every invocation. A slot core adds
-        # later must be set here too (the AWS test_context_internals_the_handler_sets
-        # guards the same list there).
-        ctx = _new(Context)
-        ctx.cloud = "azure"
-        ctx.function_name = name
-        ctx.request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
-        ctx.deadline = time.time() + (self.http_timeout if http else self.timeout)
-        ctx._remaining = None
-        ctx.cold_start = cold
-        ctx.raw = native
-        ctx._logger = None
-        return ctx
+        deadline = time.time() + (self.http_timeout if http else self.timeout)
+        request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
+        return new_context("azure", name, request_id, deadline, None, cold, native)
 
 
 def _timeout_seconds() -> float:

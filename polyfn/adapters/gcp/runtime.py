@@ -37,7 +37,7 @@ from polyfn.adapters.gcp.flask_http import (
 )
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, scheduled_function, tick_from_headers
 from polyfn.core.app import App, Function, error_response
-from polyfn.core.context import Context
+from polyfn.core.context import Context, new_context
 from polyfn.core.errors import ConfigError, PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 from polyfn.core.http import Response
@@ -60,7 +60,6 @@ _HTTP_SIGNATURE = "http"
 _CLOUDEVENT_SIGNATURE = "cloudevent"
 _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its WSGI name
 _logger = logging.getLogger("polyfn.gcp")
-_new = object.__new__
 
 # A Cloud Run instance serves many invocations; only its first one is a cold start.
 _cold_start = True
@@ -179,19 +178,8 @@ def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: int) -> Context:
     global _cold_start
-    # Context's slots filled directly, as the AWS handler does: __init__'s keyword
-    # defaults cost a third more, and this runs on every invocation. A slot core adds
-    # later must be set here too (the AWS test_context_internals_the_handler_sets guards
-    # the same list there).
-    ctx = _new(Context)
-    ctx.cloud = cloud
-    ctx.function_name = function_name
-    ctx.request_id = request_id
-    ctx.deadline = time.time() + timeout
-    ctx._remaining = None
-    ctx.cold_start = _cold_start
-    ctx.raw = None
-    ctx._logger = None
+    deadline = time.time() + timeout
+    ctx = new_context(cloud, function_name, request_id, deadline, None, _cold_start, None)
     _cold_start = False
     return ctx
 
