@@ -80,7 +80,8 @@ def test_time_budget_bounds_the_run(plain_server: str) -> None:
     spec = LoadSpec(url=plain_server, requests=10_000_000, concurrency=2, duration=0.5)
     result = run_load(spec)
     assert result.stopped_by_time
-    assert result.elapsed < 5
+    # The clock ended it, not the request count (no wall-clock threshold: CI load varies).
+    assert 0 < result.completed < spec.requests
 
 
 def test_bench_local_against_a_running_url(cli: CliRunner, plain_server: str) -> None:
