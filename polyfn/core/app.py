@@ -459,16 +459,25 @@ class App:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle_http(self, request: Request, ctx: Context) -> Response:
-        """Route and run one request; every failure becomes an HTTP answer, never a raise."""
+    def handle_http(self, request: Request, ctx: Context, route_key: str | None = None) -> Response:
+        """Route and run one request; every failure becomes an HTTP answer, never a raise.
+
+        ``route_key`` is for platforms that route before polyfn does: the route they
+        matched, written ``"GET /users/{id}"`` (API Gateway's ``routeKey``), with the
+        parameters they extracted already in ``request.path_params``. When the App
+        declares that very method and template, its function runs without a second
+        match; any other key (``$default``, ``ANY /{proxy+}``, a template the App does not
+        have) and polyfn routes the path itself.
+        """
         token = _set_current(ctx)
         cors = self.cors
         try:
             if cors is not None and cors.is_preflight(request):
                 response = cors.preflight(request, self._router.allowed(request.path))
             else:
-                fn, params = self._router.match(request.method, request.path)
-                request.path_params = params
+                fn = self._router.by_route_key.get(route_key) if route_key else None
+                if fn is None:
+                    fn, request.path_params = self._router.match(request.method, request.path)
                 ctx.function_name = fn.name
                 # Function.call inlined: this is the one call every request makes.
                 result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)

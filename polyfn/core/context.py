@@ -87,18 +87,20 @@ def new_context(
     function_name: str,
     request_id: str,
     deadline: float | None,
-    remaining: Callable[[], int] | None,
     cold_start: bool,
     raw: Any,
+    kind: type[Context] = Context,
 ) -> Context:
     """A Context from positional arguments, for runtimes: every invocation builds one, and
-    ``__init__``'s keyword-only defaults cost a third more than setting the slots."""
-    ctx = _new(Context)
+    ``__init__``'s keyword-only defaults cost a third more than setting the slots.
+    ``kind`` is a subclass that finds the time left its own way (Lambda's asks the
+    runtime's context object when read)."""
+    ctx = _new(kind)
     ctx.cloud = cloud
     ctx.function_name = function_name
     ctx.request_id = request_id
     ctx.deadline = deadline
-    ctx._remaining = remaining
+    ctx._remaining = None
     ctx.cold_start = cold_start
     ctx.raw = raw
     ctx._logger = None

@@ -225,17 +225,20 @@ def fill_request(
     request: Request,
     method: str,
     path: str,
+    path_params: dict[str, str],
     client_ip: str | None,
     request_id: str,
     raw: Any,
 ) -> None:
     """Set every slot of an adapter's Request view, as ``__init__`` would for arguments the
     view has normalised already (upper-case method, a path): ``__init__``'s checks and
-    keyword arguments cost a third of a view, which is built on every invocation. Pass
-    ``client_ip=_UNSET`` to have ``_build_client_ip`` find it on first read."""
+    keyword arguments cost a third of a view, which is built on every invocation.
+    ``path_params`` is ``{}`` unless the platform has routed the request already (see
+    ``App.handle_http``). Pass ``client_ip=_UNSET`` to have ``_build_client_ip`` find it
+    on first read."""
     request.method = method
     request.path = path
-    request.path_params = {}
+    request.path_params = path_params
     request._client_ip = client_ip
     request.request_id = request_id
     request.raw = raw
@@ -261,9 +264,13 @@ class Response:
 
     ``body`` is always bytes; adapters encode it the way their platform wants (base64
     for binary content on API Gateway, for instance).
+
+    Internals the renderers read: ``_headers`` is None until a header is set or read;
+    until then ``_content_type`` holds the one header most responses have (the type
+    ``json`` and ``content_type=`` give), so the usual answer builds no Headers at all.
     """
 
-    __slots__ = ("_headers", "body", "status")
+    __slots__ = ("_content_type", "_headers", "body", "status")
 
     def __init__(
         self,
@@ -277,31 +284,40 @@ class Response:
             raise ValueError(f"HTTP status must be between 100 and 599, got {status}")
         self.status = status
         self.body = body.encode() if isinstance(body, str) else body
+        self._content_type: str | None = None
         if headers is None:
             self._headers: Headers | None = None
-        elif isinstance(headers, Headers):
+            self._content_type = content_type
+            return
+        if isinstance(headers, Headers):
             self._headers = headers
         elif isinstance(headers, Mapping):
             self._headers = Headers.from_single(headers)
         else:
             self._headers = Headers(headers)
         if content_type is not None:
-            self.headers.set("content-type", content_type)
+            self._headers.set("content-type", content_type)
 
     @property
     def headers(self) -> Headers:
         headers = self._headers
         if headers is None:
             headers = self._headers = Headers()
+            if self._content_type is not None:
+                headers._data["content-type"] = [self._content_type]
+                self._content_type = None
         return headers
 
     def has_headers(self) -> bool:
         """True when any header was set; lets adapters skip work on the common path."""
-        return bool(self._headers)
+        return bool(self._headers) or self._content_type is not None
 
     @property
     def content_type(self) -> str | None:
-        return self._headers.get("content-type") if self._headers else None
+        headers = self._headers
+        if headers is None:
+            return self._content_type
+        return headers.get("content-type")
 
     @property
     def cookies(self) -> list[str]:
@@ -325,15 +341,16 @@ class Response:
         response = _new(cls)
         response.status = status
         response.body = json_codec.encode(data).encode()
-        headers = _new(Headers)
-        headers._data = {"content-type": ["application/json"]}
-        response._headers = headers
+        response._headers = None
+        response._content_type = "application/json"
         return response
 
     @classmethod
     def text(
         cls, text: str, status: int = 200, headers: Mapping[str, str] | None = None
     ) -> Response:
+        if headers is None:
+            return cls(text.encode(), status, content_type="text/plain; charset=utf-8")
         response = cls(text.encode(), status, headers)
         response.headers.setdefault_value("content-type", "text/plain; charset=utf-8")
         return response
@@ -346,9 +363,7 @@ class Response:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        response = cls(data, status, headers)
-        response.headers.set("content-type", content_type)
-        return response
+        return cls(data, status, headers, content_type=content_type)
 
     @classmethod
     def redirect(cls, location: str, status: int = 302) -> Response:

@@ -189,6 +189,9 @@ class Router(Generic[T]):
         self._by_length: dict[int, list[_Entry[T]]] = {}
         self._greedy: list[_Entry[T]] = []
         self._by_template: dict[str, _Entry[T]] = {}
+        # "GET /users/{id}" -> target, for platforms that route before polyfn does (API
+        # Gateway names the route it matched in routeKey): one lookup instead of a match.
+        self.by_route_key: dict[str, T] = {}
 
     def add(self, template: str, methods: Iterable[str], target: T) -> PathTemplate:
         parsed = PathTemplate.parse(template)
@@ -212,6 +215,7 @@ class Router(Generic[T]):
             if method in entry.by_method:
                 raise ValueError(f"route {method} {template} is declared twice")
             entry.by_method[method] = target
+            self.by_route_key[f"{method} {parsed.template}"] = target
         return parsed
 
     def match(self, method: str, path: str) -> tuple[T, dict[str, str]]:

@@ -248,3 +248,15 @@ def test_context_remaining_time() -> None:
     assert Context("gcp", "f", deadline=time.time() - 2).remaining_ms == 0
     with pytest.raises(RuntimeError):
         current_context()
+
+
+def test_a_route_key_the_app_declares_skips_the_match_and_keeps_the_parameters() -> None:
+    app = make_app()
+    request = Request("GET", "/items/1")
+    request.path_params = {"id": "matched-upstream"}
+    response = app.handle_http(request, ctx(), "GET /items/{id}")
+    assert body(response) == {"id": "matched-upstream"}
+    # A key the App does not declare: the path is routed as usual.
+    request = Request("GET", "/items/1")
+    request.path_params = {"proxy": "items/1"}
+    assert body(app.handle_http(request, ctx(), "ANY /{proxy+}")) == {"id": "1"}

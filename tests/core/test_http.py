@@ -81,6 +81,25 @@ def test_response_helpers() -> None:
         Response.redirect("/x", 200)
 
 
+def test_a_content_type_alone_builds_no_headers_until_they_are_read() -> None:
+    # json() and content_type= keep the type aside (Response._content_type); every
+    # public view sees it as a header, and reading headers turns it into one.
+    for response in (Response.json([1]), Response(b"x", content_type="text/csv")):
+        expected = "application/json" if response.body == b"[1]" else "text/csv"
+        assert response._headers is None and response.has_headers()
+        assert response.content_type == expected
+        response.headers.add("x-tag", "a")
+        assert response.headers.to_lists() == {"content-type": [expected], "x-tag": ["a"]}
+        assert response._content_type is None and response.content_type == expected
+    replaced = Response.json({})
+    replaced.headers.set("content-type", "application/problem+json")
+    assert replaced.content_type == "application/problem+json"
+    bare = Response(b"")
+    assert not bare.has_headers() and bare.content_type is None and bare.cookies == []
+    given = Response(b"x", headers={"x-a": "1"}, content_type="text/csv")
+    assert given.headers.to_lists() == {"x-a": ["1"], "content-type": ["text/csv"]}
+
+
 def test_response_json_encodes_like_the_docs_say() -> None:
     import datetime
     import decimal

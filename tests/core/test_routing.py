@@ -101,3 +101,13 @@ def test_azure_format_of_greedy_templates() -> None:
     assert PathTemplate.parse("/files/{path+}").format("azure") == "files/{*path}"
     assert PathTemplate.parse("/users/{id}").format("azure") == "users/{id}"
     assert PathTemplate.parse("/users/{id}").format("aws") == "/users/{id}"
+
+
+def test_route_keys_name_each_declared_method_and_template() -> None:
+    router = make_router()
+    assert router.by_route_key["GET /users/{id}"] == "one"
+    assert router.by_route_key["PUT /users/{id}"] == "one"
+    assert router.by_route_key["GET /files/{path+}"] == "file"
+    # HEAD is only a fallback of the match, never a declared key.
+    assert "HEAD /users/{id}" not in router.by_route_key
+    assert "DELETE /users/{id}" not in router.by_route_key

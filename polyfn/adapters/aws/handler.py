@@ -75,6 +75,20 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
     return handler
 
 
+class LambdaInvocationContext(Context):
+    """The Context of a Lambda invocation: the time left is asked of the runtime's context
+    object when a handler reads it, not bound to a method on every invocation."""
+
+    __slots__ = ()
+
+    @property
+    def remaining_ms(self) -> int:
+        remaining = getattr(self.raw, "get_remaining_time_in_millis", None)
+        if remaining is None:
+            return 2**31 - 1  # a stand-in context without a deadline (a test, a script)
+        return max(0, int(remaining()))
+
+
 def _context(lambda_context: Any) -> Context:
     global _cold_start
     if lambda_context is None:
@@ -82,24 +96,21 @@ def _context(lambda_context: Any) -> Context:
         ctx = Context("aws", "", "local-" + os.urandom(8).hex())
     else:
         try:
-            ctx = new_context(
-                "aws",
-                lambda_context.function_name,
-                lambda_context.aws_request_id,
-                None,
-                lambda_context.get_remaining_time_in_millis,
-                False,
-                lambda_context,
-            )
+            function_name = lambda_context.function_name
+            request_id = lambda_context.aws_request_id
         except AttributeError:
             # Not the runtime's LambdaContext (a test double, say): take what it has.
-            ctx = Context(
-                "aws",
-                getattr(lambda_context, "function_name", ""),
-                getattr(lambda_context, "aws_request_id", "") or "local-" + os.urandom(8).hex(),
-                remaining=getattr(lambda_context, "get_remaining_time_in_millis", None),
-            )
-        ctx.raw = lambda_context
+            function_name = getattr(lambda_context, "function_name", "")
+            request_id = getattr(lambda_context, "aws_request_id", "")
+        ctx = new_context(
+            "aws",
+            function_name,
+            request_id or "local-" + os.urandom(8).hex(),
+            None,
+            False,
+            lambda_context,
+            LambdaInvocationContext,
+        )
     if _cold_start:
         ctx.cold_start = True
         _cold_start = False
@@ -114,7 +125,9 @@ def _serve_v2(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
         request = ApiGatewayV2Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway HTTP API", exc) from None
-    return render_v2(app.handle_http(request, ctx))
+    # API Gateway has matched a route already (polyfn's deploy declares each one): when
+    # the App has that route, the request keeps API Gateway's path parameters.
+    return render_v2(app.handle_http(request, ctx, event.get("routeKey")))
 
 
 def _serve_function_url(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:

@@ -119,6 +119,14 @@ def _decode_body(event: dict[str, Any]) -> bytes:
     raise HTTPError(400, "Request body must be a string in the Lambda event")
 
 
+# What the sources send; anything else is upper-cased (str.upper always copies).
+_UPPER_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _upper(method: str) -> str:
+    return method if method in _UPPER_METHODS else method.upper()
+
+
 def _unquote(path: str) -> str:
     if "%" not in path:
         return path
@@ -140,8 +148,9 @@ class ApiGatewayV1Request(Request):
         identity = context.get("identity") or {}
         fill_request(
             self,
-            event["httpMethod"].upper(),
+            _upper(event["httpMethod"]),
             path,
+            {},
             identity.get("sourceIp"),
             request_id or context.get("requestId", ""),
             event,
@@ -174,23 +183,31 @@ class ApiGatewayV2Request(Request):
     def __init__(self, event: dict[str, Any], request_id: str) -> None:
         context = event["requestContext"]
         http = context["http"]
+        # HTTP APIs deliver rawPath decoded; a named stage may lead it (see _strip_stage).
+        path = event.get("rawPath") or http.get("path") or "/"
+        stage = context.get("stage")
+        if stage and stage != "$default":
+            path = _strip_stage(path, stage, context)
+        # When API Gateway has matched a route, these are its parameters (App.handle_http
+        # decides whether to keep them).
+        params = event.get("pathParameters")
+        if params is None:
+            params = {}
+        elif type(params) is not dict:
+            raise TypeError(f"pathParameters is a {type(params).__name__}, not an object")
+        method = http["method"]
+        if method not in _UPPER_METHODS:
+            method = method.upper()
         fill_request(
             self,
-            http["method"].upper(),
-            self._path(event.get("rawPath") or http.get("path") or "/", context),
+            method,
+            path,
+            params,
             http.get("sourceIp"),
             request_id or context.get("requestId", ""),
             event,
         )
         self._event = event
-
-    @staticmethod
-    def _path(path: str, context: dict[str, Any]) -> str:
-        # HTTP APIs deliver rawPath decoded; a named stage may lead it (see _strip_stage).
-        stage = context.get("stage")
-        if stage and stage != "$default":
-            return _strip_stage(path, stage, context)
-        return path
 
     def _build_headers(self) -> Headers:
         event = self._event
@@ -230,9 +247,9 @@ class FunctionUrlRequest(ApiGatewayV2Request):
 
     __slots__ = ()
 
-    @staticmethod
-    def _path(path: str, context: dict[str, Any]) -> str:
-        return _unquote(path)
+    def __init__(self, event: dict[str, Any], request_id: str) -> None:
+        super().__init__(event, request_id)
+        self.path = _unquote(self.path)
 
 
 def _strip_stage(path: str, stage: str, context: dict[str, Any]) -> str:
@@ -260,8 +277,9 @@ class AlbRequest(Request):
         path = _unquote(event.get("path") or "/")
         fill_request(
             self,
-            event["httpMethod"].upper(),
+            _upper(event["httpMethod"]),
             path,
+            {},
             _alb_client_ip(event, self.multi_value),
             request_id,
             event,

@@ -80,16 +80,19 @@ def _header_lists(response: Response) -> dict[str, list[str]]:
     # HTTP invocation and the public accessors cost a microsecond more (see
     # test_response_internals_are_what_the_renderers_read).
     headers = response._headers
-    return headers._data if headers is not None else {}
+    if headers is not None:
+        return headers._data
+    content_type = response._content_type
+    return {"content-type": [content_type]} if content_type is not None else {}
 
 
-def _body(response: Response, content_type: list[str] | None) -> tuple[str, bool]:
+def _body(response: Response, content_type: str | None) -> tuple[str, bool]:
     body = response.body
     if not body:
         return "", False
     # JSON (and no content type) is text by Response.is_text's rule; deciding those here
     # saves the header lookups on the most common answer.
-    if content_type is None or content_type[0] == "application/json" or response.is_text:
+    if content_type is None or content_type == "application/json" or response.is_text:
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -99,31 +102,46 @@ def _body(response: Response, content_type: list[str] | None) -> tuple[str, bool
     return binascii.b2a_base64(body, newline=False).decode("ascii"), True
 
 
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
+
+
 def render_v2(response: Response) -> dict[str, Any]:
     """HTTP API payload 2.0 / Function URL response."""
     headers = response._headers
-    if headers is None or not headers._data:
-        body, encoded = _body(response, None)
-        return {"statusCode": response.status, "body": body, "isBase64Encoded": encoded}
-    lists = headers._data
-    single: dict[str, str] = {}
-    out: dict[str, Any] = {"statusCode": response.status, "headers": single}
-    for name, values in lists.items():
-        if name == "set-cookie":
-            out["cookies"] = list(values)
-        else:
-            single[name] = values[0] if len(values) == 1 else ",".join(values)
-    content_type = lists.get("content-type")
-    if content_type is not None and content_type[0] == "application/json":
-        # The most common answer, decided without _body's checks.
-        try:
-            out["body"] = response.body.decode("utf-8")
-            out["isBase64Encoded"] = False
-            return out
-        except UnicodeDecodeError:
-            pass  # declared JSON but not UTF-8: _body sends the bytes base64-encoded
-    out["body"], out["isBase64Encoded"] = _body(response, content_type)
+    cookies = None
+    if headers is not None and headers._data:
+        lists = headers._data
+        single = _joined_headers(lists)
+        content_type = _first(lists.get("content-type"))
+        cookies = lists.get("set-cookie")
+    else:
+        content_type = response._content_type  # None whenever _headers is set
+        if content_type is None:
+            body, encoded = _body(response, None)
+            return {"statusCode": response.status, "body": body, "isBase64Encoded": encoded}
+        single = {"content-type": content_type}  # most answers: a type and nothing else
+    body, encoded = _body(response, content_type)
+    # One literal with every key: cheaper than adding keys to a smaller dict.
+    out = {
+        "statusCode": response.status,
+        "headers": single,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+    if cookies:
+        out["cookies"] = list(cookies)  # payload 2.0's only way to send several
     return out
+
+
+def _joined_headers(lists: dict[str, list[str]]) -> dict[str, str]:
+    # Payload 2.0 takes one value per header: repeats are joined with commas, as API
+    # Gateway itself does, except Set-Cookie, which travels in "cookies".
+    return {
+        name: values[0] if len(values) == 1 else ",".join(values)
+        for name, values in lists.items()
+        if name != "set-cookie"
+    }
 
 
 def render_v1(response: Response) -> dict[str, Any]:
@@ -132,7 +150,7 @@ def render_v1(response: Response) -> dict[str, Any]:
     out: dict[str, Any] = {"statusCode": response.status}
     if lists:
         out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
-    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    out["body"], out["isBase64Encoded"] = _body(response, _first(lists.get("content-type")))
     return out
 
 
@@ -148,7 +166,7 @@ def render_alb(response: Response, multi_value: bool) -> dict[str, Any]:
         out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
     else:
         out["headers"] = _single_value_headers(lists)
-    out["body"], out["isBase64Encoded"] = _body(response, lists.get("content-type"))
+    out["body"], out["isBase64Encoded"] = _body(response, _first(lists.get("content-type")))
     return out
 
 

@@ -157,7 +157,13 @@ class AzureRequest(Request):
         # tenth of the view and few handlers read it, so, like headers and query, it is
         # found on first read (_build_client_ip).
         fill_request(
-            self, native.method, request_path(native.url, route_prefix), _UNSET, request_id, native
+            self,
+            native.method,
+            request_path(native.url, route_prefix),
+            {},
+            _UNSET,
+            request_id,
+            native,
         )
 
     def _build_client_ip(self) -> str | None:
@@ -210,6 +216,8 @@ def to_azure_response(response: Response) -> func.HttpResponse:
                     add("Set-Cookie", cookie)
             else:
                 add(name, values[0] if len(values) == 1 else ", ".join(values))
+    elif response._content_type is not None:
+        native.headers.add("content-type", response._content_type)
     return native
 
 

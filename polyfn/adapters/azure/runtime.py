@@ -153,7 +153,7 @@ class _Settings:
         cold, _cold_start = _cold_start, False
         deadline = time.time() + (self.http_timeout if http else self.timeout)
         request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
-        return new_context("azure", name, request_id, deadline, None, cold, native)
+        return new_context("azure", name, request_id, deadline, cold, native)
 
 
 def _timeout_seconds() -> float:

@@ -124,7 +124,9 @@ class FlaskRequest(Request):
         environ = native.environ
         self._native = native
         client = _first_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"))
-        fill_request(self, native.method.upper(), native.path or "/", client, request_id, native)
+        fill_request(
+            self, native.method.upper(), native.path or "/", {}, client, request_id, native
+        )
 
     def _build_headers(self) -> Headers:
         data: dict[str, list[str]] = {}

@@ -179,7 +179,7 @@ def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
 def _context(cloud: str, function_name: str, request_id: str, timeout: int) -> Context:
     global _cold_start
     deadline = time.time() + timeout
-    ctx = new_context(cloud, function_name, request_id, deadline, None, _cold_start, None)
+    ctx = new_context(cloud, function_name, request_id, deadline, _cold_start, None)
     _cold_start = False
     return ctx
 

@@ -347,3 +347,52 @@ def test_v1_text_body_is_not_base64() -> None:
     assert event["isBase64Encoded"] is False and event["body"] == "grüße"
     echoed = response_json(invoke(app, event))
     assert base64.b64decode(echoed["body_b64"]).decode() == "grüße"
+
+
+def test_http_api_route_key_of_a_declared_route_keeps_api_gateways_parameters() -> None:
+    # API Gateway has matched the route already; its parameters stand, so a value it
+    # extracted differently from the raw path (here, on purpose) is what the handler sees.
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/users/42", path_template="/users/{id}")
+    assert event["routeKey"] == "GET /users/{id}"
+    event["pathParameters"] = {"id": "from-gateway"}
+    assert response_json(invoke(app, event)) == {"id": "from-gateway"}
+    greedy = events.apigw_v2("GET", "/files/a/b", path_template="/files/{path+}")
+    assert greedy["pathParameters"] == {"path": "a/b"}
+    assert response_json(invoke(app, greedy)) == {"path": "a/b", "raw": "/files/a/b"}
+
+
+@pytest.mark.parametrize(
+    "route_key",
+    [
+        "$default",  # the catch-all route
+        "ANY /{proxy+}",  # a proxy route the App does not declare
+        "GET /users/{user}",  # the same shape under another parameter name
+        "DELETE /users/{id}",  # a template the App has, for a method it does not serve
+    ],
+)
+def test_http_api_route_keys_the_app_does_not_declare_are_routed_by_polyfn(
+    route_key: str,
+) -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/users/42")
+    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    event["pathParameters"] = {"proxy": "users/42"}
+    assert response_json(invoke(app, event)) == {"id": "42"}
+
+
+def test_http_api_head_under_its_own_route_key_answers_like_get() -> None:
+    app, _ = http_app()
+    event = events.apigw_v2("HEAD", "/users/7", path_template="/users/{id}")
+    native = invoke(app, event)
+    assert (native["statusCode"], native["body"]) == (200, "")
+
+
+def test_http_api_path_parameters_that_are_not_an_object_are_a_malformed_event() -> None:
+    from polyfn.core.errors import UnrecognizedEvent
+
+    app, _ = http_app()
+    event = events.apigw_v2("GET", "/users/42", path_template="/users/{id}")
+    event["pathParameters"] = ["42"]
+    with pytest.raises(UnrecognizedEvent, match="malformed API Gateway HTTP API event"):
+        invoke(app, event)
