@@ -444,6 +444,12 @@ class App:
         name = os.environ.get("POLYFN_FUNCTION")
         return self.function(name) if name else None
 
+    def _pinned(self, function: str | None) -> Function | None:
+        # A name, "" (the caller knows nothing is pinned), or None (read the environment).
+        if function is None:
+            return self.pinned_function()
+        return self.function(function) if function else None
+
     def bucket_by_physical(self, physical: str) -> Bucket | None:
         for bucket in self.buckets.values():
             # The logical name first: comparing it reads no environment variable.
@@ -508,10 +514,11 @@ class App:
         """Run every function whose trigger matches; returns how many ran.
 
         ``function`` limits the run to that one function, for platforms that trigger each
-        function separately from one process (Azure). Errors propagate so that the
-        platform retries the event.
+        function separately from one process (Azure); ``""`` says the caller has read
+        ``POLYFN_FUNCTION`` once already and it is not set; None has it read here. Errors
+        propagate so that the platform retries the event.
         """
-        pinned = self.function(function) if function else self.pinned_function()
+        pinned = self._pinned(function)
         bucket = self.bucket_by_physical(event.bucket)
         if bucket is not None:
             event.bucket = bucket.name
@@ -632,7 +639,7 @@ class App:
 
         ``function`` limits the run to that one function (see ``handle_object``).
         """
-        pinned = self.function(function) if function else self.pinned_function()
+        pinned = self._pinned(function)
         candidates = [pinned] if pinned is not None else self.functions_of("event")
         ran = 0
         token = _set_current(ctx)

@@ -240,6 +240,25 @@ def test_pinned_function_serves_its_own_events(monkeypatch: pytest.MonkeyPatch) 
     assert got == ["b"]
 
 
+def test_object_and_event_runs_name_the_pin_or_say_it_was_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = App("p")
+    files = app.bucket("files")
+    got: list[str] = []
+    app.on_object_created(files, name="one")(lambda event: got.append("one"))
+    app.on_object_created(files, name="two")(lambda event: got.append("two"))
+    app.on_event(source="shop", name="shop_event")(lambda event: got.append("event"))
+    monkeypatch.setenv("POLYFN_FUNCTION", "two")
+    created = ObjectEvent("created", "files", "k")
+    assert app.handle_object(created, ctx()) == 1  # None: the environment decides
+    assert app.handle_object(created, ctx(), function="one") == 1  # a name: that one
+    assert app.handle_object(created, ctx(), function="") == 2  # "": read already, no pin
+    assert app.handle_event(Event("1", "shop", "T"), ctx()) == 0  # pinned to "two"
+    assert app.handle_event(Event("1", "shop", "T"), ctx(), function="") == 1
+    assert got == ["two", "one", "one", "two", "event"]
+
+
 def test_context_remaining_time() -> None:
     assert Context("aws", "f", remaining=lambda: 1234).remaining_ms == 1234
     import time

@@ -43,18 +43,34 @@ __all__ = ["record_servers"]
 def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
     """The serve functions of the record sources, for one handler of ``app``."""
     consumers = _Consumers(app)
+    # POLYFN_FUNCTION, read once ("" when unset): Lambda fixes the environment for the
+    # life of the execution environment, and reading it costs a microsecond per event.
+    pinned = app.pinned_function()
+    function = pinned.name if pinned is not None else ""
 
     def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        return _on_sqs(app, event, ctx, consumers)
+        return _on_sqs(app, event, ctx, consumers, function)
+
+    def on_s3(app: App, event: dict[str, Any], ctx: Context) -> None:
+        _on_s3(app, event, ctx, function)
+
+    def on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+        app.handle_object(eventbridge_object_event(event), ctx, function=function)
+
+    def on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
+        _on_sns(app, event, ctx, function)
+
+    def on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
+        app.handle_event(eventbridge_event(event), ctx, function=function)
 
     return {
         sources.SQS: on_sqs,
-        sources.S3: _on_s3,
+        sources.S3: on_s3,
         sources.S3_TEST: _on_s3_test,
-        sources.S3_EVENTBRIDGE: _on_s3_eventbridge,
-        sources.SNS: _on_sns,
+        sources.S3_EVENTBRIDGE: on_s3_eventbridge,
+        sources.SNS: on_sns,
         sources.SCHEDULE: _on_schedule,
-        sources.EVENTBRIDGE: _on_eventbridge,
+        sources.EVENTBRIDGE: on_eventbridge,
     }
 
 
@@ -79,7 +95,9 @@ class _Consumers(dict[str, str | None]):
         return name
 
 
-def _on_sqs(app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers) -> dict[str, Any]:
+def _on_sqs(
+    app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers, function: str
+) -> dict[str, Any]:
     records = event["Records"]
     queue = queue_name(str(records[0].get("eventSourceARN", "")))
     try:
@@ -90,7 +108,7 @@ def _on_sqs(app: App, event: dict[str, Any], ctx: Context, consumers: _Consumers
             messages = [sqs_message(record) for record in records]
             failed_ids = [m.id for m in _deliver(app, queue, messages, ctx, consumer)]
         else:
-            failed_ids = _deliver_without_consumer(app, queue, records, ctx)
+            failed_ids = _deliver_without_consumer(app, queue, records, ctx, function)
     except UnrecognizedEvent:
         raise
     except (KeyError, TypeError, ValueError) as exc:
@@ -113,7 +131,7 @@ def _deliver(
 
 
 def _deliver_without_consumer(
-    app: App, queue: str, records: list[dict[str, Any]], ctx: Context
+    app: App, queue: str, records: list[dict[str, Any]], ctx: Context, function: str
 ) -> list[str]:
     """No on_message consumer: S3 notifications go to object handlers, one SQS message
     at a time; anything else goes to handle_messages, which fails it so it is retried
@@ -128,7 +146,7 @@ def _deliver_without_consumer(
                 plain.append(sqs_message(record))
                 continue
             for object_event in objects:
-                app.handle_object(object_event, ctx)
+                app.handle_object(object_event, ctx, function=function)
         except Exception as exc:
             from polyfn.core.failures import log_failure
 
@@ -147,31 +165,27 @@ def _deliver_without_consumer(
 # ----------------------------------------------------------------------------- S3, SNS
 
 
-def _on_s3(app: App, event: dict[str, Any], ctx: Context) -> None:
+def _on_s3(app: App, event: dict[str, Any], ctx: Context, function: str) -> None:
     # Translate every record before running any handler, so a malformed record fails
     # the invocation before anything was done.
     object_events = [s3_object_event(record) for record in event["Records"]]
     for object_event in object_events:
-        app.handle_object(object_event, ctx)
+        app.handle_object(object_event, ctx, function=function)
 
 
 def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
     """S3 sends s3:TestEvent when notifications are configured; there is nothing to do."""
 
 
-def _on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-    app.handle_object(eventbridge_object_event(event), ctx)
-
-
-def _on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
+def _on_sns(app: App, event: dict[str, Any], ctx: Context, function: str) -> None:
     for record in event["Records"]:
         sns = record.get("Sns")
         objects = s3_objects_in(sns.get("Message")) if type(sns) is dict else None
         if objects is not None:
             for object_event in objects:
-                app.handle_object(object_event, ctx)
+                app.handle_object(object_event, ctx, function=function)
         else:
-            app.handle_event(sns_event(record), ctx)
+            app.handle_event(sns_event(record), ctx, function=function)
 
 
 # ----------------------------------------------------------------------------- EventBridge
@@ -180,7 +194,3 @@ def _on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
 def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
     tick = schedule_tick(event)
     app.handle_schedule(tick, ctx, hint=tick.name)
-
-
-def _on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-    app.handle_event(eventbridge_event(event), ctx)

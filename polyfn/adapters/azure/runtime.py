@@ -381,7 +381,9 @@ def _queue_handler(
     def handle(msg: func.QueueMessage, context: func.Context | None = None) -> None:
         ctx = settings.context(name, context)
         message = message_from_queue(msg)
-        if app.handle_messages(queue.physical_name, [message], ctx):
+        # The host triggers this function for this queue only: its consumer is known, and
+        # naming it spares reading the bindings from the environment per message.
+        if app.handle_messages(None, [message], ctx, function=name):
             raise MessageFailed(
                 f"message {message.id} failed in {name} (receive {message.receive_count} of "
                 f"{queue.max_receives}); the Functions host retries it, then moves it to "

@@ -127,7 +127,7 @@ def event_function(
         ctx.raw = event
         try:
             inbound = translate(attributes, event.get_data(), raw=event)
-            _dispatch(app, inbound, ctx)
+            _dispatch(app, inbound, ctx, pinned)
         except UnrecognizedEvent as exc:
             _logger.error("refused CloudEvent %s: %s", attributes.get("type"), exc)
             from werkzeug.exceptions import BadRequest
@@ -137,7 +137,11 @@ def event_function(
     return _target(events_target, target, _CLOUDEVENT_SIGNATURE)
 
 
-def _dispatch(app: App, inbound: ObjectEvent | Message | Schedule | Event, ctx: Context) -> None:
+def _dispatch(
+    app: App, inbound: ObjectEvent | Message | Schedule | Event, ctx: Context, pinned: str
+) -> None:
+    # ``pinned`` is POLYFN_FUNCTION as read when the target was made ("" for none), which
+    # spares handle_object and handle_event reading the environment per event.
     if isinstance(inbound, Message):
         if app.handle_messages(inbound.queue or None, [inbound], ctx):
             # handle_messages logged the handler's exception already.
@@ -155,10 +159,10 @@ def _dispatch(app: App, inbound: ObjectEvent | Message | Schedule | Event, ctx: 
         run = partial(app.handle_schedule, inbound, ctx, hint=fn.name)
     elif isinstance(inbound, ObjectEvent):
         described = f"object event {inbound.action} {inbound.bucket}/{inbound.key}"
-        run = partial(app.handle_object, inbound, ctx)
+        run = partial(app.handle_object, inbound, ctx, function=pinned)
     else:
         described = f"event {inbound.type} from {inbound.source}"
-        run = partial(app.handle_event, inbound, ctx)
+        run = partial(app.handle_event, inbound, ctx, function=pinned)
     try:
         run()
     except Exception:
