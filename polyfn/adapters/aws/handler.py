@@ -143,7 +143,11 @@ def _serve_v1(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
         request = ApiGatewayV1Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway REST API", exc) from None
-    return render_v1(app.handle_http(request, ctx))
+    # "resource" is the template of the API Gateway route that matched ("/{proxy+}" for a
+    # proxy resource), so method and resource name the route as routeKey does on v2.
+    resource = event.get("resource")
+    route_key = f"{request.method} {resource}" if type(resource) is str else None
+    return render_v1(app.handle_http(request, ctx, route_key))
 
 
 def _serve_alb(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:

@@ -127,6 +127,17 @@ def _upper(method: str) -> str:
     return method if method in _UPPER_METHODS else method.upper()
 
 
+def _path_parameters(event: dict[str, Any]) -> dict[str, str]:
+    # API Gateway's own parameters of the route it matched, decoded (REST APIs too, though
+    # their path is not). App.handle_http keeps them only when it knows that route.
+    params = event.get("pathParameters")
+    if params is None:
+        return {}
+    if type(params) is not dict:
+        raise TypeError(f"pathParameters is a {type(params).__name__}, not an object")
+    return params
+
+
 def _unquote(path: str) -> str:
     if "%" not in path:
         return path
@@ -150,7 +161,7 @@ class ApiGatewayV1Request(Request):
             self,
             _upper(event["httpMethod"]),
             path,
-            {},
+            _path_parameters(event),
             identity.get("sourceIp"),
             request_id or context.get("requestId", ""),
             event,
@@ -188,13 +199,6 @@ class ApiGatewayV2Request(Request):
         stage = context.get("stage")
         if stage and stage != "$default":
             path = _strip_stage(path, stage, context)
-        # When API Gateway has matched a route, these are its parameters (App.handle_http
-        # decides whether to keep them).
-        params = event.get("pathParameters")
-        if params is None:
-            params = {}
-        elif type(params) is not dict:
-            raise TypeError(f"pathParameters is a {type(params).__name__}, not an object")
         method = http["method"]
         if method not in _UPPER_METHODS:
             method = method.upper()
@@ -202,7 +206,7 @@ class ApiGatewayV2Request(Request):
             self,
             method,
             path,
-            params,
+            _path_parameters(event),
             http.get("sourceIp"),
             request_id or context.get("requestId", ""),
             event,

@@ -349,34 +349,54 @@ def test_v1_text_body_is_not_base64() -> None:
     assert base64.b64decode(echoed["body_b64"]).decode() == "grüße"
 
 
-def test_http_api_route_key_of_a_declared_route_keeps_api_gateways_parameters() -> None:
+# API Gateway names the route it matched: routeKey on HTTP APIs, resource on REST APIs.
+ROUTED = {"apigw-v1": events.apigw_v1, "apigw-v2": events.apigw_v2}
+
+
+def _name_route(event: dict[str, Any], method: str, template: str) -> None:
+    if "routeKey" in event:
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {template}"
+    else:
+        event["resource"] = event["requestContext"]["resourcePath"] = template
+
+
+@pytest.mark.parametrize("source", ROUTED)
+def test_a_route_api_gateway_matched_keeps_its_parameters(source: str) -> None:
     # API Gateway has matched the route already; its parameters stand, so a value it
-    # extracted differently from the raw path (here, on purpose) is what the handler sees.
+    # extracted differently from the path (here, on purpose) is what the handler sees.
     app, _ = http_app()
-    event = events.apigw_v2("GET", "/users/42", path_template="/users/{id}")
-    assert event["routeKey"] == "GET /users/{id}"
+    event = ROUTED[source]("GET", "/users/42", path_template="/users/{id}")
     event["pathParameters"] = {"id": "from-gateway"}
     assert response_json(invoke(app, event)) == {"id": "from-gateway"}
-    greedy = events.apigw_v2("GET", "/files/a/b", path_template="/files/{path+}")
+    greedy = ROUTED[source]("GET", "/files/a/b", path_template="/files/{path+}")
     assert greedy["pathParameters"] == {"path": "a/b"}
     assert response_json(invoke(app, greedy)) == {"path": "a/b", "raw": "/files/a/b"}
 
 
 @pytest.mark.parametrize(
-    "route_key",
+    ("source", "method", "template"),
     [
-        "$default",  # the catch-all route
-        "ANY /{proxy+}",  # a proxy route the App does not declare
-        "GET /users/{user}",  # the same shape under another parameter name
-        "DELETE /users/{id}",  # a template the App has, for a method it does not serve
+        *((source, "GET", "/{proxy+}") for source in ROUTED),  # a proxy route
+        *((source, "GET", "/users/{user}") for source in ROUTED),  # another parameter name
+        # A template the App has, for a method it does not serve (REST resources name no
+        # method: the request's own is part of the route).
+        ("apigw-v2", "DELETE", "/users/{id}"),
     ],
 )
-def test_http_api_route_keys_the_app_does_not_declare_are_routed_by_polyfn(
-    route_key: str,
+def test_routes_the_app_does_not_declare_are_routed_by_polyfn(
+    source: str, method: str, template: str
 ) -> None:
     app, _ = http_app()
+    event = ROUTED[source]("GET", "/users/42")
+    _name_route(event, method, template)
+    event["pathParameters"] = {"proxy": "users/42"}
+    assert response_json(invoke(app, event)) == {"id": "42"}
+
+
+def test_http_api_default_route_is_routed_by_polyfn() -> None:
+    app, _ = http_app()
     event = events.apigw_v2("GET", "/users/42")
-    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    assert event["routeKey"] == "$default"
     event["pathParameters"] = {"proxy": "users/42"}
     assert response_json(invoke(app, event)) == {"id": "42"}
 
@@ -388,11 +408,12 @@ def test_http_api_head_under_its_own_route_key_answers_like_get() -> None:
     assert (native["statusCode"], native["body"]) == (200, "")
 
 
-def test_http_api_path_parameters_that_are_not_an_object_are_a_malformed_event() -> None:
+@pytest.mark.parametrize("source", ROUTED)
+def test_path_parameters_that_are_not_an_object_are_a_malformed_event(source: str) -> None:
     from polyfn.core.errors import UnrecognizedEvent
 
     app, _ = http_app()
-    event = events.apigw_v2("GET", "/users/42", path_template="/users/{id}")
+    event = ROUTED[source]("GET", "/users/42", path_template="/users/{id}")
     event["pathParameters"] = ["42"]
-    with pytest.raises(UnrecognizedEvent, match="malformed API Gateway HTTP API event"):
+    with pytest.raises(UnrecognizedEvent, match="malformed API Gateway"):
         invoke(app, event)
