@@ -220,10 +220,12 @@ class Router(Generic[T]):
 
     def match(self, method: str, path: str) -> tuple[T, dict[str, str]]:
         entry = self._static.get(path)
-        params: dict[str, str] | None = {}
         if entry is None and path[-1:] == "/" and len(path) > 1:
             entry = self._static.get(path.rstrip("/"))
-        if entry is None:
+        params: dict[str, str] | None
+        if entry is not None:
+            params = {}
+        else:
             # PathTemplate.match_segments, inlined: this runs on most requests. The split
             # keeps the empty string before the leading slash, hence the one-off indexes
             # (and no copy of the path without its slash).
@@ -251,7 +253,7 @@ class Router(Generic[T]):
                 target = entry.by_method.get("GET")
             if target is None:
                 raise MethodNotAllowed(self.allowed_for(entry))
-        return target, params  # type: ignore[return-value]  # set whenever entry is
+        return target, params
 
     def _match_greedy(self, path: str) -> tuple[_Entry[T], dict[str, str]]:
         if path.startswith("/"):

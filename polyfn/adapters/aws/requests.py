@@ -21,7 +21,7 @@ request 8; read 2026-11):
 from __future__ import annotations
 
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import HTTPError, Request, fill_request, parse_cookie_header
+from polyfn.core.http import _UNSET, HTTPError, Request, fill_request, parse_cookie_header
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -277,21 +277,33 @@ class AlbRequest(Request):
     __slots__ = ("_event", "multi_value")
 
     def __init__(self, event: dict[str, Any], request_id: str) -> None:
-        self.multi_value = "multiValueHeaders" in event
+        self.multi_value = multi_value = "multiValueHeaders" in event
+        headers = event.get("multiValueHeaders" if multi_value else "headers")
+        if headers is not None and type(headers) is not dict:
+            # Headers are read lazily; a malformed event is refused now, not on that read.
+            raise TypeError(f"the headers are a {type(headers).__name__}, not an object")
         path = _unquote(event.get("path") or "/")
         fill_request(
             self,
             _upper(event["httpMethod"]),
             path,
             {},
-            _alb_client_ip(event, self.multi_value),
+            _UNSET,  # found on first read: few handlers read it (_build_client_ip)
             request_id,
             event,
         )
         self._event = event
         if not request_id:
             # ALB has no request id of its own; its trace id is what its access log shows.
-            self.request_id = self.headers.get("x-amzn-trace-id", "")
+            self.request_id = _alb_header(event, self.multi_value, "x-amzn-trace-id") or ""
+
+    def _build_client_ip(self) -> str | None:
+        # ALB appends the address it saw to X-Forwarded-For; entries to its left were sent
+        # by the client and can be anything, so the last one is the trustworthy one.
+        forwarded = _alb_header(self._event, self.multi_value, "x-forwarded-for")
+        if not forwarded:
+            return None
+        return forwarded.rpartition(",")[2].strip() or None
 
     def _build_headers(self) -> Headers:
         event = self._event
@@ -319,14 +331,11 @@ class AlbRequest(Request):
         return _decode_body(self._event)
 
 
-def _alb_client_ip(event: dict[str, Any], multi_value: bool) -> str | None:
-    # ALB appends the address it saw to X-Forwarded-For; entries to its left were sent
-    # by the client and can be anything, so the last one is the trustworthy one.
+def _alb_header(event: dict[str, Any], multi_value: bool, name: str) -> str | None:
+    # One header's last value, read from the event without building Headers (ALB sends
+    # the names lower-cased).
     if multi_value:
-        values = (event.get("multiValueHeaders") or {}).get("x-forwarded-for")
-        forwarded = values[-1] if values else None
-    else:
-        forwarded = (event.get("headers") or {}).get("x-forwarded-for")
-    if not forwarded:
-        return None
-    return str(forwarded).rpartition(",")[2].strip() or None
+        values = (event.get("multiValueHeaders") or {}).get(name)
+        return str(values[-1]) if values else None
+    value = (event.get("headers") or {}).get(name)
+    return str(value) if value is not None else None

@@ -71,6 +71,10 @@ _REASONS = {
 }
 
 
+# ALB's statusDescription per status, built once: "200 OK".
+_DESCRIPTIONS = {status: f"{status} {phrase}" for status, phrase in _REASONS.items()}
+
+
 def reason_phrase(status: int) -> str:
     return _REASONS.get(status, "Unknown")
 
@@ -82,6 +86,16 @@ def _header_lists(response: Response) -> dict[str, list[str]]:
     headers = response._headers
     if headers is not None:
         return headers._data
+    content_type = response._content_type
+    return {"content-type": [content_type]} if content_type is not None else {}
+
+
+def _multi_value_headers(response: Response) -> dict[str, list[str]]:
+    # A copy of the response's headers as name -> values, built straight from its
+    # internals (REST API, ALB multi-value mode).
+    headers = response._headers
+    if headers is not None:
+        return {name: list(values) for name, values in headers._data.items()}
     content_type = response._content_type
     return {"content-type": [content_type]} if content_type is not None else {}
 
@@ -146,10 +160,10 @@ def _joined_headers(lists: dict[str, list[str]]) -> dict[str, str]:
 
 def render_v1(response: Response) -> dict[str, Any]:
     """REST API (and HTTP API payload 1.0) proxy integration response."""
-    lists = _header_lists(response)
+    lists = _multi_value_headers(response)
     out: dict[str, Any] = {"statusCode": response.status}
     if lists:
-        out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
+        out["multiValueHeaders"] = lists
     out["body"], out["isBase64Encoded"] = _body(response, _first(lists.get("content-type")))
     return out
 
@@ -157,14 +171,14 @@ def render_v1(response: Response) -> dict[str, Any]:
 def render_alb(response: Response, multi_value: bool) -> dict[str, Any]:
     """ALB target response, in the headers mode the request came in."""
     status = response.status
-    lists = _header_lists(response)
     out: dict[str, Any] = {
         "statusCode": status,
-        "statusDescription": f"{status} {reason_phrase(status)}",
+        "statusDescription": _DESCRIPTIONS.get(status) or f"{status} Unknown",
     }
     if multi_value:
-        out["multiValueHeaders"] = {name: list(values) for name, values in lists.items()}
+        lists = out["multiValueHeaders"] = _multi_value_headers(response)
     else:
+        lists = _header_lists(response)
         out["headers"] = _single_value_headers(lists)
     out["body"], out["isBase64Encoded"] = _body(response, _first(lists.get("content-type")))
     return out
