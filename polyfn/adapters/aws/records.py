@@ -11,6 +11,7 @@ events (eventbridge/latest/ref/overiew-event-structure.html); all read 2026-11.
 
 from __future__ import annotations
 
+from polyfn.adapters.aws import url_codec
 from polyfn.core import json_codec
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
@@ -76,9 +77,7 @@ def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
 def _decode_key(key: str) -> str:
     if "%" not in key and "+" not in key:
         return key  # most keys: nothing to decode, and urllib.parse not to import
-    from urllib.parse import unquote_plus
-
-    return unquote_plus(key)
+    return url_codec.unquote_plus(key)
 
 
 def eventbridge_object_event(event: dict[str, Any]) -> ObjectEvent:

@@ -20,6 +20,7 @@ request 8; read 2026-11):
 
 from __future__ import annotations
 
+from polyfn.adapters.aws import url_codec
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import _UNSET, HTTPError, Request, fill_request, parse_cookie_header
 
@@ -139,11 +140,7 @@ def _path_parameters(event: dict[str, Any]) -> dict[str, str]:
 
 
 def _unquote(path: str) -> str:
-    if "%" not in path:
-        return path
-    from urllib.parse import unquote
-
-    return unquote(path)
+    return url_codec.unquote(path) if "%" in path else path
 
 
 class ApiGatewayV1Request(Request):
@@ -227,9 +224,7 @@ class ApiGatewayV2Request(Request):
         event = self._event
         raw = event.get("rawQueryString")
         if raw:
-            from urllib.parse import parse_qsl
-
-            return MultiDict(parse_qsl(raw, keep_blank_values=True))
+            return MultiDict(url_codec.parse_qsl(raw, keep_blank_values=True))
         # Without rawQueryString only the comma-joined single values are left.
         return MultiDict(event.get("queryStringParameters") or None)
 
@@ -313,8 +308,7 @@ class AlbRequest(Request):
 
     def _build_query(self) -> MultiDict:
         event = self._event
-        from urllib.parse import unquote_plus
-
+        unquote_plus = url_codec.unquote_plus
         if self.multi_value:
             multi = event.get("multiValueQueryStringParameters") or {}
             return MultiDict(

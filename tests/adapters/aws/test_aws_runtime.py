@@ -270,3 +270,20 @@ def test_context_internals_the_handler_sets() -> None:
     for slot in Context.__slots__:
         getattr(built, slot)  # AttributeError for a slot left unset
     assert built.cloud == "aws" and built.remaining_ms > 0 and built.logger is not None
+
+
+def test_url_codec_binds_urllib_parse_on_first_use() -> None:
+    code = """
+        import sys
+        from polyfn.adapters.aws import url_codec
+        assert "urllib.parse" not in sys.modules
+        assert url_codec.unquote_plus("a+b%2B") == "a b+"
+        from urllib import parse
+        assert url_codec.__dict__["unquote"] is parse.unquote
+        assert url_codec.__dict__["parse_qsl"] is parse.parse_qsl
+        try:
+            url_codec.quote
+        except AttributeError:
+            print("ok")
+    """
+    assert _run(code, "-S").strip() == "ok"
