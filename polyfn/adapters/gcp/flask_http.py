@@ -181,10 +181,13 @@ def to_flask_response(response: Response) -> Any:
     # Filled here rather than handed over as a list: werkzeug adds a list's items one by
     # one just the same, after a generic walk over it that costs three times as much.
     headers = _headers_class()
-    if response.has_headers():
+    core_headers = response._headers
+    if core_headers is not None:
         add = headers.add
         # Core's name -> values lists, read without a copy, as the AWS renderers do.
-        for name, values in response.headers._data.items():
+        for name, values in core_headers._data.items():
             for value in values:
                 add(name, value)
+    elif response._content_type is not None:  # the one header most answers have
+        headers.add("content-type", response._content_type)
     return response_class(response.body, status=response.status, headers=headers)
