@@ -217,6 +217,28 @@ class Request:
                 raise HTTPError(400, "Request body is not valid JSON") from exc
         return self._json
 
+    def to_dict(self) -> dict[str, Any]:
+        """What the request holds, as JSON values (``polyfn inspect`` prints it): the body
+        as text when it is UTF-8 (None when empty or not), and always as base64."""
+        import base64
+
+        body = self.body
+        try:
+            text: str | None = body.decode("utf-8") if body else None
+        except UnicodeDecodeError:
+            text = None
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query.to_lists(),
+            "headers": self.headers.to_lists(),
+            "cookies": dict(self.cookies),
+            "body": text,
+            "body_base64": base64.b64encode(body).decode("ascii"),
+            "client_ip": self.client_ip,
+            "request_id": self.request_id,
+        }
+
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
 

@@ -9,7 +9,6 @@ no ``on_message`` consumer).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +75,7 @@ def describe(event: Any) -> dict[str, Any]:
 def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
     view = _REQUESTS.get(kind)
     if view is not None:
-        return {"cloud": "aws", "trigger": "http", "request": _request(view(event, ""))}
+        return {"cloud": "aws", "trigger": "http", "request": view(event, "").to_dict()}
     if kind == sources.S3:
         return _objects([s3_object_event(record) for record in event["Records"]])
     if kind == sources.S3_TEST:
@@ -90,25 +89,6 @@ def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
     if kind == sources.SCHEDULE:
         return {"cloud": "aws", "trigger": "schedule", "schedule": schedule_tick(event).to_dict()}
     return {"cloud": "aws", "trigger": "event", "events": [eventbridge_event(event).to_dict()]}
-
-
-def _request(request: Request) -> dict[str, Any]:
-    body = request.body
-    try:
-        text: str | None = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": request.query.to_lists(),
-        "headers": request.headers.to_lists(),
-        "cookies": dict(request.cookies),
-        "body": text if body else None,
-        "body_base64": base64.b64encode(body).decode("ascii"),
-        "client_ip": request.client_ip,
-        "request_id": request.request_id,
-    }
 
 
 def _objects(object_events: list[ObjectEvent]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ Accepted documents, each translated by the code the functions run:
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -25,7 +24,6 @@ from polyfn.adapters.gcp.request_documents import is_request_document, werkzeug_
 from polyfn.adapters.gcp.scheduler import tick_from_headers
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
-from polyfn.core.http import Request
 
 __all__ = ["describe", "looks_like"]
 
@@ -102,23 +100,4 @@ def _http(document: Mapping[str, Any]) -> dict[str, Any]:
     if tick is not None:
         return {"cloud": "gcp", "trigger": "schedule", "schedule": tick.to_dict()}
     request = FlaskRequest(native, request_id_from(native.headers) or new_request_id())
-    return {"cloud": "gcp", "trigger": "http", "request": _request(request)}
-
-
-def _request(request: Request) -> dict[str, Any]:
-    body = request.body
-    try:
-        text: str | None = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": request.query.to_lists(),
-        "headers": request.headers.to_lists(),
-        "cookies": dict(request.cookies),
-        "body": text if body else None,
-        "body_base64": base64.b64encode(body).decode("ascii"),
-        "client_ip": request.client_ip,
-        "request_id": request.request_id,
-    }
+    return {"cloud": "gcp", "trigger": "http", "request": request.to_dict()}
