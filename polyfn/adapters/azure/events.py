@@ -2,7 +2,7 @@
 
 Event Grid events arrive in two schemas: the Event Grid schema (``topic``, ``eventType``,
 ``eventTime``, ``dataVersion``) and CloudEvents 1.0 (``source``, ``type``, ``time``,
-``specversion``). Both are read into one ``GridEvent`` first, from a JSON document
+``specversion``). Both are read into a core ``Event`` first, from a JSON document
 (``polyfn inspect``) or from the worker's ``EventGridEvent``/``CloudEvent`` objects (the
 trigger), so the two paths share every translation after that.
 
@@ -31,10 +31,9 @@ __all__ = [
     "BLOB_CREATED",
     "BLOB_DELETED",
     "EXPECTED_EVENT_GRID",
-    "GridEvent",
-    "event_from_grid",
     "grid_event_from_document",
     "grid_event_from_native",
+    "is_blob_event",
     "is_grid_document",
     "iso_time",
     "message_from_queue",
@@ -54,32 +53,9 @@ EXPECTED_EVENT_GRID = (
 )
 
 
-class GridEvent:
-    """One Event Grid event, whichever schema it came in."""
-
-    __slots__ = ("data", "id", "raw", "source", "subject", "time", "type")
-
-    def __init__(
-        self,
-        id: str,
-        source: str,
-        type: str,
-        subject: str | None,
-        time: str | None,
-        data: Any,
-        raw: Any,
-    ) -> None:
-        self.id = id
-        self.source = source
-        self.type = type
-        self.subject = subject
-        self.time = time
-        self.data = data
-        self.raw = raw
-
-    @property
-    def is_blob_event(self) -> bool:
-        return self.type in _BLOB_ACTIONS
+def is_blob_event(event: Event) -> bool:
+    """A BlobCreated or BlobDeleted event (``object_event_from_grid`` reads it)."""
+    return event.type in _BLOB_ACTIONS
 
 
 def iso_time(value: datetime | str | None) -> str | None:
@@ -117,14 +93,14 @@ def is_grid_document(document: Any) -> bool:
     return "eventType" in document and "id" in document and "subject" in document
 
 
-def grid_event_from_document(document: Any) -> GridEvent:
-    """Read one Event Grid event given as JSON, in either schema."""
+def grid_event_from_document(document: Any) -> Event:
+    """Read one Event Grid event given as JSON, in either schema; the topic is its source."""
     if not is_grid_document(document):
         raise UnrecognizedEvent(
             "this is not an Azure Event Grid event", expected=EXPECTED_EVENT_GRID
         )
     if "specversion" in document:
-        return GridEvent(
+        return Event(
             id=_text(document, "id", required=True) or "",
             source=_text(document, "source", required=True) or "",
             type=_text(document, "type", required=True) or "",
@@ -133,7 +109,7 @@ def grid_event_from_document(document: Any) -> GridEvent:
             data=document.get("data"),
             raw=document,
         )
-    return GridEvent(
+    return Event(
         id=_text(document, "id", required=True) or "",
         # A custom topic's events may omit "topic" when published; Event Grid fills it in.
         source=_text(document, "topic", required=False) or "",
@@ -145,11 +121,11 @@ def grid_event_from_document(document: Any) -> GridEvent:
     )
 
 
-def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> GridEvent:
+def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> Event:
     """Read the worker's ``EventGridEvent`` (or ``CloudEvent``, for the CloudEvents schema)."""
     event_type = getattr(native, "event_type", None)
     if event_type is not None:  # Event Grid schema
-        return GridEvent(
+        return Event(
             id=native.id or "",
             source=getattr(native, "topic", None) or "",
             type=event_type,
@@ -164,7 +140,7 @@ def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> Gri
             f"the Event Grid trigger received a {type(native).__name__}",
             expected="azure.functions.EventGridEvent or azure.functions.CloudEvent",
         )
-    return GridEvent(
+    return Event(
         id=native.id or "",
         source=getattr(native, "source", None) or "",
         type=type_,
@@ -175,7 +151,7 @@ def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> Gri
     )
 
 
-def object_event_from_grid(grid: GridEvent) -> ObjectEvent | None:
+def object_event_from_grid(grid: Event) -> ObjectEvent | None:
     """The object event a BlobCreated/BlobDeleted carries; None for any other event type."""
     action = _BLOB_ACTIONS.get(grid.type)
     if action is None:
@@ -199,19 +175,6 @@ def object_event_from_grid(grid: GridEvent) -> ObjectEvent | None:
         content_type=content_type if isinstance(content_type, str) else None,
         time=grid.time,
         id=grid.id,
-        raw=grid.raw,
-    )
-
-
-def event_from_grid(grid: GridEvent) -> Event:
-    """Any Event Grid event as a core ``Event``: the topic is its source."""
-    return Event(
-        grid.id,
-        grid.source,
-        grid.type,
-        subject=grid.subject,
-        time=grid.time,
-        data=grid.data,
         raw=grid.raw,
     )
 

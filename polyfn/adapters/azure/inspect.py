@@ -19,8 +19,8 @@ from typing import Any
 
 from polyfn.adapters.azure.events import (
     EXPECTED_EVENT_GRID,
-    event_from_grid,
     grid_event_from_document,
+    is_blob_event,
     is_grid_document,
     object_event_from_grid,
 )
@@ -50,7 +50,7 @@ def describe(document: Any) -> dict[str, Any]:
             "this is not an Azure event", expected=f"{EXPECTED_EVENT_GRID}, or {EXPECTED_PAYLOAD}"
         )
     grids = [grid_event_from_document(item) for item in items]
-    if all(grid.is_blob_event for grid in grids):
+    if all(is_blob_event(grid) for grid in grids):
         objects = [object_event_from_grid(grid) for grid in grids]
         return {
             "cloud": CLOUD,
@@ -60,5 +60,5 @@ def describe(document: Any) -> dict[str, Any]:
     return {
         "cloud": CLOUD,
         "trigger": "event",
-        "events": [event_from_grid(grid).to_dict() for grid in grids],
+        "events": [grid.to_dict() for grid in grids],
     }

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import azure.functions as func
 
 from polyfn.adapters.azure.events import (
-    event_from_grid,
     grid_event_from_native,
     message_from_queue,
     object_event_from_blob,
@@ -412,7 +411,7 @@ def _event_handler(settings: _Settings, name: str) -> Callable[..., None]:
 
     def handle(event: func.EventGridEvent, context: func.Context | None = None) -> None:
         ctx = settings.context(name, context)
-        app.handle_event(event_from_grid(grid_event_from_native(event)), ctx, function=name)
+        app.handle_event(grid_event_from_native(event), ctx, function=name)
 
     _worker_signature(handle, "event", func.EventGridEvent, None)
     return handle
