@@ -3,9 +3,8 @@ Cloud, by werkzeug's threaded WSGI server.
 
 The request translation is the Google Cloud adapter's (``polyfn.adapters.gcp.http_function``
 with ``cloud="local"``), so a route behaves locally exactly as it does on Cloud Functions
-and Cloud Run. functions-framework loads its target from a source file; the runtime writes
-a two-line one into a temporary folder that hands back the target built here, the same
-shape as the ``main.py`` the deploy step writes for Google Cloud.
+and Cloud Run; functions-framework's app around it is built by the same adapter's
+``serving.framework_app``.
 
 The server is werkzeug's ``ThreadedWSGIServer`` (one thread per connection, HTTP/1.1 keep
 alive): a real server with no extra dependency, enough for development and load tests on
@@ -15,16 +14,10 @@ them finish.
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
-import tempfile
 import threading
 import time
-import types
-import uuid
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.local.invocations import Invocations
@@ -36,32 +29,9 @@ from polyfn.core.http import Request, Response
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
-__all__ = ["HttpServer", "InFlight", "build_wsgi_app", "instrument_http", "registered_target"]
+__all__ = ["HttpServer", "InFlight", "build_wsgi_app", "instrument_http"]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-_TARGET_NAME = "polyfn_http"
-_ENTRY_SOURCE = '''"""functions-framework's source for `polyfn run`, written by polyfn."""
-from polyfn.adapters.local.http_server import registered_target
-
-{name} = registered_target({token!r})
-'''
-_FUNCTIONS_FRAMEWORK_VARIABLES = ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE")
-_targets: dict[str, Callable[[Any], Any]] = {}
-_targets_lock = threading.Lock()
-
-
-def registered_target(token: str) -> Callable[[Any], Any]:
-    """The HTTP target stored under ``token``, as the plain function functions-framework
-    insists on (it refuses callable objects and partials)."""
-    with _targets_lock:
-        target = _targets.pop(token)
-
-    def polyfn_http(request: Any) -> Any:
-        return target(request)
-
-    assert isinstance(polyfn_http, types.FunctionType)
-    return polyfn_http
 
 
 def instrument_http(app: App, invocations: Invocations) -> None:
@@ -101,44 +71,19 @@ def instrument_http(app: App, invocations: Invocations) -> None:
 def build_flask_app(app: App) -> Any:
     """functions-framework's Flask app serving ``app`` with ``Context.cloud == "local"``."""
     try:
-        import functions_framework
+        # Imported here too, so that a missing package is this ConfigError, not an
+        # ImportError from inside framework_app.
+        import functions_framework  # noqa: F401
 
         from polyfn.adapters.gcp import http_function
+        from polyfn.adapters.gcp.serving import framework_app
     except ImportError as exc:
         raise ConfigError(
             "the local runtime serves HTTP through functions-framework and "
             f"polyfn.adapters.gcp.http_function, and cannot import them: {exc} "
             "(pip install 'polyfn[local]')"
         ) from exc
-
-    token = uuid.uuid4().hex
-    with _targets_lock:
-        _targets[token] = http_function(app, cloud="local")
-    saved_env = {
-        name: os.environ.get(name) for name in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE")
-    }
-    saved_path = list(sys.path)
-    module_name = f"polyfn_local_entry_{token}"
-    with tempfile.TemporaryDirectory(prefix="polyfn-http-") as folder:
-        source = Path(folder) / f"{module_name}.py"
-        source.write_text(_ENTRY_SOURCE.format(name=_TARGET_NAME, token=token), encoding="utf-8")
-        try:
-            flask_app = functions_framework.create_app(  # type: ignore[no-untyped-call]
-                target=_TARGET_NAME, source=str(source), signature_type="http"
-            )
-        finally:
-            # create_app records its target in the environment and appends the source's
-            # folder to sys.path; neither should outlive this call.
-            sys.path[:] = saved_path
-            sys.modules.pop(module_name, None)
-            for name, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-            with _targets_lock:
-                _targets.pop(token, None)
-    return flask_app
+    return framework_app(http_function(app, cloud="local"), "http")
 
 
 class InFlight:
