@@ -196,12 +196,9 @@ class ApiGatewayV2Request(Request):
         stage = context.get("stage")
         if stage and stage != "$default":
             path = _strip_stage(path, stage, context)
-        method = http["method"]
-        if method not in _UPPER_METHODS:
-            method = method.upper()
         fill_request(
             self,
-            method,
+            _upper(http["method"]),
             path,
             _path_parameters(event),
             http.get("sourceIp"),

@@ -79,20 +79,10 @@ def reason_phrase(status: int) -> str:
     return _REASONS.get(status, "Unknown")
 
 
-def _header_lists(response: Response) -> dict[str, list[str]]:
-    # The response's own name -> values dict, read without a copy: this runs on every
-    # HTTP invocation and the public accessors cost a microsecond more (see
-    # test_response_internals_are_what_the_renderers_read).
-    headers = response._headers
-    if headers is not None:
-        return headers._data
-    content_type = response._content_type
-    return {"content-type": [content_type]} if content_type is not None else {}
-
-
 def _multi_value_headers(response: Response) -> dict[str, list[str]]:
     # A copy of the response's headers as name -> values, built straight from its
-    # internals (REST API, ALB multi-value mode).
+    # internals: the public accessors cost a microsecond more on every invocation (see
+    # test_response_internals_are_what_the_renderers_read).
     headers = response._headers
     if headers is not None:
         return {name: list(values) for name, values in headers._data.items()}
@@ -175,10 +165,10 @@ def render_alb(response: Response, multi_value: bool) -> dict[str, Any]:
         "statusCode": status,
         "statusDescription": _DESCRIPTIONS.get(status) or f"{status} Unknown",
     }
+    lists = _multi_value_headers(response)
     if multi_value:
-        lists = out["multiValueHeaders"] = _multi_value_headers(response)
+        out["multiValueHeaders"] = lists
     else:
-        lists = _header_lists(response)
         out["headers"] = _single_value_headers(lists)
     out["body"], out["isBase64Encoded"] = _body(response, _first(lists.get("content-type")))
     return out

@@ -251,7 +251,7 @@ def test_sqs_message_sets_every_slot() -> None:
 
 
 def test_response_internals_are_what_the_renderers_read() -> None:
-    # responses._header_lists reads Response._headers._data without a copy.
+    # The AWS renderers read Response._headers._data (and _content_type) directly.
     response = Response.json({"a": 1})
     response.headers.add("x-tag", "b")
     assert response._headers is not None
