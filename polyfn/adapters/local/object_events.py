@@ -12,6 +12,7 @@ wait minutes); then it is logged and dropped.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import logging
 import threading
@@ -72,17 +73,7 @@ def deliver_object_event(
     """Run one subscriber on one event now; its exception propagates."""
     ctx = invocations.context(app, function.name)
     # Each subscriber gets its own copy: handle_object rewrites ``bucket`` to the logical name.
-    own = ObjectEvent(
-        event.action,
-        event.bucket,
-        event.key,
-        size=event.size,
-        etag=event.etag,
-        content_type=event.content_type,
-        time=event.time,
-        id=event.id,
-        raw=event.raw,
-    )
+    own = copy.copy(event)
     with invocations.record(app, "object", ctx, action=event.action, key=event.key):
         app.handle_object(own, ctx, function=function.name)
 
