@@ -4,7 +4,9 @@ This module only re-exports the cloud-neutral model; importing it loads nothing 
 the standard library, so it adds next to nothing to a cold start.
 """
 
-from polyfn.core.app import App
+from __future__ import annotations
+
+from polyfn.core.app import App, set_default_binding
 from polyfn.core.context import Context, current_context
 from polyfn.core.errors import PolyfnError
 from polyfn.core.http import HTTPError, Request, Response
@@ -13,6 +15,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/che
 if TYPE_CHECKING:
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
+    from polyfn.core.ports import BackendProvider
 
 __all__ = [
     "CORS",
@@ -31,6 +34,17 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def _local_backends(app: App) -> BackendProvider:
+    # An App used outside any runtime (a script, a test) works on the local backends,
+    # imported only when a resource is first used that way.
+    from polyfn.adapters.local.backends import LocalBackends
+
+    return LocalBackends.from_env(app.name)
+
+
+set_default_binding(_local_backends)
 
 
 # Loaded when first asked for: most functions behind an API gateway leave CORS to the

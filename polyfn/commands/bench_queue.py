@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from polyfn.cli import UsageError
-from polyfn.core.app import App, MessageTrigger
+from polyfn.core.app import App
+from polyfn.core.functions import MessageTrigger
 
 __all__ = ["QueueResult", "measure_queue"]
 

@@ -30,8 +30,9 @@ from polyfn.commands.events import (
 )
 from polyfn.commands.invoke_outcome import Outcome
 from polyfn.commands.invoke_samples import sample_kind, sample_options
-from polyfn.core.app import App, Function
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.functions import Function
 
 __all__ = ["build_event", "invoke_function"]
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from polyfn.commands.invoke_outcome import Outcome
 from polyfn.commands.invoke_samples import check_fits
-from polyfn.core.app import App, Function
+from polyfn.core.app import App
+from polyfn.core.functions import Function
 
 __all__ = ["invoke"]
 

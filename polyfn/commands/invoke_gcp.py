@@ -17,9 +17,10 @@ from typing import Any
 
 from polyfn.commands.invoke_outcome import Outcome, http_outcome
 from polyfn.commands.invoke_samples import check_fits
-from polyfn.core.app import App, Function
+from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.functions import Function
 
 __all__ = ["invoke"]
 

@@ -24,8 +24,9 @@ from typing import Any
 from polyfn.cli import UsageError
 from polyfn.commands.invoke_outcome import Outcome, http_outcome
 from polyfn.commands.invoke_samples import SAMPLE_MESSAGE, check_fits, sample_options
-from polyfn.core.app import App, Function, ObjectTrigger
+from polyfn.core.app import App
 from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.functions import Function, ObjectTrigger
 
 __all__ = ["LOCAL_KINDS", "build_local_event", "invoke"]
 

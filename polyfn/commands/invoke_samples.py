@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from polyfn.core.app import (
-    App,
+from polyfn.core.app import App
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.functions import (
     EventTrigger,
     Function,
     HttpTrigger,
@@ -22,7 +23,6 @@ from polyfn.core.app import (
     ObjectTrigger,
     ScheduleTrigger,
 )
-from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.routing import MethodNotAllowed, NotFound
 
 __all__ = ["SAMPLE_KINDS", "check_fits", "sample_kind", "sample_options"]
@@ -148,7 +148,7 @@ def check_fits(
     if kind != "http" or method is None or path is None:
         return
     try:
-        routed, _ = app._router.match(method.upper(), path)
+        routed, _ = app.router.match(method.upper(), path)
     except (NotFound, MethodNotAllowed):
         return
     if routed is not fn:

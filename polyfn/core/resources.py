@@ -149,7 +149,7 @@ class Page(Generic[T]):
 class Resource:
     kind = ""
 
-    __slots__ = ("_app", "_backend", "_generation", "name")
+    __slots__ = ("_app", "name")
 
     def __init__(self, app: App, name: str) -> None:
         if not _is_logical_name(name):
@@ -159,8 +159,6 @@ class Resource:
             )
         self._app = app
         self.name = name
-        self._backend: Any = None
-        self._generation = -1
 
     @property
     def physical_name(self) -> str:
@@ -172,12 +170,7 @@ class Resource:
         return binding_variable(self.kind, self.name)
 
     def _get_backend(self) -> Any:
-        app = self._app
-        if self._generation != app._binding_generation or self._backend is None:
-            provider = app._provider()
-            self._backend = getattr(provider, self.kind)(self)
-            self._generation = app._binding_generation
-        return self._backend
+        return self._app.backend_for(self)
 
     @property
     def backend(self) -> Any:

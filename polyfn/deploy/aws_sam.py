@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from polyfn.core.app import (
+from polyfn.core.errors import ConfigError
+from polyfn.core.functions import (
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
 )
-from polyfn.core.errors import ConfigError
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 from polyfn.deploy.naming import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from polyfn.core.app import EventTrigger, ObjectTrigger
+from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from polyfn.core.app import MessageTrigger
+from polyfn.core.functions import MessageTrigger
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.azure_arm import eventgrid_template, main_template
 from polyfn.deploy.limits_data import LIMITS

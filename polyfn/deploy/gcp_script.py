@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 
-from polyfn.core.app import (
+from polyfn.core.functions import (
     EventTrigger,
     HttpTrigger,
     MessageTrigger,

@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from polyfn.core.app import App, Function, ScheduleTrigger
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.functions import Function, ScheduleTrigger
 from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, PLANS
 from polyfn.deploy.limits_rules import APP_RULES, FUNCTION_RULES

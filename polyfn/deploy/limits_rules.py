@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from polyfn.core.app import App, EventTrigger, Function, MessageTrigger, ObjectTrigger
+from polyfn.core.app import App
+from polyfn.core.functions import EventTrigger, Function, MessageTrigger, ObjectTrigger
 from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, KiB
 from polyfn.deploy.model import effective_memory, effective_timeout

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from polyfn.core.app import App, Function, MessageTrigger, ScheduleTrigger
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.functions import Function, MessageTrigger, ScheduleTrigger
 from polyfn.core.resources import Queue
 from polyfn.core.schedule import to_eventbridge, to_ncrontab, to_unix_cron
 from polyfn.deploy.naming import DEFAULT_STAGE, check_stage

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 
-from polyfn.core.app import App, Function
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.functions import Function
 from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = [

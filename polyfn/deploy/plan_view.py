@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from polyfn.core.app import (
+from polyfn.core.functions import (
     EventTrigger,
     HttpTrigger,
     MessageTrigger,

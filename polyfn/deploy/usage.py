@@ -23,8 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from polyfn.core.app import App, Function
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.functions import Function
 from polyfn.core.resources import Bucket, Queue, Resource, Table
 
 __all__ = ["ALL_ACCESS", "FunctionUsage", "scan_function"]

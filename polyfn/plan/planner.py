@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from polyfn.core.app import App, Function, ObjectTrigger
+from polyfn.core.app import App
+from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.plan.concurrency import check_concurrency
 from polyfn.plan.cost import price_cloud, workload
 from polyfn.plan.limits import check_limits

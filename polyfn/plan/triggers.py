@@ -16,8 +16,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from polyfn.core.app import (
-    App,
+from polyfn.core.app import App
+from polyfn.core.errors import ConfigError
+from polyfn.core.functions import (
     EventTrigger,
     Function,
     HttpTrigger,
@@ -25,7 +26,6 @@ from polyfn.core.app import (
     ObjectTrigger,
     ScheduleTrigger,
 )
-from polyfn.core.errors import ConfigError
 from polyfn.core.schedule import to_eventbridge, to_ncrontab, to_unix_cron
 from polyfn.plan.model import Impact, TriggerMapping, TriggerNote
 from polyfn.plan.traffic import FunctionTraffic

@@ -157,7 +157,7 @@ _UNCHANGED: Any = object()
 
 def _bind_locally(app: App) -> Any:
     """Bind ``app`` to local backends in the current data dir; returns the old provider."""
-    previous = app._binding
+    previous = app.binding
     if previous is not None and getattr(previous, "cloud", "local") != "local":
         return _UNCHANGED  # the test chose a cloud backend on purpose
     from polyfn.adapters.local.backends import LocalBackends
@@ -167,16 +167,13 @@ def _bind_locally(app: App) -> Any:
 
 
 def _restore_binding(app: App, previous: Any) -> None:
-    current = app._binding
+    current = app.unbind()
     close = getattr(current, "close", None)
     if callable(close):
         close()  # release SQLite handles on the test's data dir
-    if previous is None:
-        # Back to unbound: the next use outside a test binds from the environment again.
-        app._binding = None
-        app._binding_generation += 1
-    else:
+    if previous is not None:
         app.bind(previous)
+    # else back to unbound: the next use outside a test binds from the environment again
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ def test_schedule_and_event_dispatch() -> None:
     def order(event: Event) -> None:
         ticks.append(event.type)
 
-    app.handle_schedule(Schedule("2026-01-01T00:00:00Z", "x"), ctx(), hint="nightly")
+    app.handle_schedule(Schedule("2026-01-01T00:00:00Z", "shop-prod-nightly"), ctx())
     with pytest.raises(UnrecognizedEvent):
         app.handle_schedule(Schedule("2026-01-01T00:00:00Z", "unknown"), ctx())
     assert app.handle_event(Event("1", "shop.orders", "OrderPlaced"), ctx()) == 1
@@ -235,12 +235,13 @@ def test_pinned_function_serves_its_own_events(monkeypatch: pytest.MonkeyPatch) 
     got: list[str] = []
     app.on_message(a, name="read_a")(lambda m: got.append("a"))
     app.on_message(b, name="read_b")(lambda m: got.append("b"))
-    monkeypatch.setenv("POLYFN_FUNCTION", "read_b")
-    app.handle_messages("some-physical-name", [Message("1", "x")], ctx())
+    # The adapter passes the pin it read from POLYFN_FUNCTION; core reads no environment.
+    monkeypatch.setenv("POLYFN_FUNCTION", "read_a")
+    app.handle_messages("some-physical-name", [Message("1", "x")], ctx(), function="read_b")
     assert got == ["b"]
 
 
-def test_object_and_event_runs_name_the_pin_or_say_it_was_read(
+def test_object_and_event_runs_keep_to_the_pinned_function(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = App("p")
@@ -249,13 +250,14 @@ def test_object_and_event_runs_name_the_pin_or_say_it_was_read(
     app.on_object_created(files, name="one")(lambda event: got.append("one"))
     app.on_object_created(files, name="two")(lambda event: got.append("two"))
     app.on_event(source="shop", name="shop_event")(lambda event: got.append("event"))
+    # Core reads no environment: only the function passed counts as pinned.
     monkeypatch.setenv("POLYFN_FUNCTION", "two")
     created = ObjectEvent("created", "files", "k")
-    assert app.handle_object(created, ctx()) == 1  # None: the environment decides
-    assert app.handle_object(created, ctx(), function="one") == 1  # a name: that one
-    assert app.handle_object(created, ctx(), function="") == 2  # "": read already, no pin
-    assert app.handle_event(Event("1", "shop", "T"), ctx()) == 0  # pinned to "two"
-    assert app.handle_event(Event("1", "shop", "T"), ctx(), function="") == 1
+    assert app.handle_object(created, ctx(), function="two") == 1
+    assert app.handle_object(created, ctx(), function="one") == 1
+    assert app.handle_object(created, ctx()) == 2  # None: nothing pinned
+    assert app.handle_event(Event("1", "shop", "T"), ctx(), function="two") == 0
+    assert app.handle_event(Event("1", "shop", "T"), ctx()) == 1
     assert got == ["two", "one", "one", "two", "event"]
 
 

@@ -15,14 +15,14 @@ import pytest
 
 from polyfn.adapters.aws import lambda_handler
 from polyfn.commands.loading import load_app
-from polyfn.core.app import (
+from polyfn.core.errors import ConfigError
+from polyfn.core.functions import (
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
 )
-from polyfn.core.errors import ConfigError
 from polyfn.plan.cfn_yaml import load_yaml
 from polyfn.plan.import_resources import eventbridge_to_portable
 from polyfn.plan.importers import import_aws_app

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from resource_harness import Harness
 
-from polyfn.adapters.retry import DEFAULT_POLICY
+from polyfn.adapters.common.retry import DEFAULT_POLICY
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from polyfn.adapters.errors import ResourceRef, TooLarge, Unstorable, guarded
-from polyfn.adapters.retry import RetryPolicy, call_with_retry
+from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable, guarded
+from polyfn.adapters.common.retry import RetryPolicy, call_with_retry
 from polyfn.core.errors import (
     PayloadTooLarge,
     ResourceNotFound,

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.aws.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 
 if TYPE_CHECKING:
     from polyfn.adapters.aws.backends_dynamodb import DynamoDbTable
@@ -63,7 +63,7 @@ def _make_client(service: str, region: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
-    # polyfn retries itself (polyfn.adapters.retry), so botocore makes one attempt; a short
+    # polyfn retries itself (polyfn.adapters.common.retry), so botocore makes one attempt; a short
     # connect timeout lets a wrong endpoint fail in seconds rather than a minute.
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},

@@ -27,7 +27,7 @@ from polyfn.adapters.aws.backends_dynamodb_codec import (
     item_size,
 )
 from polyfn.adapters.aws.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef, TooLarge, Unstorable
+from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
 from polyfn.core.resources import Item, Page
 
 __all__ = ["DynamoDbTable"]

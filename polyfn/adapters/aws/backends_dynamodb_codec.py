@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from polyfn.adapters.errors import Unstorable
+from polyfn.adapters.common.errors import Unstorable
 
 __all__ = [
     "MAX_ITEM_BYTES",

@@ -7,7 +7,7 @@ from typing import Any
 
 from polyfn.adapters.aws.backends import aws_client
 from polyfn.adapters.aws.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["MAX_PUT_BYTES", "S3Bucket"]

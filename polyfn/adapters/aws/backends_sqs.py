@@ -13,7 +13,7 @@ from typing import Any
 
 from polyfn.adapters.aws.backends import aws_client
 from polyfn.adapters.aws.errors import guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_ATTRIBUTES", "MAX_BATCH", "MAX_MESSAGE_BYTES", "SqsQueue"]
 

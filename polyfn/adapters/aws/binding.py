@@ -63,5 +63,5 @@ def bind_backends(app: App, choice: BackendsChoice) -> None:
     them on Lambda when the App has no binding yet (tests and local runs keep theirs)."""
     if choice not in ("auto", "aws", "keep"):
         raise ConfigError(f"backends must be 'auto', 'aws' or 'keep', got {choice!r}")
-    if choice == "aws" or (choice == "auto" and app._binding is None and running_on_lambda()):
+    if choice == "aws" or (choice == "auto" and app.binding is None and running_on_lambda()):
         app.bind(LazyAwsBackends())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from polyfn.adapters.errors import ResourceRef, Verdict, guarded
+from polyfn.adapters.common.errors import ResourceRef, Verdict, guarded
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,

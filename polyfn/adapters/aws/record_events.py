@@ -26,6 +26,7 @@ from polyfn.adapters.aws.records import (
     sqs_message,
 )
 from polyfn.adapters.aws.sources import malformed
+from polyfn.adapters.common.environment import pinned_function
 from polyfn.core.errors import UnrecognizedEvent
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
@@ -42,11 +43,10 @@ __all__ = ["record_servers"]
 
 def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
     """The serve functions of the record sources, for one handler of ``app``."""
-    consumers = _Consumers(app)
+    consumers = _Consumers(app, pinned_function())
     # POLYFN_FUNCTION, read once ("" when unset): Lambda fixes the environment for the
     # life of the execution environment, and reading it costs a microsecond per event.
-    pinned = app.pinned_function()
-    function = pinned.name if pinned is not None else ""
+    function = pinned_function() or ""
 
     def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
         return _on_sqs(app, event, ctx, consumers, function)
@@ -85,12 +85,13 @@ class _Consumers(dict[str, str | None]):
     of the execution environment, so the answer cannot change between invocations.
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, pinned: str | None) -> None:
         super().__init__()
         self._app = app
+        self._pinned = pinned
 
     def __missing__(self, queue: str) -> str | None:
-        fn = self._app.consumer_of(queue)
+        fn = self._app.consumer_of(queue, self._pinned)
         name = self[queue] = fn.name if fn is not None else None
         return name
 
@@ -193,4 +194,4 @@ def _on_sns(app: App, event: dict[str, Any], ctx: Context, function: str) -> Non
 
 def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
     tick = schedule_tick(event)
-    app.handle_schedule(tick, ctx, hint=tick.name)
+    app.handle_schedule(tick, ctx, function=pinned_function())

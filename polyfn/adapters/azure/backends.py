@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.azure.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import CredentialsError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def service_client(service: str, ref: ResourceRef) -> Any:
 
 
 def _make_client(service: str, conn: str, ref: ResourceRef) -> Any:
-    # polyfn retries itself (polyfn.adapters.retry): the SDK's own retry policy is off.
+    # polyfn retries itself (polyfn.adapters.common.retry): the SDK's own retry policy is off.
     options: dict[str, Any] = {"retry_total": 0, "connection_timeout": 5}
     try:
         if service == "blob":

@@ -7,7 +7,7 @@ from typing import Any
 
 from polyfn.adapters.azure.backends import service_client
 from polyfn.adapters.azure.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["BlobContainer"]

@@ -22,7 +22,7 @@ from typing import Any
 from polyfn.adapters.azure.backends import service_client
 from polyfn.adapters.azure.envelope import wrap
 from polyfn.adapters.azure.errors import guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_MESSAGE_BYTES", "StorageQueue"]
 

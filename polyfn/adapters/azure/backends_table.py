@@ -15,7 +15,7 @@ from polyfn.adapters.azure.backends_table_codec import (
     storable_key,
 )
 from polyfn.adapters.azure.errors import error_code, guard
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Item, Page
 

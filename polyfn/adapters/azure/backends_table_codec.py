@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from polyfn.adapters.errors import TooLarge, Unstorable
+from polyfn.adapters.common.errors import TooLarge, Unstorable
 
 __all__ = [
     "JSON_PROPERTY",

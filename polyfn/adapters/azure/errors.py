@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from polyfn.adapters.errors import ResourceRef, Verdict, guarded
+from polyfn.adapters.common.errors import ResourceRef, Verdict, guarded
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,

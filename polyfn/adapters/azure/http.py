@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from polyfn.adapters.header_lists import SINGLE_VALUE_HEADERS, split_joined
+from polyfn.adapters.common.headers import SINGLE_VALUE_HEADERS, split_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import _UNSET, Request, fill_request, parse_cookie_header
 

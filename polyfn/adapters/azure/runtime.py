@@ -33,7 +33,12 @@ from polyfn.adapters.azure.events import (
     object_event_from_grid,
 )
 from polyfn.adapters.azure.http import AzureRequest, to_azure_response
-from polyfn.core.app import (
+from polyfn.adapters.common.environment import timeout_seconds
+from polyfn.core.context import Context, new_context
+from polyfn.core.dispatch import error_response
+from polyfn.core.errors import ConfigError, PolyfnError
+from polyfn.core.events import Schedule
+from polyfn.core.functions import (
     HTTP_METHODS,
     EventTrigger,
     Function,
@@ -41,11 +46,7 @@ from polyfn.core.app import (
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
-    error_response,
 )
-from polyfn.core.context import Context, new_context
-from polyfn.core.errors import ConfigError, PolyfnError
-from polyfn.core.events import Schedule
 from polyfn.core.routing import MethodNotAllowed, NotFound, Router
 from polyfn.core.schedule import to_ncrontab
 
@@ -121,7 +122,7 @@ def _bind_backends(app: App, choice: str) -> None:
     if choice not in ("auto", "azure", "keep"):
         raise ConfigError(f"backends must be 'auto', 'azure' or 'keep', got {choice!r}")
     in_host = "FUNCTIONS_WORKER_RUNTIME" in os.environ
-    if choice == "azure" or (choice == "auto" and app._binding is None and in_host):
+    if choice == "azure" or (choice == "auto" and app.binding is None and in_host):
         from polyfn.adapters.azure.backends import AzureBackends
 
         app.bind(AzureBackends())
@@ -135,7 +136,7 @@ class _Settings:
     def __init__(self, app: App, auth_level: str) -> None:
         self.app = app
         self.auth_level = auth_level
-        self.timeout = _timeout_seconds()
+        self.timeout = timeout_seconds(DEFAULT_TIMEOUT_SECONDS)
         self.http_timeout = min(self.timeout, HTTP_RESPONSE_LIMIT_SECONDS)
         # host.json's extensions.http.routePrefix; deploy keeps the two the same.
         self.route_prefix = os.environ.get("POLYFN_AZURE_ROUTE_PREFIX", "api")
@@ -153,21 +154,6 @@ class _Settings:
         deadline = time.time() + (self.http_timeout if http else self.timeout)
         request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
         return new_context("azure", name, request_id, deadline, cold, native)
-
-
-def _timeout_seconds() -> float:
-    text = os.environ.get("POLYFN_TIMEOUT_SECONDS")
-    if not text:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise ConfigError(
-            f"POLYFN_TIMEOUT_SECONDS must be a positive number of seconds, got {text!r}"
-        )
-    return value
 
 
 def _stricter(first: str, second: str) -> str:
@@ -400,7 +386,7 @@ def _timer_handler(settings: _Settings, name: str) -> Callable[..., None]:
         ctx = settings.context(name, context)
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         tick = Schedule(now.replace("+00:00", "Z"), name, raw=timer)
-        app.handle_schedule(tick, ctx, hint=name)
+        app.handle_schedule(tick, ctx, function=name)
 
     _worker_signature(handle, "timer", func.TimerRequest, None)
     return handle

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.adapters.errors import ResourceRef, TooLarge, Unstorable
+from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
 from polyfn.adapters.gcp.backends import google_client
 from polyfn.adapters.gcp.errors import guard
 from polyfn.core.errors import PayloadTooLarge

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Future
 
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.gcp.backends import google_client, project_id
 from polyfn.adapters.gcp.errors import guard
 from polyfn.core.errors import CredentialsError

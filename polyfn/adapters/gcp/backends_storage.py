@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.gcp.backends import google_client
 from polyfn.adapters.gcp.errors import guard
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Literal
 
+from polyfn.adapters.common.environment import pinned_function, timeout_seconds
 from polyfn.adapters.gcp.events import translate
 from polyfn.adapters.gcp.flask_http import (
     FlaskRequest,
@@ -35,11 +36,13 @@ from polyfn.adapters.gcp.flask_http import (
     request_id_from_environ,
     to_flask_response,
 )
-from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, scheduled_function, tick_from_headers
-from polyfn.core.app import App, Function, error_response
+from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
+from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
+from polyfn.core.dispatch import error_response
 from polyfn.core.errors import ConfigError, PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
+from polyfn.core.functions import Function
 from polyfn.core.http import Response
 
 __all__ = [
@@ -49,7 +52,6 @@ __all__ = [
     "bind_backends",
     "event_function",
     "http_function",
-    "timeout_seconds",
 ]
 
 BackendsChoice = Literal["auto", "gcp", "keep"]
@@ -80,7 +82,7 @@ def http_function(
     ``"local"``); ``target`` is the name ``main.py`` gives the function.
     """
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(), _pinned_name()
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
 
     def http_target(request: Any) -> Any:
         environ = request.environ
@@ -93,7 +95,7 @@ def http_function(
             tick = tick_from_headers(request.headers, raw=request)
         if tick is not None:
             try:
-                fn = scheduled_function(app, tick.name)
+                fn = app.scheduled_function(tick.name, pinned)
             except ConfigError:  # POLYFN_FUNCTION names no function of this app
                 ctx.logger.exception(
                     "cannot resolve job %r (request %s)", tick.name, ctx.request_id
@@ -119,7 +121,7 @@ def event_function(
 ) -> Callable[[Any], Any]:
     """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``."""
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(), _pinned_name()
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
 
     def events_target(event: Any) -> None:
         attributes = event.get_attributes()
@@ -149,14 +151,14 @@ def _dispatch(
         return
     run: Callable[[], object]
     if isinstance(inbound, Schedule):
-        fn = scheduled_function(app, inbound.name)
+        fn = app.scheduled_function(inbound.name, pinned)
         if fn is None:
             raise UnrecognizedEvent(
                 f"no scheduled function for Cloud Scheduler job {inbound.name!r}",
                 expected="the attribute polyfn-schedule naming a scheduled function",
             )
         described = f"scheduled function {fn.name}"
-        run = partial(app.handle_schedule, inbound, ctx, hint=fn.name)
+        run = partial(app.handle_schedule, inbound, ctx, function=fn.name)
     elif isinstance(inbound, ObjectEvent):
         described = f"object event {inbound.action} {inbound.bucket}/{inbound.key}"
         run = partial(app.handle_object, inbound, ctx, function=pinned)
@@ -172,7 +174,7 @@ def _dispatch(
 
 def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
     try:
-        app.handle_schedule(tick, ctx, hint=fn.name)
+        app.handle_schedule(tick, ctx, function=fn.name)
     except Exception:
         ctx.logger.exception("scheduled function %s failed (request %s)", fn.name, ctx.request_id)
         return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
@@ -180,7 +182,7 @@ def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
     return to_flask_response(Response.json(body))
 
 
-def _context(cloud: str, function_name: str, request_id: str, timeout: int) -> Context:
+def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
     global _cold_start
     deadline = time.time() + timeout
     ctx = new_context(cloud, function_name, request_id, deadline, _cold_start, None)
@@ -198,23 +200,6 @@ def _target(function: Callable[[Any], Any], name: str, signature: str) -> Callab
     return function
 
 
-def _pinned_name() -> str:
-    """``POLYFN_FUNCTION``, the function deploy pins the service to ("" when none), read
-    when a target is made, as the timeout is: the platform fixes a revision's environment,
-    and reading it per invocation costs a tenth of an HTTP request when it is unset."""
-    return os.environ.get("POLYFN_FUNCTION", "")
-
-
-def timeout_seconds() -> int:
-    """``POLYFN_TIMEOUT_SECONDS`` (deploy sets the function's timeout there), default 60."""
-    text = os.environ.get("POLYFN_TIMEOUT_SECONDS", "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT_SECONDS
-    if not text.isascii() or not text.isdigit() or int(text) == 0:
-        raise ConfigError(f"POLYFN_TIMEOUT_SECONDS must be a positive whole number, got {text!r}")
-    return int(text)
-
-
 def running_on_google_cloud() -> bool:
     """True on Cloud Functions (2nd gen) and Cloud Run, which set ``K_SERVICE``."""
     return "K_SERVICE" in os.environ
@@ -228,7 +213,7 @@ def bind_backends(app: App, choice: BackendsChoice, cloud: str) -> None:
     if choice not in ("auto", "gcp", "keep"):
         raise ConfigError(f"backends must be 'auto', 'gcp' or 'keep', got {choice!r}")
     if choice == "gcp" or (
-        choice == "auto" and cloud == "gcp" and app._binding is None and running_on_google_cloud()
+        choice == "auto" and cloud == "gcp" and app.binding is None and running_on_google_cloud()
     ):
         from polyfn.adapters.gcp.backends import GcpBackends
 

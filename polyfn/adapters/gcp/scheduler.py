@@ -25,7 +25,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from polyfn.core.app import App, Function, ScheduleTrigger
 from polyfn.core.events import Schedule
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "SCHEDULER_HEADER",
     "SCHEDULE_ATTRIBUTE",
     "SCHEDULE_TIME_HEADER",
-    "scheduled_function",
     "tick_from_headers",
     "utc_now",
 ]
@@ -52,7 +50,7 @@ def utc_now() -> str:
 def tick_from_headers(headers: Any, raw: Any = None) -> Schedule | None:
     """The tick a request marked by Cloud Scheduler carries, or None for any other request.
 
-    ``name`` is the job id; which function it is for is ``scheduled_function``'s question.
+    ``name`` is the job id; which function it is for is core's ``scheduled_function`` rule.
     """
     marker = headers.get(SCHEDULER_HEADER)
     if marker is None or marker.strip().lower() != "true":
@@ -60,24 +58,3 @@ def tick_from_headers(headers: Any, raw: Any = None) -> Schedule | None:
     job = (headers.get(JOB_NAME_HEADER) or "").strip()
     time = (headers.get(SCHEDULE_TIME_HEADER) or "").strip() or utc_now()
     return Schedule(time, job, raw=raw)
-
-
-def scheduled_function(app: App, name: str) -> Function | None:
-    """The scheduled function a tick named ``name`` (a job id or function name) is for."""
-    pinned = app.pinned_function()
-    if pinned is not None:
-        return pinned if isinstance(pinned.trigger, ScheduleTrigger) else None
-    scheduled = app.functions_of("schedule")
-    for fn in scheduled:
-        if fn.name == name:
-            return fn
-    wanted = name.lower().removesuffix(_JOB_SUFFIX)
-    best: Function | None = None
-    best_length = 0
-    for fn in scheduled:
-        slug = fn.name.lower().replace("_", "-")
-        matches = wanted == slug or wanted.endswith("-" + slug)
-        # The longest match wins: job "...-nightly-cleanup" is for nightly_cleanup, not cleanup.
-        if matches and len(slug) > best_length:
-            best, best_length = fn, len(slug)
-    return best

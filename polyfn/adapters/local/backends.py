@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.local.folder_bucket import FolderBucket
 from polyfn.adapters.local.observers import BackendObserver
 from polyfn.adapters.local.sqlite_queue import DeadLetter, SqliteQueue

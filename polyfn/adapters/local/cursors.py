@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["decode_cursor", "encode_cursor"]
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from polyfn.adapters.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.local.cursors import decode_cursor, encode_cursor
 from polyfn.adapters.local.folder_keys import (
     FileStamp,

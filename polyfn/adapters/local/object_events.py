@@ -21,8 +21,9 @@ import uuid
 from datetime import UTC, datetime
 
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.core.app import App, Function, ObjectTrigger
+from polyfn.core.app import App
 from polyfn.core.events import ObjectAction, ObjectEvent
+from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
 __all__ = ["ObjectEventPump", "deliver_object_event", "make_object_event", "subscribers"]

@@ -33,7 +33,8 @@ from polyfn.adapters.local.object_events import ObjectEventPump, make_object_eve
 from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker
-from polyfn.core.app import App, MessageTrigger, ObjectTrigger
+from polyfn.core.app import App
+from polyfn.core.functions import MessageTrigger, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
 __all__ = ["DEFAULT_VISIBILITY_CAP_SECONDS", "LocalRuntime", "RuntimeOptions"]

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.core.app import App, Function, ScheduleTrigger
+from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.core.events import Schedule
+from polyfn.core.functions import Function, ScheduleTrigger
 from polyfn.core.schedule import next_fire
 
 __all__ = ["Scheduler", "fire_schedule", "scheduled_function"]
@@ -54,7 +55,7 @@ def fire_schedule(app: App, name: str, invocations: Invocations, at: datetime | 
     )
     ctx = invocations.context(app, fn.name)
     with invocations.record(app, "schedule", ctx, scheduled=tick.time):
-        return app.handle_schedule(tick, ctx, hint=fn.name)
+        return app.handle_schedule(tick, ctx, function=fn.name)
 
 
 class Scheduler:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.adapters.errors import ResourceRef, Unstorable
+from polyfn.adapters.common.errors import ResourceRef, Unstorable
 from polyfn.adapters.local.cursors import decode_cursor, encode_cursor
 from polyfn.adapters.local.store import Store
 from polyfn.adapters.local.table_codec import MAX_ITEM_BYTES, decode_item, encode_item, item_size

@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-from polyfn.adapters.errors import Unstorable
+from polyfn.adapters.common.errors import Unstorable
 
 __all__ = ["MAX_ITEM_BYTES", "decode_item", "encode_item", "item_size"]
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from polyfn.adapters.local.invocations import Invocations
 from polyfn.adapters.local.sqlite_queue import SqliteQueue
-from polyfn.core.app import App, Function, MessageTrigger
+from polyfn.core.app import App
+from polyfn.core.functions import Function, MessageTrigger
 
 __all__ = ["POLL_INTERVAL_SECONDS", "BatchResult", "QueueWorker"]
 

@@ -21,9 +21,10 @@ from urllib.parse import unquote
 
 from polyfn.adapters.azure import envelope
 from polyfn.adapters.azure.runtime import ROOT_ROUTE
-from polyfn.core.app import App, EventTrigger, ObjectTrigger
+from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError
+from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.testing.drivers.base import Driver, HttpResult
 from polyfn.testing.events import azure as events
 

@@ -187,7 +187,7 @@ def test_the_aws_path_imports_nothing_but_polyfn_and_contextvars() -> None:
 
 
 def _binding(app: App) -> object:
-    return app._binding
+    return app.binding
 
 
 def test_backends_binding_choices(monkeypatch: pytest.MonkeyPatch) -> None:

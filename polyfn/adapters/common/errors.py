@@ -1,7 +1,7 @@
 """Turning cloud SDK failures into polyfn's typed errors; shared by every cloud backend.
 
 A backend runs each SDK call through ``guarded``: transient failures are retried with
-``polyfn.adapters.retry``, and whatever still fails is classified by the cloud's own
+``polyfn.adapters.common.retry``, and whatever still fails is classified by the cloud's own
 ``errors`` module into one of the ``polyfn.core.errors`` types, naming the logical
 resource, its physical name and the cloud, with the SDK's exception chained as the cause.
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from polyfn.adapters.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
+from polyfn.adapters.common.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 from polyfn.core.errors import (
     PayloadTooLarge,
     PolyfnError,

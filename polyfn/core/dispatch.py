@@ -1,0 +1,273 @@
+"""Dispatch: the ``handle_*`` entry points every runtime calls, one rule each.
+
+An adapter translates a native event into the core model and calls one of these (as
+methods of the App: ``app.handle_http(request, ctx)``). Everything that must behave the
+same on every cloud happens here, once: routing, 404/405/500, CORS, which messages of a
+batch failed, object and event filters, and which scheduled function a tick is for.
+
+Core reads no environment. A deployment that pins one function (``POLYFN_FUNCTION``) is
+told to dispatch by the adapter, which reads the variable once and passes the name as
+``function``; ``None`` means nothing is pinned.
+"""
+
+from __future__ import annotations
+
+from polyfn.core.context import _reset_current, _set_current
+from polyfn.core.functions import EventTrigger, MessageTrigger, ObjectTrigger, ScheduleTrigger
+from polyfn.core.http import HTTPError, Response, to_response
+from polyfn.core.routing import MethodNotAllowed, NotFound
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from polyfn.core.app import App
+    from polyfn.core.context import Context
+    from polyfn.core.events import Event, Message, ObjectEvent, Schedule
+    from polyfn.core.functions import Function
+    from polyfn.core.http import Request
+
+__all__ = [
+    "consumer_of",
+    "error_response",
+    "handle_event",
+    "handle_http",
+    "handle_messages",
+    "handle_object",
+    "handle_schedule",
+    "scheduled_function",
+]
+
+# Deploy names each schedule after the app, the stage and the function; Cloud Scheduler
+# job ids get this suffix as well.
+_SCHEDULE_SUFFIX = "-schedule"
+
+
+def handle_http(app: App, request: Request, ctx: Context, route_key: str | None = None) -> Response:
+    """Route and run one request; every failure becomes an HTTP answer, never a raise.
+
+    ``route_key`` is for platforms that route before polyfn does: the route they
+    matched, written ``"GET /users/{id}"`` (API Gateway's ``routeKey``), with the
+    parameters they extracted already in ``request.path_params``. When the App
+    declares that very method and template, its function runs without a second
+    match; any other key (``$default``, ``ANY /{proxy+}``, a template the App does not
+    have) and polyfn routes the path itself.
+    """
+    token = _set_current(ctx)
+    cors = app.cors
+    router = app.router
+    try:
+        if cors is not None and cors.is_preflight(request):
+            response = cors.preflight(request, router.allowed(request.path))
+        else:
+            fn = router.by_route_key.get(route_key) if route_key else None
+            if fn is None:
+                fn, request.path_params = router.match(request.method, request.path)
+            ctx.function_name = fn.name
+            # Function.call inlined: this is the one call every request makes.
+            result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
+            response = result if type(result) is Response else to_response(result)
+    except HTTPError as exc:
+        response = error_response(exc.status, exc.message, request.request_id)
+        for header, value in exc.headers.items():
+            response.headers.set(header, value)
+    except NotFound:
+        response = error_response(404, "Not Found", request.request_id)
+    except MethodNotAllowed as exc:
+        response = error_response(405, "Method Not Allowed", request.request_id)
+        response.headers.set("allow", ", ".join(exc.allowed))
+    except Exception as exc:
+        _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
+        response = error_response(500, "Internal Server Error", request.request_id)
+    finally:
+        _reset_current(token)
+    if cors is not None:
+        cors.decorate(request, response)
+    if request.method == "HEAD":
+        response.body = b""
+    return response
+
+
+def handle_object(
+    app: App, event: ObjectEvent, ctx: Context, *, function: str | None = None
+) -> int:
+    """Run every function whose trigger matches; returns how many ran.
+
+    ``function`` is the pinned function: only it may run. Errors propagate so that the
+    platform retries the event.
+    """
+    bucket = app.bucket_by_physical(event.bucket)
+    if bucket is not None:
+        event.bucket = bucket.name
+    candidates: list[Function]
+    if function:
+        candidates = [app.function(function)]
+    else:
+        candidates = [
+            fn
+            for fn in app.functions.values()
+            if isinstance(fn.trigger, ObjectTrigger) and fn.trigger.bucket is bucket
+        ]
+    ran = 0
+    token = _set_current(ctx)
+    try:
+        for fn in candidates:
+            trigger = fn.trigger
+            if isinstance(trigger, ObjectTrigger) and trigger.matches(event):
+                event.bucket = trigger.bucket.name
+                ctx.function_name = fn.name
+                fn.call(event, ctx)
+                ran += 1
+    finally:
+        _reset_current(token)
+    return ran
+
+
+def consumer_of(
+    app: App, queue_physical: str | None, function: str | None = None
+) -> Function | None:
+    """The function that consumes a queue: the pinned one, the queue's, or the only one."""
+    if function:
+        pinned = app.function(function)
+        return pinned if isinstance(pinned.trigger, MessageTrigger) else None
+    consumers = app.functions_of("message")
+    if queue_physical is not None:
+        queue = app.queue_by_physical(queue_physical)
+        for fn in consumers:
+            if fn.trigger.queue is queue:  # type: ignore[union-attr]
+                return fn
+        return None
+    return consumers[0] if len(consumers) == 1 else None
+
+
+def handle_messages(
+    app: App,
+    queue_physical: str | None,
+    messages: Sequence[Message],
+    ctx: Context,
+    *,
+    function: str | None = None,
+) -> list[Message]:
+    """Run the queue's consumer on each message; return the ones whose handler raised.
+
+    A batch for a queue nobody consumes fails whole, so the messages reach the
+    dead-letter queue instead of being acknowledged and lost. ``function`` is the
+    consumer when the caller knows it (pinned, or found once with ``consumer_of``).
+    """
+    fn = app.function(function) if function else consumer_of(app, queue_physical)
+    if fn is None or not isinstance(fn.trigger, MessageTrigger):
+        _log_error(
+            ctx,
+            f"no on_message handler for queue {queue_physical!r}; "
+            f"failing {len(messages)} message(s) so they are retried, not lost",
+        )
+        return list(messages)
+    failed: list[Message] = []
+    ctx.function_name = fn.name
+    queue_name = fn.trigger.queue.name
+    token = _set_current(ctx)
+    handler, wants_context = fn.handler, fn.wants_context
+    try:
+        for message in messages:
+            message.queue = queue_name
+            try:
+                if wants_context:
+                    handler(message, ctx)
+                else:
+                    handler(message)
+            except Exception as exc:
+                _log_exception(ctx, f"message {message.id} failed in {fn.name}", exc)
+                failed.append(message)
+    finally:
+        _reset_current(token)
+    return failed
+
+
+def scheduled_function(app: App, name: str | None, function: str | None = None) -> Function | None:
+    """The scheduled function a tick named ``name`` is for: the one rule of every cloud.
+
+    1. A pinned function (deploy's ``POLYFN_FUNCTION``) decides: it, if it is scheduled,
+       else none (a tick must never run an HTTP function).
+    2. The function of exactly that name.
+    3. The longest match of the physical rule or job name: deploy names it
+       ``<app>-<stage>-<function>`` with ``_`` written ``-`` (Cloud Scheduler jobs end
+       in ``-schedule`` as well), so the function whose slug ends the name wins, and of
+       two that do (``tick`` and ``fast_tick`` for ``shop-fast-tick``) the longer slug.
+    4. A tick that carries no name at all is for the app's only scheduled function.
+
+    A named tick that matches nothing is for no function: a forged or foreign job name
+    never runs whatever happens to be scheduled.
+    """
+    if function:
+        pinned = app.function(function)
+        return pinned if isinstance(pinned.trigger, ScheduleTrigger) else None
+    scheduled = app.functions_of("schedule")
+    if name:
+        for fn in scheduled:
+            if fn.name == name:
+                return fn
+        wanted = name.lower().removesuffix(_SCHEDULE_SUFFIX)
+        best: Function | None = None
+        best_length = 0
+        for fn in scheduled:
+            slug = fn.name.lower().replace("_", "-")
+            if (wanted == slug or wanted.endswith("-" + slug)) and len(slug) > best_length:
+                best, best_length = fn, len(slug)
+        return best
+    return scheduled[0] if len(scheduled) == 1 else None
+
+
+def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | None = None) -> Any:
+    """Run the scheduled function the tick is for (see ``scheduled_function``)."""
+    fn = scheduled_function(app, tick.name, function)
+    if fn is None:
+        from polyfn.core.errors import UnrecognizedEvent
+
+        raise UnrecognizedEvent(
+            f"cannot tell which scheduled function {tick.name!r} is for",
+            expected="POLYFN_FUNCTION set to the function name, or one schedule per app",
+        )
+    tick.name = fn.name
+    ctx.function_name = fn.name
+    token = _set_current(ctx)
+    try:
+        return fn.call(tick, ctx)
+    finally:
+        _reset_current(token)
+
+
+def handle_event(app: App, event: Event, ctx: Context, *, function: str | None = None) -> int:
+    """Run every ``on_event`` function matching source and type; returns how many ran.
+
+    ``function`` is the pinned function: only it may run.
+    """
+    candidates = [app.function(function)] if function else app.functions_of("event")
+    ran = 0
+    token = _set_current(ctx)
+    try:
+        for fn in candidates:
+            trigger = fn.trigger
+            if isinstance(trigger, EventTrigger) and trigger.matches(event):
+                ctx.function_name = fn.name
+                fn.call(event, ctx)
+                ran += 1
+    finally:
+        _reset_current(token)
+    return ran
+
+
+def error_response(status: int, message: str, request_id: str) -> Response:
+    """The JSON error body every runtime answers with: message, status, request id."""
+    body = {"error": {"status": status, "message": message, "request_id": request_id}}
+    return Response.json(body, status)
+
+
+def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
+    from polyfn.core.failures import log_failure  # loaded by the first failure only
+
+    log_failure(ctx.logger, message, ctx.request_id, exc)
+
+
+def _log_error(ctx: Context, message: str) -> None:
+    ctx.logger.error("%s (request %s)", message, ctx.request_id)

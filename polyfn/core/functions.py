@@ -1,0 +1,200 @@
+"""Functions and their triggers: what a decorator declares, before any runtime exists.
+
+A ``Function`` is one user handler with one trigger and its deployment options; it is the
+unit that is deployed, pinned and invoked. The trigger classes carry the matching rules
+(an object trigger's prefix and suffix, an event trigger's source and type patterns)
+that dispatch applies the same way on every runtime.
+"""
+
+from __future__ import annotations
+
+from polyfn.core.errors import ConfigError
+from polyfn.core.routing import PathTemplate
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any, Literal
+
+    from polyfn.core.context import Context
+    from polyfn.core.events import Event, ObjectEvent
+    from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.schedule import ScheduleExpression
+
+__all__ = [
+    "HTTP_METHODS",
+    "EventTrigger",
+    "Function",
+    "FunctionOptions",
+    "HttpTrigger",
+    "MessageTrigger",
+    "ObjectTrigger",
+    "ScheduleTrigger",
+    "Trigger",
+]
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class HttpTrigger:
+    kind: Literal["http"] = "http"
+    __slots__ = ("auth", "methods", "path", "template")
+
+    def __init__(self, path: str, methods: Sequence[str], auth: str) -> None:
+        self.path = path
+        self.methods = tuple(methods)
+        self.template = PathTemplate.parse(path)
+        self.auth = auth
+
+    def describe(self) -> str:
+        return f"{','.join(self.methods)} {self.path}"
+
+
+class ObjectTrigger:
+    kind: Literal["object"] = "object"
+    __slots__ = ("action", "bucket", "prefix", "suffix")
+
+    def __init__(
+        self, bucket: Bucket, action: Literal["created", "deleted"], prefix: str, suffix: str
+    ) -> None:
+        self.bucket = bucket
+        self.action = action
+        self.prefix = prefix
+        self.suffix = suffix
+
+    def matches(self, event: ObjectEvent) -> bool:
+        return (
+            event.action == self.action
+            and event.key.startswith(self.prefix)
+            and event.key.endswith(self.suffix)
+        )
+
+    def describe(self) -> str:
+        flt = f" {self.prefix}*{self.suffix}" if self.prefix or self.suffix else ""
+        return f"object {self.action} in {self.bucket.name}{flt}"
+
+
+class MessageTrigger:
+    kind: Literal["message"] = "message"
+    __slots__ = ("batch_size", "queue")
+
+    def __init__(self, queue: Queue, batch_size: int) -> None:
+        self.queue = queue
+        self.batch_size = batch_size
+
+    def describe(self) -> str:
+        return f"messages on {self.queue.name} (batch {self.batch_size})"
+
+
+class ScheduleTrigger:
+    kind: Literal["schedule"] = "schedule"
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: ScheduleExpression) -> None:
+        self.expression = expression
+
+    def describe(self) -> str:
+        return f"schedule {self.expression.text}"
+
+
+class EventTrigger:
+    kind: Literal["event"] = "event"
+    __slots__ = ("source", "type")
+
+    def __init__(self, source: str | None, type: str | None) -> None:
+        self.source = source
+        self.type = type
+
+    def matches(self, event: Event) -> bool:
+        return _glob(self.source, event.source) and _glob(self.type, event.type)
+
+    def describe(self) -> str:
+        return f"event source={self.source or '*'} type={self.type or '*'}"
+
+
+Trigger = HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger
+
+
+def _glob(pattern: str | None, value: str) -> bool:
+    if pattern is None or pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return value.startswith(pattern[:-1])
+    return pattern == value
+
+
+class FunctionOptions:
+    """Per-function deployment settings; the runtime ignores them, deploy reads them."""
+
+    __slots__ = ("memory", "provisioned_concurrency", "reserved_concurrency", "timeout", "uses")
+
+    def __init__(
+        self,
+        memory: int | None = None,
+        timeout: int | None = None,
+        reserved_concurrency: int | None = None,
+        provisioned_concurrency: int | None = None,
+        uses: Iterable[Bucket | Queue | Table] | None = None,
+    ) -> None:
+        for label, value in (
+            ("memory", memory),
+            ("timeout", timeout),
+            ("reserved_concurrency", reserved_concurrency),
+            ("provisioned_concurrency", provisioned_concurrency),
+        ):
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ConfigError(f"{label} must be a non-negative whole number, got {value!r}")
+        self.memory = memory  # MB
+        self.timeout = timeout  # seconds
+        self.reserved_concurrency = reserved_concurrency
+        self.provisioned_concurrency = provisioned_concurrency
+        # The resources the handler touches, when the deploy step's scan of its code should
+        # not decide (None): deploy grants exactly these, with full access.
+        self.uses: tuple[Bucket | Queue | Table, ...] | None = None
+        if uses is not None:
+            from polyfn.core.resources import Bucket, Queue, Table
+
+            listed = tuple(uses)
+            for resource in listed:
+                if not isinstance(resource, Bucket | Queue | Table):
+                    raise ConfigError(f"uses= takes buckets, queues and tables, got {resource!r}")
+            self.uses = listed
+
+
+class Function:
+    """One user handler and its trigger: the unit that is deployed and invoked."""
+
+    __slots__ = ("handler", "name", "options", "trigger", "wants_context")
+
+    def __init__(
+        self, name: str, handler: Callable[..., Any], trigger: Trigger, options: FunctionOptions
+    ) -> None:
+        self.name = name
+        self.handler = handler
+        self.trigger = trigger
+        self.options = options
+        self.wants_context = _accepts_two_arguments(handler)
+
+    def call(self, arg: Any, ctx: Context) -> Any:
+        if self.wants_context:
+            return self.handler(arg, ctx)
+        return self.handler(arg)
+
+    def __repr__(self) -> str:
+        return f"<Function {self.name}: {self.trigger.describe()}>"
+
+
+def _accepts_two_arguments(handler: Callable[..., Any]) -> bool:
+    # Read the code object rather than importing inspect: inspect costs ~10 ms of cold start.
+    code = getattr(handler, "__code__", None)
+    if code is None:
+        call = getattr(handler, "__call__", None)  # noqa: B004 - callable objects
+        code = getattr(call, "__code__", None)
+        bound = 1
+    else:
+        bound = 1 if getattr(handler, "__self__", None) is not None else 0
+    if code is None:
+        return False
+    positional = code.co_argcount - bound
+    varargs = bool(code.co_flags & 0x04)
+    return positional >= 2 or (varargs and positional < 2)
