@@ -2,7 +2,7 @@
 
 ``polyfn deploy build APP --cloud aws|azure|gcp`` writes a SAM template and a code bundle,
 an Azure Functions project with its ARM templates, or a Cloud Functions source folder with
-its gcloud script; ``polyfn deploy plan`` prints what would be created. Every module here is
+its gcloud script; ``polyfn deploy preview`` prints what would be created. Every module here is
 imported only by the deploy and plan commands, never by a runtime.
 
 - ``model``: the cloud-neutral description of what gets deployed (functions, settings,
@@ -14,5 +14,5 @@ imported only by the deploy and plan commands, never by a runtime.
 - ``aws_sam``, ``azure_project``, ``azure_arm``, ``gcp_source``, ``gcp_script``: the
   translations; ``yaml_text`` writes the SAM template.
 - ``bundle``, ``source``, ``requirements``: the code that ships.
-- ``builder``: runs a build for one cloud; ``plan_view``: what a build would create.
+- ``builder``: runs a build for one cloud; ``preview``: what a build would create.
 """

@@ -12,7 +12,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from polyfn.commands.loading import load_app
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
@@ -23,6 +22,7 @@ from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
 from polyfn.deploy.yaml_text import dump_yaml
+from polyfn.loading import load_app
 
 __all__ = ["MARKER", "BuildOptions", "BuildResult", "build", "prepare"]
 

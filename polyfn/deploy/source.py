@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import polyfn
-from polyfn.commands.loading import resolve_app_source
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.loading import resolve_app_source
 
 __all__ = ["AppSource", "copy_app_source", "copy_polyfn", "locate_app_source"]
 

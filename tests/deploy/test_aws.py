@@ -15,9 +15,9 @@ from samtranslator.model.exceptions import InvalidDocumentException
 
 from deploy.conftest import SAMPLE, SHOP, Builder
 from deploy.sam_check import lint_errors, load_template, transform
-from polyfn.commands.loading import load_app
 from polyfn.deploy.aws_sam import sam_template
 from polyfn.deploy.model import build_model
+from polyfn.loading import load_app
 from polyfn.testing.events import aws as aws_events
 
 NO_DEPS = {"install_dependencies": False}

@@ -1,4 +1,4 @@
-"""``polyfn deploy build|plan`` as a user runs it."""
+"""``polyfn deploy build|preview`` as a user runs it."""
 
 from __future__ import annotations
 
@@ -12,22 +12,34 @@ from deploy.conftest import SAMPLE, SHOP
 from polyfn.cli import main
 
 
-def test_plan_prints_functions_resources_and_permissions(
+def test_preview_prints_functions_resources_and_permissions(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["deploy", "plan", str(SHOP), "--cloud", "aws"]) == 0
+    assert main(["deploy", "preview", str(SHOP), "--cloud", "aws"]) == 0
     text = capsys.readouterr().out
-    assert "polyfn deploy plan: shop -> aws (stage dev)" in text
+    assert "polyfn deploy preview: shop -> aws (stage dev)" in text
     assert "get_user  [shop-dev-get_user]  512 MB, 30 s" in text
     assert "API Gateway HTTP API GET /users/{id}" in text
     assert "queue emails: SQS queue" in text and "dead-letter queue after 3 receives" in text
     assert "get_user: dynamodb:GetItem on UsersTable.Arn" in text
 
 
-def test_plan_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+def test_deploy_plan_is_a_deprecated_alias_of_preview(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["deploy", "plan", str(SHOP), "--cloud", "aws"]) == 0
+    captured = capsys.readouterr()
+    assert "polyfn deploy preview: shop -> aws (stage dev)" in captured.out
+    assert "'deploy plan' is deprecated; use 'deploy preview'" in captured.err
+
+
+def test_preview_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(
-            ["deploy", "plan", str(SAMPLE), "--cloud", "gcp", "--stage", "prod", "--format", "json"]
+            [
+                *("deploy", "preview", str(SAMPLE), "--cloud", "gcp"),
+                *("--stage", "prod", "--format", "json"),
+            ]
         )
         == 0
     )
@@ -81,9 +93,9 @@ def test_build_reports_the_bundle_and_what_to_run_next(
 def test_errors_are_one_line_and_exit_non_zero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["deploy", "plan", str(tmp_path / "missing.py"), "--cloud", "aws"]) == 2
+    assert main(["deploy", "preview", str(tmp_path / "missing.py"), "--cloud", "aws"]) == 2
     assert "polyfn deploy: no such file" in capsys.readouterr().err
-    assert main(["deploy", "plan", str(SHOP), "--cloud", "aws", "--stage", "Prod!"]) == 1
+    assert main(["deploy", "preview", str(SHOP), "--cloud", "aws", "--stage", "Prod!"]) == 1
     assert "stage 'Prod!' must be" in capsys.readouterr().err
     assert (
         main(

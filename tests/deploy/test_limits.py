@@ -10,10 +10,10 @@ import pytest
 
 from deploy.conftest import SHOP
 from polyfn import App, Request, Response
-from polyfn.commands.loading import load_app
 from polyfn.core.errors import ConfigError
 from polyfn.deploy.builder import BuildOptions, prepare
 from polyfn.deploy.limits import LIMITS, LimitFinding, check_app, check_function
+from polyfn.loading import load_app
 
 
 def _found(

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from polyfn.commands.loadgen import LoadSpec, percentile, run_load
+from polyfn.cli.loadgen import LoadSpec, percentile, run_load
 
 from .conftest import APP_FILE, CliRunner
 
@@ -68,7 +68,7 @@ def test_server_errors_are_counted(plain_server: str) -> None:
 
 
 def test_a_dead_server_gives_transport_errors_not_a_hang() -> None:
-    from polyfn.commands.loadgen import free_port
+    from polyfn.cli.loadgen import free_port
 
     spec = LoadSpec(url=f"http://127.0.0.1:{free_port()}", requests=5, concurrency=1)
     result = run_load(spec)

@@ -6,9 +6,9 @@ import importlib
 
 import pytest
 
-from polyfn.cli import UsageError
-from polyfn.commands.events import CLOUDS, generators
-from polyfn.commands.inspect import describe
+from polyfn.cli.errors import UsageError
+from polyfn.cli.events import CLOUDS, generators
+from polyfn.cli.inspect import describe
 
 from .conftest import CliRunner
 

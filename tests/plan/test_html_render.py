@@ -15,7 +15,7 @@ from pathlib import Path
 import resvg_py
 from PIL import Image
 
-from polyfn.commands.loading import load_app
+from polyfn.loading import load_app
 from polyfn.plan.planner import PlanInputs, build_plan
 from polyfn.plan.report_html import render_html
 from polyfn.plan.traffic import load_traffic

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from polyfn.adapters.aws import lambda_handler
-from polyfn.commands.loading import load_app
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     EventTrigger,
@@ -23,6 +22,7 @@ from polyfn.core.functions import (
     ObjectTrigger,
     ScheduleTrigger,
 )
+from polyfn.loading import load_app
 from polyfn.plan.cfn_yaml import load_yaml
 from polyfn.plan.import_resources import eventbridge_to_portable
 from polyfn.plan.importers import import_aws_app

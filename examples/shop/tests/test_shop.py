@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from polyfn import App
-from polyfn.commands.loading import load_app
+from polyfn.loading import load_app
 from polyfn.testing import all_runtimes
 from polyfn.testing.client import Client
 

@@ -167,7 +167,7 @@ def test_looks_like() -> None:
 
 
 def test_inspect_command_reads_azure_documents() -> None:
-    from polyfn.commands.inspect import describe as inspect_describe
+    from polyfn.cli.inspect import describe as inspect_describe
 
     assert inspect_describe(DOCUMENTED_BLOB_CREATED, "azure")["trigger"] == "object"
 

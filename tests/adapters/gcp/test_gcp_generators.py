@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from polyfn.commands.events import generate
+from polyfn.cli.events import generate
 from polyfn.testing.events import gcp as events
 
 

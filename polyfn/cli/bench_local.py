@@ -25,9 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from polyfn.cli import UsageError
-from polyfn.commands.bench_queue import QueueResult, consumer_batch_size, measure_queue
-from polyfn.commands.bench_servers import (
+from polyfn.cli.bench_queue import QueueResult, consumer_batch_size, measure_queue
+from polyfn.cli.bench_servers import (
     BENCH_PATH,
     BENCH_QUEUE,
     functions_framework_command,
@@ -35,7 +34,8 @@ from polyfn.commands.bench_servers import (
     serve,
     write_bench_apps,
 )
-from polyfn.commands.loadgen import LoadResult, LoadSpec, run_load
+from polyfn.cli.errors import UsageError
+from polyfn.cli.loadgen import LoadResult, LoadSpec, run_load
 
 Results = dict[str, tuple[LoadSpec, LoadResult]]
 
@@ -167,8 +167,8 @@ def _parse_headers(values: Sequence[str]) -> dict[str, str]:
 
 
 def _bench_queue(args: argparse.Namespace) -> QueueResult:
-    from polyfn.commands.loading import AppNotFound, load_app
     from polyfn.core.errors import ConfigError
+    from polyfn.loading import AppNotFound, load_app
 
     with tempfile.TemporaryDirectory(prefix="polyfn-bench-") as name:
         folder = Path(name)

@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from polyfn.cli import UsageError
+from polyfn.cli.errors import UsageError
 from polyfn.core.errors import ConfigError
 
 _DEFAULT_PORT = 8080
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
     from polyfn.adapters.local.runtime import LocalRuntime, RuntimeOptions
-    from polyfn.commands.loading import AppNotFound, load_app
+    from polyfn.loading import AppNotFound, load_app
 
     logging.basicConfig(
         level=logging.INFO,
@@ -115,7 +115,7 @@ def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> in
 
 def _run_reloading(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
     from polyfn.adapters.local.reloader import supervise
-    from polyfn.commands.loading import AppNotFound, resolve_app_source
+    from polyfn.loading import AppNotFound, resolve_app_source
 
     try:
         file, module, _ = resolve_app_source(args.app)

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from polyfn.cli import UsageError
+from polyfn.cli.errors import UsageError
 from polyfn.core.errors import UnrecognizedEvent
 
 CLOUDS = ("aws", "azure", "gcp")

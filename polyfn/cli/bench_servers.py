@@ -20,8 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from polyfn.cli import UsageError
-from polyfn.commands.loadgen import free_port
+from polyfn.cli.errors import UsageError
+from polyfn.cli.loadgen import free_port
 
 __all__ = [
     "BENCH_PATH",

@@ -1,4 +1,4 @@
-"""``polyfn deploy plan``: what a build would create on a cloud, without writing anything.
+"""``polyfn deploy preview``: what a build would create on a cloud, without writing anything.
 
 The description is built from the same model and naming the artifacts use, so the plan
 and the template cannot disagree. ``describe`` returns plain data (also printed as JSON);
@@ -182,7 +182,7 @@ def _resource_label(resource: Any) -> str:
 
 
 def render(plan: dict[str, Any]) -> str:
-    lines = [f"polyfn deploy plan: {plan['app']} -> {plan['cloud']} (stage {plan['stage']})", ""]
+    lines = [f"polyfn deploy preview: {plan['app']} -> {plan['cloud']} (stage {plan['stage']})", ""]
     lines.append(f"Functions ({len(plan['functions'])})")
     for f in plan["functions"]:
         lines.append(

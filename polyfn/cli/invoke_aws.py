@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from polyfn.commands.invoke_outcome import Outcome
-from polyfn.commands.invoke_samples import check_fits
+from polyfn.cli.invoke_outcome import Outcome
+from polyfn.cli.invoke_samples import check_fits
 from polyfn.core.app import App
 from polyfn.core.functions import Function
 
@@ -20,7 +20,7 @@ __all__ = ["invoke"]
 def invoke(app: App, fn: Function, event: Any) -> Outcome:
     from polyfn.adapters.aws import lambda_handler
     from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
-    from polyfn.commands.inspect import describe
+    from polyfn.cli.inspect import describe
     from polyfn.testing.events.aws import lambda_context
 
     source = detect(event)  # an event of no AWS source is bad input: UnrecognizedEvent

@@ -1,6 +1,6 @@
 """The ``polyfn`` command.
 
-Each subcommand lives in ``polyfn.commands.<name>`` with two functions,
+Each subcommand lives in ``polyfn.cli.<name>`` with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``, and is imported only when it runs, so
 ``polyfn inspect`` never pays for the deploy or plan code.
 """
@@ -13,21 +13,18 @@ import sys
 from collections.abc import Sequence
 
 from polyfn import __version__
+from polyfn.cli.errors import UsageError
 
 # name -> (module, one-line help). Order is the order of `polyfn --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("polyfn.commands.run", "run an app locally: HTTP, object events, queues, schedules"),
-    "invoke": ("polyfn.commands.invoke", "run one function once through a cloud's adapter"),
-    "events": ("polyfn.commands.events", "print a realistic native event of a cloud"),
-    "inspect": ("polyfn.commands.inspect", "show how polyfn reads a native event (JSON)"),
-    "deploy": ("polyfn.commands.deploy", "build or plan per-cloud deploy artifacts"),
-    "plan": ("polyfn.commands.plan", "report what moving between clouds changes and costs"),
-    "bench-local": ("polyfn.commands.bench_local", "load-test an app served by `polyfn run`"),
+    "run": ("polyfn.cli.run", "run an app locally: HTTP, object events, queues, schedules"),
+    "invoke": ("polyfn.cli.invoke", "run one function once through a cloud's adapter"),
+    "events": ("polyfn.cli.events", "print a realistic native event of a cloud"),
+    "inspect": ("polyfn.cli.inspect", "show how polyfn reads a native event (JSON)"),
+    "deploy": ("polyfn.cli.deploy", "build or plan per-cloud deploy artifacts"),
+    "plan": ("polyfn.cli.plan", "report what moving between clouds changes and costs"),
+    "bench-local": ("polyfn.cli.bench_local", "load-test an app served by `polyfn run`"),
 }
-
-
-class UsageError(Exception):
-    """A command was given arguments it cannot use; printed as one line, exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

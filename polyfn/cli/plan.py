@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from polyfn.cli import UsageError
+from polyfn.cli.errors import UsageError
 from polyfn.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def _inputs(
         inputs = imported.plan_inputs(clouds, traffic)
         inputs.measurements = measurements
         return inputs, imported
-    from polyfn.commands.loading import AppNotFound, load_app, resolve_app_source
+    from polyfn.loading import AppNotFound, load_app, resolve_app_source
 
     try:
         file, module_name, _ = resolve_app_source(args.app)

@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.commands.invoke_outcome import Outcome, http_outcome
-from polyfn.commands.invoke_samples import check_fits
+from polyfn.cli.invoke_outcome import Outcome, http_outcome
+from polyfn.cli.invoke_samples import check_fits
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import UnrecognizedEvent
@@ -29,7 +29,7 @@ def invoke(app: App, fn: Function, event: Any) -> Outcome:
     from polyfn.adapters.gcp import event_function, http_function
     from polyfn.adapters.gcp.request_documents import flask_kwargs, is_request_document
     from polyfn.adapters.gcp.serving import framework_app
-    from polyfn.commands.inspect import describe
+    from polyfn.cli.inspect import describe
 
     # The inspect model is the adapter's own reading: it tells the trigger (a request
     # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from polyfn.commands.invoke_outcome import Outcome, http_outcome
-from polyfn.commands.invoke_samples import check_fits
+from polyfn.cli.invoke_outcome import Outcome, http_outcome
+from polyfn.cli.invoke_samples import check_fits
 from polyfn.core.app import App
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.functions import Function

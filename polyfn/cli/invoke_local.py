@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.cli import UsageError
-from polyfn.commands.invoke_outcome import Outcome, http_outcome
-from polyfn.commands.invoke_samples import SAMPLE_MESSAGE, check_fits, sample_options
+from polyfn.cli.errors import UsageError
+from polyfn.cli.invoke_outcome import Outcome, http_outcome
+from polyfn.cli.invoke_samples import SAMPLE_MESSAGE, check_fits, sample_options
 from polyfn.core.app import App
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.functions import Function, ObjectTrigger

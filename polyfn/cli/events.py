@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from polyfn.cli import UsageError
+from polyfn.cli.errors import UsageError
 
 __all__ = [
     "CLOUDS",

@@ -21,15 +21,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from polyfn.cli import UsageError
-from polyfn.commands.events import (
+from polyfn.cli.errors import UsageError
+from polyfn.cli.events import (
     add_event_options,
     generator_for,
     generator_kwargs,
     options_from_args,
 )
-from polyfn.commands.invoke_outcome import Outcome
-from polyfn.commands.invoke_samples import sample_kind, sample_options
+from polyfn.cli.invoke_outcome import Outcome
+from polyfn.cli.invoke_samples import sample_kind, sample_options
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import Function
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 def invoke_function(app: App, fn: Function, cloud: str, event: Any) -> Outcome:
     """Run ``event`` through ``cloud``'s adapter with ``fn`` pinned; the native outcome."""
-    runner = importlib.import_module(f"polyfn.commands.invoke_{cloud}")
+    runner = importlib.import_module(f"polyfn.cli.invoke_{cloud}")
     with _pinned(fn.name):
         outcome: Outcome = runner.invoke(app, fn, event)
     return outcome
@@ -100,7 +100,7 @@ def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, 
     """The native event for ``fn``: kind ``kind`` (or the trigger's usual one) with the
     user's options, and the function's own queue, bucket, path, ... where not given."""
     if cloud == "local":
-        from polyfn.commands.invoke_local import build_local_event
+        from polyfn.cli.invoke_local import build_local_event
 
         return build_local_event(fn, kind, given)
     kind = kind or sample_kind(cloud, fn)
@@ -125,7 +125,7 @@ def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, 
 
 
 def _load(spec: str, *, debug: bool) -> App | None:
-    from polyfn.commands.loading import AppNotFound, load_app
+    from polyfn.loading import AppNotFound, load_app
 
     try:
         return load_app(spec)

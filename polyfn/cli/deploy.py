@@ -1,8 +1,10 @@
-"""``polyfn deploy build|plan APP --cloud aws|azure|gcp``: per-cloud deploy artifacts.
+"""``polyfn deploy build|preview APP --cloud aws|azure|gcp``: per-cloud deploy artifacts.
 
 ``build`` writes a self-contained folder (a SAM template and code bundle, an Azure
 Functions project, or a Cloud Functions source folder with its gcloud script) after
-checking the app against the cloud's limits; ``plan`` prints what it would create.
+checking the app against the cloud's limits; ``preview`` prints what it would create.
+``deploy plan`` is the old name of ``preview``, kept as a deprecated alias: it read as
+``polyfn plan``, the migration planner, which is another command.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from polyfn.cli import UsageError
-from polyfn.commands.loading import AppNotFound
+from polyfn.cli.errors import UsageError
 from polyfn.core.errors import PolyfnError
+from polyfn.loading import AppNotFound
 
 __all__ = ["add_arguments", "run"]
 
@@ -23,8 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
     build = sub.add_parser("build", help="write the deployable folder for one cloud")
-    plan = sub.add_parser("plan", help="print what a build would create, write nothing")
-    for command in (build, plan):
+    preview = sub.add_parser("preview", help="print what a build would create, write nothing")
+    plan = sub.add_parser(
+        "plan", help="deprecated name of preview (polyfn plan is the migration planner)"
+    )
+    for command in (build, preview, plan):
         command.add_argument("app", metavar="APP", help="module:attr, a .py file or a folder")
         command.add_argument("--cloud", required=True, choices=("aws", "azure", "gcp"))
         command.add_argument("--stage", default="dev", help="part of every name (default dev)")
@@ -41,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
     )
-    plan.add_argument("--format", default="text", choices=("text", "json"))
+    for command in (preview, plan):
+        command.add_argument("--format", default="text", choices=("text", "json"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         if args.action == "plan":
-            from polyfn.deploy.plan_view import describe, render
+            print(
+                "polyfn deploy: 'deploy plan' is deprecated; use 'deploy preview' "
+                "('polyfn plan' is the migration planner)",
+                file=sys.stderr,
+            )
+        if args.action in ("preview", "plan"):
+            from polyfn.deploy.preview import describe, render
 
             prepared = prepare(args.app, options)
             document = describe(prepared.model, args.cloud, prepared.findings, args.hosting_plan)

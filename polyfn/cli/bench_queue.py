@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from polyfn.cli import UsageError
+from polyfn.cli.errors import UsageError
 from polyfn.core.app import App
 from polyfn.core.functions import MessageTrigger
 
