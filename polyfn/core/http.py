@@ -72,13 +72,37 @@ class HTTPError(Exception):
 
 
 def parse_cookie_header(value: str, into: dict[str, str]) -> None:
-    """Parse one ``Cookie`` header (``a=1; b=2``) into ``into``; the first value of a name wins."""
+    """Parse one ``Cookie`` header (``a=1; b=2``) into ``into``; the first value of a name wins.
+
+    A front end that joined two Cookie headers with ``", "`` (the Azure host, Google's
+    front end) is read as both: a cookie value may not hold a comma (RFC 6265 4.1.1), so
+    a comma followed by ``name=`` starts another cookie on every runtime alike.
+    """
     for part in value.split(";"):
-        name, sep, val = part.strip().partition("=")
-        if sep and name and name not in into:
-            if len(val) >= 2 and val[0] == val[-1] == '"':
-                val = val[1:-1]
-            into[name] = val
+        for piece in _cookie_pieces(part):
+            name, sep, val = piece.strip().partition("=")
+            if sep and name and name not in into:
+                if len(val) >= 2 and val[0] == val[-1] == '"':
+                    val = val[1:-1]
+                into[name] = val
+
+
+def _cookie_pieces(part: str) -> list[str]:
+    if "," not in part:
+        return [part]
+    pieces: list[str] = []
+    start = 0
+    for index, char in enumerate(part):
+        if char != ",":
+            continue
+        following = part[index + 1 :].lstrip()
+        name, sep, _ = following.partition("=")
+        # ", name=": a join; any other comma belongs to the (non-conforming) value.
+        if sep and name and not any(c in name for c in ' \t;,"'):
+            pieces.append(part[start:index])
+            start = index + 1
+    pieces.append(part[start:])
+    return pieces
 
 
 class Request:

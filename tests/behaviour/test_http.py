@@ -81,6 +81,33 @@ def test_repeated_query_keys_and_headers_survive(driver: Driver) -> None:
     assert echoed["tags"] == ["one", "two"]
 
 
+def test_joined_list_headers_split_and_singletons_stay_whole(driver: Driver) -> None:
+    # One rule on every runtime (RFC 9110 5.3): list fields split at commas outside
+    # quotes, single-valued fields (Content-Type, From, ...) never.
+    app, _ = build()
+    result = driver.http(
+        app,
+        "POST",
+        "/echo",
+        headers=[
+            ("X-Tag", 'one, "two, still two"'),
+            ("From", "a@x.org, b@y.org"),
+            ("Content-Type", "text/plain, text/html"),
+        ],
+        body=b"x",
+    )
+    echoed = result.json()
+    assert echoed["tags"] == ["one", '"two, still two"']
+    assert echoed["from"] == ["a@x.org, b@y.org"]
+    assert echoed["content_types"] == ["text/plain, text/html"]
+
+
+def test_cookies_joined_by_a_front_end_read_as_both(driver: Driver) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/echo", headers=[("Cookie", "a=1, b=2")])
+    assert result.json()["cookies"] == {"a": "1", "b": "2"}
+
+
 def test_cookies_in(driver: Driver) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/echo", headers=[("Cookie", "a=1; b=2")])

@@ -59,6 +59,15 @@ def test_schedule_fires_the_function(driver: Driver) -> None:
     assert seen["ticks"] == ["tick"]
 
 
+def test_a_tick_resolves_to_the_longest_matching_function(driver: Driver) -> None:
+    # ``tick`` is declared first and its name ends ``fast_tick``'s: the rule is the
+    # longest match of the physical rule or job name, the same on every cloud.
+    app, seen = build()
+    driver.schedule(app, "fast_tick")
+    driver.schedule(app, "tick")
+    assert seen["ticks"] == ["fast_tick", "tick"]
+
+
 def test_other_events_match_source_and_type(driver: Driver) -> None:
     app, seen = build()
     driver.event(app, "shop.orders", "OrderPlaced", {"order": 7})

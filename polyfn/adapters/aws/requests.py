@@ -21,6 +21,7 @@ request 8; read 2026-11):
 from __future__ import annotations
 
 from polyfn.adapters.aws import url_codec
+from polyfn.adapters.common.headers import split_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import _UNSET, HTTPError, Request, fill_request, parse_cookie_header
 
@@ -36,72 +37,31 @@ __all__ = [
     "JoinedHeaders",
 ]
 
-# Fields whose single value may itself contain commas (dates, user agents, credentials,
-# URLs) or that use another separator; every other field is a comma-separated list
-# (RFC 9110 section 5.3), so a joined value can be split back into the values sent.
-_NOT_COMMA_LISTS = frozenset(
-    {
-        "authorization",
-        "content-disposition",
-        "content-location",
-        "cookie",
-        "date",
-        "expires",
-        "from",
-        "host",
-        "if-modified-since",
-        "if-range",
-        "if-unmodified-since",
-        "last-modified",
-        "location",
-        "origin",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "referer",
-        "retry-after",
-        "set-cookie",
-        "user-agent",
-        "www-authenticate",
-    }
-)
-
 
 class JoinedHeaders(Headers):
-    """Headers from a source that joined repeated values with commas (HTTP API v2).
+    """Headers whose list-valued fields are split at commas when read, lazily.
 
-    ``headers["x-tag"]`` is the value as received (``"one,two"``); ``getlist`` splits
-    list-valued fields back into ``["one", "two"]``, as if they had arrived separately.
+    HTTP API v2 joins repeated values with commas, and any client may send a list in
+    one line; ``headers["x-tag"]`` is the value as received (``"one,two"``) and
+    ``getlist`` gives ``["one", "two"]``, by the rule every runtime shares
+    (``adapters.common.headers``). Splitting on read keeps the many requests that never
+    ask for a list from paying for it.
     """
 
     __slots__ = ()
 
     def getlist(self, name: str) -> list[str]:
         values = super().getlist(name)
-        if len(values) != 1 or "," not in values[0] or name.lower() in _NOT_COMMA_LISTS:
+        if not any("," in value for value in values):
             return values
-        return split_comma_list(values[0])
+        key = name.lower()
+        return [part for value in values for part in split_joined(key, value)]
 
     def multi_items(self) -> list[tuple[str, str]]:
         return [(name, value) for name in self for value in self.getlist(name)]
 
     def to_lists(self) -> dict[str, list[str]]:
         return {name: self.getlist(name) for name in self}
-
-
-def split_comma_list(value: str) -> list[str]:
-    """``'a, "b,c", d'`` -> ``['a', '"b,c"', 'd']``: commas inside quotes do not split."""
-    items: list[str] = []
-    start = 0
-    quoted = False
-    for index, char in enumerate(value):
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            items.append(value[start:index].strip())
-            start = index + 1
-    items.append(value[start:].strip())
-    # RFC 9110 section 5.6.1: empty list elements are not values.
-    return [item for item in items if item]
 
 
 def _decode_body(event: dict[str, Any]) -> bytes:
@@ -169,8 +129,8 @@ class ApiGatewayV1Request(Request):
         event = self._event
         multi = event.get("multiValueHeaders")
         if multi:
-            return Headers.from_multi(multi)
-        return Headers.from_single(event.get("headers"))
+            return JoinedHeaders.from_multi(multi)
+        return JoinedHeaders.from_single(event.get("headers"))
 
     def _build_query(self) -> MultiDict:
         event = self._event
@@ -300,8 +260,8 @@ class AlbRequest(Request):
     def _build_headers(self) -> Headers:
         event = self._event
         if self.multi_value:
-            return Headers.from_multi(event.get("multiValueHeaders"))
-        return Headers.from_single(event.get("headers"))
+            return JoinedHeaders.from_multi(event.get("multiValueHeaders"))
+        return JoinedHeaders.from_single(event.get("headers"))
 
     def _build_query(self) -> MultiDict:
         event = self._event

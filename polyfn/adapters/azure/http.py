@@ -24,9 +24,9 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from polyfn.adapters.common.headers import SINGLE_VALUE_HEADERS, split_joined
+from polyfn.adapters.common.headers import split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import _UNSET, Request, fill_request, parse_cookie_header
+from polyfn.core.http import _UNSET, Request, fill_request
 
 if TYPE_CHECKING:
     import azure.functions as func
@@ -37,31 +37,8 @@ __all__ = [
     "AzureRequest",
     "client_address",
     "request_path",
-    "split_header_value",
     "to_azure_response",
 ]
-
-# Fields whose one value may contain a comma, so a comma in them is not a join made by
-# the host (RFC 9110 section 5.3 lets only list-based fields be combined). The x-arr-* and
-# x-waws-* ones are set by App Service's front end and carry URLs or certificate names.
-_SINGLE_VALUE_HEADERS = SINGLE_VALUE_HEADERS | frozenset(
-    {
-        "x-original-url",
-        "x-waws-unencoded-url",
-        "x-arr-ssl",
-        "x-ms-client-principal",
-    }
-)
-
-# A comma that starts a new cookie (``, name=``): cookie values may not hold commas
-# (RFC 6265 section 4.1.1), so this is where the host joined two Cookie headers.
-_COOKIE_JOIN = re.compile(r",\s*(?=[^\s;,=]+=)")
-
-
-def split_header_value(name: str, value: str) -> list[str]:
-    """The values the host joined into ``value`` (``name`` in lower case)."""
-    return split_joined(name, value, _SINGLE_VALUE_HEADERS)
-
 
 # route prefix -> the regex below for it, or None when the prefix itself holds what a
 # path cannot ("?", "#", line breaks) or is not ASCII: such a prefix takes the long way
@@ -173,7 +150,7 @@ class AzureRequest(Request):
         data: dict[str, list[str]] = {}
         for name, value in self._native.headers.items():
             key = name.lower()
-            data.setdefault(key, []).extend(split_header_value(key, value))
+            data.setdefault(key, []).extend(split_joined(key, value))
         return Headers.from_multi(data)
 
     def _build_query(self) -> MultiDict:
@@ -185,13 +162,6 @@ class AzureRequest(Request):
 
     def _build_body(self) -> bytes:
         return self._native.get_body() or b""
-
-    def _build_cookies(self) -> dict[str, str]:
-        cookies: dict[str, str] = {}
-        for value in self.headers.getlist("cookie"):
-            for chunk in _COOKIE_JOIN.split(value):
-                parse_cookie_header(chunk, cookies)
-        return cookies
 
 
 def to_azure_response(response: Response) -> func.HttpResponse:

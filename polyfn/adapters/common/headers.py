@@ -1,17 +1,32 @@
-"""Splitting header values that a front end joined with commas.
+"""Splitting header values that a front end joined with commas: one rule, every cloud.
 
 API Gateway v2, the Azure Functions host and Google's front ends hand repeated headers
 over as one comma-joined value. RFC 9110 section 5.3 lets only list-based fields be
-combined that way, so a comma in a single-valued field (dates, user agents, cookies) is
-part of the value and must not be split.
+combined that way, so a comma in a single-valued field (dates, user agents, media types,
+mailboxes, credentials, cookies) is part of the value and must not be split; every
+other field is a list and is split here, the same way for every runtime.
 """
 
 from __future__ import annotations
 
 __all__ = ["SINGLE_VALUE_HEADERS", "split_joined"]
 
+# Fields whose one value may itself hold a comma, or that use another separator:
+# RFC 9110 singletons (Content-Type, From, Authorization, Date, ...), cookies (RFC 6265)
+# and the trace-context fields whose value is one identifier; App Service's front end
+# adds x-arr-* / x-waws-* / x-original-url ones that carry URLs or certificate names.
 SINGLE_VALUE_HEADERS = frozenset(
     {
+        "x-original-url",
+        "x-waws-unencoded-url",
+        "x-arr-ssl",
+        "x-ms-client-principal",
+        "from",
+        "traceparent",
+        "tracestate",
+        "x-cloud-trace-context",
+        "x-amzn-trace-id",
+        "x-cloudscheduler-scheduletime",
         "authorization",
         "proxy-authorization",
         "www-authenticate",
@@ -38,10 +53,13 @@ SINGLE_VALUE_HEADERS = frozenset(
 )
 
 
-def split_joined(name: str, value: str, single_valued: frozenset[str]) -> list[str]:
-    """The values joined into ``value``; ``name`` is lower-case, ``single_valued`` the
-    fields never to split (``SINGLE_VALUE_HEADERS`` plus the platform's own)."""
-    if "," not in value or name in single_valued:
+def split_joined(name: str, value: str) -> list[str]:
+    """The values a front end joined into ``value``; ``name`` is lower-case.
+
+    ``'a, "b,c", d'`` gives ``['a', '"b,c"', 'd']``: a comma inside a quoted string
+    (where ``\\"`` escapes a quote) does not split, and empty members are dropped.
+    """
+    if "," not in value or name in SINGLE_VALUE_HEADERS:
         return [value]
     parts: list[str] = []
     start = 0

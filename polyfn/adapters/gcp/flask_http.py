@@ -21,12 +21,11 @@ module with ``cloud="local"``.
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
-from polyfn.adapters.common.headers import SINGLE_VALUE_HEADERS, split_joined
+from polyfn.adapters.common.headers import split_joined
 from polyfn.core.datastructures import Headers, MultiDict
-from polyfn.core.http import Request, fill_request, parse_cookie_header
+from polyfn.core.http import Request, fill_request
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,29 +38,10 @@ __all__ = [
     "new_request_id",
     "request_id_from",
     "request_id_from_environ",
-    "split_header_value",
     "to_flask_response",
 ]
 
-# Fields whose one value may itself contain a comma, so a comma in them is not a join
-# made by the server (RFC 9110 section 5.3 lets only list-based fields be combined).
-_SINGLE_VALUE_HEADERS = SINGLE_VALUE_HEADERS | frozenset(
-    {
-        "x-cloud-trace-context",
-        "traceparent",
-        "tracestate",
-        "x-cloudscheduler-scheduletime",
-    }
-)
-
-# A comma that starts another cookie (", name="): where a server joined two Cookie headers.
-_COOKIE_JOIN = re.compile(r",\s*(?=[^\s;,=]+=)")
 _HEX = frozenset("0123456789abcdef")
-
-
-def split_header_value(name: str, value: str) -> list[str]:
-    """The values a server joined into ``value``; ``name`` is lower-case."""
-    return split_joined(name, value, _SINGLE_VALUE_HEADERS)
 
 
 def _trace_id(value: str | None) -> str | None:
@@ -132,7 +112,7 @@ class FlaskRequest(Request):
         data: dict[str, list[str]] = {}
         for name, value in self._native.headers.items():
             key = name.lower()
-            data.setdefault(key, []).extend(split_header_value(key, value))
+            data.setdefault(key, []).extend(split_joined(key, value))
         headers = Headers.__new__(Headers)
         headers._data = data
         return headers
@@ -145,13 +125,6 @@ class FlaskRequest(Request):
     def _build_body(self) -> bytes:
         body: bytes = self._native.get_data(cache=True)
         return body
-
-    def _build_cookies(self) -> dict[str, str]:
-        cookies: dict[str, str] = {}
-        for value in self.headers.getlist("cookie"):
-            for part in _COOKIE_JOIN.split(value):
-                parse_cookie_header(part, cookies)
-        return cookies
 
 
 _response_class: Any = None

@@ -12,7 +12,7 @@ from azure_apps import build_shop, invoke
 
 from polyfn import App, Context, Request, Response
 from polyfn.adapters.azure import function_app
-from polyfn.adapters.azure.http import client_address, request_path, split_header_value
+from polyfn.adapters.azure.http import client_address, request_path
 from polyfn.adapters.azure.runtime import FALLBACK_FUNCTION
 from polyfn.testing.drivers.azure import read_response
 from polyfn.testing.events.azure import http_request
@@ -252,23 +252,6 @@ def test_a_keyed_route_reached_through_an_anonymous_function_is_refused() -> Non
     assert b"private" not in response.get_body()
     assert call(native, "a_user", http_request("GET", "/users/7")).get_body() == b"public"
     assert call(native, "b_me", http_request("GET", "/users/me")).get_body() == b"private"
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "expected"),
-    [
-        ("x-tag", "one, two", ["one", "two"]),
-        ("x-tag", "one", ["one"]),
-        ("accept", 'a, "b, c", d', ["a", '"b, c"', "d"]),
-        ("x-tag", 'a="x\\", y", b', ['a="x\\", y"', "b"]),
-        ("x-tag", "a,,b, ", ["a", "b"]),
-        ("x-tag", ",", [","]),
-        ("date", "Tue, 15 Nov 1994 08:12:31 GMT", ["Tue, 15 Nov 1994 08:12:31 GMT"]),
-        ("authorization", "Digest a=1, b=2", ["Digest a=1, b=2"]),
-    ],
-)
-def test_split_header_value(name: str, value: str, expected: list[str]) -> None:
-    assert split_header_value(name, value) == expected
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import pytest
 from gcp_apps import build, http_client, send
 
 from polyfn import App, Response
-from polyfn.adapters.gcp.flask_http import split_header_value
 from polyfn.testing.events import gcp as events
 
 TRACE = "105445aa7843bc8bf206b12000100000"
@@ -47,13 +46,6 @@ def test_headers_that_hold_commas_stay_whole() -> None:
     assert headers["user-agent"] == [agent]
     assert headers["if-modified-since"] == ["Wed, 21 Oct 2015 07:28:00 GMT"]
     assert headers["x-quoted"] == ['"a, b"', "c"]
-
-
-def test_split_header_value() -> None:
-    assert split_header_value("x-tag", "one,two, three") == ["one", "two", "three"]
-    assert split_header_value("x-tag", "one,,") == ["one"]
-    assert split_header_value("date", "Wed, 21 Oct 2015") == ["Wed, 21 Oct 2015"]
-    assert split_header_value("x-tag", r'"a\", b", c') == [r'"a\", b"', "c"]
 
 
 def test_percent_encoded_path_arrives_decoded() -> None:
