@@ -18,23 +18,14 @@ else:
     # collections.abc imports the collections package (3 ms); these are its ABCs.
     from _collections_abc import Mapping
 
-__all__ = ["HTTPError", "Request", "Response", "parse_cookie_header", "to_response"]
-
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Payload Too Large",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
+__all__ = [
+    "HTTPError",
+    "Request",
+    "Response",
+    "parse_cookie_header",
+    "reason_phrase",
+    "to_response",
+]
 
 
 # object.__new__ without the classmethod hop: a Response.json costs two allocations
@@ -43,7 +34,24 @@ _new = object.__new__
 
 
 def reason_phrase(status: int) -> str:
-    return _REASONS.get(status, "")
+    """The reason phrase of ``status`` (``"Not Found"``), "" for a code HTTP does not name.
+
+    From ``http.HTTPStatus``, the standard library's table of the IANA registry; loaded
+    on first use (an error answer or ALB's status line), memoised per status.
+    """
+    phrase = _REASONS.get(status)
+    if phrase is None:
+        from http import HTTPStatus
+
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+        _REASONS[status] = phrase
+    return phrase
+
+
+_REASONS: dict[int, str] = {}
 
 
 class HTTPError(Exception):

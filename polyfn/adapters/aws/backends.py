@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.common.clients import ClientCache
 from polyfn.adapters.common.errors import ResourceRef
 
 if TYPE_CHECKING:
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AwsBackends", "aws_client", "dead_letter_queue_name"]
 
-_clients: dict[tuple[str | None, ...], Any] = {}
-_clients_lock = threading.Lock()
+_clients = ClientCache()
 
 
 def _endpoint_override() -> str | None:
@@ -50,13 +49,7 @@ def aws_client(service: str) -> Any:
         env.get("AWS_PROFILE"),
         env.get("AWS_ACCESS_KEY_ID"),
     )
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _clients[key] = _make_client(service, key[4])
-    return client
+    return _clients.get(key, lambda: _make_client(service, key[4]))
 
 
 def _make_client(service: str, region: str | None) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from polyfn.core.errors import ConfigError
+from polyfn.adapters.common.binding import choose_backends
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -59,9 +59,5 @@ class LazyAwsBackends:
 
 
 def bind_backends(app: App, choice: BackendsChoice) -> None:
-    """``aws``: bind the AWS backends; ``keep``: leave the App as it is; ``auto``: bind
-    them on Lambda when the App has no binding yet (tests and local runs keep theirs)."""
-    if choice not in ("auto", "aws", "keep"):
-        raise ConfigError(f"backends must be 'auto', 'aws' or 'keep', got {choice!r}")
-    if choice == "aws" or (choice == "auto" and app.binding is None and running_on_lambda()):
-        app.bind(LazyAwsBackends())
+    """Bind the AWS backends as ``choice`` says (``adapters.common.binding``)."""
+    choose_backends(app, choice, "aws", on_platform=running_on_lambda, provider=LazyAwsBackends)

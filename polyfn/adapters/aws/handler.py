@@ -24,6 +24,7 @@ from polyfn.adapters.aws.requests import (
 )
 from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
+from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 
@@ -44,7 +45,6 @@ else:
 __all__ = ["LambdaHandler", "lambda_handler"]
 
 # Lambda reuses a process for many invocations; only its first one is a cold start.
-_cold_start = True
 
 
 def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHandler:
@@ -90,7 +90,6 @@ class LambdaInvocationContext(Context):
 
 
 def _context(lambda_context: Any) -> Context:
-    global _cold_start
     if lambda_context is None:
         # A direct local call (a script, a test): no deadline, and an id made up here.
         ctx = Context("aws", "", "local-" + os.urandom(8).hex())
@@ -111,9 +110,7 @@ def _context(lambda_context: Any) -> Context:
             lambda_context,
             LambdaInvocationContext,
         )
-    if _cold_start:
-        ctx.cold_start = True
-        _cold_start = False
+    ctx.cold_start = take_cold_start()
     return ctx
 
 

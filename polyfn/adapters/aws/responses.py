@@ -12,71 +12,26 @@ Bodies that are not text travel base64-encoded with ``isBase64Encoded: true``.
 
 from __future__ import annotations
 
-from polyfn.core.http import Response
+from polyfn.core.http import Response, reason_phrase
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["reason_phrase", "render_alb", "render_v1", "render_v2"]
-
-# The reason phrases of RFC 9110 section 15 (plus 429, RFC 6585) for ALB's
-# statusDescription, which it requires as "<code> <phrase>".
-_REASONS = {
-    100: "Continue",
-    101: "Switching Protocols",
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    203: "Non-Authoritative Information",
-    204: "No Content",
-    205: "Reset Content",
-    206: "Partial Content",
-    300: "Multiple Choices",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    304: "Not Modified",
-    307: "Temporary Redirect",
-    308: "Permanent Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    402: "Payment Required",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    406: "Not Acceptable",
-    407: "Proxy Authentication Required",
-    408: "Request Timeout",
-    409: "Conflict",
-    410: "Gone",
-    411: "Length Required",
-    412: "Precondition Failed",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    415: "Unsupported Media Type",
-    416: "Range Not Satisfiable",
-    417: "Expectation Failed",
-    421: "Misdirected Request",
-    422: "Unprocessable Content",
-    426: "Upgrade Required",
-    428: "Precondition Required",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    505: "HTTP Version Not Supported",
-}
+__all__ = ["render_alb", "render_v1", "render_v2"]
 
 
-# ALB's statusDescription per status, built once: "200 OK".
-_DESCRIPTIONS = {status: f"{status} {phrase}" for status, phrase in _REASONS.items()}
+def _status_description(status: int) -> str:
+    # ALB requires statusDescription as "<code> <phrase>"; a code HTTP does not name
+    # gets "Unknown" (ALB accepts any text there).
+    description = _DESCRIPTIONS.get(status)
+    if description is None:
+        description = _DESCRIPTIONS[status] = f"{status} {reason_phrase(status) or 'Unknown'}"
+    return description
 
 
-def reason_phrase(status: int) -> str:
-    return _REASONS.get(status, "Unknown")
+# ALB's statusDescription per status, built once per status: "200 OK".
+_DESCRIPTIONS: dict[int, str] = {}
 
 
 def _multi_value_headers(response: Response) -> dict[str, list[str]]:
@@ -163,7 +118,7 @@ def render_alb(response: Response, multi_value: bool) -> dict[str, Any]:
     status = response.status
     out: dict[str, Any] = {
         "statusCode": status,
-        "statusDescription": _DESCRIPTIONS.get(status) or f"{status} Unknown",
+        "statusDescription": _status_description(status),
     }
     lists = _multi_value_headers(response)
     if multi_value:

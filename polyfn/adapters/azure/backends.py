@@ -11,12 +11,12 @@ one service client per account and service lives as long as the process.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.azure.errors import error_code, guard
+from polyfn.adapters.common.clients import ClientCache
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import CredentialsError
 
@@ -37,8 +37,7 @@ __all__ = [
 # Looked up in this order.
 CONNECTION_SETTINGS = ("AZURE_STORAGE_CONNECTION_STRING", "AzureWebJobsStorage")
 
-_clients: dict[tuple[str, str], Any] = {}
-_clients_lock = threading.Lock()
+_clients = ClientCache()
 
 
 def connection_string(ref: ResourceRef) -> str:
@@ -58,13 +57,7 @@ def service_client(service: str, ref: ResourceRef) -> Any:
     """The process-wide ``blob``, ``queue`` or ``table`` service client of the account."""
     conn = connection_string(ref)
     key = (service, conn)
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _clients[key] = _make_client(service, conn, ref)
-    return client
+    return _clients.get(key, lambda: _make_client(service, conn, ref))
 
 
 def _make_client(service: str, conn: str, ref: ResourceRef) -> Any:

@@ -33,6 +33,8 @@ from polyfn.adapters.azure.events import (
     object_event_from_grid,
 )
 from polyfn.adapters.azure.http import AzureRequest, to_azure_response
+from polyfn.adapters.common.binding import choose_backends
+from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import timeout_seconds
 from polyfn.core.context import Context, new_context
 from polyfn.core.dispatch import error_response
@@ -52,6 +54,7 @@ from polyfn.core.schedule import to_ncrontab
 
 if TYPE_CHECKING:
     from polyfn.core.app import App
+    from polyfn.core.ports import BackendProvider
 
 __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
@@ -82,7 +85,6 @@ ROOT_ROUTE = "{polyfn_root:maxlength(0)?}"
 _AUTH_ORDER = ("anonymous", "function", "admin")
 
 _log = logging.getLogger("polyfn.azure")
-_cold_start = True  # per worker process: the first invocation anywhere in it is cold
 
 
 class MessageFailed(PolyfnError):
@@ -119,13 +121,17 @@ def _bind_backends(app: App, choice: str) -> None:
     bind them inside the Functions host (it sets ``FUNCTIONS_WORKER_RUNTIME``) when the App
     has no binding yet, so tests and the local runtime keep theirs. No storage SDK is
     imported here: each backend creates its client on first use."""
-    if choice not in ("auto", "azure", "keep"):
-        raise ConfigError(f"backends must be 'auto', 'azure' or 'keep', got {choice!r}")
-    in_host = "FUNCTIONS_WORKER_RUNTIME" in os.environ
-    if choice == "azure" or (choice == "auto" and app.binding is None and in_host):
-        from polyfn.adapters.azure.backends import AzureBackends
+    choose_backends(app, choice, "azure", on_platform=_in_functions_host, provider=_azure_backends)
 
-        app.bind(AzureBackends())
+
+def _in_functions_host() -> bool:
+    return "FUNCTIONS_WORKER_RUNTIME" in os.environ
+
+
+def _azure_backends() -> BackendProvider:
+    from polyfn.adapters.azure.backends import AzureBackends
+
+    return AzureBackends()
 
 
 class _Settings:
@@ -149,8 +155,7 @@ class _Settings:
                 self.router.add(trigger.path, trigger.methods, fn)
 
     def context(self, name: str, native: func.Context | None, http: bool = False) -> Context:
-        global _cold_start
-        cold, _cold_start = _cold_start, False
+        cold = take_cold_start()
         deadline = time.time() + (self.http_timeout if http else self.timeout)
         request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
         return new_context("azure", name, request_id, deadline, cold, native)

@@ -11,10 +11,10 @@ shared by the whole process.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from polyfn.adapters.common.clients import ClientCache
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.gcp.errors import guard
 
@@ -31,8 +31,7 @@ _EMULATOR_VARIABLES = {
     "pubsub": "PUBSUB_EMULATOR_HOST",
     "firestore": "FIRESTORE_EMULATOR_HOST",
 }
-_clients: dict[tuple[str | None, ...], Any] = {}
-_clients_lock = threading.Lock()
+_clients = ClientCache()
 
 
 def project_id() -> str | None:
@@ -43,13 +42,7 @@ def project_id() -> str | None:
 def google_client(service: str, ref: ResourceRef) -> Any:
     """The process-wide client for ``storage``, ``pubsub`` (publisher) or ``firestore``."""
     key = (service, project_id(), os.environ.get(_EMULATOR_VARIABLES[service]))
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _clients[key] = guard(ref, _FACTORIES[service])
-    return client
+    return _clients.get(key, lambda: guard(ref, _FACTORIES[service]))
 
 
 def _storage() -> Any:

@@ -26,8 +26,10 @@ import sys
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from polyfn.adapters.common.binding import choose_backends
+from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function, timeout_seconds
 from polyfn.adapters.gcp.events import translate
 from polyfn.adapters.gcp.flask_http import (
@@ -44,6 +46,9 @@ from polyfn.core.errors import ConfigError, PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 from polyfn.core.functions import Function
 from polyfn.core.http import Response
+
+if TYPE_CHECKING:
+    from polyfn.core.ports import BackendProvider
 
 __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
@@ -64,7 +69,6 @@ _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its 
 _logger = logging.getLogger("polyfn.gcp")
 
 # A Cloud Run instance serves many invocations; only its first one is a cold start.
-_cold_start = True
 
 
 class InvocationFailed(PolyfnError):
@@ -183,10 +187,8 @@ def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
-    global _cold_start
     deadline = time.time() + timeout
-    ctx = new_context(cloud, function_name, request_id, deadline, _cold_start, None)
-    _cold_start = False
+    ctx = new_context(cloud, function_name, request_id, deadline, take_cold_start(), None)
     return ctx
 
 
@@ -210,11 +212,12 @@ def bind_backends(app: App, choice: BackendsChoice, cloud: str) -> None:
     ``auto``: bind them on Google Cloud when the App has no binding yet and ``cloud`` is
     ``gcp`` (the local runtime and tests keep theirs). No Google library is imported
     here: each backend creates its client on first use."""
-    if choice not in ("auto", "gcp", "keep"):
-        raise ConfigError(f"backends must be 'auto', 'gcp' or 'keep', got {choice!r}")
-    if choice == "gcp" or (
-        choice == "auto" and cloud == "gcp" and app.binding is None and running_on_google_cloud()
-    ):
-        from polyfn.adapters.gcp.backends import GcpBackends
+    if cloud != "gcp" and choice == "auto":
+        return  # the local runtime serves through this adapter and binds its own
+    choose_backends(app, choice, "gcp", on_platform=running_on_google_cloud, provider=_gcp_backends)
 
-        app.bind(GcpBackends())
+
+def _gcp_backends() -> BackendProvider:
+    from polyfn.adapters.gcp.backends import GcpBackends
+
+    return GcpBackends()
