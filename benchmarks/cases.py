@@ -1,6 +1,6 @@
 """The invocation cases: polyfn against the hand-written handler (and peers) per path.
 
-Events come from ``polyfn.testing.events.aws``, the generators the tests use, so the
+Events come from ``polyfn.hosts.events.aws``, the generators the tests use, so the
 benchmark measures the shapes the adapters are tested on.
 """
 
@@ -15,7 +15,7 @@ import peers
 
 from polyfn import App, Message, ObjectEvent, Request, Response
 from polyfn.adapters import aws
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 TEN_HEADERS = [
     ("accept", "application/json"),

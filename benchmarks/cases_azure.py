@@ -15,7 +15,7 @@ import cases as shared  # the module; ``cases()`` below is this module's entry p
 import handwritten
 
 from polyfn.adapters.azure import function_app
-from polyfn.testing.events import azure as events
+from polyfn.hosts.events import azure as events
 
 HOST = "x.azurewebsites.net"
 

@@ -17,7 +17,7 @@ from cloudevents.http import CloudEvent
 from werkzeug.test import EnvironBuilder
 
 from polyfn.adapters.gcp import event_function, http_function
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 BUCKET = "files"
 

@@ -1,7 +1,7 @@
 """``polyfn events CLOUD [KIND] [options]``: print a realistic native event as JSON.
 
-The events come from ``polyfn.testing.events.<cloud>.GENERATORS``, the same builders the
-runtime drivers and tests use, so what is printed is what the tests feed the adapters.
+The events come from each cloud's host module (``polyfn.hosts``), the same builders the
+hosts feed the adapters in ``polyfn invoke`` and in the behaviour suite.
 Each command-line option is handed to the generator as the keyword argument of the same
 meaning; a generator that does not take it makes the option an error, not a silent no-op.
 """
@@ -9,15 +9,23 @@ meaning; a generator that does not take it makes the option an error, not a sile
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.cli.errors import UsageError
+from polyfn.hosts import CLOUDS, UnknownRuntime, runtime_hosts
+from polyfn.hosts.vocabulary import (
+    OPTIONS,
+    EventOptionError,
+    Generator,
+    Option,
+    accepted_flags,
+    describe_kind,
+    generator_kwargs,
+    keywords,
+)
 
 __all__ = [
     "CLOUDS",
@@ -29,41 +37,6 @@ __all__ = [
     "generators",
     "options_from_args",
 ]
-
-CLOUDS = ("aws", "azure", "gcp")
-
-Generator = Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class Option:
-    """One command-line option and the generator keywords that may receive it, in order.
-
-    ``plural`` keywords take a list (every value given); singular ones take one value.
-    """
-
-    flag: str
-    dest: str
-    keywords: tuple[str, ...]
-    plural: tuple[str, ...] = ()
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("--path", "path", ("path",)),
-    Option("--method", "method", ("method",)),
-    Option("--body", "body", ("body",)),
-    Option("--bucket", "bucket", ("bucket", "container")),
-    Option("--key", "key", ("key",)),
-    Option("--message", "message", ("message",), plural=("messages", "bodies")),
-    Option("--header", "header", ("headers",)),
-    Option("--query", "query", ("query",)),
-    Option("--queue", "queue", ("queue", "queue_name")),
-    Option("--topic", "topic", ("topic",)),
-    Option("--action", "action", ("action",)),
-    Option("--source", "source", ("source",)),
-    Option("--type", "type", ("type", "detail_type")),
-    Option("--data", "data", ("data", "detail")),
-)
 
 
 def add_event_options(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"name a KIND to use {', '.join(sorted(given))}")
         width = max(len(kind) for kind in kinds)
         for kind, generator in kinds.items():
-            flags = _accepted_flags(_keywords(generator))
+            flags = accepted_flags(keywords(generator))
             print(
                 f"{kind:<{width}}  {describe_kind(generator)}" + (f"  [{flags}]" if flags else "")
             )
@@ -128,15 +101,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def generators(cloud: str) -> dict[str, Generator]:
-    """The cloud's ``GENERATORS`` (kind -> builder); an unknown cloud is a usage error."""
+    """The cloud's generators (kind -> builder); an unknown cloud is a usage error."""
     if cloud not in CLOUDS:
         raise UsageError(f"unknown cloud {cloud!r}; expected one of {', '.join(CLOUDS)}")
     try:
-        module = importlib.import_module(f"polyfn.testing.events.{cloud}")
+        return dict(runtime_hosts(cloud).GENERATORS)
+    except UnknownRuntime as exc:
+        raise UsageError(str(exc)) from None
     except ImportError as exc:
         raise UsageError(f"the {cloud} event generators cannot be imported: {exc}") from None
-    table: dict[str, Generator] = dict(module.GENERATORS)
-    return table
 
 
 def generator_for(cloud: str, kind: str) -> Generator:
@@ -147,25 +120,6 @@ def generator_for(cloud: str, kind: str) -> Generator:
     return generator
 
 
-def describe_kind(generator: Generator) -> str:
-    """The first line of the generator's docstring: what the event is."""
-    doc = (inspect.getdoc(generator) or "").strip()
-    if not doc:
-        return "(no description)"
-    # The docstrings are reST: keep the first clause of the first line, without markup.
-    return doc.splitlines()[0].split("; ")[0].rstrip(".").replace("``", "")
-
-
-def _keywords(generator: Generator) -> dict[str, inspect.Parameter]:
-    parameters = inspect.signature(generator).parameters
-    return {
-        name: parameter
-        for name, parameter in parameters.items()
-        if parameter.kind
-        in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    }
-
-
 def generate(cloud: str, kind: str, given: Mapping[str, Any]) -> Any:
     """Call the generator of ``cloud``/``kind`` with the options the user gave.
 
@@ -173,59 +127,11 @@ def generate(cloud: str, kind: str, given: Mapping[str, Any]) -> Any:
     ``option:NAME`` to a raw generator keyword; see ``options_from_args``.
     """
     generator = generator_for(cloud, kind)
-    return generator(**generator_kwargs(cloud, kind, generator, given))
-
-
-def generator_kwargs(
-    cloud: str, kind: str, generator: Generator, given: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The keyword arguments for ``generator``; an option it does not take is an error."""
-    accepted = _keywords(generator)
-    kwargs: dict[str, Any] = {}
-    for option in OPTIONS:
-        if option.dest not in given:
-            continue
-        value = given[option.dest]
-        keyword = _keyword_for(option, accepted)
-        if keyword is None:
-            raise UsageError(
-                f"{cloud} {kind} does not take {option.flag}; it takes "
-                f"{_accepted_flags(accepted) or 'no options'}"
-            )
-        if option.dest == "message":
-            values = list(value)
-            if keyword not in option.plural:
-                if len(values) != 1:
-                    raise UsageError(f"{cloud} {kind} takes one --message, got {len(values)}")
-                value = values[0]
-            else:
-                value = values
-        kwargs[keyword] = value
-    for name, value in given.items():
-        if not name.startswith("option:"):
-            continue
-        keyword = name.removeprefix("option:")
-        if keyword not in accepted:
-            raise UsageError(
-                f"{cloud} {kind} has no option {keyword!r}; it takes "
-                f"{', '.join(accepted) or 'none'}"
-            )
-        if keyword in kwargs:
-            raise UsageError(f"{keyword!r} is given twice")
-        kwargs[keyword] = value
-    return kwargs
-
-
-def _keyword_for(option: Option, accepted: Mapping[str, inspect.Parameter]) -> str | None:
-    for keyword in (*option.plural, *option.keywords):
-        if keyword in accepted:
-            return keyword
-    return None
-
-
-def _accepted_flags(accepted: Mapping[str, inspect.Parameter]) -> str:
-    flags = [option.flag for option in OPTIONS if _keyword_for(option, accepted) is not None]
-    return " ".join(flags)
+    try:
+        kwargs = generator_kwargs(cloud, kind, generator, given)
+    except EventOptionError as exc:
+        raise UsageError(str(exc)) from None
+    return generator(**kwargs)
 
 
 # ----------------------------------------------------------------------------- arguments

@@ -8,15 +8,13 @@ would receive.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from typing import Any
 
 from polyfn.cli.errors import UsageError
 from polyfn.core.errors import UnrecognizedEvent
-
-CLOUDS = ("aws", "azure", "gcp")
+from polyfn.hosts import CLOUDS, runtime_hosts
 
 # Checked in this order: AWS events are plain dicts with distinctive keys, Azure Event Grid
 # documents have eventType/topic, and a CloudEvent's specversion/type is the loosest shape.
@@ -32,18 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cloud", choices=CLOUDS, help="the event's cloud (detected when omitted)")
 
 
-def _describer(cloud: str) -> Any:
-    return importlib.import_module(f"polyfn.adapters.{cloud}.inspect")
-
-
 def describe(document: Any, cloud: str | None = None) -> dict[str, Any]:
     """The common model of one native event, as ``polyfn inspect`` prints it."""
     if cloud is not None:
-        return _describer(cloud).describe(document)  # type: ignore[no-any-return]
+        return runtime_hosts(cloud).describe(document)
     for candidate in CLOUDS:
-        module = _describer(candidate)
-        if module.looks_like(document):
-            return module.describe(document)  # type: ignore[no-any-return]
+        hosts = runtime_hosts(candidate)
+        if hosts.looks_like(document):
+            return hosts.describe(document)
     raise UnrecognizedEvent("this is not an event polyfn recognises", expected=_EXPECTED)
 
 

@@ -12,10 +12,8 @@ stderr, with its traceback only under ``--debug``) and 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,19 +22,17 @@ from typing import Any
 from polyfn.cli.errors import UsageError
 from polyfn.cli.events import (
     add_event_options,
-    generator_for,
-    generator_kwargs,
     options_from_args,
 )
-from polyfn.cli.invoke_outcome import Outcome
-from polyfn.cli.invoke_samples import sample_kind, sample_options
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import Function
+from polyfn.hosts import RUNTIMES, host_named
+from polyfn.hosts.outcome import Outcome
+from polyfn.hosts.vocabulary import EventOptionError
 
 __all__ = ["build_event", "invoke_function"]
 
-CLOUDS = ("aws", "azure", "gcp", "local")
 _log = logging.getLogger("polyfn.invoke")
 
 
@@ -44,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("app", help="the app (module:attr, a .py file or a folder)")
     parser.add_argument("function", help="the function to run (its Python name)")
     parser.add_argument(
-        "--cloud", choices=CLOUDS, default="local", help="whose adapter runs it (default local)"
+        "--cloud", choices=RUNTIMES, default="local", help="whose adapter runs it (default local)"
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--event", metavar="FILE", help="a native event as JSON ('-': stdin)")
@@ -89,36 +85,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def invoke_function(app: App, fn: Function, cloud: str, event: Any) -> Outcome:
-    """Run ``event`` through ``cloud``'s adapter with ``fn`` pinned; the native outcome."""
-    runner = importlib.import_module(f"polyfn.cli.invoke_{cloud}")
-    with _pinned(fn.name):
-        outcome: Outcome = runner.invoke(app, fn, event)
-    return outcome
+    """Run ``event`` through ``cloud``'s host with ``fn`` pinned; the native outcome."""
+    return host_named(cloud).invoke(app, fn, event)
 
 
 def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, Any]) -> Any:
     """The native event for ``fn``: kind ``kind`` (or the trigger's usual one) with the
     user's options, and the function's own queue, bucket, path, ... where not given."""
-    if cloud == "local":
-        from polyfn.cli.invoke_local import build_local_event
-
-        return build_local_event(fn, kind, given)
-    kind = kind or sample_kind(cloud, fn)
-    generator = generator_for(cloud, kind)
-    kwargs: dict[str, Any] = {}
-    for name, value in sample_options(fn).items():
-        if name in given:
-            continue
-        try:
-            # A default the kind has no use for (a path for a schedule) is left out.
-            kwargs.update(generator_kwargs(cloud, kind, generator, {name: value}))
-        except UsageError:
-            continue
-    kwargs.update(generator_kwargs(cloud, kind, generator, given))
     try:
-        return generator(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"cannot build a {cloud} {kind} event: {exc}") from None
+        return host_named(cloud).sample(fn, kind, given)
+    except EventOptionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -164,19 +141,6 @@ def _print(document: Any) -> None:
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
     sys.stdout.flush()
-
-
-@contextmanager
-def _pinned(name: str) -> Iterator[None]:
-    previous = os.environ.get("POLYFN_FUNCTION")
-    os.environ["POLYFN_FUNCTION"] = name
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("POLYFN_FUNCTION", None)
-        else:
-            os.environ["POLYFN_FUNCTION"] = previous
 
 
 # SDK loggers chat at INFO (credential lookups, retries); only their warnings are shown.

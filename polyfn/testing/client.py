@@ -1,7 +1,7 @@
 """``Client``: drive one App through one runtime's native events, in a test.
 
 The client speaks in the app's own terms (a path, a queue's logical name, a bucket and a
-key, a function name) and hands each input to a runtime ``Driver``, which builds the
+key, a function name) and hands each input to a runtime ``Host``, which builds the
 cloud's native event with the same generators as ``polyfn events`` and runs it through
 that cloud's adapter. The app's buckets, queues and tables stay on the local backends in
 the test's data directory unless the test bound a cloud backend itself.
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.core.app import App
-from polyfn.testing.drivers.base import Driver, HttpResult
+from polyfn.hosts.base import Host, HttpResult
 
 __all__ = ["Body", "Client", "encode_body"]
 
@@ -37,7 +37,7 @@ def encode_body(body: Body) -> bytes:
 class Client:
     """A test client bound to one App and one runtime driver."""
 
-    def __init__(self, app: App, driver: Driver) -> None:
+    def __init__(self, app: App, driver: Host) -> None:
         if not isinstance(app, App):
             raise TypeError(f"polyfn_client needs a polyfn App, got {type(app).__name__}")
         self.app = app

@@ -24,8 +24,8 @@ import pytest
 
 from polyfn.core.app import App
 from polyfn.core.context import Context
+from polyfn.hosts import RUNTIMES, Host, UnknownRuntime, host_named, runtime_of
 from polyfn.testing.client import Client
-from polyfn.testing.drivers import RUNTIMES, Driver, drivers_for
 
 MARKER = "polyfn_runtimes"
 _OPTION = "--polyfn-runtimes"
@@ -82,27 +82,19 @@ def _option_runtimes(config: pytest.Config) -> set[str] | None:
 
 
 def _runtime_of(name: str) -> str:
-    runtime = name.split("-", 1)[0]
-    if runtime not in RUNTIMES:
+    try:
+        return runtime_of(name)
+    except UnknownRuntime as exc:
         # A collection error naming the test, without a traceback into the plugin.
-        pytest.fail(
-            f"@pytest.mark.{MARKER}: unknown runtime {name!r}; expected {', '.join(RUNTIMES)} "
-            "or a driver variant of one (aws-alb, ...)",
-            pytrace=False,
-        )
-    return runtime
+        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
 
 
-def driver_named(name: str) -> Driver:
-    """The driver for a runtime (its first, primary variant) or for an exact variant name."""
-    drivers = drivers_for(_runtime_of(name))
-    if name in RUNTIMES:
-        return drivers[0]
-    for driver in drivers:
-        if driver.name == name:
-            return driver
-    known = ", ".join(driver.name for driver in drivers)
-    pytest.fail(f"no polyfn driver variant {name!r} (known: {known})", pytrace=False)
+def driver_named(name: str) -> Host:
+    """The host for a runtime (its primary variant) or for an exact variant name."""
+    try:
+        return host_named(name)
+    except UnknownRuntime as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
@@ -112,7 +104,7 @@ def polyfn_runtime(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def polyfn_driver(polyfn_runtime: str) -> Driver:
+def polyfn_driver(polyfn_runtime: str) -> Host:
     """The runtime driver behind ``polyfn_client``, for tests that want the native answers."""
     return driver_named(polyfn_runtime)
 
@@ -129,9 +121,7 @@ def polyfn_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def polyfn_client(
-    polyfn_driver: Driver, polyfn_data_dir: Path
-) -> Iterator[Callable[[App], Client]]:
+def polyfn_client(polyfn_driver: Host, polyfn_data_dir: Path) -> Iterator[Callable[[App], Client]]:
     """``polyfn_client(app)``: a ``Client`` for ``app`` on this test's runtime.
 
     The app's resources are bound to the local backends in ``polyfn_data_dir`` for the

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from polyfn.testing.drivers import Driver, all_drivers
+from polyfn.hosts import Host, all_hosts
 
-DRIVERS = all_drivers()
+HOSTS = all_hosts()
 
 
-@pytest.fixture(params=DRIVERS, ids=[driver.name for driver in DRIVERS])
-def driver(request: pytest.FixtureRequest) -> Driver:
+@pytest.fixture(params=HOSTS, ids=[driver.name for driver in HOSTS])
+def driver(request: pytest.FixtureRequest) -> Host:
     return request.param  # type: ignore[no-any-return]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from polyfn.testing.drivers import Driver
+from polyfn.hosts import Host
 
 from .behaviour_app import build
 
 
-def test_path_parameter_and_json_answer(driver: Driver) -> None:
+def test_path_parameter_and_json_answer(driver: Host) -> None:
     app, seen = build()
     result = driver.http(app, "GET", "/users/42")
     assert result.status == 200
@@ -18,7 +18,7 @@ def test_path_parameter_and_json_answer(driver: Driver) -> None:
     assert request_id and remaining > 0
 
 
-def test_post_json_created_with_location(driver: Driver) -> None:
+def test_post_json_created_with_location(driver: Host) -> None:
     app, _ = build()
     result = driver.http(
         app, "POST", "/users", headers=[("Content-Type", "application/json")], body=b'{"n": 1}'
@@ -28,7 +28,7 @@ def test_post_json_created_with_location(driver: Driver) -> None:
     assert result.headers["location"] == "/users/1"
 
 
-def test_unknown_path_is_404_json_with_request_id(driver: Driver) -> None:
+def test_unknown_path_is_404_json_with_request_id(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/nowhere")
     assert result.status == 404
@@ -36,28 +36,28 @@ def test_unknown_path_is_404_json_with_request_id(driver: Driver) -> None:
     assert error["status"] == 404 and error["message"] == "Not Found" and error["request_id"]
 
 
-def test_handler_http_error(driver: Driver) -> None:
+def test_handler_http_error(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/users/missing")
     assert result.status == 404
     assert result.json()["error"]["message"] == "User not found"
 
 
-def test_wrong_method_is_405_with_allow(driver: Driver) -> None:
+def test_wrong_method_is_405_with_allow(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "DELETE", "/users/1")
     assert result.status == 405
     assert result.headers["allow"] == "GET, HEAD"
 
 
-def test_malformed_json_is_400(driver: Driver) -> None:
+def test_malformed_json_is_400(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "POST", "/users", body=b"{not json")
     assert result.status == 400
     assert result.json()["error"]["message"] == "Request body is not valid JSON"
 
 
-def test_unhandled_exception_is_500_without_details(driver: Driver) -> None:
+def test_unhandled_exception_is_500_without_details(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/users/crash")
     assert result.status == 500
@@ -67,7 +67,7 @@ def test_unhandled_exception_is_500_without_details(driver: Driver) -> None:
     assert error["message"] == "Internal Server Error" and error["request_id"]
 
 
-def test_repeated_query_keys_and_headers_survive(driver: Driver) -> None:
+def test_repeated_query_keys_and_headers_survive(driver: Host) -> None:
     app, _ = build()
     result = driver.http(
         app,
@@ -81,7 +81,7 @@ def test_repeated_query_keys_and_headers_survive(driver: Driver) -> None:
     assert echoed["tags"] == ["one", "two"]
 
 
-def test_joined_list_headers_split_and_singletons_stay_whole(driver: Driver) -> None:
+def test_joined_list_headers_split_and_singletons_stay_whole(driver: Host) -> None:
     # One rule on every runtime (RFC 9110 5.3): list fields split at commas outside
     # quotes, single-valued fields (Content-Type, From, ...) never.
     app, _ = build()
@@ -102,19 +102,19 @@ def test_joined_list_headers_split_and_singletons_stay_whole(driver: Driver) -> 
     assert echoed["content_types"] == ["text/plain, text/html"]
 
 
-def test_cookies_joined_by_a_front_end_read_as_both(driver: Driver) -> None:
+def test_cookies_joined_by_a_front_end_read_as_both(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/echo", headers=[("Cookie", "a=1, b=2")])
     assert result.json()["cookies"] == {"a": "1", "b": "2"}
 
 
-def test_cookies_in(driver: Driver) -> None:
+def test_cookies_in(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/echo", headers=[("Cookie", "a=1; b=2")])
     assert result.json()["cookies"] == {"a": "1", "b": "2"}
 
 
-def test_set_cookie_out_keeps_every_cookie(driver: Driver) -> None:
+def test_set_cookie_out_keeps_every_cookie(driver: Host) -> None:
     app, _ = build()
     result = driver.http(app, "GET", "/cookies")
     cookies = result.headers.getlist("set-cookie")
@@ -122,7 +122,7 @@ def test_set_cookie_out_keeps_every_cookie(driver: Driver) -> None:
     assert cookies[0].startswith("session=abc") and cookies[1].startswith("theme=dark")
 
 
-def test_binary_bodies_round_trip(driver: Driver) -> None:
+def test_binary_bodies_round_trip(driver: Host) -> None:
     app, _ = build()
     payload = bytes(range(256))
     result = driver.http(
@@ -133,13 +133,13 @@ def test_binary_bodies_round_trip(driver: Driver) -> None:
     assert result.headers["content-type"] == "image/png"
 
 
-def test_empty_body(driver: Driver) -> None:
+def test_empty_body(driver: Host) -> None:
     app, _ = build()
     echoed = driver.http(app, "POST", "/echo").json()
     assert echoed["length"] == 0 and echoed["body"] == ""
 
 
-def test_text_body_and_unicode(driver: Driver) -> None:
+def test_text_body_and_unicode(driver: Host) -> None:
     app, _ = build()
     text = "grüße, 世界"
     echoed = driver.http(
@@ -148,12 +148,12 @@ def test_text_body_and_unicode(driver: Driver) -> None:
     assert echoed["body"] == text and echoed["method"] == "PUT"
 
 
-def test_greedy_path_parameter(driver: Driver) -> None:
+def test_greedy_path_parameter(driver: Host) -> None:
     app, _ = build()
     assert driver.http(app, "GET", "/files/a/b/c.txt").json() == {"path": "a/b/c.txt"}
 
 
-def test_request_and_context_have_every_field_set(driver: Driver) -> None:
+def test_request_and_context_have_every_field_set(driver: Host) -> None:
     # Every adapter fills Request's and Context's slots itself on the hot path instead of
     # calling __init__; a slot core adds later and an adapter forgets fails here.
     from polyfn import App, Context, Request

@@ -17,8 +17,8 @@ from deploy.conftest import SAMPLE, SHOP, Builder
 from deploy.sam_check import lint_errors, load_template, transform
 from polyfn.deploy.aws_sam import sam_template
 from polyfn.deploy.model import build_model
+from polyfn.hosts.events import aws as aws_events
 from polyfn.loading import load_app
-from polyfn.testing.events import aws as aws_events
 
 NO_DEPS = {"install_dependencies": False}
 

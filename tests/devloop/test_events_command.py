@@ -36,7 +36,7 @@ NOT_INSPECTABLE = {("azure", "http"), ("azure", "queue"), ("azure", "blob"), ("a
 @pytest.mark.parametrize(("cloud", "kind"), KINDS, ids=[f"{c}-{k}" for c, k in KINDS])
 def test_every_kind_prints_json_that_inspect_reads(cli: CliRunner, cloud: str, kind: str) -> None:
     if kind == MISSING:
-        pytest.fail(f"polyfn.testing.events.{cloud} cannot be imported")
+        pytest.fail(f"polyfn.hosts.events.{cloud} cannot be imported")
     result = cli("events", cloud, kind)
     assert result.code == 0, result.err
     document = result.json()

@@ -10,8 +10,8 @@ import pytest
 from polyfn import App, Context, Event, Message, ObjectEvent, Request, Response, Schedule
 from polyfn.adapters.local import invoke
 from polyfn.core.errors import ConfigError
-from polyfn.testing.drivers import drivers_for
-from polyfn.testing.drivers.local import DRIVERS, LocalDriver
+from polyfn.hosts import hosts_for
+from polyfn.hosts.local import HOSTS, LocalHost
 
 
 @pytest.fixture
@@ -55,13 +55,13 @@ def app(seen: dict[str, list[object]], data_dir: Path) -> App:
 
 
 def test_the_local_runtime_has_one_driver() -> None:
-    assert [d.name for d in drivers_for("local")] == ["local"]
-    assert isinstance(DRIVERS[0], LocalDriver)
-    assert DRIVERS[0].cloud == "local"
+    assert [d.name for d in hosts_for("local")] == ["local"]
+    assert isinstance(HOSTS[0], LocalHost)
+    assert HOSTS[0].cloud == "local"
 
 
 def test_http_through_the_served_wsgi_app(app: App, seen: dict[str, list[object]]) -> None:
-    result = LocalDriver().http(
+    result = LocalHost().http(
         app,
         "POST",
         "/echo/caf\u00e9 1",
@@ -72,24 +72,24 @@ def test_http_through_the_served_wsgi_app(app: App, seen: dict[str, list[object]
     assert result.json() == {"name": "caf\u00e9 1", "body": {"x": 1}}
     assert result.headers["content-type"] == "application/json"
     assert seen["http"] == [("local", "echo")]
-    missing = LocalDriver().http(app, "GET", "/nowhere")
+    missing = LocalHost().http(app, "GET", "/nowhere")
     assert missing.status == 404
     assert missing.json()["error"]["status"] == 404
 
 
 def test_messages_go_through_the_worker(app: App, seen: dict[str, list[object]]) -> None:
     bodies = [b"a", b"bad", b"c", b"d", b"bad"]
-    assert LocalDriver().messages(app, "jobs", bodies) == [1, 4]
+    assert LocalHost().messages(app, "jobs", bodies) == [1, 4]
     handled = [entry for entry in seen["messages"] if isinstance(entry, tuple)]
     assert sorted(handled) == sorted((b.decode(), 1, "local") for b in bodies)
     # A queue without a consumer leaves every message queued.
-    assert LocalDriver().messages(app, "orphans", [b"x", b"y"]) == [0, 1]
+    assert LocalHost().messages(app, "orphans", [b"x", b"y"]) == [0, 1]
     with pytest.raises(ConfigError, match="no queue 'nope'"):
         invoke.invoke_messages(app, "nope", [b"x"])
 
 
 def test_object_events_reach_matching_subscribers(app: App, seen: dict[str, list[object]]) -> None:
-    driver = LocalDriver()
+    driver = LocalHost()
     driver.object_event(app, "created", "files", "in/a b+c.txt", size=7)
     driver.object_event(app, "created", "files", "out/skipped.txt", size=1)
     driver.object_event(app, "deleted", "files", "in/a b+c.txt")
@@ -101,7 +101,7 @@ def test_object_events_reach_matching_subscribers(app: App, seen: dict[str, list
 
 
 def test_schedules_and_events(app: App, seen: dict[str, list[object]]) -> None:
-    driver = LocalDriver()
+    driver = LocalHost()
     driver.schedule(app, "hourly")
     assert seen["ticks"] == [("hourly", "local")]
     with pytest.raises(ConfigError, match="scheduled: hourly"):

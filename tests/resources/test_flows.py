@@ -21,8 +21,8 @@ from PIL import Image
 
 from polyfn import App, HTTPError, Message, ObjectEvent, Request, Response
 from polyfn.core.resources import binding_variable
+from polyfn.hosts.events import aws as aws_events
 from polyfn.testing.emulators import AwsEmulator, AzuriteEmulator
-from polyfn.testing.events import aws as aws_events
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -146,13 +146,13 @@ def test_users_api_on_azure_functions_stores_in_table_storage(
     from azure.data.tables import TableClient
 
     from polyfn.adapters.azure.backends import AzureBackends
-    from polyfn.testing.drivers.azure import AzureDriver
+    from polyfn.hosts.azure import AzureHost
 
     _bind(monkeypatch, "table", "users", "flowusers")
     app = users_app()
     app.bind(AzureBackends())
     AzureBackends().ensure_table(app.tables["users"])
-    driver = AzureDriver()
+    driver = AzureHost()
 
     def call(method: str, target: str, payload: Any) -> tuple[int, Any]:
         path, params = _split(target)
@@ -354,8 +354,8 @@ def test_a_failing_azure_message_moves_to_poison_after_max_dequeue_count(
 
     from polyfn.adapters.azure.backends import AzureBackends, poison_queue_name
     from polyfn.adapters.azure.envelope import unwrap
-    from polyfn.testing.drivers.azure import IndexedApp
-    from polyfn.testing.events import azure as azure_events
+    from polyfn.hosts.azure import IndexedApp
+    from polyfn.hosts.events import azure as azure_events
 
     _bind(monkeypatch, "queue", "jobs", "flow-jobs")
     app = App("jobs")

@@ -8,7 +8,7 @@ from typing import Any
 
 from polyfn import App, Context, Event, HTTPError, Message, ObjectEvent, Request, Response
 from polyfn.adapters.aws import lambda_handler
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 HTTP_SOURCES = ("apigw-v1", "apigw-v2", "alb", "alb-single", "function-url")
 

@@ -8,19 +8,19 @@ from typing import Any
 import pytest
 from aws_apps import http_app, trigger_app
 
-from polyfn.testing.drivers import drivers_for
-from polyfn.testing.drivers.aws import DRIVERS, AwsDriver, _read_alb, _read_v2
+from polyfn.hosts import hosts_for
+from polyfn.hosts.aws import HOSTS, AwsHost, _read_alb, _read_v2
 
 
 def test_one_driver_per_http_source() -> None:
-    assert [driver.name for driver in DRIVERS] == ["aws-v1", "aws-v2", "aws-alb", "aws-url"]
-    assert {driver.cloud for driver in drivers_for("aws")} == {"aws"}
+    assert [driver.name for driver in HOSTS] == ["aws-v1", "aws-v2", "aws-alb", "aws-url"]
+    assert {driver.cloud for driver in hosts_for("aws")} == {"aws"}
     with pytest.raises(ValueError, match="source must be"):
-        AwsDriver("v3")
+        AwsHost("v3")
 
 
-@pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
-def test_http_reads_the_native_answer_back(driver: AwsDriver) -> None:
+@pytest.mark.parametrize("driver", HOSTS, ids=lambda d: d.name)
+def test_http_reads_the_native_answer_back(driver: AwsHost) -> None:
     app, _ = http_app()
     result = driver.http(
         app,
@@ -38,8 +38,8 @@ def test_http_reads_the_native_answer_back(driver: AwsDriver) -> None:
     assert [cookie.split("=")[0] for cookie in cookies] == ["session", "theme"]
 
 
-@pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
-def test_messages_objects_schedules_and_events(driver: AwsDriver) -> None:
+@pytest.mark.parametrize("driver", HOSTS, ids=lambda d: d.name)
+def test_messages_objects_schedules_and_events(driver: AwsHost) -> None:
     app, seen = trigger_app()
     bodies = [json.dumps({"n": n, "fail": n in (2, 5)}).encode() for n in range(8)]
     assert driver.messages(app, "jobs", bodies, attributes={"a": "1"}) == [2, 5]

@@ -17,7 +17,7 @@ from aws_apps import (
     response_json,
 )
 
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 
 @pytest.mark.parametrize("source", HTTP_SOURCES)

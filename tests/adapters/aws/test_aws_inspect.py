@@ -10,7 +10,7 @@ import pytest
 
 from polyfn.adapters.aws.inspect import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 HTTP_KEYS = {
     "method",

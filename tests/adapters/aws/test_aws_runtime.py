@@ -22,7 +22,7 @@ from polyfn.adapters.aws.requests import (
     FunctionUrlRequest,
 )
 from polyfn.core.errors import ConfigError
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -91,7 +91,7 @@ def test_cold_start_is_true_on_the_first_invocation_of_a_process_only() -> None:
         """
         from polyfn import App
         from polyfn.adapters.aws import lambda_handler
-        from polyfn.testing.events import aws as events
+        from polyfn.hosts.events import aws as events
         app = App("cold")
         flags = []
         @app.get("/")

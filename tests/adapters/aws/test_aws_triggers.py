@@ -10,7 +10,7 @@ from aws_apps import invoke, trigger_app
 
 from polyfn import App, Message
 from polyfn.core.errors import UnrecognizedEvent
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 # ----------------------------------------------------------------------------- S3 keys
 

@@ -9,7 +9,7 @@ from typing import Any
 import azure.functions as func
 
 from polyfn import App, Context, Event, HTTPError, Message, ObjectEvent, Request, Response, Schedule
-from polyfn.testing.events import azure as events
+from polyfn.hosts.events import azure as events
 
 
 def build_shop() -> tuple[App, dict[str, list[Any]]]:

@@ -14,8 +14,8 @@ from polyfn import App, Context, Request, Response
 from polyfn.adapters.azure import function_app
 from polyfn.adapters.azure.http import client_address, request_path
 from polyfn.adapters.azure.runtime import FALLBACK_FUNCTION
-from polyfn.testing.drivers.azure import read_response
-from polyfn.testing.events.azure import http_request
+from polyfn.hosts.azure import read_response
+from polyfn.hosts.events.azure import http_request
 
 
 @pytest.fixture

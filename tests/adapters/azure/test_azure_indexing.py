@@ -16,7 +16,7 @@ from polyfn import App, Request
 from polyfn.adapters.azure import function_app
 from polyfn.adapters.azure.runtime import FALLBACK_FUNCTION, ROOT_ROUTE, STORAGE_CONNECTION
 from polyfn.core.errors import ConfigError
-from polyfn.testing.drivers.azure import DRIVERS
+from polyfn.hosts.azure import HOSTS
 
 
 def test_every_polyfn_function_is_an_azure_function_of_the_same_name() -> None:
@@ -112,7 +112,7 @@ def test_the_root_route_is_an_empty_only_parameter() -> None:
 
     native = function_app(app)
     assert trigger_of(native, "home")["route"] == ROOT_ROUTE
-    response = DRIVERS[0].http(app, "GET", "/")
+    response = HOSTS[0].http(app, "GET", "/")
     assert (response.status, response.body) == (200, b"home")
 
 
@@ -257,7 +257,7 @@ def test_the_http_path_imports_only_the_platform_library() -> None:
     code = (
         "from polyfn import App\n"
         "from polyfn.adapters.azure import function_app\n"
-        "from polyfn.testing.events.azure import http_request, invocation_context\n"
+        "from polyfn.hosts.events.azure import http_request, invocation_context\n"
         "app = App('tiny')\n"
         "def hi(req):\n"
         "    return 'hi'\n"

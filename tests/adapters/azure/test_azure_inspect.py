@@ -9,7 +9,7 @@ import pytest
 
 from polyfn.adapters.azure.inspect import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
-from polyfn.testing.events import azure as events
+from polyfn.hosts.events import azure as events
 
 # The documented BlobCreated sample ("Azure Blob Storage as an Event Grid source",
 # Event Grid schema tab, page dated 2024-01-10), with a key that needs care.

@@ -14,7 +14,7 @@ from polyfn import App
 from polyfn.adapters.azure import MessageFailed, function_app
 from polyfn.adapters.azure.envelope import unwrap, wrap
 from polyfn.core.errors import PolyfnError, UnrecognizedEvent
-from polyfn.testing.events import azure as events
+from polyfn.hosts.events import azure as events
 
 
 @pytest.fixture

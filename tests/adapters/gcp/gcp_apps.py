@@ -8,7 +8,7 @@ from typing import Any
 from polyfn import App, Context, Event, HTTPError, Message, ObjectEvent, Request, Response, Schedule
 from polyfn.adapters.gcp import event_function, http_function
 from polyfn.adapters.gcp.serving import framework_app
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 Seen = dict[str, list[Any]]
 

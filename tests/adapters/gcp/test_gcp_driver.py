@@ -7,27 +7,27 @@ import json
 import pytest
 from gcp_apps import build
 
-from polyfn.testing.drivers import drivers_for
-from polyfn.testing.drivers.gcp import GcpDriver, InvocationError
+from polyfn.hosts import hosts_for
+from polyfn.hosts.gcp import GcpHost, InvocationError
 
 
 def test_the_registry_offers_one_gcp_driver() -> None:
-    [driver] = drivers_for("gcp")
-    assert isinstance(driver, GcpDriver)
+    [driver] = hosts_for("gcp")
+    assert isinstance(driver, GcpHost)
     assert (driver.name, driver.cloud) == ("gcp", "gcp")
 
 
 def test_each_message_is_its_own_push() -> None:
     app, seen = build()
     bodies = [json.dumps({"n": n, "fail": n in (1, 3)}).encode() for n in range(5)]
-    assert GcpDriver().messages(app, "jobs", bodies, attributes={"a": "b"}) == [1, 3]
+    assert GcpHost().messages(app, "jobs", bodies, attributes={"a": "b"}) == [1, 3]
     assert [m.json()["n"] for m in seen["messages"]] == [0, 2, 4]
     assert all(m.attributes == {"a": "b"} for m in seen["messages"])
 
 
 def test_failed_invocations_raise() -> None:
     app, _ = build()
-    driver = GcpDriver()
+    driver = GcpHost()
     with pytest.raises(InvocationError) as raised:
         driver.object_event(app, "created", "uploads", "in/x.fail")
     assert raised.value.status == 500
@@ -39,7 +39,7 @@ def test_failed_invocations_raise() -> None:
 
 def test_schedule_and_http_through_the_driver() -> None:
     app, seen = build()
-    driver = GcpDriver()
+    driver = GcpHost()
     driver.schedule(app, "nightly_cleanup")
     assert [tick.name for tick in seen["ticks"]] == ["nightly_cleanup"]
     result = driver.http(app, "GET", "/users/7")

@@ -16,7 +16,7 @@ from gcp_apps import (
     send,
 )
 
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 Post = Callable[[Any, Mapping[str, Any]], Any]
 MODES = pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from polyfn.cli.events import generate
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 
 def test_every_kind_has_defaults_and_is_json() -> None:

@@ -8,7 +8,7 @@ import pytest
 from gcp_apps import build, http_client, send
 
 from polyfn import App, Response
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 TRACE = "105445aa7843bc8bf206b12000100000"
 

@@ -9,8 +9,8 @@ import pytest
 
 from polyfn.adapters.gcp.inspect import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
-from polyfn.testing.events import aws as aws_events
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import aws as aws_events
+from polyfn.hosts.events import gcp as events
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 

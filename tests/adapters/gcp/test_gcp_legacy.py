@@ -7,7 +7,7 @@ import base64
 import pytest
 from gcp_apps import build, event_client, post_legacy
 
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["nested", "flat"])

@@ -16,7 +16,7 @@ from polyfn import App
 from polyfn.adapters.gcp import event_function, http_function
 from polyfn.adapters.gcp.backends import GcpBackends
 from polyfn.core.errors import ConfigError
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.events import gcp as events
 
 pytestmark = pytest.mark.slow
 

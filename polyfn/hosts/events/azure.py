@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from polyfn.testing.events.azure_documents import (
+from polyfn.hosts.events.azure_documents import (
     blob_created,
     blob_created_cloudevent,
     blob_deleted,
@@ -25,7 +25,7 @@ from polyfn.testing.events.azure_documents import (
     queue_payload,
     timer_payload,
 )
-from polyfn.testing.events.azure_native import (
+from polyfn.hosts.events.azure_native import (
     blob,
     event_grid_event,
     http_request,

@@ -19,16 +19,20 @@ from typing import Any
 from polyfn.adapters.aws import lambda_handler
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
-from polyfn.testing.drivers.base import Driver, HttpResult
-from polyfn.testing.events import aws as events
+from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.events import aws as events
+from polyfn.hosts.events.aws import GENERATORS
+from polyfn.hosts.outcome import Outcome
+from polyfn.hosts.samples import check_fits, native_sample, pinned
 
-__all__ = ["DRIVERS", "AwsDriver"]
+__all__ = ["GENERATORS", "HOSTS", "AwsHost", "describe", "looks_like"]
 
 _HTTP_SOURCES = ("v1", "v2", "alb", "url")
 
 
-class AwsDriver:
+class AwsHost:
     """Runs an App as AWS Lambda would, with HTTP arriving from ``source``."""
 
     cloud = "aws"
@@ -40,9 +44,16 @@ class AwsDriver:
         self.name = f"aws-{source}"
 
     def __repr__(self) -> str:
-        return f"<AwsDriver {self.name}>"
+        return f"<AwsHost {self.name}>"
 
-    def invoke(self, app: App, event: dict[str, Any]) -> Any:
+    def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
+        with pinned(fn.name):
+            return invoke_native(app, fn, event)
+
+    def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
+        return native_sample("aws", GENERATORS, fn, kind, options)
+
+    def _call(self, app: App, event: dict[str, Any]) -> Any:
         """One invocation with a fresh Lambda context, as the runtime makes it."""
         handler = lambda_handler(app, backends="keep")
         return handler(event, events.lambda_context(function_name=f"{app.name}-function"))
@@ -61,15 +72,15 @@ class AwsDriver:
     ) -> HttpResult:
         options: dict[str, Any] = {"query": query, "headers": headers, "body": body}
         if self.source == "v1":
-            native = self.invoke(app, events.apigw_v1(method, path, **options))
+            native = self._call(app, events.apigw_v1(method, path, **options))
             return _read_v1(native)
         if self.source == "v2":
-            native = self.invoke(app, events.apigw_v2(method, path, **options))
+            native = self._call(app, events.apigw_v2(method, path, **options))
             return _read_v2(native)
         if self.source == "url":
-            native = self.invoke(app, events.function_url(method, path, **options))
+            native = self._call(app, events.function_url(method, path, **options))
             return _read_v2(native)
-        native = self.invoke(app, events.alb(method, path, multi_value=True, **options))
+        native = self._call(app, events.alb(method, path, multi_value=True, **options))
         return _read_alb(native)
 
     # ------------------------------------------------------------------ other triggers
@@ -84,7 +95,7 @@ class AwsDriver:
     ) -> list[int]:
         physical = physical_name("queue", queue)
         event = events.sqs(physical, list(bodies), attributes=attributes)
-        answer = self.invoke(app, event)
+        answer = self._call(app, event)
         if not isinstance(answer, dict) or not isinstance(answer.get("batchItemFailures"), list):
             raise ValueError(f"an SQS handler must answer with batchItemFailures, got {answer!r}")
         index = {record["messageId"]: i for i, record in enumerate(event["Records"])}
@@ -109,13 +120,13 @@ class AwsDriver:
     ) -> None:
         physical = physical_name("bucket", bucket)
         # S3 notifications carry no content type; content_type has nowhere to go.
-        self.invoke(app, events.s3(action, physical, key, size=size))
+        self._call(app, events.s3(action, physical, key, size=size))
 
     def schedule(self, app: App, function: str) -> None:
         # Deploy names each rule after the app and the function; the handler finds the
         # function from the end of the rule name.
         rule = f"{app.name}-{function.replace('_', '-')}"
-        self.invoke(app, events.schedule(rule))
+        self._call(app, events.schedule(rule))
 
     def event(
         self,
@@ -127,7 +138,7 @@ class AwsDriver:
         subject: str | None = None,
     ) -> None:
         resources = [subject] if subject else []
-        self.invoke(app, events.eventbridge(source, type, data, resources=resources))
+        self._call(app, events.eventbridge(source, type, data, resources=resources))
 
 
 def _status(native: Any) -> int:
@@ -177,4 +188,43 @@ def _read_alb(native: Any) -> HttpResult:
     return HttpResult(status, headers, _body(native), native)
 
 
-DRIVERS: list[Driver] = [AwsDriver(source) for source in _HTTP_SOURCES]
+HOSTS: list[Host] = [AwsHost(source) for source in _HTTP_SOURCES]
+
+
+def looks_like(document: Any) -> bool:
+    from polyfn.adapters.aws.inspect import looks_like as aws_looks_like
+
+    return aws_looks_like(document)
+
+
+def describe(document: Any) -> dict[str, Any]:
+    from polyfn.adapters.aws.inspect import describe as aws_describe
+
+    return aws_describe(document)
+
+
+# ---------------------------------------------------------------- native events (polyfn invoke)
+# ``polyfn invoke --cloud aws``: one Lambda event through ``aws.lambda_handler(app)``.
+
+
+def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
+    from polyfn.adapters.aws import lambda_handler
+    from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
+    from polyfn.hosts.events.aws import lambda_context
+
+    source = detect(event)  # an event of no AWS source is bad input: UnrecognizedEvent
+    model = describe(event)
+    request = model.get("request") or {}
+    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
+    handler = lambda_handler(app)
+    # The deployed function's name: the app's name and the function's, as deploy names it.
+    context = lambda_context(function_name=f"{app.name}-{fn.name}".replace("_", "-"))
+    result = handler(event, context)
+    if source in HTTP_KINDS:
+        status = int(result.get("statusCode", 0))
+        return Outcome(result, failed=status >= 500, reason=f"HTTP {status}")
+    if source == SQS:
+        failures = result.get("batchItemFailures") or []
+        ids = ", ".join(str(item.get("itemIdentifier")) for item in failures)
+        return Outcome(result, failed=bool(failures), reason=f"failed message(s): {ids}")
+    return Outcome({"ok": True} if result is None else result)

@@ -1,34 +1,124 @@
-"""``polyfn invoke --cloud local``: one invocation through the local runtime's own paths.
+"""The local driver: runs an App through the local runtime's own in-process paths.
 
-The local runtime has no native event format of its own, so its input is a small JSON
-document naming the trigger, which ``--event FILE`` may give as well::
-
-    {"http": {"method": "GET", "path": "/users/1", "query": {"q": ["x"]},
-              "headers": [["accept", "application/json"]], "body": ""}}
-    {"messages": {"queue": "emails", "bodies": ["{...}"], "attributes": {}}}
-    {"object": {"action": "created", "bucket": "uploads", "key": "uploads/a.jpg",
-                "size": 0, "content_type": "image/jpeg"}}
-    {"schedule": {"function": "cleanup"}}
-    {"event": {"source": "shop.orders", "type": "OrderPlaced", "data": {}, "subject": null}}
-
-Each runs through ``polyfn.adapters.local.invoke``, the code ``polyfn run`` uses: HTTP
-through the served WSGI app, messages through the queue worker, object events through the
-watcher's dispatch, schedules as the scheduler fires them.
+HTTP goes through the WSGI app ``polyfn run`` serves (functions-framework + the Google
+Cloud translation, with ``cloud="local"``) via werkzeug's test client; messages are sent
+to a queue in a throwaway data directory and processed by the runtime's queue worker;
+object events go through the dispatch the folder watcher uses; schedules fire as the
+scheduler fires them. See ``polyfn.adapters.local.invoke``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polyfn.cli.errors import UsageError
-from polyfn.cli.invoke_outcome import Outcome, http_outcome
-from polyfn.cli.invoke_samples import SAMPLE_MESSAGE, check_fits, sample_options
+from polyfn.adapters.local import invoke
 from polyfn.core.app import App
-from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.datastructures import Headers
+from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import Function, ObjectTrigger
+from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.outcome import Outcome, http_outcome
+from polyfn.hosts.samples import SAMPLE_MESSAGE, check_fits, sample_options
+from polyfn.hosts.vocabulary import EventOptionError
 
-__all__ = ["LOCAL_KINDS", "build_local_event", "invoke"]
+__all__ = ["GENERATORS", "HOSTS", "LocalHost", "build_local_event", "describe", "looks_like"]
+
+
+class LocalHost:
+    """``Host`` for the local runtime; see the module docstring."""
+
+    name = "local"
+    cloud = "local"
+
+    def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
+        return invoke_native(app, fn, event)
+
+    def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
+        return build_local_event(fn, kind, options)
+
+    def http(
+        self,
+        app: App,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Sequence[str]] | None = None,
+        headers: Sequence[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+    ) -> HttpResult:
+        response = invoke.invoke_http(app, method, path, query=query, headers=headers, body=body)
+        read_back = Headers()
+        for name, value in response.headers.items():
+            read_back.add(name, value)
+        return HttpResult(response.status_code, read_back, response.get_data(), response)
+
+    def messages(
+        self,
+        app: App,
+        queue: str,
+        bodies: Sequence[bytes],
+        *,
+        attributes: Mapping[str, str] | None = None,
+    ) -> list[int]:
+        return invoke.invoke_messages(app, queue, bodies, attributes=attributes)
+
+    def object_event(
+        self,
+        app: App,
+        action: str,
+        bucket: str,
+        key: str,
+        *,
+        size: int = 0,
+        content_type: str | None = None,
+    ) -> None:
+        if action not in ("created", "deleted"):
+            raise ValueError(f"an object event is 'created' or 'deleted', not {action!r}")
+        invoke.invoke_object(
+            app,
+            "created" if action == "created" else "deleted",
+            bucket,
+            key,
+            size=size if action == "created" else None,
+            content_type=content_type,
+        )
+
+    def schedule(self, app: App, function: str) -> None:
+        invoke.invoke_schedule(app, function)
+
+    def event(
+        self,
+        app: App,
+        source: str,
+        type: str,
+        data: Any,
+        *,
+        subject: str | None = None,
+    ) -> None:
+        if not source or not type:
+            raise ConfigError("an event needs a source and a type")
+        invoke.invoke_event(app, source, type, data, subject=subject)
+
+
+HOSTS: list[Host] = [LocalHost()]
+
+# The local runtime has no native event format of its own: its input documents are
+# described in the section below, and ``polyfn events`` / ``polyfn inspect`` skip it.
+GENERATORS: dict[str, Any] = {}
+
+
+def looks_like(document: Any) -> bool:
+    return False
+
+
+def describe(document: Any) -> dict[str, Any]:
+    raise UnrecognizedEvent("the local runtime has no native events to describe")
+
+
+# ---------------------------------------------------------------- native events (polyfn invoke)
+# ``polyfn invoke --cloud local``: one invocation through the local runtime's own paths.
+
 
 LOCAL_KINDS = ("http", "messages", "object", "schedule", "event")
 _TRIGGER_KIND = {
@@ -53,13 +143,13 @@ def build_local_event(fn: Function, kind: str | None, given: Mapping[str, Any]) 
     """The local input document for ``fn`` from ``polyfn events``-style options."""
     kind = kind or _TRIGGER_KIND[fn.trigger.kind]
     if kind not in LOCAL_KINDS:
-        raise UsageError(
+        raise EventOptionError(
             f"unknown local event kind {kind!r}; expected one of {', '.join(LOCAL_KINDS)}"
         )
     for name in given:
         if name not in _OPTIONS[kind]:
             flag = name.replace("option:", "--option ") if name.startswith("option:") else name
-            raise UsageError(f"local {kind} does not take --{flag.removeprefix('--')}")
+            raise EventOptionError(f"local {kind} does not take --{flag.removeprefix('--')}")
     options = {
         name: value
         for name, value in sample_options(fn).items()
@@ -102,7 +192,7 @@ def build_local_event(fn: Function, kind: str | None, given: Mapping[str, Any]) 
     }
 
 
-def invoke(app: App, fn: Function, event: Any) -> Outcome:
+def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     from polyfn.adapters.local import invoke as local
 
     if not isinstance(event, Mapping) or len(event) != 1 or next(iter(event)) not in LOCAL_KINDS:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from polyfn.testing.events.gcp_http import (
+from polyfn.hosts.events.gcp_http import (
     flask_kwargs,
     http,
     job_name_for,
@@ -32,7 +32,7 @@ from polyfn.testing.events.gcp_http import (
     requests_kwargs,
     scheduler_job,
 )
-from polyfn.testing.events.gcp_http import scheduler as scheduler_http
+from polyfn.hosts.events.gcp_http import scheduler as scheduler_http
 
 __all__ = [
     "GENERATORS",

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from polyfn.core.routing import PathTemplate
-from polyfn.testing.events.aws_common import (
+from polyfn.hosts.events.aws_common import (
     ACCOUNT,
     CLIENT_IP,
     REGION,

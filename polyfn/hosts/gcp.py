@@ -3,7 +3,7 @@
 ``http_function(app)`` and ``event_function(app)`` are served by functions-framework's own
 Flask app (``create_app``, the one its CLI and Cloud Functions 2nd gen run), called
 through Flask's test client; nothing is called around it. Inputs are the documents of
-``polyfn.testing.events.gcp``:
+``polyfn.hosts.events.gcp``:
 
 - HTTP: the request document, sent as a client would (path percent-encoded);
 - messages: one Pub/Sub push per body (a push carries one message), each a
@@ -18,6 +18,7 @@ A non-2xx answer to an object event, schedule or event raises ``InvocationError`
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,11 +27,16 @@ from polyfn.adapters.gcp.runtime import event_function, http_function
 from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
-from polyfn.testing.drivers.base import Driver, HttpResult
-from polyfn.testing.events import gcp as events
+from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.events import gcp as events
+from polyfn.hosts.events.gcp import GENERATORS
+from polyfn.hosts.outcome import Outcome, http_outcome
+from polyfn.hosts.samples import check_fits, native_sample, pinned
 
-__all__ = ["DRIVERS", "GcpDriver", "InvocationError"]
+__all__ = ["GENERATORS", "HOSTS", "GcpHost", "InvocationError", "describe", "looks_like"]
 
 
 class InvocationError(RuntimeError):
@@ -42,8 +48,8 @@ class InvocationError(RuntimeError):
         self.body = body
 
 
-class GcpDriver:
-    """``Driver`` for Google Cloud; see the module docstring."""
+class GcpHost:
+    """``Host`` for Google Cloud; see the module docstring."""
 
     name = "gcp"
     cloud = "gcp"
@@ -52,7 +58,14 @@ class GcpDriver:
         self._apps: weakref.WeakKeyDictionary[App, dict[str, Any]] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
-        return "<GcpDriver>"
+        return "<GcpHost>"
+
+    def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
+        with pinned(fn.name):
+            return invoke_native(app, fn, event)
+
+    def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
+        return native_sample("gcp", GENERATORS, fn, kind, options)
 
     def client(self, app: App, signature_type: str) -> Any:
         """Flask's test client of the functions-framework app serving ``app``; built once
@@ -74,7 +87,7 @@ class GcpDriver:
         headers, body = events.binary_mode(event)
         return self.client(app, "cloudevent").post("/", headers=headers, data=body)
 
-    # ------------------------------------------------------------------ Driver
+    # ------------------------------------------------------------------ Host
 
     def http(
         self,
@@ -149,4 +162,57 @@ def _check(response: Any) -> None:
         raise InvocationError(response.status_code, response.get_data())
 
 
-DRIVERS: list[Driver] = [GcpDriver()]
+HOSTS: list[Host] = [GcpHost()]
+
+
+def looks_like(document: Any) -> bool:
+    from polyfn.adapters.gcp.inspect import looks_like as gcp_looks_like
+
+    return gcp_looks_like(document)
+
+
+def describe(document: Any) -> dict[str, Any]:
+    from polyfn.adapters.gcp.inspect import describe as gcp_describe
+
+    return gcp_describe(document)
+
+
+# ---------------------------------------------------------------- native events (polyfn invoke)
+# ``polyfn invoke --cloud gcp``: one request or event through functions-framework.
+
+
+def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
+    from polyfn.adapters.gcp import event_function, http_function
+    from polyfn.adapters.gcp.request_documents import flask_kwargs, is_request_document
+    from polyfn.adapters.gcp.serving import framework_app
+
+    # The inspect model is the adapter's own reading: it tells the trigger (a request
+    # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.
+    model = describe(event)
+    request = model.get("request") or {}
+    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
+    if is_request_document(event):
+        client = framework_app(http_function(app), "http").test_client(use_cookies=False)
+        response = client.open(**flask_kwargs(event))
+        headers = Headers()
+        for name, value in response.headers.items():
+            headers.add(name, value)
+        return http_outcome(response.status_code, headers, response.get_data())
+    if not isinstance(event, Mapping):
+        raise UnrecognizedEvent("a Google Cloud event is a JSON object")
+    # A structured CloudEvent keeps its media type; a legacy background event or Pub/Sub
+    # push is plain JSON, which functions-framework converts, as it does on Cloud Run.
+    content_type = "application/cloudevents+json" if "specversion" in event else "application/json"
+    client = framework_app(event_function(app), "cloudevent").test_client(use_cookies=False)
+    response = client.post("/", data=json.dumps(event), headers={"content-type": content_type})
+    status = response.status_code
+    if status == 400:
+        raise UnrecognizedEvent(
+            "functions-framework refused the event: "
+            + response.get_data().decode("utf-8", "replace")[:200].replace("\n", " ")
+        )
+    return Outcome(
+        {"ok": status < 300, "status": status},
+        failed=status >= 300,
+        reason=f"functions-framework answered {status}; the platform redelivers the event",
+    )

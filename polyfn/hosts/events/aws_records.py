@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote_plus
 
-from polyfn.testing.events.aws_common import ACCOUNT, CLIENT_IP, REGION, hex_id, iso, new_id
+from polyfn.hosts.events.aws_common import ACCOUNT, CLIENT_IP, REGION, hex_id, iso, new_id
 
 __all__ = [
     "eventbridge",

@@ -10,9 +10,13 @@ so they reach the cloud's generator through the same mapping as the command line
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+from polyfn.adapters.common.environment import PINNED_FUNCTION_VARIABLE
 from polyfn.core.app import App
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.functions import (
@@ -24,8 +28,16 @@ from polyfn.core.functions import (
     ScheduleTrigger,
 )
 from polyfn.core.routing import MethodNotAllowed, NotFound
+from polyfn.hosts.vocabulary import EventOptionError, Generator, generator_kwargs
 
-__all__ = ["SAMPLE_KINDS", "check_fits", "sample_kind", "sample_options"]
+__all__ = [
+    "SAMPLE_KINDS",
+    "check_fits",
+    "native_sample",
+    "pinned",
+    "sample_kind",
+    "sample_options",
+]
 
 # cloud -> trigger -> the generator kind that cloud delivers that trigger with. AWS HTTP
 # defaults to the HTTP API (payload 2.0), the source `sam init` templates use today.
@@ -156,3 +168,49 @@ def check_fits(
             f"{method.upper()} {path} is served by {routed.name}, not {fn.name}",
             expected=f"a request for {fn.trigger.describe()}",
         )
+
+
+def native_sample(
+    cloud: str,
+    generators: Mapping[str, Generator],
+    fn: Function,
+    kind: str | None,
+    given: Mapping[str, Any],
+) -> Any:
+    """The native event for ``fn``: kind ``kind`` (or the trigger's usual one) with the
+    user's options, and the function's own queue, bucket, path, ... where not given."""
+    kind = kind or sample_kind(cloud, fn)
+    generator = generators.get(kind)
+    if generator is None:
+        raise EventOptionError(
+            f"unknown {cloud} event kind {kind!r}; expected one of {', '.join(generators)}"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in sample_options(fn).items():
+        if name in given:
+            continue
+        try:
+            # A default the kind has no use for (a path for a schedule) is left out.
+            kwargs.update(generator_kwargs(cloud, kind, generator, {name: value}))
+        except EventOptionError:
+            continue
+    kwargs.update(generator_kwargs(cloud, kind, generator, given))
+    try:
+        return generator(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise EventOptionError(f"cannot build a {cloud} {kind} event: {exc}") from None
+
+
+@contextmanager
+def pinned(name: str) -> Iterator[None]:
+    """``POLYFN_FUNCTION`` set to ``name`` while a host builds and calls an entry point,
+    as deploy sets it for a one-function deployment; restored afterwards."""
+    previous = os.environ.get(PINNED_FUNCTION_VARIABLE)
+    os.environ[PINNED_FUNCTION_VARIABLE] = name
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(PINNED_FUNCTION_VARIABLE, None)
+        else:
+            os.environ[PINNED_FUNCTION_VARIABLE] = previous

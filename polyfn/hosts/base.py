@@ -1,22 +1,28 @@
-"""The one interface every runtime driver offers to behaviour tests.
+"""The host protocol: call an App exactly as one platform's host does, from a native event.
 
-A driver takes an App and a cloud-neutral description of an input (an HTTP request, a
-batch of message bodies, an object event, a schedule tick, a generic event), builds the
-platform's *native* event with the same generators as ``polyfn events``, runs it through
-that platform's adapter, and reads the native answer back. A behaviour test written once
-against this interface therefore exercises the real translation of every cloud.
+A host takes an App and either a cloud-neutral description of an input (an HTTP request,
+a batch of message bodies, an object event, a schedule tick, a generic event) or a native
+event as the platform delivers it. It builds the platform's *native* event with the same
+generators as ``polyfn events``, runs it through that platform's adapter entry point the
+way the platform's host calls it, and reads the native answer back.
+
+``polyfn invoke``, the pytest plugin and the behaviour suite all go through hosts, so a
+behaviour test written once against this interface exercises the real translation of
+every cloud, and ``polyfn invoke --cloud X`` runs exactly what those tests run.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.functions import Function
+from polyfn.hosts.outcome import Outcome
 
-__all__ = ["Driver", "HttpResult"]
+__all__ = ["Host", "HttpResult", "RuntimeHosts"]
 
 
 class HttpResult:
@@ -41,7 +47,7 @@ class HttpResult:
         return f"<HttpResult {self.status} {self.body[:80]!r}>"
 
 
-class Driver(Protocol):
+class Host(Protocol):
     """Runs an App through one runtime's native event shapes.
 
     ``name`` identifies the variant (``aws-v2``, ``aws-alb``, ``azure``, ``gcp``, ...);
@@ -50,6 +56,19 @@ class Driver(Protocol):
 
     name: str
     cloud: str
+
+    def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
+        """Run one native ``event`` (as ``polyfn events`` prints it, or as captured from
+        the platform) through the deployed entry point pinned to ``fn``, as the
+        platform's host would; raises ``UnrecognizedEvent`` for an event that is not
+        this platform's or does not fit ``fn``'s trigger."""
+        ...
+
+    def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
+        """The native event that fits ``fn``: of ``kind`` (default: the kind the platform
+        delivers ``fn``'s trigger with), with the user's ``options`` in ``polyfn events``'
+        vocabulary (``path``, ``key``, ``message``...) over values fitted to ``fn``."""
+        ...
 
     def http(
         self,
@@ -105,4 +124,23 @@ class Driver(Protocol):
         subject: str | None = None,
     ) -> None:
         """Deliver one generic event (EventBridge, Event Grid, CloudEvent)."""
+        ...
+
+
+class RuntimeHosts(Protocol):
+    """What the registry finds in each runtime's host module (``polyfn.hosts.<runtime>``)."""
+
+    HOSTS: Sequence[Host]
+    """Every variant, the primary one first (AWS has one per HTTP event source)."""
+
+    GENERATORS: Mapping[str, Callable[..., Any]]
+    """Native event generators by kind, for ``polyfn events`` (empty where the runtime
+    has no native format of its own)."""
+
+    def looks_like(self, document: Any) -> bool:
+        """Whether ``document`` is plausibly this platform's event (for ``polyfn inspect``)."""
+        ...
+
+    def describe(self, document: Any) -> dict[str, Any]:
+        """The core model ``document`` becomes, as plain data (``polyfn inspect``)."""
         ...

@@ -2,7 +2,7 @@
 
 Event Grid events in the Event Grid and the CloudEvents schema, and the HTTP, queue, blob
 and timer invocation payloads in the shape the Functions host posts them to a custom
-handler. ``polyfn.testing.events.azure`` gathers these and the native objects.
+handler. ``polyfn.hosts.events.azure`` gathers these and the native objects.
 
 Sources (read 2026-11): "Azure Blob Storage as an Event Grid source" (event samples,
 page dated 2024-01-10); "Azure Event Grid event schema" and "CloudEvents v1.0 schema with

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from polyfn.testing.events.aws_common import (
+from polyfn.hosts.events.aws_common import (
     ACCOUNT,
     CLIENT_IP,
     REGION,
@@ -22,8 +22,8 @@ from polyfn.testing.events.aws_common import (
     new_id,
     now,
 )
-from polyfn.testing.events.aws_http import alb, apigw_v1, apigw_v2, function_url
-from polyfn.testing.events.aws_records import (
+from polyfn.hosts.events.aws_http import alb, apigw_v1, apigw_v2, function_url
+from polyfn.hosts.events.aws_records import (
     eventbridge,
     s3,
     s3_test_event,

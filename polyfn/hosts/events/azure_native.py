@@ -5,7 +5,7 @@ with the library's own converters; these generators hand the same data to the sa
 converters, so what a handler receives is what it receives on Azure. ``azure.functions``
 is imported inside each generator, so importing this module costs nothing.
 
-Sources: see ``polyfn.testing.events.azure_documents``. The host joins repeated request
+Sources: see ``polyfn.hosts.events.azure_documents``. The host joins repeated request
 headers and query values with commas before the worker sees them
 (github.com/Azure/azure-functions-host issue 5294, 2019, still so in 2025).
 """
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from polyfn.testing.events.azure_documents import (
+from polyfn.hosts.events.azure_documents import (
     DEFAULT_ACCOUNT,
     DEFAULT_HOST,
     HeaderList,
