@@ -27,6 +27,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check polyfn tests examples benchmarks
 	$(VENV)/bin/ruff format --check polyfn tests examples benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
