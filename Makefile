@@ -38,12 +38,14 @@ unit: $(STAMP) $(NPM_STAMP)
 test: lint typecheck unit
 
 # The peers live in their own venv: they are never polyfn dependencies. The Azure and GCP
-# cases need the platforms' own request objects (azure-functions, functions-framework).
+# cases need the platforms' own request objects (azure-functions, functions-framework);
+# awslambdaric is Lambda's own runtime client, whose imports the cold-start figure starts
+# from (what a Lambda process has loaded before it imports the handler).
 BENCH_VENV := .bench-venv
 $(BENCH_VENV)/.installed: pyproject.toml
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet aws-lambda-powertools chalice mangum starlette apig-wsgi flask \
-		azure-functions functions-framework
+		azure-functions functions-framework awslambdaric
 	$(BENCH_VENV)/bin/pip install --quiet -e .
 	touch $(BENCH_VENV)/.installed
 

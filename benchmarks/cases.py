@@ -86,7 +86,7 @@ def all_cases() -> list[Case]:
     post_headers = [*TEN_HEADERS, ("content-type", "application/json")]
     result: list[Case] = []
 
-    case = Case("AWS HTTP API v2 GET /users/{id}", 2.0)
+    case = Case("AWS HTTP API v2 GET /users/{id}", 1.5)  # run.TARGETS["http_ratio"]
     case.add("hand-written", handwritten.apigw_get, v2_get, ctx)
     case.add("polyfn", handler, v2_get, ctx)
     for name, (factory, version) in peers.PEERS.items():
@@ -97,7 +97,7 @@ def all_cases() -> list[Case]:
     result.append(case)
 
     v2_post = events.apigw_v2("POST", "/users", headers=post_headers, body=POST_BODY)
-    case = Case("AWS HTTP API v2 POST (300 B JSON)", 2.0)
+    case = Case("AWS HTTP API v2 POST (300 B JSON)", 1.5)  # run.TARGETS["http_ratio"]
     case.add("hand-written", handwritten.apigw_post, v2_post, ctx)
     case.add("polyfn", handler, v2_post, ctx)
     result.append(case)

@@ -9,6 +9,13 @@ without processing the environment's ``.pth`` files: the editable install's find
 the namespace-package hooks there load ``re``, ``pathlib`` and more at start-up, which a
 Lambda function does not have, and would hide what polyfn's own import costs. polyfn is
 imported from the source tree (as from a bundle); the peers from site-packages.
+
+``lambda_cold_start`` measures what a Lambda function pays instead: the child starts as
+the runtime does, imports ``awslambdaric.bootstrap`` (Lambda's runtime client, which
+loads json, logging, decimal, re, traceback... before any handler), and only then
+imports the handler module with ``importlib.import_module``, as the runtime does. The
+figure is that last import, and the modules it added. No ``-S`` there: the bench venv's
+``.pth`` files load only modules the runtime client loads anyway.
 """
 
 from __future__ import annotations
@@ -32,6 +39,45 @@ def make(i):
 for i in range(10):
     app.get(f"/r{i}/{{id}}")(make(i))
 """
+
+EVERY_TRIGGER_APP = (
+    TEN_ROUTE_APP
+    + """
+files = app.bucket("files")
+jobs = app.queue("jobs")
+@app.on_object_created(files)
+def uploaded(event):
+    pass
+@app.on_message(jobs)
+def work(msg):
+    pass
+@app.schedule("rate(5 minutes)")
+def tick(event):
+    pass
+@app.on_event(source="bench.*")
+def other(event):
+    pass
+"""
+)
+
+# The handler modules of the Lambda figure, as a deployment would have them.
+LAMBDA_HANDLERS = {
+    "every trigger kind (10 routes, S3, SQS, schedule, event)": (
+        "import polyfn\nimport polyfn.adapters.aws as aws\n"
+        + EVERY_TRIGGER_APP
+        + "handler = aws.lambda_handler(app)\n"
+    ),
+    "HTTP only (10 routes)": (
+        "import polyfn\nimport polyfn.adapters.aws as aws\n"
+        + TEN_ROUTE_APP
+        + "handler = aws.lambda_handler(app)\n"
+    ),
+    "hand-written (import json)": (
+        "import json\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': json.dumps({'id': 1})}\n"
+    ),
+}
 
 SNIPPETS = {
     "bare python": "pass",
@@ -63,6 +109,20 @@ _PRELUDE = """
 import os, sys
 sys.path[:0] = [{root!r}]
 sys.path.append({site!r})
+"""
+
+_LAMBDA_CHILD = """
+import sys, time
+sys.path[:0] = [{root!r}, {folder!r}]
+import awslambdaric.bootstrap  # what the runtime has imported before the handler
+before = set(sys.modules)
+import importlib
+t = time.perf_counter()
+importlib.import_module("bench_handler")
+elapsed = time.perf_counter() - t
+import json
+added = sorted(set(sys.modules) - before - {{"bench_handler"}})
+print(json.dumps({{"ms": elapsed * 1000, "added": added}}))
 """
 
 _IMPORT_CHILD = """
@@ -111,6 +171,56 @@ def _run(code: str) -> str:
     prelude = _PRELUDE.format(root=str(ROOT), site=sysconfig.get_paths()["purelib"])
     out = subprocess.run(
         [sys.executable, "-S", "-c", prelude + code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={"PYTHONDONTWRITEBYTECODE": "", "PATH": "/usr/bin:/bin"},
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "child failed")
+    return out.stdout.strip()
+
+
+def lambda_cold_start(runs: int = 15) -> dict[str, dict[str, object]]:
+    """Median ms to import each handler module after awslambdaric's imports, and the
+    modules it added: ``flagged`` names ``typing`` and any module outside the standard
+    library and polyfn (boto3 and the like)."""
+    import json
+    import tempfile
+
+    results: dict[str, dict[str, object]] = {}
+    for name, module in LAMBDA_HANDLERS.items():
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "bench_handler.py").write_text(module)
+            code = _LAMBDA_CHILD.format(root=str(ROOT), folder=folder)
+            try:
+                _run_plain(code)  # writes the .pyc files, as a deployed bundle has them
+                samples, added = [], []
+                for _ in range(runs):
+                    row = json.loads(_run_plain(code))
+                    samples.append(row["ms"])
+                    added = row["added"]
+            except RuntimeError as exc:
+                results[name] = {"ms": None, "error": str(exc)}
+                continue
+        tops = {m.split(".")[0] for m in added}
+        outside = sorted(tops - set(sys.stdlib_module_names) - {"polyfn"})
+        flagged = (["typing"] if "typing" in added else []) + outside
+        stdlib = [m for m in added if m.split(".")[0] in sys.stdlib_module_names]
+        results[name] = {
+            "ms": statistics.median(samples),
+            "modules": len(added),
+            "stdlib_added": stdlib,
+            "flagged": flagged,
+        }
+    return results
+
+
+def _run_plain(code: str) -> str:
+    """``python -c`` as Lambda starts it: with ``site``, no ``-S``."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         cwd=ROOT,

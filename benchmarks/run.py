@@ -27,12 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bundle
 import cases
 import coldstart
+import route_scale
 from timing import per_call_us
 
 TARGETS = {
-    "invocation_ratio": 2.0,  # polyfn / hand-written, AWS v2 GET/POST and SQS batch of 10
+    "invocation_ratio": 2.0,  # polyfn / hand-written, SQS batch of 10
+    "http_ratio": 1.5,  # polyfn / hand-written, AWS v2 GET and POST
     "share_ratio": 2.0,  # (polyfn) / (hand-written) on the Azure and GCP HTTP paths
     "import_ms": 10.0,
+    # ms to import an every-trigger-kind handler module after awslambdaric's imports; it
+    # must load no typing and no third-party module either.
+    "lambda_cold_start_ms": 5.0,
+    "route_scale_ratio": 1.3,  # v2 GET through $default: 1,000 routes / 1 route
     "memory_mb": 3.0,
     "bundle_kb": 300.0,
 }
@@ -82,6 +88,16 @@ def invocation_table(rounds: int) -> list[dict[str, Any]]:
     return rows
 
 
+def route_scale_table(rounds: int) -> dict[str, Any]:
+    timings = per_call_us(route_scale.candidates(), rounds=rounds)
+    base = timings["1 route"]
+    worst = max(us for name, us in timings.items() if name.startswith("1000 "))
+    return {
+        "us": {name: round(us, 2) for name, us in timings.items()},
+        "ratio_1000_to_1": round(worst / base, 2),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -98,7 +114,9 @@ def main() -> int:
         },
         "targets": TARGETS,
         "invocations": invocation_table(args.rounds),
+        "route_scale": route_scale_table(args.rounds),
         "imports": coldstart.import_costs(args.processes),
+        "lambda_cold_start": coldstart.lambda_cold_start(args.processes),
         "first_response_ms": coldstart.first_response(cases.memory_event(), args.processes),
         "memory_mb": coldstart.peak_memory(cases.memory_event(), args.processes),
         "bundle": bundle.polyfn_share(),
@@ -119,6 +137,16 @@ def verdict(report: dict[str, Any]) -> dict[str, bool]:
         if row.get("target") is not None:
             measured = row["us"] is not None
             checks[f"invocation: {row['case']}"] = measured and row["ratio"] <= row["target"]
+    scale = report["route_scale"]
+    checks["route scale: 1,000 routes / 1 route"] = (
+        scale["ratio_1000_to_1"] <= TARGETS["route_scale_ratio"]
+    )
+    lam = report["lambda_cold_start"][next(iter(coldstart.LAMBDA_HANDLERS))]
+    checks["Lambda cold start after the runtime client, no typing/third-party"] = (
+        lam["ms"] is not None
+        and lam["ms"] <= TARGETS["lambda_cold_start_ms"]
+        and not lam["flagged"]
+    )
     imports = report["imports"]
     bare = imports["bare python"]["ms"] or 0.0
     ours = imports["polyfn + aws adapter + 10-route app"]
@@ -151,6 +179,28 @@ def print_table(report: dict[str, Any]) -> None:
         if row.get("target") is not None:
             mark = "  ok" if row["ratio"] <= row["target"] else f"  OVER {row['target']}x"
         print(f"{case:<34} {row['handler']:<36} {row['us']:>9.2f} {row['ratio']:>6.2f}x{mark}")
+    scale = report["route_scale"]
+    print("\nroute lookup scale: AWS v2 GET through $default (µs/call)")
+    for name, us in scale["us"].items():
+        print(f"  {name:<40} {us:>7.2f}")
+    target = TARGETS["route_scale_ratio"]
+    ratio = scale["ratio_1000_to_1"]
+    mark = "ok" if ratio <= target else f"OVER {target}x"
+    print(f"  {'1,000 routes (slower pick) / 1 route':<40} {ratio:>6.2f}x  {mark}")
+    print(
+        "\nLambda cold start: import of the handler module after awslambdaric's imports "
+        f"(target <= {TARGETS['lambda_cold_start_ms']:.0f} ms, no typing, no third-party)"
+    )
+    for name, row in report["lambda_cold_start"].items():
+        if row.get("ms") is None:
+            print(f"  {name:<58} n/a ({row.get('error')})")
+            continue
+        flagged = ", ".join(row["flagged"]) or "-"
+        stdlib = ", ".join(row["stdlib_added"]) or "-"
+        print(
+            f"  {name:<58} {row['ms']:>6.2f} ms  {row['modules']:>3} new modules; "
+            f"flagged: {flagged}; stdlib added: {stdlib}"
+        )
     print("\nimport (ms, in a fresh process; third-party modules loaded)")
     bare = report["imports"]["bare python"]["ms"] or 0.0
     for name, row in report["imports"].items():

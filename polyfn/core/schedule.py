@@ -10,11 +10,10 @@ dialect cannot express, which deploy reports at build time.
 from __future__ import annotations
 
 import itertools
-import re
-from typing import TYPE_CHECKING
 
 from polyfn.core.errors import ConfigError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -28,7 +27,8 @@ __all__ = [
     "to_unix_cron",
 ]
 
-_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
+# rate(N unit): no regular expression, ``re`` is not for a module every schedule loads.
+_RATE_UNITS = frozenset(("minute", "minutes", "hour", "hours", "day", "days"))
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 # (name, low, high) for each of the five fields
@@ -93,9 +93,9 @@ class ScheduleExpression:
 def parse_schedule(text: str) -> ScheduleExpression:
     """Parse ``rate(5 minutes)`` or ``*/5 * * * *``; ``ConfigError`` says what is wrong."""
     source = text.strip()
-    m = _RATE.match(source)
-    if m:
-        value, unit = int(m.group(1)), m.group(2)
+    rate = _rate(source)
+    if rate is not None:
+        value, unit = rate
         if value < 1:
             raise ConfigError(f"schedule {text!r}: a rate must be at least 1")
         singular = unit.rstrip("s")
@@ -125,6 +125,21 @@ def parse_schedule(text: str) -> ScheduleExpression:
         for part, (name, low, high) in zip(parts, _FIELDS, strict=True)
     )
     return ScheduleExpression(source, cron=fields)
+
+
+def _rate(source: str) -> tuple[int, str] | None:
+    """(N, unit) when ``source`` is ``rate(N unit)``, spaces allowed inside the parentheses
+    and required between N and the unit; None for anything else."""
+    if not (source.startswith("rate(") and source.endswith(")")):
+        return None
+    words = source[5:-1].split()
+    if len(words) != 2:
+        return None
+    number, unit = words
+    # isdecimal, not isdigit: the digits int() reads (isdigit also takes "²").
+    if not number.isdecimal() or unit not in _RATE_UNITS:
+        return None
+    return int(number), unit
 
 
 def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronField:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polyfn.core import schedule
 from polyfn.core.errors import ConfigError
 from polyfn.core.schedule import parse_schedule, to_eventbridge, to_ncrontab, to_unix_cron
 
@@ -60,3 +65,38 @@ def test_names_and_sunday_seven() -> None:
     assert parsed.cron is not None
     assert parsed.cron[3].values == frozenset({1, 2})
     assert parsed.cron[4].values == frozenset({0})
+
+
+# The rate syntax parse_schedule accepted when it used a regular expression; the
+# parser without one must accept the same strings and read the same numbers.
+_RATE_PATTERN = r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$"
+
+
+_SPACE = st.sampled_from(["", " ", "  ", "\t", "\u2003", "\n"])
+
+
+@settings(max_examples=500)
+@given(
+    st.tuples(
+        st.sampled_from(["rate(", "rate (", "(", "", "cron("]),
+        _SPACE,
+        st.sampled_from(["5", "1", "0", "12", "007", "\u0665", "\u00b2", "x", "", "-1"]),
+        _SPACE,
+        st.sampled_from(["minute", "minutes", "hours", "day", "days", "week", "", "5"]),
+        _SPACE,
+        st.sampled_from([")", "))", "", ")x", "()"]),
+    ).map("".join)
+)
+def test_rate_parser_accepts_what_the_old_pattern_did(text: str) -> None:
+    source = text.strip()
+    old = re.match(_RATE_PATTERN, source)
+    expected = (int(old.group(1)), old.group(2)) if old else None
+    assert schedule._rate(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("rate(5 minutes)", 300), ("rate( 2   hours )", 7200), (" rate(1 day) ", 86400)],
+)
+def test_rates_with_spaces(text: str, seconds: int) -> None:
+    assert parse_schedule(text).every_seconds == seconds

@@ -1,0 +1,103 @@
+"""What importing polyfn and declaring an app loads, checked in a fresh interpreter.
+
+Every module here is paid for on each cold start. The interpreter runs with ``-S`` so
+that this venv's ``.pth`` files (the editable install's finder loads ``re`` and more)
+do not hide what polyfn itself imports; polyfn comes from the source tree, as from a
+bundle. The app declares every trigger kind, so every import that a trigger's decorator
+makes is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Modules that cost milliseconds of a cold start and that polyfn's runtime path does
+# without (benchmarks/coldstart.py measures them; polyfn/core/_speed.py lists them).
+NEVER = ("typing", "re", "dataclasses", "inspect")
+# SDKs: the adapters import them when a backend is first used, never at import.
+NO_SDKS = ("boto3", "botocore", "azure", "google")
+
+EVERY_TRIGGER_APP = """
+import polyfn
+from polyfn import App, Response
+
+app = App("rules")
+files = app.bucket("files")
+jobs = app.queue("jobs")
+
+def make(i):
+    def route(req):
+        return Response.json({"id": req.path_params["id"], "route": i})
+    route.__name__ = f"route_{i}"
+    return route
+
+for i in range(10):
+    app.get(f"/r{i}/{{id}}")(make(i))
+
+@app.on_object_created(files)
+def uploaded(event):
+    pass
+
+@app.on_message(jobs)
+def work(msg):
+    pass
+
+@app.schedule("rate(5 minutes)")
+def tick(event):
+    pass
+
+@app.on_event(source="rules.*")
+def other(event):
+    pass
+"""
+
+# Snapshot first: the report's own json import must not count.
+_REPORT = """
+_seen = sorted(sys.modules)
+import json
+print(json.dumps(_seen))
+"""
+
+
+def loaded_by(code: str) -> set[str]:
+    """The modules in ``sys.modules`` after ``code`` runs in a fresh ``python -S``."""
+    script = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n{code}\n{_REPORT}"
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return set(json.loads(out.stdout))
+
+
+def offenders(modules: set[str]) -> list[str]:
+    tops = {name.split(".")[0] for name in modules}
+    return sorted({m for m in NEVER if m in modules} | {s for s in NO_SDKS if s in tops})
+
+
+def test_importing_polyfn_and_declaring_every_trigger_kind_loads_none_of_them() -> None:
+    modules = loaded_by(EVERY_TRIGGER_APP)
+    assert "polyfn.core.schedule" in modules  # the app really declared a schedule
+    assert offenders(modules) == []
+
+
+def test_the_aws_handler_loads_none_of_them() -> None:
+    code = (
+        EVERY_TRIGGER_APP + "import polyfn.adapters.aws as aws\nhandler = aws.lambda_handler(app)\n"
+    )
+    modules = loaded_by(code)
+    assert "polyfn.adapters.aws" in modules
+    assert offenders(modules) == []
+
+
+def test_the_check_sees_what_it_looks_for() -> None:
+    modules = loaded_by("import dataclasses, typing")  # dataclasses brings inspect and re
+    assert offenders(modules) == ["dataclasses", "inspect", "re", "typing"]
+    assert offenders({"botocore.session", "google.cloud", "os"}) == ["botocore", "google"]
