@@ -13,7 +13,7 @@ from typing import Any
 
 from polyfn import App, Request, Response
 from polyfn.adapters import aws
-from polyfn.testing.events import aws as events
+from polyfn.hosts.events import aws as events
 
 SIZES = (1, 100, 1000)
 
