@@ -16,6 +16,7 @@ from pathlib import Path
 
 from polyfn.cli.errors import UsageError
 from polyfn.core.errors import PolyfnError
+from polyfn.hosts import CLOUDS
 from polyfn.loading import AppNotFound
 
 __all__ = ["add_arguments", "run"]
@@ -31,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     for command in (build, preview, plan):
         command.add_argument("app", metavar="APP", help="module:attr, a .py file or a folder")
-        command.add_argument("--cloud", required=True, choices=("aws", "azure", "gcp"))
+        command.add_argument("--cloud", required=True, choices=CLOUDS)
         command.add_argument("--stage", default="dev", help="part of every name (default dev)")
         command.add_argument("--region", help="the region written into the artifacts")
         command.add_argument(

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from polyfn.cli.errors import UsageError
 from polyfn.core.errors import ConfigError
+from polyfn.hosts import CLOUDS
 
 if TYPE_CHECKING:
     from polyfn.plan.importers import ImportedApp
     from polyfn.plan.model import Plan
     from polyfn.plan.planner import PlanInputs
 
-CLOUD_CHOICES = ("aws", "azure", "gcp")
+CLOUD_CHOICES = CLOUDS
 FORMATS = ("md", "json", "html")
 
 

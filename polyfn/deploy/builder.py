@@ -22,12 +22,12 @@ from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
 from polyfn.deploy.yaml_text import dump_yaml
+from polyfn.hosts import CLOUDS
 from polyfn.loading import load_app
 
 __all__ = ["MARKER", "BuildOptions", "BuildResult", "build", "prepare"]
 
 MARKER = ".polyfn-build.json"
-CLOUDS = ("aws", "azure", "gcp")
 
 
 @dataclass

@@ -24,10 +24,9 @@ from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, PLANS
 from polyfn.deploy.limits_rules import APP_RULES, FUNCTION_RULES
 from polyfn.deploy.model import schedule_expression
+from polyfn.hosts import CLOUDS
 
 __all__ = ["CLOUDS", "LIMITS", "PLANS", "LimitFinding", "check_app", "check_function", "failures"]
-
-CLOUDS = ("aws", "azure", "gcp")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import polyfn
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.hosts import CLOUDS
 from polyfn.loading import resolve_app_source
 
 __all__ = ["AppSource", "copy_app_source", "copy_polyfn", "locate_app_source"]
@@ -28,8 +29,10 @@ _SKIP_NAMES = frozenset(
 )
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 # Parts of polyfn a deployed function never imports.
-_POLYFN_NOT_SHIPPED = frozenset({"deploy", "plan", "testing", "commands", "cli.py", "__main__.py"})
-_CLOUD_ADAPTERS = ("aws", "azure", "gcp")
+_POLYFN_NOT_SHIPPED = frozenset(
+    {"deploy", "plan", "testing", "hosts", "cli", "loading.py", "__main__.py"}
+)
+_CLOUD_ADAPTERS = CLOUDS
 
 
 class AppSource:

@@ -7,9 +7,10 @@ Markdown and HTML reports read the same values. Nothing here computes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from polyfn.core.errors import PolyfnError
+from polyfn.hosts import CLOUDS as RUNTIME_CLOUDS
 
 __all__ = [
     "CLOUDS",
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 Cloud = Literal["aws", "azure", "gcp"]
-CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
+CLOUDS = cast("tuple[Cloud, ...]", RUNTIME_CLOUDS)  # the registry's list, typed
 CLOUD_LABELS = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 Status = Literal["portable", "needs changes", "blocked"]
 Severity = Literal["high", "medium", "low"]
