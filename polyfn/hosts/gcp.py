@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polyfn.adapters.gcp.runtime import event_function, http_function
+from polyfn.adapters.gcp.entry import event_function, http_function
 from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
@@ -166,13 +166,13 @@ HOSTS: list[Host] = [GcpHost()]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.gcp.inspect import looks_like as gcp_looks_like
+    from polyfn.adapters.gcp.describe import looks_like as gcp_looks_like
 
     return gcp_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.gcp.inspect import describe as gcp_describe
+    from polyfn.adapters.gcp.describe import describe as gcp_describe
 
     return gcp_describe(document)
 

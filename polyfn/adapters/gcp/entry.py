@@ -32,7 +32,7 @@ from polyfn.adapters.common.binding import choose_backends
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function, timeout_seconds
 from polyfn.adapters.gcp.events import translate
-from polyfn.adapters.gcp.flask_http import (
+from polyfn.adapters.gcp.http import (
     FlaskRequest,
     new_request_id,
     request_id_from_environ,
