@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.adapters.gcp.entry import event_function, http_function
+from polyfn.adapters.gcp.request_documents import is_request_document
 from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
@@ -151,15 +152,20 @@ class GcpHost:
 
     def _send(self, app: App, document: Mapping[str, Any]) -> HttpResult:
         response = self.client(app, "http").open(**events.flask_kwargs(document))
-        read_back = Headers()
-        for name, value in response.headers.items():
-            read_back.add(name, value)
-        return HttpResult(response.status_code, read_back, response.get_data(), response)
+        return HttpResult(response.status_code, _headers(response), response.get_data(), response)
 
 
 def _check(response: Any) -> None:
     if not 200 <= response.status_code < 300:
         raise InvocationError(response.status_code, response.get_data())
+
+
+def _headers(response: Any) -> Headers:
+    """A werkzeug test response's headers, each repeated one (Set-Cookie) kept."""
+    read_back = Headers()
+    for name, value in response.headers.items():
+        read_back.add(name, value)
+    return read_back
 
 
 HOSTS: list[Host] = [GcpHost()]
@@ -182,10 +188,6 @@ def describe(document: Any) -> dict[str, Any]:
 
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
-    from polyfn.adapters.gcp import event_function, http_function
-    from polyfn.adapters.gcp.request_documents import flask_kwargs, is_request_document
-    from polyfn.adapters.gcp.serving import framework_app
-
     # The inspect model is the adapter's own reading: it tells the trigger (a request
     # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.
     model = describe(event)
@@ -193,11 +195,8 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
     if is_request_document(event):
         client = framework_app(http_function(app), "http").test_client(use_cookies=False)
-        response = client.open(**flask_kwargs(event))
-        headers = Headers()
-        for name, value in response.headers.items():
-            headers.add(name, value)
-        return http_outcome(response.status_code, headers, response.get_data())
+        response = client.open(**events.flask_kwargs(event))
+        return http_outcome(response.status_code, _headers(response), response.get_data())
     if not isinstance(event, Mapping):
         raise UnrecognizedEvent("a Google Cloud event is a JSON object")
     # A structured CloudEvent keeps its media type; a legacy background event or Pub/Sub
