@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FlaskRequest",
-    "client_ip",
     "new_request_id",
     "request_id_from",
     "request_id_from_environ",
@@ -79,13 +78,9 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def client_ip(headers: Any, remote_addr: str | None) -> str | None:
+def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
     """The first hop of ``X-Forwarded-For`` (Google's front end appends the caller there),
     else the socket's peer address."""
-    return _first_hop(headers.get("X-Forwarded-For"), remote_addr)
-
-
-def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
     if forwarded:
         first = forwarded.split(",", 1)[0].strip()
         if first:
