@@ -61,27 +61,29 @@ def test_two_cookie_headers_and_quoted_values(driver: Host) -> None:
     assert result.json()["cookies"] == {"a": "1", "c": "3"}
 
 
-def test_cookie_attributes_and_repeated_response_headers_out(driver: Host) -> None:
+def test_cookie_attributes_out(driver: Host) -> None:
+    app, _ = build()
+    session, theme = driver.http(app, "GET", "/cookies").headers.getlist("set-cookie")
+    assert session.startswith("session=abc") and "HttpOnly" in session
+    assert theme.startswith("theme=dark") and "HttpOnly" not in theme
+
+
+def test_repeated_response_headers_out(driver: Host) -> None:
     app = App("out")
 
     @app.get("/out")
     def out(req: Request) -> Response:
-        response = Response.text("set")
-        response.set_cookie("session", "abc")
-        response.set_cookie("theme", "dark", http_only=False)
+        response = Response.text("two values")
         response.headers.add("x-multi", "one")
         response.headers.add("x-multi", "two")
         return response
 
     result = driver.http(app, "GET", "/out")
-    session, theme = result.headers.getlist("set-cookie")
-    assert session.startswith("session=abc") and "HttpOnly" in session
-    assert theme.startswith("theme=dark") and "HttpOnly" not in theme
     # A list field may come back as two lines or as one joined by a comma (AWS HTTP API
     # and Azure answer with one value per name); RFC 9110 5.3 makes them the same.
     lines = result.headers.getlist("x-multi")
     assert [value.strip() for line in lines for value in line.split(",")] == ["one", "two"]
-    assert result.body == b"set"
+    assert result.body == b"two values"
 
 
 def test_an_unhandled_exception_is_logged_though_never_answered(
