@@ -23,7 +23,8 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polyfn.adapters.gcp.runtime import event_function, http_function
+from polyfn.adapters.gcp.entry import event_function, http_function
+from polyfn.adapters.gcp.request_documents import is_request_document
 from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
@@ -151,10 +152,7 @@ class GcpHost:
 
     def _send(self, app: App, document: Mapping[str, Any]) -> HttpResult:
         response = self.client(app, "http").open(**events.flask_kwargs(document))
-        read_back = Headers()
-        for name, value in response.headers.items():
-            read_back.add(name, value)
-        return HttpResult(response.status_code, read_back, response.get_data(), response)
+        return HttpResult(response.status_code, _headers(response), response.get_data(), response)
 
 
 def _check(response: Any) -> None:
@@ -162,17 +160,25 @@ def _check(response: Any) -> None:
         raise InvocationError(response.status_code, response.get_data())
 
 
+def _headers(response: Any) -> Headers:
+    """A werkzeug test response's headers, each repeated one (Set-Cookie) kept."""
+    read_back = Headers()
+    for name, value in response.headers.items():
+        read_back.add(name, value)
+    return read_back
+
+
 HOSTS: list[Host] = [GcpHost()]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.gcp.inspect import looks_like as gcp_looks_like
+    from polyfn.adapters.gcp.describe import looks_like as gcp_looks_like
 
     return gcp_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.gcp.inspect import describe as gcp_describe
+    from polyfn.adapters.gcp.describe import describe as gcp_describe
 
     return gcp_describe(document)
 
@@ -182,10 +188,6 @@ def describe(document: Any) -> dict[str, Any]:
 
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
-    from polyfn.adapters.gcp import event_function, http_function
-    from polyfn.adapters.gcp.request_documents import flask_kwargs, is_request_document
-    from polyfn.adapters.gcp.serving import framework_app
-
     # The inspect model is the adapter's own reading: it tells the trigger (a request
     # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.
     model = describe(event)
@@ -193,11 +195,8 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
     if is_request_document(event):
         client = framework_app(http_function(app), "http").test_client(use_cookies=False)
-        response = client.open(**flask_kwargs(event))
-        headers = Headers()
-        for name, value in response.headers.items():
-            headers.add(name, value)
-        return http_outcome(response.status_code, headers, response.get_data())
+        response = client.open(**events.flask_kwargs(event))
+        return http_outcome(response.status_code, _headers(response), response.get_data())
     if not isinstance(event, Mapping):
         raise UnrecognizedEvent("a Google Cloud event is a JSON object")
     # A structured CloudEvent keeps its media type; a legacy background event or Pub/Sub

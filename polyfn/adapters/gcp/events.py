@@ -18,6 +18,11 @@ events already converted), and returns what the App dispatches:
 Formats: Google's CloudEvents catalogue (github.com/googleapis/google-cloudevents,
 ``cloud/storage/v1/data.proto`` and ``cloud/pubsub/v1/data.proto``), read 2025-11.
 The same code serves the functions and ``polyfn inspect``.
+
+``serve`` then hands the translated value to the App, and ``serve_http_tick`` runs a tick
+that arrived as an HTTP request. A failure raises ``InvocationFailed``, which
+functions-framework answers with a 500, so Eventarc and Pub/Sub redeliver: nothing is
+acknowledged before it succeeded.
 """
 
 from __future__ import annotations
@@ -26,19 +31,31 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
+from polyfn.adapters.gcp.http import to_flask_response
 from polyfn.adapters.gcp.scheduler import SCHEDULE_ATTRIBUTE, utc_now
-from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.dispatch import error_response
+from polyfn.core.errors import PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
+from polyfn.core.http import Response
+
+if TYPE_CHECKING:
+    from polyfn.core.app import App
+    from polyfn.core.context import Context
+    from polyfn.core.functions import Function
 
 __all__ = [
     "PUBSUB_PUBLISHED",
     "STORAGE_DELETED",
     "STORAGE_FINALIZED",
     "Inbound",
+    "InvocationFailed",
     "pubsub_topic",
+    "serve",
+    "serve_http_tick",
     "translate",
 ]
 
@@ -56,6 +73,12 @@ _EXPECTED_STORAGE = "a Cloud Storage object CloudEvent (data.bucket, data.name)"
 _EXPECTED_PUBSUB = "a Pub/Sub messagePublished CloudEvent (data.message.data, base64)"
 
 Inbound = ObjectEvent | Message | Schedule | Event
+
+
+class InvocationFailed(PolyfnError):
+    """An event's handler raised (or its message failed); functions-framework answers 500
+    and the platform redelivers. The handler's exception is logged, not carried here, since
+    this message is what functions-framework sends back."""
 
 
 def translate(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Inbound:
@@ -223,3 +246,52 @@ def _json_object(data: Any, expected: str) -> Mapping[str, Any]:
 
 def _optional_text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+# ----------------------------------------------------------------------------- serving
+
+
+def serve(app: App, inbound: Inbound, ctx: Context, pinned: str) -> None:
+    """Run the function ``inbound`` is for; ``InvocationFailed`` when it failed.
+
+    ``pinned`` is POLYFN_FUNCTION as read when the target was made ("" for none), which
+    spares handle_object and handle_event reading the environment per event.
+    """
+    if isinstance(inbound, Message):
+        if app.handle_messages(inbound.queue or None, [inbound], ctx):
+            # handle_messages logged the handler's exception already.
+            raise InvocationFailed(f"message {inbound.id} failed; Pub/Sub will redeliver it")
+        return
+    run: Callable[[], object]
+    if isinstance(inbound, Schedule):
+        fn = app.scheduled_function(inbound.name, pinned)
+        if fn is None:
+            raise UnrecognizedEvent(
+                f"no scheduled function for Cloud Scheduler job {inbound.name!r}",
+                expected=f"the attribute {SCHEDULE_ATTRIBUTE} naming a scheduled function",
+            )
+        described = f"scheduled function {fn.name}"
+        run = partial(app.handle_schedule, inbound, ctx, function=fn.name)
+    elif isinstance(inbound, ObjectEvent):
+        described = f"object event {inbound.action} {inbound.bucket}/{inbound.key}"
+        run = partial(app.handle_object, inbound, ctx, function=pinned)
+    else:
+        described = f"event {inbound.type} from {inbound.source}"
+        run = partial(app.handle_event, inbound, ctx, function=pinned)
+    try:
+        run()
+    except Exception:
+        ctx.logger.exception("%s failed (request %s)", described, ctx.request_id)
+        raise InvocationFailed(f"{described} failed; the event will be redelivered") from None
+
+
+def serve_http_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
+    """Run ``fn`` for a tick Cloud Scheduler sent over HTTP; the werkzeug answer says how
+    it went (a 500 makes Cloud Scheduler retry the job as its retry policy says)."""
+    try:
+        app.handle_schedule(tick, ctx, function=fn.name)
+    except Exception:
+        ctx.logger.exception("scheduled function %s failed (request %s)", fn.name, ctx.request_id)
+        return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
+    body = {"function": fn.name, "time": tick.time, "request_id": ctx.request_id}
+    return to_flask_response(Response.json(body))

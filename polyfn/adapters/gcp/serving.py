@@ -1,8 +1,8 @@
 """functions-framework's own Flask app around a target built in this process.
 
 ``functions_framework.create_app`` loads its target from a source file, the way the CLI
-and Cloud Functions do. To serve a target that already exists (for the test driver and
-tests), a two-line source that hands it over by a one-time token is written to a
+and Cloud Functions do. To serve a target that already exists (for the hosts, the local
+runtime and tests), a two-line source that hands it over by a one-time token is written to a
 temporary folder, and what ``create_app`` leaves behind (the ``FUNCTION_TARGET`` and
 ``FUNCTION_SIGNATURE_TYPE`` variables, a ``sys.path`` entry, the loaded module) is put
 back as it was.

@@ -28,9 +28,11 @@ MODES = pytest.mark.parametrize(
 
 
 @MODES
-@pytest.mark.parametrize("key", ["in/photo.jpg", "in/my photo+1.jpg", "in/caf\u00e9 %41 & co.jpg"])
-def test_storage_finalized_keeps_the_key_and_reads_size_as_a_string(post: Post, key: str) -> None:
+def test_storage_finalized_keeps_the_key_and_reads_size_as_a_string(post: Post) -> None:
+    # Keys of every shape arrive decoded on every runtime (tests/behaviour); here, the
+    # fields of Google's object resource and both CloudEvent content modes.
     app, seen = build()
+    key = "in/caf\u00e9 %41 & co.jpg"
     event = events.storage("created", "uploads", key, size=123456789012, content_type="image/png")
     assert event["data"]["size"] == "123456789012"
     response = post(event_client(app), event)
@@ -51,19 +53,6 @@ def test_storage_physical_bucket_maps_to_the_logical_one(monkeypatch: pytest.Mon
     event = events.storage("created", "shop-prod-uploads-my-project", "in/a.jpg")
     assert post_binary(event_client(app), event).status_code == 200
     assert seen["objects"][0].bucket == "uploads"
-
-
-def test_storage_deleted_and_filters() -> None:
-    app, seen = build()
-    client = event_client(app)
-    assert (
-        post_binary(client, events.storage("deleted", "uploads", "any/where.bin")).status_code
-        == 200
-    )
-    assert (
-        post_binary(client, events.storage("created", "uploads", "out/skip.jpg")).status_code == 200
-    )
-    assert [(e.action, e.key) for e in seen["objects"]] == [("deleted", "any/where.bin")]
 
 
 def test_storage_size_as_a_number_is_accepted() -> None:
@@ -120,10 +109,11 @@ def test_pubsub_delivery_attempt_is_the_receive_count(post: Post) -> None:
 
 
 @MODES
-@pytest.mark.parametrize("body", [b'{"fail": true}', b"{broken json"])
-def test_pubsub_failure_is_non_2xx_so_it_is_redelivered(post: Post, body: bytes) -> None:
+def test_pubsub_failure_is_a_500_without_its_text(post: Post) -> None:
+    # That only the failed message is redelivered, malformed ones included, is checked on
+    # every runtime in tests/behaviour; here, the native answer Pub/Sub reads.
     app, seen = build()
-    response = post(event_client(app), events.pubsub("jobs", body))
+    response = post(event_client(app), events.pubsub("jobs", b'{"fail": true}'))
     assert response.status_code == 500
     assert b"this job always fails" not in response.get_data()
     assert seen["messages"] == []
@@ -238,17 +228,13 @@ def test_scheduler_via_pubsub(post: Post) -> None:
 
 
 @MODES
-def test_other_cloudevents_reach_matching_functions(post: Post) -> None:
+def test_cloudevent_attributes_become_the_event_fields(post: Post) -> None:
     app, seen = build()
     client = event_client(app)
     event = events.cloudevent(
         "//shop.example.com/orders", "com.example.order.placed", {"order": 7}, subject="orders/7"
     )
     assert post(client, event).status_code == 200
-    assert (
-        post(client, events.cloudevent("//elsewhere", "com.example.order.placed")).status_code
-        == 200
-    )
     [received] = seen["events"]
     assert (received.id, received.source, received.type) == (
         event["id"],

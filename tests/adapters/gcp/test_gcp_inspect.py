@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from polyfn.adapters.gcp.inspect import describe, looks_like
+from polyfn.adapters.gcp.describe import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.hosts.events import aws as aws_events
 from polyfn.hosts.events import gcp as events

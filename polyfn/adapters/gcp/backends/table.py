@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
-from polyfn.adapters.gcp.backends import google_client
-from polyfn.adapters.gcp.errors import guard
+from polyfn.adapters.gcp.backends.clients import google_client
+from polyfn.adapters.gcp.backends.errors import class_names, guard
 from polyfn.core.errors import PayloadTooLarge
 from polyfn.core.resources import Item, Page
 
@@ -32,10 +32,6 @@ _MAX_ID_BYTES = 1500
 _MAX_DEPTH = 20
 _RESERVED = re.compile(r"^__.*__$")
 _INT64 = range(-(2**63), 2**63)
-
-
-def _class_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def storable_id(key: str) -> bool:
@@ -81,7 +77,7 @@ class FirestoreCollection:
             try:
                 self._collection.document(item[self._key]).create(document, retry=None)
             except Exception as exc:
-                if _class_names(exc) & {"AlreadyExists", "Conflict"}:
+                if class_names(exc) & {"AlreadyExists", "Conflict"}:
                     return False
                 raise
             return True
@@ -105,7 +101,7 @@ class FirestoreCollection:
                     # Firestore's update requires the document to exist.
                     self._collection.document(key).update(fields, retry=None)
                 except Exception as exc:
-                    if "NotFound" in _class_names(exc):
+                    if "NotFound" in class_names(exc):
                         return False
                     raise
                 return True

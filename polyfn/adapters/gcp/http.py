@@ -5,11 +5,11 @@ functions-framework hands an HTTP function the ``flask.Request`` of a WSGI serve
 elsewhere). What WSGI flattens, the view below undoes where it can:
 
 - WSGI keeps one value per header name; servers join repeated headers with commas
-  (gunicorn ``,``, werkzeug ``, ``). List-valued headers are split back at commas outside
-  quotes; headers whose single value may hold a comma (dates, ``User-Agent``,
-  ``Authorization``, URLs, cookies) stay whole.
-- Two ``Cookie`` headers become one value joined by a comma; a comma followed by
-  ``name=`` starts a new cookie, since cookie values may not hold commas.
+  (gunicorn ``,``, werkzeug ``, ``). They are split back by the one rule every adapter
+  uses (``adapters.common.headers.split_joined``): list fields at commas outside quotes,
+  single-valued fields never.
+- Two ``Cookie`` headers become one value joined by a comma, which core's cookie parser
+  reads as both, as it does on every runtime.
 - The request id is the trace id Google's front end puts in ``X-Cloud-Trace-Context``
   (or the W3C ``traceparent``), so the id in an error body finds the request's logs.
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FlaskRequest",
-    "client_ip",
     "new_request_id",
     "request_id_from",
     "request_id_from_environ",
@@ -79,13 +78,9 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def client_ip(headers: Any, remote_addr: str | None) -> str | None:
+def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
     """The first hop of ``X-Forwarded-For`` (Google's front end appends the caller there),
     else the socket's peer address."""
-    return _first_hop(headers.get("X-Forwarded-For"), remote_addr)
-
-
-def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
     if forwarded:
         first = forwarded.split(",", 1)[0].strip()
         if first:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 
 from polyfn.adapters.common.errors import ResourceRef
-from polyfn.adapters.gcp.backends import google_client, project_id
-from polyfn.adapters.gcp.errors import guard
+from polyfn.adapters.gcp.backends.clients import google_client, project_id
+from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.errors import CredentialsError
 
 __all__ = ["MAX_ATTRIBUTES", "MAX_MESSAGE_BYTES", "PubSubTopic"]

@@ -20,7 +20,7 @@ from polyfn.core.errors import (
     UnsupportedValue,
 )
 
-__all__ = ["guard", "is_transient"]
+__all__ = ["class_names", "guard", "is_transient"]
 
 T = TypeVar("T")
 
@@ -43,7 +43,9 @@ _BAD_REQUEST = frozenset({"BadRequest", "InvalidArgument"})
 _TOO_LARGE_MESSAGES = ("too large", "exceeds the maximum", "maximum allowed size")
 
 
-def _class_names(exc: BaseException) -> set[str]:
+def class_names(exc: BaseException) -> set[str]:
+    """The names of ``exc``'s class and its bases: how a Google exception is recognised
+    without importing ``google.api_core`` (``"NotFound" in class_names(exc)``)."""
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
@@ -52,7 +54,7 @@ def _is_google(exc: BaseException) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    names = _class_names(exc)
+    names = class_names(exc)
     return bool(names & (_THROTTLED | _SERVER_BUSY | _NO_ANSWER)) and _is_google(exc)
 
 
@@ -64,7 +66,7 @@ def classify(exc: BaseException) -> Verdict:
             # google.cloud.client raises a plain OSError when no project can be found.
             return CredentialsError, f"no Google Cloud project: {exc} (set GOOGLE_CLOUD_PROJECT)"
         return None
-    names = _class_names(exc)
+    names = class_names(exc)
     message = str(getattr(exc, "message", None) or exc).strip().splitlines()[0]
     if names & _CREDENTIALS:
         return CredentialsError, f"credentials refused or missing: {message}"

@@ -1,21 +1,20 @@
-"""``http = gcp.http_function(app)`` and ``events = gcp.event_function(app)``.
+"""The entry points: ``http = gcp.http_function(app)`` and ``events = gcp.event_function(app)``.
 
 Both return plain functions, the only kind of target functions-framework accepts, for
 ``functions-framework --target http`` (signature ``http``) and ``--target events``
-(signature ``cloudevent``). Each also records its signature type in functions-framework's
-registry, as the ``@functions_framework.http`` / ``@cloud_event`` decorators do, so
-``create_app(target, source)`` and the CLI find the right one without a flag. That is
+(signature ``cloudevent``). Each also registers its signature type through
+functions-framework's own decorators (``functions_framework.http`` / ``cloud_event``),
+so ``create_app(target, source)`` and the CLI find the right one without a flag. That is
 done only when functions-framework is already loaded, which it always is when it is the
 one importing ``main.py``: importing it here would cost every other importer (a test, a
 script) Flask and the CloudEvents SDK for nothing.
 
-- HTTP: the Flask request becomes a ``FlaskRequest``, ``app.handle_http`` answers, the
-  answer becomes a werkzeug response. A request that Cloud Scheduler marks and that
-  resolves to a scheduled function is a tick instead (see ``scheduler``).
+- HTTP: the Flask request becomes a ``FlaskRequest`` (``http``), ``app.handle_http``
+  answers, the answer becomes a werkzeug response. A request that Cloud Scheduler marks
+  and that resolves to a scheduled function is a tick instead (``scheduler``).
 - CloudEvents: ``events.translate`` gives an object event, a message, a tick or another
-  event, which the App dispatches. A failure raises ``InvocationFailed``, which
-  functions-framework answers with a 500, so Eventarc and Pub/Sub redeliver: nothing is
-  acknowledged before it succeeded. An event that cannot be read is a 400.
+  event, which ``events.serve`` dispatches. A failure raises ``InvocationFailed`` (a 500,
+  so the platform redelivers); an event that cannot be read is a 400.
 """
 
 from __future__ import annotations
@@ -25,14 +24,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function, timeout_seconds
-from polyfn.adapters.gcp.events import translate
-from polyfn.adapters.gcp.flask_http import (
+from polyfn.adapters.gcp.events import InvocationFailed, serve, serve_http_tick, translate
+from polyfn.adapters.gcp.http import (
     FlaskRequest,
     new_request_id,
     request_id_from_environ,
@@ -42,10 +40,7 @@ from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 from polyfn.core.dispatch import error_response
-from polyfn.core.errors import ConfigError, PolyfnError, UnrecognizedEvent
-from polyfn.core.events import Event, Message, ObjectEvent, Schedule
-from polyfn.core.functions import Function
-from polyfn.core.http import Response
+from polyfn.core.errors import ConfigError, UnrecognizedEvent
 
 if TYPE_CHECKING:
     from polyfn.core.ports import BackendProvider
@@ -60,21 +55,12 @@ __all__ = [
 ]
 
 BackendsChoice = Literal["auto", "gcp", "keep"]
+SignatureType = Literal["http", "cloudevent"]
 # Cloud Functions (2nd gen) times a function out after 60 s unless told otherwise
 # (gcloud functions deploy --timeout; Cloud Functions docs "Function timeout", read 2025-11).
 DEFAULT_TIMEOUT_SECONDS = 60
-_HTTP_SIGNATURE = "http"
-_CLOUDEVENT_SIGNATURE = "cloudevent"
 _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its WSGI name
 _logger = logging.getLogger("polyfn.gcp")
-
-# A Cloud Run instance serves many invocations; only its first one is a cold start.
-
-
-class InvocationFailed(PolyfnError):
-    """An event's handler raised (or its message failed); functions-framework answers 500
-    and the platform redelivers. The handler's exception is logged, not carried here, since
-    this message is what functions-framework sends back."""
 
 
 def http_function(
@@ -87,6 +73,8 @@ def http_function(
     """
     bind_backends(app, backends, cloud)
     timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
+    handle_http = app.handle_http
 
     def http_target(request: Any) -> Any:
         environ = request.environ
@@ -108,16 +96,15 @@ def http_function(
                     error_response(500, "Internal Server Error", ctx.request_id)
                 )
             if fn is not None:
-                return _run_tick(app, fn, tick, ctx)
-        # Looked up per call: the local runtime wraps handle_http on the instance.
-        response = app.handle_http(FlaskRequest(request, ctx.request_id), ctx)
+                return serve_http_tick(app, fn, tick, ctx)
+        response = handle_http(FlaskRequest(request, ctx.request_id), ctx)
         try:
             return to_flask_response(response)
         except ValueError:
             ctx.logger.exception("unsendable response headers (request %s)", ctx.request_id)
             return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
 
-    return _target(http_target, target, _HTTP_SIGNATURE)
+    return _register(http_target, target, "http")
 
 
 def event_function(
@@ -132,73 +119,38 @@ def event_function(
         ctx = _context(cloud, pinned, str(attributes.get("id") or new_request_id()), timeout)
         ctx.raw = event
         try:
-            inbound = translate(attributes, event.get_data(), raw=event)
-            _dispatch(app, inbound, ctx, pinned)
+            serve(app, translate(attributes, event.get_data(), raw=event), ctx, pinned)
         except UnrecognizedEvent as exc:
             _logger.error("refused CloudEvent %s: %s", attributes.get("type"), exc)
+            # werkzeug is loaded: functions-framework is what called this target.
             from werkzeug.exceptions import BadRequest
 
             raise BadRequest(str(exc)) from None
 
-    return _target(events_target, target, _CLOUDEVENT_SIGNATURE)
-
-
-def _dispatch(
-    app: App, inbound: ObjectEvent | Message | Schedule | Event, ctx: Context, pinned: str
-) -> None:
-    # ``pinned`` is POLYFN_FUNCTION as read when the target was made ("" for none), which
-    # spares handle_object and handle_event reading the environment per event.
-    if isinstance(inbound, Message):
-        if app.handle_messages(inbound.queue or None, [inbound], ctx):
-            # handle_messages logged the handler's exception already.
-            raise InvocationFailed(f"message {inbound.id} failed; Pub/Sub will redeliver it")
-        return
-    run: Callable[[], object]
-    if isinstance(inbound, Schedule):
-        fn = app.scheduled_function(inbound.name, pinned)
-        if fn is None:
-            raise UnrecognizedEvent(
-                f"no scheduled function for Cloud Scheduler job {inbound.name!r}",
-                expected="the attribute polyfn-schedule naming a scheduled function",
-            )
-        described = f"scheduled function {fn.name}"
-        run = partial(app.handle_schedule, inbound, ctx, function=fn.name)
-    elif isinstance(inbound, ObjectEvent):
-        described = f"object event {inbound.action} {inbound.bucket}/{inbound.key}"
-        run = partial(app.handle_object, inbound, ctx, function=pinned)
-    else:
-        described = f"event {inbound.type} from {inbound.source}"
-        run = partial(app.handle_event, inbound, ctx, function=pinned)
-    try:
-        run()
-    except Exception:
-        ctx.logger.exception("%s failed (request %s)", described, ctx.request_id)
-        raise InvocationFailed(f"{described} failed; the event will be redelivered") from None
-
-
-def _run_tick(app: App, fn: Function, tick: Schedule, ctx: Context) -> Any:
-    try:
-        app.handle_schedule(tick, ctx, function=fn.name)
-    except Exception:
-        ctx.logger.exception("scheduled function %s failed (request %s)", fn.name, ctx.request_id)
-        return to_flask_response(error_response(500, "Internal Server Error", ctx.request_id))
-    body = {"function": fn.name, "time": tick.time, "request_id": ctx.request_id}
-    return to_flask_response(Response.json(body))
+    return _register(events_target, target, "cloudevent")
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
+    # A Cloud Run instance serves many invocations; take_cold_start is True for its first.
     deadline = time.time() + timeout
-    ctx = new_context(cloud, function_name, request_id, deadline, take_cold_start(), None)
-    return ctx
+    return new_context(cloud, function_name, request_id, deadline, take_cold_start(), None)
 
 
-def _target(function: Callable[[Any], Any], name: str, signature: str) -> Callable[[Any], Any]:
+def _register(
+    function: Callable[[Any], Any], name: str, signature: SignatureType
+) -> Callable[[Any], Any]:
+    """``function`` named ``name``, with its signature type registered where
+    functions-framework looks it up when it is already loaded."""
     if not name.isidentifier():
         raise ConfigError(f"a functions-framework target name must be an identifier, got {name!r}")
     function.__name__ = function.__qualname__ = name
-    registry = sys.modules.get("functions_framework._function_registry")
-    if registry is not None:
-        registry.REGISTRY_MAP[name] = signature
+    framework = sys.modules.get("functions_framework")
+    if framework is not None:
+        decorator = framework.http if signature == "http" else framework.cloud_event
+        # The decorator registers ``name`` -> signature type, which is all that is needed
+        # of it; the wrapper it returns only forwards the call, so the target itself is
+        # kept and each request spares that extra frame.
+        decorator(function)
     return function
 
 

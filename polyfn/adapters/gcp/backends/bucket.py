@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef
-from polyfn.adapters.gcp.backends import google_client
-from polyfn.adapters.gcp.errors import guard
+from polyfn.adapters.gcp.backends.clients import google_client
+from polyfn.adapters.gcp.backends.errors import class_names, guard
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["StorageBucket"]
@@ -24,7 +24,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _is_not_found(exc: BaseException) -> bool:
-    return "NotFound" in {cls.__name__ for cls in type(exc).__mro__}
+    return "NotFound" in class_names(exc)
 
 
 class StorageBucket:

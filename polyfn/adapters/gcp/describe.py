@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.gcp.events import translate
-from polyfn.adapters.gcp.flask_http import FlaskRequest, new_request_id, request_id_from
+from polyfn.adapters.gcp.http import FlaskRequest, new_request_id, request_id_from
 from polyfn.adapters.gcp.legacy import is_legacy, is_pubsub_push, to_cloudevent
 from polyfn.adapters.gcp.request_documents import is_request_document, werkzeug_request
 from polyfn.adapters.gcp.scheduler import tick_from_headers
