@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Modules that cost milliseconds of a cold start and that polyfn's runtime path does
 # without (benchmarks/tricks.py measures them; polyfn/core/cheap_typing.py lists the figures).
-NEVER = ("typing", "re", "dataclasses", "inspect")
+NEVER = ("typing", "re", "dataclasses", "inspect", "urllib.parse", "datetime", "pathlib", "asyncio")
 # SDKs: the adapters import them when a backend is first used, never at import.
 NO_SDKS = ("boto3", "botocore", "azure", "google")
 
