@@ -154,3 +154,24 @@ def test_json_codec_encodes_as_json_dumps_would() -> None:
     expected = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     assert json_codec.encode(data) == expected
     assert json_codec.encode({"t": (1, 2), "b": b"hi"}) == '{"t":[1,2],"b":"aGk="}'
+
+
+def test_json_codec_decodes_bytes_as_json_loads_does() -> None:
+    import codecs
+    import json
+
+    from polyfn.core import json_codec
+
+    document = '{"name": "Zoë", "n": [1, 2.5], "s": "\\ud83d"}'
+    samples: list[bytes] = [b"", b"1", b"12", b"[]", b"\xef\xbb\xbf[1]", b'"\xff"', b"{"]
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        samples.append(document.encode(encoding, "surrogatepass"))
+    samples += [codecs.BOM_UTF16_LE + "[2]".encode("utf-16-le"), codecs.BOM_UTF8 + b'{"a":1}']
+    for raw in samples:
+        outcomes = []
+        for decode in (json.loads, json_codec.decode):
+            try:
+                outcomes.append(("ok", decode(raw)))
+            except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+                outcomes.append(("error", type(exc).__name__))
+        assert outcomes[0] == outcomes[1], raw
