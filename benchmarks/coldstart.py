@@ -14,8 +14,9 @@ imported from the source tree (as from a bundle); the peers from site-packages.
 the runtime does, imports ``awslambdaric.bootstrap`` (Lambda's runtime client, which
 loads json, logging, decimal, re, traceback... before any handler), and only then
 imports the handler module with ``importlib.import_module``, as the runtime does. The
-figure is that last import, and the modules it added. No ``-S`` there: the bench venv's
-``.pth`` files load only modules the runtime client loads anyway.
+figure is that last import, and the modules it added. It runs with ``-S`` too: this venv's
+``.pth`` files would load ``urllib.parse``, ``pathlib`` and ``importlib.util``, which the
+runtime client does not, and an import of them by polyfn would go unseen.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ sys.path.append({site!r})
 
 _LAMBDA_CHILD = """
 import sys, time
-sys.path[:0] = [{root!r}, {folder!r}]
+sys.path.insert(0, {folder!r})
 import awslambdaric.bootstrap  # what the runtime has imported before the handler
 before = set(sys.modules)
 import importlib
@@ -193,12 +194,12 @@ def lambda_cold_start(runs: int = 15) -> dict[str, dict[str, object]]:
     for name, module in LAMBDA_HANDLERS.items():
         with tempfile.TemporaryDirectory() as folder:
             (Path(folder) / "bench_handler.py").write_text(module)
-            code = _LAMBDA_CHILD.format(root=str(ROOT), folder=folder)
+            code = _LAMBDA_CHILD.format(folder=folder)
             try:
-                _run_plain(code)  # writes the .pyc files, as a deployed bundle has them
+                _run(code)  # writes the .pyc files, as a deployed bundle has them
                 samples, added = [], []
                 for _ in range(runs):
-                    row = json.loads(_run_plain(code))
+                    row = json.loads(_run(code))
                     samples.append(row["ms"])
                     added = row["added"]
             except RuntimeError as exc:
@@ -215,21 +216,6 @@ def lambda_cold_start(runs: int = 15) -> dict[str, dict[str, object]]:
             "flagged": flagged,
         }
     return results
-
-
-def _run_plain(code: str) -> str:
-    """``python -c`` as Lambda starts it: with ``site``, no ``-S``."""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        env={"PYTHONDONTWRITEBYTECODE": "", "PATH": "/usr/bin:/bin"},
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr else "child failed")
-    return out.stdout.strip()
 
 
 def import_costs(runs: int = 15) -> dict[str, dict[str, object]]:

@@ -263,7 +263,22 @@ class Router(Generic[T]):
             segments = path.split("/")
             if segments[0]:
                 raise NotFound(path)  # not a path at all
-            entry = self._find_exact(segments)
+            # The common walk, inlined: one way on at each segment. Where a literal child
+            # and the parameter child both fit, the full search decides.
+            node = self._exact
+            for segment in segments[1:]:
+                param = node.param
+                child = node.literal.get(segment)
+                if param is not None and segment:  # a parameter is never empty
+                    if child is not None:
+                        entry = self._find_exact(segments)
+                        break
+                    child = param
+                if child is None:
+                    break
+                node = child
+            else:
+                entry = node.entry
             if entry is not None:
                 for index, name in entry.template.path_names:
                     params[name] = segments[index]

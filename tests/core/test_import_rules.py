@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Modules that cost milliseconds of a cold start and that polyfn's runtime path does
-# without (benchmarks/coldstart.py measures them; polyfn/core/_speed.py lists them).
-NEVER = ("typing", "re", "dataclasses", "inspect")
+# without (benchmarks/tricks.py measures them; polyfn/core/cheap_typing.py lists the figures).
+NEVER = ("typing", "re", "dataclasses", "inspect", "urllib.parse", "datetime", "pathlib", "asyncio")
 # SDKs: the adapters import them when a backend is first used, never at import.
 NO_SDKS = ("boto3", "botocore", "azure", "google")
 
@@ -101,3 +101,77 @@ def test_the_check_sees_what_it_looks_for() -> None:
     modules = loaded_by("import dataclasses, typing")  # dataclasses brings inspect and re
     assert offenders(modules) == ["dataclasses", "inspect", "re", "typing"]
     assert offenders({"botocore.session", "google.cloud", "os"}) == ["botocore", "google"]
+
+
+# json_codec builds its encoder once with the private json.encoder.c_make_encoder (1.8 µs
+# of each v2 GET, see core/cheap_typing.py). These pin the signature it relies on:
+# (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys,
+# allow_nan) -> a callable of (obj, indent_level) returning string chunks.
+
+
+def test_the_c_encoder_json_codec_relies_on_is_there() -> None:
+    from json import encoder
+
+    from polyfn.core import json_codec
+
+    assert getattr(encoder, "c_make_encoder", None) is not None
+    # json_codec took the fast path: its encode is not a JSONEncoder method.
+    assert not hasattr(json_codec.encode, "__self__")
+
+
+def test_c_make_encoder_takes_nine_arguments_in_this_order() -> None:
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    assert make is not None
+    text = encoder.encode_basestring
+    # key separator, item separator, sort_keys, each where json_codec puts it; default
+    chunks = make(None, repr, text, None, "=", ";", 1, 0, 0)
+    assert "".join(chunks({"b": 1, "a": 2}, 0)) == '{"a"=2;"b"=1}'
+    assert "".join(chunks([object], 0)) == "[" + text(repr(object)) + "]"
+    # skipkeys: a key JSON cannot carry is left out instead of raising
+    assert "".join(make(None, repr, text, None, ":", ",", 0, 1, 1)({(1,): 0}, 0)) == "{}"
+    try:
+        "".join(chunks([float("nan")], 0))  # allow_nan=0
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("allow_nan is no longer the ninth argument")
+    for wrong in (8, 10):
+        try:
+            make(*[None, repr, encoder.encode_basestring, None, ":", ",", 0, 0, 1, 0][:wrong])
+        except TypeError:
+            continue
+        raise AssertionError(f"c_make_encoder accepted {wrong} arguments")
+
+
+def test_json_codec_encodes_as_json_dumps_would() -> None:
+    import json
+
+    from polyfn.core import json_codec
+
+    data = {"id": "123", "name": "Zoë", "n": [1, 2.5, None, True], "nested": {"k": "v"}}
+    expected = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    assert json_codec.encode(data) == expected
+    assert json_codec.encode({"t": (1, 2), "b": b"hi"}) == '{"t":[1,2],"b":"aGk="}'
+
+
+def test_json_codec_decodes_bytes_as_json_loads_does() -> None:
+    import codecs
+    import json
+
+    from polyfn.core import json_codec
+
+    document = '{"name": "Zoë", "n": [1, 2.5], "s": "\\ud83d"}'
+    samples: list[bytes] = [b"", b"1", b"12", b"[]", b"\xef\xbb\xbf[1]", b'"\xff"', b"{"]
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        samples.append(document.encode(encoding, "surrogatepass"))
+    samples += [codecs.BOM_UTF16_LE + "[2]".encode("utf-16-le"), codecs.BOM_UTF8 + b'{"a":1}']
+    for raw in samples:
+        outcomes = []
+        for decode in (json.loads, json_codec.decode):
+            try:
+                outcomes.append(("ok", decode(raw)))
+            except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+                outcomes.append(("error", type(exc).__name__))
+        assert outcomes[0] == outcomes[1], raw
