@@ -78,7 +78,7 @@ def encoder_table(rounds: int = 15) -> dict[str, float]:
 
     from polyfn.adapters import aws
     from polyfn.core import json_codec
-    from polyfn.testing.events import aws as events
+    from polyfn.hosts.events import aws as events
 
     handler = aws.lambda_handler(cases._app(), backends="keep")
     event, ctx = cases.memory_event(), events.lambda_context()
