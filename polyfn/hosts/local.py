@@ -241,8 +241,8 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         action = spec.get("action", "created")
         if action not in ("created", "deleted"):
             raise UnrecognizedEvent(f"object action must be created or deleted, not {action!r}")
+        from polyfn.adapters.local.events import deliver_object_event, make_object_event
         from polyfn.adapters.local.invocations import Invocations
-        from polyfn.adapters.local.object_events import deliver_object_event, make_object_event
 
         size = spec.get("size")
         content_type = spec.get("content_type")

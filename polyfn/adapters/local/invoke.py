@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from polyfn.adapters.local.backends import LocalBackends
-from polyfn.adapters.local.http_server import InFlight, build_wsgi_app
-from polyfn.adapters.local.invocations import Invocations
-from polyfn.adapters.local.object_events import (
+from polyfn.adapters.local.events import (
     deliver_object_event,
     make_object_event,
     subscribers,
 )
+from polyfn.adapters.local.http import InFlight, build_wsgi_app
+from polyfn.adapters.local.invocations import Invocations
 from polyfn.adapters.local.scheduler import fire_schedule
 from polyfn.adapters.local.worker import QueueWorker
 from polyfn.core.app import App
