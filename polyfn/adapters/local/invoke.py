@@ -75,7 +75,7 @@ def wsgi_app_for(app: App) -> InFlight:
     with _wsgi_lock:
         wsgi = _wsgi_apps.get(app)
         if wsgi is None:
-            wsgi = _wsgi_apps[app] = build_wsgi_app(app)
+            wsgi = _wsgi_apps[app] = build_wsgi_app(app, _QUIET)
     return wsgi
 
 
