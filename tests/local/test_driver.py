@@ -1,4 +1,4 @@
-"""The local test driver and ``polyfn.adapters.local.invoke``: the runtime's own paths."""
+"""The local host (``polyfn.hosts.local``): the runtime's own paths, one invocation each."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from polyfn import App, Context, Event, Message, ObjectEvent, Request, Response, Schedule
-from polyfn.adapters.local import invoke
 from polyfn.core.errors import ConfigError
 from polyfn.hosts import hosts_for
-from polyfn.hosts.local import HOSTS, LocalHost
+from polyfn.hosts.local import HOSTS, LocalHost, invoke_messages, invoke_schedule
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def test_messages_go_through_the_worker(app: App, seen: dict[str, list[object]])
     # A queue without a consumer leaves every message queued.
     assert LocalHost().messages(app, "orphans", [b"x", b"y"]) == [0, 1]
     with pytest.raises(ConfigError, match="no queue 'nope'"):
-        invoke.invoke_messages(app, "nope", [b"x"])
+        invoke_messages(app, "nope", [b"x"])
 
 
 def test_object_events_reach_matching_subscribers(app: App, seen: dict[str, list[object]]) -> None:
@@ -112,7 +111,7 @@ def test_schedules_and_events(app: App, seen: dict[str, list[object]]) -> None:
 
 
 def test_invoke_can_log_like_the_runtime(app: App, capsys: pytest.CaptureFixture[str]) -> None:
-    invoke.invoke_schedule(app, "hourly", log=True)
+    invoke_schedule(app, "hourly", log=True)
     (line,) = capsys.readouterr().err.strip().splitlines()
     entry = json.loads(line)
     assert (entry["function"], entry["trigger"], entry["outcome"]) == ("hourly", "schedule", "ok")
