@@ -13,7 +13,9 @@ Each input goes through the code the running ``polyfn run`` uses, without starti
 
 The handlers' own resources stay on whatever the App is bound to (the local backends of
 ``POLYFN_DATA_DIR`` unless something else was bound). ``invoke_*`` are this module's
-public functions (one invocation each); ``LocalHost`` is the ``Host`` built on them.
+public functions for the background triggers (one invocation each, answering how many
+functions ran, which ``polyfn invoke`` reports); ``LocalHost`` is the ``Host`` built on
+them, and sends HTTP requests itself.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ __all__ = [
     "build_local_event",
     "describe",
     "invoke_event",
-    "invoke_http",
     "invoke_messages",
     "invoke_object",
     "invoke_schedule",
@@ -86,34 +87,6 @@ def wsgi_app_for(app: App) -> InFlight:
         if wsgi is None:
             wsgi = _wsgi_apps[app] = build_wsgi_app(app, _log(False))
     return wsgi
-
-
-def invoke_http(
-    app: App,
-    method: str,
-    path: str,
-    *,
-    query: Mapping[str, Sequence[str]] | None = None,
-    headers: Sequence[tuple[str, str]] | None = None,
-    body: bytes | None = None,
-) -> HttpResult:
-    """Send one request; ``path`` is decoded (it is percent-encoded here, as a client would)."""
-    from werkzeug.datastructures import Headers as WerkzeugHeaders
-    from werkzeug.test import Client
-
-    client = Client(wsgi_app_for(app), use_cookies=False)
-    query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
-    response = client.open(
-        quote(path, safe="/:@!$&'()*+,;=-._~"),
-        method=method.upper(),
-        query_string=query_string or None,
-        headers=WerkzeugHeaders(list(headers or [])),
-        data=body,
-    )
-    read_back = Headers()
-    for name, value in response.headers.items():
-        read_back.add(name, value)
-    return HttpResult(response.status_code, read_back, response.get_data(), response)
 
 
 def invoke_messages(
@@ -241,7 +214,23 @@ class LocalHost:
         headers: Sequence[tuple[str, str]] | None = None,
         body: bytes | None = None,
     ) -> HttpResult:
-        return invoke_http(app, method, path, query=query, headers=headers, body=body)
+        """Send one request; ``path`` is decoded (it is percent-encoded here, as a client would)."""
+        from werkzeug.datastructures import Headers as WerkzeugHeaders
+        from werkzeug.test import Client
+
+        client = Client(wsgi_app_for(app), use_cookies=False)
+        query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
+        response = client.open(
+            quote(path, safe="/:@!$&'()*+,;=-._~"),
+            method=method.upper(),
+            query_string=query_string or None,
+            headers=WerkzeugHeaders(list(headers or [])),
+            data=body,
+        )
+        read_back = Headers()
+        for name, value in response.headers.items():
+            read_back.add(name, value)
+        return HttpResult(response.status_code, read_back, response.get_data(), response)
 
     def messages(
         self,
@@ -391,7 +380,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         method, path = str(spec.get("method", "GET")), str(spec.get("path", "/"))
         check_fits(app, fn, "http", method, path)
         body = spec.get("body") or ""
-        result = invoke_http(
+        result = LocalHost().http(
             app,
             method,
             path,
