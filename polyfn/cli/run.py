@@ -2,7 +2,7 @@
 
 HTTP routes are served on ``--host:--port``; writes to the app's buckets (and files
 dropped into their folders) fire object events; each consumed queue has a worker; schedules
-fire at their times. See ``polyfn.adapters.local.runtime`` and the README's "Running
+fire at their times. See ``polyfn.adapters.local.entry`` and the README's "Running
 locally".
 """
 
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from polyfn.adapters.local.backends import DATA_DIR_VARIABLE, data_dir_from_env
-    from polyfn.adapters.local.runtime import DEFAULT_VISIBILITY_CAP_SECONDS
+    from polyfn.adapters.local.entry import DEFAULT_VISIBILITY_CAP_SECONDS
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0-65535, got {args.port}")
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
-    from polyfn.adapters.local.runtime import LocalRuntime, RuntimeOptions
+    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions
     from polyfn.loading import AppNotFound, load_app
 
     logging.basicConfig(

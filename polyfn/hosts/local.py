@@ -1,18 +1,33 @@
-"""The local driver: runs an App through the local runtime's own in-process paths.
+"""The local host: run one function of an App once, in this process, as ``polyfn run`` would.
 
-HTTP goes through the WSGI app ``polyfn run`` serves (functions-framework + the Google
-Cloud translation, with ``cloud="local"``) via werkzeug's test client; messages are sent
-to a queue in a throwaway data directory and processed by the runtime's queue worker;
-object events go through the dispatch the folder watcher uses; schedules fire as the
-scheduler fires them. See ``polyfn.adapters.local.invoke``.
+Each input goes through the code the running ``polyfn run`` uses, without starting it:
+
+- HTTP: the WSGI app the server serves (functions-framework and the Google Cloud
+  translation, with ``cloud="local"``), through werkzeug's test client;
+- messages: the bodies are sent to the queue in a throwaway data directory and the
+  runtime's queue worker processes them (receive, ``handle_messages``, acknowledge), so
+  what counts as failed is what the runtime would give back to the queue;
+- object events: the dispatch the event pump and the folder watcher use;
+- schedules: the scheduler's firing;
+- generic events: ``adapters.local.events.deliver_event`` (the local runtime has no bus).
+
+The handlers' own resources stay on whatever the App is bound to (the local backends of
+``POLYFN_DATA_DIR`` unless something else was bound). ``invoke_*`` are this module's
+public functions for the background triggers (one invocation each, answering how many
+functions ran, which ``polyfn invoke`` reports); ``LocalHost`` is the ``Host`` built on
+them, and sends HTTP requests itself.
 """
 
 from __future__ import annotations
 
+import tempfile
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote, urlencode
 
-from polyfn.adapters.local import invoke
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
@@ -22,7 +37,159 @@ from polyfn.hosts.outcome import Outcome, http_outcome
 from polyfn.hosts.samples import SAMPLE_MESSAGE, check_fits, sample_options
 from polyfn.hosts.vocabulary import EventOptionError
 
-__all__ = ["GENERATORS", "HOSTS", "LocalHost", "build_local_event", "describe", "looks_like"]
+if TYPE_CHECKING:
+    from polyfn.adapters.local.http import InFlight
+    from polyfn.adapters.local.invocations import Invocations
+
+__all__ = [
+    "GENERATORS",
+    "HOSTS",
+    "LocalHost",
+    "build_local_event",
+    "describe",
+    "invoke_event",
+    "invoke_messages",
+    "invoke_object",
+    "invoke_schedule",
+    "looks_like",
+    "wsgi_app_for",
+]
+
+# Long enough that a message failed in this call is not received again by it.
+_INVOKE_VISIBILITY_SECONDS = 3600
+
+_wsgi_apps: weakref.WeakKeyDictionary[App, InFlight] = weakref.WeakKeyDictionary()
+_wsgi_lock = threading.Lock()
+_invocations: dict[bool, Invocations] = {}
+
+
+def _log(log: bool) -> Invocations:
+    """The invocation framing, quiet or logging like the runtime; made on first use so
+    importing the host registry imports no part of the local runtime."""
+    invocations = _invocations.get(log)
+    if invocations is None:
+        from polyfn.adapters.local.invocations import Invocations
+
+        invocations = _invocations.setdefault(log, Invocations(log=log))
+    return invocations
+
+
+# ---------------------------------------------------------------- one invocation each
+
+
+def wsgi_app_for(app: App) -> InFlight:
+    """The served WSGI app of ``app``, built once per App (functions-framework is slow to
+    set up compared with a request)."""
+    from polyfn.adapters.local.http import build_wsgi_app
+
+    with _wsgi_lock:
+        wsgi = _wsgi_apps.get(app)
+        if wsgi is None:
+            wsgi = _wsgi_apps[app] = build_wsgi_app(app, _log(False))
+    return wsgi
+
+
+def invoke_messages(
+    app: App,
+    queue: str,
+    bodies: Sequence[bytes],
+    *,
+    attributes: Mapping[str, str] | None = None,
+    log: bool = False,
+) -> list[int]:
+    """Deliver ``bodies`` to the consumer of logical queue ``queue``; returns the indices
+    of the messages the runtime would give back to the queue (their handler raised)."""
+    from polyfn.adapters.local.backends import LocalBackends
+    from polyfn.adapters.local.worker import QueueWorker
+
+    resource = app.queues.get(queue)
+    if resource is None:
+        raise ConfigError(f"no queue {queue!r} in app {app.name}")
+    consumer = app.consumer_of(resource.physical_name)
+    if consumer is None:
+        return list(range(len(bodies)))  # nobody receives them: they all stay queued
+    with tempfile.TemporaryDirectory(prefix="polyfn-invoke-") as folder:
+        delivery = LocalBackends(Path(folder), app.name)
+        try:
+            backend = delivery.queue(resource)
+            ids = backend.send_batch(list(bodies), dict(attributes or {}), 0)
+            worker = QueueWorker(
+                app, consumer, backend, _log(log), visibility_timeout=_INVOKE_VISIBILITY_SECONDS
+            )
+            failed: set[str] = set()
+            while True:
+                result = worker.process_batch()
+                if not result.received:
+                    break
+                failed.update(result.failed)
+        finally:
+            delivery.close()
+    return [index for index, message_id in enumerate(ids) if message_id in failed]
+
+
+def invoke_object(
+    app: App,
+    action: str,
+    bucket: str,
+    key: str,
+    *,
+    size: int | None = None,
+    content_type: str | None = None,
+    only: Function | None = None,
+    log: bool = False,
+) -> int:
+    """Deliver one object event for logical ``bucket`` to every subscriber (or to ``only``,
+    if it subscribes); returns how many ran. Each runs even if another fails; the first
+    failure is then raised."""
+    from polyfn.adapters.local.events import deliver_object_event, make_object_event, subscribers
+
+    resource = app.buckets.get(bucket)
+    if resource is None:
+        raise ConfigError(f"no bucket {bucket!r} in app {app.name}")
+    if action not in ("created", "deleted"):
+        raise ValueError(f"an object event is 'created' or 'deleted', not {action!r}")
+    event = make_object_event(
+        _object_action(action), resource.physical_name, key, size=size, content_type=content_type
+    )
+    functions = [fn for fn in subscribers(app, event) if only is None or fn is only]
+    errors: list[Exception] = []
+    for function in functions:
+        try:
+            deliver_object_event(app, event, function, _log(log))
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return len(functions)
+
+
+def invoke_schedule(app: App, function: str, *, log: bool = False) -> Any:
+    """Fire the scheduled function ``function`` once, as the scheduler does."""
+    from polyfn.adapters.local.scheduler import fire_schedule
+
+    return fire_schedule(app, function, _log(log))
+
+
+def invoke_event(
+    app: App,
+    source: str,
+    type: str,
+    data: Any,
+    *,
+    subject: str | None = None,
+    log: bool = False,
+) -> int:
+    """Deliver one generic event; returns how many functions ran."""
+    from polyfn.adapters.local.events import deliver_event
+
+    return deliver_event(app, source, type, data, _log(log), subject=subject)
+
+
+def _object_action(action: str) -> Literal["created", "deleted"]:
+    return "created" if action == "created" else "deleted"
+
+
+# ---------------------------------------------------------------- the Host
 
 
 class LocalHost:
@@ -47,7 +214,19 @@ class LocalHost:
         headers: Sequence[tuple[str, str]] | None = None,
         body: bytes | None = None,
     ) -> HttpResult:
-        response = invoke.invoke_http(app, method, path, query=query, headers=headers, body=body)
+        """Send one request; ``path`` is decoded (it is percent-encoded here, as a client would)."""
+        from werkzeug.datastructures import Headers as WerkzeugHeaders
+        from werkzeug.test import Client
+
+        client = Client(wsgi_app_for(app), use_cookies=False)
+        query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
+        response = client.open(
+            quote(path, safe="/:@!$&'()*+,;=-._~"),
+            method=method.upper(),
+            query_string=query_string or None,
+            headers=WerkzeugHeaders(list(headers or [])),
+            data=body,
+        )
         read_back = Headers()
         for name, value in response.headers.items():
             read_back.add(name, value)
@@ -61,7 +240,7 @@ class LocalHost:
         *,
         attributes: Mapping[str, str] | None = None,
     ) -> list[int]:
-        return invoke.invoke_messages(app, queue, bodies, attributes=attributes)
+        return invoke_messages(app, queue, bodies, attributes=attributes)
 
     def object_event(
         self,
@@ -73,11 +252,9 @@ class LocalHost:
         size: int = 0,
         content_type: str | None = None,
     ) -> None:
-        if action not in ("created", "deleted"):
-            raise ValueError(f"an object event is 'created' or 'deleted', not {action!r}")
-        invoke.invoke_object(
+        invoke_object(
             app,
-            "created" if action == "created" else "deleted",
+            action,
             bucket,
             key,
             size=size if action == "created" else None,
@@ -85,7 +262,7 @@ class LocalHost:
         )
 
     def schedule(self, app: App, function: str) -> None:
-        invoke.invoke_schedule(app, function)
+        invoke_schedule(app, function)
 
     def event(
         self,
@@ -98,7 +275,7 @@ class LocalHost:
     ) -> None:
         if not source or not type:
             raise ConfigError("an event needs a source and a type")
-        invoke.invoke_event(app, source, type, data, subject=subject)
+        invoke_event(app, source, type, data, subject=subject)
 
 
 HOSTS: list[Host] = [LocalHost()]
@@ -193,8 +370,7 @@ def build_local_event(fn: Function, kind: str | None, given: Mapping[str, Any]) 
 
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
-    from polyfn.adapters.local import invoke as local
-
+    """Run one local input document (``build_local_event``'s shape) pinned to ``fn``."""
     if not isinstance(event, Mapping) or len(event) != 1 or next(iter(event)) not in LOCAL_KINDS:
         raise UnrecognizedEvent("not a local invocation document", expected=_EXPECTED)
     kind, spec = next(iter(event.items()))
@@ -204,7 +380,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         method, path = str(spec.get("method", "GET")), str(spec.get("path", "/"))
         check_fits(app, fn, "http", method, path)
         body = spec.get("body") or ""
-        response = local.invoke_http(
+        result = LocalHost().http(
             app,
             method,
             path,
@@ -214,12 +390,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
             headers=[(str(name), str(value)) for name, value in spec.get("headers") or []],
             body=body.encode() if isinstance(body, str) else None,
         )
-        from polyfn.core.datastructures import Headers
-
-        headers = Headers()
-        for name, value in response.headers.items():
-            headers.add(name, value)
-        return http_outcome(response.status_code, headers, response.get_data())
+        return http_outcome(result.status, result.headers, result.body)
     if kind == "messages":
         check_fits(app, fn, "message")
         queue = app.queue_by_physical(str(spec.get("queue", "")))
@@ -227,7 +398,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
             raise UnrecognizedEvent(f"app {app.name} has no queue {spec.get('queue')!r}")
         bodies = [b.encode() if isinstance(b, str) else bytes(b) for b in _list(spec.get("bodies"))]
         attributes = {str(k): str(v) for k, v in (spec.get("attributes") or {}).items()}
-        failed = local.invoke_messages(app, queue.name, bodies, attributes=attributes, log=True)
+        failed = invoke_messages(app, queue.name, bodies, attributes=attributes, log=True)
         return Outcome(
             {"failed": failed},
             failed=bool(failed),
@@ -241,36 +412,29 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         action = spec.get("action", "created")
         if action not in ("created", "deleted"):
             raise UnrecognizedEvent(f"object action must be created or deleted, not {action!r}")
-        from polyfn.adapters.local.invocations import Invocations
-        from polyfn.adapters.local.object_events import deliver_object_event, make_object_event
-
-        size = spec.get("size")
-        content_type = spec.get("content_type")
-        native = make_object_event(
-            action,
-            bucket.physical_name,
-            str(spec.get("key", "")),
-            size=int(size) if isinstance(size, int | float | str) and str(size).isdigit() else None,
-            content_type=str(content_type) if content_type else None,
-        )
+        size, content_type = spec.get("size"), spec.get("content_type")
+        digits = isinstance(size, int | float | str) and str(size).isdigit()
         # Only the pinned function runs, as in a one-function deployment; an event its
         # filters refuse runs nothing, which the output says.
-        trigger = fn.trigger
         ran = 0
-        if (
-            isinstance(trigger, ObjectTrigger)
-            and trigger.bucket is bucket
-            and trigger.matches(native)
-        ):
-            deliver_object_event(app, native, fn, Invocations())
-            ran = 1
+        if isinstance(fn.trigger, ObjectTrigger) and fn.trigger.bucket is bucket:
+            ran = invoke_object(
+                app,
+                action,
+                bucket.name,
+                str(spec.get("key", "")),
+                size=int(str(size)) if digits else None,
+                content_type=str(content_type) if content_type else None,
+                only=fn,
+                log=True,
+            )
         return Outcome({"ok": True, "ran": ran})
     if kind == "schedule":
         check_fits(app, fn, "schedule")
-        result = local.invoke_schedule(app, fn.name, log=True)
+        result = invoke_schedule(app, fn.name, log=True)
         return Outcome({"ok": True} if result is None else result)
     check_fits(app, fn, "event")
-    ran = local.invoke_event(
+    ran = invoke_event(
         app,
         str(spec.get("source", "")),
         str(spec.get("type", "")),

@@ -10,7 +10,7 @@ import pytest
 
 from polyfn import App
 from polyfn.adapters.local.backends import LocalBackends
-from polyfn.adapters.local.sqlite_queue import MAX_MESSAGE_BYTES, SqliteQueue
+from polyfn.adapters.local.backends.queue import MAX_MESSAGE_BYTES, SqliteQueue
 from polyfn.core.errors import PayloadTooLarge
 
 from .consumers import drain

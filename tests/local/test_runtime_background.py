@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from polyfn import App, Message, ObjectEvent, Schedule
-from polyfn.adapters.local.runtime import LocalRuntime, RuntimeOptions
+from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -182,9 +182,9 @@ def test_many_quick_writes_each_fire_exactly_once(
 def test_a_failing_object_handler_is_retried_twice(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from polyfn.adapters.local import object_events
+    from polyfn.adapters.local import events
 
-    monkeypatch.setattr(object_events, "RETRY_DELAYS_SECONDS", (0.05, 0.05))
+    monkeypatch.setattr(events, "RETRY_DELAYS_SECONDS", (0.05, 0.05))
     app = App("retries")
     uploads = app.bucket("uploads")
     attempts: list[str] = []

@@ -5,6 +5,6 @@ through functions-framework (``polyfn run``). Importing this package imports not
 beyond the standard library; each part is imported where it is used:
 
 - ``polyfn.adapters.local.backends.LocalBackends``: the resource backends;
-- ``polyfn.adapters.local.runtime.LocalRuntime``: what ``polyfn run`` runs;
-- ``polyfn.adapters.local.invoke``: run one function in-process with cloud ``local``.
+- ``polyfn.adapters.local.entry.LocalRuntime``: what ``polyfn run`` runs;
+- ``polyfn.hosts.local``: run one function in-process with cloud ``local`` (``invoke_*``).
 """

@@ -8,8 +8,11 @@ event, a schedule tick) is logged as one line, so a developer can follow what ra
 
 ``outcome`` is ``error`` when the handler raised, when any message of a batch failed, or
 when an HTTP answer is a 5xx. The deadline in ``Context`` is the function's ``timeout``
-(default 60 s, a common cloud default) but is not enforced: a handler that runs over is
-marked ``"over_timeout": true`` instead of being killed, so a debugger can pause it.
+(else ``POLYFN_TIMEOUT_SECONDS``, else 60 s, a common cloud default) but is not enforced:
+a handler that runs over is marked ``"over_timeout": true`` instead of being killed, so a
+debugger can pause it. ``ctx.cold_start`` is the process's one flag
+(``adapters.common.coldstart``), as on every cloud: the first invocation ``polyfn run``
+serves, whatever its trigger, is the cold one.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from polyfn.adapters.common.coldstart import take_cold_start
+from polyfn.adapters.common.environment import timeout_seconds
 from polyfn.core.app import App
 from polyfn.core.context import Context
 
@@ -34,30 +39,29 @@ CLOUD = "local"
 
 
 class Invocations:
-    """Makes Contexts (tracking cold starts per function) and logs invocations."""
+    """Makes Contexts and logs invocations."""
 
     def __init__(self, stream: TextIO | None = None, *, log: bool = True) -> None:
         self._stream = stream
         self._log = log
         self._lock = threading.Lock()
-        self._warm: set[tuple[str, str]] = set()
+        # Read once, as every adapter reads it when its entry point is built.
+        self._default_timeout = timeout_seconds(DEFAULT_TIMEOUT_SECONDS)
 
-    def timeout_of(self, app: App, function: str | None) -> int:
+    def timeout_of(self, app: App, function: str | None) -> float:
+        # Locally one process runs every function, so a function's own timeout comes first.
         fn = app.functions.get(function) if function else None
         if fn is not None and fn.options.timeout:
             return fn.options.timeout
-        return DEFAULT_TIMEOUT_SECONDS
+        return self._default_timeout
 
     def context(self, app: App, function: str, request_id: str | None = None) -> Context:
-        with self._lock:
-            cold = (app.name, function) not in self._warm
-            self._warm.add((app.name, function))
         return Context(
             CLOUD,
             function,
             request_id or uuid.uuid4().hex,
             deadline=time.time() + self.timeout_of(app, function),
-            cold_start=cold,
+            cold_start=take_cold_start(),
         )
 
     @contextmanager

@@ -18,9 +18,9 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
-from polyfn.adapters.local.folder_bucket import FolderBucket
-from polyfn.adapters.local.folder_keys import FileStamp
-from polyfn.adapters.local.object_events import make_object_event
+from polyfn.adapters.local.backends.bucket import FolderBucket
+from polyfn.adapters.local.backends.folder_keys import FileStamp
+from polyfn.adapters.local.events import make_object_event
 from polyfn.core.events import ObjectEvent
 
 __all__ = ["POLL_INTERVAL_SECONDS", "FolderWatcher"]

@@ -13,8 +13,8 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from polyfn.adapters.local.backends.queue import SqliteQueue
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.adapters.local.sqlite_queue import SqliteQueue
 from polyfn.core.app import App
 from polyfn.core.functions import Function, MessageTrigger
 

@@ -9,7 +9,7 @@ and Cloud Run; functions-framework's app around it is built by the same adapter'
 The server is werkzeug's ``ThreadedWSGIServer`` (one thread per connection, HTTP/1.1 keep
 alive): a real server with no extra dependency, enough for development and load tests on
 one machine. ``InFlight`` counts the requests being answered so that a shutdown can let
-them finish.
+them finish; ``InvocationLog`` writes each request's invocation line.
 """
 
 from __future__ import annotations
@@ -22,50 +22,79 @@ from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.local.invocations import Invocations
 from polyfn.core.app import App
-from polyfn.core.context import Context
 from polyfn.core.errors import ConfigError
-from polyfn.core.http import Request, Response
+from polyfn.core.routing import MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
-__all__ = ["HttpServer", "InFlight", "build_wsgi_app", "instrument_http"]
+__all__ = ["HttpServer", "InFlight", "InvocationLog", "build_wsgi_app"]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def instrument_http(app: App, invocations: Invocations) -> None:
-    """Log every HTTP invocation of ``app`` as one JSON line.
+class InvocationLog:
+    """WSGI middleware writing each request's invocation line (see ``invocations``).
 
-    The request is translated by the Google Cloud adapter, which calls ``app.handle_http``;
-    wrapping that one method on this App (and only in the process that serves it) is
-    where function, status, duration and request id are all known.
+    It sits around functions-framework's app rather than inside the App, so nothing of
+    the App is replaced. What the handler knows and the WSGI layer does not is recovered
+    from the same sources the translation uses: the request id from the request's trace
+    header (which this middleware adds when a client sent none, as Google's front end
+    adds ``X-Cloud-Trace-Context`` to every request, so the log line, ``ctx.request_id``
+    and an error body name one id), and the function from the App's own router.
     """
-    if getattr(app.handle_http, "_polyfn_logged", False):
-        return
-    handle = app.handle_http
 
-    def logged_handle_http(request: Request, ctx: Context) -> Response:
+    def __init__(self, wsgi: WsgiApp, app: App, invocations: Invocations) -> None:
+        self.wsgi = wsgi
+        self.app = app
+        self.invocations = invocations
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        from polyfn.adapters.gcp.flask_http import new_request_id, request_id_from_environ
+
         started = time.perf_counter()
-        response = handle(request, ctx)
-        function = ctx.function_name if ctx.function_name in app.functions else None
-        invocations.log(
-            app,
+        request_id = request_id_from_environ(environ)
+        if request_id is None:
+            request_id = new_request_id()
+            environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=0"
+        status: list[int] = []
+
+        def start_response_seen(status_line: str, headers: Any, exc_info: Any = None) -> Any:
+            status[:] = [int(status_line.split(" ", 1)[0])]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return self.wsgi(environ, start_response_seen)
+        finally:
+            self._log(environ, request_id, status[0] if status else 500, started)
+
+    def _log(self, environ: dict[str, Any], request_id: str, status: int, started: float) -> None:
+        from werkzeug.wrappers import Request as WerkzeugRequest
+
+        # The path as Flask decodes it, for the translation routes on that one.
+        native = WerkzeugRequest(environ, shallow=True)
+        method, path = native.method.upper(), native.path or "/"
+        self.invocations.log(
+            self.app,
             "http",
-            function,
-            ctx.request_id,
+            self._function(method, path),
+            request_id,
             started,
             {
-                "outcome": "error" if response.status >= 500 else "ok",
-                "method": request.method,
-                "path": request.path,
-                "status": response.status,
+                "outcome": "error" if status >= 500 else "ok",
+                "method": method,
+                "path": path,
+                "status": status,
             },
         )
-        return response
 
-    logged_handle_http._polyfn_logged = True  # type: ignore[attr-defined]
-    vars(app)["handle_http"] = logged_handle_http  # shadows the method on this instance only
+    def _function(self, method: str, path: str) -> str | None:
+        """The function the App routes this request to; None when it routes it nowhere."""
+        try:
+            fn, _ = self.app.router.match(method, path)
+        except (NotFound, MethodNotAllowed):
+            return None
+        return fn.name
 
 
 def build_flask_app(app: App) -> Any:
@@ -123,11 +152,9 @@ class InFlight:
         return True
 
 
-def build_wsgi_app(app: App, invocations: Invocations | None = None) -> InFlight:
-    """The WSGI app ``polyfn run`` serves (and the local test driver calls)."""
-    if invocations is not None:
-        instrument_http(app, invocations)
-    return InFlight(build_flask_app(app))
+def build_wsgi_app(app: App, invocations: Invocations) -> InFlight:
+    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
+    return InFlight(InvocationLog(build_flask_app(app), app, invocations))
 
 
 class HttpServer:

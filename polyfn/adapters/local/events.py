@@ -1,5 +1,8 @@
-"""Delivering object events locally: the one dispatch that writes through a bucket, files
-dropped into a bucket folder and the test driver all go through.
+"""The local runtime's non-HTTP inputs besides queues and schedules (``worker`` and
+``scheduler``): object events, and the generic events the local runtime has no bus for.
+
+Object events have one dispatch that writes through a bucket, files dropped into a
+bucket folder and the local host all go through.
 
 Each function subscribed to a bucket is its own subscription, as on the clouds: it is
 called on its own (``App.handle_object(..., function=name)``), logged on its own line and
@@ -19,14 +22,21 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from polyfn.adapters.local.invocations import Invocations
 from polyfn.core.app import App
-from polyfn.core.events import ObjectAction, ObjectEvent
+from polyfn.core.events import Event, ObjectAction, ObjectEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
-__all__ = ["ObjectEventPump", "deliver_object_event", "make_object_event", "subscribers"]
+__all__ = [
+    "ObjectEventPump",
+    "deliver_event",
+    "deliver_object_event",
+    "make_object_event",
+    "subscribers",
+]
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0)
 
@@ -169,3 +179,31 @@ class ObjectEventPump:
             self._stopping = True
             self._condition.notify_all()
         self._thread.join(timeout)
+
+
+def deliver_event(
+    app: App,
+    source: str,
+    type: str,
+    data: Any,
+    invocations: Invocations,
+    *,
+    subject: str | None = None,
+) -> int:
+    """Run one generic event through ``App.handle_event``; returns how many functions ran.
+
+    Locally nothing publishes to a bus, so this is how an ``on_event`` function runs here
+    (``polyfn invoke --cloud local``, the local host); it is logged like every invocation.
+    """
+    event = Event(
+        uuid.uuid4().hex,
+        source,
+        type,
+        subject=subject,
+        time=datetime.now(UTC).isoformat(),
+        data=data,
+        raw={"source": "polyfn-local", "type": type},
+    )
+    ctx = invocations.context(app, "event")
+    with invocations.record(app, "event", ctx, source=source, type=type):
+        return app.handle_event(event, ctx)

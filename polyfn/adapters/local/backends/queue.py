@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef
-from polyfn.adapters.local.store import Store
+from polyfn.adapters.local.backends.store import Store
 from polyfn.core.events import Message
 
 __all__ = ["MAX_MESSAGE_BYTES", "DeadLetter", "Delivery", "QueueDepth", "SqliteQueue"]

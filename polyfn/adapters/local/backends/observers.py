@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from polyfn.adapters.local.folder_keys import FileStamp
+from polyfn.adapters.local.backends.folder_keys import FileStamp
 from polyfn.core.resources import ObjectInfo
 
 __all__ = ["BackendObserver"]

@@ -26,10 +26,10 @@ from types import FrameType
 from typing import TextIO
 
 from polyfn.adapters.local.backends import LocalBackends
-from polyfn.adapters.local.folder_keys import FileStamp
-from polyfn.adapters.local.http_server import HttpServer, build_wsgi_app
+from polyfn.adapters.local.backends.folder_keys import FileStamp
+from polyfn.adapters.local.events import ObjectEventPump, make_object_event
+from polyfn.adapters.local.http import HttpServer, build_wsgi_app
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.adapters.local.object_events import ObjectEventPump, make_object_event
 from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker

@@ -6,6 +6,12 @@ Layout of the data directory (``POLYFN_DATA_DIR``, default ``./.polyfn``)::
     <data dir>/<app>/buckets/<bucket>/<key>   one file per object
     <data dir>/<app>/tmp/                     writes in progress (renamed into place)
 
+The package holds one module per port (``bucket``: a folder, ``queue`` and ``table``: rows
+of ``store``'s SQLite file) and their codecs (``folder_keys``, ``table_codec``,
+``cursors``). This module is the provider: it imports each port where the port is first
+made, so declaring resources, or binding, costs no SQLite and no port module, and no
+port module ever imports the provider.
+
 Resources are addressed by their physical names (``POLYFN_BUCKET_UPLOADS=...`` moves a
 bucket to another folder), as on the clouds. Nothing needs creating up front. Every
 process that opens the same data directory sees the same state, so ``polyfn run``, a
@@ -21,14 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polyfn.adapters.common.errors import ResourceRef
-from polyfn.adapters.local.folder_bucket import FolderBucket
-from polyfn.adapters.local.observers import BackendObserver
-from polyfn.adapters.local.sqlite_queue import DeadLetter, SqliteQueue
-from polyfn.adapters.local.sqlite_table import SqliteTable
-from polyfn.adapters.local.store import Store
 from polyfn.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from polyfn.adapters.local.backends.bucket import FolderBucket
+    from polyfn.adapters.local.backends.observers import BackendObserver
+    from polyfn.adapters.local.backends.queue import DeadLetter, SqliteQueue
+    from polyfn.adapters.local.backends.store import Store
+    from polyfn.adapters.local.backends.table import SqliteTable
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["DATA_DIR_VARIABLE", "DEFAULT_DATA_DIR", "LocalBackends", "data_dir_from_env"]
@@ -78,6 +84,8 @@ class LocalBackends:
             with self._store_lock:
                 store = self._store
                 if store is None:
+                    from polyfn.adapters.local.backends.store import Store
+
                     store = self._store = Store(self.app_dir / STATE_FILE)
         return store
 
@@ -91,6 +99,8 @@ class LocalBackends:
     # ------------------------------------------------------------------ the provider
 
     def bucket(self, resource: Bucket) -> FolderBucket:
+        from polyfn.adapters.local.backends.bucket import FolderBucket
+
         physical = resource.physical_name
         return FolderBucket(
             self.bucket_dir(physical),
@@ -102,6 +112,8 @@ class LocalBackends:
         )
 
     def queue(self, resource: Queue) -> SqliteQueue:
+        from polyfn.adapters.local.backends.queue import SqliteQueue
+
         physical = _folder_name("queue", resource.physical_name)
         return SqliteQueue(
             self.store,
@@ -112,6 +124,8 @@ class LocalBackends:
         )
 
     def table(self, resource: Table) -> SqliteTable:
+        from polyfn.adapters.local.backends.table import SqliteTable
+
         physical = _folder_name("table", resource.physical_name)
         return SqliteTable(
             self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.key

@@ -10,9 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, Unstorable
-from polyfn.adapters.local.cursors import decode_cursor, encode_cursor
-from polyfn.adapters.local.store import Store
-from polyfn.adapters.local.table_codec import MAX_ITEM_BYTES, decode_item, encode_item, item_size
+from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
+from polyfn.adapters.local.backends.store import Store
+from polyfn.adapters.local.backends.table_codec import (
+    MAX_ITEM_BYTES,
+    decode_item,
+    encode_item,
+    item_size,
+)
 from polyfn.core.resources import Page
 
 __all__ = ["SqliteTable"]

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.adapters.common.errors import ResourceRef
-from polyfn.adapters.local.cursors import decode_cursor, encode_cursor
-from polyfn.adapters.local.folder_keys import (
+from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
+from polyfn.adapters.local.backends.folder_keys import (
     FileStamp,
     KeyRefused,
     inside,
@@ -34,8 +34,8 @@ from polyfn.adapters.local.folder_keys import (
     path_of,
     stamp_of,
 )
-from polyfn.adapters.local.observers import BackendObserver
-from polyfn.adapters.local.store import Store
+from polyfn.adapters.local.backends.observers import BackendObserver
+from polyfn.adapters.local.backends.store import Store
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["DEFAULT_CONTENT_TYPE", "FolderBucket"]
