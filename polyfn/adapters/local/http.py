@@ -50,7 +50,7 @@ class InvocationLog:
         self.invocations = invocations
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        from polyfn.adapters.gcp.flask_http import new_request_id, request_id_from_environ
+        from polyfn.adapters.gcp.http import new_request_id, request_id_from_environ
 
         started = time.perf_counter()
         request_id = request_id_from_environ(environ)
