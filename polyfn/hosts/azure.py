@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure import envelope
-from polyfn.adapters.azure.runtime import ROOT_ROUTE
+from polyfn.adapters.azure.entry import ROOT_ROUTE
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
@@ -268,13 +268,13 @@ HOSTS: list[Host] = [AzureHost()]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.azure.inspect import looks_like as azure_looks_like
+    from polyfn.adapters.azure.describe import looks_like as azure_looks_like
 
     return azure_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.azure.inspect import describe as azure_describe
+    from polyfn.adapters.azure.describe import describe as azure_describe
 
     return azure_describe(document)
 
@@ -287,7 +287,7 @@ _EXPECTED = (
     "an Azure host invocation payload with Data.req, Data.msg, Data.blob or Data.timer, "
     "or an Event Grid event (polyfn events azure KIND prints each)"
 )
-# The binding argument each trigger type's function takes (polyfn.adapters.azure.runtime).
+# The binding argument each trigger type's function takes (polyfn.adapters.azure.entry).
 _ARGUMENTS = {
     "httpTrigger": "req",
     "queueTrigger": "msg",

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from polyfn.adapters.azure.runtime import MessageFailed, function_app
+    from polyfn.adapters.azure.entry import MessageFailed, function_app
 
 __all__ = ["MessageFailed", "function_app"]
 
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from polyfn.adapters.azure import runtime
+        from polyfn.adapters.azure import entry
 
-        return getattr(runtime, name)
+        return getattr(entry, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

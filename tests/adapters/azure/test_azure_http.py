@@ -12,8 +12,8 @@ from azure_apps import build_shop, invoke
 
 from polyfn import App, Context, Request, Response
 from polyfn.adapters.azure import function_app
+from polyfn.adapters.azure.entry import FALLBACK_FUNCTION
 from polyfn.adapters.azure.http import client_address, request_path
-from polyfn.adapters.azure.runtime import FALLBACK_FUNCTION
 from polyfn.hosts.azure import read_response
 from polyfn.hosts.events.azure import http_request
 

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import guard
 from polyfn.adapters.azure.envelope import wrap
-from polyfn.adapters.azure.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_MESSAGE_BYTES", "StorageQueue"]

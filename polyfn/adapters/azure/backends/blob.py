@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
-from polyfn.adapters.azure.errors import error_code, guard
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 

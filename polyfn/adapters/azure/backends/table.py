@@ -1,4 +1,4 @@
-"""The table port on Azure Table Storage (entity layout: ``backends_table_codec``)."""
+"""The table port on Azure Table Storage (entity layout: ``table_codec``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
-from polyfn.adapters.azure.backends_table_codec import (
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import error_code, guard
+from polyfn.adapters.azure.backends.table_codec import (
     PARTITION,
     decode_entity,
     encode_entity,
     storable_key,
 )
-from polyfn.adapters.azure.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Item, Page
