@@ -13,7 +13,6 @@ worker hands the host.
 from __future__ import annotations
 
 import json
-import os
 import re
 import weakref
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure import envelope
 from polyfn.adapters.azure.entry import ROOT_ROUTE
+from polyfn.adapters.azure.http import request_path
+from polyfn.adapters.azure.invocation import route_prefix
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
@@ -324,11 +325,10 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
 
 
 def _http(driver: Any, app: App, fn: Function, req: Mapping[str, Any]) -> Outcome:
-    url = urlsplit(str(req.get("Url", "")))
-    path = unquote(url.path)
-    prefix = "/" + os.environ.get("POLYFN_AZURE_ROUTE_PREFIX", "api").strip("/")
-    if prefix != "/" and (path == prefix or path.startswith(prefix + "/")):
-        path = path[len(prefix) :] or "/"
+    raw_url = str(req.get("Url", ""))
+    url = urlsplit(raw_url)
+    # The adapter's own rule, so invoke strips the route prefix exactly as the app will.
+    path = request_path(raw_url, route_prefix())
     query: dict[str, list[str]] = {}
     for name, value in parse_qsl(url.query, keep_blank_values=True):
         query.setdefault(name, []).append(value)

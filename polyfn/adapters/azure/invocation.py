@@ -31,6 +31,7 @@ __all__ = [
     "HTTP_RESPONSE_LIMIT_SECONDS",
     "Invocations",
     "http_functions",
+    "route_prefix",
     "worker_signature",
 ]
 
@@ -55,8 +56,7 @@ class Invocations:
         self.auth_level = auth_level
         self.timeout = timeout_seconds(DEFAULT_TIMEOUT_SECONDS)
         self.http_timeout = min(self.timeout, HTTP_RESPONSE_LIMIT_SECONDS)
-        # host.json's extensions.http.routePrefix; deploy keeps the two the same.
-        self.route_prefix = os.environ.get("POLYFN_AZURE_ROUTE_PREFIX", "api")
+        self.route_prefix = route_prefix()
         self.levels = {
             fn.name: stricter(auth_level, trigger.auth) for fn, trigger in http_functions(app)
         }
@@ -72,6 +72,11 @@ class Invocations:
         deadline = time.time() + (self.http_timeout if http else self.timeout)
         request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
         return new_context("azure", name, request_id, deadline, cold, native)
+
+
+def route_prefix() -> str:
+    """host.json's ``extensions.http.routePrefix``, which deploy also writes to this setting."""
+    return os.environ.get("POLYFN_AZURE_ROUTE_PREFIX", "api")
 
 
 def stricter(first: str, second: str) -> str:

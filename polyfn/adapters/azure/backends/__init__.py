@@ -12,7 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from polyfn.adapters.azure.backends.clients import service_client
-from polyfn.adapters.azure.backends.errors import error_code, guard
+from polyfn.adapters.azure.backends.errors import class_names, error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _create(ref: ResourceRef, create: Callable[[], object]) -> None:
         try:
             create()
         except Exception as exc:
-            already = "ResourceExistsError" in {c.__name__ for c in type(exc).__mro__}
+            already = "ResourceExistsError" in class_names(exc)
             if not already and error_code(exc) not in (
                 "ContainerAlreadyExists",
                 "QueueAlreadyExists",

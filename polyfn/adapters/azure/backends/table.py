@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.azure.backends.clients import service_client
-from polyfn.adapters.azure.backends.errors import error_code, guard
+from polyfn.adapters.azure.backends.errors import class_names, error_code, guard
 from polyfn.adapters.azure.backends.table_codec import (
     PARTITION,
     decode_entity,
@@ -24,10 +24,6 @@ __all__ = ["StorageTable"]
 # update() is read-merge-write guarded by the entity's ETag; a writer that keeps losing
 # the race gives up after this many rounds rather than spinning.
 _UPDATE_ROUNDS = 5
-
-
-def _class_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
 
 
 class StorageTable:
@@ -80,7 +76,7 @@ class StorageTable:
             try:
                 self._table.create_entity(entity)
             except Exception as exc:
-                if "ResourceExistsError" in _class_names(exc):
+                if "ResourceExistsError" in class_names(exc):
                     return False
                 raise
             return True
@@ -109,7 +105,7 @@ class StorageTable:
                         match_condition=MatchConditions.IfNotModified,
                     )
                 except Exception as exc:
-                    names = _class_names(exc)
+                    names = class_names(exc)
                     if "ResourceModifiedError" in names or "ResourceNotFoundError" in names:
                         return False  # changed or deleted meanwhile: read again
                     raise
