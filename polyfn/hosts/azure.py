@@ -1,4 +1,4 @@
-"""The Azure driver: runs an App through ``function_app(app)`` as the Functions host would.
+"""The Azure host: runs an App through ``function_app(app)`` as the Functions host would.
 
 The FunctionApp is indexed with the library's own ``get_functions()``; the driver then
 does what the host does with that index: it picks the function whose trigger binding
@@ -300,7 +300,6 @@ _ARGUMENTS = {
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     from polyfn.adapters.azure.events import is_grid_document
-    from polyfn.hosts.azure import AzureHost
 
     driver = AzureHost()
     indexed = driver.index(app)
@@ -314,17 +313,15 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
                 return _call(indexed, fn, *_native(binding, data[binding], metadata))
     documents = event if isinstance(event, list) else [event]
     if documents and all(is_grid_document(document) for document in documents):
-        from polyfn.hosts.events.azure import event_grid_event
-
         outcome = Outcome({"ok": True})
         for document in documents:
             # The host invokes an Event Grid function once per event of a delivery.
-            outcome = _call(indexed, fn, "eventGridTrigger", event_grid_event(document))
+            outcome = _call(indexed, fn, "eventGridTrigger", events.event_grid_event(document))
         return outcome
     raise UnrecognizedEvent("not an Azure Functions invocation", expected=_EXPECTED)
 
 
-def _http(driver: Any, app: App, fn: Function, req: Mapping[str, Any]) -> Outcome:
+def _http(driver: AzureHost, app: App, fn: Function, req: Mapping[str, Any]) -> Outcome:
     raw_url = str(req.get("Url", ""))
     url = urlsplit(raw_url)
     # The adapter's own rule, so invoke strips the route prefix exactly as the app will.
@@ -352,8 +349,6 @@ def _http(driver: Any, app: App, fn: Function, req: Mapping[str, Any]) -> Outcom
 
 
 def _native(binding: str, value: Any, metadata: Mapping[str, Any]) -> tuple[str, Any]:
-    from polyfn.hosts.events import azure as events
-
     if binding == "msg":
         text = value if isinstance(value, str) else json.dumps(value)
         message = events.queue_message(
@@ -377,7 +372,7 @@ def _native(binding: str, value: Any, metadata: Mapping[str, Any]) -> tuple[str,
     return "timerTrigger", events.timer(past_due)
 
 
-def _call(indexed: Any, fn: Function, trigger_type: str, native: Any) -> Outcome:
+def _call(indexed: IndexedApp, fn: Function, trigger_type: str, native: Any) -> Outcome:
     """Call ``fn``'s registered function with ``native``, as the worker would."""
     if fn.name not in indexed.functions:
         raise UnrecognizedEvent(f"{fn.name} is not an Azure function of this app")

@@ -1,7 +1,7 @@
 """Azure Functions (Python v2 programming model): ``app = azure.function_app(app)``.
 
-``function_app`` is loaded on first use, so importing this package (for the envelope, the
-event inspector or the storage backends) does not import ``azure.functions``.
+``function_app`` is loaded on first use (from ``entry``), so importing this package (for
+the envelope, ``describe`` or the storage backends) does not import ``azure.functions``.
 """
 
 from __future__ import annotations
