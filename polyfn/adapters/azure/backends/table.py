@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from polyfn.adapters.azure.backends.clients import service_client
@@ -32,14 +33,11 @@ class StorageTable:
     def __init__(self, name: str, physical: str, key: str) -> None:
         self.ref = ResourceRef("azure", "table", name, physical)
         self._key = key
-        self._table_client: Any = None
 
-    @property
+    @cached_property
     def _table(self) -> Any:
-        if self._table_client is None:
-            service = service_client("table", self.ref)
-            self._table_client = service.get_table_client(self.ref.physical)
-        return self._table_client
+        # Made on first use: binding a table needs neither the SDK nor credentials.
+        return service_client("table", self.ref).get_table_client(self.ref.physical)
 
     def _entity(self, key: str) -> Any:
         """The stored entity (with its ETag in ``.metadata``), or None."""
