@@ -90,11 +90,11 @@ def function_app(
     if FALLBACK_FUNCTION in app.functions:
         raise ConfigError(f"the function name {FALLBACK_FUNCTION!r} is reserved on Azure")
     _bind_backends(app, backends)
-    settings = Invocations(app, auth_level)
+    invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
-        _register(native, settings, fn)
-    _register_fallback(native, settings)
+        _register(native, invocations, fn)
+    _register_fallback(native, invocations)
     return native
 
 
@@ -119,20 +119,20 @@ def _azure_backends() -> BackendProvider:
 # ----------------------------------------------------------------------------- registration
 
 
-def _register(native: func.FunctionApp, settings: Invocations, fn: Function) -> None:
+def _register(native: func.FunctionApp, invocations: Invocations, fn: Function) -> None:
     trigger = fn.trigger
     handler: Callable[..., Any]
     decorator: Callable[[Callable[..., Any]], Any]
     if isinstance(trigger, HttpTrigger):
-        handler = http_handler(settings, fn.name, settings.levels[fn.name])
+        handler = http_handler(invocations, fn.name, invocations.levels[fn.name])
         decorator = native.route(
             route=trigger.template.format("azure") or ROOT_ROUTE,
-            methods=_azure_methods(settings.app, trigger.methods),
-            auth_level=settings.levels[fn.name].upper(),
+            methods=_azure_methods(invocations.app, trigger.methods),
+            auth_level=invocations.levels[fn.name].upper(),
             trigger_arg_name="req",
         )
     elif isinstance(trigger, ObjectTrigger) and trigger.action == "created":
-        handler = blob_handler(settings, fn)
+        handler = blob_handler(invocations, fn)
         decorator = native.blob_trigger(
             arg_name="blob",
             path=_blob_path(trigger.bucket.physical_name, trigger.prefix),
@@ -141,21 +141,21 @@ def _register(native: func.FunctionApp, settings: Invocations, fn: Function) -> 
     elif isinstance(trigger, ObjectTrigger):
         # Blob triggers never see deletes; an Event Grid subscription on the storage
         # account (created by deploy, filtered to BlobDeleted) delivers them.
-        handler = blob_event_handler(settings, fn, trigger)
+        handler = blob_event_handler(invocations, fn, trigger)
         decorator = native.event_grid_trigger(arg_name="event")
     elif isinstance(trigger, MessageTrigger):
-        handler = queue_handler(settings, fn, trigger)
+        handler = queue_handler(invocations, fn, trigger)
         decorator = native.queue_trigger(
             arg_name="msg",
             queue_name=trigger.queue.physical_name,
             connection=STORAGE_CONNECTION,
         )
     elif isinstance(trigger, ScheduleTrigger):
-        handler = timer_handler(settings, fn.name)
+        handler = timer_handler(invocations, fn.name)
         decorator = native.timer_trigger(arg_name="timer", schedule=to_ncrontab(trigger.expression))
     else:
         assert isinstance(trigger, EventTrigger)
-        handler = event_handler(settings, fn.name)
+        handler = event_handler(invocations, fn.name)
         decorator = native.event_grid_trigger(arg_name="event")
     handler.__name__ = handler.__qualname__ = fn.name
     native.function_name(name=fn.name)(decorator(handler))
@@ -177,7 +177,7 @@ def _blob_path(container: str, prefix: str) -> str:
     return f"{container}/{literal}{{name}}"
 
 
-def _register_fallback(native: func.FunctionApp, settings: Invocations) -> None:
+def _register_fallback(native: func.FunctionApp, invocations: Invocations) -> None:
     """A catch-all route so unmatched requests get polyfn's 404/405 and HEAD/OPTIONS work.
 
     The host orders routes by function name rather than by specificity, so the fallback
@@ -185,14 +185,14 @@ def _register_fallback(native: func.FunctionApp, settings: Invocations) -> None:
     decides what runs. It is safe only when every route needs the same key, so with mixed
     requirements there is no fallback and the host answers unknown paths itself.
     """
-    levels = set(settings.levels.values())
+    levels = set(invocations.levels.values())
     if len(levels) != 1:
         return
-    for _, trigger in http_functions(settings.app):
+    for _, trigger in http_functions(invocations.app):
         if trigger.template.greedy and trigger.template.format("azure").startswith("{*"):
             return  # a root catch-all of the app's own already receives every path
     level = levels.pop()
-    handler = http_handler(settings, FALLBACK_FUNCTION, level)
+    handler = http_handler(invocations, FALLBACK_FUNCTION, level)
     handler.__name__ = handler.__qualname__ = FALLBACK_FUNCTION
     decorator = native.route(
         route="{*polyfn_path}",

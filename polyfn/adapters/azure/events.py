@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.azure import envelope
+from polyfn.adapters.azure.backends import poison_queue_name
 from polyfn.adapters.azure.invocation import Invocations, worker_signature
 from polyfn.core.errors import PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent, Schedule
@@ -253,13 +254,13 @@ class MessageFailed(PolyfnError):
     """
 
 
-def blob_handler(settings: Invocations, fn: Function) -> Callable[..., None]:
+def blob_handler(invocations: Invocations, fn: Function) -> Callable[..., None]:
     import azure.functions as func
 
-    app, name = settings.app, fn.name
+    app, name = invocations.app, fn.name
 
     def handle(blob: func.InputStream, context: func.Context | None = None) -> None:
-        ctx = settings.context(name, context)
+        ctx = invocations.context(name, context)
         app.handle_object(object_event_from_blob(blob), ctx, function=name)
 
     worker_signature(handle, "blob", func.InputStream, None)
@@ -267,14 +268,14 @@ def blob_handler(settings: Invocations, fn: Function) -> Callable[..., None]:
 
 
 def blob_event_handler(
-    settings: Invocations, fn: Function, trigger: ObjectTrigger
+    invocations: Invocations, fn: Function, trigger: ObjectTrigger
 ) -> Callable[..., None]:
     import azure.functions as func
 
-    app, name = settings.app, fn.name
+    app, name = invocations.app, fn.name
 
     def handle(event: func.EventGridEvent, context: func.Context | None = None) -> None:
-        ctx = settings.context(name, context)
+        ctx = invocations.context(name, context)
         grid = grid_event_from_native(event)
         obj = object_event_from_grid(grid)
         container = trigger.bucket.physical_name
@@ -298,14 +299,14 @@ def blob_event_handler(
 
 
 def queue_handler(
-    settings: Invocations, fn: Function, trigger: MessageTrigger
+    invocations: Invocations, fn: Function, trigger: MessageTrigger
 ) -> Callable[..., None]:
     import azure.functions as func
 
-    app, name, queue = settings.app, fn.name, trigger.queue
+    app, name, queue = invocations.app, fn.name, trigger.queue
 
     def handle(msg: func.QueueMessage, context: func.Context | None = None) -> None:
-        ctx = settings.context(name, context)
+        ctx = invocations.context(name, context)
         message = message_from_queue(msg)
         # The host triggers this function for this queue only: its consumer is known, and
         # naming it spares reading the bindings from the environment per message.
@@ -313,20 +314,20 @@ def queue_handler(
             raise MessageFailed(
                 f"message {message.id} failed in {name} (receive {message.receive_count} of "
                 f"{queue.max_receives}); the Functions host retries it, then moves it to "
-                f"{queue.physical_name}-poison"
+                f"{poison_queue_name(queue.physical_name)}"
             )
 
     worker_signature(handle, "msg", func.QueueMessage, None)
     return handle
 
 
-def timer_handler(settings: Invocations, name: str) -> Callable[..., None]:
+def timer_handler(invocations: Invocations, name: str) -> Callable[..., None]:
     import azure.functions as func
 
-    app = settings.app
+    app = invocations.app
 
     def handle(timer: func.TimerRequest, context: func.Context | None = None) -> None:
-        ctx = settings.context(name, context)
+        ctx = invocations.context(name, context)
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         tick = Schedule(now.replace("+00:00", "Z"), name, raw=timer)
         app.handle_schedule(tick, ctx, function=name)
@@ -335,13 +336,13 @@ def timer_handler(settings: Invocations, name: str) -> Callable[..., None]:
     return handle
 
 
-def event_handler(settings: Invocations, name: str) -> Callable[..., None]:
+def event_handler(invocations: Invocations, name: str) -> Callable[..., None]:
     import azure.functions as func
 
-    app = settings.app
+    app = invocations.app
 
     def handle(event: func.EventGridEvent, context: func.Context | None = None) -> None:
-        ctx = settings.context(name, context)
+        ctx = invocations.context(name, context)
         app.handle_event(grid_event_from_native(event), ctx, function=name)
 
     worker_signature(handle, "event", func.EventGridEvent, None)

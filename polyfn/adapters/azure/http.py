@@ -222,19 +222,19 @@ def _load_http_response() -> type[func.HttpResponse]:
 
 
 def http_handler(
-    settings: Invocations, name: str, level: str
+    invocations: Invocations, name: str, level: str
 ) -> Callable[[func.HttpRequest, func.Context | None], func.HttpResponse]:
     import azure.functions as func
 
-    app, route_prefix = settings.app, settings.route_prefix
-    guarded = settings.router is not None  # only when routes need different keys
+    app, route_prefix = invocations.app, invocations.route_prefix
+    guarded = invocations.router is not None  # only when routes need different keys
 
     def handle(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
-        ctx = settings.context(name, context, True)
+        ctx = invocations.context(name, context, True)
         request = AzureRequest(req, route_prefix, ctx.request_id)
         refused = None
         if guarded:
-            refused = _guard(settings, request.method, request.path, level, ctx)
+            refused = _guard(invocations, request.method, request.path, level, ctx)
         response = refused if refused is not None else app.handle_http(request, ctx)
         try:
             return to_azure_response(response)
@@ -247,7 +247,7 @@ def http_handler(
 
 
 def _guard(
-    settings: Invocations, method: str, path: str, level: str, ctx: Context
+    invocations: Invocations, method: str, path: str, level: str, ctx: Context
 ) -> Response | None:
     """Refuse a request that reached a function with a weaker key than its route needs.
 
@@ -255,14 +255,14 @@ def _guard(
     may arrive at the anonymous ``/users/{id}``; the core router would then run the keyed
     handler without a key. Failing closed is the only safe answer.
     """
-    router = settings.router
+    router = invocations.router
     if router is None:
         return None
     try:
         target, _ = router.match(method, path)
     except (NotFound, MethodNotAllowed):
         return None
-    needed = settings.levels[target.name]
+    needed = invocations.levels[target.name]
     if AUTH_ORDER.index(needed) <= AUTH_ORDER.index(level):
         return None
     _log.warning(
