@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import azure.functions as func
 
 from polyfn.adapters.azure.events import (
-    MessageFailed,
     blob_event_handler,
     blob_handler,
     event_handler,
@@ -32,13 +31,7 @@ from polyfn.adapters.azure.events import (
     timer_handler,
 )
 from polyfn.adapters.azure.http import http_handler
-from polyfn.adapters.azure.invocation import (
-    AUTH_ORDER,
-    DEFAULT_TIMEOUT_SECONDS,
-    HTTP_RESPONSE_LIMIT_SECONDS,
-    Invocations,
-    http_functions,
-)
+from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, http_functions
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
@@ -56,15 +49,7 @@ if TYPE_CHECKING:
     from polyfn.core.app import App
     from polyfn.core.ports import BackendProvider
 
-__all__ = [
-    "DEFAULT_TIMEOUT_SECONDS",
-    "FALLBACK_FUNCTION",
-    "HTTP_RESPONSE_LIMIT_SECONDS",
-    "ROOT_ROUTE",
-    "STORAGE_CONNECTION",
-    "MessageFailed",
-    "function_app",
-]
+__all__ = ["FALLBACK_FUNCTION", "ROOT_ROUTE", "STORAGE_CONNECTION", "function_app"]
 
 # Blob and queue triggers read the storage account named by this app setting: the
 # Function App's own storage account, which deploy creates the containers and queues in.
