@@ -1,4 +1,4 @@
-"""The Azure driver: runs an App through ``function_app(app)`` as the Functions host would.
+"""The Azure host: runs an App through ``function_app(app)`` as the Functions host would.
 
 The FunctionApp is indexed with the library's own ``get_functions()``; the driver then
 does what the host does with that index: it picks the function whose trigger binding
@@ -13,7 +13,6 @@ worker hands the host.
 from __future__ import annotations
 
 import json
-import os
 import re
 import weakref
 from collections.abc import Mapping, Sequence
@@ -22,7 +21,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure import envelope
-from polyfn.adapters.azure.runtime import ROOT_ROUTE
+from polyfn.adapters.azure.entry import ROOT_ROUTE
+from polyfn.adapters.azure.http import request_path
+from polyfn.adapters.azure.invocation import route_prefix
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
@@ -268,13 +269,13 @@ HOSTS: list[Host] = [AzureHost()]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.azure.inspect import looks_like as azure_looks_like
+    from polyfn.adapters.azure.describe import looks_like as azure_looks_like
 
     return azure_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.azure.inspect import describe as azure_describe
+    from polyfn.adapters.azure.describe import describe as azure_describe
 
     return azure_describe(document)
 
@@ -287,7 +288,7 @@ _EXPECTED = (
     "an Azure host invocation payload with Data.req, Data.msg, Data.blob or Data.timer, "
     "or an Event Grid event (polyfn events azure KIND prints each)"
 )
-# The binding argument each trigger type's function takes (polyfn.adapters.azure.runtime).
+# The binding argument each trigger type's function takes (polyfn.adapters.azure.entry).
 _ARGUMENTS = {
     "httpTrigger": "req",
     "queueTrigger": "msg",
@@ -299,7 +300,6 @@ _ARGUMENTS = {
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     from polyfn.adapters.azure.events import is_grid_document
-    from polyfn.hosts.azure import AzureHost
 
     driver = AzureHost()
     indexed = driver.index(app)
@@ -313,22 +313,19 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
                 return _call(indexed, fn, *_native(binding, data[binding], metadata))
     documents = event if isinstance(event, list) else [event]
     if documents and all(is_grid_document(document) for document in documents):
-        from polyfn.hosts.events.azure import event_grid_event
-
         outcome = Outcome({"ok": True})
         for document in documents:
             # The host invokes an Event Grid function once per event of a delivery.
-            outcome = _call(indexed, fn, "eventGridTrigger", event_grid_event(document))
+            outcome = _call(indexed, fn, "eventGridTrigger", events.event_grid_event(document))
         return outcome
     raise UnrecognizedEvent("not an Azure Functions invocation", expected=_EXPECTED)
 
 
-def _http(driver: Any, app: App, fn: Function, req: Mapping[str, Any]) -> Outcome:
-    url = urlsplit(str(req.get("Url", "")))
-    path = unquote(url.path)
-    prefix = "/" + os.environ.get("POLYFN_AZURE_ROUTE_PREFIX", "api").strip("/")
-    if prefix != "/" and (path == prefix or path.startswith(prefix + "/")):
-        path = path[len(prefix) :] or "/"
+def _http(driver: AzureHost, app: App, fn: Function, req: Mapping[str, Any]) -> Outcome:
+    raw_url = str(req.get("Url", ""))
+    url = urlsplit(raw_url)
+    # The adapter's own rule, so invoke strips the route prefix exactly as the app will.
+    path = request_path(raw_url, route_prefix())
     query: dict[str, list[str]] = {}
     for name, value in parse_qsl(url.query, keep_blank_values=True):
         query.setdefault(name, []).append(value)
@@ -352,8 +349,6 @@ def _http(driver: Any, app: App, fn: Function, req: Mapping[str, Any]) -> Outcom
 
 
 def _native(binding: str, value: Any, metadata: Mapping[str, Any]) -> tuple[str, Any]:
-    from polyfn.hosts.events import azure as events
-
     if binding == "msg":
         text = value if isinstance(value, str) else json.dumps(value)
         message = events.queue_message(
@@ -377,7 +372,7 @@ def _native(binding: str, value: Any, metadata: Mapping[str, Any]) -> tuple[str,
     return "timerTrigger", events.timer(past_due)
 
 
-def _call(indexed: Any, fn: Function, trigger_type: str, native: Any) -> Outcome:
+def _call(indexed: IndexedApp, fn: Function, trigger_type: str, native: Any) -> Outcome:
     """Call ``fn``'s registered function with ``native``, as the worker would."""
     if fn.name not in indexed.functions:
         raise UnrecognizedEvent(f"{fn.name} is not an Azure function of this app")

@@ -40,9 +40,7 @@ def test_every_kind_prints_json_that_inspect_reads(cli: CliRunner, cloud: str, k
     result = cli("events", cloud, kind)
     assert result.code == 0, result.err
     document = result.json()
-    inspector = importlib.import_module(
-        f"polyfn.adapters.{cloud}.{'describe' if cloud == 'gcp' else 'inspect'}"
-    )
+    inspector = importlib.import_module(f"polyfn.adapters.{cloud}.describe")
     if (cloud, kind) in NOT_INSPECTABLE:
         assert isinstance(document, dict) and "Data" in document and "Metadata" in document
         return

@@ -6,6 +6,9 @@ Event Grid events arrive in two schemas: the Event Grid schema (``topic``, ``eve
 (``polyfn inspect``) or from the worker's ``EventGridEvent``/``CloudEvent`` objects (the
 trigger), so the two paths share every translation after that.
 
+The ``*_handler`` functions build the callables registered for blob, Event Grid, queue
+and timer functions: native object in, core model, the App's dispatcher.
+
 Formats: "Azure Blob Storage as an Event Grid source" (learn.microsoft.com, page dated
 2024-01-10, read 2026-11): subject ``/blobServices/default/containers/<container>/blobs/
 <blob name>`` with the blob name unencoded; ``data.contentLength``, ``data.eTag`` (quoted)
@@ -14,23 +17,32 @@ and ``data.contentType``; a BlobDeleted event has no eTag or contentLength.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.azure import envelope
-from polyfn.core.errors import UnrecognizedEvent
-from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent
+from polyfn.adapters.azure.backends import poison_queue_name
+from polyfn.adapters.azure.invocation import Invocations, worker_signature
+from polyfn.core.errors import PolyfnError, UnrecognizedEvent
+from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent, Schedule
 
 if TYPE_CHECKING:
     import azure.functions as func
+
+    from polyfn.core.functions import Function, MessageTrigger, ObjectTrigger
 
 __all__ = [
     "BLOB_CREATED",
     "BLOB_DELETED",
     "EXPECTED_EVENT_GRID",
+    "MessageFailed",
+    "blob_event_handler",
+    "blob_handler",
+    "event_handler",
     "grid_event_from_document",
     "grid_event_from_native",
     "is_blob_event",
@@ -39,7 +51,11 @@ __all__ = [
     "message_from_queue",
     "object_event_from_blob",
     "object_event_from_grid",
+    "queue_handler",
+    "timer_handler",
 ]
+
+_log = logging.getLogger("polyfn.azure")
 
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 BLOB_DELETED = "Microsoft.Storage.BlobDeleted"
@@ -223,3 +239,111 @@ def message_from_queue(native: func.QueueMessage) -> Message:
         receive_count=native.dequeue_count,
         raw=native,
     )
+
+
+# ----------------------------------------------------------------------------- serving
+# Each factory imports azure.functions itself: the translations above
+# also serve ``polyfn inspect``, which must work without the worker library.
+
+
+class MessageFailed(PolyfnError):
+    """A queue message's handler raised; raising this makes the host retry the message.
+
+    After ``maxDequeueCount`` receives (``max_receives``, in host.json) the host moves the
+    message to ``<queue>-poison``. The handler's own exception is already logged.
+    """
+
+
+def blob_handler(invocations: Invocations, fn: Function) -> Callable[..., None]:
+    import azure.functions as func
+
+    app, name = invocations.app, fn.name
+
+    def handle(blob: func.InputStream, context: func.Context | None = None) -> None:
+        ctx = invocations.context(name, context)
+        app.handle_object(object_event_from_blob(blob), ctx, function=name)
+
+    worker_signature(handle, "blob", func.InputStream, None)
+    return handle
+
+
+def blob_event_handler(
+    invocations: Invocations, fn: Function, trigger: ObjectTrigger
+) -> Callable[..., None]:
+    import azure.functions as func
+
+    app, name = invocations.app, fn.name
+
+    def handle(event: func.EventGridEvent, context: func.Context | None = None) -> None:
+        ctx = invocations.context(name, context)
+        grid = grid_event_from_native(event)
+        obj = object_event_from_grid(grid)
+        container = trigger.bucket.physical_name
+        if obj is None or obj.bucket != container or obj.action != trigger.action:
+            # A subscription wider than this function: acknowledge, since retrying a
+            # delivery that is not ours would never succeed.
+            _log.warning(
+                "%s ignored Event Grid event %s (%s on %s); it handles %s in %s",
+                name,
+                grid.id,
+                grid.type,
+                grid.subject,
+                trigger.action,
+                container,
+            )
+            return
+        app.handle_object(obj, ctx, function=name)
+
+    worker_signature(handle, "event", func.EventGridEvent, None)
+    return handle
+
+
+def queue_handler(
+    invocations: Invocations, fn: Function, trigger: MessageTrigger
+) -> Callable[..., None]:
+    import azure.functions as func
+
+    app, name, queue = invocations.app, fn.name, trigger.queue
+
+    def handle(msg: func.QueueMessage, context: func.Context | None = None) -> None:
+        ctx = invocations.context(name, context)
+        message = message_from_queue(msg)
+        # The host triggers this function for this queue only: its consumer is known, and
+        # naming it spares reading the bindings from the environment per message.
+        if app.handle_messages(None, [message], ctx, function=name):
+            raise MessageFailed(
+                f"message {message.id} failed in {name} (receive {message.receive_count} of "
+                f"{queue.max_receives}); the Functions host retries it, then moves it to "
+                f"{poison_queue_name(queue.physical_name)}"
+            )
+
+    worker_signature(handle, "msg", func.QueueMessage, None)
+    return handle
+
+
+def timer_handler(invocations: Invocations, name: str) -> Callable[..., None]:
+    import azure.functions as func
+
+    app = invocations.app
+
+    def handle(timer: func.TimerRequest, context: func.Context | None = None) -> None:
+        ctx = invocations.context(name, context)
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        tick = Schedule(now.replace("+00:00", "Z"), name, raw=timer)
+        app.handle_schedule(tick, ctx, function=name)
+
+    worker_signature(handle, "timer", func.TimerRequest, None)
+    return handle
+
+
+def event_handler(invocations: Invocations, name: str) -> Callable[..., None]:
+    import azure.functions as func
+
+    app = invocations.app
+
+    def handle(event: func.EventGridEvent, context: func.Context | None = None) -> None:
+        ctx = invocations.context(name, context)
+        app.handle_event(grid_event_from_native(event), ctx, function=name)
+
+    worker_signature(handle, "event", func.EventGridEvent, None)
+    return handle

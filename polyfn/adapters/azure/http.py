@@ -16,29 +16,41 @@ Going out, ``HttpResponse.headers`` is a werkzeug ``Headers``; the worker turns 
 ``Set-Cookie`` entry into its own cookie and keeps one value for every other name, so
 other repeated headers are joined with ", " (RFC 9110 section 5.3) and cookies are added
 one by one.
+
+``http_handler`` is the callable registered for each HTTP function: request view in,
+core dispatch, worker response out.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_signature
 from polyfn.adapters.common.headers import split_joined
 from polyfn.core.datastructures import Headers, MultiDict
+from polyfn.core.dispatch import error_response
 from polyfn.core.http import _UNSET, Request, fill_request
+from polyfn.core.routing import MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
     import azure.functions as func
 
+    from polyfn.core.context import Context
     from polyfn.core.http import Response
 
 __all__ = [
     "AzureRequest",
     "client_address",
+    "http_handler",
     "request_path",
     "to_azure_response",
 ]
+
+_log = logging.getLogger("polyfn.azure")
 
 # route prefix -> the regex below for it, or None when the prefix itself holds what a
 # path cannot ("?", "#", line breaks) or is not ASCII: such a prefix takes the long way
@@ -202,3 +214,64 @@ def _load_http_response() -> type[func.HttpResponse]:
 
     _http_response = func.HttpResponse
     return _http_response
+
+
+# ----------------------------------------------------------------------------- serving
+# Each factory imports azure.functions itself: the request view above
+# also serves ``polyfn inspect``, which must work without the worker library.
+
+
+def http_handler(
+    invocations: Invocations, name: str, level: str
+) -> Callable[[func.HttpRequest, func.Context | None], func.HttpResponse]:
+    import azure.functions as func
+
+    app, route_prefix = invocations.app, invocations.route_prefix
+    guarded = invocations.router is not None  # only when routes need different keys
+
+    def handle(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
+        ctx = invocations.context(name, context, True)
+        request = AzureRequest(req, route_prefix, ctx.request_id)
+        refused = None
+        if guarded:
+            refused = _guard(invocations, request.method, request.path, level, ctx)
+        response = refused if refused is not None else app.handle_http(request, ctx)
+        try:
+            return to_azure_response(response)
+        except ValueError:
+            ctx.logger.exception("response of %s %s cannot be sent", request.method, request.path)
+            return to_azure_response(error_response(500, "Internal Server Error", ctx.request_id))
+
+    worker_signature(handle, "req", func.HttpRequest, func.HttpResponse)
+    return handle
+
+
+def _guard(
+    invocations: Invocations, method: str, path: str, level: str, ctx: Context
+) -> Response | None:
+    """Refuse a request that reached a function with a weaker key than its route needs.
+
+    The host picks among overlapping routes by function name, so ``/users/me`` (keyed)
+    may arrive at the anonymous ``/users/{id}``; the core router would then run the keyed
+    handler without a key. Failing closed is the only safe answer.
+    """
+    router = invocations.router
+    if router is None:
+        return None
+    try:
+        target, _ = router.match(method, path)
+    except (NotFound, MethodNotAllowed):
+        return None
+    needed = invocations.levels[target.name]
+    if AUTH_ORDER.index(needed) <= AUTH_ORDER.index(level):
+        return None
+    _log.warning(
+        "%s %s needs a %s key but arrived at %s (%s); refused (request %s)",
+        method,
+        path,
+        needed,
+        ctx.function_name,
+        level,
+        ctx.request_id,
+    )
+    return error_response(401, "Unauthorized", ctx.request_id)

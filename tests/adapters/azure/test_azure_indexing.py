@@ -14,7 +14,7 @@ from azure_apps import bindings_of, build_shop, functions_of, trigger_of
 
 from polyfn import App, Request
 from polyfn.adapters.azure import function_app
-from polyfn.adapters.azure.runtime import FALLBACK_FUNCTION, ROOT_ROUTE, STORAGE_CONNECTION
+from polyfn.adapters.azure.entry import FALLBACK_FUNCTION, ROOT_ROUTE, STORAGE_CONNECTION
 from polyfn.core.errors import ConfigError
 from polyfn.hosts.azure import HOSTS
 
@@ -250,7 +250,7 @@ def _third_party_modules(code: str) -> list[str]:
 
 def test_importing_the_package_imports_nothing_third_party() -> None:
     assert _third_party_modules("import polyfn.adapters.azure") == []
-    assert _third_party_modules("import polyfn.adapters.azure.inspect") == []
+    assert _third_party_modules("import polyfn.adapters.azure.describe") == []
 
 
 def test_the_http_path_imports_only_the_platform_library() -> None:

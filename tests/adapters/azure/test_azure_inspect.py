@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from polyfn.adapters.azure.inspect import describe, looks_like
+from polyfn.adapters.azure.describe import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.hosts.events import azure as events
 

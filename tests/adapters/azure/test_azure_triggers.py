@@ -47,19 +47,6 @@ def test_a_failing_message_raises_so_the_host_retries_then_poisons_it(
     assert seen["messages"] == []
 
 
-def test_a_malformed_message_fails_rather_than_vanishing(shop: Any) -> None:
-    _, native, _ = shop
-    with pytest.raises(MessageFailed):
-        invoke(native, "send_email", "msg", events.queue_message(b"{not json"))
-
-
-def test_attributes_travel_in_the_envelope(shop: Any) -> None:
-    _, native, seen = shop
-    body = wrap(b'{"to": "bob"}', {"origin": "web", "trace": "t-1"})
-    invoke(native, "send_email", "msg", events.queue_message(body))
-    assert seen["messages"] == [({"to": "bob"}, {"origin": "web", "trace": "t-1"}, 1, "emails")]
-
-
 def test_the_message_keeps_its_native_details(shop: Any) -> None:
     app, native, _ = shop
     received: list[Any] = []
@@ -90,18 +77,6 @@ def test_envelope_round_trip_and_look_alikes() -> None:
 # ----------------------------------------------------------------------------- blobs
 
 
-def test_blob_trigger_runs_only_its_own_function_with_suffix_filtering(shop: Any) -> None:
-    _, native, seen = shop
-    invoke(native, "thumbnail", "blob", events.blob("uploads", "in/cat photo.jpg", b"12345"))
-    assert seen["objects"] == [("thumbnail", "created", "uploads", "in/cat photo.jpg", 5)]
-    seen["objects"].clear()
-    # The blob path already holds the prefix; the suffix is polyfn's to check.
-    invoke(native, "thumbnail", "blob", events.blob("uploads", "in/readme.txt", b"x"))
-    assert seen["objects"] == []
-    invoke(native, "audit", "blob", events.blob("uploads", "in/readme.txt", b"x"))
-    assert seen["objects"] == [("audit", "created", "uploads", "in/readme.txt", 1)]
-
-
 def test_blob_event_details(shop: Any) -> None:
     app, native, _ = shop
     received: list[Any] = []
@@ -120,19 +95,6 @@ def test_blob_event_details(shop: Any) -> None:
     assert event.time is not None and event.raw is stream
 
 
-def test_blob_trigger_maps_the_physical_container_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POLYFN_BUCKET_UPLOADS", "prod-uploads-7f3a")
-    app, seen = build_shop()
-    invoke(function_app(app), "thumbnail", "blob", events.blob("prod-uploads-7f3a", "in/a.jpg"))
-    assert seen["objects"][0][:4] == ("thumbnail", "created", "uploads", "in/a.jpg")
-
-
-def test_a_failing_blob_handler_raises_for_the_hosts_retries(shop: Any) -> None:
-    _, native, _ = shop
-    with pytest.raises(ValueError, match="cannot decode image"):
-        invoke(native, "thumbnail", "blob", events.blob("uploads", "in/broken.jpg"))
-
-
 def test_a_blob_without_its_container_is_unrecognized(shop: Any) -> None:
     _, native, _ = shop
     from azure.functions.blob import InputStream
@@ -141,11 +103,10 @@ def test_a_blob_without_its_container_is_unrecognized(shop: Any) -> None:
         invoke(native, "audit", "blob", InputStream(data=b"x", name="orphan.txt"))
 
 
-@pytest.mark.parametrize("schema", ["eventgrid", "cloudevent"])
-def test_event_grid_blob_deleted(shop: Any, schema: str) -> None:
+def test_event_grid_blob_deleted_in_the_cloudevents_schema(shop: Any) -> None:
+    # The Event Grid schema is what the behaviour suite delivers on Azure.
     _, native, seen = shop
-    make = events.blob_deleted if schema == "eventgrid" else events.blob_deleted_cloudevent
-    document = make(bucket="uploads", key="in/old photo+1.jpg")
+    document = events.blob_deleted_cloudevent(bucket="uploads", key="in/old photo+1.jpg")
     invoke(native, "forget", "event", events.event_grid_event(document))
     assert seen["objects"] == [("forget", "deleted", "uploads", "in/old photo+1.jpg", None)]
 
@@ -169,16 +130,6 @@ def test_event_grid_delete_filters_and_foreign_events_are_acknowledged(
 # ----------------------------------------------------------------------------- timers, events
 
 
-def test_timer_tick(shop: Any) -> None:
-    _, native, seen = shop
-    invoke(native, "cleanup", "timer", events.timer(past_due=True))
-    invoke(native, "nightly", "timer", events.timer())
-    (name, time, function), (other, _, _) = seen["ticks"]
-    assert (name, function, other) == ("cleanup", "cleanup", "nightly")
-    fired = datetime.fromisoformat(time.replace("Z", "+00:00"))
-    assert time.endswith("Z") and abs((datetime.now(UTC) - fired).total_seconds()) < 60
-
-
 def test_non_http_deadline_is_the_function_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "600")
     app, _ = build_shop()
@@ -188,27 +139,17 @@ def test_non_http_deadline_is_the_function_timeout(monkeypatch: pytest.MonkeyPat
     assert 599_000 < remaining[0] <= 600_000
 
 
-@pytest.mark.parametrize("schema", ["eventgrid", "cloudevent"])
-def test_event_grid_custom_events(shop: Any, schema: str) -> None:
+def test_event_grid_custom_events_in_the_cloudevents_schema(shop: Any) -> None:
+    # The Event Grid schema is what the behaviour suite delivers on Azure.
     _, native, seen = shop
-    make = events.eventgrid if schema == "eventgrid" else events.eventgrid_cloudevent
-    document = make(type="Shop.OrderPlaced", data={"order": 7}, id="e-1")
+    document = events.eventgrid_cloudevent(type="Shop.OrderPlaced", data={"order": 7}, id="e-1")
     invoke(native, "order_placed", "event", events.event_grid_event(document))
     invoke(native, "any_shop_event", "event", events.event_grid_event(document))
-    topic = document.get("topic") or document["source"]
+    topic = document["source"]
     assert seen["events"] == [
         ("order_placed", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
         ("any_shop_event", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
     ]
-
-
-def test_an_event_runs_only_the_function_it_was_delivered_to(shop: Any) -> None:
-    _, native, seen = shop
-    document = events.eventgrid(type="Shop.OrderCancelled", id="e-2")
-    invoke(native, "order_placed", "event", events.event_grid_event(document))
-    assert seen["events"] == []  # type filter: OrderPlaced only
-    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
-    assert [entry[0] for entry in seen["events"]] == ["any_shop_event"]
 
 
 def test_event_time_is_iso_utc(shop: Any) -> None:

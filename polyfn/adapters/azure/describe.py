@@ -4,7 +4,7 @@ Two kinds of document are Azure's:
 
 - Event Grid events, in the Event Grid or the CloudEvents schema, alone or in an array.
   The translation is the trigger path's own (``polyfn.adapters.azure.events``): a
-  document is read into a ``GridEvent`` exactly as the worker's ``EventGridEvent`` is,
+  document is read into a core ``Event`` exactly as the worker's ``EventGridEvent`` is,
   then turned into object events or generic events. An array whose every event is a
   BlobCreated or BlobDeleted describes object events; any other array describes generic
   events, which is what an ``on_event`` function would receive for each element (the

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import guard
 from polyfn.adapters.azure.envelope import wrap
-from polyfn.adapters.azure.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_MESSAGE_BYTES", "StorageQueue"]
@@ -37,20 +37,17 @@ class StorageQueue:
 
     def __init__(self, name: str, physical: str) -> None:
         self.ref = ResourceRef("azure", "queue", name, physical)
-        self._queue_client: Any = None
 
-    @property
+    @cached_property
     def _queue(self) -> Any:
-        if self._queue_client is None:
-            from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
+        # Made on first use: binding a queue needs neither the SDK nor credentials.
+        from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
 
-            service = service_client("queue", self.ref)
-            self._queue_client = service.get_queue_client(
-                self.ref.physical,
-                message_encode_policy=BinaryBase64EncodePolicy(),
-                message_decode_policy=BinaryBase64DecodePolicy(),
-            )
-        return self._queue_client
+        return service_client("queue", self.ref).get_queue_client(
+            self.ref.physical,
+            message_encode_policy=BinaryBase64EncodePolicy(),
+            message_decode_policy=BinaryBase64DecodePolicy(),
+        )
 
     def send(self, body: bytes, attributes: Mapping[str, str], delay_seconds: int) -> str:
         content = self._content(body, attributes)

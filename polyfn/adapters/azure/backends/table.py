@@ -1,20 +1,21 @@
-"""The table port on Azure Table Storage (entity layout: ``backends_table_codec``)."""
+"""The table port on Azure Table Storage (entity layout: ``table_codec``)."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
-from polyfn.adapters.azure.backends_table_codec import (
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import class_names, error_code, guard
+from polyfn.adapters.azure.backends.table_codec import (
     PARTITION,
     decode_entity,
     encode_entity,
     storable_key,
 )
-from polyfn.adapters.azure.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Item, Page
@@ -26,24 +27,17 @@ __all__ = ["StorageTable"]
 _UPDATE_ROUNDS = 5
 
 
-def _class_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
-
-
 class StorageTable:
     """Items of one Table Storage table."""
 
     def __init__(self, name: str, physical: str, key: str) -> None:
         self.ref = ResourceRef("azure", "table", name, physical)
         self._key = key
-        self._table_client: Any = None
 
-    @property
+    @cached_property
     def _table(self) -> Any:
-        if self._table_client is None:
-            service = service_client("table", self.ref)
-            self._table_client = service.get_table_client(self.ref.physical)
-        return self._table_client
+        # Made on first use: binding a table needs neither the SDK nor credentials.
+        return service_client("table", self.ref).get_table_client(self.ref.physical)
 
     def _entity(self, key: str) -> Any:
         """The stored entity (with its ETag in ``.metadata``), or None."""
@@ -80,7 +74,7 @@ class StorageTable:
             try:
                 self._table.create_entity(entity)
             except Exception as exc:
-                if "ResourceExistsError" in _class_names(exc):
+                if "ResourceExistsError" in class_names(exc):
                     return False
                 raise
             return True
@@ -109,7 +103,7 @@ class StorageTable:
                         match_condition=MatchConditions.IfNotModified,
                     )
                 except Exception as exc:
-                    names = _class_names(exc)
+                    names = class_names(exc)
                     if "ResourceModifiedError" in names or "ResourceNotFoundError" in names:
                         return False  # changed or deleted meanwhile: read again
                     raise

@@ -21,7 +21,7 @@ from polyfn.core.errors import (
     UnsupportedValue,
 )
 
-__all__ = ["error_code", "guard", "is_transient"]
+__all__ = ["class_names", "error_code", "guard", "is_transient"]
 
 T = TypeVar("T")
 
@@ -79,12 +79,13 @@ def error_code(exc: BaseException) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def _class_names(exc: BaseException) -> set[str]:
+def class_names(exc: BaseException) -> set[str]:
+    """The names of the exception's classes: SDK errors are recognised without importing it."""
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def is_transient(exc: BaseException) -> bool:
-    if _class_names(exc) & _NO_ANSWER:
+    if class_names(exc) & _NO_ANSWER:
         return True
     if not type(exc).__module__.startswith("azure."):
         return False
@@ -94,7 +95,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def classify(exc: BaseException) -> Verdict:
-    names = _class_names(exc)
+    names = class_names(exc)
     if names & _NO_ANSWER:
         return ResourceError, f"cannot reach the storage account ({_first_line(exc)})"
     if not type(exc).__module__.startswith("azure."):

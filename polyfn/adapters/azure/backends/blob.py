@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
-from polyfn.adapters.azure.backends import service_client
-from polyfn.adapters.azure.errors import error_code, guard
+from polyfn.adapters.azure.backends.clients import service_client
+from polyfn.adapters.azure.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
@@ -28,14 +29,11 @@ class BlobContainer:
 
     def __init__(self, name: str, physical: str) -> None:
         self.ref = ResourceRef("azure", "bucket", name, physical)
-        self._container_client: Any = None
 
-    @property
+    @cached_property
     def _container(self) -> Any:
-        if self._container_client is None:
-            service = service_client("blob", self.ref)
-            self._container_client = service.get_container_client(self.ref.physical)
-        return self._container_client
+        # Made on first use: binding a bucket needs neither the SDK nor credentials.
+        return service_client("blob", self.ref).get_container_client(self.ref.physical)
 
     def read(self, key: str) -> bytes:
         def download() -> bytes | None:
