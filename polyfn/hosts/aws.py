@@ -192,13 +192,13 @@ HOSTS: list[Host] = [AwsHost(source) for source in _HTTP_SOURCES]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.aws.inspect import looks_like as aws_looks_like
+    from polyfn.adapters.aws.describe import looks_like as aws_looks_like
 
     return aws_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.aws.inspect import describe as aws_describe
+    from polyfn.adapters.aws.describe import describe as aws_describe
 
     return aws_describe(document)
 

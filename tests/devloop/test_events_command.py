@@ -40,7 +40,7 @@ def test_every_kind_prints_json_that_inspect_reads(cli: CliRunner, cloud: str, k
     result = cli("events", cloud, kind)
     assert result.code == 0, result.err
     document = result.json()
-    inspector = importlib.import_module(f"polyfn.adapters.{cloud}.inspect")
+    inspector = importlib.import_module(f"polyfn.hosts.{cloud}")
     if (cloud, kind) in NOT_INSPECTABLE:
         assert isinstance(document, dict) and "Data" in document and "Metadata" in document
         return

@@ -13,6 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from polyfn.adapters.aws import sources
+from polyfn.adapters.aws.http_request import (
+    AlbRequest,
+    ApiGatewayV1Request,
+    ApiGatewayV2Request,
+    FunctionUrlRequest,
+)
 from polyfn.adapters.aws.records import (
     eventbridge_event,
     eventbridge_object_event,
@@ -22,12 +28,6 @@ from polyfn.adapters.aws.records import (
     schedule_tick,
     sns_event,
     sqs_message,
-)
-from polyfn.adapters.aws.requests import (
-    AlbRequest,
-    ApiGatewayV1Request,
-    ApiGatewayV2Request,
-    FunctionUrlRequest,
 )
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.events import ObjectEvent

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.errors import guard
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_ATTRIBUTES", "MAX_BATCH", "MAX_MESSAGE_BYTES", "SqsQueue"]

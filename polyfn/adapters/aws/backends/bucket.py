@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 

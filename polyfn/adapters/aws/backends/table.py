@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.backends_dynamodb_codec import (
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.dynamodb_codec import (
     MAX_ITEM_BYTES,
     MAX_KEY_BYTES,
     decode_item,
@@ -26,7 +26,7 @@ from polyfn.adapters.aws.backends_dynamodb_codec import (
     encode_value,
     item_size,
 )
-from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
 from polyfn.core.resources import Item, Page
 
