@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.adapters.aws import lambda_handler
+from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.functions import Function
@@ -192,13 +193,13 @@ HOSTS: list[Host] = [AwsHost(source) for source in _HTTP_SOURCES]
 
 
 def looks_like(document: Any) -> bool:
-    from polyfn.adapters.aws.inspect import looks_like as aws_looks_like
+    from polyfn.adapters.aws.describe import looks_like as aws_looks_like
 
     return aws_looks_like(document)
 
 
 def describe(document: Any) -> dict[str, Any]:
-    from polyfn.adapters.aws.inspect import describe as aws_describe
+    from polyfn.adapters.aws.describe import describe as aws_describe
 
     return aws_describe(document)
 
@@ -208,17 +209,13 @@ def describe(document: Any) -> dict[str, Any]:
 
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
-    from polyfn.adapters.aws import lambda_handler
-    from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
-    from polyfn.hosts.events.aws import lambda_context
-
     source = detect(event)  # an event of no AWS source is bad input: UnrecognizedEvent
     model = describe(event)
     request = model.get("request") or {}
     check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
     handler = lambda_handler(app)
     # The deployed function's name: the app's name and the function's, as deploy names it.
-    context = lambda_context(function_name=f"{app.name}-{fn.name}".replace("_", "-"))
+    context = events.lambda_context(function_name=f"{app.name}-{fn.name}".replace("_", "-"))
     result = handler(event, context)
     if source in HTTP_KINDS:
         status = int(result.get("statusCode", 0))

@@ -86,7 +86,8 @@ def test_polyfn_endpoint_variable_wins_over_the_aws_one(
 
 
 def test_clients_are_made_once_and_shared(aws_env: AwsEmulator) -> None:
-    from polyfn.adapters.aws.backends import AwsBackends, aws_client
+    from polyfn.adapters.aws.backends import AwsBackends
+    from polyfn.adapters.aws.backends.clients import aws_client
 
     app = App("reuse")
     first = app.bucket("one")

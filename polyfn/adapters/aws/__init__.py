@@ -4,6 +4,6 @@ Importing this package loads only the standard library and polyfn's core; boto3 
 imported by the S3/SQS/DynamoDB backends on the first resource use, never for HTTP.
 """
 
-from polyfn.adapters.aws.handler import LambdaHandler, lambda_handler
+from polyfn.adapters.aws.entry import LambdaHandler, lambda_handler
 
 __all__ = ["LambdaHandler", "lambda_handler"]

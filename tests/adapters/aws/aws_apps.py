@@ -11,6 +11,10 @@ from polyfn.adapters.aws import lambda_handler
 from polyfn.hosts.events import aws as events
 
 HTTP_SOURCES = ("apigw-v1", "apigw-v2", "alb", "alb-single", "function-url")
+# The behaviour suite runs its portable HTTP cases on every source but ALB's single-value
+# headers mode (no host drives it: it cannot carry the repeated headers the suite sends),
+# so the portable cases that suite covers elsewhere are still checked here for that mode.
+UNDRIVEN_SOURCES = ("alb-single",)
 
 
 def http_app() -> tuple[App, list[Any]]:

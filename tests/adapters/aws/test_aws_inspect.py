@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from polyfn.adapters.aws.inspect import describe, looks_like
+from polyfn.adapters.aws.describe import describe, looks_like
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.hosts.events import aws as events
 

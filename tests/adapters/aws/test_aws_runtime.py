@@ -15,7 +15,7 @@ from aws_apps import invoke
 from polyfn import App, Context, Message, Request, Response
 from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.aws.binding import LazyAwsBackends
-from polyfn.adapters.aws.requests import (
+from polyfn.adapters.aws.http_request import (
     AlbRequest,
     ApiGatewayV1Request,
     ApiGatewayV2Request,
@@ -183,7 +183,7 @@ def test_the_aws_path_imports_nothing_but_polyfn_and_contextvars() -> None:
     # Nor what only CORS, schedules, resources or record events need.
     for lazy in ("cors", "schedule", "resources", "events", "failures"):
         assert f"polyfn.core.{lazy}" not in loaded, lazy
-    assert "polyfn.adapters.aws.record_events" not in loaded
+    assert "polyfn.adapters.aws.events" not in loaded
 
 
 def _binding(app: App) -> object:
@@ -264,7 +264,7 @@ def test_context_internals_the_handler_sets() -> None:
     ctx._remaining = lambda: 1234
     assert ctx.remaining_ms == 1234
     # The handler fills Context's slots itself; every one must be set.
-    from polyfn.adapters.aws.handler import _context
+    from polyfn.adapters.aws.entry import _context
 
     built = _context(events.lambda_context())
     for slot in Context.__slots__:

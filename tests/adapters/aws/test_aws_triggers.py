@@ -15,31 +15,11 @@ from polyfn.hosts.events import aws as events
 # ----------------------------------------------------------------------------- S3 keys
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "in/my photo.jpg",  # S3 sends my+photo.jpg
-        "in/a+b.jpg",  # S3 sends a%2Bb.jpg
-        "in/100%.txt",
-        "in/caf\u00e9 %41&=?.txt",
-        "in/deep/er/k\u00e9y",
-    ],
-)
-def test_s3_keys_arrive_decoded(key: str) -> None:
-    app, seen = trigger_app()
-    event = events.s3("created", "uploads", key, size=12)
-    assert event["Records"][0]["s3"]["object"]["key"] != key  # S3 sends it URL-encoded
-    invoke(app, event)
-    (received,) = seen["objects"]
-    assert (received.action, received.bucket, received.key, received.size) == (
-        "created",
-        "uploads",
-        key,
-        12,
-    )
-
-
 def test_s3_key_encodings_as_s3_writes_them() -> None:
+    # The generator the hosts send encodes keys as S3 does (so the behaviour suite's key
+    # cases reach the adapter encoded), and the adapter decodes each form S3 writes.
+    sent = events.s3("created", "uploads", "in/caf\u00e9 %41&=?.txt")
+    assert sent["Records"][0]["s3"]["object"]["key"] == "in/caf%C3%A9+%2541%26%3D%3F.txt"
     app, seen = trigger_app()
     event = events.s3("created", "uploads", "x")
     for encoded in ("a+b.jpg", "a%2Bb.jpg", "a%20b+c%2Fd"):
@@ -176,15 +156,6 @@ def test_queue_with_a_consumer_gets_s3_shaped_bodies_as_messages() -> None:
 # ----------------------------------------------------------------------------- SQS
 
 
-def test_one_raising_handler_in_a_batch_of_ten_is_the_only_failure() -> None:
-    app, seen = trigger_app()
-    bodies = [json.dumps({"n": n, "fail": n == 6}) for n in range(10)]
-    event = events.sqs("jobs", bodies)
-    answer = invoke(app, event)
-    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][6]["messageId"]}]}
-    assert [m.json()["n"] for m in seen["messages"]] == [0, 1, 2, 3, 4, 5, 7, 8, 9]
-
-
 def test_message_fields_attributes_and_receive_count() -> None:
     app, seen = trigger_app()
     event = events.sqs("jobs", ['{"n": 1}'], attributes={"origin": "test"}, receive_count=3)
@@ -287,12 +258,6 @@ def test_eventbridge_custom_event() -> None:
     assert received.subject == "arn:aws:x:::order/7"
     assert received.time == event["time"]
     assert received.data == {"order": 7}
-
-
-def test_eventbridge_event_nobody_listens_to_is_fine() -> None:
-    app, seen = trigger_app()
-    assert invoke(app, events.eventbridge("billing", "Invoice", {})) is None
-    assert seen["events"] == []
 
 
 def test_schedule_finds_its_function_by_rule_name() -> None:

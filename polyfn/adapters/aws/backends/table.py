@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Mapping
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.backends_dynamodb_codec import (
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.dynamodb_codec import (
     MAX_ITEM_BYTES,
     MAX_KEY_BYTES,
     decode_item,
@@ -26,7 +26,7 @@ from polyfn.adapters.aws.backends_dynamodb_codec import (
     encode_value,
     item_size,
 )
-from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
 from polyfn.core.resources import Item, Page
 
@@ -42,13 +42,11 @@ class DynamoDbTable:
         self.ref = ResourceRef("aws", "table", name, physical)
         self._table = physical
         self._key = key
-        self._dynamodb: Any = None
 
-    @property
+    @cached_property
     def _client(self) -> Any:
-        if self._dynamodb is None:
-            self._dynamodb = aws_client("dynamodb")
-        return self._dynamodb
+        # Made on first use: building a backend (binding an App, a test) creates no client.
+        return aws_client("dynamodb")
 
     def _key_of(self, key: str) -> dict[str, Any]:
         return {self._key: {"S": key}}

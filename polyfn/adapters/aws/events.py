@@ -43,10 +43,11 @@ __all__ = ["record_servers"]
 
 def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
     """The serve functions of the record sources, for one handler of ``app``."""
-    consumers = _Consumers(app, pinned_function())
     # POLYFN_FUNCTION, read once ("" when unset): Lambda fixes the environment for the
     # life of the execution environment, and reading it costs a microsecond per event.
-    function = pinned_function() or ""
+    pinned = pinned_function()
+    consumers = _Consumers(app, pinned)
+    function = pinned or ""
 
     def on_sqs(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
         return _on_sqs(app, event, ctx, consumers, function)
@@ -63,13 +64,16 @@ def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context
     def on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
         app.handle_event(eventbridge_event(event), ctx, function=function)
 
+    def on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
+        app.handle_schedule(schedule_tick(event), ctx, function=function)
+
     return {
         sources.SQS: on_sqs,
         sources.S3: on_s3,
         sources.S3_TEST: _on_s3_test,
         sources.S3_EVENTBRIDGE: on_s3_eventbridge,
         sources.SNS: on_sns,
-        sources.SCHEDULE: _on_schedule,
+        sources.SCHEDULE: on_schedule,
         sources.EVENTBRIDGE: on_eventbridge,
     }
 
@@ -187,11 +191,3 @@ def _on_sns(app: App, event: dict[str, Any], ctx: Context, function: str) -> Non
                 app.handle_object(object_event, ctx, function=function)
         else:
             app.handle_event(sns_event(record), ctx, function=function)
-
-
-# ----------------------------------------------------------------------------- EventBridge
-
-
-def _on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
-    tick = schedule_tick(event)
-    app.handle_schedule(tick, ctx, function=pinned_function())

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.errors import guard
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 
 __all__ = ["MAX_ATTRIBUTES", "MAX_BATCH", "MAX_MESSAGE_BYTES", "SqsQueue"]
@@ -48,13 +49,11 @@ class SqsQueue:
         queue_name = physical.rstrip("/").rsplit("/", 1)[-1] if is_url else physical
         self.ref = ResourceRef("aws", "queue", name, queue_name)
         self._url: str | None = physical if is_url else None
-        self._sqs: Any = None
 
-    @property
+    @cached_property
     def _client(self) -> Any:
-        if self._sqs is None:
-            self._sqs = aws_client("sqs")
-        return self._sqs
+        # Made on first use: building a backend (binding an App, a test) creates no client.
+        return aws_client("sqs")
 
     @property
     def url(self) -> str:

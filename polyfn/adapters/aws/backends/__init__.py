@@ -1,71 +1,30 @@
 """AWS backends of polyfn's ports: bucket = S3, queue = SQS, table = DynamoDB (boto3).
 
-``AwsBackends`` is the ``BackendProvider`` the Lambda runtime binds. Importing this module
-imports no AWS code: boto3 is loaded when the first resource is used, so a function that
-only serves HTTP never pays for it. Clients are created once per process and reused by
-every invocation (keyed by service, endpoint, region and access key, so tests that point
-at different emulators get different clients).
-
-Endpoints: ``POLYFN_AWS_ENDPOINT_URL`` wins; otherwise boto3 reads ``AWS_ENDPOINT_URL``
-(and ``AWS_ENDPOINT_URL_<SERVICE>``) itself. Credentials and region come from boto3's
-usual chain (the Lambda environment, ``AWS_PROFILE``, instance roles).
+``AwsBackends`` is the ``BackendProvider`` the Lambda runtime binds (through
+``adapters.aws.binding``, which defers even this import to the first resource use). It
+imports each port's module (``bucket``, ``queue``, ``table``) when that port is first
+asked for, and those import only ``clients``, ``errors`` and the codec, never this
+module, so there is no import cycle and no AWS code is loaded before it is needed.
+Clients come from ``clients.aws_client``: one per service and environment, per process.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from polyfn.adapters.aws.errors import error_code, guard
-from polyfn.adapters.common.clients import ClientCache
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 
 if TYPE_CHECKING:
-    from polyfn.adapters.aws.backends_dynamodb import DynamoDbTable
-    from polyfn.adapters.aws.backends_s3 import S3Bucket
-    from polyfn.adapters.aws.backends_sqs import SqsQueue
+    from polyfn.adapters.aws.backends.bucket import S3Bucket
+    from polyfn.adapters.aws.backends.queue import SqsQueue
+    from polyfn.adapters.aws.backends.table import DynamoDbTable
     from polyfn.core.resources import Bucket, Queue, Table
 
-__all__ = ["AwsBackends", "aws_client", "dead_letter_queue_name"]
-
-_clients = ClientCache()
-
-
-def _endpoint_override() -> str | None:
-    return os.environ.get("POLYFN_AWS_ENDPOINT_URL") or None
-
-
-def aws_client(service: str) -> Any:
-    """The process-wide boto3 client for ``service`` under the current environment."""
-    env = os.environ
-    key = (
-        service,
-        _endpoint_override(),
-        env.get("AWS_ENDPOINT_URL"),
-        env.get(f"AWS_ENDPOINT_URL_{service.upper()}"),
-        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-        env.get("AWS_PROFILE"),
-        env.get("AWS_ACCESS_KEY_ID"),
-    )
-    return _clients.get(key, lambda: _make_client(service, key[4]))
-
-
-def _make_client(service: str, region: str | None) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    # polyfn retries itself (polyfn.adapters.common.retry), so botocore makes one attempt; a short
-    # connect timeout lets a wrong endpoint fail in seconds rather than a minute.
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=60,
-    )
-    # A session of its own: boto3's default session is not safe to share across threads.
-    session: Any = boto3.session.Session(region_name=region)
-    return session.client(service, endpoint_url=_endpoint_override(), config=config)
+__all__ = ["AwsBackends", "dead_letter_queue_name"]
 
 
 def dead_letter_queue_name(queue_name: str) -> str:
@@ -79,17 +38,17 @@ class AwsBackends:
     cloud = "aws"
 
     def bucket(self, resource: Bucket) -> S3Bucket:
-        from polyfn.adapters.aws.backends_s3 import S3Bucket
+        from polyfn.adapters.aws.backends.bucket import S3Bucket
 
         return S3Bucket(resource.name, resource.physical_name)
 
     def queue(self, resource: Queue) -> SqsQueue:
-        from polyfn.adapters.aws.backends_sqs import SqsQueue
+        from polyfn.adapters.aws.backends.queue import SqsQueue
 
         return SqsQueue(resource.name, resource.physical_name)
 
     def table(self, resource: Table) -> DynamoDbTable:
-        from polyfn.adapters.aws.backends_dynamodb import DynamoDbTable
+        from polyfn.adapters.aws.backends.table import DynamoDbTable
 
         return DynamoDbTable(resource.name, resource.physical_name, resource.key)
 
@@ -134,7 +93,7 @@ class AwsBackends:
                     {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(resource.max_receives)}
                 ),
                 "VisibilityTimeout": str(resource.visibility_timeout),
-                # The portable limit polyfn checks (see backends_sqs.MAX_MESSAGE_BYTES).
+                # The portable limit polyfn checks (see queue.MAX_MESSAGE_BYTES).
                 "MaximumMessageSize": "262144",
             }
             try:

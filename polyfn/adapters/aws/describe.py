@@ -12,18 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from polyfn.adapters.aws import sources
-from polyfn.adapters.aws.records import (
-    eventbridge_event,
-    eventbridge_object_event,
-    queue_name,
-    s3_object_event,
-    s3_objects_in,
-    schedule_tick,
-    sns_event,
-    sqs_message,
-)
-from polyfn.adapters.aws.requests import (
+from polyfn.adapters.aws import records, sources
+from polyfn.adapters.aws.http_request import (
     AlbRequest,
     ApiGatewayV1Request,
     ApiGatewayV2Request,
@@ -77,18 +67,23 @@ def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
     if view is not None:
         return {"cloud": "aws", "trigger": "http", "request": view(event, "").to_dict()}
     if kind == sources.S3:
-        return _objects([s3_object_event(record) for record in event["Records"]])
+        return _objects([records.s3_object_event(record) for record in event["Records"]])
     if kind == sources.S3_TEST:
         return _objects([])
     if kind == sources.S3_EVENTBRIDGE:
-        return _objects([eventbridge_object_event(event)])
+        return _objects([records.eventbridge_object_event(event)])
     if kind == sources.SQS:
         return _sqs(event["Records"])
     if kind == sources.SNS:
         return _sns(event["Records"])
     if kind == sources.SCHEDULE:
-        return {"cloud": "aws", "trigger": "schedule", "schedule": schedule_tick(event).to_dict()}
-    return {"cloud": "aws", "trigger": "event", "events": [eventbridge_event(event).to_dict()]}
+        tick = records.schedule_tick(event)
+        return {"cloud": "aws", "trigger": "schedule", "schedule": tick.to_dict()}
+    return {
+        "cloud": "aws",
+        "trigger": "event",
+        "events": [records.eventbridge_event(event).to_dict()],
+    }
 
 
 def _objects(object_events: list[ObjectEvent]) -> dict[str, Any]:
@@ -99,25 +94,26 @@ def _objects(object_events: list[ObjectEvent]) -> dict[str, Any]:
     }
 
 
-def _sqs(records: list[dict[str, Any]]) -> dict[str, Any]:
-    carried = [s3_objects_in(record.get("body")) for record in records]
+def _sqs(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    carried = [records.s3_objects_in(record.get("body")) for record in batch]
     if all(objects is not None for objects in carried):
         return _objects([event for objects in carried for event in objects or ()])
-    queue = queue_name(str(records[0].get("eventSourceARN", "")))
+    queue = records.queue_name(str(batch[0].get("eventSourceARN", "")))
     messages = []
-    for record in records:
-        message = sqs_message(record)
+    for record in batch:
+        message = records.sqs_message(record)
         message.queue = queue
         messages.append(message.to_dict())
     return {"cloud": "aws", "trigger": "message", "messages": messages}
 
 
-def _sns(records: list[dict[str, Any]]) -> dict[str, Any]:
-    carried = [s3_objects_in((record.get("Sns") or {}).get("Message")) for record in records]
+def _sns(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    messages = [(record.get("Sns") or {}).get("Message") for record in batch]
+    carried = [records.s3_objects_in(message) for message in messages]
     if all(objects is not None for objects in carried):
         return _objects([event for objects in carried for event in objects or ()])
     return {
         "cloud": "aws",
         "trigger": "event",
-        "events": [sns_event(record).to_dict() for record in records],
+        "events": [records.sns_event(record).to_dict() for record in batch],
     }

@@ -5,7 +5,7 @@ into the core model, lets the App dispatch, and translates the answer back:
 
 - HTTP (REST v1, HTTP API v2, ALB, Function URL) -> ``app.handle_http`` -> the source's
   response dict.
-- SQS, S3, SNS and EventBridge -> ``record_events``, loaded with the first such event.
+- SQS, S3, SNS and EventBridge -> ``events``, loaded with the first such event.
 - Anything else raises ``UnrecognizedEvent``: a direct invoke with an unknown payload
   fails visibly instead of being half handled.
 """
@@ -16,13 +16,13 @@ import os
 
 from polyfn.adapters.aws import sources
 from polyfn.adapters.aws.binding import bind_backends
-from polyfn.adapters.aws.requests import (
+from polyfn.adapters.aws.http_request import (
     AlbRequest,
     ApiGatewayV1Request,
     ApiGatewayV2Request,
     FunctionUrlRequest,
 )
-from polyfn.adapters.aws.responses import render_alb, render_v1, render_v2
+from polyfn.adapters.aws.http_response import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.core.app import App
@@ -65,7 +65,7 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
         except KeyError:
             # The first S3, SQS, SNS or EventBridge event: their translation is loaded
             # now, so an HTTP-only function never imports it.
-            from polyfn.adapters.aws.record_events import record_servers
+            from polyfn.adapters.aws.events import record_servers
 
             serve.update(record_servers(app))
             serve_kind = serve[kind]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
-from polyfn.adapters.aws.backends import aws_client
-from polyfn.adapters.aws.errors import error_code, guard
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
@@ -33,16 +34,14 @@ class S3Bucket:
     def __init__(self, name: str, physical: str) -> None:
         self.ref = ResourceRef("aws", "bucket", name, physical)
         self._bucket = physical
-        self._s3: Any = None
         # A HEAD of a missing object and of a missing bucket are both a bare 404; once the
         # bucket answered anything, a 404 means the object, so no second request is needed.
         self._bucket_seen = False
 
-    @property
+    @cached_property
     def _client(self) -> Any:
-        if self._s3 is None:
-            self._s3 = aws_client("s3")
-        return self._s3
+        # Made on first use: building a backend (binding an App, a test) creates no client.
+        return aws_client("s3")
 
     def read(self, key: str) -> bytes:
         def get() -> bytes | None:
