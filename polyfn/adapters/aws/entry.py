@@ -24,6 +24,7 @@ from polyfn.adapters.aws.http_request import (
 )
 from polyfn.adapters.aws.http_response import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
+from polyfn.adapters.common.coldstart import PENDING as COLD_START_PENDING
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
@@ -69,7 +70,31 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
 
             serve.update(record_servers(app))
             serve_kind = serve[kind]
-        return serve_kind(app, event, _context(context))
+        # The invocation's Context, built here rather than in a function of its own: the
+        # call would cost as much as filling the Context (it is made on every invocation).
+        if context is None:
+            # A direct local call (a script, a test): no deadline, and an id made up here.
+            ctx = Context("aws", "", "local-" + os.urandom(8).hex())
+        else:
+            try:
+                function_name = context.function_name
+                request_id = context.aws_request_id
+            except AttributeError:
+                # Not the runtime's LambdaContext (a test double, say): take what it has.
+                function_name = getattr(context, "function_name", "")
+                request_id = getattr(context, "aws_request_id", "")
+            ctx = new_context(
+                "aws",
+                function_name,
+                request_id or "local-" + os.urandom(8).hex(),
+                None,
+                False,
+                context,
+                LambdaInvocationContext,
+            )
+        if COLD_START_PENDING[0]:
+            ctx.cold_start = take_cold_start()
+        return serve_kind(app, event, ctx)
 
     handler.__doc__ = f"AWS Lambda entry point of polyfn app {app.name!r}."
     return handler
@@ -87,31 +112,6 @@ class LambdaInvocationContext(Context):
         if remaining is None:
             return 2**31 - 1  # a stand-in context without a deadline (a test, a script)
         return max(0, int(remaining()))
-
-
-def _context(lambda_context: Any) -> Context:
-    if lambda_context is None:
-        # A direct local call (a script, a test): no deadline, and an id made up here.
-        ctx = Context("aws", "", "local-" + os.urandom(8).hex())
-    else:
-        try:
-            function_name = lambda_context.function_name
-            request_id = lambda_context.aws_request_id
-        except AttributeError:
-            # Not the runtime's LambdaContext (a test double, say): take what it has.
-            function_name = getattr(lambda_context, "function_name", "")
-            request_id = getattr(lambda_context, "aws_request_id", "")
-        ctx = new_context(
-            "aws",
-            function_name,
-            request_id or "local-" + os.urandom(8).hex(),
-            None,
-            False,
-            lambda_context,
-            LambdaInvocationContext,
-        )
-    ctx.cold_start = take_cold_start()
-    return ctx
 
 
 # ----------------------------------------------------------------------------- HTTP

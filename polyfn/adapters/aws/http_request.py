@@ -99,6 +99,10 @@ def _path_parameters(event: dict[str, Any]) -> dict[str, str]:
     return params
 
 
+def _bad_params(params: object) -> dict[str, str]:
+    raise TypeError(f"pathParameters is a {type(params).__name__}, not an object")
+
+
 def _unquote(path: str) -> str:
     return url_codec.unquote(path) if "%" in path else path
 
@@ -156,11 +160,14 @@ class ApiGatewayV2Request(Request):
         stage = context.get("stage")
         if stage and stage != "$default":
             path = _strip_stage(path, stage, context)
+        method = http["method"]
+        params = event.get("pathParameters")
+        # _upper and _path_parameters inlined: this view is built on every HTTP API call.
         fill_request(
             self,
-            _upper(http["method"]),
+            method if method in _UPPER_METHODS else method.upper(),
             path,
-            _path_parameters(event),
+            {} if params is None else params if type(params) is dict else _bad_params(params),
             http.get("sourceIp"),
             request_id or context.get("requestId", ""),
             event,

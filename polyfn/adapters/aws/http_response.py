@@ -79,6 +79,20 @@ def render_v2(response: Response) -> dict[str, Any]:
         if content_type is None:
             body, encoded = _body(response, None)
             return {"statusCode": response.status, "body": body, "isBase64Encoded": encoded}
+        if content_type == "application/json":
+            # The most common answer of all, without the _body call: JSON is UTF-8 text
+            # (a body that is not falls through to _body, which sends it base64-encoded).
+            try:
+                text = response.body.decode()
+            except UnicodeDecodeError:
+                pass
+            else:
+                return {
+                    "statusCode": response.status,
+                    "headers": {"content-type": content_type},
+                    "body": text,
+                    "isBase64Encoded": False,
+                }
         single = {"content-type": content_type}  # most answers: a type and nothing else
     body, encoded = _body(response, content_type)
     # One literal with every key: cheaper than adding keys to a smaller dict.

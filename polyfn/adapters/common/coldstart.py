@@ -6,14 +6,17 @@ One flag per process, whatever the adapter: a process is cold once, and a handle
 
 from __future__ import annotations
 
-__all__ = ["take_cold_start"]
+__all__ = ["PENDING", "take_cold_start"]
 
-_cold = [True]  # a list, not a global rebound by ``global``: one cell every adapter shares
+PENDING = [True]
+"""``PENDING[0]`` is True until the process's first invocation has taken the cold start.
+A hot path tests it before calling ``take_cold_start``: the call alone costs about 500
+instructions, a tenth of polyfn's own cost on an API Gateway GET."""
 
 
 def take_cold_start() -> bool:
     """True the first time it is called in this process, False after."""
-    cold = _cold[0]
+    cold = PENDING[0]
     if cold:
-        _cold[0] = False
+        PENDING[0] = False
     return cold

@@ -264,9 +264,12 @@ def test_context_internals_the_handler_sets() -> None:
     ctx._remaining = lambda: 1234
     assert ctx.remaining_ms == 1234
     # The handler fills Context's slots itself; every one must be set.
-    from polyfn.adapters.aws.entry import _context
-
-    built = _context(events.lambda_context())
+    app = App("slots")
+    seen: list[Context] = []
+    app.get("/ctx", name="ctx")(lambda req, c: seen.append(c) or Response.text("ok"))
+    handler = lambda_handler(app, backends="keep")
+    handler(events.apigw_v2("GET", "/ctx"), events.lambda_context())
+    [built] = seen
     for slot in Context.__slots__:
         getattr(built, slot)  # AttributeError for a slot left unset
     assert built.cloud == "aws" and built.remaining_ms > 0 and built.logger is not None
