@@ -29,6 +29,7 @@ __all__ = [
     "TooLarge",
     "Unstorable",
     "Verdict",
+    "class_names",
     "guarded",
 ]
 
@@ -104,3 +105,9 @@ def guarded(
         if is_transient(exc):
             message = f"{message} (still failing after {policy.attempts} attempts)"
         raise ref.error(error_type, message) from exc
+
+
+def class_names(exc: BaseException) -> set[str]:
+    """The names of ``exc``'s class and its bases: how an SDK's exception is recognised
+    without importing the SDK (``"NotFound" in class_names(exc)``)."""
+    return {cls.__name__ for cls in type(exc).__mro__}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from polyfn.adapters.aws.backends.clients import aws_client
 from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.objects import DEFAULT_CONTENT_TYPE, iso_utc, unquoted_etag
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["MAX_PUT_BYTES", "S3Bucket"]
@@ -17,15 +17,6 @@ __all__ = ["MAX_PUT_BYTES", "S3Bucket"]
 # bytes-in-memory ``write`` of the port does not do. Source: Amazon S3 User Guide,
 # "Uploading objects" (checked 2026-11).
 MAX_PUT_BYTES = 5 * 1024**3
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def _etag(raw: str | None) -> str | None:
-    return raw.strip('"') if raw else None
 
 
 class S3Bucket:
@@ -73,7 +64,7 @@ class S3Bucket:
         return ObjectInfo(
             key,
             len(data),
-            etag=_etag(response.get("ETag")),
+            etag=unquoted_etag(response.get("ETag")),
             content_type=content_type,
             modified=None,  # PutObject does not say; metadata() does
         )
@@ -98,9 +89,9 @@ class S3Bucket:
         return ObjectInfo(
             key,
             int(response.get("ContentLength", 0)),
-            etag=_etag(response.get("ETag")),
+            etag=unquoted_etag(response.get("ETag")),
             content_type=response.get("ContentType"),
-            modified=_iso(response.get("LastModified")),
+            modified=iso_utc(response.get("LastModified")),
         )
 
     def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]:
@@ -113,8 +104,8 @@ class S3Bucket:
             ObjectInfo(
                 entry["Key"],
                 int(entry.get("Size", 0)),
-                etag=_etag(entry.get("ETag")),
-                modified=_iso(entry.get("LastModified")),
+                etag=unquoted_etag(entry.get("ETag")),
+                modified=iso_utc(entry.get("LastModified")),
             )
             for entry in response.get("Contents", [])
         ]

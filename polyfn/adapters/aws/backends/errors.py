@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from polyfn.adapters.common.errors import ResourceRef, Verdict, guarded
+from polyfn.adapters.common.errors import ResourceRef, Verdict, class_names, guarded
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,
@@ -102,19 +102,15 @@ def _status(exc: BaseException) -> int:
     return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
 
 
-def _class_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
-
-
 def is_transient(exc: BaseException) -> bool:
     code = error_code(exc)
     if code is not None:
         return code in _THROTTLED or code in _SERVER_BUSY or _status(exc) in (500, 502, 503, 504)
-    return bool(_class_names(exc) & _TRANSIENT_TRANSPORT)
+    return bool(class_names(exc) & _TRANSIENT_TRANSPORT)
 
 
 def classify(exc: BaseException) -> Verdict:
-    names = _class_names(exc)
+    names = class_names(exc)
     if names & _MISSING_CREDENTIALS:
         return CredentialsError, f"no usable AWS credentials ({exc})"
     if "NoRegionError" in names:

@@ -12,8 +12,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from polyfn.adapters.azure.backends.clients import service_client
-from polyfn.adapters.azure.backends.errors import class_names, error_code, guard
-from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.azure.backends.errors import error_code, guard
+from polyfn.adapters.common.errors import ResourceRef, class_names
 
 if TYPE_CHECKING:
     from polyfn.adapters.azure.backends.blob import BlobContainer

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from polyfn.adapters.azure.backends.clients import service_client
 from polyfn.adapters.azure.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.objects import DEFAULT_CONTENT_TYPE, iso_utc, unquoted_etag
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["BlobContainer"]
-
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def _etag(raw: str | None) -> str | None:
-    return raw.strip('"') if raw else None
 
 
 class BlobContainer:
@@ -66,9 +56,9 @@ class BlobContainer:
         return ObjectInfo(
             key,
             len(data),
-            etag=_etag(response.get("etag")),
+            etag=unquoted_etag(response.get("etag")),
             content_type=content_type,
-            modified=_iso(response.get("last_modified")),
+            modified=iso_utc(response.get("last_modified")),
         )
 
     def exists(self, key: str) -> bool:
@@ -91,9 +81,9 @@ class BlobContainer:
         return ObjectInfo(
             key,
             int(props.size),
-            etag=_etag(props.etag),
+            etag=unquoted_etag(props.etag),
             content_type=props.content_settings.content_type,
-            modified=_iso(props.last_modified),
+            modified=iso_utc(props.last_modified),
         )
 
     def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]:
@@ -109,9 +99,9 @@ class BlobContainer:
             ObjectInfo(
                 blob.name,
                 int(blob.size),
-                etag=_etag(blob.etag),
+                etag=unquoted_etag(blob.etag),
                 content_type=blob.content_settings.content_type,
-                modified=_iso(blob.last_modified),
+                modified=iso_utc(blob.last_modified),
             )
             for blob in blobs
         ]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from polyfn.adapters.common.errors import ResourceRef, Verdict, guarded
+from polyfn.adapters.common.errors import ResourceRef, Verdict, class_names, guarded
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,
@@ -21,7 +21,7 @@ from polyfn.core.errors import (
     UnsupportedValue,
 )
 
-__all__ = ["class_names", "error_code", "guard", "is_transient"]
+__all__ = ["error_code", "guard", "is_transient"]
 
 T = TypeVar("T")
 
@@ -77,11 +77,6 @@ def error_code(exc: BaseException) -> str | None:
         return None
     match = _CODE_IN_BODY.search(text or "")
     return (match.group(1) or match.group(2)) if match else None
-
-
-def class_names(exc: BaseException) -> set[str]:
-    """The names of the exception's classes: SDK errors are recognised without importing it."""
-    return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def is_transient(exc: BaseException) -> bool:

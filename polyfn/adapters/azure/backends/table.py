@@ -9,14 +9,14 @@ from functools import cached_property
 from typing import Any
 
 from polyfn.adapters.azure.backends.clients import service_client
-from polyfn.adapters.azure.backends.errors import class_names, error_code, guard
+from polyfn.adapters.azure.backends.errors import error_code, guard
 from polyfn.adapters.azure.backends.table_codec import (
     PARTITION,
     decode_entity,
     encode_entity,
     storable_key,
 )
-from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef, class_names
 from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Item, Page
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef, class_names
 from polyfn.adapters.gcp.backends.clients import google_client
-from polyfn.adapters.gcp.backends.errors import class_names, guard
+from polyfn.adapters.gcp.backends.errors import guard
 
 if TYPE_CHECKING:
     from polyfn.adapters.gcp.backends.bucket import StorageBucket

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.errors import ResourceRef, class_names
+from polyfn.adapters.common.objects import DEFAULT_CONTENT_TYPE, iso_utc
 from polyfn.adapters.gcp.backends.clients import google_client
-from polyfn.adapters.gcp.backends.errors import class_names, guard
+from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["StorageBucket"]
 
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # A cursor is either Cloud Storage's page token ("t:") or, when a server answered with
 # more objects than asked for (gcp-storage-emulator ignores maxResults), the last key of
 # the page polyfn cut ("k:"), from which the next page starts.
 _TOKEN, _AFTER = "t:", "k:"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _is_not_found(exc: BaseException) -> bool:
@@ -78,7 +73,7 @@ class StorageBucket:
             len(data),
             etag=blob.etag,
             content_type=content_type,
-            modified=_iso(blob.updated),
+            modified=iso_utc(blob.updated),
         )
 
     def exists(self, key: str) -> bool:
@@ -146,5 +141,5 @@ def _info(blob: Any) -> ObjectInfo:
         int(blob.size or 0),
         etag=blob.etag,
         content_type=blob.content_type,
-        modified=_iso(blob.updated),
+        modified=iso_utc(blob.updated),
     )

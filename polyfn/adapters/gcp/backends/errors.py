@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from polyfn.adapters.common.errors import ResourceRef, Verdict, guarded
+from polyfn.adapters.common.errors import ResourceRef, Verdict, class_names, guarded
 from polyfn.core.errors import (
     CredentialsError,
     PayloadTooLarge,
@@ -20,7 +20,7 @@ from polyfn.core.errors import (
     UnsupportedValue,
 )
 
-__all__ = ["class_names", "guard", "is_transient"]
+__all__ = ["guard", "is_transient"]
 
 T = TypeVar("T")
 
@@ -41,12 +41,6 @@ _CREDENTIALS = frozenset(
 )
 _BAD_REQUEST = frozenset({"BadRequest", "InvalidArgument"})
 _TOO_LARGE_MESSAGES = ("too large", "exceeds the maximum", "maximum allowed size")
-
-
-def class_names(exc: BaseException) -> set[str]:
-    """The names of ``exc``'s class and its bases: how a Google exception is recognised
-    without importing ``google.api_core`` (``"NotFound" in class_names(exc)``)."""
-    return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def _is_google(exc: BaseException) -> bool:

@@ -15,9 +15,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable
+from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable, class_names
 from polyfn.adapters.gcp.backends.clients import google_client
-from polyfn.adapters.gcp.backends.errors import class_names, guard
+from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.errors import PayloadTooLarge
 from polyfn.core.resources import Item, Page
 

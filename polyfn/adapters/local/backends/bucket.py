@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.adapters.common.errors import ResourceRef
+from polyfn.adapters.common.objects import DEFAULT_CONTENT_TYPE
 from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
 from polyfn.adapters.local.backends.folder_keys import (
     FileStamp,
@@ -40,7 +41,6 @@ from polyfn.core.resources import ObjectInfo, ObjectNotFound, Page
 
 __all__ = ["DEFAULT_CONTENT_TYPE", "FolderBucket"]
 
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _RENAME_ATTEMPTS = 3
 # Aliases: inside the class, ``list`` is the port's method, not the builtin.
 _Keys = list[str]
