@@ -19,7 +19,7 @@ from polyfn.core.routing import MethodNotAllowed, NotFound
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from polyfn.core.app import App
@@ -109,19 +109,17 @@ def handle_object(
             for fn in app.functions.values()
             if isinstance(fn.trigger, ObjectTrigger) and fn.trigger.bucket is bucket
         ]
-    ran = 0
-    token = _set_current(ctx)
-    try:
-        for fn in candidates:
-            trigger = fn.trigger
-            if isinstance(trigger, ObjectTrigger) and trigger.matches(event):
-                event.bucket = trigger.bucket.name
-                ctx.function_name = fn.name
-                fn.call(event, ctx)
-                ran += 1
-    finally:
-        _reset_current(token)
-    return ran
+    # Each subscriber sees its own bucket's logical name (an event may be for several).
+    matching = [
+        fn
+        for fn in candidates
+        if isinstance(fn.trigger, ObjectTrigger) and fn.trigger.matches(event)
+    ]
+    return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _name_bucket(fn: Function, event: ObjectEvent) -> None:
+    event.bucket = fn.trigger.bucket.name  # type: ignore[union-attr]
 
 
 def consumer_of(
@@ -243,18 +241,34 @@ def handle_event(app: App, event: Event, ctx: Context, *, function: str | None =
     ``function`` is the pinned function: only it may run.
     """
     candidates = [app.function(function)] if function else app.functions_of("event")
-    ran = 0
+    matching = [
+        fn
+        for fn in candidates
+        if isinstance(fn.trigger, EventTrigger) and fn.trigger.matches(event)
+    ]
+    return _run_each(matching, event, ctx)
+
+
+def _run_each(
+    functions: list[Function],
+    event: Any,
+    ctx: Context,
+    prepare: Callable[[Function, Any], None] | None = None,
+) -> int:
+    """Run each function on ``event`` under ``ctx``, in order; the count that ran.
+
+    A failure propagates at once, so that the platform retries the whole event.
+    """
     token = _set_current(ctx)
     try:
-        for fn in candidates:
-            trigger = fn.trigger
-            if isinstance(trigger, EventTrigger) and trigger.matches(event):
-                ctx.function_name = fn.name
-                fn.call(event, ctx)
-                ran += 1
+        for fn in functions:
+            if prepare is not None:
+                prepare(fn, event)
+            ctx.function_name = fn.name
+            fn.call(event, ctx)
     finally:
         _reset_current(token)
-    return ran
+    return len(functions)
 
 
 def error_response(status: int, message: str, request_id: str) -> Response:
