@@ -21,8 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure import envelope
-from polyfn.adapters.azure.entry import ROOT_ROUTE
-from polyfn.adapters.azure.http import request_path
+from polyfn.adapters.azure.http import ROOT_ROUTE, request_path
 from polyfn.adapters.azure.invocation import route_prefix
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers

@@ -33,9 +33,9 @@ from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.events.local import LOCAL_KINDS, build_local_event
 from polyfn.hosts.outcome import Outcome, http_outcome
-from polyfn.hosts.samples import SAMPLE_MESSAGE, check_fits, sample_options
-from polyfn.hosts.vocabulary import EventOptionError
+from polyfn.hosts.samples import check_fits
 
 if TYPE_CHECKING:
     from polyfn.adapters.local.http import InFlight
@@ -297,76 +297,7 @@ def describe(document: Any) -> dict[str, Any]:
 # ``polyfn invoke --cloud local``: one invocation through the local runtime's own paths.
 
 
-LOCAL_KINDS = ("http", "messages", "object", "schedule", "event")
-_TRIGGER_KIND = {
-    "http": "http",
-    "message": "messages",
-    "object": "object",
-    "schedule": "schedule",
-    "event": "event",
-}
 _EXPECTED = "a JSON object with one of " + ", ".join(f"{kind!r}" for kind in LOCAL_KINDS)
-# Which of polyfn events' options each local kind takes.
-_OPTIONS: dict[str, frozenset[str]] = {
-    "http": frozenset({"method", "path", "query", "header", "body"}),
-    "messages": frozenset({"queue", "message"}),
-    "object": frozenset({"action", "bucket", "key"}),
-    "schedule": frozenset(),
-    "event": frozenset({"source", "type", "data"}),
-}
-
-
-def build_local_event(fn: Function, kind: str | None, given: Mapping[str, Any]) -> dict[str, Any]:
-    """The local input document for ``fn`` from ``polyfn events``-style options."""
-    kind = kind or _TRIGGER_KIND[fn.trigger.kind]
-    if kind not in LOCAL_KINDS:
-        raise EventOptionError(
-            f"unknown local event kind {kind!r}; expected one of {', '.join(LOCAL_KINDS)}"
-        )
-    for name in given:
-        if name not in _OPTIONS[kind]:
-            flag = name.replace("option:", "--option ") if name.startswith("option:") else name
-            raise EventOptionError(f"local {kind} does not take --{flag.removeprefix('--')}")
-    options = {
-        name: value
-        for name, value in sample_options(fn).items()
-        if name in _OPTIONS[kind] and name not in given
-    }
-    options.update(given)
-    if kind == "http":
-        return {
-            "http": {
-                "method": options.get("method", "GET"),
-                "path": options.get("path", "/"),
-                "query": options.get("query", {}),
-                "headers": [list(pair) for pair in options.get("header", [])],
-                "body": options.get("body", ""),
-            }
-        }
-    if kind == "messages":
-        return {
-            "messages": {
-                "queue": options.get("queue", ""),
-                "bodies": list(options.get("message", [SAMPLE_MESSAGE])),
-            }
-        }
-    if kind == "object":
-        return {
-            "object": {
-                "action": options.get("action", "created"),
-                "bucket": options.get("bucket", ""),
-                "key": options.get("key", "sample.txt"),
-            }
-        }
-    if kind == "schedule":
-        return {"schedule": {"function": fn.name}}
-    return {
-        "event": {
-            "source": options.get("source", "polyfn.sample"),
-            "type": options.get("type", "Sample"),
-            "data": options.get("data"),
-        }
-    }
 
 
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:

@@ -30,7 +30,7 @@ from polyfn.adapters.azure.events import (
     queue_handler,
     timer_handler,
 )
-from polyfn.adapters.azure.http import http_handler
+from polyfn.adapters.azure.http import ROOT_ROUTE, http_handler
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, http_functions
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.core.errors import ConfigError
@@ -57,9 +57,6 @@ STORAGE_CONNECTION = "AzureWebJobsStorage"
 # The catch-all HTTP function that gives unknown paths and wrong methods polyfn's JSON
 # 404/405 instead of the host's empty 404.
 FALLBACK_FUNCTION = "polyfn_fallback"
-# The host replaces an empty route with the function's name, so the app's "/" needs an
-# optional parameter that can only be empty (github.com/Azure/Azure-Functions issue 2473).
-ROOT_ROUTE = "{polyfn_root:maxlength(0)?}"
 
 
 def function_app(

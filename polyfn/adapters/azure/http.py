@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from polyfn.core.http import Response
 
 __all__ = [
+    "ROOT_ROUTE",
     "AzureRequest",
     "client_address",
     "http_handler",
@@ -51,6 +52,10 @@ __all__ = [
 ]
 
 _log = logging.getLogger("polyfn.azure")
+
+# The host replaces an empty route with the function's name, so the app's "/" needs an
+# optional parameter that can only be empty (github.com/Azure/Azure-Functions issue 2473).
+ROOT_ROUTE = "{polyfn_root:maxlength(0)?}"
 
 # route prefix -> the regex below for it, or None when the prefix itself holds what a
 # path cannot ("?", "#", line breaks) or is not ASCII: such a prefix takes the long way
