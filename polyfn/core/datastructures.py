@@ -11,7 +11,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
-    from typing import TypeVar, overload
+    from typing import Self, TypeVar, overload
 
     _T = TypeVar("_T")
 else:
@@ -47,7 +47,7 @@ class MultiDict(Mapping[str, str]):
                 self.add(name, value)
 
     @classmethod
-    def _from_lists(cls, data: dict[str, list[str]]) -> MultiDict:
+    def _from_lists(cls, data: dict[str, list[str]]) -> Self:
         # Adapters that already hold name -> [values] hand the dict over without copying.
         md = cls.__new__(cls)
         md._data = data

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_signature
-from polyfn.adapters.common.headers import split_joined
+from polyfn.adapters.common.headers import headers_from_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.dispatch import error_response
 from polyfn.core.http import _UNSET, Request, fill_request
@@ -164,11 +164,7 @@ class AzureRequest(Request):
         return client_address(self._native.headers.get("x-forwarded-for"))
 
     def _build_headers(self) -> Headers:
-        data: dict[str, list[str]] = {}
-        for name, value in self._native.headers.items():
-            key = name.lower()
-            data.setdefault(key, []).extend(split_joined(key, value))
-        return Headers.from_multi(data)
+        return headers_from_joined(self._native.headers.items())
 
     def _build_query(self) -> MultiDict:
         query = urlsplit(self._native.url).query

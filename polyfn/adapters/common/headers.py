@@ -9,7 +9,13 @@ other field is a list and is split here, the same way for every runtime.
 
 from __future__ import annotations
 
-__all__ = ["SINGLE_VALUE_HEADERS", "split_joined"]
+from polyfn.core.datastructures import Headers
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["SINGLE_VALUE_HEADERS", "headers_from_joined", "split_joined"]
 
 # Fields whose one value may itself hold a comma, or that use another separator:
 # RFC 9110 singletons (Content-Type, From, Authorization, Date, ...), cookies (RFC 6265)
@@ -77,3 +83,13 @@ def split_joined(name: str, value: str) -> list[str]:
     parts.append(value[start:].strip())
     kept = [part for part in parts if part]  # empty list members carry nothing (RFC 9110)
     return kept or [value.strip()]
+
+
+def headers_from_joined(items: Iterable[tuple[str, str]]) -> Headers:
+    """Core ``Headers`` from a front end's (name, joined value) pairs, split by the rule
+    above: how the Azure host and Google's front end hand headers over."""
+    data: dict[str, list[str]] = {}
+    for name, value in items:
+        key = name.lower()
+        data.setdefault(key, []).extend(split_joined(key, value))
+    return Headers._from_lists(data)  # names are lower-case already: no second pass

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from polyfn.adapters.common.headers import split_joined
+from polyfn.adapters.common.headers import headers_from_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.http import Request, fill_request
 
@@ -104,13 +104,7 @@ class FlaskRequest(Request):
         )
 
     def _build_headers(self) -> Headers:
-        data: dict[str, list[str]] = {}
-        for name, value in self._native.headers.items():
-            key = name.lower()
-            data.setdefault(key, []).extend(split_joined(key, value))
-        headers = Headers.__new__(Headers)
-        headers._data = data
-        return headers
+        return headers_from_joined(self._native.headers.items())
 
     def _build_query(self) -> MultiDict:
         return MultiDict._from_lists(
