@@ -1,4 +1,4 @@
-"""Testing helpers: native event generators, runtime drivers and the pytest plugin.
+"""Testing helpers: the pytest plugin, the test Client and the emulator launchers.
 
 ``all_runtimes`` and ``runtimes(...)`` mark a test to run once per runtime through the
 plugin's ``polyfn_runtime`` and ``polyfn_client`` fixtures. pytest is imported only when

@@ -35,18 +35,18 @@ def encode_body(body: Body) -> bytes:
 
 
 class Client:
-    """A test client bound to one App and one runtime driver."""
+    """A test client bound to one App and one runtime host (``polyfn.hosts``)."""
 
-    def __init__(self, app: App, driver: Host) -> None:
+    def __init__(self, app: App, host: Host) -> None:
         if not isinstance(app, App):
             raise TypeError(f"polyfn_client needs a polyfn App, got {type(app).__name__}")
         self.app = app
-        self.driver = driver
+        self.host = host
 
     @property
     def runtime(self) -> str:
         """The runtime the handlers see in ``Context.cloud`` (aws, azure, gcp, local)."""
-        return self.driver.cloud
+        return self.host.cloud
 
     # ------------------------------------------------------------------ HTTP
 
@@ -73,7 +73,7 @@ class Client:
                 header_list.append(("content-type", "application/json"))
         elif body is not None:
             payload = encode_body(body)
-        return self.driver.http(
+        return self.host.http(
             self.app,
             method.upper(),
             path,
@@ -115,7 +115,7 @@ class Client:
         if not bodies:
             raise ValueError("send needs at least one message body")
         encoded = [encode_body(body) for body in bodies]
-        return list(self.driver.messages(self.app, queue, encoded, attributes=attributes))
+        return list(self.host.messages(self.app, queue, encoded, attributes=attributes))
 
     # ------------------------------------------------------------------ objects
 
@@ -140,14 +140,14 @@ class Client:
     ) -> None:
         """Deliver an object-created event only (the object itself is not written)."""
         self._check_declared(bucket, self.app.buckets, "bucket")
-        self.driver.object_event(
+        self.host.object_event(
             self.app, "created", bucket, key, size=size, content_type=content_type
         )
 
     def object_deleted(self, bucket: str, key: str) -> None:
         """Deliver an object-deleted event only."""
         self._check_declared(bucket, self.app.buckets, "bucket")
-        self.driver.object_event(self.app, "deleted", bucket, key)
+        self.host.object_event(self.app, "deleted", bucket, key)
 
     # ------------------------------------------------------------------ schedules, events
 
@@ -156,11 +156,11 @@ class Client:
         fn = self.app.function(function)
         if fn.trigger.kind != "schedule":
             raise ValueError(f"{function!r} is not a scheduled function ({fn.trigger.describe()})")
-        self.driver.schedule(self.app, function)
+        self.host.schedule(self.app, function)
 
     def emit(self, source: str, type: str, data: Any = None, *, subject: str | None = None) -> None:
         """Deliver one generic event (EventBridge, Event Grid, CloudEvent) by source and type."""
-        self.driver.event(self.app, source, type, data, subject=subject)
+        self.host.event(self.app, source, type, data, subject=subject)
 
     # ------------------------------------------------------------------ helpers
 
@@ -170,7 +170,7 @@ class Client:
             raise ValueError(f"app {self.app.name} declares no {kind} {name!r} (known: {known})")
 
     def __repr__(self) -> str:
-        return f"<polyfn Client {self.app.name} via {self.driver.name}>"
+        return f"<polyfn Client {self.app.name} via {self.host.name}>"
 
 
 def _query_lists(query_string: str, query: Query | None) -> dict[str, list[str]]:

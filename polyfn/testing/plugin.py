@@ -89,7 +89,7 @@ def _runtime_of(name: str) -> str:
         pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
 
 
-def driver_named(name: str) -> Host:
+def _host_named(name: str) -> Host:
     """The host for a runtime (its primary variant) or for an exact variant name."""
     try:
         return host_named(name)
@@ -99,14 +99,21 @@ def driver_named(name: str) -> Host:
 
 @pytest.fixture
 def polyfn_runtime(request: pytest.FixtureRequest) -> str:
-    """The runtime (or driver variant) this test runs on; ``local`` unless marked."""
+    """The runtime (or host variant) this test runs on; ``local`` unless marked."""
     return str(getattr(request, "param", _DEFAULT_RUNTIME))
 
 
 @pytest.fixture
-def polyfn_driver(polyfn_runtime: str) -> Host:
-    """The runtime driver behind ``polyfn_client``, for tests that want the native answers."""
-    return driver_named(polyfn_runtime)
+def polyfn_host(polyfn_runtime: str) -> Host:
+    """The host behind ``polyfn_client`` (``polyfn.hosts``), for tests that want the
+    native answers or to invoke a native event."""
+    return _host_named(polyfn_runtime)
+
+
+@pytest.fixture
+def polyfn_driver(polyfn_host: Host) -> Host:
+    """The former name of ``polyfn_host``, kept so that existing tests run."""
+    return polyfn_host
 
 
 @pytest.fixture
@@ -121,7 +128,7 @@ def polyfn_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def polyfn_client(polyfn_driver: Host, polyfn_data_dir: Path) -> Iterator[Callable[[App], Client]]:
+def polyfn_client(polyfn_host: Host, polyfn_data_dir: Path) -> Iterator[Callable[[App], Client]]:
     """``polyfn_client(app)``: a ``Client`` for ``app`` on this test's runtime.
 
     The app's resources are bound to the local backends in ``polyfn_data_dir`` for the
@@ -130,7 +137,7 @@ def polyfn_client(polyfn_driver: Host, polyfn_data_dir: Path) -> Iterator[Callab
     bound: list[tuple[App, Any]] = []
 
     def make(app: App) -> Client:
-        client = Client(app, polyfn_driver)
+        client = Client(app, polyfn_host)
         if not any(previous_app is app for previous_app, _ in bound):
             previous = _bind_locally(app)
             if previous is not _UNCHANGED:

@@ -87,9 +87,9 @@ def test_messages_objects_schedules_events(polyfn_client):
 
 
 @runtimes("aws-alb", "local")
-def test_a_driver_variant(polyfn_client, polyfn_driver):
+def test_a_host_variant(polyfn_client, polyfn_host, polyfn_driver):
     assert polyfn_client(app).get("/notes/9").status == 404
-    assert polyfn_driver.name in ("aws-alb", "local")
+    assert polyfn_host.name in ("aws-alb", "local") and polyfn_driver is polyfn_host
 
 
 def test_unmarked_tests_run_locally(polyfn_runtime, polyfn_client):
@@ -123,7 +123,7 @@ def test_fixtures_run_a_users_tests_on_every_runtime(project: pytest.Pytester) -
             "*test_http?azure? PASSED*",
             "*test_http?gcp? PASSED*",
             "*test_http?local? PASSED*",
-            "*test_a_driver_variant?aws-alb? PASSED*",
+            "*test_a_host_variant?aws-alb? PASSED*",
         ]
     )
 
