@@ -16,7 +16,7 @@ from polyfn.adapters.azure.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef, class_names
 
 if TYPE_CHECKING:
-    from polyfn.adapters.azure.backends.blob import BlobContainer
+    from polyfn.adapters.azure.backends.bucket import BlobContainer
     from polyfn.adapters.azure.backends.queue import StorageQueue
     from polyfn.adapters.azure.backends.table import StorageTable
     from polyfn.core.resources import Bucket, Queue, Table
@@ -35,7 +35,7 @@ class AzureBackends:
     cloud = "azure"
 
     def bucket(self, resource: Bucket) -> BlobContainer:
-        from polyfn.adapters.azure.backends.blob import BlobContainer
+        from polyfn.adapters.azure.backends.bucket import BlobContainer
 
         return BlobContainer(resource.name, resource.physical_name)
 
