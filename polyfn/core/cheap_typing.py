@@ -34,9 +34,8 @@ after awslambdaric / bare):
   Lambda (json imports re), 4 ms anywhere json is not loaded yet.
 - **``datetime`` imported inside ``schedule.next_fire``** (0.8 / 1.3 ms): KEPT; only
   the local scheduler computes firing times.
-- **``_collections_abc`` instead of ``collections.abc``** (0.0 / 1.2 ms): NOT WORTH IT on
-  any cloud (every runtime client has collections.abc loaded); the public
-  ``collections.abc`` would do. The modules that use it are not this module's to change.
+- **``_collections_abc`` instead of ``collections.abc``** (0.0 / 1.2 ms): DROPPED; every
+  runtime client has ``collections.abc`` loaded, so core imports the public module.
 - **``type(list[int])`` for ``types.GenericAlias``** (0.0 / ~0.8 ms): kept, being one
   line; ``types`` is loaded on Lambda anyway.
 

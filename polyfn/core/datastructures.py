@@ -8,16 +8,15 @@ names, as RFC 9110 wants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator
     from typing import Self, TypeVar, overload
 
     _T = TypeVar("_T")
 else:
-    # collections.abc imports the collections package (3 ms); these are its ABCs.
-    from _collections_abc import Mapping
-
     from polyfn.core.cheap_typing import overload
 
 __all__ = ["Headers", "MultiDict"]

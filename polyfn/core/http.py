@@ -7,16 +7,15 @@ overrides, so a handler that reads only a path parameter pays for nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from polyfn.core import json_codec
 from polyfn.core.datastructures import Headers, MultiDict
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
     from typing import Any
-else:
-    # collections.abc imports the collections package (3 ms); these are its ABCs.
-    from _collections_abc import Mapping
 
 __all__ = [
     "HTTPError",

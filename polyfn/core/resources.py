@@ -14,12 +14,13 @@ outside [A-Z0-9] replaced by ``_``; without that variable it is the logical name
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from polyfn.core.errors import ConfigError, PolyfnError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
     from typing import Any, Generic, TypeVar
 
     from polyfn.core.app import App
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     T = TypeVar("T")
     Item = dict[str, Any]
 else:
-    # collections.abc imports the collections package (3 ms); these are its ABCs.
-    from _collections_abc import Mapping
-
     from polyfn.core.cheap_typing import Generic, T
 
     Item = dict  # what type checkers read as dict[str, Any]

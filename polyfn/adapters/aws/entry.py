@@ -13,6 +13,7 @@ into the core model, lets the App dispatch, and translates the answer back:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from polyfn.adapters.aws import sources
 from polyfn.adapters.aws.binding import bind_backends
@@ -31,7 +32,6 @@ from polyfn.core.context import Context, new_context
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
 
     from polyfn.adapters.aws.binding import BackendsChoice
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     LambdaHandler = Callable[..., Any]
     _Serve = Callable[[App, dict[str, Any], Context], Any]
 else:
-    from _collections_abc import Callable
-
     LambdaHandler = Callable  # what type checkers read as Callable[..., Any]
 
 __all__ = ["LambdaHandler", "lambda_handler"]
