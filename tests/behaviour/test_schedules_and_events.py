@@ -1,0 +1,79 @@
+"""Schedule ticks and generic events (EventBridge, Event Grid, CloudEvents), the same on
+every runtime: a tick runs its function with the cloud and the firing time, rule names
+resolve to the longest match, and events reach every function whose source and type
+patterns match, with their data and subject."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from polyfn.hosts import Host
+
+from .behaviour_app import build
+
+# Schedules
+
+
+def test_a_tick_runs_its_function_and_carries_the_cloud(driver: Host) -> None:
+    app, seen = build()
+    driver.schedule(app, "tick")
+    assert [(name, cloud) for name, cloud, _ in seen["ticks"]] == [("tick", driver.cloud)]
+
+
+def test_a_tick_resolves_to_the_longest_matching_function(driver: Host) -> None:
+    # ``tick`` is declared first and its name ends ``fast_tick``'s: the rule is the
+    # longest match of the physical rule or job name, the same on every cloud.
+    app, seen = build()
+    driver.schedule(app, "fast_tick")
+    driver.schedule(app, "tick")
+    assert [name for name, *_ in seen["ticks"]] == ["fast_tick", "tick"]
+
+
+def test_a_cron_tick_carries_the_firing_time_in_utc(driver: Host) -> None:
+    app, seen = build()
+    driver.schedule(app, "nightly")
+    ((name, _, time),) = seen["ticks"]
+    assert name == "nightly"
+    fired = datetime.fromisoformat(time.replace("Z", "+00:00"))
+    assert time.endswith("Z") and abs((datetime.now(UTC) - fired).total_seconds()) < 60
+
+
+# Events
+
+
+@pytest.mark.parametrize(
+    ("source", "type", "functions"),
+    [
+        # exact source and type; a source pattern matches by prefix
+        ("shop.orders", "OrderPlaced", ["any_shop_source", "order_placed"]),
+        ("shop.orders", "OrderCancelled", ["any_shop_source"]),
+        # a source pattern with an exact type; a type pattern alone
+        (
+            "shop.orders",
+            "Shop.OrderPlaced",
+            ["any_shop_source", "any_shop_type", "shop_order_placed"],
+        ),
+        ("shop.orders", "Shop.OrderCancelled", ["any_shop_source", "any_shop_type"]),
+        ("billing", "Billing.OrderPlaced", []),
+        ("billing", "Paid", []),
+    ],
+)
+def test_an_event_reaches_every_function_whose_source_and_type_match(
+    driver: Host, source: str, type: str, functions: list[str]
+) -> None:
+    app, seen = build()
+    data: dict[str, Any] = {"order": 7}
+    driver.event(app, source, type, data)
+    assert sorted(name for name, _ in seen["events"]) == functions
+    for _, event in seen["events"]:
+        assert (event.source, event.type, event.data) == (source, type, data)
+
+
+def test_an_event_subject_reaches_the_handler(driver: Host) -> None:
+    app, seen = build()
+    driver.event(app, "shop.orders", "OrderPlaced", {"order": 1}, subject="order/1")
+    subjects = {name: (event.type, event.subject, event.data) for name, event in seen["events"]}
+    assert subjects["order_placed"] == ("OrderPlaced", "order/1", {"order": 1})
