@@ -49,8 +49,7 @@ def test_the_local_runtime_has_one_driver() -> None:
 
 
 # HTTP, partial batch failure, decoded keys, filters, ticks and event matching are the
-# behaviour suite's (tests/behaviour, test_moved_local.py among them); what stays here is
-# what only the local host does.
+# behaviour suite's (tests/behaviour); what stays here is what only the local host does.
 
 
 def test_a_first_delivery_counts_one_and_an_unknown_queue_is_refused(
