@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from gcp_apps import build, http_client, send
+from behaviour.behaviour_app import build
+from gcp_apps import http_client, send
 
 from polyfn import App, Response
 from polyfn.hosts.events import gcp as events
@@ -19,9 +20,11 @@ def test_repeated_response_headers_stay_separate_lines() -> None:
     # werkzeug answers each value of a repeated header on its own line, as sent; the
     # portable promise (the values survive, joined or not) is in tests/behaviour.
     app, _ = build()
-    response = send(http_client(app), events.http("GET", "/cookies"))
-    assert len(response.headers.getlist("Set-Cookie")) == 2
-    assert response.headers.getlist("X-Multi") == ["one", "two"]
+    client = http_client(app)
+    cookies = send(client, events.http("GET", "/cookies"))
+    assert len(cookies.headers.getlist("Set-Cookie")) == 2
+    repeated = send(client, events.http("GET", "/repeated"))
+    assert repeated.headers.getlist("X-Multi") == ["one", "two"]
 
 
 def test_untyped_204_has_no_content_type() -> None:
@@ -72,47 +75,45 @@ def test_unsendable_header_is_a_json_500() -> None:
     ],
 )
 def test_request_id_comes_from_the_trace(headers: list[tuple[str, str]], expected: str) -> None:
-    app, _ = build()
-    echoed = send(http_client(app), events.http("GET", "/echo", headers=headers)).get_json()
-    assert echoed["request_id"] == expected
+    app, seen = build()
+    send(http_client(app), events.http("GET", "/users/7", headers=headers))
+    [(request, _)] = seen["calls"]
+    assert request.request_id == expected
 
 
 def test_request_id_is_generated_when_the_trace_is_missing_or_forged() -> None:
-    app, _ = build()
+    app, seen = build()
     client = http_client(app)
-    plain = send(client, events.http("GET", "/echo")).get_json()["request_id"]
-    forged = send(
-        client, events.http("GET", "/echo", headers=[("X-Cloud-Trace-Context", "<script>/1")])
-    ).get_json()["request_id"]
+    send(client, events.http("GET", "/users/7"))
+    send(client, events.http("GET", "/users/7", headers=[("X-Cloud-Trace-Context", "<script>/1")]))
+    plain, forged = (request.request_id for request, _ in seen["calls"])
     for generated in (plain, forged):
         assert len(generated) == 32 and set(generated) <= set("0123456789abcdef")
     assert plain != forged
 
 
 def test_client_ip_is_the_first_forwarded_hop_else_the_peer() -> None:
-    app, _ = build()
+    app, seen = build()
     client = http_client(app)
     forwarded = [("X-Forwarded-For", "203.0.113.7, 10.0.0.1")]
-    assert (
-        send(client, events.http("GET", "/echo", headers=forwarded)).get_json()["client_ip"]
-        == "203.0.113.7"
-    )
-    assert send(client, events.http("GET", "/echo")).get_json()["client_ip"] == "127.0.0.1"
+    send(client, events.http("GET", "/users/7", headers=forwarded))
+    send(client, events.http("GET", "/users/7"))
+    assert [request.client_ip for request, _ in seen["calls"]] == ["203.0.113.7", "127.0.0.1"]
 
 
 def test_context_cloud_deadline_and_function(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "30")
     app, seen = build()
-    send(http_client(app), events.http("GET", "/echo"))
-    ctx = seen["contexts"][0]
-    assert ctx.cloud == "gcp" and ctx.function_name == "echo"
+    send(http_client(app), events.http("GET", "/users/7"))
+    [(_, ctx)] = seen["calls"]
+    assert ctx.cloud == "gcp" and ctx.function_name == "get_user"
     assert 29 <= (ctx.deadline - time.time()) <= 30
     assert 28_000 < ctx.remaining_ms <= 30_000
 
 
 def test_default_deadline_is_sixty_seconds_and_cloud_is_configurable() -> None:
     app, seen = build()
-    send(http_client(app, cloud="local"), events.http("GET", "/echo"))
-    ctx = seen["contexts"][0]
+    send(http_client(app, cloud="local"), events.http("GET", "/users/7"))
+    [(_, ctx)] = seen["calls"]
     assert ctx.cloud == "local"
     assert 59 <= (ctx.deadline - time.time()) <= 60
