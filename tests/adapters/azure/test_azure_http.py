@@ -8,7 +8,8 @@ from typing import Any
 import azure.functions as func
 import pytest
 from azure.functions.http import HttpResponseConverter
-from azure_apps import build_shop, invoke
+from azure_apps import invoke
+from behaviour.behaviour_app import build
 
 from polyfn import App, Context, Request, Response
 from polyfn.adapters.azure import function_app
@@ -19,8 +20,8 @@ from polyfn.hosts.events.azure import http_request
 
 
 @pytest.fixture
-def shop() -> tuple[App, func.FunctionApp, dict[str, list[Any]]]:
-    app, seen = build_shop()
+def shared() -> tuple[App, func.FunctionApp, dict[str, list[Any]]]:
+    app, seen = build()
     return app, function_app(app), seen
 
 
@@ -34,11 +35,11 @@ def test_request_id_is_the_invocation_id_and_the_deadline_the_timeout(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "120")
-    app, seen = build_shop()
+    app, seen = build()
     native = function_app(app)
     before = time.time()
     call(native, "get_user", http_request("GET", "/users/1"), invocation_id="inv-123")
-    ctx: Context = seen["contexts"][0]
+    ctx: Context = seen["calls"][0][1]
     assert ctx.request_id == "inv-123"
     assert ctx.raw.invocation_id == "inv-123"
     assert ctx.deadline is not None and before + 119 <= ctx.deadline <= time.time() + 120
@@ -46,36 +47,54 @@ def test_request_id_is_the_invocation_id_and_the_deadline_the_timeout(
 
 
 def test_http_deadline_is_capped_at_230_seconds_and_only_the_first_call_is_cold(
-    shop: Any,
+    shared: Any,
 ) -> None:
-    _, native, seen = shop  # default timeout: 300 s, but HTTP must answer within 230 s
+    _, native, seen = shared  # default timeout: 300 s, but HTTP must answer within 230 s
     call(native, "get_user", http_request("GET", "/users/1"))
     call(native, "get_user", http_request("GET", "/users/2"))
-    first, second = seen["contexts"]
+    first, second = (ctx for _, ctx in seen["calls"])
     assert 229_000 < first.remaining_ms <= 230_000
     assert second.cold_start is False  # the process served an invocation already
 
 
 def test_without_a_context_a_request_id_is_made() -> None:
-    app, seen = build_shop()
+    app, seen = build()
     fn = {f.get_function_name(): f for f in function_app(app).get_functions()}["get_user"]
     fn.get_user_function()(http_request("GET", "/users/1"))
-    assert len(seen["contexts"][0].request_id) == 36
+    assert len(seen["calls"][0][1].request_id) == 36
 
 
-def test_the_path_loses_the_route_prefix_and_the_caller_loses_its_port(shop: Any) -> None:
+def test_the_path_loses_the_route_prefix_and_the_caller_loses_its_port() -> None:
     # App Service's X-Forwarded-For carries the caller's port; the URL carries "/api".
-    _, native, _ = shop
-    request = http_request("GET", "/echo", client_ip="203.0.113.7:50312")
-    assert "/api/echo" in request.url
-    echoed = read_response(call(native, "echo", request)).json()
+    # The shared app's /echo does not answer the client address, so this app does.
+    caller = App("caller")
+
+    @caller.get("/whoami")
+    def whoami(req: Request) -> dict[str, str | None]:
+        return {"path": req.path, "client_ip": req.client_ip}
+
+    request = http_request("GET", "/whoami", client_ip="203.0.113.7:50312")
+    assert "/api/whoami" in request.url
+    echoed = read_response(call(function_app(caller), "whoami", request)).json()
     assert echoed["client_ip"] == "203.0.113.7"
-    assert echoed["path"] == "/echo"
+    assert echoed["path"] == "/whoami"
 
 
-def test_set_cookie_survives_the_workers_response_conversion(shop: Any) -> None:
-    _, native, _ = shop
-    response = call(native, "login", http_request("GET", "/login"))
+def test_set_cookie_survives_the_workers_response_conversion() -> None:
+    # A cookie with Max-Age beside a repeated plain header, in one answer: the shared
+    # app's /cookies sets no Max-Age and its repeated header is on another route.
+    cookie_attributes = App("cookie-attributes")
+
+    @cookie_attributes.get("/login")
+    def login(req: Request) -> Response:
+        response = Response.text("welcome")
+        response.set_cookie("session", "abc123")
+        response.set_cookie("theme", "dark", http_only=False, max_age=3600)
+        response.headers.add("vary", "accept")
+        response.headers.add("vary", "cookie")
+        return response
+
+    response = call(function_app(cookie_attributes), "login", http_request("GET", "/login"))
     assert response.headers.get_all("Set-Cookie") == [
         "session=abc123; Path=/; Secure; HttpOnly; SameSite=Lax",
         "theme=dark; Path=/; Max-Age=3600; Secure; SameSite=Lax",
@@ -102,9 +121,9 @@ def _error(response: func.HttpResponse) -> dict[str, Any]:
     return error
 
 
-def test_the_fallback_serves_any_route_the_host_hands_it(shop: Any) -> None:
+def test_the_fallback_serves_any_route_the_host_hands_it(shared: Any) -> None:
     # The host orders overlapping routes by function name, so a request may arrive here.
-    _, native, _ = shop
+    _, native, _ = shared
     response = call(native, FALLBACK_FUNCTION, http_request("GET", "/users/9"))
     assert read_response(response).json() == {"id": "9"}
 
@@ -124,7 +143,7 @@ def test_a_header_the_worker_refuses_becomes_a_500() -> None:
 
 def test_custom_route_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLYFN_AZURE_ROUTE_PREFIX", "v1")
-    app, _ = build_shop()
+    app, _ = build()
     request = http_request("GET", "/echo", route_prefix="v1")
     assert request.url.endswith("/v1/echo")
     echoed = read_response(call(function_app(app), "echo", request)).json()

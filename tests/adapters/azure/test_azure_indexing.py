@@ -10,7 +10,8 @@ import typing
 
 import azure.functions as func
 import pytest
-from azure_apps import bindings_of, build_shop, functions_of, trigger_of
+from azure_apps import bindings_of, functions_of, trigger_of
+from behaviour.behaviour_app import build
 
 from polyfn import App, Request
 from polyfn.adapters.azure import function_app
@@ -20,7 +21,7 @@ from polyfn.hosts.azure import HOSTS
 
 
 def test_every_polyfn_function_is_an_azure_function_of_the_same_name() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     names = set(functions_of(function_app(app)))
     assert names == set(app.functions) | {FALLBACK_FUNCTION}
 
@@ -29,20 +30,20 @@ def test_every_polyfn_function_is_an_azure_function_of_the_same_name() -> None:
     ("name", "binding_type"),
     [
         ("get_user", "httpTrigger"),
-        ("thumbnail", "blobTrigger"),
-        ("forget", "eventGridTrigger"),
-        ("send_email", "queueTrigger"),
-        ("cleanup", "timerTrigger"),
+        ("on_upload", "blobTrigger"),
+        ("on_delete", "eventGridTrigger"),
+        ("work", "queueTrigger"),
+        ("tick", "timerTrigger"),
         ("order_placed", "eventGridTrigger"),
     ],
 )
 def test_trigger_types(name: str, binding_type: str) -> None:
-    app, _ = build_shop()
+    app, _ = build()
     assert trigger_of(function_app(app), name)["type"] == binding_type
 
 
 def test_http_routes_methods_and_bindings() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     native = function_app(app)
     assert bindings_of(native, "get_user") == [
         {
@@ -57,12 +58,12 @@ def test_http_routes_methods_and_bindings() -> None:
     ]
     assert trigger_of(native, "put_user")["methods"] == ["PUT"]
     assert trigger_of(native, "put_user")["route"] == "users/{id}"
-    assert trigger_of(native, "echo")["methods"] == ["GET", "POST", "HEAD"]
-    assert trigger_of(native, "read_file")["route"] == "files/{*path}"
+    assert trigger_of(native, "echo")["methods"] == ["GET", "POST", "PUT", "HEAD"]
+    assert trigger_of(native, "files_route")["route"] == "files/{*path}"
 
 
 def test_the_fallback_catches_every_other_path_and_method() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     fallback = trigger_of(function_app(app), FALLBACK_FUNCTION)
     assert fallback["route"] == "{*polyfn_path}"
     assert set(fallback["methods"]) == {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
@@ -117,32 +118,32 @@ def test_the_root_route_is_an_empty_only_parameter() -> None:
 
 
 def test_storage_triggers_use_physical_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POLYFN_BUCKET_UPLOADS", "shop-prod-uploads")
-    monkeypatch.setenv("POLYFN_QUEUE_EMAILS", "shop-prod-emails")
-    app, _ = build_shop()
+    monkeypatch.setenv("POLYFN_BUCKET_FILES", "behaviour-prod-files")
+    monkeypatch.setenv("POLYFN_QUEUE_JOBS", "behaviour-prod-jobs")
+    app, _ = build()
     native = function_app(app)
-    assert trigger_of(native, "thumbnail") == {
+    assert trigger_of(native, "on_upload") == {
         "type": "blobTrigger",
         "direction": "IN",
         "name": "blob",
-        "path": "shop-prod-uploads/in/{name}",
+        "path": "behaviour-prod-files/in/{name}",
         "connection": STORAGE_CONNECTION,
     }
-    assert trigger_of(native, "audit")["path"] == "shop-prod-uploads/{name}"
-    assert trigger_of(native, "send_email") == {
+    assert trigger_of(native, "audit")["path"] == "behaviour-prod-files/{name}"
+    assert trigger_of(native, "work") == {
         "type": "queueTrigger",
         "direction": "IN",
         "name": "msg",
-        "queueName": "shop-prod-emails",
+        "queueName": "behaviour-prod-jobs",
         "connection": STORAGE_CONNECTION,
     }
 
 
 def test_without_binding_variables_the_logical_names_are_used() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     native = function_app(app)
-    assert trigger_of(native, "thumbnail")["path"] == "uploads/in/{name}"
-    assert trigger_of(native, "send_email")["queueName"] == "emails"
+    assert trigger_of(native, "on_upload")["path"] == "files/in/{name}"
+    assert trigger_of(native, "work")["queueName"] == "jobs"
 
 
 def test_braces_in_a_prefix_are_literal_in_the_blob_path() -> None:
@@ -157,23 +158,29 @@ def test_braces_in_a_prefix_are_literal_in_the_blob_path() -> None:
 
 
 def test_timers_are_six_field_ncrontab() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     native = function_app(app)
-    assert trigger_of(native, "cleanup") == {
+    assert trigger_of(native, "tick") == {
         "type": "timerTrigger",
         "direction": "IN",
         "name": "timer",
         "schedule": "0 */5 * * * *",
     }
     assert trigger_of(native, "nightly")["schedule"] == "0 0 3 * * 1-5"
-    for name in ("cleanup", "nightly"):
+    for name in ("tick", "fast_tick", "nightly"):
         assert len(trigger_of(native, name)["schedule"].split()) == 6
 
 
 def test_event_grid_triggers() -> None:
-    app, _ = build_shop()
+    app, _ = build()
     native = function_app(app)
-    for name in ("forget", "order_placed", "any_shop_event"):
+    for name in (
+        "on_delete",
+        "order_placed",
+        "any_shop_source",
+        "shop_order_placed",
+        "any_shop_type",
+    ):
         assert trigger_of(native, name) == {
             "type": "eventGridTrigger",
             "direction": "IN",
@@ -185,17 +192,17 @@ def test_event_grid_triggers() -> None:
     ("name", "argument", "annotation"),
     [
         ("get_user", "req", func.HttpRequest),
-        ("thumbnail", "blob", func.InputStream),
-        ("forget", "event", func.EventGridEvent),
-        ("send_email", "msg", func.QueueMessage),
-        ("cleanup", "timer", func.TimerRequest),
+        ("on_upload", "blob", func.InputStream),
+        ("on_delete", "event", func.EventGridEvent),
+        ("work", "msg", func.QueueMessage),
+        ("tick", "timer", func.TimerRequest),
         ("order_placed", "event", func.EventGridEvent),
     ],
 )
 def test_user_functions_have_the_signature_the_worker_checks(
     name: str, argument: str, annotation: type
 ) -> None:
-    app, _ = build_shop()
+    app, _ = build()
     fn = functions_of(function_app(app))[name]
     user_function = fn.get_user_function()
     assert list(inspect.signature(user_function).parameters) == [argument, "context"]
@@ -209,7 +216,7 @@ def test_user_functions_have_the_signature_the_worker_checks(
 
 
 def test_invalid_configuration_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    app, _ = build_shop()
+    app, _ = build()
     with pytest.raises(ConfigError, match="auth_level"):
         function_app(app, auth_level="public")
     monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "soon")

@@ -8,9 +8,10 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from azure_apps import build_shop, invoke
+from azure_apps import invoke
+from behaviour.behaviour_app import build
 
-from polyfn import App
+from polyfn import App, ObjectEvent
 from polyfn.adapters.azure import MessageFailed, function_app
 from polyfn.adapters.azure.envelope import unwrap, wrap
 from polyfn.core.errors import PolyfnError, UnrecognizedEvent
@@ -18,42 +19,59 @@ from polyfn.hosts.events import azure as events
 
 
 @pytest.fixture
-def shop() -> tuple[App, func.FunctionApp, dict[str, list[Any]]]:
-    app, seen = build_shop()
+def shared() -> tuple[App, func.FunctionApp, dict[str, list[Any]]]:
+    app, seen = build()
     return app, function_app(app), seen
+
+
+def handed_to(app: App, name: str) -> list[Any]:
+    """What the shared handler ``name`` is handed (its message or event), recorded while
+    the handler still runs and fills ``seen``."""
+    received: list[Any] = []
+    fn = app.functions[name]
+    handler = fn.handler
+
+    def recording(*args: Any) -> Any:
+        received.append(args[0])
+        return handler(*args)
+
+    fn.handler = recording
+    return received
 
 
 # ----------------------------------------------------------------------------- queue
 
 
-def test_a_message_that_succeeds_returns(shop: Any) -> None:
-    _, native, seen = shop
-    message = events.queue_message(b'{"to": "ada"}', dequeue_count=2, id="m-1")
-    assert invoke(native, "send_email", "msg", message) is None
-    assert seen["messages"] == [({"to": "ada"}, {}, 2, "emails")]
+def test_a_message_that_succeeds_returns(shared: Any) -> None:
+    app, native, seen = shared
+    received = handed_to(app, "work")
+    message = events.queue_message(b'{"n": 1}', dequeue_count=2, id="m-1")
+    assert invoke(native, "work", "msg", message) is None
+    assert seen["messages"] == [(1, {}, "jobs", "azure")]
+    assert received[0].receive_count == 2
 
 
 def test_a_failing_message_raises_so_the_host_retries_then_poisons_it(
-    shop: Any, caplog: pytest.LogCaptureFixture
+    shared: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, native, seen = shop
-    message = events.queue_message(b'{"fail": true}', dequeue_count=3, id="m-2")
+    _, native, seen = shared
+    message = events.queue_message(b'{"fail": true}', dequeue_count=2, id="m-2")
     with pytest.raises(MessageFailed) as raised:
-        invoke(native, "send_email", "msg", message)
+        invoke(native, "work", "msg", message)
     assert isinstance(raised.value, PolyfnError)
     text = str(raised.value)
-    assert "m-2" in text and "receive 3 of 4" in text and "emails-poison" in text
-    assert "smtp refused" in caplog.text  # the handler's own error is logged
+    assert "m-2" in text and "receive 2 of 3" in text and "jobs-poison" in text
+    assert "this job always fails" in caplog.text  # the handler's own error is logged
     assert seen["messages"] == []
 
 
-def test_the_message_keeps_its_native_details(shop: Any) -> None:
-    app, native, _ = shop
+def test_the_message_keeps_its_native_details(shared: Any) -> None:
+    app, native, _ = shared
     received: list[Any] = []
-    app.functions["send_email"].handler = received.append
-    app.functions["send_email"].wants_context = False
+    app.functions["work"].handler = received.append
+    app.functions["work"].wants_context = False
     message = events.queue_message("hi", id="m-3", insertion_time="2025-01-02T03:04:05Z")
-    invoke(native, "send_email", "msg", message)
+    invoke(native, "work", "msg", message)
     (msg,) = received
     assert (msg.id, msg.body, msg.receive_count) == ("m-3", b"hi", 1)
     assert msg.raw.insertion_time == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -77,12 +95,12 @@ def test_envelope_round_trip_and_look_alikes() -> None:
 # ----------------------------------------------------------------------------- blobs
 
 
-def test_blob_event_details(shop: Any) -> None:
-    app, native, _ = shop
+def test_blob_event_details(shared: Any) -> None:
+    app, native, _ = shared
     received: list[Any] = []
     app.functions["audit"].handler = received.append
     app.functions["audit"].wants_context = False
-    stream = events.blob("uploads", "a/b.png", b"png!", content_type="image/png", etag='"0x1"')
+    stream = events.blob("files", "a/b.png", b"png!", content_type="image/png", etag='"0x1"')
     invoke(native, "audit", "blob", stream)
     (event,) = received
     assert (event.key, event.size, event.etag, event.content_type) == (
@@ -91,39 +109,50 @@ def test_blob_event_details(shop: Any) -> None:
         "0x1",
         "image/png",
     )
-    assert event.id == "https://polyfnstorage.blob.core.windows.net/uploads/a/b.png"
+    assert event.id == "https://polyfnstorage.blob.core.windows.net/files/a/b.png"
     assert event.time is not None and event.raw is stream
 
 
-def test_a_blob_without_its_container_is_unrecognized(shop: Any) -> None:
-    _, native, _ = shop
+def test_a_blob_without_its_container_is_unrecognized(shared: Any) -> None:
+    _, native, _ = shared
     from azure.functions.blob import InputStream
 
     with pytest.raises(UnrecognizedEvent, match="container"):
         invoke(native, "audit", "blob", InputStream(data=b"x", name="orphan.txt"))
 
 
-def test_event_grid_blob_deleted_in_the_cloudevents_schema(shop: Any) -> None:
+def test_event_grid_blob_deleted_in_the_cloudevents_schema(shared: Any) -> None:
     # The Event Grid schema is what the behaviour suite delivers on Azure.
-    _, native, seen = shop
-    document = events.blob_deleted_cloudevent(bucket="uploads", key="in/old photo+1.jpg")
-    invoke(native, "forget", "event", events.event_grid_event(document))
-    assert seen["objects"] == [("forget", "deleted", "uploads", "in/old photo+1.jpg", None)]
+    app, native, seen = shared
+    received = handed_to(app, "on_delete")
+    document = events.blob_deleted_cloudevent(bucket="files", key="in/old photo+1.jpg")
+    invoke(native, "on_delete", "event", events.event_grid_event(document))
+    assert seen["objects"] == [("deleted", "files", "in/old photo+1.jpg")]
+    assert (received[0].action, received[0].size) == ("deleted", None)
 
 
 def test_event_grid_delete_filters_and_foreign_events_are_acknowledged(
-    shop: Any, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    _, native, seen = shop
+    # The shared app's delete subscriber takes the whole bucket; this one has a prefix.
+    prefixed_delete = App("prefixed-delete")
+    files = prefixed_delete.bucket("files")
+    forgotten: list[str] = []
+
+    @prefixed_delete.on_object_deleted(files, prefix="in/")
+    def forget(event: ObjectEvent) -> None:
+        forgotten.append(event.key)
+
+    native = function_app(prefixed_delete)
     deliveries = [
-        events.blob_deleted(bucket="uploads", key="out/x.jpg"),  # outside the prefix
+        events.blob_deleted(bucket="files", key="out/x.jpg"),  # outside the prefix
         events.blob_deleted(bucket="other-container", key="in/x.jpg"),  # another container
-        events.blob_created(bucket="uploads", key="in/x.jpg"),  # not a delete
+        events.blob_created(bucket="files", key="in/x.jpg"),  # not a delete
         events.eventgrid(type="Shop.OrderPlaced"),  # not a blob event
     ]
     for document in deliveries:
         assert invoke(native, "forget", "event", events.event_grid_event(document)) is None
-    assert seen["objects"] == []
+    assert forgotten == []
     assert caplog.text.count("ignored Event Grid event") == 3
 
 
@@ -132,33 +161,36 @@ def test_event_grid_delete_filters_and_foreign_events_are_acknowledged(
 
 def test_non_http_deadline_is_the_function_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "600")
-    app, _ = build_shop()
+    app, _ = build()
     remaining: list[int] = []
-    app.functions["cleanup"].handler = lambda tick, ctx: remaining.append(ctx.remaining_ms)
-    invoke(function_app(app), "cleanup", "timer", events.timer())
+    app.functions["tick"].handler = lambda tick, ctx: remaining.append(ctx.remaining_ms)
+    invoke(function_app(app), "tick", "timer", events.timer())
     assert 599_000 < remaining[0] <= 600_000
 
 
-def test_event_grid_custom_events_in_the_cloudevents_schema(shop: Any) -> None:
+def test_event_grid_custom_events_in_the_cloudevents_schema(shared: Any) -> None:
     # The Event Grid schema is what the behaviour suite delivers on Azure.
-    _, native, seen = shop
-    document = events.eventgrid_cloudevent(type="Shop.OrderPlaced", data={"order": 7}, id="e-1")
-    invoke(native, "order_placed", "event", events.event_grid_event(document))
-    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
-    topic = document["source"]
-    assert seen["events"] == [
-        ("order_placed", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
-        ("any_shop_event", "e-1", topic, "Shop.OrderPlaced", {"order": 7}),
+    _, native, seen = shared
+    document = events.eventgrid_cloudevent(
+        source="shop.orders", type="Shop.OrderPlaced", data={"order": 7}, id="e-1"
+    )
+    invoke(native, "shop_order_placed", "event", events.event_grid_event(document))
+    invoke(native, "any_shop_type", "event", events.event_grid_event(document))
+    assert [
+        (name, event.id, event.source, event.type, event.data) for name, event in seen["events"]
+    ] == [
+        ("shop_order_placed", "e-1", "shop.orders", "Shop.OrderPlaced", {"order": 7}),
+        ("any_shop_type", "e-1", "shop.orders", "Shop.OrderPlaced", {"order": 7}),
     ]
 
 
-def test_event_time_is_iso_utc(shop: Any) -> None:
-    app, native, _ = shop
+def test_event_time_is_iso_utc(shared: Any) -> None:
+    app, native, _ = shared
     received: list[Any] = []
-    app.functions["any_shop_event"].handler = received.append
-    app.functions["any_shop_event"].wants_context = False
+    app.functions["any_shop_type"].handler = received.append
+    app.functions["any_shop_type"].wants_context = False
     document = events.eventgrid(type="Shop.X")
     document["eventTime"] = "2024-03-01T10:20:30.1234567Z"  # Event Grid sends 7 digits
-    invoke(native, "any_shop_event", "event", events.event_grid_event(document))
+    invoke(native, "any_shop_type", "event", events.event_grid_event(document))
     assert received[0].time == "2024-03-01T10:20:30.123456Z"
     assert json.loads(json.dumps(received[0].to_dict()))["subject"] == "orders/7"
