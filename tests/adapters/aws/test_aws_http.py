@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-from aws_apps import (
+from aws_native import (
     HTTP_SOURCES,
     UNDRIVEN_SOURCES,
     http_event,

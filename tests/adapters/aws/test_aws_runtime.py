@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_apps import invoke
+from aws_native import invoke
 
 from polyfn import App, Context, Message, Request, Response
 from polyfn.adapters.aws import lambda_handler

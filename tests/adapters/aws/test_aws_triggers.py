@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from aws_apps import invoke
+from aws_native import invoke
 from behaviour.behaviour_app import build
 
 from polyfn import App, Event, Message, ObjectEvent, Schedule

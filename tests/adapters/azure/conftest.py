@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-# The shared test app is ``behaviour.behaviour_app`` under tests/; this folder also runs
-# on its own, before (or without) tests/behaviour putting tests/ on the path.
-_TESTS = str(Path(__file__).resolve().parents[2])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 from azure.functions.http import HttpResponseConverter
-from azure_apps import invoke
+from azure_native import invoke
 from behaviour.behaviour_app import build
 
 from polyfn import App, Context, Request, Response

@@ -10,7 +10,7 @@ import typing
 
 import azure.functions as func
 import pytest
-from azure_apps import bindings_of, functions_of, trigger_of
+from azure_native import bindings_of, functions_of, trigger_of
 from behaviour.behaviour_app import build
 
 from polyfn import App, Request

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-# The shared test app is ``behaviour.behaviour_app`` under tests/. pytest puts tests/ on
-# sys.path only when it loads tests/behaviour's conftest, which a run of this folder alone
-# does not; the same directory, so the module is the same one either way.
-_TESTS = str(Path(__file__).resolve().parents[2])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from behaviour.behaviour_app import build
-from gcp_apps import event_client, http_client, post_binary, post_structured, send
+from gcp_native import event_client, http_client, post_binary, post_structured, send
 
 from polyfn import App, Context, Event, Message, ObjectEvent, Schedule
 from polyfn.hosts.events import gcp as events

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from behaviour.behaviour_app import build
-from gcp_apps import http_client, send
+from gcp_native import http_client, send
 
 from polyfn import App, Response
 from polyfn.hosts.events import gcp as events

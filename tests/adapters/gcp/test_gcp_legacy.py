@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from behaviour.behaviour_app import build
-from gcp_apps import event_client, post_legacy
+from gcp_native import event_client, post_legacy
 
 from polyfn import App, Message, ObjectEvent
 from polyfn.hosts.events import gcp as events

@@ -1,25 +1,17 @@
 """AWS-native helpers for the adapter tests: native events, invocation, response readers.
 
-The app these tests run is the shared one, ``behaviour.behaviour_app``. Run alone, this
-folder does not put ``tests/`` on ``sys.path`` (no package of ``tests/`` is collected), so
-importing this module does; the test modules import it before ``behaviour``.
+The app these tests run is the shared one, ``behaviour.behaviour_app``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from polyfn import App
 from polyfn.adapters.aws import lambda_handler
 from polyfn.hosts.events import aws as events
-
-_TESTS = str(Path(__file__).resolve().parents[2])
-if _TESTS not in sys.path:
-    sys.path.append(_TESTS)
 
 HTTP_SOURCES = ("apigw-v1", "apigw-v2", "alb", "alb-single", "function-url")
 # The behaviour suite runs its portable HTTP cases on every source but ALB's single-value
