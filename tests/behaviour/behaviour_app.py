@@ -28,6 +28,8 @@ def build() -> tuple[App, dict[str, list[Any]]]:
         seen["calls"].append((req, ctx))
         if req.path_params["id"] == "missing":
             raise HTTPError(404, "User not found")
+        if req.path_params["id"] == "teapot":
+            raise HTTPError(418)  # no message: the reason phrase is the message
         if req.path_params["id"] == "crash":
             raise RuntimeError("secret-token-123 leaked")
         return Response.json({"id": req.path_params["id"]})

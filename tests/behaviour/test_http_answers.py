@@ -87,6 +87,17 @@ def test_an_http_error_from_a_handler_answers_its_status_and_message(driver: Hos
     assert result.json()["error"]["message"] == "User not found"
 
 
+def test_an_http_error_without_a_message_answers_the_standard_reason_phrase(
+    driver: Host,
+) -> None:
+    # One table of reason phrases (http.HTTPStatus) for every runtime; the ALB host also
+    # checks the status line ("418 I'm a Teapot") the load balancer requires.
+    app, _ = build()
+    result = driver.http(app, "GET", "/users/teapot")
+    assert result.status == 418
+    assert result.json()["error"]["message"] == "I'm a Teapot"
+
+
 def test_a_wrong_method_is_405_allowing_the_methods_of_every_function_on_the_route(
     driver: Host,
 ) -> None:
