@@ -6,10 +6,13 @@ the standard library, so it adds next to nothing to a cold start.
 
 from __future__ import annotations
 
+import os
+
 from polyfn.core.app import App, set_default_binding
 from polyfn.core.context import Context, current_context
 from polyfn.core.errors import PolyfnError
 from polyfn.core.http import HTTPError, Request, Response
+from polyfn.core.settings import use_settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
@@ -45,6 +48,9 @@ def _local_backends(app: App) -> BackendProvider:
 
 
 set_default_binding(_local_backends)
+# Core reads a deployment's settings (resource binding variables, ...) from the mapping it
+# is given; the outer layer decides that it is this process's environment.
+use_settings(os.environ)
 
 
 # Loaded when first asked for: most functions behind an API gateway leave CORS to the

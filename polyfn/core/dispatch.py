@@ -5,7 +5,7 @@ methods of the App: ``app.handle_http(request, ctx)``). Everything that must beh
 same on every cloud happens here, once: routing, 404/405/500, CORS, which messages of a
 batch failed, object and event filters, and which scheduled function a tick is for.
 
-Dispatch reads no environment. A deployment that pins one function (``POLYFN_FUNCTION``)
+Core reads no environment. A deployment that pins one function (``POLYFN_FUNCTION``)
 is told to dispatch by the adapter, which reads the variable once and passes the name as
 ``function``; ``None`` means nothing is pinned.
 """

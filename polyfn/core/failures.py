@@ -13,7 +13,7 @@ one log stream, so that entry is in the same stream, above.
 
 from __future__ import annotations
 
-import os
+from polyfn.core.settings import settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def log_failure(logger: logging.Logger, what: str, request_id: str, exc: BaseExc
     """Log that ``what`` failed with ``exc`` in request ``request_id``."""
     key = _stack_key(exc)
     first = _first_seen.get(key)
-    if first is None or os.environ.get("POLYFN_FULL_TRACEBACKS") == "1":
+    if first is None or settings().get("POLYFN_FULL_TRACEBACKS") == "1":
         if len(_first_seen) >= _MAX_STACKS:
             _first_seen.clear()
         _first_seen[key] = [request_id, 0]

@@ -13,10 +13,10 @@ outside [A-Z0-9] replaced by ``_``; without that variable it is the logical name
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from polyfn.core.errors import ConfigError, PolyfnError
+from polyfn.core.settings import settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -82,7 +82,9 @@ def binding_variable(kind: str, logical: str) -> str:
 
 
 def physical_name(kind: str, logical: str, environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
+    """The name on the cloud: ``environ``'s binding variable (default: the deployment's
+    settings, ``core.settings``), else the logical name."""
+    env = settings() if environ is None else environ
     return env.get(binding_variable(kind, logical)) or logical
 
 

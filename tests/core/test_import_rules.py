@@ -175,3 +175,36 @@ def test_json_codec_decodes_bytes_as_json_loads_does() -> None:
             except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
                 outcomes.append(("error", type(exc).__name__))
         assert outcomes[0] == outcomes[1], raw
+
+
+def test_core_reads_no_environment_variable() -> None:
+    # Core reads a deployment's settings from the mapping polyfn/__init__ hands it
+    # (core.settings), never from the process environment itself.
+    import ast
+    from pathlib import Path
+
+    import polyfn.core
+
+    offenders = []
+    for path in sorted(Path(polyfn.core.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv"):
+                offenders.append(f"{path.name}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.ImportFrom) and node.module == "os":
+                offenders.append(f"{path.name}:{node.lineno} from os import ...")
+    assert offenders == []
+
+
+def test_core_settings_are_the_mapping_it_is_given() -> None:
+    import os
+
+    from polyfn.core.resources import physical_name
+    from polyfn.core.settings import settings, use_settings
+
+    assert settings() is os.environ  # what polyfn/__init__ hands in
+    try:
+        use_settings({"POLYFN_BUCKET_FILES": "prod-files"})
+        assert physical_name("bucket", "files") == "prod-files"
+        assert physical_name("queue", "jobs") == "jobs"
+    finally:
+        use_settings(os.environ)
