@@ -1,7 +1,9 @@
 """polyfn: write serverless handlers once, run them on AWS, Azure, Google Cloud or locally.
 
-This module only re-exports the cloud-neutral model; importing it loads nothing outside
-the standard library, so it adds next to nothing to a cold start.
+This module re-exports the cloud-neutral model and wires the two things core leaves to
+the outer layer: the local backends for an App used with nothing bound (loaded only
+then), and the process environment as the deployment's settings. Importing it loads
+nothing outside the standard library, so it adds next to nothing to a cold start.
 """
 
 from __future__ import annotations
