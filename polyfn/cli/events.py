@@ -17,10 +17,8 @@ from typing import Any
 from polyfn.cli.errors import UsageError
 from polyfn.hosts import CLOUDS, UnknownRuntime, runtime_hosts
 from polyfn.hosts.vocabulary import (
-    OPTIONS,
     EventOptionError,
     Generator,
-    Option,
     accepted_flags,
     describe_kind,
     generator_kwargs,
@@ -29,8 +27,6 @@ from polyfn.hosts.vocabulary import (
 
 __all__ = [
     "CLOUDS",
-    "OPTIONS",
-    "Option",
     "add_event_options",
     "describe_kind",
     "generate",
