@@ -32,7 +32,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP) $(NPM_STAMP)
+# Azure's Python worker library (azure-functions-runtime) needs Python 3.13: its tests
+# (tests/azure_worker) run the generated function_app.py under it from this venv.
+AZURE_WORKER_PYTHON ?= env PYENV_VERSION=3.13.0 python3.13
+AZURE_WORKER_VENV := .venv-azure-worker
+$(AZURE_WORKER_VENV)/.installed: pyproject.toml
+	test -x $(AZURE_WORKER_VENV)/bin/python || $(AZURE_WORKER_PYTHON) -m venv $(AZURE_WORKER_VENV) \
+		|| { echo "need Python 3.13 for Azure's worker library (pyenv install 3.13.0)"; exit 1; }
+	$(AZURE_WORKER_VENV)/bin/pip install --quiet 'azure-functions-runtime>=1.3,<2' 'protobuf>=5' -e .
+	touch $(AZURE_WORKER_VENV)/.installed
+
+unit: $(STAMP) $(NPM_STAMP) $(AZURE_WORKER_VENV)/.installed
 	$(PY) -m pytest -q
 
 test: lint typecheck unit
@@ -53,4 +63,4 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) node_modules .polyfn .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(AZURE_WORKER_VENV) node_modules .polyfn .mypy_cache .ruff_cache .pytest_cache build *.egg-info
