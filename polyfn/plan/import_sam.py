@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from polyfn.plan.import_callers import FunctionRefs, explain_callers
 from polyfn.plan.import_events import (
     add_message,
     add_object,
@@ -83,6 +84,13 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         for event in (props.get("Events") or {}).values():
             if isinstance(event, Mapping):
                 _sam_event(imported, fn, str(event.get("Type")), event.get("Properties") or {})
+        physical = props.get("FunctionName")
+        refs = FunctionRefs(
+            logical_ids=frozenset({str(logical_id)}),
+            names=frozenset(),
+            arn_suffixes=frozenset({f":function:{physical}"} if isinstance(physical, str) else ()),
+        )
+        explain_callers(imported, document, fn, refs, ("Resources", str(logical_id)))
     return imported
 
 
