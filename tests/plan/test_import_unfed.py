@@ -103,3 +103,11 @@ def test_cli_plan_and_scaffold_of_a_file_with_only_an_unfed_function(
     assert {s["status"] for s in document["statuses"]} == {"needs a decision"}
     assert "worker (was w.run)" in (tmp_path / "out" / "app.py").read_text()
     assert "wrote" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=["serverless", "sam"])
+def test_a_route_behind_the_authorizer_stays_closed(source: Path) -> None:
+    # serverless.yml names the authorizer on the route; the SAM template only on its API
+    # (Auth.DefaultAuthorizer), which once read as an open route.
+    trigger = import_aws_app(source).build_app().functions["list_invoices"].trigger
+    assert getattr(trigger, "auth", None) == "function"
