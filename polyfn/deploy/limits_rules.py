@@ -57,12 +57,22 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 batch["source"],
             )
         visibility = trigger.queue.visibility_timeout
+        factor = limits["sqs_visibility_vs_timeout"]["recommended_factor"]
         if visibility < timeout:
             found.fail(
                 "visibility_timeout",
                 f"queue {trigger.queue.name!r} has visibility_timeout {visibility} s, under its "
                 f"consumer's {timeout} s timeout, and Lambda refuses such a mapping; raise "
                 "visibility_timeout (AWS suggests 6x the timeout) or lower the timeout",
+                limits["sqs_visibility_vs_timeout"]["source"],
+            )
+        elif visibility < factor * timeout:
+            found.warn(
+                "visibility_timeout",
+                f"queue {trigger.queue.name!r} has visibility_timeout {visibility} s, under "
+                f"{factor}x its consumer's {timeout} s timeout: AWS recommends at "
+                f"least {factor * timeout} s, so that a batch retried after a "
+                "throttle or a slow run is not delivered again while still being worked on",
                 limits["sqs_visibility_vs_timeout"]["source"],
             )
     rule = limits["function_name"]

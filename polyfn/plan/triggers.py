@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from polyfn.core.app import App
+from polyfn.core.defaults import effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     EventTrigger,
@@ -189,8 +190,9 @@ def _message(
             "aws.message.dlq",
         )
         factor = f.value("aws.message.visibility_factor")
-        timeout = fn.options.timeout
-        if timeout and queue.visibility_timeout < factor * timeout:
+        # The timeout it deploys with, declared or not: the default one is just as real.
+        timeout = effective_timeout(fn)
+        if queue.visibility_timeout < factor * timeout:
             n.add(
                 "retries",
                 "change",

@@ -37,6 +37,7 @@ from polyfn.adapters.gcp.http import (
     to_flask_response,
 )
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
+from polyfn.core import defaults
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 from polyfn.core.dispatch import error_response
@@ -56,9 +57,9 @@ __all__ = [
 
 BackendsChoice = Literal["auto", "gcp", "keep"]
 SignatureType = Literal["http", "cloudevent"]
-# Cloud Functions (2nd gen) times a function out after 60 s unless told otherwise
-# (gcloud functions deploy --timeout; Cloud Functions docs "Function timeout", read 2025-11).
-DEFAULT_TIMEOUT_SECONDS = 60
+# When POLYFN_TIMEOUT_SECONDS is unset (polyfn's deploy.sh always sets it, with --timeout):
+# polyfn's one default, not Cloud Functions' own 60 s, so remaining_ms is the same everywhere.
+DEFAULT_TIMEOUT_SECONDS = defaults.DEFAULT_TIMEOUT_SECONDS
 _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its WSGI name
 _logger = logging.getLogger("polyfn.gcp")
 

@@ -47,9 +47,11 @@ def test_request_id_is_the_invocation_id_and_the_deadline_the_timeout(
 
 
 def test_http_deadline_is_capped_at_230_seconds_and_only_the_first_call_is_cold(
-    shared: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, native, seen = shared  # default timeout: 300 s, but HTTP must answer within 230 s
+    monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "300")  # but HTTP must answer within 230 s
+    app, seen = build()
+    native = function_app(app)
     call(native, "get_user", http_request("GET", "/users/1"))
     call(native, "get_user", http_request("GET", "/users/2"))
     first, second = (ctx for _, ctx in seen["calls"])

@@ -11,6 +11,7 @@ from behaviour.behaviour_app import build
 from gcp_native import http_client, send
 
 from polyfn import App, Response
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.hosts.events import gcp as events
 
 TRACE = "105445aa7843bc8bf206b12000100000"
@@ -111,9 +112,9 @@ def test_context_cloud_deadline_and_function(monkeypatch: pytest.MonkeyPatch) ->
     assert 28_000 < ctx.remaining_ms <= 30_000
 
 
-def test_default_deadline_is_sixty_seconds_and_cloud_is_configurable() -> None:
+def test_default_deadline_is_polyfns_default_and_cloud_is_configurable() -> None:
     app, seen = build()
     send(http_client(app, cloud="local"), events.http("GET", "/users/7"))
     [(_, ctx)] = seen["calls"]
     assert ctx.cloud == "local"
-    assert 59 <= (ctx.deadline - time.time()) <= 60
+    assert DEFAULT_TIMEOUT_SECONDS - 1 <= (ctx.deadline - time.time()) <= DEFAULT_TIMEOUT_SECONDS
