@@ -37,6 +37,7 @@ from polyfn.adapters.gcp.http import (
     request_id_from_environ,
     to_flask_response,
 )
+from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION, install_in_current_app
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
@@ -61,8 +62,6 @@ SignatureType = Literal["http", "cloudevent"]
 # (gcloud functions deploy --timeout; Cloud Functions docs "Function timeout", read 2025-11).
 DEFAULT_TIMEOUT_SECONDS = 60
 _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its WSGI name
-# The whole answer to an event polyfn cannot read; why is in the log, under the request id.
-REFUSED_EVENT_DESCRIPTION = "The event could not be read; the reason is in the function log."
 _logger = logging.getLogger("polyfn.gcp")
 
 
@@ -185,6 +184,9 @@ def _register(
         # of it; the wrapper it returns only forwards the call, so the target itself is
         # kept and each request spares that extra frame.
         decorator(function)
+        if signature == "cloudevent":
+            # functions-framework's own 400 quotes the request: answer a fixed sentence.
+            install_in_current_app()
     return function
 
 

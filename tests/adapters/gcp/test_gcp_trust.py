@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from behaviour.behaviour_app import build
 from gcp_native import event_client, http_client, post_binary, send
 
 from polyfn import App, Schedule
-from polyfn.adapters.gcp.entry import REFUSED_EVENT_DESCRIPTION
+from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION
 from polyfn.deploy.gcp_script import deploy_script
 from polyfn.deploy.model import build_model
 from polyfn.hosts.events import gcp as events
@@ -132,3 +135,56 @@ def test_a_refused_event_answers_a_fixed_sentence_and_logs_the_reason(
     assert REFUSED_EVENT_DESCRIPTION in body
     assert job in caplog.text and "refused CloudEvent" in caplog.text
     assert seen["ticks"] == []
+
+
+def test_functions_frameworks_own_refusal_quotes_nothing_of_the_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A body that is neither a CloudEvent nor a background event: functions-framework
+    # refuses it with a description quoting the headers and the data.
+    app, _ = build()
+    response = event_client(app).post(
+        "/",
+        data=b'{"secret-field-99": 1}',
+        headers={"X-Secret": "hdr-42", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert body == REFUSED_EVENT_DESCRIPTION + "\n"
+    assert "secret-field-99" in caplog.text and "hdr-42" in caplog.text
+
+
+def test_main_py_served_by_functions_framework_answers_the_fixed_sentence(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As on Cloud Functions: functions-framework imports main.py itself, and the refusal
+    # answer is installed from event_function, inside the app functions-framework builds.
+    import functions_framework
+
+    (tmp_path / "main.py").write_text(
+        "from polyfn import App\n"
+        "from polyfn.adapters import gcp\n"
+        "app = App('plain')\n"
+        "events = gcp.event_function(app, backends='keep')\n",
+        encoding="utf-8",
+    )
+    saved_path, saved_env = list(sys.path), dict(os.environ)
+    try:
+        flask_app = functions_framework.create_app(
+            target="events", source=str(tmp_path / "main.py")
+        )
+    finally:
+        sys.path[:] = saved_path
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.modules.pop("main", None)
+    client = flask_app.test_client()
+    refused = client.post("/", data=b'{"secret-field-99": 1}', content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.get_data(as_text=True) == REFUSED_EVENT_DESCRIPTION + "\n"
+    job = events.scheduler_pubsub("nobody-secret-job-8")
+    headers, body = events.binary_mode(job)
+    ours = client.post("/", headers=headers, data=body)
+    assert ours.status_code == 400
+    assert ours.get_data(as_text=True) == REFUSED_EVENT_DESCRIPTION + "\n"
+    assert "secret-field-99" in caplog.text and "nobody-secret-job-8" in caplog.text
