@@ -1,11 +1,10 @@
 """What an HTTP request can claim and what the runtimes believe, the same on every runtime:
 a forged ``X-CloudScheduler`` header runs no schedule, the client's own ``X-Forwarded-For``
-entries never become ``client_ip``, and a refusal's reason never reaches the client."""
+entries never become ``client_ip``, and a 400 echoes nothing of the input."""
 
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pytest
@@ -44,21 +43,19 @@ def test_a_client_supplied_forwarded_for_never_becomes_client_ip(driver: Host) -
     assert request.client_ip not in claimed
 
 
-def test_a_refusal_reason_goes_to_the_log_not_to_the_client(
-    driver: Host, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_400_echoes_nothing_of_the_input(driver: Host) -> None:
     # A body that is no JSON, carrying a value of the client's: the 400 says so in a fixed
-    # sentence and echoes nothing of it.
+    # sentence and echoes nothing of it (a guard on every runtime; the Google Cloud events
+    # target, where refusals did quote the input, is pinned in tests/adapters/gcp).
     app, _ = build()
     marker = "secret-input-4711"
-    with caplog.at_level(logging.DEBUG):
-        answer = driver.http(
-            app,
-            "PUT",
-            "/users/7",
-            headers=[("Content-Type", "application/json")],
-            body=f'{{"x": {marker}'.encode(),
-        )
+    answer = driver.http(
+        app,
+        "PUT",
+        "/users/7",
+        headers=[("Content-Type", "application/json")],
+        body=f'{{"x": {marker}'.encode(),
+    )
     assert answer.status == 400
     assert marker not in answer.text
     assert json.loads(answer.body)["error"]["message"] == "Request body is not valid JSON"
