@@ -18,6 +18,7 @@ A non-2xx answer to an object event, schedule or event raises ``InvocationError`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
 from collections.abc import Mapping, Sequence
@@ -68,17 +69,21 @@ class GcpHost:
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("gcp", GENERATORS, fn, kind, options)
 
-    def client(self, app: App, signature_type: str) -> Any:
+    def client(self, app: App, signature_type: str, *, pinned_to: str | None = None) -> Any:
         """Flask's test client of the functions-framework app serving ``app``; built once
-        per App and signature type (``http`` or ``cloudevent``)."""
+        per App, signature type (``http`` or ``cloudevent``) and pin (``pinned_to``, the
+        ``POLYFN_FUNCTION`` deploy gives a one-function deployment)."""
         built = self._apps.setdefault(app, {})
-        flask_app = built.get(signature_type)
+        key = f"{signature_type}:{pinned_to or ''}"
+        flask_app = built.get(key)
         if flask_app is None:
-            if signature_type == "http":
-                flask_app = framework_app(http_function(app, backends="keep"), "http")
-            else:
-                flask_app = framework_app(event_function(app, backends="keep"), "cloudevent")
-            built[signature_type] = flask_app
+            with pinned(pinned_to) if pinned_to else contextlib.nullcontext():
+                if signature_type == "http":
+                    flask_app = framework_app(http_function(app, backends="keep"), "http")
+                else:
+                    target = event_function(app, backends="keep")
+                    flask_app = framework_app(target, "cloudevent")
+            built[key] = flask_app
         # Without its cookie jar: a Cookie header goes through as given, and nothing
         # set by one request leaks into the next.
         return flask_app.test_client(use_cookies=False)
@@ -100,7 +105,9 @@ class GcpHost:
         headers: Sequence[tuple[str, str]] | None = None,
         body: bytes | None = None,
     ) -> HttpResult:
-        document = events.http(method, path, query=query, headers=headers, body=body)
+        document = events.http(
+            method, path, query=query, headers=_through_front_end(headers), body=body
+        )
         return self._send(app, document)
 
     def messages(
@@ -134,8 +141,11 @@ class GcpHost:
         _check(self.post_event(app, event))
 
     def schedule(self, app: App, function: str) -> None:
-        # Named as polyfn deploy names the job: <app>-<stage>-<function>-schedule.
-        result = self._send(app, events.scheduler(events.job_name_for(function, app.name)))
+        # Named as polyfn deploy names the job: <app>-<stage>-<function>-schedule, and sent
+        # to the function deployed for it, which deploy pins (only a pinned function takes
+        # Cloud Scheduler's ticks: adapters.gcp.scheduler).
+        document = events.scheduler(events.job_name_for(function, app.name))
+        result = self._send(app, document, pinned_to=function)
         if not 200 <= result.status < 300:
             raise InvocationError(result.status, result.body)
 
@@ -150,9 +160,25 @@ class GcpHost:
     ) -> None:
         _check(self.post_event(app, events.cloudevent(source, type, data, subject)))
 
-    def _send(self, app: App, document: Mapping[str, Any]) -> HttpResult:
-        response = self.client(app, "http").open(**events.flask_kwargs(document))
+    def _send(
+        self, app: App, document: Mapping[str, Any], *, pinned_to: str | None = None
+    ) -> HttpResult:
+        client = self.client(app, "http", pinned_to=pinned_to)
+        response = client.open(**events.flask_kwargs(document))
         return HttpResult(response.status_code, _headers(response), response.get_data(), response)
+
+
+# The address Google's front end sees the test client at (a documentation address, RFC 5737).
+FRONT_END_PEER = "198.51.100.7"
+
+
+def _through_front_end(headers: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """``headers`` as Google's front end forwards them: the address it received the request
+    from appended to any ``X-Forwarded-For`` the client sent (adapters.gcp.http)."""
+    given = list(headers or ())
+    sent = [value for name, value in given if name.lower() == "x-forwarded-for"]
+    kept = [pair for pair in given if pair[0].lower() != "x-forwarded-for"]
+    return [*kept, ("X-Forwarded-For", ", ".join([*sent, FRONT_END_PEER]))]
 
 
 def _check(response: Any) -> None:

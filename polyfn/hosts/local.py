@@ -226,6 +226,8 @@ class LocalHost:
             query_string=query_string or None,
             headers=WerkzeugHeaders(list(headers or [])),
             data=body,
+            # The socket peer polyfn run's server would see, which is its client_ip.
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
         )
         read_back = Headers()
         for name, value in response.headers.items():

@@ -127,17 +127,24 @@ def _split_path(url: str, route_prefix: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def client_address(forwarded_for: str | None) -> str | None:
-    """The caller's IP from App Service's ``X-Forwarded-For`` (its first hop carries a port)."""
-    if not forwarded_for:
-        return None
-    first = forwarded_for.split(",", 1)[0].strip()
-    if first.startswith("["):  # [2001:db8::1]:443
-        end = first.find("]")
-        return first[1:end] if end > 1 else None
-    if first.count(":") == 1:  # 203.0.113.7:50312
-        first = first.split(":", 1)[0]
-    return first or None
+def client_address(client_ip: str | None, forwarded_for: str | None = None) -> str | None:
+    """The caller's IP as App Service's front end saw it, without the port it adds.
+
+    The front end sets ``CLIENT-IP`` (``ip:port``) and overwrites any the client sent, so it
+    cannot be spoofed (App Service on Linux, "Headers on Azure App Service",
+    https://github.com/Azure/app-service-linux-docs/blob/master/Things_You_Should_Know/headers.md,
+    read 2026-12). Without it, the last ``X-Forwarded-For`` entry is the one the front end
+    appended; the entries to its left are whatever the client sent.
+    """
+    address = (client_ip or "").strip()
+    if not address and forwarded_for:
+        address = forwarded_for.rpartition(",")[2].strip()
+    if address.startswith("["):  # [2001:db8::1]:443
+        end = address.find("]")
+        return address[1:end] if end > 1 else None
+    if address.count(":") == 1:  # 203.0.113.7:50312
+        address = address.split(":", 1)[0]
+    return address or None
 
 
 class AzureRequest(Request):
@@ -161,7 +168,8 @@ class AzureRequest(Request):
         )
 
     def _build_client_ip(self) -> str | None:
-        return client_address(self._native.headers.get("x-forwarded-for"))
+        headers = self._native.headers
+        return client_address(headers.get("client-ip"), headers.get("x-forwarded-for"))
 
     def _build_headers(self) -> Headers:
         return headers_from_joined(self._native.headers.items())

@@ -11,7 +11,8 @@ script) Flask and the CloudEvents SDK for nothing.
 
 - HTTP: the Flask request becomes a ``FlaskRequest`` (``http``), ``app.handle_http``
   answers, the answer becomes a werkzeug response. A request that Cloud Scheduler marks
-  and that resolves to a scheduled function is a tick instead (``scheduler``).
+  is a tick instead only in a process pinned to a scheduled function (``scheduler``
+  says why: a header alone proves nothing); elsewhere it is an ordinary request.
 - CloudEvents: ``events.translate`` gives an object event, a message, a tick or another
   event, which ``events.serve`` dispatches. A failure raises ``InvocationFailed`` (a 500,
   so the platform redelivers); an event that cannot be read is a 400.
@@ -36,6 +37,7 @@ from polyfn.adapters.gcp.http import (
     request_id_from_environ,
     to_flask_response,
 )
+from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION, install_in_current_app
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.core import defaults
 from polyfn.core.app import App
@@ -65,15 +67,30 @@ _logger = logging.getLogger("polyfn.gcp")
 
 
 def http_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "http"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "http",
+    scheduler_ticks: bool = True,
 ) -> Callable[[Any], Any]:
     """The HTTP target serving ``app``: ``http = gcp.http_function(app)`` in ``main.py``.
 
     ``cloud`` is what handlers see in ``Context.cloud`` (the local runtime passes
     ``"local"``); ``target`` is the name ``main.py`` gives the function.
+    ``scheduler_ticks=False`` never reads a request as a Cloud Scheduler tick (the local
+    runtime, whose own scheduler fires the schedules); otherwise a marked request is a
+    tick only when the process is pinned to a scheduled function (``scheduler``).
     """
     bind_backends(app, backends, cloud)
     timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    # Only a pinned process can take ticks: deploy pins each scheduled function and makes
+    # it private, so Google's front end has checked the job's OIDC token before the request
+    # arrives. An unpinned function may be public, where anyone can send the header.
+    ticks = scheduler_ticks and bool(pinned)
+    # Google's front end appends the caller's address to X-Forwarded-For; locally the
+    # socket's peer is the caller (``http.client_address``).
+    trust_forwarded = cloud == "gcp"
     # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
     handle_http = app.handle_http
 
@@ -85,7 +102,16 @@ def http_function(
         # the environ first, which is cheap for the many requests without it.
         tick = None
         if _SCHEDULER_MARKER in environ:
-            tick = tick_from_headers(request.headers, raw=request)
+            if ticks:
+                tick = tick_from_headers(request.headers, raw=request)
+            else:
+                ctx.logger.warning(
+                    "%s header ignored (request %s): only a function pinned to a schedule "
+                    "(POLYFN_FUNCTION) runs Cloud Scheduler ticks; served as an ordinary "
+                    "request",
+                    SCHEDULER_HEADER,
+                    ctx.request_id,
+                )
         if tick is not None:
             try:
                 fn = app.scheduled_function(tick.name, pinned)
@@ -98,7 +124,7 @@ def http_function(
                 )
             if fn is not None:
                 return serve_http_tick(app, fn, tick, ctx)
-        response = handle_http(FlaskRequest(request, ctx.request_id), ctx)
+        response = handle_http(FlaskRequest(request, ctx.request_id, trust_forwarded), ctx)
         try:
             return to_flask_response(response)
         except ValueError:
@@ -122,11 +148,18 @@ def event_function(
         try:
             serve(app, translate(attributes, event.get_data(), raw=event), ctx, pinned)
         except UnrecognizedEvent as exc:
-            _logger.error("refused CloudEvent %s: %s", attributes.get("type"), exc)
+            # The reason names values from the event (a bucket, a job, a field): it goes to
+            # the log, and the caller gets a fixed sentence, as on every cloud.
+            _logger.error(
+                "refused CloudEvent %s (request %s): %s",
+                attributes.get("type"),
+                ctx.request_id,
+                exc,
+            )
             # werkzeug is loaded: functions-framework is what called this target.
             from werkzeug.exceptions import BadRequest
 
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(REFUSED_EVENT_DESCRIPTION) from None
 
     return _register(events_target, target, "cloudevent")
 
@@ -152,6 +185,9 @@ def _register(
         # of it; the wrapper it returns only forwards the call, so the target itself is
         # kept and each request spares that extra frame.
         decorator(function)
+        if signature == "cloudevent":
+            # functions-framework's own 400 quotes the request: answer a fixed sentence.
+            install_in_current_app()
     return function
 
 

@@ -190,15 +190,19 @@ def test_request_path(url: str, prefix: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("forwarded", "ip"),
+    ("client_ip", "forwarded", "ip"),
     [
-        ("203.0.113.7:50312", "203.0.113.7"),
-        ("203.0.113.7", "203.0.113.7"),
-        ("[2001:db8::1]:443, 10.0.0.1", "2001:db8::1"),
-        ("2001:db8::1", "2001:db8::1"),
-        ("", None),
-        (None, None),
+        # CLIENT-IP, which App Service's front end overwrites, wins over X-Forwarded-For.
+        ("203.0.113.7:50312", "6.6.6.6, 203.0.113.7:50312", "203.0.113.7"),
+        ("203.0.113.7:50312", "6.6.6.6", "203.0.113.7"),
+        # Without it, the entry the front end appended: the last one.
+        (None, "203.0.113.7:50312", "203.0.113.7"),
+        (None, "6.6.6.6, 203.0.113.7", "203.0.113.7"),
+        (None, "6.6.6.6, [2001:db8::1]:443", "2001:db8::1"),
+        ("2001:db8::1", None, "2001:db8::1"),
+        ("", "", None),
+        (None, None, None),
     ],
 )
-def test_client_address(forwarded: str | None, ip: str | None) -> None:
-    assert client_address(forwarded) == ip
+def test_client_address(client_ip: str | None, forwarded: str | None, ip: str | None) -> None:
+    assert client_address(client_ip, forwarded) == ip

@@ -44,7 +44,7 @@ def test_http_request_model() -> None:
             ("X-Tag", "one"),
             ("X-Tag", "two"),
             ("Cookie", "a=1; b=2"),
-            ("X-Forwarded-For", "198.51.100.4, 10.0.0.1"),
+            ("X-Forwarded-For", "10.0.0.1, 198.51.100.4"),
             ("traceparent", f"00-{TRACE}-00f067aa0ba902b7-01"),
         ],
         body=b"\x00\xff",
