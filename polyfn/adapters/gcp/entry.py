@@ -64,15 +64,22 @@ _logger = logging.getLogger("polyfn.gcp")
 
 
 def http_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "http"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "http",
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
     """The HTTP target serving ``app``: ``http = gcp.http_function(app)`` in ``main.py``.
 
     ``cloud`` is what handlers see in ``Context.cloud`` (the local runtime passes
-    ``"local"``); ``target`` is the name ``main.py`` gives the function.
+    ``"local"``); ``target`` is the name ``main.py`` gives the function. ``function``
+    pins the target to one function (its routes only: any other is a 404); ``None``
+    reads the pin deploy sets, ``POLYFN_FUNCTION``, and ``""`` pins nothing.
     """
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
     # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
     handle_http = app.handle_http
 
@@ -97,7 +104,7 @@ def http_function(
                 )
             if fn is not None:
                 return serve_http_tick(app, fn, tick, ctx)
-        response = handle_http(FlaskRequest(request, ctx.request_id), ctx)
+        response = handle_http(FlaskRequest(request, ctx.request_id), ctx, None, pinned)
         try:
             return to_flask_response(response)
         except ValueError:
@@ -108,11 +115,18 @@ def http_function(
 
 
 def event_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "events"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "events",
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
-    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``."""
+    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``.
+
+    ``function`` pins it as in ``http_function``."""
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
 
     def events_target(event: Any) -> None:
         attributes = event.get_attributes()
@@ -128,6 +142,11 @@ def event_function(
             raise BadRequest(str(exc)) from None
 
     return _register(events_target, target, "cloudevent")
+
+
+def _pin(function: str | None) -> str:
+    """The pinned function: the one given, else ``POLYFN_FUNCTION``; "" for none."""
+    return (pinned_function() if function is None else function) or ""
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
