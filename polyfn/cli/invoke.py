@@ -30,9 +30,10 @@ from polyfn.cli.events import (
 )
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
-from polyfn.core.functions import Function
+from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts import RUNTIMES, host_named
 from polyfn.hosts.outcome import Outcome
+from polyfn.hosts.samples import sample_key
 from polyfn.hosts.vocabulary import EventOptionError
 
 __all__ = ["build_event", "invoke_function"]
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("event options (--path, --message, ...) do not apply to --event")
         event = _read_event(args.event)
     else:
+        if "key" not in given:
+            _choose_sample_key(fn, given)
         event = build_event(args.cloud, fn, args.sample, given)
     with _logging_to_stderr(debug=args.debug):
         try:
@@ -115,6 +118,39 @@ def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, 
 
 
 # ----------------------------------------------------------------------------- helpers
+
+# How many keys under the trigger's prefix are looked at for one that ends with its suffix.
+_KEYS_LOOKED_AT = 1000
+
+
+def _choose_sample_key(fn: Function, given: dict[str, Any]) -> None:
+    """Without ``--key``, a created-object function gets an object that exists.
+
+    The generated key (``prefix + "sample" + suffix``) names no object, so a handler that
+    reads the object it is told about fails on it; an existing object of the bucket that
+    passes the trigger's filters is used instead, and when there is none stderr says
+    what to pass.
+    """
+    trigger = fn.trigger
+    if not isinstance(trigger, ObjectTrigger) or trigger.action != "created":
+        return
+    bucket = trigger.bucket
+    try:
+        for index, info in enumerate(bucket.iter(trigger.prefix)):
+            if index >= _KEYS_LOOKED_AT:
+                break
+            if info.key.endswith(trigger.suffix):
+                given["key"] = info.key
+                print(f"polyfn invoke: no --key given; using {info.key}", file=sys.stderr)
+                return
+    except Exception as exc:  # the bucket cannot be listed here: say so, use the sample
+        _log.debug("cannot list bucket %s: %s", bucket.name, exc)
+    wanted = f"{trigger.prefix}*{trigger.suffix}"
+    print(
+        f"polyfn invoke: bucket {bucket.name} has no object {wanted}; the event names "
+        f"{sample_key(trigger)}, which does not exist. Write one first, or pass --key KEY",
+        file=sys.stderr,
+    )
 
 
 def _load(spec: str, *, debug: bool) -> App | None:

@@ -27,6 +27,7 @@ from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import EventTrigger, Function, ObjectTrigger
+from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import azure as events
 from polyfn.hosts.events.azure import GENERATORS
@@ -334,11 +335,15 @@ def _http(driver: AzureHost, app: App, fn: Function, req: Mapping[str, Any]) -> 
         headers.extend((str(name), str(value)) for value in items)
     method = str(req.get("Method", "GET"))
     check_fits(fn, "http")
-    routed = driver.index(app).match_route(method, path)
-    if routed is not None and routed[0] != fn.name:
+    try:
+        routed, _ = app.router.match(method.upper(), path)
+    except (NotFound, MethodNotAllowed):
+        routed = fn  # no route: the answer (404, 405) is worth seeing
+    if routed is not fn:
         # One Function App serves every route and the Functions host picks the function
-        # by route, so no request for this route can reach fn's function there.
-        why = f"the Functions host routes it to {routed[0]}, not {fn.name}"
+        # by route, so this request never reaches fn there: it is not run, as on the
+        # pinned deployments of the other clouds.
+        why = f"it is {routed.name}'s route, which the Functions host never sends to {fn.name}"
         return Outcome({"ok": True, "ran": 0, "skipped": why}, skipped=f"{method} {path}: {why}")
     body = req.get("Body") or ""
     payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()

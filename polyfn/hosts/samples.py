@@ -172,6 +172,10 @@ def native_sample(
     for name, value in sample_options(fn).items():
         if name in given:
             continue
+        if name == "option:path_template" and "path" in given:
+            # The route API Gateway matched is the function's only for the function's
+            # own path; a path of the user's choosing is routed by polyfn itself.
+            continue
         try:
             # A default the kind has no use for (a path for a schedule) is left out.
             kwargs.update(generator_kwargs(cloud, kind, generator, {name: value}))
