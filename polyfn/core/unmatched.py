@@ -31,9 +31,7 @@ _listener: ContextVar[list[str] | None] = ContextVar("polyfn_unmatched", default
 
 def report(ctx: Context, arrived: str, why: str) -> None:
     """Log that ``arrived`` (what the input was) ran nothing, because ``why``."""
-    ctx.logger.warning(
-        "%s: no function ran: %s (request %s)", arrived, why, ctx.request_id
-    )
+    ctx.logger.warning("%s: no function ran: %s (request %s)", arrived, why, ctx.request_id)
     reasons = _listener.get()
     if reasons is not None:
         reasons.append(f"{arrived}: {why}")
