@@ -212,3 +212,19 @@ def test_as_a_real_subprocess(isolated_data: Path) -> None:
     bad = _polyfn("invoke", APP_FILE, "get_item", "--sample", "nope", "--cloud", "gcp", env=env)
     assert bad.returncode == 2
     assert bad.stderr.startswith("polyfn invoke: ")
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_without_key_an_existing_object_is_used_or_stderr_says_what_to_pass(
+    cli: CliRunner, cloud: str
+) -> None:
+    missing = cli("invoke", APP_FILE, "on_file", "--cloud", cloud)
+    assert "bucket files has no object in/*.txt" in missing.err
+    assert "pass --key KEY" in missing.err
+
+    from polyfn.loading import load_app
+
+    load_app(APP_FILE).buckets["files"].write("in/real.txt", b"written before")
+    found = cli("invoke", APP_FILE, "on_file", "--cloud", cloud)
+    assert found.code == 0, found.err
+    assert "no --key given; using in/real.txt" in found.err
