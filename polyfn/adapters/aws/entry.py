@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from functools import partial
 
 from polyfn.adapters.aws import sources
 from polyfn.adapters.aws.binding import bind_backends
@@ -65,7 +64,7 @@ def lambda_handler(
     serve = dict(_SERVE)
     if pinned:
         # Only a pinned handler pays for the extra argument.
-        serve = {kind: partial(serve_http, function=pinned) for kind, serve_http in _SERVE.items()}
+        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in _SERVE.items()}
 
     def handler(event: Any, context: Any = None) -> Any:
         kind = detect(event)
@@ -163,6 +162,16 @@ def _serve_alb(app: App, event: dict[str, Any], ctx: Context, function: str = ""
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("ALB", exc) from None
     return render_alb(app.handle_http(request, ctx, None, function), request.multi_value)
+
+
+def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
+    """``serve_http`` answering only ``function``'s routes (functools.partial, without
+    importing functools on the cold path)."""
+
+    def serve(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return serve_http(app, event, ctx, function)
+
+    return serve
 
 
 _SERVE: dict[str, _Serve] = {
