@@ -69,6 +69,16 @@ class ObjectTrigger:
             and event.key.endswith(self.suffix)
         )
 
+    def mismatch(self, action: str, key: str) -> str:
+        """Why an event of ``action`` on ``key`` does not match: "" when it does."""
+        if action != self.action:
+            return f"runs for object {self.action} only"
+        if not key.startswith(self.prefix):
+            return f"wants keys starting with {self.prefix!r}"
+        if not key.endswith(self.suffix):
+            return f"wants keys ending with {self.suffix!r}"
+        return ""
+
     def describe(self) -> str:
         flt = f" {self.prefix}*{self.suffix}" if self.prefix or self.suffix else ""
         return f"object {self.action} in {self.bucket.name}{flt}"

@@ -25,8 +25,8 @@ from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import aws as events
 from polyfn.hosts.events.aws import GENERATORS
-from polyfn.hosts.outcome import Outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "AwsHost", "describe", "looks_like"]
 
@@ -48,8 +48,8 @@ class AwsHost:
         return f"<AwsHost {self.name}>"
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("aws", GENERATORS, fn, kind, options)
@@ -211,9 +211,8 @@ def describe(document: Any) -> dict[str, Any]:
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     source = detect(event)  # an event of no AWS source is bad input: UnrecognizedEvent
     model = describe(event)
-    request = model.get("request") or {}
-    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
-    handler = lambda_handler(app)
+    check_fits(fn, str(model.get("trigger")))
+    handler = lambda_handler(app, function=fn.name)
     # The deployed function's name: the app's name and the function's, as deploy names it.
     context = events.lambda_context(function_name=f"{app.name}-{fn.name}".replace("_", "-"))
     result = handler(event, context)

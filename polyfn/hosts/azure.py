@@ -27,11 +27,12 @@ from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.functions import EventTrigger, Function, ObjectTrigger
+from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import azure as events
 from polyfn.hosts.events.azure import GENERATORS
-from polyfn.hosts.outcome import Outcome, http_outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, http_outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "AzureHost", "IndexedApp", "describe", "looks_like"]
 
@@ -114,8 +115,8 @@ class AzureHost:
         self._indexed: weakref.WeakKeyDictionary[App, IndexedApp] = weakref.WeakKeyDictionary()
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("azure", GENERATORS, fn, kind, options)
@@ -333,7 +334,17 @@ def _http(driver: AzureHost, app: App, fn: Function, req: Mapping[str, Any]) -> 
         items = values if isinstance(values, list) else [values]
         headers.extend((str(name), str(value)) for value in items)
     method = str(req.get("Method", "GET"))
-    check_fits(app, fn, "http", method, path)
+    check_fits(fn, "http")
+    try:
+        routed, _ = app.router.match(method.upper(), path)
+    except (NotFound, MethodNotAllowed):
+        routed = fn  # no route: the answer (404, 405) is worth seeing
+    if routed is not fn:
+        # One Function App serves every route and the Functions host picks the function
+        # by route, so this request never reaches fn there: it is not run, as on the
+        # pinned deployments of the other clouds.
+        why = f"it is {routed.name}'s route, which the Functions host never sends to {fn.name}"
+        return Outcome({"ok": True, "ran": 0, "skipped": why}, skipped=f"{method} {path}: {why}")
     body = req.get("Body") or ""
     payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     result = driver.http(

@@ -35,8 +35,8 @@ from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import gcp as events
 from polyfn.hosts.events.gcp import GENERATORS
-from polyfn.hosts.outcome import Outcome, http_outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, http_outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "GcpHost", "InvocationError", "describe", "looks_like"]
 
@@ -63,8 +63,8 @@ class GcpHost:
         return "<GcpHost>"
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("gcp", GENERATORS, fn, kind, options)
@@ -217,10 +217,10 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     # The inspect model is the adapter's own reading: it tells the trigger (a request
     # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.
     model = describe(event)
-    request = model.get("request") or {}
-    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
+    check_fits(fn, str(model.get("trigger")))
     if is_request_document(event):
-        client = framework_app(http_function(app), "http").test_client(use_cookies=False)
+        flask_app = framework_app(http_function(app, function=fn.name), "http")
+        client = flask_app.test_client(use_cookies=False)
         response = client.open(**events.flask_kwargs(event))
         return http_outcome(response.status_code, _headers(response), response.get_data())
     if not isinstance(event, Mapping):
@@ -228,7 +228,9 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     # A structured CloudEvent keeps its media type; a legacy background event or Pub/Sub
     # push is plain JSON, which functions-framework converts, as it does on Cloud Run.
     content_type = "application/cloudevents+json" if "specversion" in event else "application/json"
-    client = framework_app(event_function(app), "cloudevent").test_client(use_cookies=False)
+    client = framework_app(event_function(app, function=fn.name), "cloudevent").test_client(
+        use_cookies=False
+    )
     response = client.post("/", data=json.dumps(event), headers={"content-type": content_type})
     status = response.status_code
     if status == 400:

@@ -81,6 +81,11 @@ def build() -> tuple[App, dict[str, list[Any]]]:
     def nothing(req: Request) -> None:
         return None
 
+    @app.get("/not-a-number")
+    def not_a_number(req: Request) -> Response:
+        # NaN is not JSON: Response.json refuses it rather than write {"x":NaN}.
+        return Response.json({"x": float("nan")})
+
     @app.get("/files/{path+}")
     def files_route(req: Request) -> dict[str, str]:
         return {"path": req.path_params["path"]}

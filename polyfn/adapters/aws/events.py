@@ -41,11 +41,15 @@ if TYPE_CHECKING:
 __all__ = ["record_servers"]
 
 
-def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
-    """The serve functions of the record sources, for one handler of ``app``."""
+def record_servers(
+    app: App, pinned: str | None = None
+) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
+    """The serve functions of the record sources, for one handler of ``app`` pinned to
+    ``pinned`` (``""``: nothing; ``None``: what ``POLYFN_FUNCTION`` says)."""
     # POLYFN_FUNCTION, read once ("" when unset): Lambda fixes the environment for the
     # life of the execution environment, and reading it costs a microsecond per event.
-    pinned = pinned_function()
+    if pinned is None:
+        pinned = pinned_function()
     consumers = _Consumers(app, pinned)
     function = pinned or ""
 

@@ -73,17 +73,20 @@ def http_function(
     backends: BackendsChoice = "auto",
     target: str = "http",
     scheduler_ticks: bool = True,
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
     """The HTTP target serving ``app``: ``http = gcp.http_function(app)`` in ``main.py``.
 
     ``cloud`` is what handlers see in ``Context.cloud`` (the local runtime passes
-    ``"local"``); ``target`` is the name ``main.py`` gives the function.
+    ``"local"``); ``target`` is the name ``main.py`` gives the function. ``function``
+    pins the target to one function (its routes only: any other is a 404); ``None``
+    reads the pin deploy sets, ``POLYFN_FUNCTION``, and ``""`` pins nothing.
     ``scheduler_ticks=False`` never reads a request as a Cloud Scheduler tick (the local
     runtime, whose own scheduler fires the schedules); otherwise a marked request is a
     tick only when the process is pinned to a scheduled function (``scheduler``).
     """
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
     # Only a pinned process can take ticks: deploy pins each scheduled function and makes
     # it private, so Google's front end has checked the job's OIDC token before the request
     # arrives. An unpinned function may be public, where anyone can send the header.
@@ -124,7 +127,8 @@ def http_function(
                 )
             if fn is not None:
                 return serve_http_tick(app, fn, tick, ctx)
-        response = handle_http(FlaskRequest(request, ctx.request_id, trust_forwarded), ctx)
+        request_view = FlaskRequest(request, ctx.request_id, trust_forwarded)
+        response = handle_http(request_view, ctx, None, pinned)
         try:
             return to_flask_response(response)
         except ValueError:
@@ -135,11 +139,18 @@ def http_function(
 
 
 def event_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "events"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "events",
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
-    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``."""
+    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``.
+
+    ``function`` pins it as in ``http_function``."""
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
 
     def events_target(event: Any) -> None:
         attributes = event.get_attributes()
@@ -162,6 +173,11 @@ def event_function(
             raise BadRequest(REFUSED_EVENT_DESCRIPTION) from None
 
     return _register(events_target, target, "cloudevent")
+
+
+def _pin(function: str | None) -> str:
+    """The pinned function: the one given, else ``POLYFN_FUNCTION``; "" for none."""
+    return (pinned_function() if function is None else function) or ""
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
