@@ -18,7 +18,6 @@ A non-2xx answer to an object event, schedule or event raises ``InvocationError`
 
 from __future__ import annotations
 
-import contextlib
 import json
 import weakref
 from collections.abc import Mapping, Sequence
@@ -77,12 +76,12 @@ class GcpHost:
         key = f"{signature_type}:{pinned_to or ''}"
         flask_app = built.get(key)
         if flask_app is None:
-            with pinned(pinned_to) if pinned_to else contextlib.nullcontext():
-                if signature_type == "http":
-                    flask_app = framework_app(http_function(app, backends="keep"), "http")
-                else:
-                    target = event_function(app, backends="keep")
-                    flask_app = framework_app(target, "cloudevent")
+            pin = pinned_to or ""  # "" pins nothing, whatever POLYFN_FUNCTION says
+            if signature_type == "http":
+                flask_app = framework_app(http_function(app, backends="keep", function=pin), "http")
+            else:
+                target = event_function(app, backends="keep", function=pin)
+                flask_app = framework_app(target, "cloudevent")
             built[key] = flask_app
         # Without its cookie jar: a Cookie header goes through as given, and nothing
         # set by one request leaks into the next.
