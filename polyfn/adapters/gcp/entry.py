@@ -30,13 +30,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function, timeout_seconds
-from polyfn.adapters.gcp.events import InvocationFailed, serve, serve_http_tick, translate
+from polyfn.adapters.gcp.events import (
+    PUBSUB_PUBLISHED,
+    InvocationFailed,
+    serve,
+    serve_http_tick,
+    translate,
+)
 from polyfn.adapters.gcp.http import (
     FlaskRequest,
     new_request_id,
     request_id_from_environ,
     to_flask_response,
 )
+from polyfn.adapters.gcp.legacy import with_push_fields
 from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION, install_in_current_app
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.core import defaults
@@ -156,8 +163,17 @@ def event_function(
         attributes = event.get_attributes()
         ctx = _context(cloud, pinned, str(attributes.get("id") or new_request_id()), timeout)
         ctx.raw = event
+        data = event.get_data()
+        if (
+            attributes.get("type") == PUBSUB_PUBLISHED
+            and isinstance(data, dict)
+            and "deliveryAttempt" not in data
+        ):
+            # A raw Pub/Sub push that functions-framework converted lost its delivery
+            # attempt on the way (legacy.py); the request it came in still has it.
+            data = with_push_fields(data, _request_json())
         try:
-            serve(app, translate(attributes, event.get_data(), raw=event), ctx, pinned)
+            serve(app, translate(attributes, data, raw=event), ctx, pinned)
         except UnrecognizedEvent as exc:
             # The reason names values from the event (a bucket, a job, a field): it goes to
             # the log, and the caller gets a fixed sentence, as on every cloud.
@@ -178,6 +194,15 @@ def event_function(
 def _pin(function: str | None) -> str:
     """The pinned function: the one given, else ``POLYFN_FUNCTION``; "" for none."""
     return (pinned_function() if function is None else function) or ""
+
+
+def _request_json() -> Any:
+    """The JSON body of the request functions-framework is serving, if any (flask is
+    loaded whenever functions-framework called the target; otherwise there is none)."""
+    flask = sys.modules.get("flask")
+    if flask is None or not flask.has_request_context():
+        return None
+    return flask.request.get_json(silent=True)
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:

@@ -129,6 +129,9 @@ def test_legacy_and_push_models() -> None:
     }
     model = describe(push)
     assert model["source"] == "pubsub-push" and model["messages"][0]["id"] == "7"
+    assert model["messages"][0]["receive_count"] is None
+    attempted = describe({**push, "deliveryAttempt": 2})
+    assert attempted["messages"][0]["receive_count"] == 2
 
 
 @pytest.mark.parametrize(
