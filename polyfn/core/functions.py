@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     from polyfn.core.context import Context
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.events import Event, ObjectEvent
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.schedule import ScheduleExpression
@@ -99,17 +100,21 @@ class ScheduleTrigger:
 
 class EventTrigger:
     kind: Literal["event"] = "event"
-    __slots__ = ("source", "type")
+    __slots__ = ("bus", "source", "type")
 
-    def __init__(self, source: str | None, type: str | None) -> None:
+    def __init__(self, source: str | None, type: str | None, bus: EventBus | None = None) -> None:
         self.source = source
         self.type = type
+        # The bus the function subscribes to (deploy reads it); None: the cloud's own
+        # events (EventBridge's default bus, an Event Grid topic, Eventarc), not portable.
+        self.bus = bus
 
     def matches(self, event: Event) -> bool:
         return _glob(self.source, event.source) and _glob(self.type, event.type)
 
     def describe(self) -> str:
-        return f"event source={self.source or '*'} type={self.type or '*'}"
+        on = f" on bus {self.bus.name}" if self.bus is not None else ""
+        return f"event source={self.source or '*'} type={self.type or '*'}{on}"
 
 
 Trigger = HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger

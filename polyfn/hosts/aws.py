@@ -20,6 +20,7 @@ from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
@@ -140,6 +141,23 @@ class AwsHost:
     ) -> None:
         resources = [subject] if subject else []
         self._call(app, events.eventbridge(source, type, data, resources=resources))
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        import json
+
+        from polyfn.adapters.aws.backends.event_bus import put_events_entry
+
+        # What PutEvents sent, as the bus's rule for each function hands it to Lambda.
+        entry = put_events_entry(event, bus.physical_name)
+        delivered = events.eventbridge(
+            entry["Source"],
+            entry["DetailType"],
+            json.loads(entry["Detail"]),
+            resources=entry.get("Resources"),
+        )
+        for fn in bus.subscribers():
+            with pinned(fn.name):
+                self._call(app, delivered)
 
 
 def _status(native: Any) -> int:
