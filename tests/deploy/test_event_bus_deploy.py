@@ -146,3 +146,26 @@ def test_deploy_sh_creates_the_topic_and_triggers_each_subscriber_on_it(built: B
 def test_deploy_sh_refuses_a_custom_event_type_on_no_bus(built: Builder) -> None:
     with pytest.raises(ConfigError, match=r"invoice_paid: .*channel.*app\.event_bus"):
         built(UNBUSSED, "gcp", **NO_DEPS)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "kind", "trigger"),
+    [
+        ("aws", "EventBridge custom event bus", "EventBridge rule on bus orders"),
+        ("azure", "Event Grid custom topic", "Event Grid subscription on topic orders"),
+        ("gcp", "Pub/Sub topic carrying CloudEvents", "applied by the function"),
+    ],
+)
+def test_preview_lists_the_bus_and_how_each_subscriber_is_triggered(
+    cloud: str, kind: str, trigger: str
+) -> None:
+    from polyfn.deploy.builder import BuildOptions, prepare
+    from polyfn.deploy.preview import describe
+
+    prepared = prepare(str(BUS_SAMPLE), BuildOptions(cloud=cloud))  # type: ignore[arg-type]
+    plan = describe(prepared.model, cloud, [])
+    (bus,) = plan["resources"]
+    assert (bus["kind"], bus["name"]) == ("event_bus", "orders")
+    assert bus["type"].startswith(kind)
+    triggers = {f["name"]: f["trigger"] for f in plan["functions"]}
+    assert trigger in triggers["order_placed"]
