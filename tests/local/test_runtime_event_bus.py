@@ -144,3 +144,12 @@ def test_without_a_runtime_a_publish_warns_that_no_function_received_it(
     backends.close()
     assert event_id
     assert "reached no function: no local runtime is running" in caplog.text
+
+
+def test_the_summary_lists_each_bus_and_its_subscribers(data_dir: Path) -> None:
+    app = _app([], [])
+    runtime = LocalRuntime(app, RuntimeOptions(data_dir, serve_http=False), log=io.StringIO())
+    summary = runtime.summary()
+    runtime.backends.close()
+    assert "  event buses:" in summary
+    assert "    audit -> logged (event source=* type=* on bus audit)" in summary

@@ -217,6 +217,13 @@ class LocalRuntime:
                 lines.append(f"    {queue.name} {consumer}")
         if app.tables:
             lines.append("  tables: " + ", ".join(sorted(app.tables)))
+        if app.event_buses:
+            lines.append("  event buses:")
+            for bus in app.event_buses.values():
+                subscribers = ", ".join(
+                    f"{fn.name} ({fn.trigger.describe()})" for fn in bus.subscribers()
+                )
+                lines.append(f"    {bus.name} -> {subscribers or '(no subscriber)'}")
         schedules = app.functions_of("schedule")
         if schedules:
             lines.append("  schedules (UTC):")
