@@ -189,7 +189,7 @@ class App:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
-        uses: Iterable[Bucket | Queue | Table] | None = None,
+        uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
     ) -> Callable[[F], F]:
         """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``)."""
         method_list = [m.upper() for m in methods]

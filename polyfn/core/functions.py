@@ -139,7 +139,7 @@ class FunctionOptions:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
-        uses: Iterable[Bucket | Queue | Table] | None = None,
+        uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
     ) -> None:
         for label, value in (
             ("memory", memory),
@@ -155,14 +155,17 @@ class FunctionOptions:
         self.provisioned_concurrency = provisioned_concurrency
         # The resources the handler touches, when the deploy step's scan of its code should
         # not decide (None): deploy grants exactly these, with full access.
-        self.uses: tuple[Bucket | Queue | Table, ...] | None = None
+        self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None
         if uses is not None:
+            from polyfn.core.event_bus import EventBus
             from polyfn.core.resources import Bucket, Queue, Table
 
             listed = tuple(uses)
             for resource in listed:
-                if not isinstance(resource, Bucket | Queue | Table):
-                    raise ConfigError(f"uses= takes buckets, queues and tables, got {resource!r}")
+                if not isinstance(resource, Bucket | Queue | Table | EventBus):
+                    raise ConfigError(
+                        f"uses= takes buckets, queues, tables and event buses, got {resource!r}"
+                    )
             self.uses = listed
 
 

@@ -169,3 +169,26 @@ def test_preview_lists_the_bus_and_how_each_subscriber_is_triggered(
     assert bus["type"].startswith(kind)
     triggers = {f["name"]: f["trigger"] for f in plan["functions"]}
     assert trigger in triggers["order_placed"]
+
+
+def test_uses_can_name_an_event_bus_and_grants_publishing() -> None:
+    from polyfn import App, Request
+    from polyfn.deploy.aws_sam import statements_for
+    from polyfn.deploy.model import build_model
+
+    app = App("busy")
+    orders = app.event_bus("orders")
+    publish = orders.publish
+
+    @app.post("/orders", uses=[orders])
+    def place_order(req: Request) -> None:
+        publish(source="shop.orders", type="OrderPlaced")  # through an alias the scan misses
+
+    model = build_model(app)
+    assert statements_for(model, model.function("place_order")) == [
+        {
+            "Effect": "Allow",
+            "Action": ["events:PutEvents"],
+            "Resource": {"Fn::GetAtt": ["OrdersEventBus", "Arn"]},
+        }
+    ]
