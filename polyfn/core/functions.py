@@ -157,12 +157,13 @@ class FunctionOptions:
         # not decide (None): deploy grants exactly these, with full access.
         self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None
         if uses is not None:
-            from polyfn.core.event_bus import EventBus
-            from polyfn.core.resources import Bucket, Queue, Table
+            # Every handle (Bucket, Queue, Table, EventBus) is a Resource; importing
+            # event_bus here would make a cycle (it reads the functions of its app).
+            from polyfn.core.resources import Resource
 
             listed = tuple(uses)
             for resource in listed:
-                if not isinstance(resource, Bucket | Queue | Table | EventBus):
+                if not isinstance(resource, Resource):
                     raise ConfigError(
                         f"uses= takes buckets, queues, tables and event buses, got {resource!r}"
                     )
