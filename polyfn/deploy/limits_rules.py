@@ -325,12 +325,24 @@ def _check_gcp_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 f"{attempts['max']}",
                 attempts["source"],
             )
-    if isinstance(trigger, EventTrigger) and (trigger.type is None or trigger.type.endswith("*")):
-        found.fail(
-            "event_filter",
-            "an Eventarc trigger needs an exact event type: give on_event(type=...) in full",
-            limits["event_type_filter"]["source"],
-        )
+    if isinstance(trigger, EventTrigger) and trigger.bus is None:
+        # On an app's event bus (a Pub/Sub topic) the function filters; elsewhere Eventarc
+        # must, and it routes custom types only through a channel or topic.
+        if trigger.type is None or trigger.type.endswith("*"):
+            found.fail(
+                "event_filter",
+                "an Eventarc trigger needs an exact event type: give on_event(type=...) in full",
+                limits["event_type_filter"]["source"],
+            )
+        elif not trigger.type.startswith("google."):
+            found.fail(
+                "event_filter",
+                f"Eventarc delivers the custom event type {trigger.type!r} only through a "
+                "channel or topic: publish it through app.event_bus(...) and subscribe with "
+                "on_event(bus=...)",
+                "https://cloud.google.com/eventarc/docs/functions/create-triggers "
+                "(custom events are published to an Eventarc channel, read 2026-12)",
+            )
     rule = limits["function_name"]
     name = naming.gcp_function_name(app, naming.DEFAULT_STAGE, fn)
     if not re.match(rule["pattern"], name):

@@ -109,6 +109,10 @@ class DeployModel:
     def tables(self) -> list[str]:
         return sorted(self.app.tables)
 
+    @property
+    def event_buses(self) -> list[str]:
+        return sorted(self.app.event_buses)
+
     def of_kind(self, kind: str) -> list[DeployFunction]:
         return [f for f in self.functions if f.kind == kind]
 

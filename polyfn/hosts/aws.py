@@ -20,6 +20,7 @@ from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
@@ -54,9 +55,10 @@ class AwsHost:
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("aws", GENERATORS, fn, kind, options)
 
-    def _call(self, app: App, event: dict[str, Any]) -> Any:
-        """One invocation with a fresh Lambda context, as the runtime makes it."""
-        handler = lambda_handler(app, backends="keep")
+    def _call(self, app: App, event: dict[str, Any], function: str = "") -> Any:
+        """One invocation with a fresh Lambda context, as the runtime makes it; ``function``
+        pins the handler as deploy pins a one-function deployment ("" pins nothing)."""
+        handler = lambda_handler(app, backends="keep", function=function)
         return handler(event, events.lambda_context(function_name=f"{app.name}-function"))
 
     # ------------------------------------------------------------------ HTTP
@@ -140,6 +142,22 @@ class AwsHost:
     ) -> None:
         resources = [subject] if subject else []
         self._call(app, events.eventbridge(source, type, data, resources=resources))
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        import json
+
+        from polyfn.adapters.aws.backends.event_bus import put_events_entry
+
+        # What PutEvents sent, as the bus's rule for each function hands it to Lambda.
+        entry = put_events_entry(event, bus.physical_name)
+        delivered = events.eventbridge(
+            entry["Source"],
+            entry["DetailType"],
+            json.loads(entry["Detail"]),
+            resources=entry.get("Resources"),
+        )
+        for fn in bus.subscribers():
+            self._call(app, delivered, fn.name)
 
 
 def _status(native: Any) -> int:

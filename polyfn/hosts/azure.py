@@ -26,6 +26,7 @@ from polyfn.adapters.azure.invocation import route_prefix
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import EventTrigger, Function, ObjectTrigger
 from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.hosts.base import Host, HttpResult
@@ -238,6 +239,16 @@ class AzureHost:
         for name in indexed.named("eventGridTrigger"):
             if isinstance(app.functions[name].trigger, EventTrigger):
                 indexed.call(name, "event", events.event_grid_event(document))
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        from polyfn.adapters.azure.backends.event_bus import cloud_event_document
+
+        # The CloudEvent the topic received, delivered unchanged by each function's
+        # subscription (CloudEvents delivery schema, as deploy writes it).
+        document = cloud_event_document(event)
+        indexed = self.index(app)
+        for fn in bus.subscribers():
+            indexed.call(fn.name, "event", events.event_grid_event(document))
 
 
 def _blob_path_matches(path: str, container: str, key: str) -> bool:

@@ -29,6 +29,7 @@ from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
@@ -158,6 +159,24 @@ class GcpHost:
         subject: str | None = None,
     ) -> None:
         _check(self.post_event(app, events.cloudevent(source, type, data, subject)))
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        from polyfn.adapters.gcp.backends.event_bus import message_attributes
+
+        # The Pub/Sub message the bus published, as each function's Eventarc trigger on
+        # the topic delivers it: a messagePublished CloudEvent, one deployment per function.
+        delivered = events.pubsub(
+            bus.physical_name.rsplit("/", 1)[-1],
+            event.data_json.encode(),
+            message_attributes(event),
+        )
+        headers, body = events.binary_mode(delivered)
+        for fn in bus.subscribers():
+            target = framework_app(
+                event_function(app, backends="keep", function=fn.name), "cloudevent"
+            )
+            response = target.test_client(use_cookies=False).post("/", headers=headers, data=body)
+            _check(response)
 
     def _send(
         self, app: App, document: Mapping[str, Any], *, pinned_to: str | None = None

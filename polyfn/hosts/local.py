@@ -9,7 +9,8 @@ Each input goes through the code the running ``polyfn run`` uses, without starti
   what counts as failed is what the runtime would give back to the queue;
 - object events: the dispatch the event pump and the folder watcher use;
 - schedules: the scheduler's firing;
-- generic events: ``adapters.local.events.deliver_event`` (the local runtime has no bus).
+- generic events: ``adapters.local.events.deliver_event``;
+- events published to an event bus: ``adapters.local.bus``, as the runtime's bus pump.
 
 The handlers' own resources stay on whatever the App is bound to (the local backends of
 ``POLYFN_DATA_DIR`` unless something else was bound). ``invoke_*`` are this module's
@@ -31,6 +32,7 @@ from urllib.parse import quote, urlencode
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events.local import LOCAL_KINDS, build_local_event
@@ -47,6 +49,7 @@ __all__ = [
     "LocalHost",
     "build_local_event",
     "describe",
+    "invoke_bus_event",
     "invoke_event",
     "invoke_messages",
     "invoke_object",
@@ -185,6 +188,18 @@ def invoke_event(
     return deliver_event(app, source, type, data, _log(log), subject=subject)
 
 
+def invoke_bus_event(app: App, bus: EventBus, event: OutgoingEvent, *, log: bool = False) -> int:
+    """Deliver one event published to ``bus`` to each matching subscriber, as the running
+    runtime's bus pump does (one invocation each, without its retries); how many ran."""
+    from polyfn.adapters.local.bus import bus_subscribers, deliver_bus_event, event_from_published
+
+    delivered = event_from_published(event, bus.physical_name)
+    functions = bus_subscribers(app, bus.physical_name, delivered)
+    for fn in functions:
+        deliver_bus_event(app, delivered, fn, _log(log))
+    return len(functions)
+
+
 def _object_action(action: str) -> Literal["created", "deleted"]:
     return "created" if action == "created" else "deleted"
 
@@ -261,6 +276,9 @@ class LocalHost:
         if not source or not type:
             raise ConfigError("an event needs a source and a type")
         invoke_event(app, source, type, data, subject=subject)
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        invoke_bus_event(app, bus, event)
 
 
 def _send(

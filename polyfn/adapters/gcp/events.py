@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from polyfn.adapters.gcp.bus_events import bus_event_from_message, carries_bus_event
 from polyfn.adapters.gcp.http import to_flask_response
 from polyfn.adapters.gcp.scheduler import SCHEDULE_ATTRIBUTE, utc_now
 from polyfn.core.dispatch import error_response
@@ -98,6 +99,8 @@ def translate(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Inbo
         job = message.attributes.get(SCHEDULE_ATTRIBUTE)
         if job is not None:
             return Schedule(_publish_time(attributes, data), job, raw=raw)
+        if carries_bus_event(message):  # published to an event bus: its own source/type
+            return bus_event_from_message(message, raw)
         return message
     return Event(
         attributes["id"],

@@ -31,10 +31,12 @@ from polyfn.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from polyfn.adapters.local.backends.bucket import FolderBucket
+    from polyfn.adapters.local.backends.event_bus import LocalEventBus
     from polyfn.adapters.local.backends.observers import BackendObserver
     from polyfn.adapters.local.backends.queue import DeadLetter, SqliteQueue
     from polyfn.adapters.local.backends.store import Store
     from polyfn.adapters.local.backends.table import SqliteTable
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["DATA_DIR_VARIABLE", "DEFAULT_DATA_DIR", "LocalBackends", "data_dir_from_env"]
@@ -129,6 +131,14 @@ class LocalBackends:
         physical = _folder_name("table", resource.physical_name)
         return SqliteTable(
             self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.key
+        )
+
+    def event_bus(self, resource: EventBus) -> LocalEventBus:
+        from polyfn.adapters.local.backends.event_bus import LocalEventBus
+
+        physical = _folder_name("event bus", resource.physical_name)
+        return LocalEventBus(
+            ResourceRef(self.cloud, "event_bus", resource.name, physical), self.observers
         )
 
     # ------------------------------------------------------------------ runtime hooks
