@@ -67,6 +67,8 @@ def detect(event: Any) -> str:
         )
     context = event.get("requestContext")
     if type(context) is dict:
+        if "methodArn" in event or "routeArn" in event:
+            _refuse_authorizer(event)
         if "http" in context:
             # Function URLs and HTTP APIs share payload format 2.0; only the domain differs.
             domain = context.get("domainName")
@@ -75,6 +77,12 @@ def detect(event: Any) -> str:
             return APIGW_V2
         if "elb" in context:
             return ALB
+        if "connectionId" in context:
+            # WebSocket APIs share REST's envelope, with a connection instead of a method.
+            raise UnrecognizedEvent(
+                "an API Gateway WebSocket event is not handled by polyfn",
+                expected=EXPECTED,
+            )
         if "httpMethod" in event:
             return APIGW_V1
     records = event.get("Records")
@@ -83,16 +91,45 @@ def detect(event: Any) -> str:
     detail_type = event.get("detail-type")
     if detail_type is not None and "source" in event:
         source = event["source"]
-        if source == "aws.events" and detail_type == "Scheduled Event":
+        if type(detail_type) is not str or type(source) is not str:
+            raise UnrecognizedEvent(
+                "an EventBridge event's source and detail-type are strings", expected=EXPECTED
+            )
+        # EventBridge Scheduler's schedules send the same detail-type from their own source
+        # (with detail as the text "{}"): a tick as well.
+        if detail_type == "Scheduled Event" and source in _SCHEDULE_SOURCES:
             return SCHEDULE
         if source == "aws.s3" and detail_type in S3_OBJECT_DETAIL_TYPES:
             return S3_EVENTBRIDGE
         return EVENTBRIDGE
     if event.get("Event") == "s3:TestEvent":
         return S3_TEST
+    if "methodArn" in event:  # a TOKEN authorizer's input has no requestContext
+        _refuse_authorizer(event)
     keys = ", ".join(sorted(str(key) for key in event)[:8]) or "none"
     raise UnrecognizedEvent(
         f"not an event of an AWS source polyfn handles (top-level keys: {keys})",
+        expected=EXPECTED,
+    )
+
+
+# aws.events: a scheduled EventBridge rule; aws.scheduler: EventBridge Scheduler (Lambda
+# developer guide, "Invoke a Lambda function on a schedule", with-eventbridge-scheduler,
+# read 2026-12).
+_SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
+
+
+def _refuse_authorizer(event: dict[str, Any]) -> None:
+    """A Lambda authorizer's input is not a request to serve: API Gateway asks the
+    function for an IAM policy (REST: ``methodArn``) or a verdict (HTTP API:
+    ``routeArn``), which no polyfn handler returns. Source: API Gateway developer guide,
+    "Input to an API Gateway Lambda authorizer" (api-gateway-lambda-authorizer-input.html)
+    and "Lambda authorizers for HTTP APIs" (http-api-lambda-authorizer.html), read 2026-12.
+    """
+    kind = event.get("type")
+    raise UnrecognizedEvent(
+        f"an API Gateway Lambda authorizer input (type {kind!r}) is not an HTTP request; "
+        "polyfn does not serve authorizers",
         expected=EXPECTED,
     )
 
