@@ -28,6 +28,7 @@ __all__ = [
     "SCHEDULE",
     "SNS",
     "SQS",
+    "UnhandledAwsEvent",
     "detect",
     "malformed",
 ]
@@ -58,6 +59,14 @@ EXPECTED = (
 )
 
 
+class UnhandledAwsEvent(UnrecognizedEvent):
+    """An event an AWS service did send, of a kind polyfn does not serve (DynamoDB or
+    Kinesis records, an authorizer's input, a WebSocket or VPC Lattice request).
+
+    ``polyfn inspect`` counts it as AWS's, so its specific reason is what gets printed.
+    """
+
+
 def detect(event: Any) -> str:
     """The source kind of ``event``; ``UnrecognizedEvent`` when no AWS source made it."""
     if type(event) is not dict:
@@ -79,12 +88,18 @@ def detect(event: Any) -> str:
             return ALB
         if "connectionId" in context:
             # WebSocket APIs share REST's envelope, with a connection instead of a method.
-            raise UnrecognizedEvent(
+            raise UnhandledAwsEvent(
                 "an API Gateway WebSocket event is not handled by polyfn",
                 expected=EXPECTED,
             )
         if "httpMethod" in event:
             return APIGW_V1
+        if "serviceNetworkArn" in context:
+            # VPC Lattice payload 2.0 (VPC Lattice user guide, lambda-functions.html,
+            # "Receive events from the VPC Lattice service", read 2026-12).
+            raise UnhandledAwsEvent(
+                "a VPC Lattice request is not handled by polyfn", expected=EXPECTED
+            )
     records = event.get("Records")
     if records is not None:
         return _record_source(records)
@@ -127,7 +142,7 @@ def _refuse_authorizer(event: dict[str, Any]) -> None:
     and "Lambda authorizers for HTTP APIs" (http-api-lambda-authorizer.html), read 2026-12.
     """
     kind = event.get("type")
-    raise UnrecognizedEvent(
+    raise UnhandledAwsEvent(
         f"an API Gateway Lambda authorizer input (type {kind!r}) is not an HTTP request; "
         "polyfn does not serve authorizers",
         expected=EXPECTED,
@@ -156,7 +171,12 @@ def _record_source(records: Any) -> str:
         return S3
     if source == "aws:sns":
         return SNS
-    raise UnrecognizedEvent(
+    error = (
+        UnhandledAwsEvent
+        if type(source) is str and source.startswith("aws:")
+        else UnrecognizedEvent
+    )
+    raise error(
         f"records from {source!r} are not handled by polyfn",
         expected="records from aws:s3, aws:sqs or aws:sns",
     )
