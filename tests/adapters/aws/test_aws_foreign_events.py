@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from adapters.aws import foreign_events as foreign
 from polyfn import App, Request, Response, Schedule
 from polyfn.adapters import aws
+from polyfn.cli import inspect as inspect_command
 from polyfn.cli.inspect import describe as inspect
 from polyfn.core.errors import UnrecognizedEvent
 
@@ -76,3 +80,14 @@ def test_websocket_event_is_refused_without_attribute_error_text() -> None:
             inspect(foreign.WEBSOCKET_CONNECT, cloud)
         assert "WebSocket" in str(raised.value)
         assert "AttributeError" not in str(raised.value)
+
+
+def test_inspect_reads_a_file_that_starts_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Windows editors and PowerShell's Out-File write UTF-8 with a BOM.
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(foreign.EVENTBRIDGE_SCHEDULER), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert inspect_command.run(argparse.Namespace(event=str(path), cloud=None)) == 0
+    assert json.loads(capsys.readouterr().out)["trigger"] == "schedule"
