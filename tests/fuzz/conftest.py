@@ -7,7 +7,6 @@ import os
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
     """No binding variables, pinned function or route prefix leak in from the shell."""
