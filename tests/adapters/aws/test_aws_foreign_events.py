@@ -20,7 +20,11 @@ from polyfn.core.errors import UnrecognizedEvent
 
 @pytest.mark.parametrize(
     "event",
-    [foreign.REST_REQUEST_AUTHORIZER, foreign.HTTP_API_REQUEST_AUTHORIZER, foreign.TOKEN_AUTHORIZER],
+    [
+        foreign.REST_REQUEST_AUTHORIZER,
+        foreign.HTTP_API_REQUEST_AUTHORIZER,
+        foreign.TOKEN_AUTHORIZER,
+    ],
     ids=["rest-request", "http-api-request", "token"],
 )
 def test_authorizer_inputs_are_refused_as_authorizers(event: dict[str, Any]) -> None:

@@ -46,7 +46,9 @@ def test_custom_topic_cloudevent_reaches_on_event_through_the_trigger() -> None:
 
     indexed = IndexedApp(app)
     indexed.call("received", "event", events.event_grid_event(foreign.CUSTOM_TOPIC_CLOUDEVENT))
-    assert [(e.subject, e.data) for e in seen] == [("items/42", {"itemSku": "Standard", "quantity": 3})]
+    assert [(e.subject, e.data) for e in seen] == [
+        ("items/42", {"itemSku": "Standard", "quantity": 3})
+    ]
 
 
 def test_blob_cloudevent_without_leading_slash_reaches_the_deleted_function() -> None:
@@ -60,4 +62,6 @@ def test_blob_cloudevent_without_leading_slash_reaches_the_deleted_function() ->
     indexed = IndexedApp(app)
     [name] = indexed.functions.keys() - {"polyfn_fallback"}
     indexed.call(name, "event", events.event_grid_event(document))
-    assert [(e.action, e.bucket, e.key) for e in seen] == [("deleted", "testcontainer", "new-file.png")]
+    assert [(e.action, e.bucket, e.key) for e in seen] == [
+        ("deleted", "testcontainer", "new-file.png")
+    ]
