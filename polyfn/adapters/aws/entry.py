@@ -123,9 +123,7 @@ def _serve_v2(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     # API Gateway has matched a route already (polyfn's deploy declares each one): when
     # the App has that route, the request keeps API Gateway's path parameters.
     route_key = event.get("routeKey")
-    return render_v2(
-        app.handle_http(request, ctx, route_key if type(route_key) is str else None)
-    )
+    return render_v2(app.handle_http(request, ctx, route_key if type(route_key) is str else None))
 
 
 def _serve_function_url(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:

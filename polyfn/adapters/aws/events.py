@@ -65,7 +65,9 @@ def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context
         _on_sns(app, event, ctx, function)
 
     def on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-        app.handle_event(_translated("EventBridge", eventbridge_event, event), ctx, function=function)
+        app.handle_event(
+            _translated("EventBridge", eventbridge_event, event), ctx, function=function
+        )
 
     def on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
         tick = _translated("EventBridge schedule", schedule_tick, event)

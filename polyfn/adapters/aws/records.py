@@ -183,7 +183,7 @@ def sqs_message(record: dict[str, Any]) -> Message:
     message.id = record["messageId"]
     _require_text(message.id, "SQS record's messageId")
     body = record.get("body") or ""
-    if type(body) is not str:
+    if type(body) is not str and type(body) is not bytes:  # bytes: a direct call from Python
         raise UnrecognizedEvent(f"SQS record's body is a {type(body).__name__}, not a string")
     message._body_source = body
     message._body = body if type(body) is bytes else None

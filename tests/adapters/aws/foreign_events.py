@@ -82,7 +82,8 @@ VPC_LATTICE_V2: dict[str, Any] = {
     "body": "request-body",
     "isBase64Encoded": False,
     "requestContext": {
-        "serviceNetworkArn": "arn:aws:vpc-lattice:region:123456789012:servicenetwork/sn-0bf3f2882e9cc805a",
+        "serviceNetworkArn": "arn:aws:vpc-lattice:region:123456789012:"
+        "servicenetwork/sn-0bf3f2882e9cc805a",
         "serviceArn": "arn:aws:vpc-lattice:region:123456789012:service/svc-0a40eebed65f8d69c",
         "targetGroupArn": "arn:aws:vpc-lattice:region:123456789012:targetgroup/tg-6d0ecf831eec9f09",
         "identity": {"sourceVpcArn": "arn:aws:ec2:region:123456789012:vpc/vpc-0b8276c84697e7339"},
@@ -142,7 +143,8 @@ KINESIS_STREAM: dict[str, Any] = {
             },
             "eventSource": "aws:kinesis",
             "eventVersion": "1.0",
-            "eventID": "shardId-000000000006:49590338271490256608559692538361571095921575989136588898",
+            "eventID": "shardId-000000000006:"
+            "49590338271490256608559692538361571095921575989136588898",
             "eventName": "aws:kinesis:record",
             "awsRegion": "us-east-2",
             "eventSourceARN": "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream",

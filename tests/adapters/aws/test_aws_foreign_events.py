@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from adapters.aws import foreign_events as foreign
+
 from polyfn import App, Request, Response, Schedule
 from polyfn.adapters import aws
 from polyfn.cli import inspect as inspect_command

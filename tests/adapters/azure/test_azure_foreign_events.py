@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.azure import foreign_events as foreign
+
 from polyfn import App, Event, ObjectEvent
 from polyfn.cli.inspect import describe as inspect
-from polyfn.hosts.events import azure as events
 from polyfn.hosts.azure import IndexedApp
+from polyfn.hosts.events import azure as events
 
 
 def test_documented_cloudevent_blob_subject_without_leading_slash() -> None:
