@@ -82,11 +82,12 @@ json_values = st.recursive(
 
 # Bounded and deterministic: each entry point takes a few seconds, so `make test` stays
 # fast, and a case found once is found again on every run (derandomize, no database).
-# POLYFN_FUZZ_EXAMPLES raises the count for a longer hunt.
+# POLYFN_FUZZ_EXAMPLES raises the count for a longer hunt; POLYFN_FUZZ_RANDOM=1 draws new
+# cases on each run instead of the fixed ones.
 FUZZ = settings(
     max_examples=int(os.environ.get("POLYFN_FUZZ_EXAMPLES", "150")),
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("POLYFN_FUZZ_RANDOM"),
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

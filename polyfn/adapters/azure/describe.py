@@ -43,6 +43,20 @@ def looks_like(document: Any) -> bool:
 
 def describe(document: Any) -> dict[str, Any]:
     """The common model of an Azure document, as ``polyfn inspect`` prints it."""
+    try:
+        return _describe(document)
+    except UnrecognizedEvent:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # A host payload whose fields have the wrong JSON types: the worker's own
+        # converters (which payloads runs) refuse them with these.
+        raise UnrecognizedEvent(
+            f"malformed Azure document ({type(exc).__name__}: {exc})",
+            expected=f"{EXPECTED_EVENT_GRID}, or {EXPECTED_PAYLOAD}",
+        ) from None
+
+
+def _describe(document: Any) -> dict[str, Any]:
     if is_payload(document):
         return describe_payload(document)
     items = document if isinstance(document, list) else [document]
