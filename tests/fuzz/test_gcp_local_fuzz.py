@@ -50,7 +50,10 @@ def _requests() -> st.SearchStrategy[dict[str, Any]]:
         {
             "method": st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "BREW"]),
             "path": _paths,
-            "query_string": st.one_of(odd_text, st.just("a=1&a=2&%zz=%")),
+            # A line break cannot arrive in a request line; a server never passes one on.
+            "query_string": st.one_of(odd_text, st.just("a=1&a=2&%zz=%")).map(
+                lambda text: text.replace("\r", "%0D").replace("\n", "%0A")
+            ),
             "headers": st.lists(st.tuples(_header_names, _header_values), max_size=4),
             "data": st.one_of(st.binary(max_size=40), st.sampled_from([b"{", b'{"a": [1,'])),
         }

@@ -105,6 +105,8 @@ def _decode_body(event: dict[str, Any]) -> bytes:
     body = event.get("body")
     if not body:
         return b""
+    if type(body) is not str:
+        raise HTTPError(400, "Request body must be a string in the Lambda event")
     if event.get("isBase64Encoded"):
         import binascii
 
@@ -112,9 +114,7 @@ def _decode_body(event: dict[str, Any]) -> bytes:
             return binascii.a2b_base64(body, strict_mode=True)
         except (binascii.Error, ValueError):
             raise HTTPError(400, "Request body is marked base64 but is not valid base64") from None
-    if isinstance(body, str):
-        return body.encode("utf-8", "surrogatepass")
-    raise HTTPError(400, "Request body must be a string in the Lambda event")
+    return body.encode("utf-8", "surrogatepass")
 
 
 # What the sources send; anything else is upper-cased (str.upper always copies).

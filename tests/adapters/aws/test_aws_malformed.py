@@ -33,7 +33,9 @@ def _noop_event(event: Event) -> None: ...
 
 
 def _item(req: Request) -> Response:
-    return Response.json({"headers": len(req.headers), "query": len(req.query)})
+    return Response.json(
+        {"headers": len(req.headers), "query": len(req.query), "body": len(req.body)}
+    )
 
 
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -106,6 +108,11 @@ HTTP_CASES = {
         {"q": [1]},
     ),
     "alb header list is empty": (events.alb("GET", "/items/1"), ("multiValueHeaders", "host"), []),
+    "base64 body is an object": (
+        dict(events.alb("GET", "/items/1"), isBase64Encoded=True),
+        ("body",),
+        {"a": 1},
+    ),
     "function url cookies are numbers": (
         events.function_url("GET", "/items/1"),
         ("cookies",),
