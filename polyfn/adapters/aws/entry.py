@@ -131,7 +131,9 @@ def _serve_v2(app: App, event: dict[str, Any], ctx: Context, function: str = "")
         raise malformed("API Gateway HTTP API", exc) from None
     # API Gateway has matched a route already (polyfn's deploy declares each one): when
     # the App has that route, the request keeps API Gateway's path parameters.
-    return render_v2(app.handle_http(request, ctx, event.get("routeKey"), function))
+    route_key = event.get("routeKey")
+    route_key = route_key if type(route_key) is str else None  # a malformed one is ignored
+    return render_v2(app.handle_http(request, ctx, route_key, function))
 
 
 def _serve_function_url(

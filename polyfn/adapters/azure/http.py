@@ -33,7 +33,8 @@ from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_sig
 from polyfn.adapters.common.headers import headers_from_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.dispatch import error_response
-from polyfn.core.http import _UNSET, Request, fill_request
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.http import _UNSET, HTTPError, Request, fill_request
 from polyfn.core.routing import MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
@@ -157,10 +158,17 @@ class AzureRequest(Request):
         # The method comes upper-cased from HttpRequest. The caller's address costs a
         # tenth of the view and few handlers read it, so, like headers and query, it is
         # found on first read (_build_client_ip).
+        try:
+            path = request_path(native.url, route_prefix)
+        except ValueError:  # urlsplit refuses it: an unclosed IPv6 bracket, say
+            raise UnrecognizedEvent(
+                f"the request URL {native.url[:100]!r} cannot be parsed",
+                expected="an absolute http(s) URL as the Functions host sends it",
+            ) from None
         fill_request(
             self,
             native.method,
-            request_path(native.url, route_prefix),
+            path,
             {},
             _UNSET,
             request_id,
@@ -175,7 +183,10 @@ class AzureRequest(Request):
         return headers_from_joined(self._native.headers.items())
 
     def _build_query(self) -> MultiDict:
-        query = urlsplit(self._native.url).query
+        try:
+            query = urlsplit(self._native.url).query
+        except ValueError:
+            raise HTTPError(400, "The request URL cannot be parsed") from None
         if query:
             return MultiDict(parse_qsl(query, keep_blank_values=True))
         # A request built by hand may carry params without a query string in its URL.
@@ -240,7 +251,13 @@ def http_handler(
 
     def handle(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
         ctx = invocations.context(name, context, True)
-        request = AzureRequest(req, route_prefix, ctx.request_id)
+        try:
+            request = AzureRequest(req, route_prefix, ctx.request_id)
+        except UnrecognizedEvent as exc:
+            # The host let through what cannot be read as a request: the client's fault,
+            # answered as such; the reason goes to the log, not to the client.
+            _log.warning("refused request %s: %s", ctx.request_id, exc)
+            return to_azure_response(error_response(400, "Bad Request", ctx.request_id))
         refused = None
         if guarded:
             refused = _guard(invocations, request.method, request.path, level, ctx)

@@ -130,6 +130,12 @@ def _object_event(
     raw: Any,
 ) -> ObjectEvent:
     document = _json_object(data, _EXPECTED_STORAGE)
+    if document.get("resourceState") == "not_exists":
+        # A 1st gen ``object.change`` event covers deletions too, told by resourceState
+        # "not_exists" (Cloud Functions docs, "Google Cloud Storage Triggers (1st gen)",
+        # legacy object.change, read 2026-12); functions-framework converts every
+        # object.change to ``finalized`` all the same.
+        action = "deleted"
     name = document.get("name")
     if not isinstance(name, str) or not name:
         raise UnrecognizedEvent(
