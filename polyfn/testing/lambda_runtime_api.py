@@ -28,7 +28,9 @@ https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html, read 2026-12):
 
 The process environment is the one the guide's "Defined runtime environment variables"
 lists (``LAMBDA_TASK_ROOT``, ``AWS_LAMBDA_FUNCTION_NAME``, memory, version, log group...).
-``LambdaProcess`` starts ``python -m awslambdaric HANDLER`` and stops it by its own pid.
+``LambdaProcess`` starts ``python -m awslambdaric HANDLER`` and stops it by its own pid;
+``build_task_root`` makes the folder it runs in from an App, as ``polyfn deploy build
+--cloud aws`` bundles it.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Invocation", "LambdaProcess", "LambdaRuntimeApi", "RuntimeFailed"]
+__all__ = ["Invocation", "LambdaProcess", "LambdaRuntimeApi", "RuntimeFailed", "build_task_root"]
 
 _PREFIX = "/2018-06-01/runtime"
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -234,6 +237,23 @@ def _trace_id() -> str:
     # The X-Ray header format: Root=1-{8 hex digits of epoch seconds}-{24 hex digits}.
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def build_task_root(app_spec: str, folder: Path) -> Path:
+    """The bundle ``polyfn deploy build APP --cloud aws`` writes, unzipped as Lambda
+    unzips it into ``LAMBDA_TASK_ROOT``; returns ``folder / "task"``.
+
+    The bundle's own copy of polyfn and its ``polyfn_entry.py`` are what the function
+    process imports; the App's dependencies are not installed into it (the build's
+    ``--no-deps``), so they come from the test's environment.
+    """
+    from polyfn.deploy.builder import BuildOptions, build
+
+    result = build(app_spec, folder / "aws", BuildOptions("aws", install_dependencies=False))
+    task_root = folder / "task"
+    with zipfile.ZipFile(result.out / "bundle.zip") as bundle:
+        bundle.extractall(task_root)
+    return task_root
 
 
 class LambdaProcess:

@@ -15,18 +15,21 @@ in the behaviour suite.
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from polyfn.cli.main import main as polyfn_main
 from polyfn.core.app import App
 from polyfn.hosts.aws import AwsHost
 from polyfn.hosts.events import aws as events
-from polyfn.testing.lambda_runtime_api import LambdaProcess, LambdaRuntimeApi, RuntimeFailed
+from polyfn.testing.lambda_runtime_api import (
+    LambdaProcess,
+    LambdaRuntimeApi,
+    RuntimeFailed,
+    build_task_root,
+)
 
 APP_FILE = Path(__file__).resolve().parent / "runtime_client" / "runtime_app.py"
 FUNCTION = "ric-function"
@@ -35,14 +38,8 @@ FUNCTION = "ric-function"
 @pytest.fixture(scope="module")
 def task_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundle ``polyfn deploy build`` writes, unzipped as Lambda unzips it."""
-    build = tmp_path_factory.mktemp("build")
-    out = build / "aws"
-    argv = ["deploy", "build", str(APP_FILE), "--cloud", "aws", "--out", str(out), "--no-deps"]
-    assert polyfn_main(argv) == 0
-    root = build / "task"
-    with zipfile.ZipFile(out / "bundle.zip") as bundle:
-        bundle.extractall(root)
-    assert (root / "polyfn_entry.py").is_file()
+    root = build_task_root(str(APP_FILE), tmp_path_factory.mktemp("build"))
+    assert "aws.lambda_handler(app)" in (root / "polyfn_entry.py").read_text()
     return root
 
 
