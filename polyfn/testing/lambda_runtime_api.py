@@ -72,6 +72,7 @@ class Invocation:
     body: bytes = b""
     error_type: str | None = None  # the Lambda-Runtime-Function-Error-Type header
     content_type: str | None = None
+    answered_at: float = 0.0  # time.perf_counter() when the answer was posted
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def json(self) -> Any:
@@ -150,6 +151,7 @@ class LambdaRuntimeApi:
         invocation.body = body
         invocation.error_type = headers.get(_ERROR_TYPE_HEADER)
         invocation.content_type = headers.get("Content-Type")
+        invocation.answered_at = time.perf_counter()
         invocation.done.set()
         return True
 
@@ -301,7 +303,7 @@ class LambdaProcess:
         env.update(environ or {})
         self.environ = env
         self.lines: list[str] = []
-        self.started = time.perf_counter()
+        self.started = time.perf_counter()  # what a cold start is counted from
         self._process = subprocess.Popen(
             [python, "-m", "awslambdaric", handler],
             cwd=self.task_root,
@@ -323,7 +325,11 @@ class LambdaProcess:
         self, event: Any, *, timeout_ms: int | None = None, wait: float = 30.0
     ) -> Invocation:
         """Queue ``event`` and wait until the runtime client posts its answer."""
-        invocation = self.api.submit(event, timeout_ms=timeout_ms)
+        return self.wait(self.api.submit(event, timeout_ms=timeout_ms), wait)
+
+    def wait(self, invocation: Invocation, wait: float = 30.0) -> Invocation:
+        """Wait until the runtime client posts its answer to ``invocation``; raises
+        ``RuntimeFailed`` if the function fails to start, exits, or takes ``wait`` s."""
         deadline = time.monotonic() + wait
         while not invocation.done.wait(0.05):
             if self.api.init_failed.is_set():

@@ -122,6 +122,14 @@ def test_a_crashing_route_answers_500_without_the_exception_text(function: Lambd
     assert any("secret-token-123" in line for line in function.lines)
 
 
+def test_the_function_runs_the_bundles_own_polyfn(function: LambdaProcess) -> None:
+    # The task root comes first on the path, as on Lambda: the polyfn that runs is the
+    # copy deploy put in the bundle, not the one installed in the test's environment.
+    answer = function.invoke(events.apigw_v2("GET", "/hello/a"))
+    polyfn_file = Path(json.loads(answer.json()["body"])["polyfn_file"])
+    assert polyfn_file.is_relative_to(function.task_root)
+
+
 def test_the_context_comes_from_the_runtime_api_headers(function: LambdaProcess) -> None:
     long = function.invoke(events.apigw_v2("GET", "/hello/a"), timeout_ms=600_000)
     short = function.invoke(events.apigw_v2("GET", "/hello/b"), timeout_ms=3_000)

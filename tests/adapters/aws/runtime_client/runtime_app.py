@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import polyfn
 from polyfn import App, Context, Message, ObjectEvent, Request, Response, Schedule
 
 app = App("ric")
@@ -33,6 +34,7 @@ def hello(req: Request, ctx: Context) -> Response:
             "function_name": ctx.function_name,
             "remaining_ms": ctx.remaining_ms,
             "cold_start": ctx.cold_start,
+            "polyfn_file": polyfn.__file__,
         },
         headers={"x-answer": "yes"},
     )
