@@ -50,10 +50,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Invocation", "LambdaProcess", "LambdaRuntimeApi", "RuntimeFailed", "build_task_root"]
+__all__ = [
+    "Invocation",
+    "LambdaProcess",
+    "LambdaRuntimeApi",
+    "RuntimeApiProcess",
+    "RuntimeFailed",
+    "build_task_root",
+]
 
 _PREFIX = "/2018-06-01/runtime"
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+# The caller's side over HTTP, for a runtime client in another process than the server's
+# (``RemoteRuntimeApi``): queue an event, then wait for its answer.
+_CONTROL = "/polyfn-test/invocations"
+_CONTROL_WAIT = 60.0
 _STOP_GRACE = 5.0
 
 
@@ -96,6 +107,7 @@ class LambdaRuntimeApi:
         self.timeout_ms = timeout_ms
         self._events: queue.Queue[tuple[Invocation, bytes] | None] = queue.Queue()
         self._in_flight: dict[str, Invocation] = {}
+        self._submitted: dict[str, Invocation] = {}  # every one, for the control endpoint
         self._lock = threading.Lock()
         self.init_error: dict[str, Any] | None = None
         self.init_failed = threading.Event()
@@ -131,6 +143,7 @@ class LambdaRuntimeApi:
         invocation = Invocation(str(uuid.uuid4()), timeout_ms or self.timeout_ms)
         with self._lock:
             self._in_flight[invocation.request_id] = invocation
+            self._submitted[invocation.request_id] = invocation
         self._events.put((invocation, body))
         return invocation
 
@@ -178,6 +191,10 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps the runtime client's connection open between invocations, as Lambda's
     # does; every answer carries a Content-Length.
     protocol_version = "HTTP/1.1"
+    # Headers and body in one segment, sent at once: with Nagle's algorithm a small body
+    # written after the headers waits for the client's delayed ACK (~40 ms an answer).
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # flushed by handle_one_request after each answer
 
     server: _RuntimeApiServer
 
@@ -189,6 +206,9 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
         """Quiet: the runtime client polls, and the test's output is about the function."""
 
     def do_GET(self) -> None:
+        if self.path.startswith(f"{_CONTROL}/"):
+            self._control_result(self.path.removeprefix(f"{_CONTROL}/"))
+            return
         if self.path != f"{_PREFIX}/invocation/next":
             self._answer(404, {"errorMessage": f"no such endpoint {self.path}"})
             return
@@ -212,6 +232,11 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path == _CONTROL:
+            timeout = int(self.headers.get("X-Timeout-Ms") or 0) or None
+            invocation = self.api.submit(body, timeout_ms=timeout)
+            self._answer(201, {"request_id": invocation.request_id})
+            return
         if self.path == f"{_PREFIX}/init/error":
             self.api._fail_init(body)
             self._answer(202, {"status": "OK"})
@@ -226,6 +251,23 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
             return
         self._answer(202, {"status": "OK"})
 
+    def _control_result(self, request_id: str) -> None:
+        invocation = self.api._submitted.get(request_id)
+        if invocation is None:
+            self._answer(404, {"errorMessage": f"no invocation {request_id}"})
+            return
+        if not invocation.done.wait(_CONTROL_WAIT):
+            self._answer(504, {"errorMessage": f"no answer for {request_id}"})
+            return
+        self.api._submitted.pop(request_id, None)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(invocation.body)))
+        self.send_header("X-Kind", invocation.kind)
+        if invocation.error_type:
+            self.send_header("X-Error-Type", invocation.error_type)
+        self.end_headers()
+        self.wfile.write(invocation.body)
+
     def _answer(self, status: int, document: Mapping[str, Any]) -> None:
         body = json.dumps(document).encode()
         self.send_response(status)
@@ -239,6 +281,79 @@ def _trace_id() -> str:
     # The X-Ray header format: Root=1-{8 hex digits of epoch seconds}-{24 hex digits}.
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+class RuntimeApiProcess:
+    """A ``LambdaRuntimeApi`` in a child process, for a runtime client in *this* one.
+
+    awslambdaric's C extension keeps the GIL while it waits for the Runtime API's answer,
+    so a server on a thread of the same process could never answer it. The child prints
+    its address, serves until its stdin closes, and takes events and gives answers back
+    over two endpoints of its own (``POST`` and ``GET /polyfn-test/invocations``).
+    """
+
+    def __init__(self, function_name: str = "function", *, timeout_ms: int = 3000) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, function_name, str(timeout_ms)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.pid = self._process.pid
+        assert self._process.stdout is not None
+        self.address = self._process.stdout.readline().decode().strip()
+        if not self.address:
+            self.close()
+            raise RuntimeFailed("the Runtime API process did not start")
+
+    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[Any, bytes]:
+        import http.client
+
+        host, _, port = self.address.partition(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=_CONTROL_WAIT + 5)
+        try:
+            connection.request(method, path, body)
+            response = connection.getresponse()
+            return response, response.read()
+        finally:
+            connection.close()
+
+    def submit(self, event: Any) -> str:
+        """Queue ``event`` for the runtime client's next /next; its request id."""
+        body = event if isinstance(event, bytes) else json.dumps(event).encode()
+        response, answer = self._request("POST", _CONTROL, body)
+        if response.status != 201:
+            raise RuntimeFailed(f"the Runtime API refused the event: {answer!r}")
+        return str(json.loads(answer)["request_id"])
+
+    def result(self, request_id: str) -> Invocation:
+        """The answer the runtime client posted for ``request_id`` (waits for it)."""
+        response, body = self._request("GET", f"{_CONTROL}/{request_id}")
+        if response.status != 200:
+            raise RuntimeFailed(f"no answer for {request_id}: {body!r}")
+        invocation = Invocation(request_id, 0, kind=response.getheader("X-Kind") or "", body=body)
+        invocation.error_type = response.getheader("X-Error-Type")
+        invocation.done.set()
+        return invocation
+
+    def close(self) -> None:
+        """Close the child's stdin (it stops serving and exits); else stop it by pid."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=_STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=_STOP_GRACE)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+def _serve(argv: list[str]) -> None:
+    """RuntimeApiProcess's child: ``python -m polyfn.testing.lambda_runtime_api NAME MS``."""
+    api = LambdaRuntimeApi(argv[0], timeout_ms=int(argv[1]))
+    print(api.address, flush=True)
+    sys.stdin.read()  # until the parent closes it, or exits
+    api.close()
 
 
 def build_task_root(app_spec: str, folder: Path) -> Path:
@@ -361,3 +476,7 @@ class LambdaProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1:])
