@@ -241,3 +241,30 @@ def test_json_log_format_and_cold_start(task_root: Path) -> None:
     assert isinstance(failure["stackTrace"], list)
     # Nothing polyfn writes on its own is outside the JSON stream.
     assert [line for line in process.lines if line and not line.startswith("{")] == []
+
+
+# ----------------------------------------------------------------------------- the API itself
+
+
+def test_the_runtime_api_refuses_unknown_requests_and_paths() -> None:
+    import http.client
+
+    with LambdaRuntimeApi("edges") as api:
+        host, _, port = api.address.partition(":")
+
+        def post(path: str) -> int:
+            connection = http.client.HTTPConnection(host, int(port), timeout=10)
+            try:
+                connection.request("POST", path, b"{}")
+                return connection.getresponse().status
+            finally:
+                connection.close()
+
+        prefix = "/2018-06-01/runtime/invocation"
+        # An answer for a request that is not in flight (never sent, or answered already).
+        assert post(f"{prefix}/not-a-request/response") == 400
+        invocation = api.submit({"n": 1})
+        assert post(f"{prefix}/{invocation.request_id}/response") == 202
+        assert post(f"{prefix}/{invocation.request_id}/error") == 400
+        assert post(f"{prefix}/{invocation.request_id}/elsewhere") == 404
+        assert invocation.done.is_set() and invocation.kind == "response"
