@@ -30,14 +30,16 @@ from typing import Any
 
 from polyfn.adapters.aws import lambda_handler
 from polyfn.core.app import App
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.hosts.aws import AwsHost
 from polyfn.testing.lambda_runtime_api import Invocation, RuntimeApiProcess, RuntimeFailed
 
 __all__ = ["AwsRuntimeClientHost", "LambdaFunctionError", "RuntimeClientLoop", "hosts"]
 
-# Long enough that no test's handler meets its deadline by accident; a test about the
-# deadline sets its own through LambdaProcess.
-_TIMEOUT_MS = 60_000
+# polyfn's one default timeout, as a function deployed without timeout= gets it (the
+# other hosts give the same deadline); a test about the deadline sets its own through
+# LambdaProcess.
+_TIMEOUT_MS = DEFAULT_TIMEOUT_SECONDS * 1000
 
 
 class LambdaFunctionError(RuntimeError):
@@ -135,8 +137,9 @@ class AwsRuntimeClientHost(AwsHost):
     def __repr__(self) -> str:
         return f"<AwsRuntimeClientHost {self.name}>"
 
-    def _call(self, app: App, event: dict[str, Any]) -> Any:
-        answer = RuntimeClientLoop.shared().call(lambda_handler(app, backends="keep"), event)
+    def _call(self, app: App, event: dict[str, Any], function: str = "") -> Any:
+        handler = lambda_handler(app, backends="keep", function=function)
+        answer = RuntimeClientLoop.shared().call(handler, event)
         if answer.kind == "error":
             raise LambdaFunctionError(answer.json())
         return answer.json()
