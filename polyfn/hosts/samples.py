@@ -143,6 +143,15 @@ _FITS: dict[str, frozenset[str]] = {
     "event": frozenset({"event", "object"}),
 }
 
+# What an event of each kind is called in a refusal, with its article ("an object event").
+_EVENT_NAMES = {
+    "http": "an HTTP request",
+    "object": "an object event",
+    "message": "a queue message",
+    "schedule": "a schedule tick",
+    "event": "a custom event",
+}
+
 
 def check_fits(
     app: App, fn: Function, kind: str, method: str | None = None, path: str | None = None
@@ -154,7 +163,8 @@ def check_fits(
     """
     if fn.trigger.kind not in _FITS.get(kind, frozenset({kind})):
         raise UnrecognizedEvent(
-            f"{fn.name} is triggered by {fn.trigger.describe()}, and this is a {kind} event",
+            f"{fn.name} is triggered by {fn.trigger.describe()}, and this is "
+            f"{_EVENT_NAMES.get(kind, repr(kind) + ' event')}",
             expected=f"an event for {fn.trigger.kind} triggers",
         )
     if kind != "http" or method is None or path is None:
