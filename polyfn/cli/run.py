@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
-    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions
+    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions, StartFailed
     from polyfn.loading import AppNotFound, load_app
 
     logging.basicConfig(
@@ -109,7 +109,10 @@ def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> in
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
             "choose another --port (0 picks a free one)"
         ) from None
-    runtime.serve_forever()
+    try:
+        runtime.serve_forever()
+    except StartFailed as exc:
+        raise UsageError(f"cannot start {app.name}: {exc}") from None
     return 0
 
 

@@ -202,7 +202,10 @@ class HttpServer:
 
     def stop(self, grace: float) -> bool:
         """Stop accepting, let requests in flight finish (up to ``grace`` s), close."""
-        self._server.shutdown()
+        if self._thread.is_alive():
+            # Only a running serve loop can be shut down: ``shutdown()`` waits for the
+            # loop to acknowledge, forever when it never started (a failed start).
+            self._server.shutdown()
         finished = self.wsgi.wait_idle(grace)
         self._server.server_close()
         return finished
