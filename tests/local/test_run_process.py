@@ -137,8 +137,12 @@ def test_sigterm_finishes_work_in_flight(run_dir: Path, tmp_path: Path) -> None:
 def _run_command(app: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
     """``polyfn run`` to its end; the timeout only keeps a hang from blocking the suite."""
     return subprocess.run(
-        [sys.executable, "-c", "from polyfn.cli import main; raise SystemExit(main())"]
-        + ["run", str(app), "--port", "0", "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-c",
+            "from polyfn.cli import main; raise SystemExit(main())",
+            *("run", str(app), "--port", "0", "--data-dir", str(data_dir)),
+        ],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,

@@ -30,6 +30,7 @@ from polyfn.adapters.local.backends.folder_keys import FileStamp
 from polyfn.adapters.local.events import ObjectEventPump, make_object_event
 from polyfn.adapters.local.http import HttpServer, build_wsgi_app
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.limits import ServerLimits
 from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker
@@ -63,6 +64,8 @@ class RuntimeOptions:
     # False runs only the background triggers (objects, queues, schedules): for embedding
     # the runtime in a test or a script that has no use for the HTTP server.
     serve_http: bool = True
+    # Body size, idle timeout and connection cap of the HTTP server (``limits``).
+    limits: ServerLimits = field(default_factory=ServerLimits)
 
 
 class LocalRuntime:
@@ -102,8 +105,8 @@ class LocalRuntime:
         self.scheduler = Scheduler(app, self.invocations)
         self.http: HttpServer | None = None
         if options.serve_http:
-            wsgi = build_wsgi_app(app, self.invocations)
-            self.http = HttpServer(wsgi, options.host, options.port)
+            wsgi = build_wsgi_app(app, self.invocations, max_body=options.limits.max_body)
+            self.http = HttpServer(wsgi, options.host, options.port, options.limits)
         self.backends.observe(self)
         self._stopped = threading.Event()
 
