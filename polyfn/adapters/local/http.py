@@ -304,6 +304,13 @@ class HttpServer:
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass  # the runtime logs each invocation as JSON instead
 
+            def log_error(self, format: str, *args: Any) -> None:
+                # A connection closed by the idle timeout is the limit working, not an error.
+                if format.startswith("Request timed out"):
+                    _log.info("closed a connection idle for %g s", bounds.idle_timeout)
+                    return
+                super().log_error(format, *args)
+
         slots = threading.BoundedSemaphore(bounds.max_connections)
 
         class BoundedServer(ThreadedWSGIServer):
