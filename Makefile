@@ -1,5 +1,7 @@
 # Two commands matter: `make run` and `make test`. Everything else is a step of those.
 PYTHON ?= python3.11
+# Where `make run` serves the example: `make run PORT=9000` (or `PORT=9000 make run`).
+PORT ?= 8080
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -22,7 +24,7 @@ $(NPM_STAMP): package.json
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/polyfn run examples/shop --port $${PORT:-8080}
+	$(VENV)/bin/polyfn run examples/shop --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check polyfn tests examples benchmarks

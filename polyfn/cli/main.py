@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("polyfn.cli.inspect", "show how polyfn reads a native event (JSON)"),
     "deploy": ("polyfn.cli.deploy", "build or plan per-cloud deploy artifacts"),
     "plan": ("polyfn.cli.plan", "report what moving between clouds changes and costs"),
+    "dlq": ("polyfn.cli.dlq", "list or redrive the dead letters of a local run's queues"),
     "bench-local": ("polyfn.cli.bench_local", "load-test an app served by `polyfn run`"),
 }
 

@@ -19,6 +19,10 @@ from pathlib import Path
 from polyfn.cli.errors import UsageError
 from polyfn.core.errors import ConfigError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from polyfn.adapters.local.limits import ServerLimits
+
 _DEFAULT_PORT = 8080
 _DEFAULT_HOST = "127.0.0.1"
 
@@ -46,6 +50,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fire this scheduled function once at start (repeatable)",
     )
     parser.add_argument(
+        "--max-body",
+        default=None,
+        metavar="SIZE",
+        help="largest request body, answered 413 above it (default 6MB, Lambda's limit; "
+        "Cloud Functions takes 32MB, Azure 100MB)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="close a connection that sends nothing for S seconds (default 30)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections served at once; more are answered 503 (default 100)",
+    )
+    parser.add_argument(
         "--visibility-timeout",
         type=float,
         default=None,
@@ -68,18 +93,40 @@ def run(args: argparse.Namespace) -> int:
     )
     if not 0 <= visibility <= 43200:
         raise UsageError(f"--visibility-timeout must be 0-43200 seconds, got {visibility:g}")
+    limits = _limits(args)
     if args.data_dir:
         os.environ[DATA_DIR_VARIABLE] = str(Path(args.data_dir).resolve())
     data_dir = data_dir_from_env()
     # The app may touch a resource while it is imported; it must find the same data dir.
     os.environ[DATA_DIR_VARIABLE] = str(data_dir)
     if args.reload:
-        return _run_reloading(args, data_dir, visibility)
-    return _run_once(args, data_dir, visibility)
+        return _run_reloading(args, data_dir, visibility, limits)
+    return _run_once(args, data_dir, visibility, limits)
 
 
-def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
-    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions
+def _limits(args: argparse.Namespace) -> ServerLimits:
+    from polyfn.adapters.local.limits import ServerLimits, parse_size
+
+    defaults = ServerLimits()
+    max_body = defaults.max_body
+    if args.max_body is not None:
+        try:
+            max_body = parse_size(args.max_body)
+        except ValueError as exc:
+            raise UsageError(f"--max-body: {exc}") from None
+    idle = defaults.idle_timeout if args.idle_timeout is None else args.idle_timeout
+    if not idle > 0:
+        raise UsageError(f"--idle-timeout must be more than 0 seconds, got {idle:g}")
+    connections = defaults.max_connections if args.max_connections is None else args.max_connections
+    if connections < 1:
+        raise UsageError(f"--max-connections must be at least 1, got {connections}")
+    return ServerLimits(max_body=max_body, idle_timeout=idle, max_connections=connections)
+
+
+def _run_once(
+    args: argparse.Namespace, data_dir: Path, visibility: float, limits: ServerLimits
+) -> int:
+    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions, StartFailed
     from polyfn.loading import AppNotFound, load_app
 
     logging.basicConfig(
@@ -99,6 +146,7 @@ def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> in
         port=args.port,
         visibility_timeout=visibility,
         fire=list(args.fire),
+        limits=limits,
     )
     try:
         runtime = LocalRuntime(app, options)
@@ -109,11 +157,16 @@ def _run_once(args: argparse.Namespace, data_dir: Path, visibility: float) -> in
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
             "choose another --port (0 picks a free one)"
         ) from None
-    runtime.serve_forever()
+    try:
+        runtime.serve_forever()
+    except StartFailed as exc:
+        raise UsageError(f"cannot start {app.name}: {exc}") from None
     return 0
 
 
-def _run_reloading(args: argparse.Namespace, data_dir: Path, visibility: float) -> int:
+def _run_reloading(
+    args: argparse.Namespace, data_dir: Path, visibility: float, limits: ServerLimits
+) -> int:
     from polyfn.adapters.local.reloader import supervise
     from polyfn.loading import AppNotFound, resolve_app_source
 
@@ -142,6 +195,12 @@ def _run_reloading(args: argparse.Namespace, data_dir: Path, visibility: float) 
             str(data_dir),
             "--visibility-timeout",
             str(visibility),
+            "--max-body",
+            str(limits.max_body),
+            "--idle-timeout",
+            str(limits.idle_timeout),
+            "--max-connections",
+            str(limits.max_connections),
         ]
         if first:  # --fire means "once at start", not once per reload
             for name in args.fire:

@@ -39,6 +39,14 @@ _FIELDS = (
     ("month", 1, 12),
     ("day-of-week", 0, 6),
 )
+# What one cycle of a field is, for saying what a too-large step really does.
+_UNIT_OF = {
+    "minute": "hour",
+    "hour": "day",
+    "day-of-month": "month",
+    "month": "year",
+    "day-of-week": "week",
+}
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
@@ -124,7 +132,29 @@ def parse_schedule(text: str) -> ScheduleExpression:
         _parse_field(text, part, name, low, high)
         for part, (name, low, high) in zip(parts, _FIELDS, strict=True)
     )
+    _check_some_day_exists(text, fields)
     return ScheduleExpression(source, cron=fields)
+
+
+# The most days each month can have (February: 29, in leap years), for the one check of a
+# day-of-month against the calendar that needs no datetime.
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _check_some_day_exists(text: str, fields: tuple[CronField, ...]) -> None:
+    """Refuse a cron whose days of the month exist in none of its months (``0 0 31 2 *``):
+    it would never fire, and a scheduler would wait for it forever. When the day of the
+    week is restricted too, unix cron fires on either, so some day always matches."""
+    dom, month, dow = fields[2], fields[3], fields[4]
+    if dom.any or not dow.any:
+        return
+    if any(day <= _MONTH_DAYS[m - 1] for m in month.values for day in dom.values):
+        return
+    february = " (February has 29 days at most)" if 2 in month.values else ""
+    raise ConfigError(
+        f"schedule {text!r} never fires: no month in {month.text!r} has a day "
+        f"{dom.text!r}{february}"
+    )
 
 
 def _rate(source: str) -> tuple[int, str] | None:
@@ -144,6 +174,7 @@ def _rate(source: str) -> tuple[int, str] | None:
 
 def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronField:
     values: set[int] = set()
+    size = high - low + 1  # the field's own values (weekdays: 7), before 7-as-Sunday below
     names = _MONTHS if name == "month" else _DAYS if name == "day-of-week" else {}
     weekday = name == "day-of-week"
     if weekday:
@@ -171,7 +202,16 @@ def _parse_field(expr: str, part: str, name: str, low: int, high: int) -> CronFi
         else:
             start = _value(expr, body, name, names, low, high)
             end = high if "/" in item else start
-        values.update(range(start, end + 1, step))
+        stepped = range(start, end + 1, step)
+        if step > size:
+            # */61 in minutes is only minute 0, hourly, which is not what was written: no
+            # clock-aligned cron can fire every 61 minutes, so say so instead of rounding.
+            raise ConfigError(
+                f"schedule {expr!r}: step {step} in {item!r} is more than the {size} values "
+                f"of the {name} field, so it would fire only at {name} {start} (every "
+                f"{_UNIT_OF[name]}), not every {step}; write {start} for that"
+            )
+        values.update(stepped)
     if weekday:
         values = {value % 7 for value in values}
     return CronField(part, frozenset(values), part == "*")

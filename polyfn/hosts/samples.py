@@ -137,6 +137,15 @@ _FITS: dict[str, frozenset[str]] = {
     "event": frozenset({"event", "object"}),
 }
 
+# What an event of each kind is called in a refusal, with its article ("an object event").
+_EVENT_NAMES = {
+    "http": "an HTTP request",
+    "object": "an object event",
+    "message": "a queue message",
+    "schedule": "a schedule tick",
+    "event": "a custom event",
+}
+
 
 def check_fits(fn: Function, kind: str) -> None:
     """Raise ``UnrecognizedEvent`` when an event of ``kind`` cannot be for ``fn``.
@@ -148,7 +157,8 @@ def check_fits(fn: Function, kind: str) -> None:
     """
     if fn.trigger.kind not in _FITS.get(kind, frozenset({kind})):
         raise UnrecognizedEvent(
-            f"{fn.name} is triggered by {fn.trigger.describe()}, and this is a {kind} event",
+            f"{fn.name} is triggered by {fn.trigger.describe()}, and this is "
+            f"{_EVENT_NAMES.get(kind, repr(kind) + ' event')}",
             expected=f"an event for {fn.trigger.kind} triggers",
         )
 

@@ -31,6 +31,7 @@ from polyfn.testing.client import Client
 MARKER = "polyfn_runtimes"
 _OPTION = "--polyfn-runtimes"
 _DEFAULT_RUNTIME = "local"
+_CHOSEN = pytest.StashKey[set[str]]()  # the names --polyfn-runtimes keeps
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,12 +40,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         _OPTION,
         default=None,
         metavar="NAMES",
-        help="comma-separated runtimes (aws,azure,gcp,local) that polyfn_runtimes tests run on; "
-        "the others are deselected",
+        help="comma-separated runtimes (aws,azure,gcp,local) or host variants (aws-v1, aws-alb, "
+        "...) that polyfn_runtimes tests run on; the others are deselected",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Checked here, once, so that a bad name is reported before collection starts.
+    value = config.getoption(_OPTION, default=None)
+    if value:
+        config.stash[_CHOSEN] = _option_runtimes(str(value))
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*names): run the test once per polyfn runtime through the polyfn_runtime "
@@ -62,23 +67,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = [str(name) for name in marker.args] or list(RUNTIMES)
     for name in names:
         _runtime_of(name)  # a typo fails at collection, naming the known runtimes
-    chosen = _option_runtimes(metafunc.config)
+    chosen = metafunc.config.stash.get(_CHOSEN, None)
     if chosen is not None:
-        names = [name for name in names if _runtime_of(name) in chosen]
+        names = _narrowed(names, chosen)
     metafunc.parametrize("polyfn_runtime", names, indirect=True, ids=names)
 
 
-def _option_runtimes(config: pytest.Config) -> set[str] | None:
-    value = config.getoption(_OPTION, default=None)
-    if not value:
-        return None
-    chosen = {part.strip() for part in str(value).split(",") if part.strip()}
-    unknown = chosen - set(RUNTIMES)
-    if unknown:
-        raise pytest.UsageError(
-            f"{_OPTION}: unknown runtime(s) {', '.join(sorted(unknown))}; "
-            f"expected {', '.join(RUNTIMES)}"
-        )
+def _narrowed(names: list[str], chosen: set[str]) -> list[str]:
+    """The marker's names that ``--polyfn-runtimes`` keeps.
+
+    A runtime (``aws``) keeps every name of that runtime; a host variant (``aws-v1``) keeps
+    that variant, which a marker names either exactly or, for the runtime's primary variant,
+    by the runtime's name (``@runtimes("aws")`` runs through ``aws-v1``).
+    """
+    return [
+        name
+        for name in names
+        if name in chosen
+        or _runtime_of(name) in chosen
+        or (name in RUNTIMES and _host_named(name).name in chosen)
+    ]
+
+
+def _option_runtimes(value: str) -> set[str]:
+    """The runtimes and host variants named by ``--polyfn-runtimes``; a name polyfn does
+    not know is a usage error (one line, no traceback)."""
+    chosen = {part.strip() for part in value.split(",") if part.strip()}
+    for name in chosen:
+        try:
+            if name not in RUNTIMES:
+                host_named(name)  # a variant: aws-v1, aws-alb, ...
+        except UnknownRuntime as exc:
+            raise pytest.UsageError(f"{_OPTION}: {exc}") from None
     return chosen
 
 

@@ -52,6 +52,34 @@ def test_bad_expressions_name_the_problem(bad: str) -> None:
         parse_schedule(bad)
 
 
+@pytest.mark.parametrize(
+    ("never", "reason"),
+    [
+        ("0 0 31 2 *", "never fires: no month in '2' has a day '31' (February has 29"),
+        ("0 0 30 2 *", "never fires"),
+        ("0 0 31 4,6,9,11 *", "never fires: no month in '4,6,9,11' has a day '31'"),
+        ("*/61 * * * *", "step 61 in '*/61' is more than the 60 values of the minute field"),
+        ("*/61 * * * *", "fire only at minute 0 (every hour), not every 61"),
+        ("0 */25 * * *", "fire only at hour 0 (every day)"),
+        ("0 0 1 1/13 *", "more than the 12 values of the month field"),
+    ],
+)
+def test_a_schedule_that_never_fires_or_misreads_its_step_is_refused(
+    never: str, reason: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_schedule(never)
+    assert reason in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "fine",
+    ["0 0 29 2 *", "0 0 31 2 MON", "0 0 31 1-3 *", "*/60 * * * *", "0-1/2 * * * *", "0 0 * * */7"],
+)
+def test_rare_but_real_schedules_are_accepted(fine: str) -> None:
+    parse_schedule(fine)
+
+
 def test_what_a_dialect_cannot_express_is_an_error() -> None:
     with pytest.raises(ConfigError, match="cannot be expressed"):
         to_ncrontab(parse_schedule("rate(7 minutes)"))

@@ -152,6 +152,28 @@ def test_the_runtime_option_narrows_the_runs(project: pytest.Pytester) -> None:
     result.assert_outcomes(passed=10)
 
 
+def test_the_runtime_option_takes_a_host_variant(project: pytest.Pytester) -> None:
+    project.makepyfile(test_notes=TESTS)
+    result = project.runpytest("-p", "no:cacheprovider", "-v", "--polyfn-runtimes", "aws-v1")
+    # aws-v1 is the aws runtime's primary variant: the 3 tests marked with every runtime
+    # run through it; the aws-alb test is left with no runtime (skipped); 2 plain tests.
+    result.assert_outcomes(passed=5, skipped=1)
+    result.stdout.fnmatch_lines(["*test_http?aws? PASSED*"])
+    result.stdout.no_fnmatch_line("*aws-alb? PASSED*")
+    alb = project.runpytest("-p", "no:cacheprovider", "-v", "--polyfn-runtimes", "aws-alb")
+    alb.assert_outcomes(passed=3, skipped=3)
+    alb.stdout.fnmatch_lines(["*test_a_host_variant?aws-alb? PASSED*"])
+
+
+def test_an_unknown_runtime_option_is_one_line(project: pytest.Pytester) -> None:
+    project.makepyfile(test_notes=TESTS)
+    result = project.runpytest("-p", "no:cacheprovider", "--polyfn-runtimes", "aws-nope")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--polyfn-runtimes: no host variant 'aws-nope'*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+    result.stdout.no_fnmatch_line("*plugin.py*")
+
+
 def test_an_unknown_runtime_is_a_clear_error(project: pytest.Pytester) -> None:
     project.makepyfile(
         test_typo="""

@@ -71,6 +71,19 @@ def test_a_link_leading_out_of_the_bucket_is_not_followed(
     assert not (outside_dir / "planted.txt").exists()
 
 
+def test_a_write_through_a_linked_folder_creates_no_folder_outside_the_bucket(
+    app: App, backends: LocalBackends, tmp_path: Path
+) -> None:
+    files = app.bucket("files")
+    files.write("inside.txt", b"in")
+    outside_dir = tmp_path / "elsewhere"
+    outside_dir.mkdir()
+    os.symlink(outside_dir, folder(backends) / "linked-dir")
+    with pytest.raises(UnsupportedValue, match="leads out of the bucket"):
+        files.write("linked-dir/deep/er/planted.txt", b"x")
+    assert list(outside_dir.iterdir()) == []
+
+
 def test_a_write_is_atomic_for_concurrent_readers(app: App, backends: LocalBackends) -> None:
     files = app.bucket("files")
     size = 512 * 1024

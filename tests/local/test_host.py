@@ -79,3 +79,12 @@ def test_invoke_can_log_like_the_runtime(app: App, capsys: pytest.CaptureFixture
     (line,) = capsys.readouterr().err.strip().splitlines()
     entry = json.loads(line)
     assert (entry["function"], entry["trigger"], entry["outcome"]) == ("hourly", "schedule", "ok")
+
+
+def test_an_event_of_another_kind_is_refused_in_plain_english(app: App) -> None:
+    from polyfn.core.errors import UnrecognizedEvent
+    from polyfn.hosts.local import invoke_native
+
+    with pytest.raises(UnrecognizedEvent) as raised:
+        invoke_native(app, app.functions["hourly"], {"object": {"bucket": "files", "key": "x"}})
+    assert "and this is an object event" in str(raised.value)

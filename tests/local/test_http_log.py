@@ -14,8 +14,14 @@ from polyfn.adapters.local.invocations import Invocations
 def serve(app: App) -> tuple[Any, io.StringIO]:
     from werkzeug.test import Client
 
+    class Buffered(Client):
+        # The line is written once the answer has been sent, so the client reads it all
+        # (as a server does) before the test looks at the log.
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            return super().open(*args, buffered=True, **kwargs)
+
     log = io.StringIO()
-    return Client(build_wsgi_app(app, Invocations(log)), use_cookies=False), log
+    return Buffered(build_wsgi_app(app, Invocations(log)), use_cookies=False), log
 
 
 def lines(log: io.StringIO) -> list[dict[str, Any]]:

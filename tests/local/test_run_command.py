@@ -23,6 +23,9 @@ from .processes import APP_FILE, RunningApp, free_port, wait_for
         ([str(APP_FILE), "--fire", "work"], "(scheduled: daily)"),
         ([str(APP_FILE), "--port", "70000"], "--port must be 0-65535"),
         ([str(APP_FILE), "--visibility-timeout", "-1"], "--visibility-timeout must be"),
+        ([str(APP_FILE), "--max-body", "6TB"], "--max-body: expected a size such as 6MB"),
+        ([str(APP_FILE), "--idle-timeout", "0"], "--idle-timeout must be more than 0"),
+        ([str(APP_FILE), "--max-connections", "0"], "--max-connections must be at least 1"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

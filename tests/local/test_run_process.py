@@ -4,13 +4,15 @@ and what happens when it is killed or asked to stop."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .processes import RunningApp, seen_ids, seen_table, wait_for
+from .processes import APP_FILE, RunningApp, seen_ids, seen_table, wait_for
 
 
 @pytest.fixture
@@ -130,3 +132,50 @@ def test_sigterm_finishes_work_in_flight(run_dir: Path, tmp_path: Path) -> None:
     finally:
         running.kill()
         backends.close()
+
+
+def _run_command(app: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``polyfn run`` to its end; the timeout only keeps a hang from blocking the suite."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from polyfn.cli import main; raise SystemExit(main())",
+            *("run", str(app), "--port", "0", "--data-dir", str(data_dir)),
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def test_a_failure_while_starting_is_one_line_and_a_non_zero_exit(run_dir: Path) -> None:
+    # The temporary-writes folder is a file: sweeping it fails once the HTTP server, the
+    # workers and the pump exist but before they all run.
+    (run_dir / "runapp").mkdir(parents=True)
+    (run_dir / "runapp" / "tmp").write_text("not a folder")
+    done = _run_command(APP_FILE, run_dir)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"polyfn run: cannot start runapp: NotADirectoryError: [Errno 20] Not a directory: "
+        f"'{run_dir / 'runapp' / 'tmp'}'"
+    ]
+
+
+def test_a_schedule_that_never_fires_stops_the_command_with_its_reason(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    app = tmp_path / "leap" / "app.py"
+    app.parent.mkdir()
+    app.write_text(
+        "from polyfn import App\napp = App('leap')\n\n"
+        "@app.schedule('0 0 31 2 *')\ndef never(tick):\n    pass\n"
+    )
+    done = _run_command(app, run_dir)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"polyfn run: {app}: schedule '0 0 31 2 *' never fires: no month in '2' has a day "
+        "'31' (February has 29 days at most)"
+    ]

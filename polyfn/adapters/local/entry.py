@@ -32,20 +32,27 @@ from polyfn.adapters.local.bus import BusEventPump
 from polyfn.adapters.local.events import ObjectEventPump, make_object_event
 from polyfn.adapters.local.http import HttpServer, build_wsgi_app
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.limits import ServerLimits
 from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker
 from polyfn.core.app import App
+from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import OutgoingEvent
 from polyfn.core.functions import MessageTrigger, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
-__all__ = ["DEFAULT_VISIBILITY_CAP_SECONDS", "LocalRuntime", "RuntimeOptions"]
+__all__ = ["DEFAULT_VISIBILITY_CAP_SECONDS", "LocalRuntime", "RuntimeOptions", "StartFailed"]
 
 # Locally a failed message should come back in seconds, not the 30 s a cloud queue waits:
 # each queue's visibility timeout is capped by this (``--visibility-timeout``).
 DEFAULT_VISIBILITY_CAP_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 30.0
+
+
+class StartFailed(Exception):
+    """Starting the runtime failed; what had started is stopped again. The message says
+    what failed in one line; the original exception is the cause."""
 
 
 @dataclass
@@ -60,6 +67,8 @@ class RuntimeOptions:
     # False runs only the background triggers (objects, queues, schedules): for embedding
     # the runtime in a test or a script that has no use for the HTTP server.
     serve_http: bool = True
+    # Body size, idle timeout and connection cap of the HTTP server (``limits``).
+    limits: ServerLimits = field(default_factory=ServerLimits)
 
 
 class LocalRuntime:
@@ -100,8 +109,8 @@ class LocalRuntime:
         self.scheduler = Scheduler(app, self.invocations)
         self.http: HttpServer | None = None
         if options.serve_http:
-            wsgi = build_wsgi_app(app, self.invocations)
-            self.http = HttpServer(wsgi, options.host, options.port)
+            wsgi = build_wsgi_app(app, self.invocations, max_body=options.limits.max_body)
+            self.http = HttpServer(wsgi, options.host, options.port, options.limits)
         self.backends.observe(self)
         self._stopped = threading.Event()
 
@@ -158,23 +167,37 @@ class LocalRuntime:
         self.backends.close()
 
     def serve_forever(self) -> None:
-        """Start, run until SIGTERM or SIGINT (Ctrl-C), then stop cleanly."""
+        """Start, run until SIGTERM or SIGINT (Ctrl-C), then stop cleanly.
+
+        A second signal while stopping interrupts the wait for the work in flight
+        (``KeyboardInterrupt``): queue messages not yet acknowledged come back later, so
+        nothing is lost. A failure while starting stops what had started and raises
+        ``StartFailed``.
+        """
         stop_requested = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
+            if stop_requested.is_set():
+                raise KeyboardInterrupt  # asked twice: stop waiting
             stop_requested.set()
 
         previous = {
             sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            self.start()
-            print(self.summary(), flush=True)
-            while not stop_requested.wait(0.5):
-                pass
-            print("polyfn run: stopping; finishing the work in flight", file=sys.stderr, flush=True)
+            try:
+                self.start()
+            except Exception as exc:
+                self.stop()
+                raise StartFailed(_one_line(exc)) from exc
+            try:
+                print(self.summary(), flush=True)
+                while not stop_requested.wait(0.5):
+                    pass
+                print("polyfn run: stopping; finishing the work in flight", file=sys.stderr)
+            finally:
+                self.stop()
         finally:
-            self.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
@@ -233,3 +256,11 @@ class LocalRuntime:
                 lines.append(f"    {fn.name}: {fn.trigger.describe()}, next {when}")
         lines.append(f"  started {datetime.now(UTC).isoformat(timespec='seconds')}; Ctrl-C to stop")
         return "\n".join(lines)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line: its type (unless polyfn's own explains itself) and text."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, ConfigError):
+        return text
+    return f"{type(exc).__name__}: {text}"

@@ -178,7 +178,8 @@ class ObjectEventPump:
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
-        self._thread.join(timeout)
+        if self._thread.is_alive():  # not when a failed start never reached the pump
+            self._thread.join(timeout)
 
 
 def deliver_event(

@@ -14,13 +14,22 @@ them finish; ``InvocationLog`` writes each request's invocation line.
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodyTooLarge,
+    ClientGone,
+    ServerLimits,
+    buffer_body,
+)
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.core.routing import MethodNotAllowed, NotFound
@@ -30,11 +39,15 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpServer", "InFlight", "InvocationLog", "build_wsgi_app"]
 
+_log = logging.getLogger("polyfn.local.http")
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class InvocationLog:
-    """WSGI middleware writing each request's invocation line (see ``invocations``).
+    """WSGI middleware writing each request's invocation line (see ``invocations``), and
+    answering what the app never sees: a body over ``max_body`` (413, as the clouds'
+    front ends do) and a client that leaves before sending its whole body (no answer).
 
     It sits around functions-framework's app rather than inside the App, so nothing of
     the App is replaced. What the handler knows and the WSGI layer does not is recovered
@@ -42,12 +55,24 @@ class InvocationLog:
     header (which this middleware adds when a client sent none, as Google's front end
     adds ``X-Cloud-Trace-Context`` to every request, so the log line, ``ctx.request_id``
     and an error body name one id), and the function from the App's own router.
+
+    The line says what the client got: it is written once the body has been sent (or the
+    client has left: ``"client_gone": true``), with the status actually sent, which is a
+    500 when the app's headers cannot be sent (a value outside Latin-1, a line break).
     """
 
-    def __init__(self, wsgi: WsgiApp, app: App, invocations: Invocations) -> None:
+    def __init__(
+        self,
+        wsgi: WsgiApp,
+        app: App,
+        invocations: Invocations,
+        *,
+        max_body: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         self.wsgi = wsgi
         self.app = app
         self.invocations = invocations
+        self.max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         from polyfn.adapters.gcp.http import new_request_id, request_id_from_environ
@@ -57,35 +82,99 @@ class InvocationLog:
         if request_id is None:
             request_id = new_request_id()
             environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=0"
-        status: list[int] = []
+        sent: dict[str, Any] = {}
 
-        def start_response_seen(status_line: str, headers: Any, exc_info: Any = None) -> Any:
-            status[:] = [int(status_line.split(" ", 1)[0])]
+        def log(**fields: Any) -> None:
+            self._log(environ, request_id, started, fields)
+
+        try:
+            buffer_body(environ, self.max_body)
+        except BodyTooLarge as exc:
+            body = _error_body(413, "Payload Too Large", request_id)
+            start_response(
+                "413 Request Entity Too Large",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("Connection", "close"),
+                ],
+            )
+            log(status=413, outcome="ok", refused=str(exc))
+            return [body]
+        except ClientGone as exc:
+            log(status=None, outcome="client_gone", client_gone=True, reason=str(exc))
+            # Nobody is there to read it; the server needs an answer all the same.
+            start_response("400 BAD REQUEST", [("Content-Length", "0"), ("Connection", "close")])
+            return []
+
+        def start_response_checked(status_line: str, headers: Any, exc_info: Any = None) -> Any:
+            unsendable = _unsendable_header(headers)
+            if unsendable is not None:
+                sent["unsendable"] = unsendable
+                return lambda data: None  # the 500 below replaces this answer
+            if environ.get("REQUEST_METHOD") == "HEAD":
+                # Core empties a HEAD answer's body, so a length computed from it (0) is
+                # not the GET's; send none rather than a wrong one.
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            sent["status"] = int(status_line.split(" ", 1)[0])
             return start_response(status_line, headers, exc_info)
 
         try:
-            return self.wsgi(environ, start_response_seen)
-        finally:
-            self._log(environ, request_id, status[0] if status else 500, started)
+            result = self.wsgi(environ, start_response_checked)
+        except BaseException:
+            log(status=sent.get("status", 500), outcome="error")
+            raise
+        if "unsendable" in sent:
+            _close(result)
+            _log.error(
+                "unsendable response header %s (request %s): answered 500",
+                sent["unsendable"],
+                request_id,
+            )
+            body = _error_body(500, "Internal Server Error", request_id)
+            start_response(
+                "500 INTERNAL SERVER ERROR",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            sent["status"] = 500
+            result = [body]
+        return self._logged_when_sent(result, sent, log)
 
-    def _log(self, environ: dict[str, Any], request_id: str, status: int, started: float) -> None:
+    @staticmethod
+    def _logged_when_sent(
+        result: Iterable[bytes], sent: dict[str, Any], log: Callable[..., None]
+    ) -> Iterator[bytes]:
+        """The body, logged once the server has written all of it or the client left."""
+        finished = False
+        try:
+            yield from result
+            finished = True
+        finally:
+            _close(result)
+            status = sent.get("status", 500)
+            outcome = "error" if status >= 500 else "ok"
+            if finished:
+                log(status=status, outcome=outcome)
+            else:
+                # The server stopped asking for the body: the client went away mid-answer.
+                log(status=status, outcome=outcome, client_gone=True)
+
+    def _log(
+        self, environ: dict[str, Any], request_id: str, started: float, fields: dict[str, Any]
+    ) -> None:
         from werkzeug.wrappers import Request as WerkzeugRequest
 
         # The path as Flask decodes it, for the translation routes on that one.
         native = WerkzeugRequest(environ, shallow=True)
         method, path = native.method.upper(), native.path or "/"
+        outcome = fields.pop("outcome")
         self.invocations.log(
             self.app,
             "http",
             self._function(method, path),
             request_id,
             started,
-            {
-                "outcome": "error" if status >= 500 else "ok",
-                "method": method,
-                "path": path,
-                "status": status,
-            },
+            {"outcome": outcome, "method": method, "path": path, **fields},
         )
 
     def _function(self, method: str, path: str) -> str | None:
@@ -95,6 +184,34 @@ class InvocationLog:
         except (NotFound, MethodNotAllowed):
             return None
         return fn.name
+
+
+def _unsendable_header(headers: Any) -> str | None:
+    """The first header HTTP/1.1 cannot carry (a line break, a character outside
+    Latin-1, which http.server encodes headers in), named for the log; None if all can."""
+    for name, value in headers:
+        text = f"{name}: {value}"
+        if "\r" in text or "\n" in text:
+            return f"{name!r} (a line break)"
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            return f"{name!r} (a character outside Latin-1)"
+    return None
+
+
+def _error_body(status: int, message: str, request_id: str) -> bytes:
+    # The shape of core's error answers (core.dispatch.error_response).
+    return json.dumps(
+        {"error": {"status": status, "message": message, "request_id": request_id}},
+        separators=(",", ":"),
+    ).encode()
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
 
 
 def build_flask_app(app: App) -> Any:
@@ -154,33 +271,80 @@ class InFlight:
         return True
 
 
-def build_wsgi_app(app: App, invocations: Invocations) -> InFlight:
+def build_wsgi_app(
+    app: App, invocations: Invocations, *, max_body: int = DEFAULT_MAX_BODY_BYTES
+) -> InFlight:
     """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
-    return InFlight(InvocationLog(build_flask_app(app), app, invocations))
+    return InFlight(InvocationLog(build_flask_app(app), app, invocations, max_body=max_body))
+
+
+_BUSY_BODY = b'{"error":{"status":503,"message":"Service Unavailable: too many connections"}}'
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" % len(_BUSY_BODY)
+) + _BUSY_BODY
 
 
 class HttpServer:
-    """The threaded WSGI server on ``host:port`` (port 0: a free one), in its own thread."""
+    """The threaded WSGI server on ``host:port`` (port 0: a free one), in its own thread.
 
-    def __init__(self, wsgi: InFlight, host: str, port: int) -> None:
-        from werkzeug.serving import WSGIRequestHandler, make_server
+    Each connection is a thread; ``limits`` bounds them: a connection silent for
+    ``idle_timeout`` seconds is closed, and past ``max_connections`` at once a new one is
+    answered 503 at once instead of getting a thread.
+    """
+
+    def __init__(
+        self, wsgi: InFlight, host: str, port: int, limits: ServerLimits | None = None
+    ) -> None:
+        from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+        bounds = limits or ServerLimits()
 
         class QuietHandler(WSGIRequestHandler):
+            timeout = bounds.idle_timeout  # socketserver sets it on the connection
+
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass  # the runtime logs each invocation as JSON instead
 
+            def log_error(self, format: str, *args: Any) -> None:
+                # A connection closed by the idle timeout is the limit working, not an error.
+                if format.startswith("Request timed out"):
+                    _log.info("closed a connection idle for %g s", bounds.idle_timeout)
+                    return
+                super().log_error(format, *args)
+
+        slots = threading.BoundedSemaphore(bounds.max_connections)
+
+        class BoundedServer(ThreadedWSGIServer):
+            def process_request(self, request: Any, client_address: Any) -> None:
+                if not slots.acquire(blocking=False):
+                    _turn_away(request)
+                    self.shutdown_request(request)
+                    return
+                try:
+                    super().process_request(request, client_address)
+                except BaseException:
+                    slots.release()
+                    raise
+
+            def process_request_thread(self, request: Any, client_address: Any) -> None:
+                try:
+                    super().process_request_thread(request, client_address)
+                finally:
+                    slots.release()
+
         self.wsgi = wsgi
+        self.limits = bounds
         # Bind here rather than in werkzeug, which answers a taken port with sys.exit(1):
         # the OSError lets ``polyfn run`` say so in one line and tests catch it.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.create_server((host, port), family=family, backlog=128)
         try:
-            self._server: BaseWSGIServer = make_server(
+            self._server: BaseWSGIServer = BoundedServer(
                 host,
                 port,
                 wsgi,
-                threaded=True,
-                request_handler=QuietHandler,
+                QuietHandler,
                 fd=listener.fileno(),  # werkzeug duplicates the descriptor
             )
         finally:
@@ -204,7 +368,29 @@ class HttpServer:
 
     def stop(self, grace: float) -> bool:
         """Stop accepting, let requests in flight finish (up to ``grace`` s), close."""
-        self._server.shutdown()
+        if self._thread.is_alive():
+            # Only a running serve loop can be shut down: ``shutdown()`` waits for the
+            # loop to acknowledge, forever when it never started (a failed start).
+            self._server.shutdown()
         finished = self.wsgi.wait_idle(grace)
         self._server.server_close()
         return finished
+
+
+def _turn_away(connection: socket.socket) -> None:
+    """Answer 503 on a connection over the cap, from the accepting thread. What the client
+    already sent is read first (briefly), so that closing does not reset the connection
+    and lose the answer before the client reads it."""
+    _log.warning("too many connections: answered 503")
+    try:
+        connection.settimeout(0.05)
+        try:
+            connection.recv(_READ_BEFORE_503)
+        except OSError:
+            pass  # nothing sent yet
+        connection.sendall(_BUSY)
+    except OSError:
+        pass  # the client is gone already
+
+
+_READ_BEFORE_503 = 64 * 1024

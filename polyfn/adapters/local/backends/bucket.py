@@ -241,16 +241,7 @@ class FolderBucket:
 
     def _rename_into_place(self, tmp: Path, path: Path, key: str) -> os.stat_result:
         for attempt in range(_RENAME_ATTEMPTS):
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                raise self.ref.unsupported(
-                    f"object key {key!r} needs a folder where an object already is (a key "
-                    "that is also the start of another key's path); a local bucket cannot "
-                    "hold both, S3 can"
-                ) from None
-            if not inside(self.root, path.parent):
-                raise self.ref.unsupported(f"object key {key!r} leads out of the bucket folder")
+            self._make_folders(path.parent, key)
             if path.is_dir():
                 raise self.ref.unsupported(
                     f"object key {key!r} names a folder holding other keys; a local bucket "
@@ -269,6 +260,25 @@ class FolderBucket:
                     raise self.ref.unsupported(f"object key {key!r} is too long a path") from None
                 raise
         raise AssertionError("unreachable")
+
+    def _make_folders(self, folder: Path, key: str) -> None:
+        """Create ``folder`` one level at a time, each checked to be inside the bucket
+        before it is made: ``mkdir(parents=True)`` would follow a symbolic link planted in
+        the bucket folder and create folders outside it before any check could refuse."""
+        self.root.mkdir(parents=True, exist_ok=True)  # the data dir's own folder
+        current = self.root
+        for segment in folder.relative_to(self.root).parts:
+            current = current / segment
+            if not inside(self.root, current):
+                raise self.ref.unsupported(f"object key {key!r} leads out of the bucket folder")
+            try:
+                current.mkdir(exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise self.ref.unsupported(
+                    f"object key {key!r} needs a folder where an object already is (a key "
+                    "that is also the start of another key's path); a local bucket cannot "
+                    "hold both, S3 can"
+                ) from None
 
     def delete(self, key: str) -> None:
         path = self._path(key)

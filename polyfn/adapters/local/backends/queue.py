@@ -234,6 +234,36 @@ class SqliteQueue:
             for message_id, body, attributes, count, sent, dead in rows
         ]
 
+    def redrive(self, ids: Sequence[str] | None = None) -> list[str]:
+        """Move dead letters back into the queue (all, or those of ``ids``), as SQS's
+        dead-letter redrive does: same body and attributes, visible now, receive count
+        back to 0 so they get ``max_receives`` new attempts. Returns the ids moved, in
+        their dead-letter order; one transaction, so a message is never in both or lost."""
+        now = time.time()
+        with self._store.write() as conn:
+            rows = conn.execute(
+                "SELECT seq, id FROM dead_letters WHERE queue = ? ORDER BY seq", (self._queue,)
+            ).fetchall()
+            wanted = None if ids is None else set(ids)
+            chosen = [
+                (seq, message_id)
+                for seq, message_id in rows
+                if wanted is None or message_id in wanted
+            ]
+            for seq, _ in chosen:
+                conn.execute(
+                    "INSERT INTO queue_messages "
+                    "(id, queue, body, attributes, sent_at, visible_at) "
+                    "SELECT id, queue, body, attributes, sent_at, ? "
+                    "FROM dead_letters WHERE seq = ?",
+                    (now, seq),
+                )
+                conn.execute("DELETE FROM dead_letters WHERE seq = ?", (seq,))
+        moved = [message_id for _, message_id in chosen]
+        if moved and self._on_sent is not None:
+            self._on_sent(self._queue)
+        return moved
+
     def depth(self) -> QueueDepth:
         now = time.time()
         with self._store.read() as conn:

@@ -1,0 +1,106 @@
+"""``polyfn dlq list|redrive APP``: the dead letters of an app's queues, on the local runtime.
+
+A message whose handler failed ``max_receives`` times leaves its queue for the queue's
+dead letters (``polyfn run`` logs it); these commands read the same data directory as
+``polyfn run`` (``--data-dir``, else ``$POLYFN_DATA_DIR``, else ``./.polyfn``) and may run
+while it serves: ``redrive`` puts the messages back in their queue, where the running
+worker picks them up with ``max_receives`` new attempts. On a cloud, use the platform's
+own redrive (SQS "start DLQ redrive", Service Bus / Storage Queues poison queues, Pub/Sub
+dead-letter topics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from polyfn.cli.errors import UsageError
+from polyfn.core.errors import ConfigError
+
+_PREVIEW = 80  # characters of a body shown by ``list``
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("list", "redrive"), help="list or redrive")
+    parser.add_argument("app", help="module:attr, a .py file, or a folder with an app.py")
+    parser.add_argument("--queue", help="only this queue (its name in the app); default all")
+    parser.add_argument(
+        "--id",
+        action="append",
+        default=None,
+        dest="ids",
+        metavar="MESSAGE_ID",
+        help="redrive only this message (repeatable); default every dead letter",
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="where buckets, queues and tables live (default $POLYFN_DATA_DIR or ./.polyfn)",
+    )
+    parser.add_argument("--json", action="store_true", help="list: one JSON object a line")
+
+
+def run(args: argparse.Namespace) -> int:
+    from polyfn.adapters.local.backends import DATA_DIR_VARIABLE, LocalBackends, data_dir_from_env
+    from polyfn.loading import AppNotFound, load_app
+
+    if args.ids and args.action != "redrive":
+        raise UsageError("--id is for redrive")
+    if args.data_dir:
+        os.environ[DATA_DIR_VARIABLE] = str(Path(args.data_dir).resolve())
+    try:
+        app = load_app(args.app)
+    except AppNotFound as exc:
+        raise UsageError(str(exc)) from None
+    except ConfigError as exc:
+        raise UsageError(f"{args.app}: {exc}") from None
+    if args.queue is not None and args.queue not in app.queues:
+        known = ", ".join(sorted(app.queues)) or "none"
+        raise UsageError(f"app {app.name} has no queue {args.queue!r} (queues: {known})")
+    queues = [app.queues[args.queue]] if args.queue else list(app.queues.values())
+    backends = LocalBackends(data_dir_from_env(), app.name)
+    try:
+        if args.action == "list":
+            for queue in queues:
+                for letter in backends.dead_letters(queue):
+                    print(_listing(queue.name, letter, as_json=args.json))
+            return 0
+        moved = 0
+        wanted = set(args.ids) if args.ids else None
+        for queue in queues:
+            ids = backends.queue(queue).redrive(None if wanted is None else sorted(wanted))
+            moved += len(ids)
+            for message_id in ids:
+                print(f"{queue.name}: {message_id} redriven")
+            if wanted is not None:
+                wanted -= set(ids)
+        if wanted:
+            raise UsageError(f"no dead letter with id {', '.join(sorted(wanted))}")
+        print(f"{moved} message(s) back in their queue")
+        return 0
+    finally:
+        backends.close()
+
+
+def _listing(queue: str, letter: object, *, as_json: bool) -> str:
+    from polyfn.adapters.local.backends.queue import DeadLetter
+
+    assert isinstance(letter, DeadLetter)
+    dead_at = datetime.fromtimestamp(letter.dead_at, UTC).isoformat(timespec="seconds")
+    if as_json:
+        return json.dumps(
+            {
+                "queue": queue,
+                "id": letter.id,
+                "receive_count": letter.receive_count,
+                "dead_at": dead_at,
+                "attributes": letter.attributes,
+                "body": letter.text,
+            },
+            ensure_ascii=False,
+        )
+    text = letter.text.replace("\n", " ")
+    preview = text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
+    return f"{queue}  {letter.id}  received {letter.receive_count}x  dead {dead_at}  {preview}"
