@@ -156,4 +156,5 @@ class BusEventPump:
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
-        self._thread.join(timeout)
+        if self._thread.is_alive():  # not when a failed start never reached the pump
+            self._thread.join(timeout)
