@@ -6,18 +6,15 @@ type filters match, each as its own subscription (as each EventBridge rule, Even
 subscription or Eventarc trigger is): called on its own, logged on its own line, retried
 on its own. Delivery is asynchronous, as on the clouds, so a handler may publish to the
 bus it listens to without recursing inside ``publish``. Retries are those of the local
-object events (``events.RETRY_DELAYS_SECONDS``): twice, then logged and dropped.
+object events (``pump.RETRY_DELAYS_SECONDS``): twice, then logged and dropped.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
-import threading
-import time
 
-from polyfn.adapters.local.events import RETRY_DELAYS_SECONDS
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.pump import RETRY_DELAYS_SECONDS, DeliveryPump
 from polyfn.core.app import App
 from polyfn.core.event_bus import OutgoingEvent
 from polyfn.core.events import Event
@@ -61,22 +58,20 @@ def deliver_bus_event(app: App, event: Event, function: Function, invocations: I
 
 
 class BusEventPump:
-    """A thread that delivers bus events in order, with retries."""
+    """A thread that delivers bus events in order, with retries (``pump``)."""
 
     def __init__(self, app: App, invocations: Invocations) -> None:
         self._app = app
         self._invocations = invocations
-        # (due time, sequence, attempt, event, function name): the sequence keeps order
-        # among events due at the same moment.
-        self._pending: list[tuple[float, int, int, Event, str]] = []
-        self._sequence = 0
-        self._busy = False
-        self._condition = threading.Condition()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="polyfn-bus-events", daemon=True)
+        self._pump: DeliveryPump[Event] = DeliveryPump(
+            "polyfn-bus-events",
+            self._deliver,
+            lambda event: f"event {event.type} from {event.source}",
+            lambda: RETRY_DELAYS_SECONDS,
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._pump.start()
 
     def submit(self, bus: str, published: OutgoingEvent) -> int:
         """Queue the event for every matching subscriber; returns how many will get it."""
@@ -90,71 +85,15 @@ class BusEventPump:
                 bus,
                 self._app.name,
             )
-        with self._condition:
-            for fn in functions:
-                self._push(time.monotonic(), 0, event, fn.name)
-            self._condition.notify()
-        return len(functions)
-
-    def _push(self, due: float, attempt: int, event: Event, function: str) -> None:
-        self._sequence += 1
-        heapq.heappush(self._pending, (due, self._sequence, attempt, event, function))
+        return self._pump.submit(event, [fn.name for fn in functions])
 
     def idle(self) -> bool:
         """True when nothing is queued or running (retries waiting count as queued)."""
-        with self._condition:
-            return not self._pending and not self._busy
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                while not self._due_now():
-                    if self._stopping:
-                        return
-                    wait = self._pending[0][0] - time.monotonic() if self._pending else None
-                    self._condition.wait(wait)
-                _, _, attempt, event, name = heapq.heappop(self._pending)
-                self._busy = True
-            try:
-                self._deliver(event, name, attempt)
-            finally:
-                with self._condition:
-                    self._busy = False
-                    self._condition.notify_all()
-
-    def _due_now(self) -> bool:
-        return bool(self._pending) and self._pending[0][0] <= time.monotonic()
-
-    def _deliver(self, event: Event, name: str, attempt: int) -> None:
-        try:
-            deliver_bus_event(self._app, event, self._app.functions[name], self._invocations)
-        except Exception:
-            function_logger = logging.getLogger(f"polyfn.fn.{name}")
-            if attempt < len(RETRY_DELAYS_SECONDS):
-                function_logger.exception(
-                    "event %s from %s failed in %s; retrying in %.0f s",
-                    event.type,
-                    event.source,
-                    name,
-                    RETRY_DELAYS_SECONDS[attempt],
-                )
-                with self._condition:
-                    self._push(
-                        time.monotonic() + RETRY_DELAYS_SECONDS[attempt], attempt + 1, event, name
-                    )
-            else:
-                function_logger.exception(
-                    "event %s from %s failed in %s %d times; dropping it",
-                    event.type,
-                    event.source,
-                    name,
-                    attempt + 1,
-                )
+        return self._pump.idle()
 
     def stop(self, timeout: float) -> None:
         """Deliver what is due, drop retries not yet due, and end the thread."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread.is_alive():  # not when a failed start never reached the pump
-            self._thread.join(timeout)
+        self._pump.stop(timeout)
+
+    def _deliver(self, event: Event, name: str) -> None:
+        deliver_bus_event(self._app, event, self._app.functions[name], self._invocations)

@@ -16,15 +16,12 @@ wait minutes); then it is logged and dropped.
 from __future__ import annotations
 
 import copy
-import heapq
-import logging
-import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.pump import RETRY_DELAYS_SECONDS, DeliveryPump
 from polyfn.core.app import App
 from polyfn.core.events import Event, ObjectAction, ObjectEvent
 from polyfn.core.functions import Function, ObjectTrigger
@@ -37,8 +34,6 @@ __all__ = [
     "make_object_event",
     "subscribers",
 ]
-
-RETRY_DELAYS_SECONDS = (1.0, 2.0)
 
 
 def make_object_event(
@@ -90,96 +85,35 @@ def deliver_object_event(
 
 
 class ObjectEventPump:
-    """A thread that delivers object events in order, with retries."""
+    """A thread that delivers object events in order, with retries (``pump``)."""
 
     def __init__(self, app: App, invocations: Invocations) -> None:
         self._app = app
         self._invocations = invocations
-        # (due time, sequence, attempt, event, function name): the sequence keeps order
-        # among events due at the same moment.
-        self._pending: list[tuple[float, int, int, ObjectEvent, str]] = []
-        self._sequence = 0
-        self._busy = False
-        self._condition = threading.Condition()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="polyfn-object-events", daemon=True)
+        self._pump: DeliveryPump[ObjectEvent] = DeliveryPump(
+            "polyfn-object-events",
+            self._deliver,
+            lambda event: f"object event {event.action} {event.key}",
+            lambda: RETRY_DELAYS_SECONDS,
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._pump.start()
 
     def submit(self, event: ObjectEvent) -> int:
         """Queue the event for every subscriber; returns how many will receive it."""
-        functions = subscribers(self._app, event)
-        with self._condition:
-            for fn in functions:
-                self._push(time.monotonic(), 0, event, fn.name)
-            self._condition.notify()
-        return len(functions)
-
-    def _push(self, due: float, attempt: int, event: ObjectEvent, function: str) -> None:
-        self._sequence += 1
-        heapq.heappush(self._pending, (due, self._sequence, attempt, event, function))
+        return self._pump.submit(event, [fn.name for fn in subscribers(self._app, event)])
 
     def idle(self) -> bool:
         """True when nothing is queued or running (retries waiting count as queued)."""
-        with self._condition:
-            return not self._pending and not self._busy
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                while True:
-                    if self._stopping and not self._due_now():
-                        return
-                    if self._due_now():
-                        break
-                    wait = self._pending[0][0] - time.monotonic() if self._pending else None
-                    self._condition.wait(wait)
-                _, _, attempt, event, name = heapq.heappop(self._pending)
-                self._busy = True
-            try:
-                self._deliver(event, name, attempt)
-            finally:
-                with self._condition:
-                    self._busy = False
-                    self._condition.notify_all()
-
-    def _due_now(self) -> bool:
-        return bool(self._pending) and self._pending[0][0] <= time.monotonic()
-
-    def _deliver(self, event: ObjectEvent, name: str, attempt: int) -> None:
-        function = self._app.functions[name]
-        try:
-            deliver_object_event(self._app, event, function, self._invocations)
-        except Exception:
-            function_logger = logging.getLogger(f"polyfn.fn.{name}")
-            if attempt < len(RETRY_DELAYS_SECONDS):
-                function_logger.exception(
-                    "object event %s %s failed in %s; retrying in %.0f s",
-                    event.action,
-                    event.key,
-                    name,
-                    RETRY_DELAYS_SECONDS[attempt],
-                )
-                with self._condition:
-                    due = time.monotonic() + RETRY_DELAYS_SECONDS[attempt]
-                    self._push(due, attempt + 1, event, name)
-            else:
-                function_logger.exception(
-                    "object event %s %s failed in %s %d times; dropping it",
-                    event.action,
-                    event.key,
-                    name,
-                    attempt + 1,
-                )
+        return self._pump.idle()
 
     def stop(self, timeout: float) -> None:
         """Deliver what is due, drop retries not yet due, and end the thread."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread.is_alive():  # not when a failed start never reached the pump
-            self._thread.join(timeout)
+        self._pump.stop(timeout)
+
+    def _deliver(self, event: ObjectEvent, name: str) -> None:
+        deliver_object_event(self._app, event, self._app.functions[name], self._invocations)
 
 
 def deliver_event(
