@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from polyfn.core.cors import CORS
     from polyfn.core.ports import BackendProvider
     from polyfn.core.resources import Bucket, Queue, Resource, Table
+    from polyfn.core.workflow import Workflow
 
     F = TypeVar("F", bound=Callable[..., Any])
     R = TypeVar("R", Bucket, Queue, Table)
@@ -78,6 +79,7 @@ class App:
         self.buckets: dict[str, Bucket] = {}
         self.queues: dict[str, Queue] = {}
         self.tables: dict[str, Table] = {}
+        self.workflows: dict[str, Workflow] = {}
         # The route table of the HTTP functions; dispatch reads it on every request.
         self.router: Router[Function] = Router()
         self._binding: BackendProvider | None = None
@@ -115,6 +117,17 @@ class App:
         if table.key != key:
             raise ConfigError(f"table {name!r} was declared twice with different keys")
         return table
+
+    def workflow(self, name: str, *, timeout: int | None = None) -> Workflow:
+        """Declare a workflow: its tasks are declared with ``@workflow.task``, its steps
+        with ``workflow.flow(...)`` (see ``polyfn.core.workflow``)."""
+        from polyfn.core.workflow import Workflow
+
+        if name in self.workflows:
+            raise ConfigError(f"a workflow named {name!r} is already declared in {self.name}")
+        workflow = Workflow(self, name, timeout=timeout)
+        self.workflows[name] = workflow
+        return workflow
 
     def _declare(self, registry: dict[str, R], name: str, make: Callable[[], R]) -> R:
         existing = registry.get(name)
@@ -299,6 +312,9 @@ class App:
             raise ConfigError(f"function name {name!r} must be a Python identifier")
         if name in self.functions:
             raise ConfigError(f"a function named {name!r} is already registered in {self.name}")
+        for workflow in self.workflows.values():
+            if name in workflow.tasks:
+                raise ConfigError(f"{name!r} is already a task of workflow {workflow.name!r}")
         for resource in options.uses or ():
             self._check_own(resource, getattr(self, resource.kind + "s"), resource.kind)
         fn = Function(name, handler, trigger, options)
