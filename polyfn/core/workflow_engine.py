@@ -12,8 +12,9 @@ Semantics, as in Step Functions unless said otherwise:
 - A task's result replaces the data, or is stored under its ``result_path`` key.
 - A failed task is retried by the first retrier whose error names match, while that
   retrier has attempts left (each retrier counts its own attempts); then the first
-  matching catch routes the run, with ``{"error", "cause"}`` under the catch's key of the
-  task's input; otherwise the run fails with that error.
+  matching catch routes the run, with the error under the catch's key of the
+  task's input (``{"Error": name, "Cause": text}``, as Step Functions writes it); otherwise
+  the run fails with that error.
 - A choice takes the first rule that holds; with none, its default (the step after it).
 - A parallel or map state's result is the list of its branches' outputs; the first branch
   failure is the state's failure (retried and caught like a task's).
@@ -243,7 +244,9 @@ def task_failed(graph: Graph, execution: Execution, error: str, cause: str, now:
     if route is None:
         _end(execution, FAILED, error=error, cause=cause)
         return
-    data = {**_as_object(execution.data), route.result_path: {"error": error, "cause": cause}}
+    # Step Functions' error output, keys and all, so a handler reads it the same everywhere
+    # (the Cause text is each engine's own: on Lambda, the function's error document).
+    data = {**_as_object(execution.data), route.result_path: {"Error": error, "Cause": cause}}
     _go(graph, execution, route.next, data, now)
 
 

@@ -122,9 +122,10 @@ class Retry:
 class Catch:
     """On an error named in ``on``, go to ``then``, with the error put in the data.
 
-    The data the next step gets is the failed step's input with ``{"error": name, "cause":
-    message}`` at ``result_path`` (a top-level key), so a handler of the failure still sees
-    the order it was working on.
+    The data the next step gets is the failed step's input with ``{"Error": name, "Cause":
+    text}`` at ``result_path`` (a top-level key; the shape Step Functions writes), so a
+    handler of the failure still sees the order it was working on. The Cause text is the
+    engine's own (the exception's message locally, Lambda's error document on AWS).
     """
 
     __slots__ = ("on", "result_path", "then")

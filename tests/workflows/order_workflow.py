@@ -32,11 +32,13 @@ class Throttled(Exception):
     pass
 
 
-def build() -> App:
+def build(retry_interval: float = 1) -> App:
+    """The app; ``retry_interval`` below 1 s suits the local executor only (Step Functions
+    counts retry intervals in whole seconds)."""
     app = App("orders")
     order = app.workflow("order", timeout=60)
 
-    @order.task(retry=Retry(Throttled, attempts=3, interval=0.01, backoff=2.0))
+    @order.task(retry=Retry(Throttled, attempts=3, interval=retry_interval, backoff=2.0))
     def validate_order(data: dict[str, Any]) -> dict[str, Any]:
         throttle = data.get("throttle")
         if throttle:

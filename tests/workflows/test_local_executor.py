@@ -50,7 +50,7 @@ def test_out_of_stock_is_caught_and_ends_the_run(tmp_path: Path) -> None:
     assert result["output"] == {
         "orderId": "7",
         "status": "out_of_stock",
-        "error": {"error": "OutOfStock", "cause": "order 7: an item is out of stock"},
+        "error": {"Error": "OutOfStock", "Cause": "order 7: an item is out of stock"},
     }
 
 
@@ -62,13 +62,15 @@ def test_payment_failed_is_caught_with_the_order_data_kept(tmp_path: Path) -> No
         "charge_payment",
         "notify_payment_failed",
     ]
-    assert result["output"]["error"] == {"error": "PaymentFailed", "cause": "card declined"}
+    assert result["output"]["error"] == {"Error": "PaymentFailed", "Cause": "card declined"}
 
 
 def test_a_transient_error_is_retried_then_the_run_goes_on(tmp_path: Path) -> None:
     counter = tmp_path / "throttle"
     result = run(
-        build(), tmp_path, {"orderId": "9", "throttle": {"file": str(counter), "times": 2}}
+        build(retry_interval=0.01),
+        tmp_path,
+        {"orderId": "9", "throttle": {"file": str(counter), "times": 2}},
     )
     assert result["status"] == "succeeded"
     assert counter.read_text() == "3"  # two throttled attempts, then the one that passed
@@ -78,7 +80,9 @@ def test_a_transient_error_is_retried_then_the_run_goes_on(tmp_path: Path) -> No
 def test_retries_run_out_and_the_run_fails_with_the_error(tmp_path: Path) -> None:
     counter = tmp_path / "throttle"
     result = run(
-        build(), tmp_path, {"orderId": "9", "throttle": {"file": str(counter), "times": 9}}
+        build(retry_interval=0.01),
+        tmp_path,
+        {"orderId": "9", "throttle": {"file": str(counter), "times": 9}},
     )
     assert (result["status"], result["error"]) == ("failed", "Throttled")
     assert counter.read_text() == "4"  # the first attempt and three retries

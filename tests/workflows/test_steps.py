@@ -161,7 +161,7 @@ def test_a_failing_branch_fails_the_parallel_state_which_can_be_caught(tmp_path:
 
     @flow.task
     def recover(data: dict[str, Any]) -> dict[str, Any]:
-        return {"recovered": data["problem"]["error"]}
+        return {"recovered": data["problem"]["Error"]}
 
     flow.flow(Parallel([fine], [broken]).catch("KeyError", recover, result_path="problem"))
     result = execute(app, {}, tmp_path)
