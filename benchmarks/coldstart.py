@@ -17,10 +17,21 @@ imports the handler module with ``importlib.import_module``, as the runtime does
 figure is that last import, and the modules it added. It runs with ``-S`` too: this venv's
 ``.pth`` files would load ``urllib.parse``, ``pathlib`` and ``importlib.util``, which the
 runtime client does not, and an import of them by polyfn would go unseen.
+
+``runtime_client_first_answer`` measures the whole cold start as Lambda runs it: a fresh
+``python -m awslambdaric polyfn_entry.handler`` process in a task root, fetching its first
+event from ``polyfn.testing.lambda_runtime_api`` (the event is queued before the process
+starts), from the process's start to its answer arriving at the Runtime API. polyfn's
+task root is the bundle ``polyfn deploy build --cloud aws`` writes; the hand-written one
+is a single module. The bundle carries no ``.pyc`` files and Lambda's task root is
+read-only, so a real cold start compiles polyfn's modules from source: the "as bundled"
+row runs that way (``PYTHONDONTWRITEBYTECODE=1``, no ``__pycache__``), the ``.pyc`` row
+with the bytecode written by a first run beforehand.
 """
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import sys
@@ -267,3 +278,57 @@ def _polyfn_setup() -> str:
         + "app.get('/users/{id}')(get_user)\n"
         + "handler = aws.lambda_handler(app)\n"
     )
+
+
+_HANDWRITTEN_ENTRY = _HANDWRITTEN_SETUP.lstrip()
+
+
+def runtime_client_first_answer(event: dict[str, object], runs: int = 15) -> dict[str, float]:
+    """Median ms from starting ``python -m awslambdaric`` to its first answer, per handler.
+
+    The runs of the handlers alternate, so a slower stretch of the machine hits all alike.
+    """
+    import tempfile
+
+    from polyfn.testing.lambda_runtime_api import build_task_root
+
+    with tempfile.TemporaryDirectory(prefix="polyfn-bench-ric-") as tmp:
+        folder = Path(tmp)
+        handwritten = folder / "handwritten"
+        handwritten.mkdir()
+        (handwritten / "polyfn_entry.py").write_text(_HANDWRITTEN_ENTRY)
+        (folder / "app").mkdir()
+        app_file = folder / "app" / "bench_app.py"
+        app_file.write_text(
+            "import polyfn\n" + TEN_ROUTE_APP + "def get_user(req):\n"
+            "    return {'id': req.path_params['id']}\napp.get('/users/{id}')(get_user)\n"
+        )
+        bundled = build_task_root(str(app_file), folder / "polyfn")
+        compiled = folder / "polyfn-pyc"
+        shutil.copytree(bundled, compiled)
+        variants = {
+            "hand-written (one module)": (handwritten, True),
+            "polyfn bundle as deployed (no .pyc)": (bundled, False),
+            "polyfn bundle with .pyc": (compiled, True),
+        }
+        for root, writes_bytecode in variants.values():
+            if writes_bytecode:
+                _first_answer_ms(root, event, writes_bytecode)  # writes the .pyc files
+        samples: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(runs):
+            for name, (root, writes_bytecode) in variants.items():
+                samples[name].append(_first_answer_ms(root, event, writes_bytecode))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _first_answer_ms(task_root: Path, event: dict[str, object], writes_bytecode: bool) -> float:
+    from polyfn.testing.lambda_runtime_api import LambdaProcess, LambdaRuntimeApi
+
+    environ = {} if writes_bytecode else {"PYTHONDONTWRITEBYTECODE": "1"}
+    with LambdaRuntimeApi("bench") as api:
+        invocation = api.submit(event)
+        with LambdaProcess(api, task_root, environ=environ) as process:
+            process.wait(invocation)
+            if invocation.kind != "response":
+                raise RuntimeError(f"{task_root.name}: {invocation.body!r}")
+            return (invocation.answered_at - process.started) * 1000

@@ -118,6 +118,9 @@ def main() -> int:
         "imports": coldstart.import_costs(args.processes),
         "lambda_cold_start": coldstart.lambda_cold_start(args.processes),
         "first_response_ms": coldstart.first_response(cases.memory_event(), args.processes),
+        "runtime_client_first_answer_ms": coldstart.runtime_client_first_answer(
+            cases.memory_event(), args.processes
+        ),
         "memory_mb": coldstart.peak_memory(cases.memory_event(), args.processes),
         "bundle": bundle.polyfn_share(),
     }
@@ -215,6 +218,14 @@ def print_table(report: dict[str, Any]) -> None:
         f"{first['hand-written']:.1f} ms, polyfn {first['polyfn']:.1f} ms "
         f"(+{first['polyfn'] - first['hand-written']:.1f} ms)"
     )
+    ric = report["runtime_client_first_answer_ms"]
+    base = ric["hand-written (one module)"]
+    print(
+        "\nLambda cold start under awslambdaric: process start -> first answer at the "
+        "Runtime API (median)"
+    )
+    for name, ms in ric.items():
+        print(f"  {name:<40} {ms:>7.1f} ms  {ms / base:>5.2f}x hand-written")
     mem = report["memory_mb"]
     print(
         f"\npeak RSS after one invocation: hand-written {mem['hand-written']:.1f} MB, "

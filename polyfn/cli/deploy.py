@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from polyfn.cli.errors import UsageError
@@ -96,18 +97,19 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     for finding in result.warnings:
-        print(f"warning: {finding}")
-    print(_next_steps(result.cloud, result.out))
+        print(f"warning: {finding.detail()}")
+    print(_next_steps(result.cloud, result.out, result.files))
     return 0
 
 
-def _next_steps(cloud: str, out: Path) -> str:
+def _next_steps(cloud: str, out: Path, files: Sequence[str]) -> str:
     if cloud == "aws":
         return f"next: cd {out} && sam deploy --guided"
     if cloud == "azure":
+        # infra/eventgrid.json is written only when a function subscribes to Event Grid.
+        grid = ", then infra/eventgrid.json" if "infra/eventgrid.json" in files else ""
         return (
             f"next: cd {out} && az deployment group create -g RESOURCE_GROUP -f infra/main.json, "
-            "then func azure functionapp publish FUNCTION_APP, then infra/eventgrid.json "
-            "(see docs/readme/deploy.md)"
+            f"then func azure functionapp publish FUNCTION_APP{grid} (see docs/readme/deploy.md)"
         )
     return f"next: {out}/deploy.sh (PROJECT_ID and REGION from the environment or gcloud config)"

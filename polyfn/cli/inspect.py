@@ -44,9 +44,11 @@ def describe(document: Any, cloud: str | None = None) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     try:
         if args.event == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read().removeprefix("\ufeff")
         else:
-            with open(args.event, encoding="utf-8") as handle:
+            # utf-8-sig: a file saved with a byte order mark (Windows editors, PowerShell's
+            # Out-File) is JSON all the same.
+            with open(args.event, encoding="utf-8-sig") as handle:
                 text = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read {args.event}: {exc.strerror or exc}") from None

@@ -4,9 +4,13 @@ Like ``sam local invoke``, for every cloud: the function gets a native event (fr
 ``--event FILE``, generated for ``--sample KIND``, or a sample fitted to its trigger),
 runs in this process through the same entry point the cloud calls, with
 ``POLYFN_FUNCTION`` pinning it as a one-function deployment does, and the native answer
-is printed as JSON. The exit status is 0 when the handler succeeded, 1 when it failed
-(an HTTP 5xx, a failed message of a batch, a raised exception: the error is logged on
-stderr, with its traceback only under ``--debug``) and 2 for bad arguments.
+is printed as JSON. The exit status (``EXIT_STATUSES``) is 0 when the handler succeeded,
+1 when it failed (an HTTP 5xx, a failed message of a batch, a raised exception: the error
+is logged on stderr, with its traceback only under ``--debug``), 2 for bad arguments and
+3 when the deployed function would not run the handler for this event: its filters
+refuse it (a key outside the prefix, another action, an unmatched source or type) or it
+is another function's route (404). That is said on stderr, with the reason, on every
+cloud, so that a filter that skips an event is never mistaken for a handler that ran.
 """
 
 from __future__ import annotations
@@ -26,17 +30,27 @@ from polyfn.cli.events import (
 )
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
-from polyfn.core.functions import Function
+from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts import RUNTIMES, host_named
 from polyfn.hosts.outcome import Outcome
+from polyfn.hosts.samples import sample_key
 from polyfn.hosts.vocabulary import EventOptionError
 
 __all__ = ["build_event", "invoke_function"]
 
 _log = logging.getLogger("polyfn.invoke")
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUN = 0, 1, 2, 3
+EXIT_STATUSES = (
+    "exit status: 0 the handler ran and succeeded; 1 it failed (HTTP 5xx, a failed "
+    "message, an exception); 2 bad arguments; 3 the handler did not run: the function's "
+    "filters skip this event (prefix/suffix, action, source, type) or the request is "
+    "another function's route (404). The reason is printed on stderr."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EXIT_STATUSES
     parser.add_argument("app", help="the app (module:attr, a .py file or a folder)")
     parser.add_argument("function", help="the function to run (its Python name)")
     parser.add_argument(
@@ -67,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("event options (--path, --message, ...) do not apply to --event")
         event = _read_event(args.event)
     else:
+        if "key" not in given:
+            _choose_sample_key(fn, given)
         event = build_event(args.cloud, fn, args.sample, given)
     with _logging_to_stderr(debug=args.debug):
         try:
@@ -80,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
     _print(outcome.output)
     if outcome.failed:
         print(f"polyfn invoke: {fn.name} failed ({outcome.reason})", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    if outcome.skipped:
+        print(f"polyfn invoke: {fn.name} did not run: {outcome.skipped}", file=sys.stderr)
+        return EXIT_NOT_RUN
+    return EXIT_OK
 
 
 def invoke_function(app: App, fn: Function, cloud: str, event: Any) -> Outcome:
@@ -99,6 +118,39 @@ def build_event(cloud: str, fn: Function, kind: str | None, given: Mapping[str, 
 
 
 # ----------------------------------------------------------------------------- helpers
+
+# How many keys under the trigger's prefix are looked at for one that ends with its suffix.
+_KEYS_LOOKED_AT = 1000
+
+
+def _choose_sample_key(fn: Function, given: dict[str, Any]) -> None:
+    """Without ``--key``, a created-object function gets an object that exists.
+
+    The generated key (``prefix + "sample" + suffix``) names no object, so a handler that
+    reads the object it is told about fails on it; an existing object of the bucket that
+    passes the trigger's filters is used instead, and when there is none stderr says
+    what to pass.
+    """
+    trigger = fn.trigger
+    if not isinstance(trigger, ObjectTrigger) or trigger.action != "created":
+        return
+    bucket = trigger.bucket
+    try:
+        for index, info in enumerate(bucket.iter(trigger.prefix)):
+            if index >= _KEYS_LOOKED_AT:
+                break
+            if info.key.endswith(trigger.suffix):
+                given["key"] = info.key
+                print(f"polyfn invoke: no --key given; using {info.key}", file=sys.stderr)
+                return
+    except Exception as exc:  # the bucket cannot be listed here: say so, use the sample
+        _log.debug("cannot list bucket %s: %s", bucket.name, exc)
+    wanted = f"{trigger.prefix}*{trigger.suffix}"
+    print(
+        f"polyfn invoke: bucket {bucket.name} has no object {wanted}; the event names "
+        f"{sample_key(trigger)}, which does not exist. Write one first, or pass --key KEY",
+        file=sys.stderr,
+    )
 
 
 def _load(spec: str, *, debug: bool) -> App | None:

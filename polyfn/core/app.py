@@ -33,12 +33,13 @@ if TYPE_CHECKING:
     from typing import Any, Literal, TypeVar
 
     from polyfn.core.cors import CORS
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.ports import BackendProvider
     from polyfn.core.resources import Bucket, Queue, Resource, Table
     from polyfn.core.workflow import Workflow
 
     F = TypeVar("F", bound=Callable[..., Any])
-    R = TypeVar("R", Bucket, Queue, Table)
+    R = TypeVar("R", Bucket, Queue, Table, EventBus)
 
 __all__ = [
     "App",
@@ -80,6 +81,7 @@ class App:
         self.queues: dict[str, Queue] = {}
         self.tables: dict[str, Table] = {}
         self.workflows: dict[str, Workflow] = {}
+        self.event_buses: dict[str, EventBus] = {}
         # The route table of the HTTP functions; dispatch reads it on every request.
         self.router: Router[Function] = Router()
         self._binding: BackendProvider | None = None
@@ -128,6 +130,13 @@ class App:
         workflow = Workflow(self, name, timeout=timeout)
         self.workflows[name] = workflow
         return workflow
+
+    def event_bus(self, name: str) -> EventBus:
+        """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom
+        topic, a Pub/Sub topic, in-process locally); ``on_event(bus=...)`` subscribes."""
+        from polyfn.core.event_bus import EventBus
+
+        return self._declare(self.event_buses, name, lambda: EventBus(self, name))
 
     def _declare(self, registry: dict[str, R], name: str, make: Callable[[], R]) -> R:
         existing = registry.get(name)
@@ -193,7 +202,7 @@ class App:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
-        uses: Iterable[Bucket | Queue | Table] | None = None,
+        uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
     ) -> Callable[[F], F]:
         """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``)."""
         method_list = [m.upper() for m in methods]
@@ -282,13 +291,22 @@ class App:
         return self._decorator(ScheduleTrigger(parse_schedule(expression)), kwargs)
 
     def on_event(
-        self, *, source: str | None = None, type: str | None = None, **kwargs: Any
+        self,
+        *,
+        source: str | None = None,
+        type: str | None = None,
+        bus: EventBus | None = None,
+        **kwargs: Any,
     ) -> Callable[[F], F]:
         """Run for other events (EventBridge, SNS, Event Grid, CloudEvents) by source/type.
 
-        Both accept an exact value or a prefix ending in ``*``; omitted means any.
+        Both accept an exact value or a prefix ending in ``*``; omitted means any. With
+        ``bus=`` (from ``app.event_bus``) the function receives what is published to that
+        bus, with the same source and type on every cloud (see ``core.event_bus``).
         """
-        return self._decorator(EventTrigger(source, type), kwargs)
+        if bus is not None:
+            self._check_own(bus, self.event_buses, "event_bus")
+        return self._decorator(EventTrigger(source, type, bus), kwargs)
 
     def _decorator(self, trigger: Trigger, kwargs: dict[str, Any]) -> Callable[[F], F]:
         name = kwargs.pop("name", None)
@@ -316,7 +334,7 @@ class App:
             if name in workflow.tasks:
                 raise ConfigError(f"{name!r} is already a task of workflow {workflow.name!r}")
         for resource in options.uses or ():
-            self._check_own(resource, getattr(self, resource.kind + "s"), resource.kind)
+            self._check_own(resource, self.registry_of(resource.kind), resource.kind)
         fn = Function(name, handler, trigger, options)
         self.functions[name] = fn
         return fn
@@ -326,6 +344,16 @@ class App:
             raise ConfigError(f"declare the {kind} with app.{kind}(...) of this app first")
 
     # ------------------------------------------------------------------ lookup
+
+    def registry_of(self, kind: str) -> dict[str, Any]:
+        """The declared resources of one kind (``"bucket"``, ..., ``"event_bus"``) by name."""
+        registries: dict[str, dict[str, Any]] = {
+            "bucket": self.buckets,
+            "queue": self.queues,
+            "table": self.tables,
+            "event_bus": self.event_buses,
+        }
+        return registries[kind]
 
     def function(self, name: str) -> Function:
         try:

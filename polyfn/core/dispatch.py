@@ -7,13 +7,27 @@ batch failed, object and event filters, and which scheduled function a tick is f
 
 Core reads no environment. A deployment that pins one function (``POLYFN_FUNCTION``)
 is told to dispatch by the adapter, which reads the variable once and passes the name as
-``function``; ``None`` means nothing is pinned.
+``function``; ``None`` means nothing is pinned. A pinned deployment runs its own function
+and nothing else, whatever reaches it: every cloud deploys the whole App with each
+function, so a request for another function's route (a direct call to a Cloud Functions
+URL, a Lambda invoked directly) answers 404 instead of running that function under the
+pinned one's identity and permissions.
+
+An input that runs nothing (no route aside, which is a 404) is reported once, here, for
+every cloud: ``unmatched.report`` logs a WARNING naming what arrived and why.
 """
 
 from __future__ import annotations
 
+from polyfn.core import unmatched
 from polyfn.core.context import _reset_current, _set_current
-from polyfn.core.functions import EventTrigger, MessageTrigger, ObjectTrigger, ScheduleTrigger
+from polyfn.core.functions import (
+    EventTrigger,
+    HttpTrigger,
+    MessageTrigger,
+    ObjectTrigger,
+    ScheduleTrigger,
+)
 from polyfn.core.http import HTTPError, Response, to_response
 from polyfn.core.routing import MethodNotAllowed, NotFound
 
@@ -27,6 +41,7 @@ if TYPE_CHECKING:
     from polyfn.core.events import Event, Message, ObjectEvent, Schedule
     from polyfn.core.functions import Function
     from polyfn.core.http import Request
+    from polyfn.core.resources import Bucket
 
 __all__ = [
     "consumer_of",
@@ -44,8 +59,17 @@ __all__ = [
 _SCHEDULE_SUFFIX = "-schedule"
 
 
-def handle_http(app: App, request: Request, ctx: Context, route_key: str | None = None) -> Response:
+def handle_http(
+    app: App,
+    request: Request,
+    ctx: Context,
+    route_key: str | None = None,
+    function: str | None = None,
+) -> Response:
     """Route and run one request; every failure becomes an HTTP answer, never a raise.
+
+    ``function`` is the pinned function: a request the App routes to any other function
+    is a 404 (a 405 when only the method differs from the pinned route's).
 
     ``route_key`` is for platforms that route before polyfn does: the route they
     matched, written ``"GET /users/{id}"`` (API Gateway's ``routeKey``), with the
@@ -59,11 +83,17 @@ def handle_http(app: App, request: Request, ctx: Context, route_key: str | None 
     router = app.router
     try:
         if cors is not None and cors.is_preflight(request):
-            response = cors.preflight(request, router.allowed(request.path))
+            if function:
+                allowed = _pinned_methods(app, function, request.path)
+            else:
+                allowed = router.allowed(request.path)
+            response = cors.preflight(request, allowed)
         else:
             fn = router.by_route_key.get(route_key) if route_key else None
             if fn is None:
                 fn, request.path_params = router.match(request.method, request.path)
+            if function and fn.name != function:
+                _not_pinned(app, request, ctx, fn, function)
             ctx.function_name = fn.name
             # Function.call inlined: this is the one call every request makes.
             result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
@@ -75,18 +105,58 @@ def handle_http(app: App, request: Request, ctx: Context, route_key: str | None 
     except NotFound:
         response = error_response(404, "Not Found", request.request_id)
     except MethodNotAllowed as exc:
-        response = error_response(405, "Method Not Allowed", request.request_id)
-        response.headers.set("allow", ", ".join(exc.allowed))
+        allowed = _pinned_methods(app, function, request.path) if function else exc.allowed
+        if allowed is None:
+            response = error_response(404, "Not Found", request.request_id)
+        else:
+            response = error_response(405, "Method Not Allowed", request.request_id)
+            response.headers.set("allow", ", ".join(allowed))
     except Exception as exc:
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
         _reset_current(token)
     if cors is not None:
-        cors.decorate(request, response)
+        try:
+            cors.decorate(request, response)
+        except Exception as exc:
+            # The request's headers cannot be read (a malformed platform event): the
+            # answer stands, without CORS grants, which a browser then refuses. Without
+            # CORS the same request is answered too; raising here would make API
+            # Gateway answer 502 instead.
+            ctx.logger.warning(
+                "no CORS headers for %s %s: its headers cannot be read (%s: %s) (request %s)",
+                request.method,
+                request.path,
+                type(exc).__name__,
+                exc,
+                ctx.request_id,
+            )
     if request.method == "HEAD":
         response.body = b""
     return response
+
+
+def _not_pinned(app: App, request: Request, ctx: Context, routed: Function, pinned: str) -> None:
+    """Refuse, as a 404, a request the App routes to a function other than the pinned one."""
+    app.function(pinned)  # a pin naming no function is a deployment error: a 500
+    unmatched.report(
+        ctx,
+        f"{request.method} {request.path}",
+        f"it is {routed.name}'s route and this deployment runs only {pinned}",
+    )
+    raise NotFound
+
+
+def _pinned_methods(app: App, pinned: str, path: str) -> list[str] | None:
+    """The methods the pinned function accepts at ``path``; None when it has no such route."""
+    trigger = app.function(pinned).trigger
+    if not isinstance(trigger, HttpTrigger) or trigger.template.match(path) is None:
+        return None
+    methods = set(trigger.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def handle_object(
@@ -97,6 +167,7 @@ def handle_object(
     ``function`` is the pinned function: only it may run. Errors propagate so that the
     platform retries the event.
     """
+    arrived = f"object {event.action} {event.bucket}/{event.key}"
     bucket = app.bucket_by_physical(event.bucket)
     if bucket is not None:
         event.bucket = bucket.name
@@ -115,7 +186,26 @@ def handle_object(
         for fn in candidates
         if isinstance(fn.trigger, ObjectTrigger) and fn.trigger.matches(event)
     ]
+    if not matching:
+        unmatched.report(ctx, arrived, _why_no_object_function(app, event, bucket, candidates))
     return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _why_no_object_function(
+    app: App, event: ObjectEvent, bucket: Bucket | None, candidates: list[Function]
+) -> str:
+    if not candidates:
+        if bucket is None:
+            return f"app {app.name} declares no bucket of that name"
+        return f"no function watches bucket {bucket.name}"
+    reasons = []
+    for fn in candidates:
+        trigger = fn.trigger
+        if isinstance(trigger, ObjectTrigger):
+            reasons.append(f"{fn.name} {trigger.mismatch(event.action, event.key)}")
+        else:
+            reasons.append(f"{fn.name} is triggered by {trigger.describe()}")
+    return "; ".join(reasons)
 
 
 def _name_bucket(fn: Function, event: ObjectEvent) -> None:
@@ -246,6 +336,12 @@ def handle_event(app: App, event: Event, ctx: Context, *, function: str | None =
         for fn in candidates
         if isinstance(fn.trigger, EventTrigger) and fn.trigger.matches(event)
     ]
+    if not matching:
+        if candidates:
+            why = "; ".join(f"{fn.name} wants {fn.trigger.describe()}" for fn in candidates)
+        else:
+            why = f"app {app.name} has no on_event function"
+        unmatched.report(ctx, f"event source={event.source!r} type={event.type!r}", why)
     return _run_each(matching, event, ctx)
 
 

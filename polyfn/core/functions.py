@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     from polyfn.core.context import Context
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.events import Event, ObjectEvent
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.schedule import ScheduleExpression
@@ -69,6 +70,16 @@ class ObjectTrigger:
             and event.key.endswith(self.suffix)
         )
 
+    def mismatch(self, action: str, key: str) -> str:
+        """Why an event of ``action`` on ``key`` does not match: "" when it does."""
+        if action != self.action:
+            return f"runs for object {self.action} only"
+        if not key.startswith(self.prefix):
+            return f"wants keys starting with {self.prefix!r}"
+        if not key.endswith(self.suffix):
+            return f"wants keys ending with {self.suffix!r}"
+        return ""
+
     def describe(self) -> str:
         flt = f" {self.prefix}*{self.suffix}" if self.prefix or self.suffix else ""
         return f"object {self.action} in {self.bucket.name}{flt}"
@@ -99,17 +110,21 @@ class ScheduleTrigger:
 
 class EventTrigger:
     kind: Literal["event"] = "event"
-    __slots__ = ("source", "type")
+    __slots__ = ("bus", "source", "type")
 
-    def __init__(self, source: str | None, type: str | None) -> None:
+    def __init__(self, source: str | None, type: str | None, bus: EventBus | None = None) -> None:
         self.source = source
         self.type = type
+        # The bus the function subscribes to (deploy reads it); None: the cloud's own
+        # events (EventBridge's default bus, an Event Grid topic, Eventarc), not portable.
+        self.bus = bus
 
     def matches(self, event: Event) -> bool:
         return _glob(self.source, event.source) and _glob(self.type, event.type)
 
     def describe(self) -> str:
-        return f"event source={self.source or '*'} type={self.type or '*'}"
+        on = f" on bus {self.bus.name}" if self.bus is not None else ""
+        return f"event source={self.source or '*'} type={self.type or '*'}{on}"
 
 
 Trigger = HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger
@@ -134,7 +149,7 @@ class FunctionOptions:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
-        uses: Iterable[Bucket | Queue | Table] | None = None,
+        uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
     ) -> None:
         for label, value in (
             ("memory", memory),
@@ -150,14 +165,18 @@ class FunctionOptions:
         self.provisioned_concurrency = provisioned_concurrency
         # The resources the handler touches, when the deploy step's scan of its code should
         # not decide (None): deploy grants exactly these, with full access.
-        self.uses: tuple[Bucket | Queue | Table, ...] | None = None
+        self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None
         if uses is not None:
-            from polyfn.core.resources import Bucket, Queue, Table
+            # Every handle (Bucket, Queue, Table, EventBus) is a Resource; importing
+            # event_bus here would make a cycle (it reads the functions of its app).
+            from polyfn.core.resources import Resource
 
             listed = tuple(uses)
             for resource in listed:
-                if not isinstance(resource, Bucket | Queue | Table):
-                    raise ConfigError(f"uses= takes buckets, queues and tables, got {resource!r}")
+                if not isinstance(resource, Resource):
+                    raise ConfigError(
+                        f"uses= takes buckets, queues, tables and event buses, got {resource!r}"
+                    )
             self.uses = listed
 
 

@@ -245,7 +245,13 @@ class Request:
             try:
                 self._json = json_codec.decode(body)
             except (ValueError, UnicodeDecodeError) as exc:
+                # NaN and Infinity land here too: they are not JSON (json_codec).
                 raise HTTPError(400, "Request body is not valid JSON") from exc
+            except RecursionError:
+                # Nesting deeper than the interpreter's recursion limit (about 1,000
+                # levels): the client's document, not a server fault. Raised without its
+                # cause, whose traceback would be a thousand identical frames.
+                raise HTTPError(400, "Request body is nested too deeply") from None
         return self._json
 
     def to_dict(self) -> dict[str, Any]:
@@ -384,8 +390,17 @@ class Response:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
+        try:
+            body = json_codec.encode(data).encode()
+        except ValueError as exc:
+            if "JSON compliant" not in str(exc):  # json's words for NaN and Infinity
+                raise
+            raise ValueError(
+                "Response.json: the data holds NaN or Infinity, which JSON cannot carry "
+                "(RFC 8259); send null or a string instead"
+            ) from None
         if headers is not None:
-            response = cls(json_codec.encode(data).encode(), status, headers)
+            response = cls(body, status, headers)
             response.headers.set("content-type", "application/json")
             return response
         # The most common answer of all, so built without __init__'s argument checks.
@@ -393,7 +408,7 @@ class Response:
             raise ValueError(f"HTTP status must be between 100 and 599, got {status}")
         response = _new(cls)
         response.status = status
-        response.body = json_codec.encode(data).encode()
+        response.body = body
         response._headers = None
         response._content_type = "application/json"
         return response

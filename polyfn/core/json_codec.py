@@ -11,7 +11,16 @@ at import time.
 ``encode`` writes compact JSON, keeps non-ASCII as it is, and renders the values that
 reach JSON most often from tables: datetimes and dates as ISO 8601, UUIDs as strings,
 Decimals as numbers, bytes as base64, sets and tuples as lists. ``decode`` raises
-``ValueError`` (``json.JSONDecodeError``) or ``UnicodeDecodeError`` on bad input.
+``ValueError`` (``json.JSONDecodeError``) or ``UnicodeDecodeError`` on bad input, and
+``RecursionError`` on a document nested deeper than the interpreter's recursion limit.
+
+``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259, section 6: "Numeric
+values that cannot be represented ... such as Infinity and NaN are not permitted"),
+although Python's ``json`` reads and writes them by default. Both directions refuse
+them with ``ValueError``: a peer in another language would reject the document, so
+polyfn neither accepts one nor sends one. The checks cost nothing on ordinary
+documents: the decoder calls ``parse_constant`` only when it meets one of the three
+words, and the encoder's ``allow_nan`` test runs only for floats.
 """
 
 from __future__ import annotations
@@ -33,6 +42,11 @@ def __getattr__(name: str) -> Any:
     codec = globals()
     codec["encode"], codec["decode"] = _build()
     return codec[name]
+
+
+def _refuse_constant(word: str) -> Any:
+    # json calls this for NaN, Infinity and -Infinity only.
+    raise ValueError(f"{word} is not a JSON value (RFC 8259 permits no NaN or Infinity)")
 
 
 def _default(value: Any) -> Any:
@@ -59,8 +73,12 @@ def _build() -> tuple[Callable[[Any], str], Callable[[str | bytes | bytearray], 
     import json
     from json import encoder
 
-    loads = json.loads
-    decode_text = json.JSONDecoder().decode
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    decode_text = decoder.decode
+
+    def loads(text: str | bytes | bytearray) -> Any:
+        # json.loads with this decoder: its BOM check and encoding detection for bytes.
+        return json.loads(text, parse_constant=_refuse_constant)
 
     def decode(text: str | bytes | bytearray) -> Any:
         # json.loads' type and BOM checks are for bytes; text goes straight through.
@@ -75,14 +93,17 @@ def _build() -> tuple[Callable[[Any], str], Callable[[str | bytes | bytearray], 
 
     make = getattr(encoder, "c_make_encoder", None)
     if make is None:  # an interpreter without the C accelerator
-        slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default)
+        slow = json.JSONEncoder(
+            separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False
+        )
         return slow.encode, decode
     # JSONEncoder.encode builds a new C encoder object on every call, which costs twice
     # what encoding {"id": "123"} does (1.8 µs of a v2 GET); this one is built once, with
     # the private signature tests/core/test_import_rules.py pins. It keeps no record of
     # the containers it is inside: a cycle ends in RecursionError instead of ValueError.
     # (markers, default, encode str, indent, key sep, item sep, sort_keys, skipkeys, allow_nan)
-    chunks = make(None, _default, encoder.encode_basestring, None, ":", ",", 0, 0, 1)
+    # allow_nan=0: NaN and the infinities raise ValueError (see the module docstring).
+    chunks = make(None, _default, encoder.encode_basestring, None, ":", ",", 0, 0, 0)
     join = "".join
 
     def encode(data: Any) -> str:

@@ -1,7 +1,8 @@
-"""The ports: what a cloud's backend must offer for buckets, queues and tables.
+"""The ports: what a cloud's backend must offer for buckets, queues, tables and event buses.
 
 Adapters implement these (S3/SQS/DynamoDB, Blob/Queue/Table storage, Cloud Storage/Pub/Sub/
-Firestore, folder/SQLite); the handles in ``polyfn.core.resources`` call them. They are
+Firestore, folder/SQLite; EventBridge, Event Grid, Pub/Sub, in-process for event buses); the
+handles in ``polyfn.core.resources`` and ``polyfn.core.event_bus`` call them. They are
 protocols, checked by type checkers only, so nothing imports this module at run time.
 """
 
@@ -11,9 +12,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from polyfn.core.event_bus import EventBus, OutgoingEvent
     from polyfn.core.resources import Bucket, Item, ObjectInfo, Page, Queue, Table
 
-__all__ = ["BackendProvider", "BucketBackend", "QueueBackend", "TableBackend"]
+__all__ = [
+    "BackendProvider",
+    "BucketBackend",
+    "EventBusBackend",
+    "QueueBackend",
+    "TableBackend",
+]
 
 
 class BucketBackend(Protocol):
@@ -42,6 +50,11 @@ class TableBackend(Protocol):
     def scan(self, limit: int, cursor: str | None) -> Page[Item]: ...
 
 
+class EventBusBackend(Protocol):
+    # The id subscribers will see; raises when the cloud refused the event.
+    def publish(self, event: OutgoingEvent) -> str: ...
+
+
 class BackendProvider(Protocol):
     """What a runtime binds to an App: a factory of backends, called once per resource."""
 
@@ -50,3 +63,4 @@ class BackendProvider(Protocol):
     def bucket(self, resource: Bucket) -> BucketBackend: ...
     def queue(self, resource: Queue) -> QueueBackend: ...
     def table(self, resource: Table) -> TableBackend: ...
+    def event_bus(self, resource: EventBus) -> EventBusBackend: ...

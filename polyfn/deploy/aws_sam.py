@@ -31,6 +31,7 @@ from polyfn.deploy.naming import (
     aws_fallback_function_name,
     aws_function_name,
     aws_logical_id,
+    event_bus_name,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ _DYNAMODB_ACTIONS = {
     "delete": ["dynamodb:DeleteItem"],
 }
 _SQS_ACTIONS = {"send": ["sqs:SendMessage", "sqs:GetQueueUrl"]}
+_EVENTS_ACTIONS = {"publish": ["events:PutEvents"]}
 
 
 def _ref(logical_id: str) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def sam_template(
     resources.update(_buckets(model))
     resources.update(_queues(model))
     resources.update(_tables(model))
+    resources.update(_event_buses(model))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function)
     if model.of_kind("http"):
@@ -176,6 +179,18 @@ def _tables(model: DeployModel) -> dict[str, Any]:
     return out
 
 
+def _event_buses(model: DeployModel) -> dict[str, Any]:
+    # A custom bus per app.event_bus: its rules (one per subscribed function, below) see
+    # only what the app publishes there, never the account's default-bus traffic.
+    return {
+        aws_logical_id("event_bus", name): {
+            "Type": "AWS::Events::EventBus",
+            "Properties": {"Name": event_bus_name(model.app, model.stage, name)},
+        }
+        for name in model.event_buses
+    }
+
+
 # ----------------------------------------------------------------------------- functions
 
 
@@ -184,6 +199,8 @@ def _binding_value(model: DeployModel, kind: str, name: str) -> Any:
         return _sub(aws_bucket_name(model.app, model.stage, model.app.buckets[name]))
     if kind == "queue":
         return _get_att(aws_logical_id("queue", name), "QueueName")
+    if kind == "event_bus":
+        return _ref(aws_logical_id("event_bus", name))  # Ref of an EventBus is its name
     return _ref(aws_logical_id("table", name))
 
 
@@ -291,7 +308,10 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         expression = schedule_expression(function.fn, "eventbridge")
         return {"Tick": {"Type": "Schedule", "Properties": {"Schedule": expression}}}
     if isinstance(trigger, EventTrigger):
-        return {"Event": {"Type": "EventBridgeRule", "Properties": {"Pattern": _pattern(trigger)}}}
+        rule: dict[str, Any] = {"Pattern": _pattern(trigger)}
+        if trigger.bus is not None:
+            rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
+        return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
     raise ConfigError(f"function {function.name!r}: no AWS event for trigger {trigger.kind!r}")
 
 
@@ -336,6 +356,9 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
         elif kind == "table":
             actions = sorted(a for access in accesses for a in _DYNAMODB_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("table", name), "Arn")))
+        elif kind == "event_bus":
+            actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
+            statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))
         else:
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("queue", name), "Arn")))
@@ -376,6 +399,7 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
 
 def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
+    expected += len(model.event_buses)
     expected += 1 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(

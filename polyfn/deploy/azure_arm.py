@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from polyfn.core.functions import EventTrigger, ObjectTrigger
+from polyfn.core.resources import binding_variable
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
 
@@ -62,7 +63,43 @@ def _uses_storage_events(model: DeployModel) -> bool:
 
 
 def _uses_app_events(model: DeployModel) -> bool:
-    return bool(model.of_kind("event"))
+    # on_event functions on no bus subscribe to the app's shared Event Grid schema topic.
+    return any(
+        isinstance(f.fn.trigger, EventTrigger) and f.fn.trigger.bus is None for f in model.functions
+    )
+
+
+def bus_topic(bus: str) -> str:
+    """The ARM expression naming an event bus's custom topic: ``<function app>-<bus>``,
+    the app name shortened so the whole fits Event Grid's 50 characters for topic names."""
+    return f"[format('{{0}}-{bus}', take(parameters('functionAppName'), {49 - len(bus)}))]"
+
+
+def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Each event bus's custom topic, and the app settings that bind it: the endpoint and
+    an access key (``adapters/azure/backends/event_bus.py`` reads both)."""
+    topics: list[dict[str, Any]] = []
+    settings: list[dict[str, str]] = []
+    for name in model.event_buses:
+        topic = bus_topic(name)
+        topic_id = f"resourceId('Microsoft.EventGrid/topics', {topic[1:-1]})"
+        topics.append(
+            {
+                "type": "Microsoft.EventGrid/topics",
+                "apiVersion": _GRID_API,
+                "name": topic,
+                "location": "[parameters('location')]",
+                # CloudEvents in: the event keeps its own source (polyfn's), which the
+                # Event Grid schema would replace with the topic.
+                "properties": {"inputSchema": "CloudEventSchemaV1_0"},
+            }
+        )
+        variable = binding_variable("event_bus", name)
+        settings += [
+            {"name": variable, "value": f"[reference({topic_id}).endpoint]"},
+            {"name": f"{variable}_KEY", "value": f"[listKeys({topic_id}, '{_GRID_API}').key1]"},
+        ]
+    return topics, settings
 
 
 def main_template(
@@ -147,6 +184,9 @@ def main_template(
             {"name": "WEBSITE_CONTENTSHARE", "value": "[toLower(parameters('functionAppName'))]"},
         ]
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
+    bus_topics, bus_settings = _bus_topics(model)
+    resources.extend(bus_topics)
+    app_settings += bus_settings
     resources.append(
         {
             "type": "Microsoft.Web/sites",
@@ -154,7 +194,10 @@ def main_template(
             "name": "[parameters('functionAppName')]",
             "location": "[parameters('location')]",
             "kind": "functionapp,linux",
-            "dependsOn": [_PLAN_ID, _STORAGE_ID],
+            "dependsOn": [_PLAN_ID, _STORAGE_ID]
+            + [
+                f"[resourceId('Microsoft.EventGrid/topics', {t['name'][1:-1]})]" for t in bus_topics
+            ],
             "properties": {
                 "serverFarmId": _PLAN_ID,
                 "httpsOnly": True,
@@ -236,6 +279,7 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
             },
         }
         subscription = function.name.replace("_", "-")
+        schema = "EventGridSchema"
         if isinstance(trigger, ObjectTrigger) and trigger.action == "deleted":
             container = _physical(model, "bucket", trigger.bucket.name)
             event_filter: dict[str, Any] = {
@@ -247,6 +291,10 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
             if trigger.suffix:
                 event_filter["subjectEndsWith"] = trigger.suffix
             topic_type, topic = "Microsoft.EventGrid/systemTopics", STORAGE_EVENTS_TOPIC
+        elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
+            event_filter = _bus_event_filter(trigger)
+            topic_type, topic = "Microsoft.EventGrid/topics", bus_topic(trigger.bus.name)
+            schema = "CloudEventSchemaV1_0"
         elif isinstance(trigger, EventTrigger):
             event_filter = _event_filter(trigger)
             topic_type, topic = "Microsoft.EventGrid/topics", APP_EVENTS_TOPIC
@@ -260,13 +308,33 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
                 "properties": {
                     "destination": destination,
                     "filter": event_filter,
-                    "eventDeliverySchema": "EventGridSchema",
+                    "eventDeliverySchema": schema,
                     # Event Grid's own defaults, written out: retried for a day, then dropped.
                     "retryPolicy": {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440},
                 },
             }
         )
     return _template(parameters, resources, {})
+
+
+def _bus_event_filter(trigger: EventTrigger) -> dict[str, Any]:
+    """A subscription filter on a bus topic's CloudEvents: an exact type as
+    ``includedEventTypes``, the source as an advanced filter on the ``source`` key (exact:
+    StringIn, prefix: StringBeginsWith), per "Understand event filtering for Event Grid
+    subscriptions" (learn.microsoft.com, checked 2026-12). A type prefix is left to the
+    function, which applies on_event's filters to whatever arrives."""
+    event_filter: dict[str, Any] = {}
+    kind, source = trigger.type, trigger.source
+    if kind not in (None, "*") and not kind.endswith("*"):
+        event_filter["includedEventTypes"] = [kind]
+    if source not in (None, "*"):
+        operator, value = (
+            ("StringBeginsWith", source[:-1]) if source.endswith("*") else ("StringIn", source)
+        )
+        event_filter["advancedFilters"] = [
+            {"operatorType": operator, "key": "source", "values": [value]}
+        ]
+    return event_filter
 
 
 def _event_filter(trigger: EventTrigger) -> dict[str, Any]:

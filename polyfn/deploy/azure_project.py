@@ -21,7 +21,7 @@ from polyfn.core.functions import MessageTrigger
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.azure_arm import eventgrid_template, main_template
 from polyfn.deploy.limits_data import LIMITS
-from polyfn.deploy.model import DeployModel
+from polyfn.deploy.model import DEFAULT_TIMEOUT_S, DeployModel
 from polyfn.deploy.naming import azure_physical_name
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
@@ -33,11 +33,15 @@ ROUTE_PREFIX = "api"  # the host's default, written out so the adapter and host.
 EXTENSION_BUNDLE = {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}
 
 
-def timeout_seconds(model: DeployModel, plan: str) -> int:
-    """The app-wide timeout: the longest any function declares, at least the plan's default."""
-    default: int = LIMITS["azure"]["timeout_seconds"][plan]["default"]
-    declared = [f.timeout for f in model.functions if f.fn.options.timeout is not None]
-    return max([default, *declared])
+def timeout_seconds(model: DeployModel) -> int:
+    """The app-wide timeout: the longest function timeout (each is polyfn's default if unset).
+
+    Azure has one ``functionTimeout`` per Function App, so it must fit the slowest function.
+    The plan's own default (5 min on Consumption) is not used, or a function that declares
+    nothing would run ten times longer on Azure than on the other clouds; the limits check
+    refuses a timeout over the plan's maximum.
+    """
+    return max((f.timeout for f in model.functions), default=DEFAULT_TIMEOUT_S)
 
 
 def _hms(seconds: int) -> str:
@@ -47,7 +51,7 @@ def _hms(seconds: int) -> str:
 def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
     document: dict[str, Any] = {
         "version": "2.0",
-        "functionTimeout": _hms(timeout_seconds(model, plan)),
+        "functionTimeout": _hms(timeout_seconds(model)),
         "extensionBundle": EXTENSION_BUNDLE,
         "extensions": {"http": {"routePrefix": ROUTE_PREFIX}},
         "logging": {"logLevel": {"default": "Information"}},
@@ -74,7 +78,7 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
 def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
     """The settings polyfn reads: resource bindings, the timeout, the route prefix."""
     settings = {
-        "POLYFN_TIMEOUT_SECONDS": str(timeout_seconds(model, plan)),
+        "POLYFN_TIMEOUT_SECONDS": str(timeout_seconds(model)),
         "POLYFN_AZURE_ROUTE_PREFIX": ROUTE_PREFIX,
     }
     for kind, registry in (

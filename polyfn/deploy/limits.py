@@ -41,8 +41,12 @@ class LimitFinding:
     source: str
 
     def __str__(self) -> str:
+        return f"{self.level}: {self.detail()}"
+
+    def detail(self) -> str:
+        """The finding without its level, for a caller that already says it."""
         where = f"function {self.function}" if self.function else "app"
-        return f"{self.level}: {self.cloud} {where}: {self.message} [{self.limit}; {self.source}]"
+        return f"{self.cloud} {where}: {self.message} [{self.limit}; {self.source}]"
 
 
 def failures(findings: list[LimitFinding]) -> list[LimitFinding]:

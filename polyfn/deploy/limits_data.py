@@ -116,6 +116,9 @@ LIMITS: dict[str, dict[str, Any]] = {
         "sqs_batch_size": {"max_without_window": 10, "max": 10000, "source": _LAMBDA_SQS},
         "sqs_visibility_vs_timeout": {
             "rule": "queue visibility timeout >= function timeout (AWS recommends 6x)",
+            # "set the source queue's visibility timeout to at least six times the timeout
+            # that you configure on your function"
+            "recommended_factor": 6,
             "source": _LAMBDA_SQS_SCALING,
         },
         "sqs_message_bytes": {"default": 256 * KiB, "max": 1 * MiB, "source": _SQS_QUOTAS},

@@ -57,12 +57,22 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 batch["source"],
             )
         visibility = trigger.queue.visibility_timeout
+        factor = limits["sqs_visibility_vs_timeout"]["recommended_factor"]
         if visibility < timeout:
             found.fail(
                 "visibility_timeout",
                 f"queue {trigger.queue.name!r} has visibility_timeout {visibility} s, under its "
                 f"consumer's {timeout} s timeout, and Lambda refuses such a mapping; raise "
                 "visibility_timeout (AWS suggests 6x the timeout) or lower the timeout",
+                limits["sqs_visibility_vs_timeout"]["source"],
+            )
+        elif visibility < factor * timeout:
+            found.warn(
+                "visibility_timeout",
+                f"queue {trigger.queue.name!r} has visibility_timeout {visibility} s, under "
+                f"{factor}x its consumer's {timeout} s timeout: AWS recommends at "
+                f"least {factor * timeout} s, so that a batch retried after a "
+                "throttle or a slow run is not delivered again while still being worked on",
                 limits["sqs_visibility_vs_timeout"]["source"],
             )
     rule = limits["function_name"]
@@ -315,12 +325,24 @@ def _check_gcp_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 f"{attempts['max']}",
                 attempts["source"],
             )
-    if isinstance(trigger, EventTrigger) and (trigger.type is None or trigger.type.endswith("*")):
-        found.fail(
-            "event_filter",
-            "an Eventarc trigger needs an exact event type: give on_event(type=...) in full",
-            limits["event_type_filter"]["source"],
-        )
+    if isinstance(trigger, EventTrigger) and trigger.bus is None:
+        # On an app's event bus (a Pub/Sub topic) the function filters; elsewhere Eventarc
+        # must, and it routes custom types only through a channel or topic.
+        if trigger.type is None or trigger.type.endswith("*"):
+            found.fail(
+                "event_filter",
+                "an Eventarc trigger needs an exact event type: give on_event(type=...) in full",
+                limits["event_type_filter"]["source"],
+            )
+        elif not trigger.type.startswith("google."):
+            found.fail(
+                "event_filter",
+                f"Eventarc delivers the custom event type {trigger.type!r} only through a "
+                "channel or topic: publish it through app.event_bus(...) and subscribe with "
+                "on_event(bus=...)",
+                "https://cloud.google.com/eventarc/docs/functions/create-triggers "
+                "(custom events are published to an Eventarc channel, read 2026-12)",
+            )
     rule = limits["function_name"]
     name = naming.gcp_function_name(app, naming.DEFAULT_STAGE, fn)
     if not re.match(rule["pattern"], name):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from polyfn.core.app import App
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS, effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import Function, MessageTrigger, ScheduleTrigger
 from polyfn.core.resources import Queue
@@ -31,9 +32,9 @@ __all__ = [
 ]
 
 # Defaults when a function sets none. Lambda's own defaults (128 MB, 3 s) are too small for
-# a Python handler that imports an SDK; 30 s is also API Gateway's integration limit.
+# a Python handler that imports an SDK. The timeout is core's, the one every runtime uses.
 DEFAULT_MEMORY_MB = 512
-DEFAULT_TIMEOUT_S = 30
+DEFAULT_TIMEOUT_S = DEFAULT_TIMEOUT_SECONDS
 
 _DIALECTS: dict[str, tuple[str, Callable[..., str]]] = {
     "eventbridge": ("EventBridge (AWS)", to_eventbridge),
@@ -44,21 +45,6 @@ _DIALECTS: dict[str, tuple[str, Callable[..., str]]] = {
 
 def effective_memory(fn: Function) -> int:
     return fn.options.memory if fn.options.memory is not None else DEFAULT_MEMORY_MB
-
-
-def effective_timeout(fn: Function) -> int:
-    """The function's timeout, or the default; a queue consumer's default fits its queue.
-
-    A queue consumer must finish before its message becomes visible again, or the message
-    is handed to a second consumer while the first still works on it (and Lambda refuses
-    the event source mapping outright), so its default never exceeds the visibility timeout.
-    """
-    if fn.options.timeout is not None:
-        return fn.options.timeout
-    trigger = fn.trigger
-    if isinstance(trigger, MessageTrigger):
-        return max(1, min(DEFAULT_TIMEOUT_S, trigger.queue.visibility_timeout))
-    return DEFAULT_TIMEOUT_S
 
 
 def schedule_expression(fn: Function, dialect: str) -> str:
@@ -122,6 +108,10 @@ class DeployModel:
     @property
     def tables(self) -> list[str]:
         return sorted(self.app.tables)
+
+    @property
+    def event_buses(self) -> list[str]:
+        return sorted(self.app.event_buses)
 
     def of_kind(self, kind: str) -> list[DeployFunction]:
         return [f for f in self.functions if f.kind == kind]

@@ -73,6 +73,13 @@ def aws_function_name(app: App, stage: str, fn: Function) -> str:
     return f"{app_slug(app)}-{stage}-{fn.name}"
 
 
+def event_bus_name(app: App, stage: str, bus: str) -> str:
+    """An event bus's name on the cloud: ``<app>-<stage>-<bus>`` (EventBridge bus names and
+    Event Grid topic names (3-50 characters of letters, digits and '-') accept it, as do
+    Pub/Sub topic ids)."""
+    return f"{app_slug(app)}-{stage}-{bus}"
+
+
 def aws_fallback_function_name(app: App, stage: str) -> str:
     """The function that answers 404/405 for HTTP paths no route has."""
     return f"{app_slug(app)}-{stage}-http-fallback"

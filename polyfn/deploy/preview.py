@@ -24,12 +24,23 @@ from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 __all__ = ["describe", "render"]
 
 _RESOURCE_TYPES = {
-    "aws": {"bucket": "S3 bucket", "queue": "SQS queue", "table": "DynamoDB table"},
-    "azure": {"bucket": "Blob container", "queue": "Storage queue", "table": "Storage table"},
+    "aws": {
+        "bucket": "S3 bucket",
+        "queue": "SQS queue",
+        "table": "DynamoDB table",
+        "event_bus": "EventBridge custom event bus",
+    },
+    "azure": {
+        "bucket": "Blob container",
+        "queue": "Storage queue",
+        "table": "Storage table",
+        "event_bus": "Event Grid custom topic (CloudEvents 1.0 schema)",
+    },
     "gcp": {
         "bucket": "Cloud Storage bucket",
         "queue": "Pub/Sub topic",
         "table": "Firestore collection",
+        "event_bus": "Pub/Sub topic carrying CloudEvents (ce- attributes)",
     },
 }
 _FUNCTION_NAMES = {
@@ -54,8 +65,8 @@ def describe(
         for f in model.functions
     ]
     resources = []
-    for kind in ("bucket", "queue", "table"):
-        for resource in getattr(app, kind + "s").values():
+    for kind in ("bucket", "queue", "table", "event_bus"):
+        for resource in app.registry_of(kind).values():
             entry = {
                 "kind": kind,
                 "name": resource.name,
@@ -88,6 +99,10 @@ def describe(
 
 def _physical(model: DeployModel, cloud: str, kind: str, resource: Any) -> str:
     app, stage = model.app, model.stage
+    if kind == "event_bus":
+        name = naming.event_bus_name(app, stage, resource.name)
+        # Event Grid topic names are <function app>-<bus>; the app name is known at deploy.
+        return f"<function app>-{resource.name}" if cloud == "azure" else name
     if cloud == "aws":
         if kind == "bucket":
             return naming.aws_bucket_name(app, stage, resource)
@@ -142,6 +157,14 @@ def _trigger(model: DeployModel, function: DeployFunction, cloud: str) -> str:
         return f"{label} {schedule_expression(function.fn, dialect)} (UTC)"
     assert isinstance(trigger, EventTrigger)
     what = f"source={trigger.source or '*'} type={trigger.type or '*'}"
+    if trigger.bus is not None:
+        bus = trigger.bus.name
+        return {
+            "aws": f"EventBridge rule on bus {bus}, {what}",
+            "azure": f"Event Grid subscription on topic {bus} (CloudEvents), {what}",
+            "gcp": f"Eventarc Pub/Sub trigger on topic {bus}, every event; {what} "
+            "applied by the function",
+        }[cloud]
     return {"aws": "EventBridge rule", "azure": "Event Grid topic", "gcp": "Eventarc"}[
         cloud
     ] + f" {what}"

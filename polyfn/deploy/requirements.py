@@ -2,22 +2,22 @@
 
 Three sources, in order: the app's own ``requirements.txt`` (kept as written), the
 distributions its code imports but that file does not list (found by reading the imports
-and asking the local environment which distribution provides each, added unpinned with a
-note: the target platform may not have the local version), and the cloud's runtime
-libraries polyfn's adapter needs (from polyfn's own extras, only those for the resource
-kinds the app declares). What the cloud provides or what belongs to another cloud is left
-out: boto3 is in every Lambda runtime and has no place on Azure or Google Cloud.
+of the app's module and of the modules it reaches, ``polyfn.deploy.imports``, and asking
+the local environment which distribution provides each, added unpinned with a note: the
+target platform may not have the local version), and the cloud's runtime libraries
+polyfn's adapter needs (from polyfn's own extras, only those for the resource kinds the
+app declares). What the cloud provides or what belongs to another cloud is left out:
+boto3 is in every Lambda runtime and has no place on Azure or Google Cloud.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import re
 import sys
 from pathlib import Path
 
-from polyfn.core.errors import ConfigError
+from polyfn.deploy.imports import imported_top_modules, module_file
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.source import AppSource
 
@@ -101,7 +101,9 @@ def resolve_requirements(
 def _add_inferred(result: Requirements, source: AppSource, cloud: str, files: list[Path]) -> None:
     local = {p.parts[0].removesuffix(".py") for p in files}
     provides = importlib.metadata.packages_distributions()
-    for module in sorted(_imported_top_modules(source.root, files)):
+    # Only what the app imports: a sibling script it never imports is not read.
+    start = module_file(source.module, files)
+    for module in sorted(imported_top_modules(source.root, files, start)):
         if module in local or module == "polyfn" or module in sys.stdlib_module_names:
             continue
         dists = provides.get(module)
@@ -133,23 +135,6 @@ def _add_inferred(result: Requirements, source: AppSource, cloud: str, files: li
             f"added {dist} (the code imports {module!r}; pin it in requirements.txt to "
             "choose the version)"
         )
-
-
-def _imported_top_modules(root: Path, files: list[Path]) -> set[str]:
-    modules: set[str] = set()
-    for relative in files:
-        if relative.suffix != ".py":
-            continue
-        try:
-            tree = ast.parse((root / relative).read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {relative}: {exc}") from None
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.add(node.module.split(".")[0])
-    return modules
 
 
 def _pinned_by_polyfn(dist: str) -> str:

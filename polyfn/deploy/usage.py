@@ -25,6 +25,7 @@ from typing import Any
 
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.event_bus import EventBus
 from polyfn.core.functions import Function
 from polyfn.core.resources import Bucket, Queue, Resource, Table
 
@@ -43,6 +44,7 @@ _METHOD_ACCESS: dict[str, dict[str, str]] = {
         "delete": "delete",
     },
     "queue": {"send": "send", "send_batch": "send"},
+    "event_bus": {"publish": "publish"},
     "table": {
         "get": "read",
         "query": "list",
@@ -61,6 +63,7 @@ _HARMLESS = frozenset(
 ALL_ACCESS: dict[str, frozenset[str]] = {
     "bucket": frozenset({"read", "list", "write", "delete"}),
     "queue": frozenset({"send"}),
+    "event_bus": frozenset({"publish"}),
     "table": frozenset({"read", "list", "write", "delete"}),
 }
 _APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table"})
@@ -171,13 +174,13 @@ class _Scanner:
             self.found.setdefault((resource.kind, resource.name), set()).update(grants)
 
     def _owned(self, resource: Resource) -> bool:
-        registry: dict[str, Any] = getattr(self.app, resource.kind + "s")
+        registry: dict[str, Any] = self.app.registry_of(resource.kind)
         return registry.get(resource.name) is resource
 
     def resolved(self, value: Any, attrs: list[str], where: str) -> None:
         """``value.attr1.attr2...`` was read in a body."""
         for index, attr in enumerate(attrs):
-            if isinstance(value, Bucket | Queue | Table):
+            if isinstance(value, Bucket | Queue | Table | EventBus):
                 self._use(value, attr)
                 return
             if isinstance(value, App):
@@ -193,7 +196,7 @@ class _Scanner:
 
     def value_used(self, value: Any) -> None:
         """A value was used whole (called, passed, stored)."""
-        if isinstance(value, Bucket | Queue | Table):
+        if isinstance(value, Bucket | Queue | Table | EventBus):
             self.record(value, ALL_ACCESS[value.kind])
         elif isinstance(value, _CALLABLE_CODE) or _is_user_object(value):
             self.follow(value)

@@ -20,13 +20,14 @@ from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import aws as events
 from polyfn.hosts.events.aws import GENERATORS
-from polyfn.hosts.outcome import Outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "AwsHost", "describe", "looks_like"]
 
@@ -48,15 +49,16 @@ class AwsHost:
         return f"<AwsHost {self.name}>"
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("aws", GENERATORS, fn, kind, options)
 
-    def _call(self, app: App, event: dict[str, Any]) -> Any:
-        """One invocation with a fresh Lambda context, as the runtime makes it."""
-        handler = lambda_handler(app, backends="keep")
+    def _call(self, app: App, event: dict[str, Any], function: str = "") -> Any:
+        """One invocation with a fresh Lambda context, as the runtime makes it; ``function``
+        pins the handler as deploy pins a one-function deployment ("" pins nothing)."""
+        handler = lambda_handler(app, backends="keep", function=function)
         return handler(event, events.lambda_context(function_name=f"{app.name}-function"))
 
     # ------------------------------------------------------------------ HTTP
@@ -141,6 +143,22 @@ class AwsHost:
         resources = [subject] if subject else []
         self._call(app, events.eventbridge(source, type, data, resources=resources))
 
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        import json
+
+        from polyfn.adapters.aws.backends.event_bus import put_events_entry
+
+        # What PutEvents sent, as the bus's rule for each function hands it to Lambda.
+        entry = put_events_entry(event, bus.physical_name)
+        delivered = events.eventbridge(
+            entry["Source"],
+            entry["DetailType"],
+            json.loads(entry["Detail"]),
+            resources=entry.get("Resources"),
+        )
+        for fn in bus.subscribers():
+            self._call(app, delivered, fn.name)
+
 
 def _status(native: Any) -> int:
     if not isinstance(native, dict):
@@ -211,9 +229,8 @@ def describe(document: Any) -> dict[str, Any]:
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     source = detect(event)  # an event of no AWS source is bad input: UnrecognizedEvent
     model = describe(event)
-    request = model.get("request") or {}
-    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
-    handler = lambda_handler(app)
+    check_fits(fn, str(model.get("trigger")))
+    handler = lambda_handler(app, function=fn.name)
     # The deployed function's name: the app's name and the function's, as deploy names it.
     context = events.lambda_context(function_name=f"{app.name}-{fn.name}".replace("_", "-"))
     result = handler(event, context)

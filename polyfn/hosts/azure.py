@@ -26,12 +26,14 @@ from polyfn.adapters.azure.invocation import route_prefix
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import EventTrigger, Function, ObjectTrigger
+from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import azure as events
 from polyfn.hosts.events.azure import GENERATORS
-from polyfn.hosts.outcome import Outcome, http_outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, http_outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "AzureHost", "IndexedApp", "describe", "looks_like"]
 
@@ -114,8 +116,8 @@ class AzureHost:
         self._indexed: weakref.WeakKeyDictionary[App, IndexedApp] = weakref.WeakKeyDictionary()
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("azure", GENERATORS, fn, kind, options)
@@ -238,6 +240,16 @@ class AzureHost:
             if isinstance(app.functions[name].trigger, EventTrigger):
                 indexed.call(name, "event", events.event_grid_event(document))
 
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        from polyfn.adapters.azure.backends.event_bus import cloud_event_document
+
+        # The CloudEvent the topic received, delivered unchanged by each function's
+        # subscription (CloudEvents delivery schema, as deploy writes it).
+        document = cloud_event_document(event)
+        indexed = self.index(app)
+        for fn in bus.subscribers():
+            indexed.call(fn.name, "event", events.event_grid_event(document))
+
 
 def _blob_path_matches(path: str, container: str, key: str) -> bool:
     """Whether a blob trigger path ``container/prefix{name}`` fires for ``key``."""
@@ -333,7 +345,17 @@ def _http(driver: AzureHost, app: App, fn: Function, req: Mapping[str, Any]) -> 
         items = values if isinstance(values, list) else [values]
         headers.extend((str(name), str(value)) for value in items)
     method = str(req.get("Method", "GET"))
-    check_fits(app, fn, "http", method, path)
+    check_fits(fn, "http")
+    try:
+        routed, _ = app.router.match(method.upper(), path)
+    except (NotFound, MethodNotAllowed):
+        routed = fn  # no route: the answer (404, 405) is worth seeing
+    if routed is not fn:
+        # One Function App serves every route and the Functions host picks the function
+        # by route, so this request never reaches fn there: it is not run, as on the
+        # pinned deployments of the other clouds.
+        why = f"it is {routed.name}'s route, which the Functions host never sends to {fn.name}"
+        return Outcome({"ok": True, "ran": 0, "skipped": why}, skipped=f"{method} {path}: {why}")
     body = req.get("Body") or ""
     payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     result = driver.http(

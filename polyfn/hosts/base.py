@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.hosts.outcome import Outcome
 
@@ -124,6 +125,14 @@ class Host(Protocol):
         subject: str | None = None,
     ) -> None:
         """Deliver one generic event (EventBridge, Event Grid, CloudEvent)."""
+        ...
+
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        """Deliver ``event``, published to ``bus``, to each function subscribed to the bus,
+        as the platform does: in the form its event bus backend publishes (EventBridge
+        entry, Event Grid CloudEvent, Pub/Sub message with ce- attributes, in-process),
+        as the platform's subscription hands it over; raises what the platform would see
+        as a failed invocation."""
         ...
 
 

@@ -29,13 +29,14 @@ from polyfn.adapters.gcp.serving import framework_app
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import gcp as events
 from polyfn.hosts.events.gcp import GENERATORS
-from polyfn.hosts.outcome import Outcome, http_outcome
-from polyfn.hosts.samples import check_fits, native_sample, pinned
+from polyfn.hosts.outcome import Outcome, http_outcome, observed
+from polyfn.hosts.samples import check_fits, native_sample
 
 __all__ = ["GENERATORS", "HOSTS", "GcpHost", "InvocationError", "describe", "looks_like"]
 
@@ -62,23 +63,27 @@ class GcpHost:
         return "<GcpHost>"
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        with pinned(fn.name):
-            return invoke_native(app, fn, event)
+        # The entry point is pinned to fn by argument, as deploy pins it by POLYFN_FUNCTION.
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return native_sample("gcp", GENERATORS, fn, kind, options)
 
-    def client(self, app: App, signature_type: str) -> Any:
+    def client(self, app: App, signature_type: str, *, pinned_to: str | None = None) -> Any:
         """Flask's test client of the functions-framework app serving ``app``; built once
-        per App and signature type (``http`` or ``cloudevent``)."""
+        per App, signature type (``http`` or ``cloudevent``) and pin (``pinned_to``, the
+        ``POLYFN_FUNCTION`` deploy gives a one-function deployment)."""
         built = self._apps.setdefault(app, {})
-        flask_app = built.get(signature_type)
+        key = f"{signature_type}:{pinned_to or ''}"
+        flask_app = built.get(key)
         if flask_app is None:
+            pin = pinned_to or ""  # "" pins nothing, whatever POLYFN_FUNCTION says
             if signature_type == "http":
-                flask_app = framework_app(http_function(app, backends="keep"), "http")
+                flask_app = framework_app(http_function(app, backends="keep", function=pin), "http")
             else:
-                flask_app = framework_app(event_function(app, backends="keep"), "cloudevent")
-            built[signature_type] = flask_app
+                target = event_function(app, backends="keep", function=pin)
+                flask_app = framework_app(target, "cloudevent")
+            built[key] = flask_app
         # Without its cookie jar: a Cookie header goes through as given, and nothing
         # set by one request leaks into the next.
         return flask_app.test_client(use_cookies=False)
@@ -100,7 +105,9 @@ class GcpHost:
         headers: Sequence[tuple[str, str]] | None = None,
         body: bytes | None = None,
     ) -> HttpResult:
-        document = events.http(method, path, query=query, headers=headers, body=body)
+        document = events.http(
+            method, path, query=query, headers=_through_front_end(headers), body=body
+        )
         return self._send(app, document)
 
     def messages(
@@ -134,8 +141,11 @@ class GcpHost:
         _check(self.post_event(app, event))
 
     def schedule(self, app: App, function: str) -> None:
-        # Named as polyfn deploy names the job: <app>-<stage>-<function>-schedule.
-        result = self._send(app, events.scheduler(events.job_name_for(function, app.name)))
+        # Named as polyfn deploy names the job: <app>-<stage>-<function>-schedule, and sent
+        # to the function deployed for it, which deploy pins (only a pinned function takes
+        # Cloud Scheduler's ticks: adapters.gcp.scheduler).
+        document = events.scheduler(events.job_name_for(function, app.name))
+        result = self._send(app, document, pinned_to=function)
         if not 200 <= result.status < 300:
             raise InvocationError(result.status, result.body)
 
@@ -150,9 +160,43 @@ class GcpHost:
     ) -> None:
         _check(self.post_event(app, events.cloudevent(source, type, data, subject)))
 
-    def _send(self, app: App, document: Mapping[str, Any]) -> HttpResult:
-        response = self.client(app, "http").open(**events.flask_kwargs(document))
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        from polyfn.adapters.gcp.backends.event_bus import message_attributes
+
+        # The Pub/Sub message the bus published, as each function's Eventarc trigger on
+        # the topic delivers it: a messagePublished CloudEvent, one deployment per function.
+        delivered = events.pubsub(
+            bus.physical_name.rsplit("/", 1)[-1],
+            event.data_json.encode(),
+            message_attributes(event),
+        )
+        headers, body = events.binary_mode(delivered)
+        for fn in bus.subscribers():
+            target = framework_app(
+                event_function(app, backends="keep", function=fn.name), "cloudevent"
+            )
+            response = target.test_client(use_cookies=False).post("/", headers=headers, data=body)
+            _check(response)
+
+    def _send(
+        self, app: App, document: Mapping[str, Any], *, pinned_to: str | None = None
+    ) -> HttpResult:
+        client = self.client(app, "http", pinned_to=pinned_to)
+        response = client.open(**events.flask_kwargs(document))
         return HttpResult(response.status_code, _headers(response), response.get_data(), response)
+
+
+# The address Google's front end sees the test client at (a documentation address, RFC 5737).
+FRONT_END_PEER = "198.51.100.7"
+
+
+def _through_front_end(headers: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """``headers`` as Google's front end forwards them: the address it received the request
+    from appended to any ``X-Forwarded-For`` the client sent (adapters.gcp.http)."""
+    given = list(headers or ())
+    sent = [value for name, value in given if name.lower() == "x-forwarded-for"]
+    kept = [pair for pair in given if pair[0].lower() != "x-forwarded-for"]
+    return [*kept, ("X-Forwarded-For", ", ".join([*sent, FRONT_END_PEER]))]
 
 
 def _check(response: Any) -> None:
@@ -191,10 +235,10 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     # The inspect model is the adapter's own reading: it tells the trigger (a request
     # Cloud Scheduler marks is a schedule) and, for HTTP, the route's method and path.
     model = describe(event)
-    request = model.get("request") or {}
-    check_fits(app, fn, str(model.get("trigger")), request.get("method"), request.get("path"))
+    check_fits(fn, str(model.get("trigger")))
     if is_request_document(event):
-        client = framework_app(http_function(app), "http").test_client(use_cookies=False)
+        flask_app = framework_app(http_function(app, function=fn.name), "http")
+        client = flask_app.test_client(use_cookies=False)
         response = client.open(**events.flask_kwargs(event))
         return http_outcome(response.status_code, _headers(response), response.get_data())
     if not isinstance(event, Mapping):
@@ -202,7 +246,9 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     # A structured CloudEvent keeps its media type; a legacy background event or Pub/Sub
     # push is plain JSON, which functions-framework converts, as it does on Cloud Run.
     content_type = "application/cloudevents+json" if "specversion" in event else "application/json"
-    client = framework_app(event_function(app), "cloudevent").test_client(use_cookies=False)
+    client = framework_app(event_function(app, function=fn.name), "cloudevent").test_client(
+        use_cookies=False
+    )
     response = client.post("/", data=json.dumps(event), headers={"content-type": content_type})
     status = response.status_code
     if status == 400:

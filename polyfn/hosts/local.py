@@ -9,7 +9,8 @@ Each input goes through the code the running ``polyfn run`` uses, without starti
   what counts as failed is what the runtime would give back to the queue;
 - object events: the dispatch the event pump and the folder watcher use;
 - schedules: the scheduler's firing;
-- generic events: ``adapters.local.events.deliver_event`` (the local runtime has no bus).
+- generic events: ``adapters.local.events.deliver_event``;
+- events published to an event bus: ``adapters.local.bus``, as the runtime's bus pump.
 
 The handlers' own resources stay on whatever the App is bound to (the local backends of
 ``POLYFN_DATA_DIR`` unless something else was bound). ``invoke_*`` are this module's
@@ -31,10 +32,11 @@ from urllib.parse import quote, urlencode
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events.local import LOCAL_KINDS, build_local_event
-from polyfn.hosts.outcome import Outcome, http_outcome
+from polyfn.hosts.outcome import Outcome, http_outcome, observed
 from polyfn.hosts.samples import check_fits
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ __all__ = [
     "LocalHost",
     "build_local_event",
     "describe",
+    "invoke_bus_event",
     "invoke_event",
     "invoke_messages",
     "invoke_object",
@@ -185,6 +188,18 @@ def invoke_event(
     return deliver_event(app, source, type, data, _log(log), subject=subject)
 
 
+def invoke_bus_event(app: App, bus: EventBus, event: OutgoingEvent, *, log: bool = False) -> int:
+    """Deliver one event published to ``bus`` to each matching subscriber, as the running
+    runtime's bus pump does (one invocation each, without its retries); how many ran."""
+    from polyfn.adapters.local.bus import bus_subscribers, deliver_bus_event, event_from_published
+
+    delivered = event_from_published(event, bus.physical_name)
+    functions = bus_subscribers(app, bus.physical_name, delivered)
+    for fn in functions:
+        deliver_bus_event(app, delivered, fn, _log(log))
+    return len(functions)
+
+
 def _object_action(action: str) -> Literal["created", "deleted"]:
     return "created" if action == "created" else "deleted"
 
@@ -199,7 +214,7 @@ class LocalHost:
     cloud = "local"
 
     def invoke(self, app: App, fn: Function, event: Any) -> Outcome:
-        return invoke_native(app, fn, event)
+        return observed(lambda: invoke_native(app, fn, event))
 
     def sample(self, fn: Function, kind: str | None, options: Mapping[str, Any]) -> Any:
         return build_local_event(fn, kind, options)
@@ -215,22 +230,7 @@ class LocalHost:
         body: bytes | None = None,
     ) -> HttpResult:
         """Send one request; ``path`` is decoded (it is percent-encoded here, as a client would)."""
-        from werkzeug.datastructures import Headers as WerkzeugHeaders
-        from werkzeug.test import Client
-
-        client = Client(wsgi_app_for(app), use_cookies=False)
-        query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
-        response = client.open(
-            quote(path, safe="/:@!$&'()*+,;=-._~"),
-            method=method.upper(),
-            query_string=query_string or None,
-            headers=WerkzeugHeaders(list(headers or [])),
-            data=body,
-        )
-        read_back = Headers()
-        for name, value in response.headers.items():
-            read_back.add(name, value)
-        return HttpResult(response.status_code, read_back, response.get_data(), response)
+        return _send(wsgi_app_for(app), method, path, query=query, headers=headers, body=body)
 
     def messages(
         self,
@@ -277,6 +277,39 @@ class LocalHost:
             raise ConfigError("an event needs a source and a type")
         invoke_event(app, source, type, data, subject=subject)
 
+    def bus_event(self, app: App, bus: EventBus, event: OutgoingEvent) -> None:
+        invoke_bus_event(app, bus, event)
+
+
+def _send(
+    wsgi: Any,
+    method: str,
+    path: str,
+    *,
+    query: Mapping[str, Sequence[str]] | None = None,
+    headers: Sequence[tuple[str, str]] | None = None,
+    body: bytes | None = None,
+) -> HttpResult:
+    """One request to a WSGI app, as a client sends it; the answer read back."""
+    from werkzeug.datastructures import Headers as WerkzeugHeaders
+    from werkzeug.test import Client
+
+    client = Client(wsgi, use_cookies=False)
+    query_string = urlencode([(k, v) for k, values in (query or {}).items() for v in values])
+    response = client.open(
+        quote(path, safe="/:@!$&'()*+,;=-._~"),
+        method=method.upper(),
+        query_string=query_string or None,
+        headers=WerkzeugHeaders(list(headers or [])),
+        data=body,
+        # The socket peer polyfn run's server would see, which is its client_ip.
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    read_back = Headers()
+    for name, value in response.headers.items():
+        read_back.add(name, value)
+    return HttpResult(response.status_code, read_back, response.get_data(), response)
+
 
 HOSTS: list[Host] = [LocalHost()]
 
@@ -309,10 +342,15 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         raise UnrecognizedEvent(f"{kind!r} must hold a JSON object", expected=_EXPECTED)
     if kind == "http":
         method, path = str(spec.get("method", "GET")), str(spec.get("path", "/"))
-        check_fits(app, fn, "http", method, path)
+        check_fits(fn, "http")
         body = spec.get("body") or ""
-        result = LocalHost().http(
-            app,
+        from polyfn.adapters.gcp.entry import http_function
+        from polyfn.adapters.gcp.serving import framework_app
+
+        # Pinned to fn, as a one-function deployment is: another function's route is a 404.
+        pinned = framework_app(http_function(app, cloud="local", function=fn.name), "http")
+        result = _send(
+            pinned,
             method,
             path,
             query={
@@ -323,7 +361,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
         )
         return http_outcome(result.status, result.headers, result.body)
     if kind == "messages":
-        check_fits(app, fn, "message")
+        check_fits(fn, "message")
         queue = app.queue_by_physical(str(spec.get("queue", "")))
         if queue is None:
             raise UnrecognizedEvent(f"app {app.name} has no queue {spec.get('queue')!r}")
@@ -336,7 +374,7 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
             reason=f"failed message index(es): {', '.join(map(str, failed))}",
         )
     if kind == "object":
-        check_fits(app, fn, "object")
+        check_fits(fn, "object")
         bucket = app.bucket_by_physical(str(spec.get("bucket", "")))
         if bucket is None:
             raise UnrecognizedEvent(f"app {app.name} has no bucket {spec.get('bucket')!r}")
@@ -359,12 +397,23 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
                 only=fn,
                 log=True,
             )
-        return Outcome({"ok": True, "ran": ran})
+        if ran:
+            return Outcome({"ok": True, "ran": ran})
+        # The local runtime filters before dispatch (its subscribers), so the reason
+        # dispatch gives on the clouds is given here, in the same words.
+        trigger = fn.trigger
+        if isinstance(trigger, ObjectTrigger) and trigger.bucket is bucket:
+            why = f"{fn.name} {trigger.mismatch(str(action), str(spec.get('key', '')))}"
+        else:
+            why = f"{fn.name} is triggered by {trigger.describe()}"
+        arrived = f"object {action} {bucket.physical_name}/{spec.get('key', '')}"
+        skipped = f"{arrived}: {why}"
+        return Outcome({"ok": True, "ran": 0, "skipped": skipped}, skipped=skipped)
     if kind == "schedule":
-        check_fits(app, fn, "schedule")
+        check_fits(fn, "schedule")
         result = invoke_schedule(app, fn.name, log=True)
         return Outcome({"ok": True} if result is None else result)
-    check_fits(app, fn, "event")
+    check_fits(fn, "event")
     ran = invoke_event(
         app,
         str(spec.get("source", "")),

@@ -1,23 +1,45 @@
-"""What one ``polyfn invoke`` produced: the native answer and whether the handler failed."""
+"""What one ``polyfn invoke`` produced: the native answer, whether the handler failed,
+and whether it ran at all."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from polyfn.core import unmatched
 from polyfn.core.datastructures import Headers
 
-__all__ = ["Outcome", "http_answer"]
+__all__ = ["Outcome", "http_answer", "observed"]
 
 
 @dataclass
 class Outcome:
-    """``output`` is printed as JSON; ``failed`` makes the command exit 1 with ``reason``."""
+    """``output`` is printed as JSON; ``failed`` makes the command exit 1 with ``reason``;
+    ``skipped`` says why the handler did not run ("" when it ran)."""
 
     output: Any
     failed: bool = False
     reason: str = ""
+    skipped: str = ""
+
+
+def observed(invocation: Callable[[], Outcome]) -> Outcome:
+    """Run ``invocation`` and mark its outcome skipped when dispatch ran nothing for it.
+
+    Dispatch reports every input that runs no function (``core.unmatched``) on every
+    cloud, in the thread the entry point runs in; the host calls the entry point in
+    this one, so the reasons are this invocation's. A platform answer that is not
+    already a native one (``{"ok": true}``) says ``"ran": 0`` and why.
+    """
+    with unmatched.listening() as reasons:
+        outcome = invocation()
+    if reasons and not outcome.failed:
+        outcome.skipped = "; ".join(reasons)
+        if isinstance(outcome.output, dict) and outcome.output.get("ok") is True:
+            outcome.output = {**outcome.output, "ran": 0, "skipped": outcome.skipped}
+    return outcome
 
 
 def http_answer(status: int, headers: Headers, body: bytes) -> dict[str, Any]:

@@ -10,14 +10,10 @@ so they reach the cloud's generator through the same mapping as the command line
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
-from polyfn.adapters.common.environment import PINNED_FUNCTION_VARIABLE
-from polyfn.core.app import App
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.functions import (
     EventTrigger,
@@ -27,14 +23,12 @@ from polyfn.core.functions import (
     ObjectTrigger,
     ScheduleTrigger,
 )
-from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.hosts.vocabulary import EventOptionError, Generator, generator_kwargs
 
 __all__ = [
     "SAMPLE_KINDS",
     "check_fits",
     "native_sample",
-    "pinned",
     "sample_kind",
     "sample_options",
 ]
@@ -144,29 +138,18 @@ _FITS: dict[str, frozenset[str]] = {
 }
 
 
-def check_fits(
-    app: App, fn: Function, kind: str, method: str | None = None, path: str | None = None
-) -> None:
+def check_fits(fn: Function, kind: str) -> None:
     """Raise ``UnrecognizedEvent`` when an event of ``kind`` cannot be for ``fn``.
 
-    A request that the app routes to another function is refused too; one that no route
-    takes is let through, so that the 404 or 405 answer can be seen.
+    A request for a route, whichever function the app routes it to, is let through: the
+    pinned entry point answers it as the deployed function does (a 404 for another
+    function's route, which ``polyfn invoke`` reports as not run), so that invoke and
+    the deployment behave the same.
     """
     if fn.trigger.kind not in _FITS.get(kind, frozenset({kind})):
         raise UnrecognizedEvent(
             f"{fn.name} is triggered by {fn.trigger.describe()}, and this is a {kind} event",
             expected=f"an event for {fn.trigger.kind} triggers",
-        )
-    if kind != "http" or method is None or path is None:
-        return
-    try:
-        routed, _ = app.router.match(method.upper(), path)
-    except (NotFound, MethodNotAllowed):
-        return
-    if routed is not fn:
-        raise UnrecognizedEvent(
-            f"{method.upper()} {path} is served by {routed.name}, not {fn.name}",
-            expected=f"a request for {fn.trigger.describe()}",
         )
 
 
@@ -189,6 +172,10 @@ def native_sample(
     for name, value in sample_options(fn).items():
         if name in given:
             continue
+        if name == "option:path_template" and "path" in given:
+            # The route API Gateway matched is the function's only for the function's
+            # own path; a path of the user's choosing is routed by polyfn itself.
+            continue
         try:
             # A default the kind has no use for (a path for a schedule) is left out.
             kwargs.update(generator_kwargs(cloud, kind, generator, {name: value}))
@@ -199,18 +186,3 @@ def native_sample(
         return generator(**kwargs)
     except (TypeError, ValueError) as exc:
         raise EventOptionError(f"cannot build a {cloud} {kind} event: {exc}") from None
-
-
-@contextmanager
-def pinned(name: str) -> Iterator[None]:
-    """``POLYFN_FUNCTION`` set to ``name`` while a host builds and calls an entry point,
-    as deploy sets it for a one-function deployment; restored afterwards."""
-    previous = os.environ.get(PINNED_FUNCTION_VARIABLE)
-    os.environ[PINNED_FUNCTION_VARIABLE] = name
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(PINNED_FUNCTION_VARIABLE, None)
-        else:
-            os.environ[PINNED_FUNCTION_VARIABLE] = previous

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
-from polyfn.plan.model import Impact, ImportNote
+from polyfn.plan.model import Impact, ImportNote, Undecided
 
 if TYPE_CHECKING:
     from polyfn.plan.planner import PlanInputs
@@ -39,6 +39,11 @@ __all__ = [
 ]
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+NO_EVENTS_REASON = (
+    "no events in the file and nothing in it calls the function: it is invoked directly "
+    "(the Lambda Invoke API, another function, a service set up elsewhere); polyfn has no "
+    "direct-invoke trigger, so decide how it is fed on each cloud (an HTTP route, a queue)"
+)
 
 
 @dataclass
@@ -159,6 +164,8 @@ class ImportedApp:
     notes: list[ImportNote] = field(default_factory=list)
     # polyfn function name -> (imported function, trigger spec), filled by build_app
     registered: dict[str, tuple[ImportedFunction, TriggerSpec]] = field(default_factory=dict)
+    # the functions that got no trigger at all, with why; filled by build_app
+    undecided: list[Undecided] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -227,7 +234,16 @@ class ImportedApp:
                     self.note(fn.name, "blocked", f"trigger {index + 1} cannot be declared: {exc}")
                     continue
                 self.registered[name] = (fn, spec)
+        registered = {id(fn) for fn, _ in self.registered.values()}
+        self.undecided = [self._undecided(fn) for fn in self.functions if id(fn) not in registered]
         return app
+
+    def _undecided(self, fn: ImportedFunction) -> Undecided:
+        """Why ``fn`` has no polyfn trigger: what the importers noted, else no events."""
+        reasons = [n.text for n in self.notes if n.function == fn.name and n.impact != "info"]
+        if not reasons:
+            reasons.append(NO_EVENTS_REASON)
+        return Undecided(fn.name, fn.handler, tuple(dict.fromkeys(reasons)))
 
     def plan_inputs(self, clouds: tuple[str, ...], traffic: TrafficProfile) -> PlanInputs:
         from polyfn.plan.planner import PlanInputs
@@ -256,11 +272,16 @@ class ImportedApp:
             entrypoints=entrypoints,
             origins={name: fn.handler for name, (fn, _) in self.registered.items()},
             import_notes=list(self.notes),
+            undecided=list(self.undecided),
         )
 
 
 def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
-    """Each polyfn function an imported one becomes: HTTP events on one path merge."""
+    """Each polyfn function an imported one becomes: HTTP events on one path merge.
+
+    A function without a trigger polyfn can express becomes none (``build_app`` lists it
+    as undecided).
+    """
     merged: list[TriggerSpec] = []
     for spec in fn.triggers:
         if isinstance(spec, HttpSpec):
@@ -272,7 +293,7 @@ def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
                 continue
             spec = HttpSpec(spec.path, list(spec.methods), spec.auth)
         merged.append(spec)
-    names = [fn.name] + [f"{fn.name}_{i + 1}" for i in range(1, len(merged))]
+    names = [fn.name if i == 0 else f"{fn.name}_{i + 1}" for i in range(len(merged))]
     return list(zip(merged, names, strict=True))
 
 

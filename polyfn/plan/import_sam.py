@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from polyfn.plan.import_callers import FunctionRefs, explain_callers
 from polyfn.plan.import_events import (
     add_message,
     add_object,
@@ -82,17 +83,49 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         fn.provisioned_concurrency = as_int(provisioned.get("ProvisionedConcurrentExecutions"))
         for event in (props.get("Events") or {}).values():
             if isinstance(event, Mapping):
-                _sam_event(imported, fn, str(event.get("Type")), event.get("Properties") or {})
+                _sam_event(
+                    imported, fn, str(event.get("Type")), event.get("Properties") or {}, document
+                )
+        physical = props.get("FunctionName")
+        refs = FunctionRefs(
+            logical_ids=frozenset({str(logical_id)}),
+            names=frozenset(),
+            arn_suffixes=frozenset({f":function:{physical}"} if isinstance(physical, str) else ()),
+        )
+        explain_callers(imported, document, fn, refs, ("Resources", str(logical_id)))
     return imported
 
 
+def _default_authorizer(document: Mapping[str, Any], kind: str, props: Mapping[str, Any]) -> Any:
+    """The ``DefaultAuthorizer`` of the API an event is on: its own resource's, else Globals'.
+
+    SAM applies an API's ``Auth.DefaultAuthorizer`` to every route that names no
+    ``Authorizer`` of its own, and ``Globals.Api`` / ``Globals.HttpApi`` to every API
+    (AWS SAM docs, "ApiAuth" / "HttpApiAuth" and "Globals section of the AWS SAM template").
+    """
+    api = ref_id(props.get("RestApiId" if kind == "Api" else "ApiId"))
+    resource = (document.get("Resources") or {}).get(api) if api else None
+    if isinstance(resource, Mapping):
+        auth = (resource.get("Properties") or {}).get("Auth") or {}
+        if isinstance(auth, Mapping) and auth.get("DefaultAuthorizer"):
+            return auth["DefaultAuthorizer"]
+    section = ((document.get("Globals") or {}).get(kind) or {}).get("Auth") or {}
+    return section.get("DefaultAuthorizer") if isinstance(section, Mapping) else None
+
+
 def _sam_event(
-    imported: ImportedApp, fn: ImportedFunction, kind: str, props: Mapping[str, Any]
+    imported: ImportedApp,
+    fn: ImportedFunction,
+    kind: str,
+    props: Mapping[str, Any],
+    document: Mapping[str, Any],
 ) -> None:
     if kind in ("Api", "HttpApi"):
         path = props.get("Path", "*" if kind == "HttpApi" else "/")
         auth = props.get("Auth") or {}
-        closed = bool(auth.get("Authorizer") and auth.get("Authorizer") != "NONE")
+        # A route without its own Authorizer is still closed by its API's default one.
+        authorizer = auth.get("Authorizer") or _default_authorizer(document, kind, props)
+        closed = bool(authorizer and authorizer != "NONE")
         fn.triggers.append(
             HttpSpec(
                 http_path(path),

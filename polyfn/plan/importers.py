@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from polyfn.plan.cfn_yaml import load_yaml
+from polyfn.plan.import_callers import FunctionRefs, explain_callers
 from polyfn.plan.import_events import (
     add_message,
     add_object,
@@ -132,6 +133,7 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "timeout": provider.get("timeout"),
         "architecture": provider.get("architecture"),
     }
+    resolved = _resolve_tree(document, variables)
     for original, spec in (document.get("functions") or {}).items():
         if not isinstance(spec, Mapping):
             continue
@@ -151,7 +153,33 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
             if isinstance(event, Mapping) and len(event) == 1:
                 ((kind, body),) = event.items()
                 _serverless_event(imported, fn, str(kind), body, variables)
+        explain_callers(
+            imported,
+            resolved,
+            fn,
+            _serverless_refs(str(original), spec, variables),
+            ("functions", str(original)),
+        )
     return imported
+
+
+def _serverless_refs(original: str, spec: Mapping[str, Any], variables: _Variables) -> FunctionRefs:
+    """How a serverless.yml names a function: its key, its Lambda's logical id, its ARN.
+
+    The Framework names the function's CloudFormation resource
+    ``<Key>LambdaFunction`` with '-' spelt 'Dash' and '_' 'Underscore', and deploys it
+    as ``<service>-<stage>-<key>`` unless ``name`` says otherwise (Serverless Framework
+    docs, "Functions" and "Resources: AWS CloudFormation resource reference").
+    """
+    normalized = original.replace("-", "Dash").replace("_", "Underscore")
+    logical = normalized[:1].upper() + normalized[1:] + "LambdaFunction"
+    service, stage = variables.values["self:service"], variables.values["sls:stage"]
+    physical = str(spec.get("name") or f"{service}-{stage}-{original}")
+    return FunctionRefs(
+        logical_ids=frozenset({original, logical}),
+        names=frozenset({original}),
+        arn_suffixes=frozenset({f":function:{physical}"}),
+    )
 
 
 def _resolve_tree(node: Any, variables: _Variables) -> Any:

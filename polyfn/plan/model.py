@@ -33,12 +33,15 @@ __all__ = [
     "SweepPoint",
     "TriggerMapping",
     "TriggerNote",
+    "Undecided",
 ]
 
 Cloud = Literal["aws", "azure", "gcp"]
 CLOUDS = cast("tuple[Cloud, ...]", RUNTIME_CLOUDS)  # the registry's list, typed
 CLOUD_LABELS = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
-Status = Literal["portable", "needs changes", "blocked"]
+# needs a decision: an imported function with no trigger polyfn can express (an authorizer,
+# a Step Functions task, a function invoked directly): a person chooses how it is fed.
+Status = Literal["portable", "needs changes", "blocked", "needs a decision"]
 Severity = Literal["high", "medium", "low"]
 # info: behaves differently, no change needed; change: config or code must change;
 # blocked: the target cannot express it until someone redesigns that part.
@@ -157,6 +160,15 @@ class ImportNote:
 
 
 @dataclass(frozen=True)
+class Undecided:
+    """An imported function polyfn could not give a trigger: kept in the plan, never dropped."""
+
+    function: str  # the polyfn name it would have
+    origin: str  # the Lambda handler
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FunctionStatus:
     function: str  # "(app)" for findings outside any function
     cloud: str
@@ -183,6 +195,7 @@ class Plan:
     concurrency: list[ConcurrencyCheck]
     sweep: list[SweepChoice] | None
     import_notes: list[ImportNote] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
     traffic_notes: list[str] = field(default_factory=list)
     scanned_files: list[str] = field(default_factory=list)
 

@@ -4,7 +4,8 @@ The judgement is the report's first table. A function is *blocked* on a cloud wh
 something there cannot be expressed (a schedule the dialect lacks, a limit it fails, an
 import a person must redesign), *needs changes* when code or settings must change (a
 vendor SDK call for another cloud, a native event read, a semantic the target sets
-differently), and *portable* otherwise.
+differently), and *portable* otherwise. An imported function polyfn can give no trigger at
+all *needs a decision*: it stays in the report with the reason, never dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from polyfn.plan.model import (
     Plan,
     Status,
     TriggerMapping,
+    Undecided,
 )
 from polyfn.plan.prices import Prices, load_prices
 from polyfn.plan.sweep import Measurement, sweep
@@ -52,6 +54,7 @@ class PlanInputs:
     entrypoints: dict[str, tuple[Path, str]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     import_notes: list[ImportNote] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
     measurements: Mapping[str, Sequence[Measurement]] | None = None
     prices: Prices | None = None
 
@@ -115,6 +118,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for fn in app.functions.values()
     ]
     statuses = judge(functions, clouds, lockin, triggers, limits, inputs.import_notes)
+    statuses += [
+        FunctionStatus(u.function, cloud, "needs a decision", u.reasons)
+        for u in inputs.undecided
+        for cloud in clouds
+    ]
     return Plan(
         app=app.name,
         source=inputs.source_label,
@@ -131,6 +139,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         concurrency=concurrency,
         sweep=swept,
         import_notes=list(inputs.import_notes),
+        undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
     )

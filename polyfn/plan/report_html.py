@@ -28,7 +28,12 @@ th{background:#f3f5f8}td.num{text-align:right;white-space:nowrap}
 font-size:.8rem;background:#eef1f5}.tag.change{background:#fff4d6}.tag.blocked{background:#fde4e4}
 code{background:#f3f5f8;padding:0 .2rem;border-radius:3px}
 """
-_STATUS_CLASS = {"portable": "portable", "needs changes": "needs", "blocked": "blocked"}
+_STATUS_CLASS = {
+    "portable": "portable",
+    "needs changes": "needs",
+    "blocked": "blocked",
+    "needs a decision": "blocked",
+}
 _BAR_COLORS = ("#2f6fb3", "#9cc3ea")
 
 
@@ -117,6 +122,7 @@ def render_html(plan: Plan) -> str:
         "<h2>Summary</h2>",
     ]
     triggers = {f.name: f.trigger for f in plan.functions}
+    triggers.update((u.function, f"none polyfn can express ({u.origin})") for u in plan.undecided)
     rows = []
     for name in dict.fromkeys(s.function for s in plan.statuses):
         row = [

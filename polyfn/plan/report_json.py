@@ -5,8 +5,8 @@ Schema 1 (every key always present; lists may be empty):
 - ``schema_version`` (1), ``kind`` ("polyfn-plan"), ``app``, ``source``, ``clouds``,
   ``generated``, ``prices_version``
 - ``functions``: ``[{name, kind, trigger, origin}]``
-- ``statuses``: ``[{function, cloud, status: portable|needs changes|blocked, reasons}]``
-  (``function`` is ``"(app)"`` for findings outside any function)
+- ``statuses``: ``[{function, cloud, status: portable|needs changes|blocked|needs a decision,
+  reasons}]`` (``function`` is ``"(app)"`` for findings outside any function)
 - ``lockin``: ``[{file, line, cloud, service, category, severity, what, replacement,
   functions}]``
 - ``triggers``: ``[{function, cloud, native, notes: [{topic, impact, text, source}]}]``
@@ -20,6 +20,8 @@ Schema 1 (every key always present; lists may be empty):
 - ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
   duration_ms, monthly_cost}]}]``
 - ``import_notes``: ``[{function, impact, text}]``, ``traffic_notes``, ``scanned_files``
+- ``undecided``: ``[{function, origin, reasons}]``: imported functions with no trigger
+  polyfn can express (their statuses say "needs a decision")
 """
 
 from __future__ import annotations

@@ -8,7 +8,12 @@ from polyfn.plan.model import CLOUD_LABELS, Plan
 
 __all__ = ["money", "render_markdown"]
 
-_STATUS_MARK = {"portable": "portable", "needs changes": "needs changes", "blocked": "**blocked**"}
+_STATUS_MARK = {
+    "portable": "portable",
+    "needs changes": "needs changes",
+    "blocked": "**blocked**",
+    "needs a decision": "**needs a decision**",
+}
 
 
 def money(amount: float) -> str:
@@ -78,6 +83,7 @@ def _summary(plan: Plan, labels: list[str]) -> list[str]:
     rows = []
     names = list(dict.fromkeys(s.function for s in plan.statuses))
     triggers = {f.name: f.trigger for f in plan.functions}
+    triggers.update((u.function, f"none polyfn can express ({u.origin})") for u in plan.undecided)
     for name in names:
         row: list[object] = [f"`{name}`", triggers.get(name, "code outside any function")]
         for cloud in plan.clouds:

@@ -126,7 +126,27 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
             lines.append(f'    raise HTTPError(501, "{def_name} is not ported yet")')
         else:
             lines.append(f'    raise NotImplementedError("{def_name}: port {fn.handler}")')
+    lines += _undecided(imported)
     return "\n".join(lines) + "\n"
+
+
+def _undecided(imported: ImportedApp) -> list[str]:
+    """The functions with no polyfn trigger, as comments: written down, never dropped."""
+    if not imported.undecided:
+        return []
+    lines = [
+        "",
+        "",
+        "# NEEDS A DECISION: these Lambda functions have no trigger polyfn can express, so no",
+        "# handler was written for them; decide how each is fed, then add it above.",
+    ]
+    for undecided in imported.undecided:
+        lines.append(f"# - {undecided.function} (was {undecided.origin}):")
+        for reason in undecided.reasons:
+            lines += textwrap.wrap(
+                reason, width=92, initial_indent="#     ", subsequent_indent="#       "
+            )
+    return lines
 
 
 def _header(imported: ImportedApp, model_names: list[str]) -> list[str]:

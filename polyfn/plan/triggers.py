@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from polyfn.core.app import App
+from polyfn.core.defaults import effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     EventTrigger,
@@ -102,6 +103,7 @@ def _payload(cloud: str, limit_kib: float, label: str, traffic: FunctionTraffic,
         "http": f"{cloud}.http.payload_mb",
         "message": f"{cloud}.message.payload_{'mb' if cloud == 'gcp' else 'kib'}",
         "event": f"{cloud}.event.payload_kib",
+        "bus": "bus.payload_kib",
     }[label]
     if traffic.payload_kb > limit_kib:
         n.add(
@@ -189,8 +191,9 @@ def _message(
             "aws.message.dlq",
         )
         factor = f.value("aws.message.visibility_factor")
-        timeout = fn.options.timeout
-        if timeout and queue.visibility_timeout < factor * timeout:
+        # The timeout it deploys with, declared or not: the default one is just as real.
+        timeout = effective_timeout(fn)
+        if queue.visibility_timeout < factor * timeout:
             n.add(
                 "retries",
                 "change",
@@ -302,7 +305,30 @@ def _schedule(trigger: ScheduleTrigger, cloud: str, n: _Notes) -> str:
 
 def _event(trigger: EventTrigger, cloud: str, traffic: FunctionTraffic, n: _Notes) -> str:
     f = n.facts
+    if trigger.bus is not None:
+        # Published through the app's own bus: the same source and type on every cloud,
+        # carried as the platform allows (what differs is said, with its cost on GCP).
+        n.add("carried", "info", str(f.value(f"{cloud}.bus.carry")), f"{cloud}.bus.carry")
+        _payload(cloud, f.value("bus.payload_kib"), "bus", traffic, n)
+        platform = {
+            "aws": "EventBridge custom bus",
+            "azure": "Event Grid custom topic (CloudEvents)",
+            "gcp": "Pub/Sub topic -> Eventarc",
+        }[cloud]
+        return (
+            f"{platform} {trigger.bus.name}: "
+            f"source={trigger.source or '*'} type={trigger.type or '*'}"
+        )
     native = f"{f.value(f'{cloud}.event.native')}: {trigger.describe()}"
+    if cloud == "azure" and trigger.source not in (None, "*"):
+        fact = "azure.event.source_is_topic"
+        n.add("source", "change", str(f.value(fact)), fact)
+    if cloud == "gcp" and not (
+        trigger.type is not None
+        and trigger.type.startswith("google.")
+        and not trigger.type.endswith("*")
+    ):
+        n.add("type", "change", str(f.value("gcp.event.custom_type")), "gcp.event.custom_type")
     prefix = any(
         p is not None and p.endswith("*") and p != "*" for p in (trigger.source, trigger.type)
     )

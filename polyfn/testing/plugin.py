@@ -24,6 +24,7 @@ import pytest
 
 from polyfn.core.app import App
 from polyfn.core.context import Context
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.hosts import RUNTIMES, Host, UnknownRuntime, host_named, runtime_of
 from polyfn.testing.client import Client
 
@@ -179,4 +180,4 @@ def polyfn_context() -> Context:
 
     ``polyfn_context.deadline = time.time() + 0.05`` leaves a handler 50 ms.
     """
-    return Context("local", "test", "test-request", deadline=time.time() + 30)
+    return Context("local", "test", "test-request", deadline=time.time() + DEFAULT_TIMEOUT_SECONDS)

@@ -81,6 +81,11 @@ def build() -> tuple[App, dict[str, list[Any]]]:
     def nothing(req: Request) -> None:
         return None
 
+    @app.get("/not-a-number")
+    def not_a_number(req: Request) -> Response:
+        # NaN is not JSON: Response.json refuses it rather than write {"x":NaN}.
+        return Response.json({"x": float("nan")})
+
     @app.get("/files/{path+}")
     def files_route(req: Request) -> dict[str, str]:
         return {"path": req.path_params["path"]}
@@ -139,5 +144,39 @@ def build() -> tuple[App, dict[str, list[Any]]]:
     @app.on_event(type="Shop.*")
     def any_shop_type(event: Event) -> None:
         seen["events"].append(("any_shop_type", event))
+
+    return app, seen
+
+
+def build_with_bus() -> tuple[App, dict[str, list[Any]]]:
+    """An app publishing to its event bus ``orders`` and subscribing to it, next to an
+    ``on_event`` function of the same filters that is on no bus."""
+    app = App("behaviour-bus")
+    orders = app.event_bus("orders")
+    seen: dict[str, list[Any]] = {"events": []}
+
+    @app.on_event(bus=orders, source="shop.orders", type="OrderPlaced")
+    def bus_order_placed(event: Event) -> None:
+        seen["events"].append(("bus_order_placed", event))
+
+    @app.on_event(bus=orders, source="shop.*")
+    def bus_any_shop_source(event: Event) -> None:
+        seen["events"].append(("bus_any_shop_source", event))
+
+    @app.on_event(bus=orders, type="Billing.*")
+    def bus_any_billing_type(event: Event) -> None:
+        seen["events"].append(("bus_any_billing_type", event))
+
+    @app.on_event(source="shop.orders", type="OrderPlaced")
+    def not_on_the_bus(event: Event) -> None:
+        seen["events"].append(("not_on_the_bus", event))
+
+    @app.post("/orders")
+    def place_order(req: Request) -> Response:
+        order = req.json()
+        event_id = orders.publish(
+            source="shop.orders", type="OrderPlaced", data=order, subject=f"orders/{order['n']}"
+        )
+        return Response.json({"event": event_id}, 202)
 
     return app, seen

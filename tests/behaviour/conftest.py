@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from polyfn.hosts import Host, all_hosts
+from polyfn.testing import aws_runtime_client
 
-HOSTS = all_hosts()
+# Every runtime's hosts, and AWS's again with Lambda's own runtime client (awslambdaric)
+# between the event and the handler: it builds the context and marshals the answer.
+HOSTS: list[Host] = [*all_hosts(), *aws_runtime_client.hosts()]
 
 
 @pytest.fixture(params=HOSTS, ids=[driver.name for driver in HOSTS])

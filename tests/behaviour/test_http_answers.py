@@ -4,6 +4,8 @@ repeated response headers and Set-Cookie, and what an unhandled exception logs."
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from polyfn.hosts import Host
@@ -132,3 +134,61 @@ def test_an_unhandled_exception_answers_a_bare_500_and_is_logged_for_the_operato
     assert error["message"] == "Internal Server Error" and error["request_id"]
     # The operator's log has what the client never sees, at the default (WARNING) level.
     assert "secret-token-123" in caplog.text
+
+
+def test_json_nested_deeper_than_the_recursion_limit_is_400_not_an_error_log(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, seen = build()
+    depth = 5_000
+    result = driver.http(app, "PUT", "/users/1", body=b"[" * depth + b"]" * depth)
+    assert result.status == 400
+    assert result.json()["error"]["message"] == "Request body is nested too deeply"
+    assert len(seen["calls"]) == 1  # the handler ran, and req.json() refused the body
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("body", [b'{"x": NaN}', b"[Infinity]", b"-Infinity"])
+def test_nan_and_infinity_in_a_request_body_are_400(driver: Host, body: bytes) -> None:
+    app, _ = build()
+    result = driver.http(app, "POST", "/users", body=body)
+    assert result.status == 400
+    assert result.json()["error"]["message"] == "Request body is not valid JSON"
+
+
+def test_nan_in_a_json_answer_is_a_500_whose_log_says_why(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _ = build()
+    result = driver.http(app, "GET", "/not-a-number")
+    assert result.status == 500
+    assert b"NaN" not in result.body
+    assert result.json()["error"]["message"] == "Internal Server Error"
+    assert "NaN or Infinity, which JSON cannot carry" in caplog.text
+
+
+def _status(output: dict[str, object]) -> object:
+    return output.get("statusCode", output.get("status"))
+
+
+def test_a_pinned_function_answers_only_its_own_routes(driver: Host) -> None:
+    # Every cloud deploys the whole App with each function: pinned to get_user, a
+    # deployment that receives put_user's request (a direct call to its URL, a Lambda
+    # invoked directly) must not run put_user under get_user's identity.
+    app, seen = build()
+    get_user = app.function("get_user")
+    own = driver.invoke(app, get_user, driver.sample(get_user, None, {"path": "/users/7"}))
+    assert _status(own.output) == 200 and not own.skipped
+    assert len(seen["calls"]) == 1
+    other_route = {"method": "PUT", "path": "/users/7", "body": '{"name": "x"}'}
+    other = driver.invoke(app, get_user, driver.sample(get_user, None, other_route))
+    assert len(seen["calls"]) == 1, "put_user ran in a deployment pinned to get_user"
+    assert "put_user" in other.skipped
+    if driver.cloud != "azure":
+        # Azure's host routes by function, so the request never reaches get_user there.
+        assert _status(other.output) == 404
+    # Another function's route, and another method of the pinned route's path.
+    create = {"method": "POST", "path": "/users", "body": "{}"}
+    answer = driver.invoke(app, get_user, driver.sample(get_user, None, create))
+    assert "create_user" in answer.skipped
+    assert _status(answer.output) == 404 or answer.output["ran"] == 0

@@ -5,6 +5,7 @@ patterns match, with their data and subject."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,3 +78,45 @@ def test_an_event_subject_reaches_the_handler(driver: Host) -> None:
     driver.event(app, "shop.orders", "OrderPlaced", {"order": 1}, subject="order/1")
     subjects = {name: (event.type, event.subject, event.data) for name, event in seen["events"]}
     assert subjects["order_placed"] == ("OrderPlaced", "order/1", {"order": 1})
+
+
+# Inputs no function subscribes to
+
+
+def _unmatched_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "no function ran" in record.getMessage()
+    ]
+
+
+def test_an_event_nobody_subscribes_to_is_logged_as_a_warning(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, seen = build()
+    with caplog.at_level(logging.WARNING):
+        driver.event(app, "billing.invoices", "InvoicePaid", {"invoice": 1})
+    assert seen["events"] == []
+    warnings = _unmatched_warnings(caplog)
+    assert warnings, "an event no function matches was acknowledged silently"
+    # What arrived, and why nothing ran: the patterns the app's functions want.
+    assert all("source='billing.invoices' type='InvoicePaid'" in text for text in warnings)
+    assert any("wants event source=shop.orders type=OrderPlaced" in text for text in warnings)
+
+
+def test_an_object_event_for_an_undeclared_bucket_is_logged_as_a_warning(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    if driver.cloud in ("azure", "local"):
+        pytest.skip(
+            f"{driver.cloud} binds object triggers to the declared buckets: "
+            "no event for another bucket reaches the app"
+        )
+    app, seen = build()
+    with caplog.at_level(logging.WARNING):
+        driver.object_event(app, "created", "undeclared", "in/a.jpg", size=1)
+    assert seen["objects"] == []
+    (warning,) = _unmatched_warnings(caplog)
+    assert "object created undeclared/in/a.jpg" in warning
+    assert "app behaviour declares no bucket of that name" in warning

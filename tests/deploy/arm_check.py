@@ -175,7 +175,9 @@ class ArmTemplate:
         return f"/subscriptions/0000/resourceGroups/rg/providers/{kind}/{name}"
 
     def _fn_listKeys(self, resource_id: str, api_version: str) -> dict[str, Any]:
-        return {"keys": [{"value": "key"}]}
+        if "/providers/Microsoft.EventGrid/topics/" in resource_id:
+            return {"key1": "key", "key2": "key"}  # an Event Grid topic's keys
+        return {"keys": [{"value": "key"}]}  # a storage account's
 
     def _fn_reference(self, resource_id: str) -> dict[str, Any]:
         return {"endpoint": "https://topic.westeurope-1.eventgrid.azure.net/api/events"}

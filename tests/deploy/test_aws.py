@@ -166,7 +166,10 @@ def test_sample_greedy_auth_concurrency_deletes_and_rules(built: Builder) -> Non
     assert forget["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "in/"}]}}
     assert functions["OnOrderFunction"]["Events"]["Event"] == {
         "Type": "EventBridgeRule",
-        "Properties": {"Pattern": {"source": ["sampler.orders"], "detail-type": ["order.created"]}},
+        "Properties": {
+            "Pattern": {"source": ["sampler.orders"], "detail-type": ["order.created"]},
+            "EventBusName": {"Ref": "OrdersEventBus"},  # the app's own bus, not the default
+        },
     }
     work = functions["WorkFunction"]
     assert work["Timeout"] == 90 and work["Events"]["Messages"]["Properties"]["BatchSize"] == 5

@@ -121,7 +121,7 @@ def test_host_json_carries_queue_retries_batch_and_timeout(shop: Path, sample: P
     assert shop_host["extensions"]["queues"] == {
         "maxDequeueCount": 3, "batchSize": 10, "visibilityTimeout": "00:00:30",
     }  # fmt: skip
-    assert shop_host["functionTimeout"] == "00:05:00"  # Consumption's default, the longest
+    assert shop_host["functionTimeout"] == "00:01:00"  # thumbnail's 60 s, the longest
     sample_host = json.loads((sample / "host.json").read_text())
     assert sample_host["extensions"]["queues"]["maxDequeueCount"] == 5
     assert sample_host["extensions"]["queues"]["batchSize"] == 5

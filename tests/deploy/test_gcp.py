@@ -69,7 +69,9 @@ def test_script_creates_one_function_per_polyfn_function(sample: Path) -> None:
     assert '--trigger-topic "${QUEUE_JOBS}"' in work and "--retry" in work
     assert '--dead-letter-topic "${QUEUE_JOBS_DLQ}" --max-delivery-attempts 5' in script
     order = _deploy_command(script, "sampler-dev-on-order")
-    assert '--trigger-event-filters "type=order.created"' in order
+    # An app event bus is a Pub/Sub topic; Eventarc's trigger on it takes every message.
+    assert '--trigger-topic "${EVENT_BUS_ORDERS}"' in order
+    assert 'EVENT_BUS_ORDERS="sampler-dev-orders"' in script
     nightly = _deploy_command(script, "sampler-dev-nightly")
     assert "--max-instances 2" in nightly and "--min-instances 1" in nightly
     assert "gcloud scheduler jobs create http sampler-dev-nightly-schedule" in script

@@ -144,7 +144,7 @@ def test_uses_must_name_resources_of_the_same_app() -> None:
         def wrong(req: Request) -> Response:
             return Response.json({})
 
-    with pytest.raises(ConfigError, match="uses= takes buckets, queues and tables"):
+    with pytest.raises(ConfigError, match="uses= takes buckets, queues, tables and event buses"):
         app.get("/strings", uses=["people"])  # type: ignore[list-item]
 
 

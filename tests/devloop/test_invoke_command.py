@@ -114,7 +114,6 @@ def test_an_event_file_from_polyfn_events(cli: CliRunner, cloud: str, tmp_path: 
         (("nothing_here",), "no function 'nothing_here'"),
         (("get_item", "--cloud", "aws", "--sample", "kinesis"), "unknown aws event kind"),
         (("tick", "--cloud", "aws", "--sample", "sqs"), "tick is triggered by schedule"),
-        (("get_item", "--cloud", "aws", "--method", "POST", "--path", "/items"), "create_item"),
         (("tick", "--cloud", "aws", "--path", "/x"), "does not take --path"),
         (("get_item", "--cloud", "aws", "--event", "/no/such.json"), "cannot read"),
         (("get_item", "--cloud", "aws", "--event", APP_FILE), "is not JSON"),
@@ -127,6 +126,47 @@ def test_bad_arguments_exit_2(cli: CliRunner, args: tuple[str, ...], message: st
     assert result.code == 2
     assert message in result.err
     assert "Traceback" not in result.err
+
+
+# options that make the deployed function skip the event -> words the reason must hold
+SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
+    "prefix": (("on_file", "--key", "other/x.png"), "on_file wants keys starting with 'in/'"),
+    "suffix": (("on_file", "--key", "in/x.png"), "on_file wants keys ending with '.txt'"),
+    "action": (("on_file", "--action", "deleted"), "on_file runs for object created only"),
+    "source": (("on_order", "--source", "shop.other"), "on_order wants event source=shop.orders"),
+    "type": (("on_order", "--type", "Refund"), "on_order wants event source=shop.orders"),
+    "route": (("get_item", "--method", "POST", "--path", "/items"), "create_item"),
+}
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+@pytest.mark.parametrize("case", list(SKIPPED))
+def test_an_event_the_function_skips_exits_3_with_the_reason(
+    cli: CliRunner, cloud: str, case: str
+) -> None:
+    args, reason = SKIPPED[case]
+    if case == "action":
+        if cloud == "azure":
+            pytest.skip("an Azure blob trigger is never given a deletion: no event to skip")
+        if cloud == "gcp":  # a deletion is its own event type there
+            args = ("on_file", "--sample", "storage-deleted")
+    result = cli("invoke", APP_FILE, args[0], "--cloud", cloud, *args[1:])
+    assert result.code == 3, result.out + result.err
+    assert f"polyfn invoke: {args[0]} did not run" in result.err
+    assert reason in result.err
+    answer = result.json()
+    if case == "route":
+        # The answer a deployment pinned to get_item gives (Azure's host never sends the
+        # request to get_item's function at all).
+        assert answer.get("statusCode", answer.get("status")) == 404 or answer["ran"] == 0
+    else:
+        assert answer["ran"] == 0 and reason in answer["skipped"]
+
+
+def test_exit_statuses_are_in_the_help(cli: CliRunner) -> None:
+    result = cli("invoke", "--help")
+    assert result.code == 0
+    assert "3 the handler did not run" in " ".join(result.out.split())
 
 
 def test_an_event_of_another_cloud_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
@@ -172,3 +212,19 @@ def test_as_a_real_subprocess(isolated_data: Path) -> None:
     bad = _polyfn("invoke", APP_FILE, "get_item", "--sample", "nope", "--cloud", "gcp", env=env)
     assert bad.returncode == 2
     assert bad.stderr.startswith("polyfn invoke: ")
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_without_key_an_existing_object_is_used_or_stderr_says_what_to_pass(
+    cli: CliRunner, cloud: str
+) -> None:
+    missing = cli("invoke", APP_FILE, "on_file", "--cloud", cloud)
+    assert "bucket files has no object in/*.txt" in missing.err
+    assert "pass --key KEY" in missing.err
+
+    from polyfn.loading import load_app
+
+    load_app(APP_FILE).buckets["files"].write("in/real.txt", b"written before")
+    found = cli("invoke", APP_FILE, "on_file", "--cloud", cloud)
+    assert found.code == 0, found.err
+    assert "no --key given; using in/real.txt" in found.err

@@ -1,5 +1,8 @@
 """Emulators (one per test session) and per-backend harnesses for the resource suite.
 
+gcloud's Pub/Sub and Firestore emulators are session fixtures of tests/conftest.py
+(``pubsub``, ``firestore``), which other folders share.
+
 Each emulator starts the first time a test asks for it and stops when the session ends.
 A test's environment points the SDKs at the emulator through monkeypatched variables,
 so nothing leaks into other tests. A missing emulator fails the test that needs it.
@@ -105,10 +108,16 @@ def azure_harness(azure_env: AzuriteEmulator, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def gcp_harness(gcp_env: GcsEmulator, monkeypatch: pytest.MonkeyPatch) -> Harness:
+def gcp_harness(
+    gcp_env: GcsEmulator, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Harness:
     from polyfn.adapters.gcp.backends import GcpBackends
 
-    return GcpHarness("gcp", GcpBackends(), monkeypatch)
+    harness = GcpHarness("gcp", GcpBackends(), monkeypatch)
+    # Pub/Sub and Firestore (tests/conftest.py) start when the test first makes a queue or
+    # a table, not for the many bucket-only tests.
+    harness.request = request
+    return harness
 
 
 @pytest.fixture

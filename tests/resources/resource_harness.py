@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,8 +154,77 @@ class AzureHarness(Harness):
 
 
 class GcpHarness(Harness):
-    """Cloud Storage only: Pub/Sub and Firestore have no emulator here (see
-    test_contract_gcp_boundary.py for how they are tested)."""
+    """Cloud Storage on gcp-storage-emulator; Pub/Sub and Firestore on gcloud's emulators,
+    which are started (and the clients pointed at them) only once a test makes a queue or
+    a table. A queue is a topic plus a pull subscription this harness reads it back from
+    (Pub/Sub keeps no message published before a subscription existed)."""
+
+    request: pytest.FixtureRequest | None = None
+    _subscriber: Any = None
+
+    def _use(self, fixture: str) -> Any:
+        assert self.request is not None, "GcpHarness needs the test's request"
+        emulator = self.request.getfixturevalue(fixture)
+        for variable, value in emulator.environ.items():
+            self.monkeypatch.setenv(variable, value)
+        return emulator
+
+    def queue(self, **kwargs: Any) -> Queue:
+        emulator = self._use("pubsub")
+        handle = super().queue(**kwargs)
+        if kwargs.get("create", True):
+            subscriber = self.subscriber()
+            subscriber.create_subscription(
+                request={
+                    "name": self.subscription(handle),
+                    "topic": f"projects/{emulator.project}/topics/{handle.physical_name}",
+                }
+            )
+        return handle
+
+    def table(self, *, create: bool = True, key: str = "id", physical: str | None = None) -> Table:
+        self._use("firestore")
+        return super().table(create=False, key=key, physical=physical)  # nothing to create
+
+    def subscription(self, queue: Queue) -> str:
+        project = self._use("pubsub").project
+        return f"projects/{project}/subscriptions/{queue.physical_name}-read"
+
+    def subscriber(self) -> Any:
+        if self._subscriber is None:
+            from google.cloud.pubsub_v1 import SubscriberClient
+
+            self._subscriber = SubscriberClient()
+            assert self.request is not None
+            self.request.addfinalizer(self._subscriber.close)
+        return self._subscriber
+
+    def receive_once(self, queue: Queue) -> list[Received]:
+        subscriber, subscription = self.subscriber(), self.subscription(queue)
+        with warnings.catch_warnings():
+            # Deprecated for production pulls, but it is what makes "nothing there" answer
+            # at once instead of holding the pull open, and the emulator honours it.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            response = subscriber.pull(
+                request={
+                    "subscription": subscription,
+                    "max_messages": 10,
+                    "return_immediately": True,
+                },
+                timeout=10,
+            )
+        received = [
+            Received(bytes(m.message.data), dict(m.message.attributes), m)
+            for m in response.received_messages
+        ]
+        if received:
+            subscriber.acknowledge(
+                request={
+                    "subscription": subscription,
+                    "ack_ids": [m.ack_id for m in response.received_messages],
+                }
+            )
+        return received
 
 
 # ----------------------------------------------------------------------------- local

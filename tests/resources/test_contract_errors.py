@@ -82,7 +82,7 @@ def test_a_missing_table_is_resource_not_found(harness: Harness) -> None:
         assert error.__cause__ is not None
 
 
-@pytest.mark.parametrize("harness", ["aws", "azure"], indirect=True)
+@pytest.mark.parametrize("harness", ["aws", "azure", "gcp"], indirect=True)
 def test_a_missing_queue_is_resource_not_found(harness: Harness) -> None:
     queue = harness.queue(create=False)
 

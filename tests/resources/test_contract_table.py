@@ -1,6 +1,5 @@
-"""The table port's contract on every backend with a table emulator (local, DynamoDB on
-moto, Table Storage on Azurite). Firestore is tested at the client library's boundary
-(test_contract_gcp_boundary.py)."""
+"""The table port's contract on every backend (local, DynamoDB on moto, Table Storage on
+Azurite, Firestore on gcloud's emulator)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from polyfn.core.resources import Table
 
 pytestmark = [
     pytest.mark.emulator,
-    pytest.mark.parametrize("harness", ["local", "aws", "azure"], indirect=True),
+    pytest.mark.parametrize("harness", ["local", "aws", "azure", "gcp"], indirect=True),
 ]
 
 # Every kind of value the port promises to round-trip, nested too.
@@ -53,15 +52,24 @@ def _all_pages(fetch: Any) -> list[list[dict[str, Any]]]:
         cursor = page.cursor
 
 
+def _values(cloud: str) -> dict[str, Any]:
+    if cloud != "gcp":
+        return VALUES
+    # Firestore cannot hold a list directly inside a list (the backend refuses it at write
+    # time: test_contract_gcp.py); everything else round-trips.
+    return {**VALUES, "mixed": VALUES["mixed"][:-1]}
+
+
 def test_put_then_get_round_trips_every_value_type(harness: Harness) -> None:
     table = harness.table()
-    item = {"id": "u1", **VALUES}
+    values = _values(harness.cloud)
+    item = {"id": "u1", **values}
 
     table.put(item)
     stored = table.get("u1")
 
     assert stored == item
-    for name, value in VALUES.items():
+    for name, value in values.items():
         assert type(stored[name]) is type(value), name  # type: ignore[index]
     assert type(stored["mapping"]["f"]) is float  # type: ignore[index]
 

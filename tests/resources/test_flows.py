@@ -13,7 +13,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from io import BytesIO
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -27,6 +29,11 @@ from polyfn.testing.emulators import AwsEmulator, AzuriteEmulator
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 Call = Callable[[str, str, Any], tuple[int, Any]]
+
+# The App the runtime-client tests deploy (its object handler reports on its log stream).
+RUNTIME_APP = (
+    Path(__file__).resolve().parents[1] / "adapters" / "aws" / "runtime_client" / "runtime_app.py"
+)
 
 
 def _bind(monkeypatch: pytest.MonkeyPatch, kind: str, logical: str, physical: str) -> None:
@@ -298,6 +305,76 @@ def test_s3_upload_notifies_sqs_and_lambda_writes_a_thumbnail(
     assert made.size == (64, 40)
     assert thumbs.metadata("thumbs/my cat+1.png").content_type == "image/png"  # type: ignore[union-attr]
     assert poller.poll_once() == 0  # every notification was handled and deleted
+
+
+def test_s3_notifications_through_sqs_reach_the_object_handler_under_awslambdaric(
+    aws_env: AwsEmulator, tmp_path: Path
+) -> None:
+    """S3 -> SQS on moto -> the deployed bundle under Lambda's runtime client.
+
+    The notification bodies are moto's own (S3 URL-encodes the key in them: spaces as
+    ``+``, UTF-8 as ``%XX``); the function is ``polyfn_entry.handler`` of the built bundle,
+    run by ``awslambdaric`` in its own process. The queue has no ``on_message`` consumer,
+    so each notification goes to the bucket's object handler, and a handler that fails
+    fails only its own SQS message, which stays on the queue.
+    """
+    from polyfn.testing.lambda_runtime_api import (
+        LambdaProcess,
+        LambdaRuntimeApi,
+        build_task_root,
+    )
+
+    sqs, s3 = boto3.client("sqs"), boto3.client("s3")
+    s3.create_bucket(Bucket="flow-ric-files")
+    queue_url = sqs.create_queue(QueueName="flow-ric-object-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket="flow-ric-files",
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    task_root = build_task_root(str(RUNTIME_APP), tmp_path)
+    environ = {binding_variable("bucket", "files"): "flow-ric-files", **aws_env.environ}
+    keys = ["photos/été 2024/a b+c%41.jpg", "photos/ü.png", "poison/x.txt"]
+    with (
+        LambdaRuntimeApi("ric-objects") as api,
+        LambdaProcess(api, task_root, environ=environ) as function,
+    ):
+
+        def handler(event: dict[str, Any], context: Any) -> Any:
+            answer = function.invoke(event)
+            assert answer.kind == "response", answer.body
+            return answer.json()
+
+        poller = SqsPoller(handler, queue_url, visibility=0)
+        for key in keys:
+            s3.put_object(Bucket="flow-ric-files", Key=key, Body=b"x" * 7)
+        deadline = time.monotonic() + 15
+        # Three deletions: the two objects, and the s3:TestEvent S3 (and moto) sends when
+        # the notification is configured, which has nothing to run and is acknowledged.
+        while sum(poller.deleted.values()) < 3 and time.monotonic() < deadline:
+            if not poller.poll_once():
+                time.sleep(0.1)
+        lines = list(function.lines)
+
+    seen = [json.loads(line.partition("SEEN ")[2]) for line in lines if "SEEN " in line]
+    assert sorted((doc["bucket"], doc["key"], doc["size"]) for doc in seen) == [
+        ("files", "photos/été 2024/a b+c%41.jpg", 7),
+        ("files", "photos/ü.png", 7),
+    ]
+    deleted = [json.loads(body) for body in poller.deleted]
+    assert sorted(doc.get("Event", "object") for doc in deleted) == [
+        "object",
+        "object",
+        "s3:TestEvent",
+    ]
+    # The failed notification was never deleted: it is back on the queue for a retry.
+    left = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    raw_keys = [json.loads(m["Body"])["Records"][0]["s3"]["object"]["key"] for m in left]
+    assert [unquote_plus(key) for key in raw_keys] == ["poison/x.txt"]
 
 
 def test_a_failing_sqs_message_lands_in_the_dlq_after_max_receives(

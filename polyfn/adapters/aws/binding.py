@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from polyfn.core.app import App
-    from polyfn.core.ports import BackendProvider, BucketBackend, QueueBackend, TableBackend
+    from polyfn.core.event_bus import EventBus
+    from polyfn.core.ports import (
+        BackendProvider,
+        BucketBackend,
+        EventBusBackend,
+        QueueBackend,
+        TableBackend,
+    )
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["BackendsChoice", "LazyAwsBackends", "bind_backends", "running_on_lambda"]
@@ -56,6 +63,9 @@ class LazyAwsBackends:
 
     def table(self, resource: Table) -> TableBackend:
         return self._real().table(resource)
+
+    def event_bus(self, resource: EventBus) -> EventBusBackend:
+        return self._real().event_bus(resource)
 
 
 def bind_backends(app: App, choice: BackendsChoice) -> None:

@@ -37,6 +37,8 @@ def looks_like(event: Any) -> bool:
     """Whether ``event`` has the shape of an event some AWS source sends to Lambda."""
     try:
         sources.detect(event)
+    except sources.UnhandledAwsEvent:
+        return True  # AWS's, though not served: describe gives the reason
     except UnrecognizedEvent:
         return False
     return True

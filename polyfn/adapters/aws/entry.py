@@ -27,6 +27,7 @@ from polyfn.adapters.aws.http_response import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
 from polyfn.adapters.common.coldstart import PENDING as COLD_START_PENDING
 from polyfn.adapters.common.coldstart import take_cold_start
+from polyfn.adapters.common.environment import pinned_function
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from polyfn.adapters.aws.binding import BackendsChoice
 
     LambdaHandler = Callable[..., Any]
-    _Serve = Callable[[App, dict[str, Any], Context], Any]
+    _Serve = Callable[..., Any]  # (app, event, ctx) -> the native answer
 else:
     LambdaHandler = Callable  # what type checkers read as Callable[..., Any]
 
@@ -46,16 +47,24 @@ __all__ = ["LambdaHandler", "lambda_handler"]
 # Lambda reuses a process for many invocations; only its first one is a cold start.
 
 
-def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHandler:
+def lambda_handler(
+    app: App, *, backends: BackendsChoice = "auto", function: str | None = None
+) -> LambdaHandler:
     """The Lambda handler for ``app``: ``handler = aws.lambda_handler(app)``.
 
     ``backends`` chooses what the App's buckets, queues and tables are: ``"auto"`` binds
     S3/SQS/DynamoDB when running on Lambda and the App has no binding yet, ``"aws"``
     always binds them (tests against moto), ``"keep"`` leaves the App's binding alone.
+    ``function`` pins the handler to one function (its routes only, its events only);
+    ``None`` reads the pin deploy sets, ``POLYFN_FUNCTION``, and ``""`` pins nothing.
     """
     bind_backends(app, backends)
     detect = sources.detect
+    pinned = pinned_function() if function is None else function
     serve = dict(_SERVE)
+    if pinned:
+        # Only a pinned handler pays for the extra argument.
+        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in _SERVE.items()}
 
     def handler(event: Any, context: Any = None) -> Any:
         kind = detect(event)
@@ -66,7 +75,7 @@ def lambda_handler(app: App, *, backends: BackendsChoice = "auto") -> LambdaHand
             # now, so an HTTP-only function never imports it.
             from polyfn.adapters.aws.events import record_servers
 
-            serve.update(record_servers(app))
+            serve.update(record_servers(app, pinned or ""))
             serve_kind = serve[kind]
         # The invocation's Context, built here rather than in a function of its own: the
         # call would cost as much as filling the Context (it is made on every invocation).
@@ -115,25 +124,29 @@ class LambdaInvocationContext(Context):
 # ----------------------------------------------------------------------------- HTTP
 
 
-def _serve_v2(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _serve_v2(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
     try:
         request = ApiGatewayV2Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway HTTP API", exc) from None
     # API Gateway has matched a route already (polyfn's deploy declares each one): when
     # the App has that route, the request keeps API Gateway's path parameters.
-    return render_v2(app.handle_http(request, ctx, event.get("routeKey")))
+    route_key = event.get("routeKey")
+    route_key = route_key if type(route_key) is str else None  # a malformed one is ignored
+    return render_v2(app.handle_http(request, ctx, route_key, function))
 
 
-def _serve_function_url(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _serve_function_url(
+    app: App, event: dict[str, Any], ctx: Context, function: str = ""
+) -> dict[str, Any]:
     try:
         request = FunctionUrlRequest(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("Lambda Function URL", exc) from None
-    return render_v2(app.handle_http(request, ctx))
+    return render_v2(app.handle_http(request, ctx, None, function))
 
 
-def _serve_v1(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _serve_v1(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
     try:
         request = ApiGatewayV1Request(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
@@ -142,15 +155,25 @@ def _serve_v1(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
     # proxy resource), so method and resource name the route as routeKey does on v2.
     resource = event.get("resource")
     route_key = f"{request.method} {resource}" if type(resource) is str else None
-    return render_v1(app.handle_http(request, ctx, route_key))
+    return render_v1(app.handle_http(request, ctx, route_key, function))
 
 
-def _serve_alb(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _serve_alb(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
     try:
         request = AlbRequest(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("ALB", exc) from None
-    return render_alb(app.handle_http(request, ctx), request.multi_value)
+    return render_alb(app.handle_http(request, ctx, None, function), request.multi_value)
+
+
+def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
+    """``serve_http`` answering only ``function``'s routes (functools.partial, without
+    importing functools on the cold path)."""
+
+    def serve(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return serve_http(app, event, ctx, function)
+
+    return serve
 
 
 _SERVE: dict[str, _Serve] = {

@@ -32,20 +32,26 @@ from polyfn.core.errors import UnrecognizedEvent
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, TypeVar
 
     from polyfn.core.app import App
     from polyfn.core.context import Context
-    from polyfn.core.events import Message
+    from polyfn.core.events import Event, Message, ObjectEvent
+
+    _T = TypeVar("_T")
 
 __all__ = ["record_servers"]
 
 
-def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
-    """The serve functions of the record sources, for one handler of ``app``."""
+def record_servers(
+    app: App, pinned: str | None = None
+) -> dict[str, Callable[[App, dict[str, Any], Context], Any]]:
+    """The serve functions of the record sources, for one handler of ``app`` pinned to
+    ``pinned`` (``""``: nothing; ``None``: what ``POLYFN_FUNCTION`` says)."""
     # POLYFN_FUNCTION, read once ("" when unset): Lambda fixes the environment for the
     # life of the execution environment, and reading it costs a microsecond per event.
-    pinned = pinned_function()
+    if pinned is None:
+        pinned = pinned_function()
     consumers = _Consumers(app, pinned)
     function = pinned or ""
 
@@ -56,16 +62,20 @@ def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context
         _on_s3(app, event, ctx, function)
 
     def on_s3_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-        app.handle_object(eventbridge_object_event(event), ctx, function=function)
+        object_event = _translated("S3 EventBridge", eventbridge_object_event, event)
+        app.handle_object(object_event, ctx, function=function)
 
     def on_sns(app: App, event: dict[str, Any], ctx: Context) -> None:
         _on_sns(app, event, ctx, function)
 
     def on_eventbridge(app: App, event: dict[str, Any], ctx: Context) -> None:
-        app.handle_event(eventbridge_event(event), ctx, function=function)
+        app.handle_event(
+            _translated("EventBridge", eventbridge_event, event), ctx, function=function
+        )
 
     def on_schedule(app: App, event: dict[str, Any], ctx: Context) -> None:
-        app.handle_schedule(schedule_tick(event), ctx, function=function)
+        tick = _translated("EventBridge schedule", schedule_tick, event)
+        app.handle_schedule(tick, ctx, function=function)
 
     return {
         sources.SQS: on_sqs,
@@ -76,6 +86,24 @@ def record_servers(app: App) -> dict[str, Callable[[App, dict[str, Any], Context
         sources.SCHEDULE: on_schedule,
         sources.EVENTBRIDGE: on_eventbridge,
     }
+
+
+# What reading a malformed event raises before polyfn's own checks name the fault: a
+# field of the wrong JSON type (a number where an object is due) fails on a lookup.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _translated(source: str, translate: Callable[[Any], _T], event: Any) -> _T:
+    """``translate(event)``, with a shape error as the typed ``UnrecognizedEvent``.
+
+    Only translation runs here, never a handler: an error a handler raises keeps its type.
+    """
+    try:
+        return translate(event)
+    except UnrecognizedEvent:
+        raise
+    except _SHAPE_ERRORS as exc:
+        raise malformed(source, exc) from None
 
 
 # ----------------------------------------------------------------------------- SQS
@@ -116,7 +144,7 @@ def _on_sqs(
             failed_ids = _deliver_without_consumer(app, queue, records, ctx, function)
     except UnrecognizedEvent:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
+    except _SHAPE_ERRORS as exc:
         raise malformed("SQS", exc) from None
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed_ids]}
 
@@ -173,9 +201,13 @@ def _deliver_without_consumer(
 def _on_s3(app: App, event: dict[str, Any], ctx: Context, function: str) -> None:
     # Translate every record before running any handler, so a malformed record fails
     # the invocation before anything was done.
-    object_events = [s3_object_event(record) for record in event["Records"]]
+    object_events = _translated("S3", _s3_objects, event)
     for object_event in object_events:
         app.handle_object(object_event, ctx, function=function)
+
+
+def _s3_objects(event: dict[str, Any]) -> list[ObjectEvent]:
+    return [s3_object_event(record) for record in event["Records"]]
 
 
 def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
@@ -183,11 +215,20 @@ def _on_s3_test(app: App, event: dict[str, Any], ctx: Context) -> None:
 
 
 def _on_sns(app: App, event: dict[str, Any], ctx: Context, function: str) -> None:
+    # Every record is read before any handler runs, as for S3.
+    for item in _translated("SNS", _sns_items, event):
+        if isinstance(item, list):
+            for object_event in item:
+                app.handle_object(object_event, ctx, function=function)
+        else:
+            app.handle_event(item, ctx, function=function)
+
+
+def _sns_items(event: dict[str, Any]) -> list[list[ObjectEvent] | Event]:
+    """Per record: the S3 object events it carries, or the record as an Event."""
+    items: list[list[ObjectEvent] | Event] = []
     for record in event["Records"]:
         sns = record.get("Sns")
         objects = s3_objects_in(sns.get("Message")) if type(sns) is dict else None
-        if objects is not None:
-            for object_event in objects:
-                app.handle_object(object_event, ctx, function=function)
-        else:
-            app.handle_event(sns_event(record), ctx, function=function)
+        items.append(objects if objects is not None else sns_event(record))
+    return items

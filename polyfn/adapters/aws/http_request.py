@@ -27,7 +27,10 @@ from polyfn.core.http import _UNSET, HTTPError, Request, fill_request, parse_coo
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    _Built = TypeVar("_Built")
 
 __all__ = [
     "AlbRequest",
@@ -64,10 +67,46 @@ class JoinedHeaders(Headers):
         return {name: self.getlist(name) for name in self}
 
 
+def _read_or_400(build: Callable[[Any], _Built]) -> Callable[[Any], _Built]:
+    """A ``_build_*`` hook whose malformed input is a 400, not a handler's 500.
+
+    The hooks run the first time a handler reads headers, query or cookies, long after
+    the event was accepted; an event whose fields have the wrong JSON types (a header
+    value that is a number, a list where a text was due) can only be refused then. The
+    built mapping is checked too, so a bad value cannot fail later, inside user code.
+    """
+
+    def guarded(self: Any) -> _Built:
+        try:
+            built = build(self)
+        except HTTPError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise HTTPError(400, _MALFORMED) from None
+        if isinstance(built, MultiDict):
+            for name, values in built._data.items():
+                if type(name) is not str or not values or any(type(v) is not str for v in values):
+                    raise HTTPError(400, _MALFORMED)
+        elif isinstance(built, dict):
+            if any(type(k) is not str or type(v) is not str for k, v in built.items()):
+                raise HTTPError(400, _MALFORMED)
+        elif built is not None and type(built) is not str:
+            raise HTTPError(400, _MALFORMED)
+        return built
+
+    guarded.__name__ = build.__name__
+    return guarded
+
+
+_MALFORMED = "The request's headers, query or cookies are malformed in the Lambda event"
+
+
 def _decode_body(event: dict[str, Any]) -> bytes:
     body = event.get("body")
     if not body:
         return b""
+    if type(body) is not str:
+        raise HTTPError(400, "Request body must be a string in the Lambda event")
     if event.get("isBase64Encoded"):
         import binascii
 
@@ -75,9 +114,7 @@ def _decode_body(event: dict[str, Any]) -> bytes:
             return binascii.a2b_base64(body, strict_mode=True)
         except (binascii.Error, ValueError):
             raise HTTPError(400, "Request body is marked base64 but is not valid base64") from None
-    if isinstance(body, str):
-        return body.encode("utf-8", "surrogatepass")
-    raise HTTPError(400, "Request body must be a string in the Lambda event")
+    return body.encode("utf-8", "surrogatepass")
 
 
 # What the sources send; anything else is upper-cased (str.upper always copies).
@@ -85,7 +122,16 @@ _UPPER_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 
 
 def _upper(method: str) -> str:
+    if type(method) is not str:
+        raise TypeError(f"the HTTP method is a {type(method).__name__}, not a string")
     return method if method in _UPPER_METHODS else method.upper()
+
+
+def _text_path(path: Any) -> str:
+    # Routing hashes and slices the path: anything but a string is a malformed event.
+    if type(path) is not str:
+        raise TypeError(f"the path is a {type(path).__name__}, not a string")
+    return path
 
 
 def _path_parameters(event: dict[str, Any]) -> dict[str, str]:
@@ -114,7 +160,7 @@ class ApiGatewayV1Request(Request):
 
     def __init__(self, event: dict[str, Any], request_id: str) -> None:
         context = event.get("requestContext") or {}
-        path = event.get("path") or "/"
+        path = _text_path(event.get("path") or "/")
         if event.get("version") != "1.0":  # a REST API: the path is still percent-encoded
             path = _unquote(path)
         identity = context.get("identity") or {}
@@ -129,6 +175,7 @@ class ApiGatewayV1Request(Request):
         )
         self._event = event
 
+    @_read_or_400
     def _build_headers(self) -> Headers:
         event = self._event
         multi = event.get("multiValueHeaders")
@@ -136,6 +183,7 @@ class ApiGatewayV1Request(Request):
             return JoinedHeaders.from_multi(multi)
         return JoinedHeaders.from_single(event.get("headers"))
 
+    @_read_or_400
     def _build_query(self) -> MultiDict:
         event = self._event
         multi = event.get("multiValueQueryStringParameters")
@@ -156,7 +204,7 @@ class ApiGatewayV2Request(Request):
         context = event["requestContext"]
         http = context["http"]
         # HTTP APIs deliver rawPath decoded; a named stage may lead it (see _strip_stage).
-        path = event.get("rawPath") or http.get("path") or "/"
+        path = _text_path(event.get("rawPath") or http.get("path") or "/")
         stage = context.get("stage")
         if stage and stage != "$default":
             path = _strip_stage(path, stage, context)
@@ -165,7 +213,7 @@ class ApiGatewayV2Request(Request):
         # _upper and _path_parameters inlined: this view is built on every HTTP API call.
         fill_request(
             self,
-            method if method in _UPPER_METHODS else method.upper(),
+            method if method in _UPPER_METHODS else _upper(method),
             path,
             {} if params is None else params if type(params) is dict else _bad_params(params),
             http.get("sourceIp"),
@@ -174,6 +222,7 @@ class ApiGatewayV2Request(Request):
         )
         self._event = event
 
+    @_read_or_400
     def _build_headers(self) -> Headers:
         event = self._event
         headers = JoinedHeaders.from_single(event.get("headers"))
@@ -184,6 +233,7 @@ class ApiGatewayV2Request(Request):
             headers.add("cookie", "; ".join(cookies))
         return headers
 
+    @_read_or_400
     def _build_query(self) -> MultiDict:
         event = self._event
         raw = event.get("rawQueryString")
@@ -192,6 +242,7 @@ class ApiGatewayV2Request(Request):
         # Without rawQueryString only the comma-joined single values are left.
         return MultiDict(event.get("queryStringParameters") or None)
 
+    @_read_or_400
     def _build_cookies(self) -> dict[str, str]:
         cookies = self._event.get("cookies")
         if cookies is None:
@@ -241,7 +292,7 @@ class AlbRequest(Request):
         if headers is not None and type(headers) is not dict:
             # Headers are read lazily; a malformed event is refused now, not on that read.
             raise TypeError(f"the headers are a {type(headers).__name__}, not an object")
-        path = _unquote(event.get("path") or "/")
+        path = _unquote(_text_path(event.get("path") or "/"))
         fill_request(
             self,
             _upper(event["httpMethod"]),
@@ -256,6 +307,7 @@ class AlbRequest(Request):
             # ALB has no request id of its own; its trace id is what its access log shows.
             self.request_id = _alb_header(event, self.multi_value, "x-amzn-trace-id") or ""
 
+    @_read_or_400
     def _build_client_ip(self) -> str | None:
         # ALB appends the address it saw to X-Forwarded-For; entries to its left were sent
         # by the client and can be anything, so the last one is the trustworthy one.
@@ -264,12 +316,14 @@ class AlbRequest(Request):
             return None
         return forwarded.rpartition(",")[2].strip() or None
 
+    @_read_or_400
     def _build_headers(self) -> Headers:
         event = self._event
         if self.multi_value:
             return JoinedHeaders.from_multi(event.get("multiValueHeaders"))
         return JoinedHeaders.from_single(event.get("headers"))
 
+    @_read_or_400
     def _build_query(self) -> MultiDict:
         event = self._event
         unquote_plus = url_codec.unquote_plus

@@ -60,6 +60,8 @@ def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
         raise UnrecognizedEvent(
             f"S3 record without {exc}", expected="s3.bucket.name and s3.object.key"
         ) from None
+    _require_text(bucket, "S3 record's s3.bucket.name")
+    _require_text(encoded_key, "S3 record's s3.object.key")
     size = obj.get("size")
     return ObjectEvent(
         action,
@@ -72,6 +74,23 @@ def s3_object_event(record: dict[str, Any]) -> ObjectEvent:
         id=obj.get("sequencer"),
         raw=record,
     )
+
+
+def _require_text(value: Any, what: str) -> None:
+    if type(value) is not str:
+        raise UnrecognizedEvent(f"{what} is a {type(value).__name__}, not a string")
+
+
+def _first_resource(event: dict[str, Any], what: str) -> str | None:
+    """The first ARN of an EventBridge event's ``resources`` (a list of strings)."""
+    resources = event.get("resources")
+    if resources is None or resources == []:
+        return None
+    if type(resources) is not list or type(resources[0]) is not str:
+        raise UnrecognizedEvent(
+            f"{what} has resources {resources!r:.60}", expected="a list of ARN strings"
+        )
+    return resources[0]
 
 
 def _decode_key(key: str) -> str:
@@ -96,6 +115,8 @@ def eventbridge_object_event(event: dict[str, Any]) -> ObjectEvent:
             f"S3 EventBridge event without {exc}",
             expected="detail.bucket.name and detail.object.key",
         ) from None
+    _require_text(bucket, "S3 EventBridge event's detail.bucket.name")
+    _require_text(key, "S3 EventBridge event's detail.object.key")
     action: ObjectAction = "created" if event.get("detail-type") == "Object Created" else "deleted"
     size = obj.get("size")
     return ObjectEvent(
@@ -160,14 +181,22 @@ def sqs_message(record: dict[str, Any]) -> Message:
     # test_sqs_message_sets_every_slot fails if core adds a slot this misses.
     message = _new(Message)
     message.id = record["messageId"]
+    _require_text(message.id, "SQS record's messageId")
     body = record.get("body") or ""
+    if type(body) is not str and type(body) is not bytes:  # bytes: a direct call from Python
+        raise UnrecognizedEvent(f"SQS record's body is a {type(body).__name__}, not a string")
     message._body_source = body
     message._body = body if type(body) is bytes else None
     attributes = record.get("messageAttributes")
+    if attributes and type(attributes) is not dict:
+        raise UnrecognizedEvent(
+            f"SQS record's messageAttributes is a {type(attributes).__name__}, not an object"
+        )
     message.attributes = _sqs_attributes(attributes) if attributes else {}
     system = record.get("attributes")
-    count = system.get("ApproximateReceiveCount") if system else None
-    message.receive_count = int(count) if count else None
+    count = system.get("ApproximateReceiveCount") if type(system) is dict else None
+    # Lambda sends the count as a decimal string ("1"); anything else is not a count.
+    message.receive_count = int(count) if type(count) is str and count.isdigit() else None
     message.queue = ""
     message.raw = record
     return message
@@ -203,11 +232,16 @@ def sns_event(record: dict[str, Any]) -> Event:
         message_id = sns["MessageId"]
     except (KeyError, TypeError) as exc:
         raise UnrecognizedEvent(f"SNS record without {exc}", expected="Sns.MessageId") from None
+    _require_text(message_id, "SNS record's Sns.MessageId")
+    topic, subject = sns.get("TopicArn", ""), sns.get("Subject")
+    _require_text(topic, "SNS record's Sns.TopicArn")
+    if subject is not None:
+        _require_text(subject, "SNS record's Sns.Subject")
     return Event(
         message_id,
-        sns.get("TopicArn", ""),
+        topic,
         "aws.sns",
-        subject=sns.get("Subject"),
+        subject=subject,
         time=sns.get("Timestamp"),
         data=_json_or_text(sns.get("Message")),
         raw=record,
@@ -225,27 +259,36 @@ def _json_or_text(message: Any) -> Any:
 
 def eventbridge_event(event: dict[str, Any]) -> Event:
     """id, source, type = detail-type, subject = the first resource, time, data = detail."""
-    resources = event.get("resources")
     try:
-        return Event(
-            event["id"],
-            event["source"],
-            event["detail-type"],
-            subject=resources[0] if resources else None,
-            time=event.get("time"),
-            data=event.get("detail"),
-            raw=event,
-        )
+        event_id, source, detail_type = event["id"], event["source"], event["detail-type"]
     except KeyError as exc:
         raise UnrecognizedEvent(
             f"EventBridge event without {exc}", expected="id, source and detail-type"
         ) from None
+    _require_text(event_id, "EventBridge event's id")
+    _require_text(source, "EventBridge event's source")
+    _require_text(detail_type, "EventBridge event's detail-type")
+    return Event(
+        event_id,
+        source,
+        detail_type,
+        subject=_first_resource(event, "EventBridge event"),
+        time=event.get("time"),
+        data=event.get("detail"),
+        raw=event,
+    )
 
 
 def schedule_tick(event: dict[str, Any]) -> Schedule:
-    """A scheduled rule's event; the name is the rule's, from its ARN in ``resources``."""
-    resources = event.get("resources")
-    rule_arn = resources[0] if resources else ""
+    """A scheduled rule's event; the name is the rule's, from its ARN in ``resources``.
+
+    EventBridge Scheduler's own events (source ``aws.scheduler``) name no rule: the
+    schedule's name is not in the payload, so the tick has an empty name and runs
+    whatever the function is pinned to, as an EventBridge rule's tick does.
+    """
+    rule_arn = _first_resource(event, "scheduled event") or ""
+    time = event.get("time") or ""
+    _require_text(time, "scheduled event's time")
     # arn:aws:events:region:account:rule/name, or rule/bus/name on a custom bus.
-    name = str(rule_arn).rpartition("/")[2]
-    return Schedule(event.get("time") or "", name, raw=event)
+    name = rule_arn.rpartition("/")[2]
+    return Schedule(time, name, raw=event)

@@ -28,6 +28,7 @@ __all__ = [
     "SCHEDULE",
     "SNS",
     "SQS",
+    "UnhandledAwsEvent",
     "detect",
     "malformed",
 ]
@@ -58,6 +59,14 @@ EXPECTED = (
 )
 
 
+class UnhandledAwsEvent(UnrecognizedEvent):
+    """An event an AWS service did send, of a kind polyfn does not serve (DynamoDB or
+    Kinesis records, an authorizer's input, a WebSocket or VPC Lattice request).
+
+    ``polyfn inspect`` counts it as AWS's, so its specific reason is what gets printed.
+    """
+
+
 def detect(event: Any) -> str:
     """The source kind of ``event``; ``UnrecognizedEvent`` when no AWS source made it."""
     if type(event) is not dict:
@@ -67,6 +76,8 @@ def detect(event: Any) -> str:
         )
     context = event.get("requestContext")
     if type(context) is dict:
+        if "methodArn" in event or "routeArn" in event:
+            _refuse_authorizer(event)
         if "http" in context:
             # Function URLs and HTTP APIs share payload format 2.0; only the domain differs.
             domain = context.get("domainName")
@@ -75,24 +86,65 @@ def detect(event: Any) -> str:
             return APIGW_V2
         if "elb" in context:
             return ALB
+        if "connectionId" in context:
+            # WebSocket APIs share REST's envelope, with a connection instead of a method.
+            raise UnhandledAwsEvent(
+                "an API Gateway WebSocket event is not handled by polyfn",
+                expected=EXPECTED,
+            )
         if "httpMethod" in event:
             return APIGW_V1
+        if "serviceNetworkArn" in context:
+            # VPC Lattice payload 2.0 (VPC Lattice user guide, lambda-functions.html,
+            # "Receive events from the VPC Lattice service", read 2026-12).
+            raise UnhandledAwsEvent(
+                "a VPC Lattice request is not handled by polyfn", expected=EXPECTED
+            )
     records = event.get("Records")
     if records is not None:
         return _record_source(records)
     detail_type = event.get("detail-type")
     if detail_type is not None and "source" in event:
         source = event["source"]
-        if source == "aws.events" and detail_type == "Scheduled Event":
+        if type(detail_type) is not str or type(source) is not str:
+            raise UnrecognizedEvent(
+                "an EventBridge event's source and detail-type are strings", expected=EXPECTED
+            )
+        # EventBridge Scheduler's schedules send the same detail-type from their own source
+        # (with detail as the text "{}"): a tick as well.
+        if detail_type == "Scheduled Event" and source in _SCHEDULE_SOURCES:
             return SCHEDULE
         if source == "aws.s3" and detail_type in S3_OBJECT_DETAIL_TYPES:
             return S3_EVENTBRIDGE
         return EVENTBRIDGE
     if event.get("Event") == "s3:TestEvent":
         return S3_TEST
+    if "methodArn" in event:  # a TOKEN authorizer's input has no requestContext
+        _refuse_authorizer(event)
     keys = ", ".join(sorted(str(key) for key in event)[:8]) or "none"
     raise UnrecognizedEvent(
         f"not an event of an AWS source polyfn handles (top-level keys: {keys})",
+        expected=EXPECTED,
+    )
+
+
+# aws.events: a scheduled EventBridge rule; aws.scheduler: EventBridge Scheduler (Lambda
+# developer guide, "Invoke a Lambda function on a schedule", with-eventbridge-scheduler,
+# read 2026-12).
+_SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
+
+
+def _refuse_authorizer(event: dict[str, Any]) -> None:
+    """A Lambda authorizer's input is not a request to serve: API Gateway asks the
+    function for an IAM policy (REST: ``methodArn``) or a verdict (HTTP API:
+    ``routeArn``), which no polyfn handler returns. Source: API Gateway developer guide,
+    "Input to an API Gateway Lambda authorizer" (api-gateway-lambda-authorizer-input.html)
+    and "Lambda authorizers for HTTP APIs" (http-api-lambda-authorizer.html), read 2026-12.
+    """
+    kind = event.get("type")
+    raise UnhandledAwsEvent(
+        f"an API Gateway Lambda authorizer input (type {kind!r}) is not an HTTP request; "
+        "polyfn does not serve authorizers",
         expected=EXPECTED,
     )
 
@@ -119,7 +171,12 @@ def _record_source(records: Any) -> str:
         return S3
     if source == "aws:sns":
         return SNS
-    raise UnrecognizedEvent(
+    error = (
+        UnhandledAwsEvent
+        if type(source) is str and source.startswith("aws:")
+        else UnrecognizedEvent
+    )
+    raise error(
         f"records from {source!r} are not handled by polyfn",
         expected="records from aws:s3, aws:sqs or aws:sns",
     )

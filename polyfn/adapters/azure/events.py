@@ -60,7 +60,10 @@ _log = logging.getLogger("polyfn.azure")
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 BLOB_DELETED = "Microsoft.Storage.BlobDeleted"
 _BLOB_ACTIONS: dict[str, ObjectAction] = {BLOB_CREATED: "created", BLOB_DELETED: "deleted"}
-_BLOB_SUBJECT = re.compile(r"^/blobServices/default/containers/([^/]+)/blobs/(.+)$", re.DOTALL)
+# The leading "/" is optional: Microsoft's own CloudEvents-schema sample writes the subject
+# as "blobServices/default/containers/..." ("Azure Blob Storage as an Event Grid source",
+# CloudEvents schema tab, read 2026-12).
+_BLOB_SUBJECT = re.compile(r"^/?blobServices/default/containers/([^/]+)/blobs/(.+)$", re.DOTALL)
 
 EXPECTED_EVENT_GRID = (
     "an Azure Event Grid event: Event Grid schema (id, topic, subject, eventType, eventTime, "
@@ -101,12 +104,26 @@ def is_grid_document(document: Any) -> bool:
     if not isinstance(document, Mapping):
         return False
     if "specversion" in document:
-        # Only Azure's own CloudEvents: other clouds' CloudEvents are not ours to claim.
-        source, type_ = document.get("source"), document.get("type")
-        return (isinstance(type_, str) and type_.startswith("Microsoft.")) or (
-            isinstance(source, str) and source.startswith("/subscriptions/")
-        )
+        return _is_azure_cloudevent(document)
     return "eventType" in document and "id" in document and "subject" in document
+
+
+def _is_azure_cloudevent(document: Mapping[str, Any]) -> bool:
+    """A CloudEvent Event Grid may deliver: any but Google Cloud's own.
+
+    A custom topic's events keep the type and source their publisher chose
+    ("Contoso.Items.ItemReceived" from "/contoso/items" in Microsoft's sample, "Event Grid
+    custom topics", CloudEvents schema, learn.microsoft.com/azure/event-grid/
+    cloud-event-schema, read 2026-12), so neither a ``Microsoft.`` type nor a
+    ``/subscriptions/`` source can be required. Google's events are told by their type
+    (``google.``) or source (``//<service>.googleapis.com/...``).
+    """
+    source, type_ = document.get("source"), document.get("type")
+    if not isinstance(source, str) or not isinstance(type_, str):
+        return False
+    if type_.startswith("Microsoft.") or source.startswith("/subscriptions/"):
+        return True
+    return not (type_.startswith("google.") or source.startswith("//"))
 
 
 def grid_event_from_document(document: Any) -> Event:
@@ -138,33 +155,69 @@ def grid_event_from_document(document: Any) -> Event:
 
 
 def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> Event:
-    """Read the worker's ``EventGridEvent`` (or ``CloudEvent``, for the CloudEvents schema)."""
+    """Read the worker's ``EventGridEvent`` (or ``CloudEvent``, for the CloudEvents schema).
+
+    The worker fills these objects from the delivery's JSON without checking types, so
+    each field is checked here: a number where a text is due is an ``UnrecognizedEvent``.
+    """
     event_type = getattr(native, "event_type", None)
     if event_type is not None:  # Event Grid schema
         return Event(
-            id=native.id or "",
-            source=getattr(native, "topic", None) or "",
-            type=event_type,
-            subject=native.subject,
-            time=iso_time(getattr(native, "event_time", None)),
-            data=native.get_json(),
+            id=_native_text(native, "id", required=True),
+            # A custom topic's events may omit "topic" when published; Event Grid fills it.
+            source=_native_text(native, "topic", required=False) or "",
+            type=_native_text(native, "event_type", required=True),
+            subject=_native_text(native, "subject", required=False),
+            time=_native_time(native, "event_time"),
+            data=_native_json(native),
             raw=native,
         )
     type_ = getattr(native, "type", None)
-    if not isinstance(type_, str):
+    if type_ is None:
         raise UnrecognizedEvent(
             f"the Event Grid trigger received a {type(native).__name__}",
             expected="azure.functions.EventGridEvent or azure.functions.CloudEvent",
         )
     return Event(
-        id=native.id or "",
-        source=getattr(native, "source", None) or "",
-        type=type_,
-        subject=native.subject,
-        time=iso_time(getattr(native, "time", None)),
-        data=native.get_json(),
+        id=_native_text(native, "id", required=True),
+        source=_native_text(native, "source", required=False) or "",
+        type=_native_text(native, "type", required=True),
+        subject=_native_text(native, "subject", required=False),
+        time=_native_time(native, "time"),
+        data=_native_json(native),
         raw=native,
     )
+
+
+def _native_text(native: Any, name: str, *, required: bool) -> Any:
+    value = getattr(native, name, None)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise UnrecognizedEvent(
+            f"Event Grid event field {name!r} is {type(value).__name__}, not a string",
+            expected=EXPECTED_EVENT_GRID,
+        )
+    return value
+
+
+def _native_time(native: Any, name: str) -> str | None:
+    value = getattr(native, name, None)
+    if value is None or isinstance(value, str | datetime):
+        return iso_time(value)
+    raise UnrecognizedEvent(
+        f"Event Grid event field {name!r} is {type(value).__name__}, not a time",
+        expected=EXPECTED_EVENT_GRID,
+    )
+
+
+def _native_json(native: Any) -> Any:
+    try:
+        return native.get_json()
+    except ValueError:
+        raise UnrecognizedEvent(
+            "Event Grid event data is not JSON", expected=EXPECTED_EVENT_GRID
+        ) from None
 
 
 def object_event_from_grid(grid: Event) -> ObjectEvent | None:

@@ -33,7 +33,8 @@ from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_sig
 from polyfn.adapters.common.headers import headers_from_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.dispatch import error_response
-from polyfn.core.http import _UNSET, Request, fill_request
+from polyfn.core.errors import UnrecognizedEvent
+from polyfn.core.http import _UNSET, HTTPError, Request, fill_request
 from polyfn.core.routing import MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
@@ -127,17 +128,24 @@ def _split_path(url: str, route_prefix: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def client_address(forwarded_for: str | None) -> str | None:
-    """The caller's IP from App Service's ``X-Forwarded-For`` (its first hop carries a port)."""
-    if not forwarded_for:
-        return None
-    first = forwarded_for.split(",", 1)[0].strip()
-    if first.startswith("["):  # [2001:db8::1]:443
-        end = first.find("]")
-        return first[1:end] if end > 1 else None
-    if first.count(":") == 1:  # 203.0.113.7:50312
-        first = first.split(":", 1)[0]
-    return first or None
+def client_address(client_ip: str | None, forwarded_for: str | None = None) -> str | None:
+    """The caller's IP as App Service's front end saw it, without the port it adds.
+
+    The front end sets ``CLIENT-IP`` (``ip:port``) and overwrites any the client sent, so it
+    cannot be spoofed (App Service on Linux, "Headers on Azure App Service",
+    https://github.com/Azure/app-service-linux-docs/blob/master/Things_You_Should_Know/headers.md,
+    read 2026-12). Without it, the last ``X-Forwarded-For`` entry is the one the front end
+    appended; the entries to its left are whatever the client sent.
+    """
+    address = (client_ip or "").strip()
+    if not address and forwarded_for:
+        address = forwarded_for.rpartition(",")[2].strip()
+    if address.startswith("["):  # [2001:db8::1]:443
+        end = address.find("]")
+        return address[1:end] if end > 1 else None
+    if address.count(":") == 1:  # 203.0.113.7:50312
+        address = address.split(":", 1)[0]
+    return address or None
 
 
 class AzureRequest(Request):
@@ -150,10 +158,17 @@ class AzureRequest(Request):
         # The method comes upper-cased from HttpRequest. The caller's address costs a
         # tenth of the view and few handlers read it, so, like headers and query, it is
         # found on first read (_build_client_ip).
+        try:
+            path = request_path(native.url, route_prefix)
+        except ValueError:  # urlsplit refuses it: an unclosed IPv6 bracket, say
+            raise UnrecognizedEvent(
+                f"the request URL {native.url[:100]!r} cannot be parsed",
+                expected="an absolute http(s) URL as the Functions host sends it",
+            ) from None
         fill_request(
             self,
             native.method,
-            request_path(native.url, route_prefix),
+            path,
             {},
             _UNSET,
             request_id,
@@ -161,13 +176,17 @@ class AzureRequest(Request):
         )
 
     def _build_client_ip(self) -> str | None:
-        return client_address(self._native.headers.get("x-forwarded-for"))
+        headers = self._native.headers
+        return client_address(headers.get("client-ip"), headers.get("x-forwarded-for"))
 
     def _build_headers(self) -> Headers:
         return headers_from_joined(self._native.headers.items())
 
     def _build_query(self) -> MultiDict:
-        query = urlsplit(self._native.url).query
+        try:
+            query = urlsplit(self._native.url).query
+        except ValueError:
+            raise HTTPError(400, "The request URL cannot be parsed") from None
         if query:
             return MultiDict(parse_qsl(query, keep_blank_values=True))
         # A request built by hand may carry params without a query string in its URL.
@@ -232,7 +251,13 @@ def http_handler(
 
     def handle(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
         ctx = invocations.context(name, context, True)
-        request = AzureRequest(req, route_prefix, ctx.request_id)
+        try:
+            request = AzureRequest(req, route_prefix, ctx.request_id)
+        except UnrecognizedEvent as exc:
+            # The host let through what cannot be read as a request: the client's fault,
+            # answered as such; the reason goes to the log, not to the client.
+            _log.warning("refused request %s: %s", ctx.request_id, exc)
+            return to_azure_response(error_response(400, "Bad Request", ctx.request_id))
         refused = None
         if guarded:
             refused = _guard(invocations, request.method, request.path, level, ctx)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import timeout_seconds
+from polyfn.core import defaults
 from polyfn.core.context import Context, new_context
 from polyfn.core.functions import Function, HttpTrigger
 from polyfn.core.routing import Router
@@ -36,11 +37,11 @@ __all__ = [
 ]
 
 # "Function app timeout duration" (learn.microsoft.com, functions-timeout-duration include
-# dated 2024-06-27, read 2026-11): Consumption plan default 5 min, maximum 10 min; and
-# whatever the setting, an HTTP-triggered function has 230 s to respond (the front end's
-# load balancer idle timeout). Deploy writes host.json's functionTimeout and
-# POLYFN_TIMEOUT_SECONDS together.
-DEFAULT_TIMEOUT_SECONDS = 300.0
+# dated 2024-06-27, read 2026-11): whatever the setting, an HTTP-triggered function has
+# 230 s to respond (the front end's load balancer idle timeout). Deploy writes host.json's
+# functionTimeout and POLYFN_TIMEOUT_SECONDS together; unset, polyfn's one default applies
+# (not the Consumption plan's 5 min), as on every other runtime.
+DEFAULT_TIMEOUT_SECONDS = float(defaults.DEFAULT_TIMEOUT_SECONDS)
 HTTP_RESPONSE_LIMIT_SECONDS = 230.0
 # Function key requirements, weakest first.
 AUTH_ORDER = ("anonymous", "function", "admin")

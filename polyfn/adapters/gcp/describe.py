@@ -19,7 +19,12 @@ from typing import Any
 
 from polyfn.adapters.gcp.events import translate
 from polyfn.adapters.gcp.http import FlaskRequest, new_request_id, request_id_from
-from polyfn.adapters.gcp.legacy import is_legacy, is_pubsub_push, to_cloudevent
+from polyfn.adapters.gcp.legacy import (
+    is_legacy,
+    is_pubsub_push,
+    to_cloudevent,
+    with_push_fields,
+)
 from polyfn.adapters.gcp.request_documents import is_request_document, werkzeug_request
 from polyfn.adapters.gcp.scheduler import tick_from_headers
 from polyfn.core.errors import UnrecognizedEvent
@@ -56,7 +61,7 @@ def describe(document: Any) -> dict[str, Any]:
             model = _translated(_parse_structured(document))
             model["source"] = "cloudevent"
         elif is_legacy(document) or is_pubsub_push(document):
-            model = _translated(to_cloudevent(document))
+            model = _translated(to_cloudevent(document), document)
             model["source"] = "legacy" if is_legacy(document) else "pubsub-push"
         elif is_request_document(document):
             model = _http(document)
@@ -82,8 +87,9 @@ def _parse_structured(document: Mapping[str, Any]) -> Any:
         raise UnrecognizedEvent(f"not a valid CloudEvent: {exc}", expected=_EXPECTED) from None
 
 
-def _translated(cloudevent: Any) -> dict[str, Any]:
-    inbound = translate(cloudevent.get_attributes(), cloudevent.get_data(), raw=cloudevent)
+def _translated(cloudevent: Any, push: Any = None) -> dict[str, Any]:
+    data = with_push_fields(cloudevent.get_data(), push)  # what the conversion dropped
+    inbound = translate(cloudevent.get_attributes(), data, raw=cloudevent)
     if isinstance(inbound, ObjectEvent):
         return {"cloud": "gcp", "trigger": "object", "events": [inbound.to_dict()]}
     if isinstance(inbound, Message):

@@ -11,7 +11,8 @@ script) Flask and the CloudEvents SDK for nothing.
 
 - HTTP: the Flask request becomes a ``FlaskRequest`` (``http``), ``app.handle_http``
   answers, the answer becomes a werkzeug response. A request that Cloud Scheduler marks
-  and that resolves to a scheduled function is a tick instead (``scheduler``).
+  is a tick instead only in a process pinned to a scheduled function (``scheduler``
+  says why: a header alone proves nothing); elsewhere it is an ordinary request.
 - CloudEvents: ``events.translate`` gives an object event, a message, a tick or another
   event, which ``events.serve`` dispatches. A failure raises ``InvocationFailed`` (a 500,
   so the platform redelivers); an event that cannot be read is a 400.
@@ -29,14 +30,23 @@ from typing import TYPE_CHECKING, Any, Literal
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function, timeout_seconds
-from polyfn.adapters.gcp.events import InvocationFailed, serve, serve_http_tick, translate
+from polyfn.adapters.gcp.events import (
+    PUBSUB_PUBLISHED,
+    InvocationFailed,
+    serve,
+    serve_http_tick,
+    translate,
+)
 from polyfn.adapters.gcp.http import (
     FlaskRequest,
     new_request_id,
     request_id_from_environ,
     to_flask_response,
 )
+from polyfn.adapters.gcp.legacy import with_push_fields
+from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION, install_in_current_app
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
+from polyfn.core import defaults
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 from polyfn.core.dispatch import error_response
@@ -56,23 +66,41 @@ __all__ = [
 
 BackendsChoice = Literal["auto", "gcp", "keep"]
 SignatureType = Literal["http", "cloudevent"]
-# Cloud Functions (2nd gen) times a function out after 60 s unless told otherwise
-# (gcloud functions deploy --timeout; Cloud Functions docs "Function timeout", read 2025-11).
-DEFAULT_TIMEOUT_SECONDS = 60
+# When POLYFN_TIMEOUT_SECONDS is unset (polyfn's deploy.sh always sets it, with --timeout):
+# polyfn's one default, not Cloud Functions' own 60 s, so remaining_ms is the same everywhere.
+DEFAULT_TIMEOUT_SECONDS = defaults.DEFAULT_TIMEOUT_SECONDS
 _SCHEDULER_MARKER = "HTTP_" + SCHEDULER_HEADER.upper().replace("-", "_")  # its WSGI name
 _logger = logging.getLogger("polyfn.gcp")
 
 
 def http_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "http"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "http",
+    scheduler_ticks: bool = True,
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
     """The HTTP target serving ``app``: ``http = gcp.http_function(app)`` in ``main.py``.
 
     ``cloud`` is what handlers see in ``Context.cloud`` (the local runtime passes
-    ``"local"``); ``target`` is the name ``main.py`` gives the function.
+    ``"local"``); ``target`` is the name ``main.py`` gives the function. ``function``
+    pins the target to one function (its routes only: any other is a 404); ``None``
+    reads the pin deploy sets, ``POLYFN_FUNCTION``, and ``""`` pins nothing.
+    ``scheduler_ticks=False`` never reads a request as a Cloud Scheduler tick (the local
+    runtime, whose own scheduler fires the schedules); otherwise a marked request is a
+    tick only when the process is pinned to a scheduled function (``scheduler``).
     """
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
+    # Only a pinned process can take ticks: deploy pins each scheduled function and makes
+    # it private, so Google's front end has checked the job's OIDC token before the request
+    # arrives. An unpinned function may be public, where anyone can send the header.
+    ticks = scheduler_ticks and bool(pinned)
+    # Google's front end appends the caller's address to X-Forwarded-For; locally the
+    # socket's peer is the caller (``http.client_address``).
+    trust_forwarded = cloud == "gcp"
     # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
     handle_http = app.handle_http
 
@@ -84,7 +112,16 @@ def http_function(
         # the environ first, which is cheap for the many requests without it.
         tick = None
         if _SCHEDULER_MARKER in environ:
-            tick = tick_from_headers(request.headers, raw=request)
+            if ticks:
+                tick = tick_from_headers(request.headers, raw=request)
+            else:
+                ctx.logger.warning(
+                    "%s header ignored (request %s): only a function pinned to a schedule "
+                    "(POLYFN_FUNCTION) runs Cloud Scheduler ticks; served as an ordinary "
+                    "request",
+                    SCHEDULER_HEADER,
+                    ctx.request_id,
+                )
         if tick is not None:
             try:
                 fn = app.scheduled_function(tick.name, pinned)
@@ -97,7 +134,8 @@ def http_function(
                 )
             if fn is not None:
                 return serve_http_tick(app, fn, tick, ctx)
-        response = handle_http(FlaskRequest(request, ctx.request_id), ctx)
+        request_view = FlaskRequest(request, ctx.request_id, trust_forwarded)
+        response = handle_http(request_view, ctx, None, pinned)
         try:
             return to_flask_response(response)
         except ValueError:
@@ -108,26 +146,63 @@ def http_function(
 
 
 def event_function(
-    app: App, *, cloud: str = "gcp", backends: BackendsChoice = "auto", target: str = "events"
+    app: App,
+    *,
+    cloud: str = "gcp",
+    backends: BackendsChoice = "auto",
+    target: str = "events",
+    function: str | None = None,
 ) -> Callable[[Any], Any]:
-    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``."""
+    """The CloudEvent target serving ``app``: ``events = gcp.event_function(app)``.
+
+    ``function`` pins it as in ``http_function``."""
     bind_backends(app, backends, cloud)
-    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), pinned_function() or ""
+    timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
 
     def events_target(event: Any) -> None:
         attributes = event.get_attributes()
         ctx = _context(cloud, pinned, str(attributes.get("id") or new_request_id()), timeout)
         ctx.raw = event
+        data = event.get_data()
+        if (
+            attributes.get("type") == PUBSUB_PUBLISHED
+            and isinstance(data, dict)
+            and "deliveryAttempt" not in data
+        ):
+            # A raw Pub/Sub push that functions-framework converted lost its delivery
+            # attempt on the way (legacy.py); the request it came in still has it.
+            data = with_push_fields(data, _request_json())
         try:
-            serve(app, translate(attributes, event.get_data(), raw=event), ctx, pinned)
+            serve(app, translate(attributes, data, raw=event), ctx, pinned)
         except UnrecognizedEvent as exc:
-            _logger.error("refused CloudEvent %s: %s", attributes.get("type"), exc)
+            # The reason names values from the event (a bucket, a job, a field): it goes to
+            # the log, and the caller gets a fixed sentence, as on every cloud.
+            _logger.error(
+                "refused CloudEvent %s (request %s): %s",
+                attributes.get("type"),
+                ctx.request_id,
+                exc,
+            )
             # werkzeug is loaded: functions-framework is what called this target.
             from werkzeug.exceptions import BadRequest
 
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(REFUSED_EVENT_DESCRIPTION) from None
 
     return _register(events_target, target, "cloudevent")
+
+
+def _pin(function: str | None) -> str:
+    """The pinned function: the one given, else ``POLYFN_FUNCTION``; "" for none."""
+    return (pinned_function() if function is None else function) or ""
+
+
+def _request_json() -> Any:
+    """The JSON body of the request functions-framework is serving, if any (flask is
+    loaded whenever functions-framework called the target; otherwise there is none)."""
+    flask = sys.modules.get("flask")
+    if flask is None or not flask.has_request_context():
+        return None
+    return flask.request.get_json(silent=True)
 
 
 def _context(cloud: str, function_name: str, request_id: str, timeout: float) -> Context:
@@ -151,6 +226,9 @@ def _register(
         # of it; the wrapper it returns only forwards the call, so the target itself is
         # kept and each request spares that extra frame.
         decorator(function)
+        if signature == "cloudevent":
+            # functions-framework's own 400 quotes the request: answer a fixed sentence.
+            install_in_current_app()
     return function
 
 

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from polyfn.adapters.gcp.bus_events import bus_event_from_message, carries_bus_event
 from polyfn.adapters.gcp.http import to_flask_response
 from polyfn.adapters.gcp.scheduler import SCHEDULE_ATTRIBUTE, utc_now
 from polyfn.core.dispatch import error_response
@@ -98,6 +99,8 @@ def translate(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Inbo
         job = message.attributes.get(SCHEDULE_ATTRIBUTE)
         if job is not None:
             return Schedule(_publish_time(attributes, data), job, raw=raw)
+        if carries_bus_event(message):  # published to an event bus: its own source/type
+            return bus_event_from_message(message, raw)
         return message
     return Event(
         attributes["id"],
@@ -127,6 +130,12 @@ def _object_event(
     raw: Any,
 ) -> ObjectEvent:
     document = _json_object(data, _EXPECTED_STORAGE)
+    if document.get("resourceState") == "not_exists":
+        # A 1st gen ``object.change`` event covers deletions too, told by resourceState
+        # "not_exists" (Cloud Functions docs, "Google Cloud Storage Triggers (1st gen)",
+        # legacy object.change, read 2026-12); functions-framework converts every
+        # object.change to ``finalized`` all the same.
+        action = "deleted"
     name = document.get("name")
     if not isinstance(name, str) or not name:
         raise UnrecognizedEvent(

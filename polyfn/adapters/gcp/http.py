@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FlaskRequest",
+    "client_address",
     "new_request_id",
     "request_id_from",
     "request_id_from_environ",
@@ -78,13 +79,26 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def _first_hop(forwarded: str | None, remote_addr: str | None) -> str | None:
-    """The first hop of ``X-Forwarded-For`` (Google's front end appends the caller there),
-    else the socket's peer address."""
-    if forwarded:
-        first = forwarded.split(",", 1)[0].strip()
-        if first:
-            return first
+def client_address(
+    forwarded: str | None, remote_addr: str | None, *, trust_forwarded: bool = True
+) -> str | None:
+    """The caller's address: the last ``X-Forwarded-For`` entry on Google Cloud, the
+    socket's peer elsewhere.
+
+    Google's front end appends the address it received the request from to whatever
+    ``X-Forwarded-For`` the client sent ("clientIp, proxy1Ip, proxy2Ip": Cloud Functions,
+    "Request headers", https://cloud.google.com/functions/docs/reference/headers, and
+    Cloud Load Balancing, "X-Forwarded-For header",
+    https://cloud.google.com/load-balancing/docs/https#x-forwarded-for_header, read
+    2026-12). Entries to the left of it are the client's own words, so only the last one
+    is an address Google saw. Behind a load balancer of your own, that is the balancer.
+    With ``trust_forwarded=False`` (the local runtime, which no front end protects) the
+    header is ignored and the socket's peer is the caller.
+    """
+    if trust_forwarded and forwarded:
+        last = forwarded.rpartition(",")[2].strip()
+        if last:
+            return last
     return remote_addr or None
 
 
@@ -93,12 +107,16 @@ class FlaskRequest(Request):
 
     __slots__ = ("_native",)
 
-    def __init__(self, native: Any, request_id: str) -> None:
+    def __init__(self, native: Any, request_id: str, trust_forwarded: bool = True) -> None:
         # The two headers come from the WSGI environ, where werkzeug's own view reads
         # them, without the KeyError that view raises and catches for an absent one.
         environ = native.environ
         self._native = native
-        client = _first_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"))
+        client = client_address(
+            environ.get("HTTP_X_FORWARDED_FOR"),
+            environ.get("REMOTE_ADDR"),
+            trust_forwarded=trust_forwarded,
+        )
         fill_request(
             self, native.method.upper(), native.path or "/", {}, client, request_id, native
         )

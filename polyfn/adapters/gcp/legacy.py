@@ -9,6 +9,11 @@ document; the translation then is the function's own. Shapes accepted:
 - flat (the oldest): ``{"eventId", "timestamp", "eventType", "resource", "data"}``
 - a Pub/Sub push body: ``{"message": {"data", "messageId", ...}, "subscription": ...}``;
   the topic is read from the push URL's path (``/projects/P/topics/T``) when it has one.
+  The conversion keeps only the message's data, attributes, id and publish time
+  (``event_conversion.marshal_background_event_data``, functions-framework 3.x, read
+  2026-12); ``with_push_fields`` puts back the body's ``deliveryAttempt``, which Pub/Sub
+  sets when the subscription has a dead-letter policy ("Push subscriptions", Pub/Sub
+  docs: the push request body), and ``subscription``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from polyfn.core.errors import UnrecognizedEvent
 
-__all__ = ["is_legacy", "is_pubsub_push", "to_cloudevent"]
+__all__ = ["is_legacy", "is_pubsub_push", "to_cloudevent", "with_push_fields"]
 
 _EXPECTED = "a legacy background event ({context, data}) or a Pub/Sub push body"
 
@@ -47,6 +52,23 @@ def is_pubsub_push(document: Any) -> bool:
         and "data" in message
         and "messageId" in message
     )
+
+
+def with_push_fields(data: Any, push: Any) -> Any:
+    """``data`` of the CloudEvent made from the raw push body ``push``, with the body's
+    ``deliveryAttempt`` and ``subscription`` added where the conversion dropped them.
+    Anything else (a CloudEvent that did not come from ``push``) is returned as it is."""
+    if not is_pubsub_push(push) or not isinstance(data, Mapping):
+        return data
+    message = data.get("message")
+    if not isinstance(message, Mapping) or message.get("messageId") != push["message"]["messageId"]:
+        return data
+    dropped = {
+        name: push[name]
+        for name in ("deliveryAttempt", "subscription")
+        if push.get(name) is not None and name not in data
+    }
+    return {**data, **dropped} if dropped else data
 
 
 def to_cloudevent(document: Mapping[str, Any], path: str = "/") -> Any:

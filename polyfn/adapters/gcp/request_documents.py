@@ -36,12 +36,25 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _EXPECTED = "an HTTP request document (method, path, query, headers, body)"
 
 
+# The keys a request document may have (``polyfn events gcp http`` writes these).
+_DOCUMENT_KEYS = frozenset({"method", "path", "query", "headers", "body", "body_base64"})
+
+
 def is_request_document(document: Any) -> bool:
+    """A request document: method and an absolute path, and no key of any other shape.
+
+    Other clouds' HTTP events also have a method and a path (VPC Lattice's payload 2.0
+    has ``method``, ``path``, ``version`` and ``requestContext``); the closed set of keys
+    is what keeps them from being read as polyfn's own document.
+    """
+    if not isinstance(document, Mapping):
+        return False
+    path = document.get("path")
     return (
-        isinstance(document, Mapping)
-        and isinstance(document.get("method"), str)
-        and isinstance(document.get("path"), str)
-        and "specversion" not in document
+        isinstance(document.get("method"), str)
+        and isinstance(path, str)
+        and path.startswith("/")
+        and all(key in _DOCUMENT_KEYS for key in document)
     )
 
 

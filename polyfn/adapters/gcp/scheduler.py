@@ -15,9 +15,18 @@ id ending in the function's name with an optional ``-schedule`` (deploy names th
 ``<app>-<stage>-<function>-schedule``, with ``_`` written as ``-``). When the process is
 pinned to one function (``POLYFN_FUNCTION``, as deploy does), that function is the one.
 
-Headers can be forged by anyone who can reach a public URL, so a marked HTTP request is a
-tick only when it resolves to a scheduled function, and never in a process pinned to an
-HTTP function; deploy makes scheduled functions private (IAM-authenticated) anyway.
+Headers can be forged by anyone who can reach a public URL, so the header alone never
+makes a tick. A marked HTTP request is a tick only in a process pinned (``POLYFN_FUNCTION``)
+to a scheduled function. That is how ``polyfn deploy`` sets one up: the function is
+deployed ``--no-allow-unauthenticated``, the job sends an OIDC ID token
+(``--oidc-service-account-email``, audience the function's URL) for a service account
+granted ``roles/run.invoker`` on it, and Google's front end checks that token and that
+grant before the request reaches the function. An unpinned ``http_function`` (the
+two-line ``main.py``, possibly public) serves a marked request as an ordinary request, as
+does ``polyfn run``, whose own scheduler fires the schedules. The token is not verified
+again here: Cloud Run hands it over with the signature replaced by
+``SIGNATURE_REMOVED_BY_GOOGLE`` (a request dumped on Cloud Run,
+https://pc.atsuhiro-me.net/entry/2022/08/11/081130, read 2026-12).
 """
 
 from __future__ import annotations

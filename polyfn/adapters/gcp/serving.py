@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from polyfn.adapters.gcp.refusal import install
+
 __all__ = ["claim_target", "framework_app"]
 
 SignatureType = Literal["http", "cloudevent"]
@@ -54,9 +56,12 @@ def framework_app(target: Callable[[Any], Any], signature_type: SignatureType) -
         source = Path(folder) / f"{module_name}.py"
         source.write_text(_SOURCE.format(name=_TARGET_NAME, token=token), encoding="utf-8")
         try:
-            return functions_framework.create_app(  # type: ignore[no-untyped-call]
+            flask_app = functions_framework.create_app(  # type: ignore[no-untyped-call]
                 target=_TARGET_NAME, source=str(source), signature_type=signature_type
             )
+            if signature_type == "cloudevent":
+                install(flask_app)  # a refusal's reason goes to the log, not to the caller
+            return flask_app
         finally:
             sys.path[:] = saved_path
             sys.modules.pop(module_name, None)

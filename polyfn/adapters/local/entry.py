@@ -6,6 +6,7 @@ One process, a few threads:
 - one worker per consumed queue (receive a batch, run it, acknowledge the successes);
 - the object-event pump, fed by writes and deletes through the app's buckets and by the
   folder watcher that notices files dropped into a bucket folder by hand;
+- the bus-event pump, fed by what the app publishes to its event buses;
 - the scheduler.
 
 Stopping (``stop``, or SIGTERM / Ctrl-C in ``serve_forever``) stops taking new work and
@@ -27,6 +28,7 @@ from typing import TextIO
 
 from polyfn.adapters.local.backends import LocalBackends
 from polyfn.adapters.local.backends.folder_keys import FileStamp
+from polyfn.adapters.local.bus import BusEventPump
 from polyfn.adapters.local.events import ObjectEventPump, make_object_event
 from polyfn.adapters.local.http import HttpServer, build_wsgi_app
 from polyfn.adapters.local.invocations import Invocations
@@ -34,6 +36,7 @@ from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker
 from polyfn.core.app import App
+from polyfn.core.event_bus import OutgoingEvent
 from polyfn.core.functions import MessageTrigger, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
@@ -71,6 +74,7 @@ class LocalRuntime:
         app.bind(self.backends)
         self.invocations = Invocations(log)
         self.pump = ObjectEventPump(app, self.invocations)
+        self.bus_pump = BusEventPump(app, self.invocations)
         watched = {
             fn.trigger.bucket.name: fn.trigger.bucket
             for fn in app.functions.values()
@@ -116,12 +120,16 @@ class LocalRuntime:
         if worker is not None:
             worker.wake()
 
+    def event_published(self, bus: str, event: OutgoingEvent) -> None:
+        self.bus_pump.submit(bus, event)
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
         self.backends.sweep_stale_writes()
         self.watcher.baseline()
         self.pump.start()
+        self.bus_pump.start()
         self.watcher.start()
         for worker in self.workers.values():
             worker.start()
@@ -146,6 +154,7 @@ class LocalRuntime:
         for worker in self.workers.values():
             worker.join(grace)
         self.pump.stop(grace)
+        self.bus_pump.stop(grace)
         self.backends.close()
 
     def serve_forever(self) -> None:
@@ -208,6 +217,13 @@ class LocalRuntime:
                 lines.append(f"    {queue.name} {consumer}")
         if app.tables:
             lines.append("  tables: " + ", ".join(sorted(app.tables)))
+        if app.event_buses:
+            lines.append("  event buses:")
+            for bus in app.event_buses.values():
+                subscribers = ", ".join(
+                    f"{fn.name} ({fn.trigger.describe()})" for fn in bus.subscribers()
+                )
+                lines.append(f"    {bus.name} -> {subscribers or '(no subscriber)'}")
         schedules = app.functions_of("schedule")
         if schedules:
             lines.append("  schedules (UTC):")

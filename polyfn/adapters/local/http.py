@@ -112,7 +112,9 @@ def build_flask_app(app: App) -> Any:
             f"polyfn.adapters.gcp.http_function, and cannot import them: {exc} "
             "(pip install 'polyfn[local]')"
         ) from exc
-    return framework_app(http_function(app, cloud="local"), "http")
+    # The local scheduler fires the schedules itself: an HTTP request is never a tick here,
+    # whatever its headers say (a forged X-CloudScheduler is an ordinary request).
+    return framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
 
 
 class InFlight:

@@ -29,12 +29,13 @@ from typing import Any, TextIO
 
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import timeout_seconds
+from polyfn.core import defaults
 from polyfn.core.app import App
 from polyfn.core.context import Context
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "Invocations"]
 
-DEFAULT_TIMEOUT_SECONDS = 60
+DEFAULT_TIMEOUT_SECONDS = defaults.DEFAULT_TIMEOUT_SECONDS  # the same on every runtime
 CLOUD = "local"
 
 

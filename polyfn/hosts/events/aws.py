@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.hosts.events.aws_common import (
     ACCOUNT,
     CLIENT_IP,
@@ -89,7 +90,7 @@ class LambdaContext:
 
 def lambda_context(
     function_name: str = "polyfn-function",
-    timeout_ms: int = 30_000,
+    timeout_ms: int = DEFAULT_TIMEOUT_SECONDS * 1000,
     *,
     memory_limit_in_mb: int = 128,
     request_id: str | None = None,

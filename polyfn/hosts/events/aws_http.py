@@ -92,6 +92,12 @@ def _grouped_lower(headers: HeaderList) -> dict[str, list[str]]:
 
 def _with_defaults(headers: HeaderList | None, host: str) -> list[tuple[str, str]]:
     given = list(headers or ())
+    # The front end (API Gateway, ALB, the function URL) appends the address it saw to an
+    # X-Forwarded-For the client sent; what the client sent stays to its left.
+    sent = [value for name, value in given if name.lower() == "x-forwarded-for"]
+    if sent:
+        given = [pair for pair in given if pair[0].lower() != "x-forwarded-for"]
+        given.append(("X-Forwarded-For", ", ".join([*sent, CLIENT_IP])))
     present = {name.lower() for name, _ in given}
     defaults = [
         ("Host", host),

@@ -69,8 +69,13 @@ def http_request(
     from azure.functions.http import HttpRequestConverter
 
     pairs = header_pairs(headers)
-    if client_ip and not any(name.lower() == "x-forwarded-for" for name, _ in pairs):
-        pairs.append(("X-Forwarded-For", client_ip))  # App Service adds the caller's ip:port
+    if client_ip:
+        # App Service's front end appends the caller's ip:port to any X-Forwarded-For the
+        # client sent, and sets CLIENT-IP, overwriting a client's own (adapters.azure.http).
+        sent = [value for name, value in pairs if name.lower() == "x-forwarded-for"]
+        pairs = [pair for pair in pairs if pair[0].lower() not in ("x-forwarded-for", "client-ip")]
+        pairs.append(("X-Forwarded-For", ", ".join([*sent, client_ip])))
+        pairs.append(("CLIENT-IP", client_ip))
     joined_headers = {
         name: ", ".join(values) for name, values in grouped(pairs, fold_case=True).items()
     }

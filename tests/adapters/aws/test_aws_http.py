@@ -289,11 +289,19 @@ def test_client_ip_and_request_id(source: str) -> None:
     invoke(app, event, context)
     request, ctx = seen["calls"][0]
     assert request.request_id == ctx.request_id == "lambda-req-1"
+    # ALB appends the address it saw (the events do as ALB does); the entries before it
+    # are the client's claim. API Gateway and function URLs give the source IP itself.
+    assert request.client_ip == events.CLIENT_IP
     if source.startswith("alb"):
-        # ALB appends the address it saw; the entries before it are the client's claim.
-        assert request.client_ip == "203.0.113.5"
-    else:
-        assert request.client_ip == events.CLIENT_IP
+        forwarded = _alb_forwarded(event)
+        assert forwarded == f"10.9.9.9, 203.0.113.5, {events.CLIENT_IP}"
+
+
+def _alb_forwarded(event: dict[str, Any]) -> str:
+    multi = event.get("multiValueHeaders")
+    if multi is not None:
+        return ", ".join(multi["x-forwarded-for"])
+    return str(event["headers"]["x-forwarded-for"])
 
 
 @pytest.mark.parametrize("source", HTTP_SOURCES)

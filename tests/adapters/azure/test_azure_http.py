@@ -47,9 +47,11 @@ def test_request_id_is_the_invocation_id_and_the_deadline_the_timeout(
 
 
 def test_http_deadline_is_capped_at_230_seconds_and_only_the_first_call_is_cold(
-    shared: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, native, seen = shared  # default timeout: 300 s, but HTTP must answer within 230 s
+    monkeypatch.setenv("POLYFN_TIMEOUT_SECONDS", "300")  # but HTTP must answer within 230 s
+    app, seen = build()
+    native = function_app(app)
     call(native, "get_user", http_request("GET", "/users/1"))
     call(native, "get_user", http_request("GET", "/users/2"))
     first, second = (ctx for _, ctx in seen["calls"])
@@ -188,15 +190,19 @@ def test_request_path(url: str, prefix: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("forwarded", "ip"),
+    ("client_ip", "forwarded", "ip"),
     [
-        ("203.0.113.7:50312", "203.0.113.7"),
-        ("203.0.113.7", "203.0.113.7"),
-        ("[2001:db8::1]:443, 10.0.0.1", "2001:db8::1"),
-        ("2001:db8::1", "2001:db8::1"),
-        ("", None),
-        (None, None),
+        # CLIENT-IP, which App Service's front end overwrites, wins over X-Forwarded-For.
+        ("203.0.113.7:50312", "6.6.6.6, 203.0.113.7:50312", "203.0.113.7"),
+        ("203.0.113.7:50312", "6.6.6.6", "203.0.113.7"),
+        # Without it, the entry the front end appended: the last one.
+        (None, "203.0.113.7:50312", "203.0.113.7"),
+        (None, "6.6.6.6, 203.0.113.7", "203.0.113.7"),
+        (None, "6.6.6.6, [2001:db8::1]:443", "2001:db8::1"),
+        ("2001:db8::1", None, "2001:db8::1"),
+        ("", "", None),
+        (None, None, None),
     ],
 )
-def test_client_address(forwarded: str | None, ip: str | None) -> None:
-    assert client_address(forwarded) == ip
+def test_client_address(client_ip: str | None, forwarded: str | None, ip: str | None) -> None:
+    assert client_address(client_ip, forwarded) == ip

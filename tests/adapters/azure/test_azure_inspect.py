@@ -106,11 +106,15 @@ def test_custom_events_in_both_schemas(make: Any) -> None:
     }
 
 
-def test_a_mixed_array_describes_generic_events() -> None:
-    documents = [events.blob_created(), events.eventgrid(type="Shop.X")]
+def test_a_mixed_array_reads_each_element_as_what_it_is() -> None:
+    # Issue 13 item 12: blob events in a mixed array were read as generic events only.
+    documents = [events.blob_created(key="in/a.jpg"), events.eventgrid(type="Shop.X")]
     model = describe(documents)
-    assert model["trigger"] == "event"
-    assert [e["type"] for e in model["events"]] == ["Microsoft.Storage.BlobCreated", "Shop.X"]
+    assert model["trigger"] == "mixed"
+    blob, other = model["events"]
+    assert blob["trigger"] == "object"
+    assert (blob["action"], blob["key"]) == ("created", "in/a.jpg")
+    assert (other["trigger"], other["type"]) == ("event", "Shop.X")
 
 
 def test_other_storage_event_types_are_generic_events() -> None:

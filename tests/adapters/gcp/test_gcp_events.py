@@ -194,7 +194,11 @@ def test_malformed_pubsub_event_is_a_400(change: Callable[[dict[str, Any]], Any]
         ("tick", "tick"),
     ],
 )
-def test_scheduler_http_job_fires_the_function_it_names(job: str, function: str) -> None:
+def test_scheduler_http_job_fires_the_pinned_function(
+    job: str, function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As deploy runs it: the process pinned to the scheduled function (POLYFN_FUNCTION).
+    monkeypatch.setenv("POLYFN_FUNCTION", function)
     app, seen = build()
     document = events.scheduler(job, schedule_time="2025-11-20T03:00:00Z")
     response = send(http_client(app), document)
@@ -203,8 +207,9 @@ def test_scheduler_http_job_fires_the_function_it_names(job: str, function: str)
     assert seen["ticks"] == [(function, "gcp", "2025-11-20T03:00:00Z")]
 
 
-def test_failing_tick_is_a_json_500_without_its_text() -> None:
+def test_failing_tick_is_a_json_500_without_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
     # The shared app's scheduled functions never fail: one that does.
+    monkeypatch.setenv("POLYFN_FUNCTION", "nightly_cleanup")
     failing_tick_app = App("failing-tick")
 
     @failing_tick_app.schedule("0 3 * * *")
@@ -221,8 +226,8 @@ def test_failing_tick_is_a_json_500_without_its_text() -> None:
 def test_scheduler_headers_never_hijack_routes(monkeypatch: pytest.MonkeyPatch) -> None:
     app, seen = build()
     client = http_client(app)
-    # A job for no scheduled function is an ordinary request (a job may call a route).
-    unknown = events.scheduler("behaviour-prod-report-schedule", path="/echo")
+    # Unpinned, even a job naming a scheduled function is an ordinary request.
+    unknown = events.scheduler("behaviour-prod-tick-schedule", path="/echo")
     assert send(client, unknown).get_json()["path"] == "/echo"
     # A process pinned to an HTTP function never treats a request as a tick (the pin is
     # read when the target is made, as on Cloud Functions).

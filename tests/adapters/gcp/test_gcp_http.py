@@ -11,6 +11,8 @@ from behaviour.behaviour_app import build
 from gcp_native import http_client, send
 
 from polyfn import App, Response
+from polyfn.adapters.gcp.http import client_address
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.hosts.events import gcp as events
 
 TRACE = "105445aa7843bc8bf206b12000100000"
@@ -92,13 +94,31 @@ def test_request_id_is_generated_when_the_trace_is_missing_or_forged() -> None:
     assert plain != forged
 
 
-def test_client_ip_is_the_first_forwarded_hop_else_the_peer() -> None:
+def test_client_ip_is_the_hop_googles_front_end_appended_else_the_peer() -> None:
+    # "6.6.6.6" is what the client wrote; Google's front end appended 203.0.113.7.
     app, seen = build()
     client = http_client(app)
-    forwarded = [("X-Forwarded-For", "203.0.113.7, 10.0.0.1")]
+    forwarded = [("X-Forwarded-For", "6.6.6.6, 203.0.113.7")]
     send(client, events.http("GET", "/users/7", headers=forwarded))
     send(client, events.http("GET", "/users/7"))
     assert [request.client_ip for request, _ in seen["calls"]] == ["203.0.113.7", "127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "peer", "trusted", "ip"),
+    [
+        ("6.6.6.6, 203.0.113.7", "10.0.0.2", True, "203.0.113.7"),
+        ("203.0.113.7", "10.0.0.2", True, "203.0.113.7"),
+        ("6.6.6.6,", "10.0.0.2", True, "10.0.0.2"),
+        (None, "10.0.0.2", True, "10.0.0.2"),
+        ("6.6.6.6, 203.0.113.7", "127.0.0.1", False, "127.0.0.1"),
+        (None, None, True, None),
+    ],
+)
+def test_client_address_rule(
+    forwarded: str | None, peer: str | None, trusted: bool, ip: str | None
+) -> None:
+    assert client_address(forwarded, peer, trust_forwarded=trusted) == ip
 
 
 def test_context_cloud_deadline_and_function(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,9 +131,9 @@ def test_context_cloud_deadline_and_function(monkeypatch: pytest.MonkeyPatch) ->
     assert 28_000 < ctx.remaining_ms <= 30_000
 
 
-def test_default_deadline_is_sixty_seconds_and_cloud_is_configurable() -> None:
+def test_default_deadline_is_polyfns_default_and_cloud_is_configurable() -> None:
     app, seen = build()
     send(http_client(app, cloud="local"), events.http("GET", "/users/7"))
     [(_, ctx)] = seen["calls"]
     assert ctx.cloud == "local"
-    assert 59 <= (ctx.deadline - time.time()) <= 60
+    assert DEFAULT_TIMEOUT_SECONDS - 1 <= (ctx.deadline - time.time()) <= DEFAULT_TIMEOUT_SECONDS

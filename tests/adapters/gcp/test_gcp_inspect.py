@@ -44,7 +44,7 @@ def test_http_request_model() -> None:
             ("X-Tag", "one"),
             ("X-Tag", "two"),
             ("Cookie", "a=1; b=2"),
-            ("X-Forwarded-For", "198.51.100.4, 10.0.0.1"),
+            ("X-Forwarded-For", "10.0.0.1, 198.51.100.4"),
             ("traceparent", f"00-{TRACE}-00f067aa0ba902b7-01"),
         ],
         body=b"\x00\xff",
@@ -129,6 +129,9 @@ def test_legacy_and_push_models() -> None:
     }
     model = describe(push)
     assert model["source"] == "pubsub-push" and model["messages"][0]["id"] == "7"
+    assert model["messages"][0]["receive_count"] is None
+    attempted = describe({**push, "deliveryAttempt": 2})
+    assert attempted["messages"][0]["receive_count"] == 2
 
 
 @pytest.mark.parametrize(

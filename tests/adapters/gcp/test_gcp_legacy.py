@@ -94,6 +94,23 @@ def test_raw_pubsub_push_takes_the_topic_from_the_url() -> None:
     )
 
 
+def test_raw_pubsub_push_keeps_its_delivery_attempt() -> None:
+    # functions-framework's conversion of a raw push drops deliveryAttempt; the adapter
+    # reads it back from the request (pinned end to end on the emulator in
+    # test_gcp_pubsub_push.py, whose emulator does not send one).
+    push: dict[str, Any] = {
+        "message": {"data": base64.b64encode(b"{}").decode(), "messageId": "77"},
+        "subscription": "projects/polyfn-dev/subscriptions/jobs-push",
+        "deliveryAttempt": 4,
+    }
+    ids_app, received = message_ids_app()
+    client = event_client(ids_app)
+    assert client.post("/projects/polyfn-dev/topics/jobs", json=push).status_code == 200
+    del push["deliveryAttempt"]
+    assert client.post("/projects/polyfn-dev/topics/jobs", json=push).status_code == 200
+    assert [(m.id, m.receive_count) for m in received] == [("77", 4), ("77", None)]
+
+
 def test_unknown_legacy_event_type_is_a_400() -> None:
     app, _ = build()
     document = events.legacy_storage()

@@ -15,6 +15,7 @@ app = App("sampler")
 files = app.bucket("files")
 jobs = app.queue("jobs", max_receives=5, visibility_timeout=120)
 items = app.table("items", key="sku")
+orders = app.event_bus("orders")
 
 
 def mark(line: str) -> None:
@@ -85,6 +86,6 @@ def nightly(tick: Schedule) -> None:
             mark(f"seen {item['sku']}")
 
 
-@app.on_event(source="sampler.orders", type="order.created")
+@app.on_event(bus=orders, source="sampler.orders", type="order.created")
 def on_order(event: Event) -> None:
     mark(f"order {event.id}")

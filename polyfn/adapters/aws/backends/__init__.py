@@ -20,8 +20,10 @@ from polyfn.adapters.common.errors import ResourceRef
 
 if TYPE_CHECKING:
     from polyfn.adapters.aws.backends.bucket import S3Bucket
+    from polyfn.adapters.aws.backends.event_bus import EventBridgeBus
     from polyfn.adapters.aws.backends.queue import SqsQueue
     from polyfn.adapters.aws.backends.table import DynamoDbTable
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["AwsBackends", "dead_letter_queue_name"]
@@ -51,6 +53,11 @@ class AwsBackends:
         from polyfn.adapters.aws.backends.table import DynamoDbTable
 
         return DynamoDbTable(resource.name, resource.physical_name, resource.key)
+
+    def event_bus(self, resource: EventBus) -> EventBridgeBus:
+        from polyfn.adapters.aws.backends.event_bus import EventBridgeBus
+
+        return EventBridgeBus(resource.name, resource.physical_name)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real resources (with the same settings); these make them on an

@@ -17,8 +17,10 @@ from polyfn.adapters.common.errors import ResourceRef, class_names
 
 if TYPE_CHECKING:
     from polyfn.adapters.azure.backends.bucket import BlobContainer
+    from polyfn.adapters.azure.backends.event_bus import EventGridTopic
     from polyfn.adapters.azure.backends.queue import StorageQueue
     from polyfn.adapters.azure.backends.table import StorageTable
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["AzureBackends", "poison_queue_name"]
@@ -48,6 +50,11 @@ class AzureBackends:
         from polyfn.adapters.azure.backends.table import StorageTable
 
         return StorageTable(resource.name, resource.physical_name, resource.key)
+
+    def event_bus(self, resource: EventBus) -> EventGridTopic:
+        from polyfn.adapters.azure.backends.event_bus import EventGridTopic
+
+        return EventGridTopic(resource.name, resource.physical_name, resource.binding_variable)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real containers, queues and tables; these make them on Azurite or

@@ -17,8 +17,10 @@ from polyfn.adapters.gcp.backends.errors import guard
 
 if TYPE_CHECKING:
     from polyfn.adapters.gcp.backends.bucket import StorageBucket
+    from polyfn.adapters.gcp.backends.event_bus import PubSubBus
     from polyfn.adapters.gcp.backends.queue import PubSubTopic
     from polyfn.adapters.gcp.backends.table import FirestoreCollection
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
 
 __all__ = ["GcpBackends"]
@@ -43,6 +45,11 @@ class GcpBackends:
         from polyfn.adapters.gcp.backends.table import FirestoreCollection
 
         return FirestoreCollection(resource.name, resource.physical_name, resource.key)
+
+    def event_bus(self, resource: EventBus) -> PubSubBus:
+        from polyfn.adapters.gcp.backends.event_bus import PubSubBus
+
+        return PubSubBus(resource.name, resource.physical_name)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real bucket and topic (Firestore collections need no creating);

@@ -31,11 +31,13 @@ from polyfn.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from polyfn.adapters.local.backends.bucket import FolderBucket
+    from polyfn.adapters.local.backends.event_bus import LocalEventBus
     from polyfn.adapters.local.backends.observers import BackendObserver
     from polyfn.adapters.local.backends.queue import DeadLetter, SqliteQueue
     from polyfn.adapters.local.backends.store import Store
     from polyfn.adapters.local.backends.table import SqliteTable
     from polyfn.adapters.local.backends.workflows import LocalWorkflow
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.workflow import Workflow
 
@@ -138,6 +140,14 @@ class LocalBackends:
 
         _folder_name("workflow", resource.physical_name)
         return LocalWorkflow(self.store, resource)
+
+    def event_bus(self, resource: EventBus) -> LocalEventBus:
+        from polyfn.adapters.local.backends.event_bus import LocalEventBus
+
+        physical = _folder_name("event bus", resource.physical_name)
+        return LocalEventBus(
+            ResourceRef(self.cloud, "event_bus", resource.name, physical), self.observers
+        )
 
     # ------------------------------------------------------------------ runtime hooks
 
