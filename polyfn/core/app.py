@@ -330,9 +330,6 @@ class App:
             raise ConfigError(f"function name {name!r} must be a Python identifier")
         if name in self.functions:
             raise ConfigError(f"a function named {name!r} is already registered in {self.name}")
-        for workflow in self.workflows.values():
-            if name in workflow.tasks:
-                raise ConfigError(f"{name!r} is already a task of workflow {workflow.name!r}")
         for resource in options.uses or ():
             self._check_own(resource, self.registry_of(resource.kind), resource.kind)
         fn = Function(name, handler, trigger, options)
@@ -386,6 +383,7 @@ class App:
     handle_messages = dispatch.handle_messages
     handle_schedule = dispatch.handle_schedule
     handle_event = dispatch.handle_event
+    handle_task = dispatch.handle_task
     consumer_of = dispatch.consumer_of
     scheduled_function = dispatch.scheduled_function
 

@@ -109,9 +109,15 @@ class Workflow(Resource):
             raise WorkflowDefinitionError(f"timeout must be whole seconds > 0, got {timeout!r}")
 
         def declare(handler: Callable[..., Any]) -> TaskStep:
+            from polyfn.core.functions import FunctionOptions, TaskTrigger
+
             task_name = name or str(getattr(handler, "__name__", ""))
             self._check_task_name(task_name)
             step = TaskStep(task_name, handler, retries=retries, timeout=timeout)
+            # A task is also a function of the App: deploy gives it its own Lambda, activity
+            # or HTTP function, which the workflow's engine invokes.
+            trigger = TaskTrigger(self.name, task_name)
+            self._app._register(task_name, handler, trigger, FunctionOptions(timeout=timeout))
             self.tasks[task_name] = step
             return step
 
@@ -125,11 +131,6 @@ class Workflow(Resource):
         # Tasks are deployed as functions of the App: their names share one namespace.
         if name in self._app.functions:
             raise WorkflowDefinitionError(f"task {name!r} has the name of a function of the app")
-        for other in self._app.workflows.values():
-            if other is not self and name in other.tasks:
-                raise WorkflowDefinitionError(
-                    f"task {name!r} is already a task of workflow {other.name!r}"
-                )
 
     def flow(self, *steps: Step | list[Step]) -> Workflow:
         """Set the steps the workflow runs, in order (see ``polyfn.workflow_steps``)."""

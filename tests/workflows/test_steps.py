@@ -212,8 +212,10 @@ def test_names_are_checked() -> None:
 
     with pytest.raises(WorkflowDefinitionError, match="already has a task"):
         flow.task(step.task_function)
-    with pytest.raises(ConfigError, match="already a task"):
+    with pytest.raises(ConfigError, match="already registered"):
         app.post("/x", name="step")(lambda req: None)
+    with pytest.raises(WorkflowDefinitionError, match="name of a function"):
+        app.workflow("second").task(step.task_function)
     with pytest.raises(ConfigError, match="already declared"):
         app.workflow("flow")
     with pytest.raises(ConfigError, match="has no flow"):

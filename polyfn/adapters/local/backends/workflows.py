@@ -198,12 +198,21 @@ class LocalWorkflow:
 
     def call_task(self, task: str, data: Any, timeout: int | None) -> tuple[str | None, str, Any]:
         """(error name or None, cause, JSON result) of one task run."""
-        function = self.workflow.tasks[task].task_function
+        from polyfn.core.context import Context
+        from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
+
+        app = self.workflow.app
+        ctx = Context(
+            "local",
+            task,
+            uuid.uuid4().hex,
+            deadline=time.time() + (timeout or DEFAULT_TIMEOUT_SECONDS),
+        )
         outcome: dict[str, Any] = {}
 
         def call() -> None:
             try:
-                outcome["result"] = function(data)
+                outcome["result"] = app.handle_task(task, data, ctx)
             except Exception as exc:
                 outcome["error"] = (type(exc).__name__, str(exc))
 
