@@ -77,6 +77,10 @@ def function_app(
     for fn in app.functions.values():
         _register(native, invocations, fn)
     _register_fallback(native, invocations)
+    if app.workflows:
+        from polyfn.adapters.azure.workflows import register_workflows
+
+        register_workflows(app, native)
     return native
 
 
