@@ -81,9 +81,7 @@ class DurableHost:
     def trigger_of(self, name: str) -> str:
         return str(self.functions[name].get_trigger().get_binding_name())
 
-    def run(
-        self, name: str, input: Any, instance_id: str, started: datetime = EPOCH
-    ) -> Outcome:
+    def run(self, name: str, input: Any, instance_id: str, started: datetime = EPOCH) -> Outcome:
         """Run orchestration ``name`` to its end; returns how it ended."""
         assert self.trigger_of(name) == "orchestrationTrigger", name
         handle = self.functions[name].get_user_function()
@@ -150,13 +148,9 @@ class DurableHost:
                     fire_at = datetime.strptime(action["fireAt"], DATETIME_STRING_FORMAT).replace(
                         tzinfo=UTC
                     )
-                    history.append(
-                        event(TIMER_CREATED, now, event_id, FireAt=action["fireAt"])
-                    )
+                    history.append(event(TIMER_CREATED, now, event_id, FireAt=action["fireAt"]))
                     timers[event_id] = event_id
-                    done = event(
-                        TIMER_FIRED, fire_at, TimerId=event_id, FireAt=action["fireAt"]
-                    )
+                    done = event(TIMER_FIRED, fire_at, TimerId=event_id, FireAt=action["fireAt"])
                     finished = max(fire_at, now)
                 elif kind == CALL_SUB_ORCHESTRATOR:
                     child_id = action.get("instanceId") or f"{instance_id}:{event_id}"
@@ -178,9 +172,7 @@ class DurableHost:
                 order += 1
             history.append(event(ORCHESTRATOR_COMPLETED, now))
             pending = [
-                p
-                for p in pending
-                if p[2]["EventType"] != TIMER_FIRED or p[2]["TimerId"] in timers
+                p for p in pending if p[2]["EventType"] != TIMER_FIRED or p[2]["TimerId"] in timers
             ]
             assert pending, "the orchestrator waits for nothing: it would never wake"
             pending.sort(key=lambda p: (p[0], p[1]))

@@ -35,9 +35,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Generator
+import threading
+from collections.abc import Callable, Coroutine, Generator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from polyfn.core import workflow_engine as engine
 from polyfn.core.errors import ConfigError, PolyfnError
@@ -57,12 +58,15 @@ __all__ = [
     "activity_function",
     "branch_orchestrator",
     "branch_orchestrator_name",
+    "close_client",
     "decode_failure",
     "orchestrator",
     "orchestrator_name",
     "register_workflows",
     "summary_from_status",
 ]
+
+_T = TypeVar("_T")
 
 _MARKER = "polyfn-error:"
 _MARKED = re.compile(re.escape(_MARKER) + r"([A-Za-z0-9_-]+={0,2})")
@@ -274,7 +278,7 @@ class _Walk:
         specs = []
         for index, (_, data) in enumerate(action.branches):
             position = index if isinstance(state, ParallelState) else 0
-            specs.append(({"branch": [*self.spec, [state.name, position]], "data": data}))
+            specs.append({"branch": [*self.spec, [state.name, position]], "data": data})
         size = action.max_concurrency or max(1, len(specs))
         outputs: list[Any] = []
         for first in range(0, len(specs), size):
@@ -421,18 +425,14 @@ class DurableWorkflows:
         self.client = client
 
     def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
-        import asyncio
-
-        return asyncio.run(self._start(workflow, input, name))
+        return _wait(self._start(workflow, input, name))
 
     def describe(self, workflow: Workflow, execution_id: str) -> WorkflowExecution:
-        import asyncio
-
-        return asyncio.run(self._describe(execution_id))
+        return _wait(self._describe(execution_id))
 
     async def _start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
         if name is not None:
-            existing = await self.client.get_status(name)
+            existing = await self.client.get_status(name, show_input=True)
             if existing is not None and existing.runtime_status is not None:
                 if _canonical(existing.input_) != _canonical(input):
                     raise ExecutionExists(
@@ -446,6 +446,35 @@ class DurableWorkflows:
     async def _describe(self, execution_id: str) -> WorkflowExecution:
         status = await self.client.get_status(execution_id)
         return _handle(_summary(execution_id, status))
+
+
+_loop: Any = None
+_loop_lock = threading.Lock()
+
+
+def _wait(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run one of the client's coroutines from synchronous code (a handler).
+
+    The client keeps one aiohttp session for the process, tied to the event loop it was
+    made in; so every call runs on one loop of its own, in a daemon thread, which also
+    works when the caller's thread already runs a loop (an async handler)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            import asyncio
+
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="durable-client", daemon=True).start()
+    import asyncio
+
+    return asyncio.run_coroutine_threadsafe(coroutine, _loop).result()
+
+
+def close_client() -> None:
+    """Close the Durable client's shared HTTP session (at the end of a process or a test)."""
+    from azure.durable_functions.models.utils.http_utils import _close_session
+
+    _wait(_close_session())
 
 
 def _summary(instance_id: str, status: Any) -> dict[str, Any]:
