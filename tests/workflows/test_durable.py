@@ -99,6 +99,70 @@ def test_a_function_with_the_orchestrators_name_is_refused() -> None:
         function_app(app)
 
 
+_WORKFLOW_APP = """
+from polyfn import App
+
+app = App("flows")
+order = app.workflow("order", timeout=60)
+
+
+@app.get("/ping")
+def ping(request):
+    return "pong"
+
+
+@order.task
+def validate_order(data):
+    return data
+
+
+order.flow(validate_order)
+"""
+
+# Run in the built project, as the Python worker indexes it.
+_INDEX = """
+import json, sys
+sys.path.insert(0, ".")
+import function_app
+print(json.dumps({f.get_function_name(): json.loads(f.get_function_json())["bindings"]
+                  for f in function_app.app.get_functions()}))
+"""
+
+
+def test_the_built_azure_project_indexes_the_durable_functions(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from polyfn.deploy.builder import BuildOptions, build
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "app.py").write_text(_WORKFLOW_APP)
+    out = tmp_path / "out"
+    build(str(source), out, BuildOptions(cloud="azure"))
+    requirements = (out / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("azure-functions-durable") for line in requirements)
+    settings = json.loads((out / "local.settings.json.example").read_text())["Values"]
+    indexed = subprocess.run(
+        [sys.executable, "-c", _INDEX],
+        cwd=out,
+        env={**settings, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert indexed.returncode == 0, indexed.stderr
+    functions = json.loads(indexed.stdout)
+    types = {name: bindings[0]["type"] for name, bindings in functions.items()}
+    assert types["ping"] == "httpTrigger"
+    durable = {name: kind for name, kind in types.items() if kind != "httpTrigger"}
+    assert durable == {
+        "order_workflow": "orchestrationTrigger",
+        "order_workflow_branch": "orchestrationTrigger",
+        "validate_order": "activityTrigger",
+    }
+
+
 # ----------------------------------------------------------------------------- branches, timers
 
 
