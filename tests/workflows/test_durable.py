@@ -19,6 +19,7 @@ from polyfn.adapters.azure.workflows import (
     DurableWorkflows,
     ExecutionExists,
     TaskFailure,
+    UnknownExecution,
     branch_orchestrator_name,
     close_client,
     decode_failure,
@@ -426,3 +427,8 @@ def test_a_reused_name_gives_the_execution_or_refuses_other_input(rpc: _DurableR
     assert (again.id, again.status, again.summary["error"]) == ("order-2", "failed", "ValueError")
     with pytest.raises(ExecutionExists, match="order-2"):
         backend.start(order, {"orderId": "2"}, "order-2")
+
+
+def test_describing_an_unknown_execution_is_a_typed_error(rpc: _DurableRpc) -> None:
+    with pytest.raises(UnknownExecution, match="nope"):
+        _backend(rpc).describe(build().workflows["order"], "nope")

@@ -55,6 +55,7 @@ __all__ = [
     "ExecutionExists",
     "ExecutionFailed",
     "TaskFailure",
+    "UnknownExecution",
     "activity_function",
     "branch_orchestrator",
     "branch_orchestrator_name",
@@ -413,6 +414,13 @@ class ExecutionExists(PolyfnError, ValueError):
     """An execution name reused with different input (Step Functions' rule)."""
 
 
+class UnknownExecution(PolyfnError, KeyError):
+    """No orchestration instance of that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class DurableWorkflows:
     """The workflow backend on Azure: starts and describes executions with the Durable
     client (``DurableOrchestrationClient``, from a function's durable client binding).
@@ -445,6 +453,8 @@ class DurableWorkflows:
 
     async def _describe(self, execution_id: str) -> WorkflowExecution:
         status = await self.client.get_status(execution_id)
+        if status is None or status.runtime_status is None:  # the host answered 404
+            raise UnknownExecution(f"no execution {execution_id!r}")
         return _handle(_summary(execution_id, status))
 
 
