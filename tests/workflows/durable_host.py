@@ -31,9 +31,12 @@ Azure/azure-functions-durable-python#562.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlparse
 
 import azure.functions as func
 from azure.durable_functions.constants import DATETIME_STRING_FORMAT
@@ -249,3 +252,70 @@ def _flatten(actions: Any) -> list[dict[str, Any]]:
         else:
             flat.append(item)
     return flat
+
+
+class DurableRpc:
+    """The Durable extension's HTTP API the client calls (``rpcBaseUrl``), backed by the
+    replaying host: starting an instance runs it to its end."""
+
+    def __init__(self, native: Any) -> None:
+        self.host = DurableHost(native)
+        self.instances: dict[str, dict[str, Any]] = {}
+        rpc = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                parts = urlparse(self.path).path.strip("/").split("/")
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                payload = json.loads(body) if body else None
+                # The client posts the input's JSON text as a JSON string (it serializes
+                # it, then aiohttp's json= encodes that string); the text is the input.
+                if isinstance(payload, str):
+                    payload = json.loads(payload)
+                name, instance_id = parts[-2], parts[-1]
+                outcome = rpc.host.run(name, payload, instance_id)
+                rpc.instances[instance_id] = {
+                    "name": name,
+                    "instanceId": instance_id,
+                    "input": payload,
+                    "output": outcome.output,
+                    "customStatus": outcome.custom_status,
+                    "runtimeStatus": outcome.status,
+                    "createdTime": "2026-01-01T00:00:00Z",
+                    "lastUpdatedTime": "2026-01-01T00:00:00Z",
+                }
+                self._answer(202, {"id": instance_id})
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                instance_id = url.path.strip("/").split("/")[-1]
+                found = rpc.instances.get(instance_id)
+                if found is None:
+                    self._answer(404, {"message": "not found"})
+                    return
+                shown = dict(found)
+                if "showInput=True" not in url.query and "showInput=true" not in url.query:
+                    shown.pop("input")
+                self._answer(200, shown)
+
+            def _answer(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def binding(self) -> str:
+        host, port = self.server.server_address[:2]
+        base = f"http://{host}:{port}/runtime/webhooks/durabletask/"
+        return json.dumps(
+            {"taskHubName": "hub", "creationUrls": {}, "managementUrls": {}, "rpcBaseUrl": base}
+        )

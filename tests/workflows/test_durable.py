@@ -4,12 +4,9 @@ branches as sub-orchestrations, timers, and the starting side through the real c
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
@@ -28,7 +25,13 @@ from polyfn.adapters.azure.workflows import (
 )
 from polyfn.core.errors import ConfigError
 from polyfn.core.workflow_steps import Map, Parallel, Wait
-from workflows.durable_host import ORCHESTRATOR_COMPLETED, SUB_CREATED, TIMER_CREATED, DurableHost
+from workflows.durable_host import (
+    ORCHESTRATOR_COMPLETED,
+    SUB_CREATED,
+    TIMER_CREATED,
+    DurableHost,
+    DurableRpc,
+)
 from workflows.engines import DurableEngine, LocalEngine
 from workflows.order_workflow import build
 
@@ -154,8 +157,13 @@ def test_the_built_azure_project_indexes_the_durable_functions(tmp_path: Path) -
     )
     assert indexed.returncode == 0, indexed.stderr
     functions = json.loads(indexed.stdout)
-    types = {name: bindings[0]["type"] for name, bindings in functions.items()}
+    types = {
+        name: next(b["type"] for b in bindings if b["type"].endswith("Trigger"))
+        for name, bindings in functions.items()
+    }
     assert types["ping"] == "httpTrigger"
+    # A function of an app with workflows may start one: it has the Durable client binding.
+    assert "durableClient" in [b["type"] for b in functions["ping"]]
     durable = {name: kind for name, kind in types.items() if kind != "httpTrigger"}
     assert durable == {
         "order_workflow": "orchestrationTrigger",
@@ -322,76 +330,9 @@ class Flaky(Exception):
 # ----------------------------------------------------------------------------- starting side
 
 
-class _DurableRpc:
-    """The Durable extension's HTTP API the client calls (``rpcBaseUrl``), backed by the
-    replaying host: starting an instance runs it to its end."""
-
-    def __init__(self, native: Any) -> None:
-        self.host = DurableHost(native)
-        self.instances: dict[str, dict[str, Any]] = {}
-        rpc = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                parts = urlparse(self.path).path.strip("/").split("/")
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                payload = json.loads(body) if body else None
-                # The client posts the input's JSON text as a JSON string (it serializes
-                # it, then aiohttp's json= encodes that string); the text is the input.
-                if isinstance(payload, str):
-                    payload = json.loads(payload)
-                name, instance_id = parts[-2], parts[-1]
-                outcome = rpc.host.run(name, payload, instance_id)
-                rpc.instances[instance_id] = {
-                    "name": name,
-                    "instanceId": instance_id,
-                    "input": payload,
-                    "output": outcome.output,
-                    "customStatus": outcome.custom_status,
-                    "runtimeStatus": outcome.status,
-                    "createdTime": "2026-01-01T00:00:00Z",
-                    "lastUpdatedTime": "2026-01-01T00:00:00Z",
-                }
-                self._answer(202, {"id": instance_id})
-
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                instance_id = url.path.strip("/").split("/")[-1]
-                found = rpc.instances.get(instance_id)
-                if found is None:
-                    self._answer(404, {"message": "not found"})
-                    return
-                shown = dict(found)
-                if "showInput=True" not in url.query and "showInput=true" not in url.query:
-                    shown.pop("input")
-                self._answer(200, shown)
-
-            def _answer(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def binding(self) -> str:
-        host, port = self.server.server_address[:2]
-        base = f"http://{host}:{port}/runtime/webhooks/durabletask/"
-        return json.dumps(
-            {"taskHubName": "hub", "creationUrls": {}, "managementUrls": {}, "rpcBaseUrl": base}
-        )
-
-
 @pytest.fixture
-def rpc() -> Iterator[_DurableRpc]:
-    server = _DurableRpc(function_app(build()))
+def rpc() -> Iterator[DurableRpc]:
+    server = DurableRpc(function_app(build()))
     server.thread.start()
     try:
         yield server
@@ -402,13 +343,13 @@ def rpc() -> Iterator[_DurableRpc]:
         server.thread.join()
 
 
-def _backend(rpc: _DurableRpc) -> DurableWorkflows:
+def _backend(rpc: DurableRpc) -> DurableWorkflows:
     from azure.durable_functions import DurableOrchestrationClient
 
     return DurableWorkflows(DurableOrchestrationClient(rpc.binding()))
 
 
-def test_start_and_describe_through_the_durable_client(rpc: _DurableRpc) -> None:
+def test_start_and_describe_through_the_durable_client(rpc: DurableRpc) -> None:
     backend = _backend(rpc)
     order = build().workflows["order"]
     started = backend.start(order, {"orderId": "1", "card": "declined"}, "order-1")
@@ -419,7 +360,7 @@ def test_start_and_describe_through_the_durable_client(rpc: _DurableRpc) -> None
     assert described.summary["path"][-1] == "notify_payment_failed"
 
 
-def test_a_reused_name_gives_the_execution_or_refuses_other_input(rpc: _DurableRpc) -> None:
+def test_a_reused_name_gives_the_execution_or_refuses_other_input(rpc: DurableRpc) -> None:
     backend = _backend(rpc)
     order = build().workflows["order"]
     backend.start(order, {"no": "id"}, "order-2")
@@ -429,6 +370,47 @@ def test_a_reused_name_gives_the_execution_or_refuses_other_input(rpc: _DurableR
         backend.start(order, {"orderId": "2"}, "order-2")
 
 
-def test_describing_an_unknown_execution_is_a_typed_error(rpc: _DurableRpc) -> None:
+def test_describing_an_unknown_execution_is_a_typed_error(rpc: DurableRpc) -> None:
     with pytest.raises(UnknownExecution, match="nope"):
         _backend(rpc).describe(build().workflows["order"], "nope")
+
+
+def test_a_function_of_the_app_starts_a_workflow_through_its_client_binding(
+    rpc: DurableRpc,
+) -> None:
+    import azure.functions as func
+
+    from polyfn import Request
+
+    app = build()
+    order = app.workflows["order"]
+
+    @app.post("/orders")
+    def place(request: Request) -> dict[str, Any]:
+        started = order.start(request.json(), name=f"order-{request.json()['orderId']}")
+        return {"id": started.id, "status": order.execution(started.id).status}
+
+    indexed = {
+        f.get_function_name(): f for f in function_app(app, backends="azure").get_functions()
+    }
+    bindings = json.loads(indexed["place"].get_function_json())["bindings"]
+    assert {"type": "durableClient", "direction": "IN", "name": "polyfn_durable_client"} in [
+        {k: b[k] for k in ("type", "direction", "name")} for b in bindings
+    ]
+    request = func.HttpRequest(
+        "POST", "http://localhost/api/orders", body=b'{"orderId": "77"}', headers={}
+    )
+    # As the worker calls it: each binding by its parameter name.
+    response = indexed["place"].get_user_function()(
+        req=request, context=None, polyfn_durable_client=rpc.binding()
+    )
+    assert json.loads(response.get_body()) == {"id": "order-77", "status": "succeeded"}
+    assert rpc.instances["order-77"]["runtimeStatus"] == "Completed"
+
+
+def test_outside_an_invocation_the_azure_backend_says_what_is_missing() -> None:
+    from polyfn.adapters.azure.backends import AzureBackends
+
+    order = build().workflows["order"]
+    with pytest.raises(ConfigError, match="Durable client binding"):
+        AzureBackends().workflow(order).start(order, {"orderId": "1"}, None)

@@ -37,6 +37,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Coroutine, Generator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from polyfn.core.workflow import Workflow
 
 __all__ = [
+    "CLIENT_ARG",
     "DurableWorkflows",
     "ExecutionExists",
     "ExecutionFailed",
@@ -65,6 +67,7 @@ __all__ = [
     "orchestrator_name",
     "register_workflows",
     "summary_from_status",
+    "with_durable_client",
 ]
 
 _T = TypeVar("_T")
@@ -370,11 +373,8 @@ def register_workflows(app: App, native: Any) -> None:
                 blueprint.orchestration_trigger(context_name="context")(generator)
             )
         for task in workflow.tasks:
-            run = activity_function(workflow, task)
-
-            def activity(data: Any, run: Callable[[Any], Any] = run) -> Any:
-                return run(data)
-
+            # The worker binds every parameter by name: the activity takes ``data`` only.
+            activity = activity_function(workflow, task)
             activity.__name__ = activity.__qualname__ = task
             blueprint.function_name(name=task)(
                 blueprint.activity_trigger(input_name="data")(activity)
@@ -423,24 +423,44 @@ class UnknownExecution(PolyfnError, KeyError):
 
 class DurableWorkflows:
     """The workflow backend on Azure: starts and describes executions with the Durable
-    client (``DurableOrchestrationClient``, from a function's durable client binding).
+    client (``DurableOrchestrationClient``).
+
+    The client is made from the durable client binding of the invocation running now
+    (``function_app`` gives every function of an App with workflows that binding, see
+    ``with_durable_client``), or is the one given.
 
     Idempotent names as in Step Functions: the execution name is the instance id; a name
     already used with the same input gives that execution, with other input an error.
     """
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        binding = _invocation_client.get()
+        if binding is None:
+            raise ConfigError(
+                "starting or reading a workflow on Azure needs the Durable client binding: "
+                "call it from a function of the app that azure.function_app registered"
+            )
+        from azure.durable_functions import DurableOrchestrationClient
+
+        return DurableOrchestrationClient(binding)
 
     def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
-        return _wait(self._start(workflow, input, name))
+        return _wait(self._start(self.client, workflow, input, name))
 
     def describe(self, workflow: Workflow, execution_id: str) -> WorkflowExecution:
-        return _wait(self._describe(execution_id))
+        return _wait(self._describe(self.client, execution_id))
 
-    async def _start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
+    async def _start(
+        self, client: Any, workflow: Workflow, input: Any, name: str | None
+    ) -> WorkflowExecution:
         if name is not None:
-            existing = await self.client.get_status(name, show_input=True)
+            existing = await client.get_status(name, show_input=True)
             if existing is not None and existing.runtime_status is not None:
                 if _canonical(existing.input_) != _canonical(input):
                     raise ExecutionExists(
@@ -448,14 +468,47 @@ class DurableWorkflows:
                         "already exists with different input"
                     )
                 return _handle(_summary(name, existing))
-        instance_id = await self.client.start_new(orchestrator_name(workflow.name), name, input)
+        instance_id = await client.start_new(orchestrator_name(workflow.name), name, input)
         return WorkflowExecution(instance_id, engine.RUNNING)
 
-    async def _describe(self, execution_id: str) -> WorkflowExecution:
-        status = await self.client.get_status(execution_id)
+    async def _describe(self, client: Any, execution_id: str) -> WorkflowExecution:
+        status = await client.get_status(execution_id)
         if status is None or status.runtime_status is None:  # the host answered 404
             raise UnknownExecution(f"no execution {execution_id!r}")
         return _handle(_summary(execution_id, status))
+
+
+# The durable client binding's JSON of the invocation running in this context.
+_invocation_client: ContextVar[str | None] = ContextVar("polyfn_durable_client", default=None)
+
+# The parameter the durableClient input binding fills (a JSON string, as the worker passes it).
+CLIENT_ARG = "polyfn_durable_client"
+
+
+def with_durable_client(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` with one more parameter, ``polyfn_durable_client``, for a durableClient
+    input binding; while the handler runs, ``DurableWorkflows`` makes its client from it.
+
+    The worker passes bindings by parameter name and checks each annotation, so the wrapper
+    states its signature (the handler's plus the binding's, annotated ``str`` as the
+    library's own ``durable_client_input`` does)."""
+    import inspect
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        token = _invocation_client.set(kwargs.pop(CLIENT_ARG, None))
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            _invocation_client.reset(token)
+
+    signature = inspect.signature(handler)
+    extra = inspect.Parameter(CLIENT_ARG, inspect.Parameter.KEYWORD_ONLY, annotation=str)
+    invoke.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), extra]
+    )
+    invoke.__annotations__ = {**handler.__annotations__, CLIENT_ARG: str}
+    invoke.__name__ = invoke.__qualname__ = handler.__name__
+    return invoke
 
 
 _loop: Any = None
