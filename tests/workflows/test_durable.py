@@ -414,3 +414,24 @@ def test_outside_an_invocation_the_azure_backend_says_what_is_missing() -> None:
     order = build().workflows["order"]
     with pytest.raises(ConfigError, match="Durable client binding"):
         AzureBackends().workflow(order).start(order, {"orderId": "1"}, None)
+
+
+def test_a_task_result_that_is_not_json_fails_the_task_as_on_the_local_executor(
+    tmp_path: Path,
+) -> None:
+    def app() -> App:
+        made = App("sets")
+        flow = made.workflow("odd")
+
+        @flow.task
+        def odd(data: Any) -> Any:
+            return {1, 2}
+
+        flow.flow(odd)
+        return made
+
+    durable = DurableEngine().run(app(), "odd", {})
+    local = LocalEngine(tmp_path).run(app(), "odd", {})
+    assert (durable["status"], durable["error"]) == (local["status"], local["error"])
+    assert durable["error"] == "States.Runtime"
+    assert "not JSON" in durable["cause"]
