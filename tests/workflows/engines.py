@@ -4,6 +4,9 @@
 - ``asl``: the States Language definition ``polyfn deploy`` writes for Step Functions, run by
   ``aws-local-stepfunctions`` (npm) after ``asl-validator`` accepted it; each Task state calls
   back into this process (``TaskServer``) to run the task.
+- ``durable``: the Durable Functions orchestrator ``function_app(app)`` registers, replayed by
+  the ``azure-functions-durable`` library on histories ``durable_host.DurableHost`` writes as
+  the Durable host does, each activity run through the function registered for it.
 
 Each ``run`` returns the same summary: status, output or error and cause, and the path of
 top-level states visited.
@@ -50,6 +53,26 @@ class LocalEngine:
         backend.background = False  # driven here, to its end
         execution = declared.start(data)
         summary: dict[str, Any] = backend.run(execution.id).summary()
+        summary.pop("id")
+        return summary
+
+
+class DurableEngine:
+    name = "durable"
+
+    def __init__(self) -> None:
+        self.host: Any = None
+
+    def run(self, app: App, workflow: str, data: Any) -> dict[str, Any]:
+        from polyfn.adapters.azure import function_app
+        from polyfn.adapters.azure.workflows import orchestrator_name, summary_from_status
+        from workflows.durable_host import DurableHost
+
+        self.host = DurableHost(function_app(app))
+        outcome = self.host.run(orchestrator_name(workflow), data, "execution-1")
+        summary = summary_from_status(
+            "execution-1", outcome.status, outcome.output, outcome.custom_status
+        )
         summary.pop("id")
         return summary
 
