@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from polyfn.adapters.gcp.backends.bucket import StorageBucket
     from polyfn.adapters.gcp.backends.queue import PubSubTopic
     from polyfn.adapters.gcp.backends.table import FirestoreCollection
+    from polyfn.adapters.gcp.backends.workflow import WorkflowsExecutions
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["GcpBackends"]
 
@@ -43,6 +45,11 @@ class GcpBackends:
         from polyfn.adapters.gcp.backends.table import FirestoreCollection
 
         return FirestoreCollection(resource.name, resource.physical_name, resource.key)
+
+    def workflow(self, resource: Workflow) -> WorkflowsExecutions:
+        from polyfn.adapters.gcp.backends.workflow import WorkflowsExecutions
+
+        return WorkflowsExecutions(resource)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real bucket and topic (Firestore collections need no creating);
