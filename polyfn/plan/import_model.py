@@ -19,6 +19,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.plan.model import Impact, ImportNote
 
 if TYPE_CHECKING:
+    from polyfn.plan.import_workflows import ImportedWorkflow
     from polyfn.plan.planner import PlanInputs
     from polyfn.plan.traffic import TrafficProfile
 
@@ -157,6 +158,7 @@ class ImportedApp:
     tables: dict[str, TableResource] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     notes: list[ImportNote] = field(default_factory=list)
+    workflows: list[ImportedWorkflow] = field(default_factory=list)  # Step Functions machines
     # polyfn function name -> (imported function, trigger spec), filled by build_app
     registered: dict[str, tuple[ImportedFunction, TriggerSpec]] = field(default_factory=dict)
 
@@ -227,6 +229,8 @@ class ImportedApp:
                     self.note(fn.name, "blocked", f"trigger {index + 1} cannot be declared: {exc}")
                     continue
                 self.registered[name] = (fn, spec)
+        for workflow in self.workflows:
+            _declare_workflow(app, workflow, self)
         return app
 
     def plan_inputs(self, clouds: tuple[str, ...], traffic: TrafficProfile) -> PlanInputs:
@@ -259,6 +263,20 @@ class ImportedApp:
         )
 
 
+def _declare_workflow(app: App, imported: ImportedWorkflow, into: ImportedApp) -> None:
+    """The workflow on ``app``: its tasks (stubs that say they are not ported) and its flow."""
+    try:
+        declared = app.workflow(imported.name, timeout=imported.timeout)
+        for task in imported.tasks.values():
+            declared.task(task.handler, name=task.name, timeout=task.timeout)
+        declared.flow(*imported.steps)
+    except ConfigError as exc:
+        text = f"workflow {imported.name!r} cannot be declared: {exc}"
+        if all(note.text != text for note in into.notes):  # build_app may run twice
+            into.note("", "blocked", text)
+        app.workflows.pop(imported.name, None)
+
+
 def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
     """Each polyfn function an imported one becomes: HTTP events on one path merge."""
     merged: list[TriggerSpec] = []
@@ -272,7 +290,8 @@ def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
                 continue
             spec = HttpSpec(spec.path, list(spec.methods), spec.auth)
         merged.append(spec)
-    names = [fn.name] + [f"{fn.name}_{i + 1}" for i in range(1, len(merged))]
+    # A function with no trigger (a Step Functions task, say) becomes no function.
+    names = [fn.name] + [f"{fn.name}_{i + 1}" for i in range(1, len(merged))] if merged else []
     return list(zip(merged, names, strict=True))
 
 

@@ -151,6 +151,11 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
             if isinstance(event, Mapping) and len(event) == 1:
                 ((kind, body),) = event.items()
                 _serverless_event(imported, fn, str(kind), body, variables)
+    if document.get("stepFunctions") is not None:
+        from polyfn.plan.import_workflows import read_serverless_state_machines
+
+        steps_block = _resolve_tree(document.get("stepFunctions"), variables)
+        read_serverless_state_machines(imported, {"stepFunctions": steps_block}, variables.short)
     return imported
 
 
