@@ -115,6 +115,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for fn in app.functions.values()
     ]
     statuses = judge(functions, clouds, lockin, triggers, limits, inputs.import_notes)
+    workflow_costs = []
+    if app.workflows:
+        from polyfn.plan.workflow_cost import price_workflows
+
+        workflow_costs = price_workflows(app, clouds, prices, traffic.defaults)
     return Plan(
         app=app.name,
         source=inputs.source_label,
@@ -133,6 +138,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         import_notes=list(inputs.import_notes),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
+        workflow_costs=workflow_costs,
     )
 
 
