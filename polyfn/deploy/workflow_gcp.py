@@ -268,8 +268,8 @@ class _Writer:
         if self.timeout is not None and top:
             init.append({"deadline": _expr(f"sys.now() + {self.timeout}")})
         steps: list[dict[str, Any]] = [{"polyfn_start": {"assign": init, "next": graph.start}}]
-        for name, state in graph.states.items():
-            steps.extend(self.state(name, state, timed=self.timeout is not None))
+        for name in _path_order(graph):
+            steps.extend(self.state(name, graph.states[name], timed=self.timeout is not None))
         steps.append({DONE_STEP: {"return": _expr("data")}})
         if self.timeout is not None:
             steps.append(
@@ -724,6 +724,30 @@ class _Writer:
         # The comparison reads the value only when its kind matches, else a neutral value of
         # the operand's kind, so it never raises a TypeError (missing or mismatched: false).
         return f"({kind}) and (if({kind}, {value}, {neutral}) {operator} {literal})"
+
+
+def _path_order(graph: Graph) -> list[str]:
+    """The states in the order a run meets them: each one's success next right after it,
+    then the targets of its catches and choices. The YAML reads like the run, and a step
+    that ends without a jump is followed by the state it goes to anyway."""
+    order: list[str] = []
+    pending = [graph.start]
+    while pending:
+        name: str | None = pending.pop()
+        while name is not None and name not in order:
+            order.append(name)
+            state = graph.states[name]
+            later: list[str | None] = []
+            if isinstance(state, ChoiceState):
+                later = [target for _, target in state.rules]
+                following = state.default
+            else:
+                following = getattr(state, "next", None)
+            later += [c.next for c in getattr(state, "catches", ())]
+            pending.extend(t for t in reversed(later) if t is not None)
+            name = following
+    order += [n for n in graph.states if n not in order]  # unreachable: none in practice
+    return order
 
 
 def _number(value: float) -> int | float:

@@ -132,7 +132,7 @@ def test_start_creates_an_execution_with_the_input_as_its_argument(api: Any) -> 
             {
                 "state": "FAILED",
                 "error": {"payload": json.dumps({"Error": "Broken", "Cause": "x"})},
-            },  # noqa: E501
+            },
             {"status": "failed", "error": "Broken", "cause": "x"},
         ),
         (

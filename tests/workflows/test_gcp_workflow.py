@@ -567,3 +567,20 @@ def test_deploy_lines_fill_in_region_and_project_and_deploy_with_the_account(
     urls = {b["args"]["url"] for b in _all_bodies(deployed) if b.get("call") == "http.post"}
     assert "https://europe-west1-demo-proj.cloudfunctions.net/orders-dev-validate_order" in urls
     assert not any("__" in url for url in urls)
+
+
+def test_states_are_written_in_the_order_a_run_meets_them() -> None:
+    main = [next(iter(step)) for step in write(build(), "order")["main"]["steps"]]
+    entries = [
+        name
+        for name in main
+        if name in build().workflows["order"].graph.states  # each state's entry step
+    ]
+    assert entries == [
+        "validate_order",
+        "check_inventory",
+        "charge_payment",
+        "fulfill_order",
+        "notify_payment_failed",
+        "notify_out_of_stock",
+    ]
