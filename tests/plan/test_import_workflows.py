@@ -151,3 +151,18 @@ def test_the_plan_reports_workflows_and_the_scaffold_runs(tmp_path: Path) -> Non
 def test_a_function_without_events_is_no_function_of_the_app() -> None:
     fn = ImportedFunction("task_only", "taskOnly", "h.task_only", None, None)
     assert trigger_groups(fn) == []
+
+
+def test_polyfn_plan_from_serverless_reports_and_scaffolds_the_workflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from polyfn.cli import main
+
+    target = tmp_path / "ported"
+    code = main(["plan", "--from", str(SERVERLESS), "--scaffold", str(target)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "## Workflows: monthly cost" in out
+    assert "| `order` | Step Functions Standard |" in out
+    assert "workflow 'refunds', state 'Store': the service integration" in out
+    assert "order.flow(" in (target / "app.py").read_text()
