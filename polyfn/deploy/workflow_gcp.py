@@ -51,7 +51,9 @@ How polyfn's model is carried over
 - the execution timeout: Workflows has no per-workflow timeout (an execution may run up
   to a year), so ``main`` records ``deadline`` at start and every state checks
   ``sys.now()`` against it on entry, raising ``States.Timeout`` as polyfn's engine ends a
-  run at the first transition after its deadline;
+  run at the first transition after its deadline (branches get the deadline too; their
+  timeout error is marked ``polyfn_deadline`` and every ``except`` raises it on, so no
+  catch stops the run's own timeout, as none can in the engine);
 - a task timeout: ``http.post``'s ``timeout`` (at most 1800 s); a task with none gets the
   1800 s maximum.
 
@@ -113,6 +115,7 @@ __all__ = [
 MAX_TASK_TIMEOUT = 1800
 DONE_STEP = "polyfn_done"
 TIMED_OUT_STEP = "polyfn_timed_out"
+DEADLINE_MARK = "polyfn_deadline"
 ERROR_SUBWORKFLOW = "polyfn_error"
 # Step names polyfn writes besides the states' own; a state may not take them.
 _RESERVED_PREFIX = "polyfn_"
@@ -275,7 +278,13 @@ class _Writer:
             steps.append(
                 {
                     TIMED_OUT_STEP: {
-                        "raise": {"Error": TIMEOUT, "Cause": "the execution ran past its timeout"}
+                        "raise": {
+                            "Error": TIMEOUT,
+                            "Cause": "the execution ran past its timeout",
+                            # Marks the run's own timeout, which no catch may stop (a branch
+                            # raises it into its parallel or map state's except).
+                            DEADLINE_MARK: True,
+                        }
                     }
                 }
             )
@@ -460,6 +469,16 @@ class _Writer:
                 }
             )
         return [
+            {
+                f"{name}_deadline": {
+                    "switch": [
+                        {
+                            "condition": _expr(f'map.get(e, "{DEADLINE_MARK}") == true'),
+                            "steps": [{f"{name}_timed_out": {"raise": _expr("e")}}],
+                        }
+                    ]
+                }
+            },
             {
                 f"{name}_error": {
                     "call": ERROR_SUBWORKFLOW,

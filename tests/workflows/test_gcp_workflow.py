@@ -584,3 +584,18 @@ def test_states_are_written_in_the_order_a_run_meets_them() -> None:
         "notify_payment_failed",
         "notify_out_of_stock",
     ]
+
+
+def test_no_catch_stops_the_runs_own_timeout_raised_in_a_branch() -> None:
+    source = write(constructs_app(), timeout=30)
+    branch = steps_of(source, "polyfn_Both_branch1")
+    assert branch["polyfn_timed_out"]["raise"]["polyfn_deadline"] is True
+    # The parallel state catches States.ALL, yet its except first raises the deadline on.
+    handling = steps_of(source)["Both_run"]["except"]["steps"]
+    [first] = handling[0].values()
+    assert first["switch"] == [
+        {
+            "condition": '${map.get(e, "polyfn_deadline") == true}',
+            "steps": [{"Both_timed_out": {"raise": "${e}"}}],
+        }
+    ]
