@@ -147,8 +147,26 @@ def test_start_creates_an_execution_with_the_input_as_its_argument(api: Any) -> 
             {"status": "failed", "error": "Nope", "cause": "c"},
         ),
         (
-            {"state": "FAILED", "error": {"payload": json.dumps({"Error": "States.Timeout"})}},
+            {
+                "state": "FAILED",
+                "error": {
+                    "payload": json.dumps({"Error": "States.Timeout", "polyfn_deadline": True})
+                },
+            },
             {"status": "timed_out", "error": "States.Timeout", "cause": ""},
+        ),
+        (
+            # A task's own timeout fails the run; only the run's deadline times it out.
+            {"state": "FAILED", "error": {"payload": json.dumps({"Error": "States.Timeout"})}},
+            {"status": "failed", "error": "States.Timeout", "cause": ""},
+        ),
+        (
+            # A call past its timeout that no catch stopped: named as polyfn names it.
+            {
+                "state": "FAILED",
+                "error": {"payload": json.dumps({"tags": ["TimeoutError"], "message": "late"})},
+            },
+            {"status": "failed", "error": "States.Timeout", "cause": "late"},
         ),
         ({"state": "ACTIVE"}, {"status": "running"}),
         ({"state": "CANCELLED"}, {"status": "failed", "error": "Cancelled"}),
@@ -210,3 +228,10 @@ def test_the_gcp_backends_start_workflows_through_the_executions_api(api: Any) -
     assert started.status == "running"
     assert app.workflows["order"].execution(started.id).status == "running"
     assert [method for method, _ in server.requests] == ["CreateExecution", "GetExecution"]
+
+
+def test_the_deadline_mark_is_the_one_the_yaml_raises() -> None:
+    from polyfn.adapters.gcp.backends.workflow import DEADLINE_MARK
+    from polyfn.deploy import workflow_gcp
+
+    assert DEADLINE_MARK == workflow_gcp.DEADLINE_MARK

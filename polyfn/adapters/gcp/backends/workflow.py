@@ -11,8 +11,9 @@ How an execution reads back (the YAML ``polyfn.deploy.workflow_gcp`` writes ends
 
 - ``ACTIVE`` / ``QUEUED``: running; ``SUCCEEDED``: the JSON ``result`` is the output;
 - ``FAILED``: ``error.payload`` is the raised error as JSON; its ``Error`` and ``Cause``
-  are the run's error (``States.Timeout`` ends it ``timed_out``); a task failure that
-  nothing caught arrives as Workflows' ``HttpError`` whose ``body`` holds them;
+  are the run's error; a task failure that nothing caught arrives as Workflows'
+  ``HttpError`` whose ``body`` holds them; the run's own deadline (its error marked
+  ``polyfn_deadline``) ends it ``timed_out``, a task's timeout fails it;
 - ``CANCELLED``: failed with error ``Cancelled``.
 
 Cloud Workflows gives each execution an id of its own and has no idempotent execution
@@ -38,7 +39,13 @@ from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.errors import ConfigError
 from polyfn.core.workflow import Workflow, WorkflowExecution
 
-__all__ = ["WorkflowsExecutions", "execution_summary", "workflow_path"]
+__all__ = [
+    "DEADLINE_MARK",
+    "WorkflowsExecutions",
+    "execution_summary",
+    "read_failure",
+    "workflow_path",
+]
 
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
 
@@ -57,19 +64,37 @@ def workflow_path(physical_name: str) -> str:
     return f"projects/{project}/locations/{location}/workflows/{physical_name}"
 
 
+# The key polyfn's YAML puts in the error it raises when the run passes its own deadline
+# (polyfn.deploy.workflow_gcp.DEADLINE_MARK): that run timed out; a task's timeout
+# (also States.Timeout) failed it.
+DEADLINE_MARK = "polyfn_deadline"
+
+
+def read_failure(error: Any) -> tuple[str, str, str]:
+    """``(status, error, cause)`` of a failed run from the error it raised (a parsed
+    ``error.payload``)."""
+    if isinstance(error, dict) and error.get(DEADLINE_MARK) is True:
+        return "timed_out", str(error.get("Error")), str(error.get("Cause", ""))
+    if isinstance(error, dict) and isinstance(error.get("body"), dict):
+        # An HttpError from a task endpoint: its body is the task's {Error, Cause}.
+        error = error["body"] if "Error" in error["body"] else error
+    if isinstance(error, dict) and isinstance(error.get("Error"), str):
+        return "failed", error["Error"], str(error.get("Cause", ""))
+    if isinstance(error, dict) and isinstance(error.get("tags"), list) and error["tags"]:
+        # Named as the YAML's polyfn_error names what no catch stopped: a call that ran
+        # past its timeout is States.Timeout, anything else its first tag.
+        tags = error["tags"]
+        name = "States.Timeout" if "TimeoutError" in tags else str(tags[0])
+        return "failed", name, str(error.get("message", ""))
+    return "failed", "States.TaskFailed", json.dumps(error)
+
+
 def _status_and_error(payload: str) -> tuple[str, str, str]:
     try:
         error = json.loads(payload)
     except ValueError:
         return "failed", "States.TaskFailed", payload
-    if isinstance(error, dict) and isinstance(error.get("body"), dict):
-        # An HttpError from a task endpoint: its body is the task's {Error, Cause}.
-        error = error["body"] if "Error" in error["body"] else error
-    if isinstance(error, dict) and isinstance(error.get("Error"), str):
-        name, cause = error["Error"], str(error.get("Cause", ""))
-    else:
-        name, cause = "States.TaskFailed", payload
-    return ("timed_out" if name == "States.Timeout" else "failed"), name, cause
+    return read_failure(error)
 
 
 def execution_summary(execution: Any) -> dict[str, Any]:
