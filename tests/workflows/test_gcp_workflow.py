@@ -1,11 +1,13 @@
 """The Cloud Workflows source polyfn writes for a workflow, checked against the documented
 syntax (https://cloud.google.com/workflows/docs/reference/syntax, read 2026-12-04).
 
-There is no Cloud Workflows emulator (Google ships none, and no open-source interpreter of
-the language exists on the package registries), so these tests cannot run the YAML: they
-parse it and check its shape with ``check_source`` below (the keys each kind of step
+There is no Cloud Workflows emulator from Google (a third-party one on PyPI,
+``workflows-emulator``, has no OIDC and fails on polyfn's catches), so these tests parse
+the YAML and check its shape with ``check_source`` below (the keys each kind of step
 allows, every ``next`` and ``call`` target defined, every expression a balanced
-``${...}``), then assert what each polyfn construct became.
+``${...}``), then assert what each polyfn construct became. The YAML is run by
+``gcp_interpreter`` (polyfn's reading of the documented semantics) in
+``test_engines.py`` and ``test_gcp_runs.py``.
 """
 
 from __future__ import annotations
