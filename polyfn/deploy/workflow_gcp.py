@@ -73,6 +73,7 @@ the expression helpers get_type, default, if, len, string.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable
 from typing import Any
@@ -147,6 +148,7 @@ def to_workflows_yaml(
 # https://REGION-PROJECT.cloudfunctions.net/NAME address, and deploy.sh fills in the region
 # and project it deploys to (they are not known when the YAML is written).
 TASK_URL = "https://__REGION__-__PROJECT_ID__.cloudfunctions.net/{}"
+_WORKFLOW_ID = re.compile(r"[A-Za-z](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?")
 
 
 def deploy_lines(
@@ -166,6 +168,14 @@ def deploy_lines(
     Syntax: ``gcloud workflows deploy`` (--source, --location, --service-account) in the
     Cloud SDK reference, read 2026-12-04.
     """
+    if not _WORKFLOW_ID.fullmatch(deployed_name):
+        # The Workflows API's rule for a workflow ID (CreateWorkflowRequest.workflow_id).
+        raise WorkflowUnsupported(
+            "gcp",
+            deployed_name,
+            "a workflow ID has 1-64 letters, digits, '_' and '-', starts with a letter and "
+            "ends with a letter or digit",
+        )
     quoted = shlex.quote(deployed_name)
     lines = [f"# --- workflow {deployed_name}"]
     lines.extend(

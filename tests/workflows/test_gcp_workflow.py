@@ -601,3 +601,12 @@ def test_no_catch_stops_the_runs_own_timeout_raised_in_a_branch() -> None:
             "steps": [{"Both_timed_out": {"raise": "${e}"}}],
         }
     ]
+
+
+@pytest.mark.parametrize("name", ["orders-dev-", "1orders", "o" * 65, "orders dev"])
+def test_a_deployed_name_the_workflows_api_refuses_is_refused_first(name: str) -> None:
+    from polyfn.deploy.workflow_gcp import deploy_lines
+
+    with pytest.raises(WorkflowUnsupported, match="a workflow ID has 1-64 letters"):
+        deploy_lines(name, "workflows/order.yaml", "SA", [])
+    assert deploy_lines("orders-dev-order", "workflows/order.yaml", "SA", [])
