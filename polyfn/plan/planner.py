@@ -123,6 +123,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for u in inputs.undecided
         for cloud in clouds
     ]
+    workflow_costs = []
+    if app.workflows:
+        from polyfn.plan.workflow_cost import price_workflows
+
+        workflow_costs = price_workflows(app, clouds, prices, traffic.defaults)
     return Plan(
         app=app.name,
         source=inputs.source_label,
@@ -142,6 +147,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
+        workflow_costs=workflow_costs,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from workflows.engines import AslEngine, DurableEngine, Engine, LocalEngine, task_server
+from workflows.gcp_interpreter import GcpEngine
 from workflows.order_workflow import build
 
 HAPPY = ["validate_order", "check_inventory", "charge_payment", "fulfill_order"]
@@ -20,12 +21,14 @@ def _task_server() -> Iterator[Any]:
         yield server
 
 
-@pytest.fixture(params=["local", "asl", "durable"])
+@pytest.fixture(params=["local", "asl", "durable", "gcp"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path, _task_server: Any) -> Engine:
     if request.param == "local":
         return LocalEngine(tmp_path)
     if request.param == "durable":
         return DurableEngine()
+    if request.param == "gcp":
+        return GcpEngine()
     return AslEngine(_task_server, tmp_path)
 
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from polyfn.adapters.azure.backends.event_bus import EventGridTopic
     from polyfn.adapters.azure.backends.queue import StorageQueue
     from polyfn.adapters.azure.backends.table import StorageTable
-    from polyfn.core.event_bus import EventBus
     from polyfn.adapters.azure.workflows import DurableWorkflows
+    from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.workflow import Workflow
 
