@@ -75,7 +75,8 @@ def function_app(
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
-        _register(native, invocations, fn)
+        if fn.trigger.kind != "task":  # a workflow's tasks are its activities (below)
+            _register(native, invocations, fn)
     _register_fallback(native, invocations)
     if app.workflows:
         from polyfn.adapters.azure.workflows import register_workflows

@@ -36,12 +36,16 @@ import base64
 import json
 import re
 import threading
+import time
+import uuid
 from collections.abc import Callable, Coroutine, Generator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from polyfn.core import workflow_engine as engine
+from polyfn.core.context import Context
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.core.errors import ConfigError, PolyfnError
 from polyfn.core.workflow import WorkflowExecution
 from polyfn.core.workflow_graph import Graph, MapState, ParallelState
@@ -150,11 +154,14 @@ def decode_failure(text: str) -> tuple[str, str]:
 def activity_function(workflow: Workflow, task: str) -> Callable[[Any], Any]:
     """The callable registered as the activity of ``task``: JSON in, JSON out, and an error
     raised as a ``TaskFailure`` naming it."""
-    function = workflow.tasks[task].task_function
+    app = workflow.app
+    timeout = workflow.tasks[task].timeout or DEFAULT_TIMEOUT_SECONDS
 
     def run(data: Any) -> Any:
+        # The activity binding gives no invocation id; the task gets a context of its own.
+        ctx = Context("azure", task, uuid.uuid4().hex, deadline=time.time() + timeout)
         try:
-            result = function(data)
+            result = app.handle_task(task, data, ctx)
         except Exception as error:
             raise TaskFailure(type(error).__name__, str(error)) from error
         try:
@@ -360,11 +367,11 @@ def register_workflows(app: App, native: Any) -> None:
     blueprint = df.Blueprint()
     for workflow in app.workflows.values():
         names = [orchestrator_name(workflow.name), branch_orchestrator_name(workflow.name)]
-        for name in [*names, *workflow.tasks]:
+        for name in names:
             if name in app.functions:
                 raise ConfigError(
                     f"function {name!r} of the app has the name Azure gives workflow "
-                    f"{workflow.name!r}'s {'task' if name in workflow.tasks else 'orchestrator'}"
+                    f"{workflow.name!r}'s orchestrator"
                 )
         for name, make in zip(names, (orchestrator, branch_orchestrator), strict=True):
             generator = make(workflow)
