@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("polyfn.cli.inspect", "show how polyfn reads a native event (JSON)"),
     "deploy": ("polyfn.cli.deploy", "build or plan per-cloud deploy artifacts"),
     "plan": ("polyfn.cli.plan", "report what moving between clouds changes and costs"),
+    "workflow": ("polyfn.cli.workflow", "run a workflow locally, draw it, list its executions"),
     "bench-local": ("polyfn.cli.bench_local", "load-test an app served by `polyfn run`"),
 }
 

@@ -192,3 +192,34 @@ def test_kill_9_mid_execution_resumes_from_the_last_completed_state(tmp_path: Pa
     assert marks.read_text().splitlines() == ["first", "second", "second"]
     assert summary["path"] == ["first", "second", "third"]
     json.dumps(summary)
+
+
+def test_the_local_runtime_resumes_unfinished_executions_and_starts_new_ones(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions
+
+    app = build(retry_interval=0.01)
+    left = local(app, tmp_path)  # an execution saved but never run: its process died
+    order = app.workflows["order"]
+    order.start({"orderId": "left-behind"}, name="left-behind")
+    assert left.load("left-behind").status == "running"
+    app.unbind()
+
+    runtime = LocalRuntime(app, RuntimeOptions(tmp_path, serve_http=False), log=io.StringIO())
+    runtime.start()
+    try:
+        # Under the runtime, start returns at once and the execution runs on a thread.
+        started = order.start({"orderId": "new"})
+        deadline = time.monotonic() + 20
+        statuses: list[str] = []
+        while time.monotonic() < deadline:
+            statuses = [order.execution(name).status for name in ("left-behind", started.id)]
+            if statuses == ["succeeded", "succeeded"]:
+                break
+            time.sleep(0.05)
+        assert statuses == ["succeeded", "succeeded"]
+    finally:
+        runtime.stop()
