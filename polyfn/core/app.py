@@ -349,6 +349,7 @@ class App:
             "queue": self.queues,
             "table": self.tables,
             "event_bus": self.event_buses,
+            "workflow": self.workflows,
         }
         return registries[kind]
 

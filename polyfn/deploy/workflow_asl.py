@@ -12,6 +12,17 @@ is the same on both (tests run the output under ``aws-local-stepfunctions``):
 - the data a task receives and returns is the whole state input and output (``Resource``
   is the task's Lambda ARN, ``ResultPath`` ``$`` or ``$.key``).
 
+Every Task state passes its Lambda an envelope naming the task, so that the function knows
+the event is a task to run (whether or not its deployment is pinned to one function)::
+
+    "Parameters": {"polyfnTask": "<task name>", "input.$": "$"}
+
+which the Lambda receives as ``{"polyfnTask": "<task name>", "input": <the state's data>}``
+(``polyfn.adapters.aws.sources.TASK_FIELD`` and ``TASK_INPUT_FIELD``; ``"input.$": "$"``
+copies the whole state input, ASL's path syntax for a parameter's value). The Lambda's
+answer is the task's result; a task's exception fails the invocation with its class name as
+``errorType``, which is the error name ``Retry`` and ``Catch`` match.
+
 What ASL cannot say is refused, naming the construct: a retry interval or maximum delay
 that is not whole seconds (``IntervalSeconds`` and ``MaxDelaySeconds`` are integers).
 
@@ -38,10 +49,14 @@ from polyfn.core.workflow_graph import (
 )
 from polyfn.core.workflow_steps import All, AnyOf, Condition, Not, Retry, When
 
-__all__ = ["END_STATE", "WorkflowUnsupported", "to_asl"]
+__all__ = ["END_STATE", "TASK_FIELD", "TASK_INPUT_FIELD", "WorkflowUnsupported", "to_asl"]
 
 # The Succeed state a choice goes to when its branch ends the run.
 END_STATE = "Done"
+# The task envelope's fields; the Lambda entry reads the same names
+# (polyfn.adapters.aws.sources, which deploy may not import: tests pin that they agree).
+TASK_FIELD = "polyfnTask"
+TASK_INPUT_FIELD = "input"
 
 
 class WorkflowUnsupported(ConfigError):
@@ -95,7 +110,11 @@ class _Writer:
     def state(self, state: Any) -> tuple[dict[str, Any], bool]:
         """The ASL state, and whether it needs the shared Succeed state."""
         if isinstance(state, TaskState):
-            written: dict[str, Any] = {"Type": "Task", "Resource": self.resource(state.task)}
+            written: dict[str, Any] = {
+                "Type": "Task",
+                "Resource": self.resource(state.task),
+                "Parameters": {TASK_FIELD: state.task, f"{TASK_INPUT_FIELD}.$": "$"},
+            }
             if state.timeout is not None:
                 written["TimeoutSeconds"] = state.timeout
             if state.result_path is not None:

@@ -3,7 +3,9 @@
 - ``local``: polyfn's executor on SQLite (``adapters/local/backends/workflows.py``).
 - ``asl``: the States Language definition ``polyfn deploy`` writes for Step Functions, run by
   ``aws-local-stepfunctions`` (npm) after ``asl-validator`` accepted it; each Task state calls
-  back into this process (``TaskServer``) to run the task.
+  back into this process (``TaskServer``), which runs the task as its Lambda would: polyfn's
+  own ``lambda_handler(app)``, pinned to the task's function, invoked with the envelope the
+  Task state's ``Parameters`` built and a Lambda context.
 - ``durable``: the Durable Functions orchestrator ``function_app(app)`` registers, replayed by
   the ``azure-functions-durable`` library on histories ``durable_host.DurableHost`` writes as
   the Durable host does, each activity run through the function registered for it.
@@ -24,9 +26,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from polyfn import App
+from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.local.backends import LocalBackends
 from polyfn.core.workflow import Workflow
 from polyfn.deploy.workflow_asl import to_asl
+from polyfn.hosts.events.aws import lambda_context
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -78,18 +82,24 @@ class DurableEngine:
 
 
 class TaskServer:
-    """Runs the task a Task state names, as its Lambda function would, for the ASL runner."""
+    """Runs the task a Task state names, as its Lambda function would, for the ASL runner.
+
+    Each task resource is polyfn's Lambda handler pinned to that task's function (as deploy
+    pins each function with ``POLYFN_FUNCTION``); the event is what the Task state's
+    ``Parameters`` made of the state's data. A raised exception is answered as Lambda reports
+    it to Step Functions: the error is its class name (``errorType``), the cause its message.
+    """
 
     def __init__(self) -> None:
-        self.tasks: dict[str, Any] = {}
+        self.tasks: dict[str, tuple[str, Any]] = {}
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                function = owner.tasks[request["resource"]]
+                function_name, handler = owner.tasks[request["resource"]]
                 try:
-                    answer = {"result": function(request["input"])}
+                    answer = {"result": handler(request["input"], lambda_context(function_name))}
                 except Exception as error:
                     answer = {"error": type(error).__name__, "cause": str(error)}
                 body = json.dumps(answer).encode()
@@ -110,8 +120,9 @@ class TaskServer:
         return f"http://{host}:{port}/"
 
     def serve(self, workflow: Workflow) -> None:
-        for name, step in workflow.tasks.items():
-            self.tasks[ARN.format(name)] = step.task_function
+        for name in workflow.tasks:
+            handler = lambda_handler(workflow.app, backends="keep", function=name)
+            self.tasks[ARN.format(name)] = (name, handler)
 
 
 @contextmanager

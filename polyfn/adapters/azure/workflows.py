@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from polyfn.core import workflow_engine as engine
 from polyfn.core.context import Context
 from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
-from polyfn.core.errors import ConfigError, PolyfnError
+from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
 from polyfn.core.workflow import WorkflowExecution
 from polyfn.core.workflow_graph import Graph, MapState, ParallelState
 from polyfn.core.workflow_steps import TASK_FAILED, TIMEOUT
@@ -415,17 +415,6 @@ def summary_from_status(
     else:  # Pending, Running, ContinuedAsNew, Suspended
         summary["status"] = engine.RUNNING
     return summary
-
-
-class ExecutionExists(PolyfnError, ValueError):
-    """An execution name reused with different input (Step Functions' rule)."""
-
-
-class UnknownExecution(PolyfnError, KeyError):
-    """No orchestration instance of that id."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class DurableWorkflows:

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from polyfn.core import workflow_engine as engine
-from polyfn.core.errors import PolyfnError
+from polyfn.core.errors import ExecutionExists, UnknownExecution
 from polyfn.core.workflow import WorkflowExecution
 from polyfn.core.workflow_steps import TIMEOUT
 
@@ -53,17 +53,6 @@ CREATE TABLE IF NOT EXISTS workflow_executions (
 LEASE_SECONDS = 60.0
 # How often a sleeping runner looks again (a stop request or a lease to renew).
 _SLEEP_SLICE = 0.5
-
-
-class ExecutionExists(PolyfnError, ValueError):
-    """An execution name reused with different input (Step Functions' rule)."""
-
-
-class UnknownExecution(PolyfnError, KeyError):
-    """No execution of that id in this workflow."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class LocalWorkflow:
