@@ -221,6 +221,8 @@ def _function(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     if trigger_resource is not None:
         bound.add(trigger_resource)  # lets the adapter map the event's physical name back
     for kind, name in sorted(bound):
+        if kind == "workflow":
+            continue  # bound (and granted) with the workflow's state machine, not here
         variables[binding_variable(kind, name)] = _binding_value(model, kind, name)
     properties: dict[str, Any] = {
         "FunctionName": aws_function_name(model.app, model.stage, fn),
@@ -359,7 +361,7 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
         elif kind == "event_bus":
             actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))
-        else:
+        elif kind == "queue":  # a workflow's grant is written with its state machine
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("queue", name), "Arn")))
     return statements

@@ -28,6 +28,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import EventBus
 from polyfn.core.functions import Function
 from polyfn.core.resources import Bucket, Queue, Resource, Table
+from polyfn.core.workflow import Workflow
 
 __all__ = ["ALL_ACCESS", "FunctionUsage", "scan_function"]
 
@@ -45,6 +46,8 @@ _METHOD_ACCESS: dict[str, dict[str, str]] = {
     },
     "queue": {"send": "send", "send_batch": "send"},
     "event_bus": {"publish": "publish"},
+    # A workflow's handle starts executions and reads them back.
+    "workflow": {"start": "start", "execution": "read"},
     "table": {
         "get": "read",
         "query": "list",
@@ -65,9 +68,11 @@ ALL_ACCESS: dict[str, frozenset[str]] = {
     "queue": frozenset({"send"}),
     "event_bus": frozenset({"publish"}),
     "table": frozenset({"read", "list", "write", "delete"}),
+    "workflow": frozenset({"start", "read"}),
 }
 _APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table"})
 _MISSING = object()
+_RESOURCES = (Bucket, Queue, Table, EventBus, Workflow)
 _CALLABLE_CODE = (types.FunctionType, types.MethodType, type)
 _LIBRARY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
 
@@ -180,7 +185,7 @@ class _Scanner:
     def resolved(self, value: Any, attrs: list[str], where: str) -> None:
         """``value.attr1.attr2...`` was read in a body."""
         for index, attr in enumerate(attrs):
-            if isinstance(value, Bucket | Queue | Table | EventBus):
+            if isinstance(value, _RESOURCES):
                 self._use(value, attr)
                 return
             if isinstance(value, App):
@@ -196,7 +201,7 @@ class _Scanner:
 
     def value_used(self, value: Any) -> None:
         """A value was used whole (called, passed, stored)."""
-        if isinstance(value, Bucket | Queue | Table | EventBus):
+        if isinstance(value, _RESOURCES):
             self.record(value, ALL_ACCESS[value.kind])
         elif isinstance(value, _CALLABLE_CODE) or _is_user_object(value):
             self.follow(value)
