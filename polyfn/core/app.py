@@ -343,7 +343,7 @@ class App:
     # ------------------------------------------------------------------ lookup
 
     def registry_of(self, kind: str) -> dict[str, Any]:
-        """The declared resources of one kind (``"bucket"``, ..., ``"event_bus"``) by name."""
+        """The declared resources of one kind (``"bucket"``, ..., ``"workflow"``) by name."""
         registries: dict[str, dict[str, Any]] = {
             "bucket": self.buckets,
             "queue": self.queues,

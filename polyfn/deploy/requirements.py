@@ -38,7 +38,8 @@ _RUNTIME_BY_KIND = {
               "queue": "azure-storage-queue", "table": "azure-data-tables",
               "workflow": "azure-functions-durable"},
     "gcp": {"": "functions-framework", "bucket": "google-cloud-storage",
-            "queue": "google-cloud-pubsub", "table": "google-cloud-firestore"},
+            "queue": "google-cloud-pubsub", "table": "google-cloud-firestore",
+            "workflow": "google-cloud-workflows"},
 }  # fmt: skip
 
 

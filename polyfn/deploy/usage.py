@@ -73,6 +73,7 @@ ALL_ACCESS: dict[str, frozenset[str]] = {
 }
 _APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table", "workflows"})
 _MISSING = object()
+_RESOURCES = (Bucket, Queue, Table, EventBus, Workflow)
 _CALLABLE_CODE = (types.FunctionType, types.MethodType, type)
 _LIBRARY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
 

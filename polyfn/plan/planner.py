@@ -117,7 +117,16 @@ def build_plan(inputs: PlanInputs) -> Plan:
         )
         for fn in app.functions.values()
     ]
-    statuses = judge(functions, clouds, lockin, triggers, limits, inputs.import_notes)
+    notes = list(inputs.import_notes)
+    if app.workflows and inputs.source_label == "polyfn app":
+        # (An imported app's tasks are stubs: their raises say nothing yet.)
+        from polyfn.deploy.workflow_errors import unraisable_error_warnings
+
+        notes += [
+            ImportNote("", "info", f"warning: {text}")
+            for text in unraisable_error_warnings(app, inputs.root)
+        ]
+    statuses = judge(functions, clouds, lockin, triggers, limits, notes)
     statuses += [
         FunctionStatus(u.function, cloud, "needs a decision", u.reasons)
         for u in inputs.undecided
@@ -143,7 +152,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         costs=costs,
         concurrency=concurrency,
         sweep=swept,
-        import_notes=list(inputs.import_notes),
+        import_notes=notes,
         undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),

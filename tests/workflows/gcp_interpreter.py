@@ -2,11 +2,13 @@
 
 Not Google's engine (Google ships no emulator): it runs the YAML ``workflow_gcp`` writes
 so the tests see its control flow work end to end, the routes, retries, catches, branch
-collection and deadline, against the real task functions. Each task's ``http.post`` is
-answered in-process the way the task endpoint's contract says (``workflow_gcp``'s
-docstring): 200 with the result, or an ``HttpError`` whose body is ``{"Error", "Cause"}``;
-a call past its ``timeout`` raises a ``TimeoutError``-tagged error. Sleeps are recorded,
-not slept.
+collection and deadline, against the real task endpoints. Each task's ``http.post`` is a
+POST to polyfn's own ``http_function(app, function=task)`` (the target deploy pins to the
+task) served by functions-framework's Flask app through its test client: a 2xx answer is
+the call's result, any other status raises an ``HttpError`` whose ``body`` is the parsed
+JSON answer (``{"Error", "Cause"}`` for a task failure, by the endpoint's contract in
+``workflow_gcp``'s docstring), as Workflows raises it; a call past its ``timeout`` raises a
+``TimeoutError``-tagged error. Sleeps are recorded, not slept.
 
 Semantics read from https://cloud.google.com/workflows/docs/reference/syntax (steps run in
 order unless ``next`` jumps; ``switch`` runs the first condition that holds, else goes on;
@@ -24,7 +26,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["GcpEngine", "WorkflowError", "run_workflow"]
+__all__ = ["GcpEngine", "Post", "WorkflowError", "run_workflow", "task_endpoint"]
+
+# A task's endpoint as the interpreter calls it: the JSON body in, (status, parsed body) out.
+Post = Callable[[Any], tuple[int, Any]]
 
 
 class WorkflowError(Exception):
@@ -166,7 +171,7 @@ class _Run:
     def __init__(
         self,
         source: dict[str, Any],
-        tasks: dict[str, Callable[[Any], Any]],
+        tasks: dict[str, Post],
         states: set[str],
     ) -> None:
         self.source = source
@@ -294,33 +299,30 @@ class _Run:
 
     def http_post(self, args: dict[str, Any]) -> Any:
         assert args["auth"] == {"type": "OIDC"}
-        task = self.tasks[args["url"]]
-        # The body goes out and comes back as JSON, as over HTTP.
-        data = json.loads(json.dumps(args["body"]))
+        post = self.tasks[args["url"]]
         outcome: dict[str, Any] = {}
 
         def run() -> None:
-            try:
-                outcome["result"] = task(data)
-            except Exception as error:
-                outcome["error"] = error
+            outcome["answer"] = post(args["body"])
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
         worker.join(args["timeout"])
         if worker.is_alive():
             raise WorkflowError({"tags": ["TimeoutError"], "message": "request timed out"})
-        if "error" in outcome:
-            error = outcome["error"]
+        status, body = outcome["answer"]
+        if status >= 400:
+            # http.post raises an HttpError for a status >= 400; its body is the parsed
+            # JSON answer (Workflows standard library, http.post; errors: HttpError).
             raise WorkflowError(
                 {
                     "tags": ["HttpError"],
-                    "code": 500,
-                    "message": "HTTP server responded with error code 500",
-                    "body": {"Error": type(error).__name__, "Cause": str(error)},
+                    "code": status,
+                    "message": f"HTTP server responded with error code {status}",
+                    "body": body,
                 }
             )
-        return {"code": 200, "body": json.loads(json.dumps(outcome["result"]))}
+        return {"code": status, "body": body}
 
 
 def _scope(variables: dict[str, Any], shared: set[str]) -> dict[str, Any]:
@@ -330,7 +332,7 @@ def _scope(variables: dict[str, Any], shared: set[str]) -> dict[str, Any]:
 
 def run_workflow(
     source: dict[str, Any],
-    tasks: dict[str, Callable[[Any], Any]],
+    tasks: dict[str, Post],
     states: set[str],
     argument: Any,
 ) -> dict[str, Any]:
@@ -360,7 +362,7 @@ class GcpEngine:
         declared = app.workflows[workflow]
         url = "https://region-project.cloudfunctions.net/{}".format
         source = to_workflows(declared.graph, url, workflow=workflow, timeout=declared.timeout)
-        tasks = {url(name): step.task_function for name, step in declared.tasks.items()}
+        tasks = {url(name): task_endpoint(app, name) for name in declared.tasks}
         outcome = run_workflow(source, tasks, set(declared.graph.states), data)
         summary: dict[str, Any] = {"path": outcome["path"]}
         if "error" in outcome:
@@ -369,3 +371,21 @@ class GcpEngine:
         else:
             summary.update(status="succeeded", output=outcome["result"])
         return summary
+
+
+def task_endpoint(app: Any, task: str) -> Post:
+    """The task's deployed endpoint: ``http_function(app, function=task)`` (what deploy
+    pins with ``POLYFN_FUNCTION``) in functions-framework's Flask app, called through Flask's
+    test client with the JSON body Workflows' ``http.post`` sends."""
+    from polyfn.adapters.gcp.entry import http_function
+    from polyfn.adapters.gcp.serving import framework_app
+
+    flask_app = framework_app(http_function(app, backends="keep", function=task), "http")
+    client = flask_app.test_client(use_cookies=False)
+
+    def post(body: Any) -> tuple[int, Any]:
+        answer = client.post("/", data=json.dumps(body), content_type="application/json")
+        parsed = json.loads(answer.data) if answer.mimetype == "application/json" else None
+        return answer.status_code, parsed
+
+    return post
