@@ -41,7 +41,7 @@ AZURE_WORKER_VENV := .venv-azure-worker
 $(AZURE_WORKER_VENV)/.installed: pyproject.toml
 	test -x $(AZURE_WORKER_VENV)/bin/python || $(AZURE_WORKER_PYTHON) -m venv $(AZURE_WORKER_VENV) \
 		|| { echo "need Python 3.13 for Azure's worker library (pyenv install 3.13.0)"; exit 1; }
-	$(AZURE_WORKER_VENV)/bin/pip install --quiet 'azure-functions-runtime>=1.3,<2' 'protobuf>=5' -e .
+	$(AZURE_WORKER_VENV)/bin/pip install --quiet 'azure-functions-runtime>=1.3,<2' 'protobuf>=5' 'azure-functions-durable>=1.2' -e .
 	touch $(AZURE_WORKER_VENV)/.installed
 
 unit: $(STAMP) $(NPM_STAMP) $(AZURE_WORKER_VENV)/.installed

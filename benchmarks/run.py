@@ -28,6 +28,7 @@ import bundle
 import cases
 import coldstart
 import route_scale
+import workflow_overhead
 from timing import per_call_us
 
 TARGETS = {
@@ -41,6 +42,8 @@ TARGETS = {
     "route_scale_ratio": 1.3,  # v2 GET through $default: 1,000 routes / 1 route
     "memory_mb": 3.0,
     "bundle_kb": 300.0,
+    # ms the local workflow executor adds per state transition, SQLite durable (issue 15)
+    "workflow_overhead_ms": workflow_overhead.TARGET_OVERHEAD_MS,
 }
 
 
@@ -123,6 +126,7 @@ def main() -> int:
         ),
         "memory_mb": coldstart.peak_memory(cases.memory_event(), args.processes),
         "bundle": bundle.polyfn_share(),
+        "workflow": workflow_overhead.measure(),
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["verdict"] = verdict(report)
@@ -163,6 +167,9 @@ def verdict(report: dict[str, Any]) -> dict[str, bool]:
         memory["polyfn"] - memory["hand-written"] <= TARGETS["memory_mb"]
     )
     checks["AWS bundle share"] = report["bundle"]["zip_kb"] <= TARGETS["bundle_kb"]
+    checks["workflow executor overhead per transition"] = (
+        report["workflow"]["overhead_ms_per_transition"] <= TARGETS["workflow_overhead_ms"]
+    )
     return checks
 
 
@@ -233,6 +240,13 @@ def print_table(report: dict[str, Any]) -> None:
     )
     b = report["bundle"]
     print(f"polyfn's share of the AWS bundle: {b['zip_kb']:.0f} KB zipped, {b['files']} files")
+    w = report["workflow"]
+    print(
+        f"\nlocal workflow executor ({w['tasks']} tasks in sequence, SQLite, durable): "
+        f"{w['executor_ms_per_run']:.3f} ms per run vs {w['direct_ms_per_run']:.3f} ms calling "
+        f"the tasks in a loop; {w['overhead_ms_per_transition']:.3f} ms per transition, "
+        f"{w['transitions_per_second']:.0f} transitions/s"
+    )
     print("\ntargets:")
     for name, ok in report["verdict"].items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")

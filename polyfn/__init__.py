@@ -21,20 +21,44 @@ if TYPE_CHECKING:
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
     from polyfn.core.ports import BackendProvider
+    from polyfn.core.workflow_steps import (
+        All,
+        AnyOf,
+        Choice,
+        Fail,
+        Map,
+        Not,
+        Parallel,
+        Retry,
+        Succeed,
+        Wait,
+        When,
+    )
 
 __all__ = [
     "CORS",
+    "All",
+    "AnyOf",
     "App",
     "BadPayload",
+    "Choice",
     "Context",
     "Event",
+    "Fail",
     "HTTPError",
+    "Map",
     "Message",
+    "Not",
     "ObjectEvent",
+    "Parallel",
     "PolyfnError",
     "Request",
     "Response",
+    "Retry",
     "Schedule",
+    "Succeed",
+    "Wait",
+    "When",
     "current_context",
 ]
 
@@ -64,6 +88,12 @@ _LAZY = {
     "Message": "polyfn.core.events",
     "ObjectEvent": "polyfn.core.events",
     "Schedule": "polyfn.core.events",
+    # The workflow vocabulary: loaded by apps that declare a workflow.
+    **dict.fromkeys(
+        ["All", "AnyOf", "Choice", "Fail", "Map", "Not", "Parallel", "Retry", "Succeed"],
+        "polyfn.core.workflow_steps",
+    ),
+    **dict.fromkeys(["Wait", "When"], "polyfn.core.workflow_steps"),
 }
 
 

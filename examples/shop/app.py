@@ -1,8 +1,9 @@
 """The shop: the example polyfn app.
 
 A users API on a table, a thumbnail for every ``.jpg`` uploaded under ``uploads/``, an
-email queue whose handler may fail (dead-lettered after three receives), and a cleanup
-that runs every five minutes. Nothing here names a cloud: the same file runs on AWS,
+email queue whose handler may fail (dead-lettered after three receives), a cleanup that
+runs every five minutes, and orders that go through the article's workflow
+(``orders.py``). Nothing here names a cloud: the same file runs on AWS,
 Azure, Google Cloud and locally.
 """
 
@@ -13,6 +14,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orders import add_orders
+
 from polyfn import App, HTTPError, Message, ObjectEvent, Request, Response, Schedule
 
 app = App("shop")
@@ -20,6 +23,7 @@ users = app.table("users", key="id")
 uploads = app.bucket("uploads")
 emails = app.queue("emails", max_receives=3)
 outbox = app.table("outbox", key="id")  # what send_email delivered, for audits and tests
+add_orders(app, emails)  # POST /orders, GET /orders/{id} and the order workflow
 
 THUMBNAIL_SIZE = (128, 128)
 USER_FIELDS = ("name", "email")

@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     for finding in result.warnings:
         print(f"warning: {finding.detail()}")
+    for warning in result.workflow_warnings:
+        print(f"warning: {warning}")
     print(_next_steps(result.cloud, result.out, result.files))
     return 0
 

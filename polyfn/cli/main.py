@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("polyfn.cli.deploy", "build or plan per-cloud deploy artifacts"),
     "plan": ("polyfn.cli.plan", "report what moving between clouds changes and costs"),
     "dlq": ("polyfn.cli.dlq", "list or redrive the dead letters of a local run's queues"),
+    "workflow": ("polyfn.cli.workflow", "run a workflow locally, draw it, list its executions"),
     "bench-local": ("polyfn.cli.bench_local", "load-test an app served by `polyfn run`"),
 }
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from polyfn.core.event_bus import EventBus
     from polyfn.core.ports import BackendProvider
     from polyfn.core.resources import Bucket, Queue, Resource, Table
+    from polyfn.core.workflow import Workflow
 
     F = TypeVar("F", bound=Callable[..., Any])
     R = TypeVar("R", Bucket, Queue, Table, EventBus)
@@ -79,6 +80,7 @@ class App:
         self.buckets: dict[str, Bucket] = {}
         self.queues: dict[str, Queue] = {}
         self.tables: dict[str, Table] = {}
+        self.workflows: dict[str, Workflow] = {}
         self.event_buses: dict[str, EventBus] = {}
         # The route table of the HTTP functions; dispatch reads it on every request.
         self.router: Router[Function] = Router()
@@ -117,6 +119,17 @@ class App:
         if table.key != key:
             raise ConfigError(f"table {name!r} was declared twice with different keys")
         return table
+
+    def workflow(self, name: str, *, timeout: int | None = None) -> Workflow:
+        """Declare a workflow: its tasks are declared with ``@workflow.task``, its steps
+        with ``workflow.flow(...)`` (see ``polyfn.core.workflow``)."""
+        from polyfn.core.workflow import Workflow
+
+        if name in self.workflows:
+            raise ConfigError(f"a workflow named {name!r} is already declared in {self.name}")
+        workflow = Workflow(self, name, timeout=timeout)
+        self.workflows[name] = workflow
+        return workflow
 
     def event_bus(self, name: str) -> EventBus:
         """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom
@@ -330,12 +343,13 @@ class App:
     # ------------------------------------------------------------------ lookup
 
     def registry_of(self, kind: str) -> dict[str, Any]:
-        """The declared resources of one kind (``"bucket"``, ..., ``"event_bus"``) by name."""
+        """The declared resources of one kind (``"bucket"``, ..., ``"workflow"``) by name."""
         registries: dict[str, dict[str, Any]] = {
             "bucket": self.buckets,
             "queue": self.queues,
             "table": self.tables,
             "event_bus": self.event_buses,
+            "workflow": self.workflows,
         }
         return registries[kind]
 
@@ -370,6 +384,7 @@ class App:
     handle_messages = dispatch.handle_messages
     handle_schedule = dispatch.handle_schedule
     handle_event = dispatch.handle_event
+    handle_task = dispatch.handle_task
     consumer_of = dispatch.consumer_of
     scheduled_function = dispatch.scheduled_function
 

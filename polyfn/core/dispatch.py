@@ -325,6 +325,29 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
         _reset_current(token)
 
 
+def handle_task(app: App, task: str, data: Any, ctx: Context) -> Any:
+    """Run one task of a workflow on its data; returns the task's result (JSON).
+
+    The task's exception propagates as it is: the workflow engine matches its class name
+    against the flow's retries and catches (Step Functions reads it from Lambda's error
+    document, Durable Functions from the activity's failure).
+    """
+    fn = app.functions.get(task)
+    if fn is None or fn.trigger.kind != "task":
+        from polyfn.core.errors import UnrecognizedEvent
+
+        raise UnrecognizedEvent(
+            f"app {app.name} has no workflow task {task!r}",
+            expected="the name of a function declared with @workflow.task",
+        )
+    ctx.function_name = fn.name
+    token = _set_current(ctx)
+    try:
+        return fn.call(data, ctx)
+    finally:
+        _reset_current(token)
+
+
 def handle_event(app: App, event: Event, ctx: Context, *, function: str | None = None) -> int:
     """Run every ``on_event`` function matching source and type; returns how many ran.
 

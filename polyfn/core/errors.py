@@ -10,11 +10,13 @@ __all__ = [
     "ConditionFailed",
     "ConfigError",
     "CredentialsError",
+    "ExecutionExists",
     "PayloadTooLarge",
     "PolyfnError",
     "ResourceError",
     "ResourceNotFound",
     "Throttled",
+    "UnknownExecution",
     "UnrecognizedEvent",
     "UnsupportedValue",
 ]
@@ -76,3 +78,15 @@ class UnsupportedValue(ResourceError):
 
 class ConditionFailed(ResourceError):
     """A conditional write lost (``put_if_absent`` on an existing key, for instance)."""
+
+
+class ExecutionExists(PolyfnError, ValueError):
+    """A workflow execution name reused with different input (Step Functions' rule, which
+    every engine that names executions follows)."""
+
+
+class UnknownExecution(PolyfnError, KeyError):
+    """No execution of that id in the workflow."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

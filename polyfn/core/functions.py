@@ -31,6 +31,7 @@ __all__ = [
     "MessageTrigger",
     "ObjectTrigger",
     "ScheduleTrigger",
+    "TaskTrigger",
     "Trigger",
 ]
 
@@ -127,7 +128,23 @@ class EventTrigger:
         return f"event source={self.source or '*'} type={self.type or '*'}{on}"
 
 
-Trigger = HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger
+class TaskTrigger:
+    """A task of a workflow: run by the workflow's engine, never by an outside event."""
+
+    kind: Literal["task"] = "task"
+    __slots__ = ("task", "workflow")
+
+    def __init__(self, workflow: str, task: str) -> None:
+        self.workflow = workflow
+        self.task = task
+
+    def describe(self) -> str:
+        return f"task {self.task} of workflow {self.workflow}"
+
+
+Trigger = (
+    HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger | TaskTrigger
+)
 
 
 def _glob(pattern: str | None, value: str) -> bool:

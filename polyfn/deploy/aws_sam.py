@@ -4,9 +4,11 @@ Each function runs the same code bundle (``polyfn_entry.handler``) pinned to its
 ``POLYFN_FUNCTION``; its triggers become SAM events (HttpApi routes, S3 notifications on a
 bucket the template owns, SQS with partial batch failures, EventBridge schedules and
 rules), and its role gets exactly the actions its code needs on exactly the resources it
-touches (``usage``). HTTP paths no route matches go to one small extra function, so that
-unknown paths and wrong methods still answer polyfn's 404 and 405 rather than API
-Gateway's own.
+touches (``usage``). Each workflow is a Step Functions state machine (Standard) whose
+definition ``workflow_asl`` writes; its task functions have no event of their own (the
+state machine invokes them), and its role may invoke those functions only. HTTP paths no
+route matches go to one small extra function, so that unknown paths and wrong methods
+still answer polyfn's 404 and 405 rather than API Gateway's own.
 
 Intrinsics are written in their long form (``{"Ref": ...}``) so the template is plain YAML.
 """
@@ -23,6 +25,7 @@ from polyfn.core.functions import (
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
+    TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
@@ -31,8 +34,10 @@ from polyfn.deploy.naming import (
     aws_fallback_function_name,
     aws_function_name,
     aws_logical_id,
+    aws_state_machine_name,
     event_bus_name,
 )
+from polyfn.deploy.workflow_asl import to_asl
 
 __all__ = [
     "ENTRY_HANDLER",
@@ -63,6 +68,11 @@ _DYNAMODB_ACTIONS = {
 }
 _SQS_ACTIONS = {"send": ["sqs:SendMessage", "sqs:GetQueueUrl"]}
 _EVENTS_ACTIONS = {"publish": ["events:PutEvents"]}
+# Starting reads back an execution whose name was used before (StepFunctionsWorkflow.start).
+_STATES_EXECUTION_ACTIONS = {
+    "start": ["states:DescribeExecution", "states:GetExecutionHistory"],
+    "describe": ["states:DescribeExecution", "states:GetExecutionHistory"],
+}
 
 
 def _ref(logical_id: str) -> dict[str, Any]:
@@ -86,6 +96,7 @@ def sam_template(
     resources.update(_queues(model))
     resources.update(_tables(model))
     resources.update(_event_buses(model))
+    resources.update(_state_machines(model))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function)
     if model.of_kind("http"):
@@ -191,6 +202,42 @@ def _event_buses(model: DeployModel) -> dict[str, Any]:
     }
 
 
+def _state_machines(model: DeployModel) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sorted(model.app.workflows):
+        workflow = model.app.workflows[name]
+        substitutions: dict[str, Any] = {}
+
+        def resource(task: str, substitutions: dict[str, Any] = substitutions) -> str:
+            function_id = aws_logical_id("function", task)
+            substitutions[f"{function_id}Arn"] = _get_att(function_id, "Arn")
+            return "${" + function_id + "Arn}"
+
+        # WorkflowUnsupported (naming the cloud and the construct) fails the build here.
+        definition = to_asl(
+            workflow.graph,
+            resource,
+            workflow=name,
+            timeout=workflow.timeout,
+            comment=f"polyfn {model.app.name}.{name}",
+        )
+        out[aws_logical_id("workflow", name)] = {
+            "Type": "AWS::Serverless::StateMachine",
+            "Properties": {
+                "Name": aws_state_machine_name(model.app, model.stage, name),
+                "Type": "STANDARD",
+                "Definition": definition,
+                "DefinitionSubstitutions": substitutions,
+                # The execution role may invoke the workflow's own task functions, no others.
+                "Policies": [
+                    {"LambdaInvokePolicy": {"FunctionName": _ref(aws_logical_id("function", t))}}
+                    for t in sorted(workflow.tasks)
+                ],
+            },
+        }
+    return out
+
+
 # ----------------------------------------------------------------------------- functions
 
 
@@ -201,6 +248,8 @@ def _binding_value(model: DeployModel, kind: str, name: str) -> Any:
         return _get_att(aws_logical_id("queue", name), "QueueName")
     if kind == "event_bus":
         return _ref(aws_logical_id("event_bus", name))  # Ref of an EventBus is its name
+    if kind == "workflow":
+        return _ref(aws_logical_id("workflow", name))  # Ref of a state machine is its ARN
     return _ref(aws_logical_id("table", name))
 
 
@@ -228,8 +277,10 @@ def _function(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         "MemorySize": function.memory,
         "Timeout": function.timeout,
         "Environment": {"Variables": variables},
-        "Events": _events(model, function),
     }
+    events = _events(model, function)
+    if events:  # a workflow's task has none: its state machine invokes it
+        properties["Events"] = events
     statements = statements_for(model, function)
     if statements:
         properties["Policies"] = [{"Version": "2012-10-17", "Statement": statements}]
@@ -312,6 +363,8 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         if trigger.bus is not None:
             rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
         return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
+    if isinstance(trigger, TaskTrigger):
+        return {}
     raise ConfigError(f"function {function.name!r}: no AWS event for trigger {trigger.kind!r}")
 
 
@@ -359,6 +412,18 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
         elif kind == "event_bus":
             actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))
+        elif kind == "workflow":
+            machine = aws_state_machine_name(model.app, model.stage, name)
+            if "start" in accesses:
+                statements.append(
+                    _allow(["states:StartExecution"], _ref(aws_logical_id("workflow", name)))
+                )
+            actions = sorted({a for access in accesses for a in _STATES_EXECUTION_ACTIONS[access]})
+            executions = _sub(
+                "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+                f"{machine}:*"
+            )
+            statements.append(_allow(actions, executions))
         else:
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("queue", name), "Arn")))
@@ -399,7 +464,7 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
 
 def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
-    expected += len(model.event_buses)
+    expected += len(model.event_buses) + len(model.app.workflows)
     expected += 1 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(

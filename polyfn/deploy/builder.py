@@ -48,6 +48,8 @@ class BuildResult:
     warnings: list[LimitFinding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bundle: BundleReport | None = None
+    # catches and retries no task can trigger (polyfn.deploy.workflow_errors)
+    workflow_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +85,10 @@ def build(spec: str, out: Path, options: BuildOptions) -> BuildResult:
     out = out.resolve()
     _claim(out)
     result = BuildResult(options.cloud, out, warnings=list(prepared.findings))
+    if prepared.app.workflows:
+        from polyfn.deploy.workflow_errors import unraisable_error_warnings
+
+        result.workflow_warnings = unraisable_error_warnings(prepared.app, prepared.source.root)
     # Build beside the target and swap in at the end, so a failed build leaves no half.
     staging = Path(tempfile.mkdtemp(prefix=".polyfn-build-", dir=out.parent))
     try:

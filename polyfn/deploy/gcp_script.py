@@ -22,6 +22,7 @@ from polyfn.core.functions import (
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
+    TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.limits_data import LIMITS
@@ -33,8 +34,16 @@ from polyfn.deploy.naming import (
     gcp_function_name,
     gcp_physical_name,
 )
+from polyfn.deploy.workflow_gcp import deploy_lines
 
-__all__ = ["DEFAULT_REGION", "RUNTIME", "deploy_script", "service_account_id"]
+__all__ = [
+    "DEFAULT_REGION",
+    "RUNTIME",
+    "deploy_script",
+    "service_account_id",
+    "workflow_id",
+    "workflow_source_file",
+]
 
 RUNTIME = "python312"
 DEFAULT_REGION = "us-central1"
@@ -47,6 +56,7 @@ _SERVICES = (
     "artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com "
     "cloudscheduler.googleapis.com storage.googleapis.com firestore.googleapis.com"
 )
+_WORKFLOW_SERVICES = " workflows.googleapis.com"
 
 
 def _var(kind: str, name: str) -> str:
@@ -58,6 +68,26 @@ def service_account_id(model: DeployModel, function: DeployFunction) -> str:
     digest = hashlib.sha256(f"{model.app.name}/{model.stage}/{function.name}".encode()).hexdigest()
     readable = function.name.lower().replace("_", "-")[:17].rstrip("-")
     return f"pf-{digest[:8]}-{readable}".rstrip("-")
+
+
+def workflow_id(model: DeployModel, workflow: str) -> str:
+    """The workflow's name on Google Cloud (``deploy_lines`` checks the API's rule)."""
+    return f"{app_slug(model.app)}-{model.stage}-{workflow}"
+
+
+def workflow_source_file(workflow: str) -> str:
+    """Where the build writes the workflow's Cloud Workflows YAML, relative to deploy.sh."""
+    return f"workflows/{workflow}.yaml"
+
+
+def _workflow_account(model: DeployModel, workflow: str) -> tuple[str, str]:
+    """(shell variable, account id) of the service account a workflow runs as. The
+    variable's ``WFSA_`` prefix is taken by no function's (``SA_``) nor resource's."""
+    key = f"{model.app.name}/{model.stage}/workflow:{workflow}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    readable = "wf-" + workflow.lower().replace("_", "-")[:14].rstrip("-")
+    variable = "WFSA_" + _var("workflow", workflow).removeprefix("WORKFLOW_")
+    return variable, f"pf-{digest[:8]}-{readable}".rstrip("-")
 
 
 class _Script:
@@ -106,12 +136,15 @@ def deploy_script(model: DeployModel, region: str | None) -> str:
         'SOURCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
         'P=(--project "${PROJECT_ID}")',
         "",
-        f'gcloud services enable {_SERVICES} "${{P[@]}}"',
+        f"gcloud services enable {_SERVICES}"
+        + (_WORKFLOW_SERVICES if app.workflows else "")
+        + ' "${P[@]}"',
     )
     _resources(model, s)
     _identities(model, s)
     for function in model.functions:
         _function(model, function, s)
+    _workflows(model, s)
     s.add(
         "",
         'echo "polyfn: deployed ' + f"{app_slug(app)}-{stage}" + ' to ${PROJECT_ID} (${REGION})"',
@@ -175,6 +208,15 @@ def _resources(model: DeployModel, s: _Script) -> None:
             f'gcloud pubsub topics describe "${{{var}}}" "${{P[@]}}"',
             f'gcloud pubsub topics create "${{{var}}}" "${{P[@]}}"',
         )
+    if model.app.workflows:
+        s.section("workflows: Cloud Workflows, deployed after their task functions (below)")
+    for name in sorted(model.app.workflows):
+        # The binding a starter gets is the full resource name, which the Executions API
+        # takes as is (polyfn.adapters.gcp.backends.workflow.workflow_path).
+        s.add(
+            f'{_var("workflow", name)}="projects/${{PROJECT_ID}}/locations/${{REGION}}/'
+            f'workflows/{workflow_id(model, name)}"'
+        )
     if model.tables:
         s.section("tables: Firestore collections (created on first write) in the default database")
         for name in model.tables:
@@ -206,6 +248,16 @@ def _identities(model: DeployModel, s: _Script) -> None:
                     f'gcloud storage buckets add-iam-policy-binding "gs://${{{_var(kind, name)}}}"',
                     f'"${{P[@]}}" {member} --role roles/storage.{role} >/dev/null',
                 )
+            elif kind == "workflow":
+                # invoker: create and read executions; viewer: read them (Workflows' IAM
+                # roles, https://cloud.google.com/workflows/docs/access-control, read
+                # 2026-12-04). Granted on the project, as deploy.sh grants Firestore's.
+                role = "invoker" if "start" in accesses else "viewer"
+                s.add(f"# Workflow roles are granted per project: this reaches beyond {name!r}.")
+                s.command(
+                    'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
+                    f"{member} --role roles/workflows.{role} --condition=None >/dev/null",
+                )
             elif kind in ("queue", "event_bus"):
                 s.command(
                     f'gcloud pubsub topics add-iam-policy-binding "${{{_var(kind, name)}}}"',
@@ -218,7 +270,7 @@ def _identities(model: DeployModel, s: _Script) -> None:
                     'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
                     f"{member} --role roles/datastore.{role} --condition=None >/dev/null",
                 )
-        if function.kind != "http":
+        if function.kind not in ("http", "task"):
             # Eventarc and Cloud Scheduler call the function as this account.
             s.command(
                 'gcloud projects add-iam-policy-binding "${PROJECT_ID}"',
@@ -265,6 +317,10 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
     elif isinstance(trigger, ScheduleTrigger):
         s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
         _scheduler_job(model, function, name, sa, s)
+    elif isinstance(trigger, TaskTrigger):
+        # Private: only the workflow's service account may call it (deploy_lines grants
+        # it), with an OIDC token Google's front end checks; pinned, so it runs the task.
+        s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
     elif isinstance(trigger, ObjectTrigger):
         s.command(
             *parts,
@@ -304,6 +360,24 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
             f'--trigger-service-account "${{{sa}}}"',
         )
         _allow_invoker(name, sa, s)
+
+
+def _workflows(model: DeployModel, s: _Script) -> None:
+    """Each workflow: its own service account, allowed to invoke its task functions only,
+    and the YAML (``workflows/<name>.yaml``, written by the build) deployed as it."""
+    app = model.app
+    for name in sorted(app.workflows):
+        workflow = app.workflows[name]
+        variable, account = _workflow_account(model, name)
+        s.section(f"workflow {name}: runs as its own service account")
+        s.add(f'{variable}="{account}@${{PROJECT_ID}}.iam.gserviceaccount.com"')
+        s.ensure(
+            f'gcloud iam service-accounts describe "${{{variable}}}" "${{P[@]}}"',
+            f'gcloud iam service-accounts create {_q(account)} "${{P[@]}}"',
+            f"--display-name {_q(f'polyfn {app.name}/{model.stage} workflow {name}')}",
+        )
+        tasks = [gcp_function_name(app, model.stage, app.functions[t]) for t in workflow.tasks]
+        s.add(*deploy_lines(workflow_id(model, name), workflow_source_file(name), variable, tasks))
 
 
 def _allow_invoker(name: str, sa: str, s: _Script) -> None:

@@ -5,16 +5,20 @@
 CloudEvents (Cloud Storage, Pub/Sub, Eventarc). Every polyfn function is deployed from this
 same folder as its own Cloud Function, pinned with ``POLYFN_FUNCTION``; ``deploy.sh``
 (``gcp_script``) holds the gcloud commands. Cloud Build installs ``requirements.txt``.
+Each workflow is written as Cloud Workflows source in ``workflows/<name>.yaml``
+(``workflow_gcp``), which ``deploy.sh`` deploys after its task functions; a workflow
+Cloud Workflows cannot express fails the build (``WorkflowUnsupported``, naming it).
 """
 
 from __future__ import annotations
 
-from polyfn.deploy.gcp_script import deploy_script
+from polyfn.deploy.gcp_script import deploy_script, workflow_source_file
 from polyfn.deploy.model import DeployModel
+from polyfn.deploy.naming import gcp_function_name
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
 
-__all__ = ["EVENT_TARGET", "HTTP_TARGET", "gcp_files", "main_file"]
+__all__ = ["EVENT_TARGET", "HTTP_TARGET", "gcp_files", "main_file", "workflow_files"]
 
 HTTP_TARGET = "http"
 EVENT_TARGET = "events"
@@ -26,6 +30,7 @@ _GCLOUDIGNORE = """\
 .venv
 __pycache__/
 deploy.sh
+workflows/
 """
 
 
@@ -42,7 +47,8 @@ def main_file(source: AppSource) -> str:
 def gcp_files(
     model: DeployModel, source: AppSource, requirements: Requirements, region: str | None
 ) -> dict[str, str]:
-    return {
+    files = workflow_files(model)
+    return files | {
         "main.py": main_file(source),
         "requirements.txt": requirements.text(
             "Installed by Cloud Build; polyfn itself is in ./polyfn"
@@ -50,3 +56,19 @@ def gcp_files(
         ".gcloudignore": _GCLOUDIGNORE,
         "deploy.sh": deploy_script(model, region),
     }
+
+
+def workflow_files(model: DeployModel) -> dict[str, str]:
+    """``workflows/<name>.yaml`` per workflow, each task step calling its task's function."""
+    from polyfn.deploy.workflow_gcp import TASK_URL, to_workflows_yaml
+
+    app, files = model.app, {}
+    for name, workflow in sorted(app.workflows.items()):
+
+        def url(task: str) -> str:
+            return TASK_URL.format(gcp_function_name(app, model.stage, app.functions[task]))
+
+        files[workflow_source_file(name)] = to_workflows_yaml(
+            workflow.graph, url, workflow=name, timeout=workflow.timeout
+        )
+    return files

@@ -29,6 +29,7 @@ __all__ = [
     "aws_fallback_function_name",
     "aws_function_name",
     "aws_logical_id",
+    "aws_state_machine_name",
     "azure_function_app_name_prefix",
     "azure_physical_name",
     "check_stage",
@@ -71,6 +72,11 @@ def aws_logical_id(kind: str, name: str) -> str:
 
 def aws_function_name(app: App, stage: str, fn: Function) -> str:
     return f"{app_slug(app)}-{stage}-{fn.name}"
+
+
+def aws_state_machine_name(app: App, stage: str, workflow: str) -> str:
+    """The Step Functions state machine of a workflow (1-80 letters, digits, '-', '_')."""
+    return f"{app_slug(app)}-{stage}-{workflow}"
 
 
 def event_bus_name(app: App, stage: str, bus: str) -> str:

@@ -15,6 +15,7 @@ from polyfn.core.functions import (
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
+    TaskTrigger,
 )
 from polyfn.deploy import naming
 from polyfn.deploy.aws_sam import statements_for
@@ -155,6 +156,12 @@ def _trigger(model: DeployModel, function: DeployFunction, cloud: str) -> str:
         dialect = {"aws": "eventbridge", "azure": "ncrontab", "gcp": "unix"}[cloud]
         label = {"aws": "EventBridge", "azure": "Timer", "gcp": "Cloud Scheduler"}[cloud]
         return f"{label} {schedule_expression(function.fn, dialect)} (UTC)"
+    if isinstance(trigger, TaskTrigger):
+        return {
+            "aws": f"Task state of Step Functions state machine {trigger.workflow}",
+            "azure": f"activity of Durable Functions orchestration {trigger.workflow}",
+            "gcp": f"private HTTPS function called by Cloud Workflows workflow {trigger.workflow}",
+        }[cloud]
     assert isinstance(trigger, EventTrigger)
     what = f"source={trigger.source or '*'} type={trigger.type or '*'}"
     if trigger.bus is not None:

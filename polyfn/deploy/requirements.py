@@ -35,9 +35,11 @@ _PROVIDED = {"aws": ("boto3", "botocore", "s3transfer", "jmespath"), "azure": ()
 # Which of polyfn's extras each resource kind pulls in, per cloud.
 _RUNTIME_BY_KIND = {
     "azure": {"": "azure-functions", "bucket": "azure-storage-blob",
-              "queue": "azure-storage-queue", "table": "azure-data-tables"},
+              "queue": "azure-storage-queue", "table": "azure-data-tables",
+              "workflow": "azure-functions-durable"},
     "gcp": {"": "functions-framework", "bucket": "google-cloud-storage",
-            "queue": "google-cloud-pubsub", "table": "google-cloud-firestore"},
+            "queue": "google-cloud-pubsub", "table": "google-cloud-firestore",
+            "workflow": "google-cloud-workflows"},
 }  # fmt: skip
 
 

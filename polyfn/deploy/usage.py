@@ -5,9 +5,10 @@ exactly that. So the deploy step reads each handler's source (``ast``, nothing e
 a name in the body that resolves, through the handler's globals and closure, to a resource
 of the app is a use; the method called on it says which access (``users.get`` reads,
 ``emails.send`` sends). Helper functions and objects of the user's own code that the handler
-calls are followed. A resource used any other way (passed to a function, stored) is granted
-every access of its kind, and a resource reached dynamically through the App
-(``app.tables[name]``) cannot be known: that is an error asking for ``uses=[...]``.
+calls are followed (a workflow is a resource too: ``order.start`` starts it,
+``order.execution`` reads one). A resource used any other way (passed to a function,
+stored) is granted every access of its kind, and a resource reached dynamically through
+the App (``app.tables[name]``) cannot be known: that is an error asking for ``uses=[...]``.
 
 ``uses=[...]`` on the decorator replaces the scan for that function (full access to each
 listed resource), for code the scan cannot see through.
@@ -28,6 +29,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import EventBus
 from polyfn.core.functions import Function
 from polyfn.core.resources import Bucket, Queue, Resource, Table
+from polyfn.core.workflow import Workflow
 
 __all__ = ["ALL_ACCESS", "FunctionUsage", "scan_function"]
 
@@ -45,6 +47,8 @@ _METHOD_ACCESS: dict[str, dict[str, str]] = {
     },
     "queue": {"send": "send", "send_batch": "send"},
     "event_bus": {"publish": "publish"},
+    # Starting may read the execution back (a reused name), so it reads as well.
+    "workflow": {"start": "start", "execution": "describe"},
     "table": {
         "get": "read",
         "query": "list",
@@ -58,16 +62,18 @@ _METHOD_ACCESS: dict[str, dict[str, str]] = {
 # Attributes that describe a handle without touching the cloud.
 _HARMLESS = frozenset(
     {"name", "kind", "physical_name", "binding_variable", "key", "max_receives"}
-    | {"visibility_timeout"}
+    | {"visibility_timeout", "tasks", "graph", "timeout"}
 )
 ALL_ACCESS: dict[str, frozenset[str]] = {
     "bucket": frozenset({"read", "list", "write", "delete"}),
     "queue": frozenset({"send"}),
     "event_bus": frozenset({"publish"}),
     "table": frozenset({"read", "list", "write", "delete"}),
+    "workflow": frozenset({"start", "describe"}),
 }
-_APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table"})
+_APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table", "workflows"})
 _MISSING = object()
+_RESOURCES = (Bucket, Queue, Table, EventBus, Workflow)
 _CALLABLE_CODE = (types.FunctionType, types.MethodType, type)
 _LIBRARY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
 
@@ -180,7 +186,7 @@ class _Scanner:
     def resolved(self, value: Any, attrs: list[str], where: str) -> None:
         """``value.attr1.attr2...`` was read in a body."""
         for index, attr in enumerate(attrs):
-            if isinstance(value, Bucket | Queue | Table | EventBus):
+            if isinstance(value, Bucket | Queue | Table | EventBus | Workflow):
                 self._use(value, attr)
                 return
             if isinstance(value, App):
@@ -196,7 +202,7 @@ class _Scanner:
 
     def value_used(self, value: Any) -> None:
         """A value was used whole (called, passed, stored)."""
-        if isinstance(value, Bucket | Queue | Table | EventBus):
+        if isinstance(value, Bucket | Queue | Table | EventBus | Workflow):
             self.record(value, ALL_ACCESS[value.kind])
         elif isinstance(value, _CALLABLE_CODE) or _is_user_object(value):
             self.follow(value)

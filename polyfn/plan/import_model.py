@@ -19,6 +19,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.plan.model import Impact, ImportNote, Undecided
 
 if TYPE_CHECKING:
+    from polyfn.plan.import_workflows import ImportedWorkflow
     from polyfn.plan.planner import PlanInputs
     from polyfn.plan.traffic import TrafficProfile
 
@@ -162,6 +163,7 @@ class ImportedApp:
     tables: dict[str, TableResource] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     notes: list[ImportNote] = field(default_factory=list)
+    workflows: list[ImportedWorkflow] = field(default_factory=list)  # Step Functions machines
     # polyfn function name -> (imported function, trigger spec), filled by build_app
     registered: dict[str, tuple[ImportedFunction, TriggerSpec]] = field(default_factory=dict)
     # the functions that got no trigger at all, with why; filled by build_app
@@ -234,8 +236,17 @@ class ImportedApp:
                     self.note(fn.name, "blocked", f"trigger {index + 1} cannot be declared: {exc}")
                     continue
                 self.registered[name] = (fn, spec)
+        for workflow in self.workflows:
+            _declare_workflow(app, workflow, self)
+        # A function a workflow runs as a task has found its place; any other without a
+        # trigger polyfn can express needs a decision.
+        tasks = {name for declared in app.workflows.values() for name in declared.tasks}
         registered = {id(fn) for fn, _ in self.registered.values()}
-        self.undecided = [self._undecided(fn) for fn in self.functions if id(fn) not in registered]
+        self.undecided = [
+            self._undecided(fn)
+            for fn in self.functions
+            if id(fn) not in registered and fn.name not in tasks
+        ]
         return app
 
     def _undecided(self, fn: ImportedFunction) -> Undecided:
@@ -274,6 +285,20 @@ class ImportedApp:
             import_notes=list(self.notes),
             undecided=list(self.undecided),
         )
+
+
+def _declare_workflow(app: App, imported: ImportedWorkflow, into: ImportedApp) -> None:
+    """The workflow on ``app``: its tasks (stubs that say they are not ported) and its flow."""
+    try:
+        declared = app.workflow(imported.name, timeout=imported.timeout)
+        for task in imported.tasks.values():
+            declared.task(task.handler, name=task.name, timeout=task.timeout)
+        declared.flow(*imported.steps)
+    except ConfigError as exc:
+        text = f"workflow {imported.name!r} cannot be declared: {exc}"
+        if all(note.text != text for note in into.notes):  # build_app may run twice
+            into.note("", "blocked", text)
+        app.workflows.pop(imported.name, None)
 
 
 def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:

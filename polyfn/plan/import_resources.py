@@ -87,6 +87,8 @@ def read_resources(imported: ImportedApp, resources: Mapping[str, Any]) -> None:
             imported.tables[logical_id] = _table(imported, logical_id, kind, props)
         elif kind == "AWS::SNS::Topic":
             imported.topics[logical_id] = _literal(props.get("TopicName")) or logical_id
+        elif kind == "AWS::Serverless::StateMachine":
+            pass  # a workflow: read by import_workflows
         elif kind and not kind.startswith(_PLUMBING):
             imported.note(
                 "",

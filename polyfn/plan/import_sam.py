@@ -49,6 +49,7 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "timeout": globals_fn.get("Timeout"),
         "architecture": (globals_fn.get("Architectures") or [None])[0],
     }
+    state_machines: list[tuple[str, Any]] = []  # read once every function is known
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping):
             continue
@@ -62,6 +63,9 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
                 "plain AWS::Lambda::Function: its triggers live in other resources "
                 "and were not read",
             )
+            continue
+        if kind == "AWS::Serverless::StateMachine":
+            state_machines.append((str(logical_id), props))
             continue
         if kind != "AWS::Serverless::Function":
             continue
@@ -93,6 +97,11 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
             arn_suffixes=frozenset({f":function:{physical}"} if isinstance(physical, str) else ()),
         )
         explain_callers(imported, document, fn, refs, ("Resources", str(logical_id)))
+    if state_machines:
+        from polyfn.plan.import_workflows import read_sam_state_machine
+
+        for logical_id, props in state_machines:
+            read_sam_state_machine(imported, logical_id, props, lambda name: name)
     return imported
 
 

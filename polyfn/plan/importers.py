@@ -160,6 +160,11 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
             _serverless_refs(str(original), spec, variables),
             ("functions", str(original)),
         )
+    if document.get("stepFunctions") is not None:
+        from polyfn.plan.import_workflows import read_serverless_state_machines
+
+        steps_block = _resolve_tree(document.get("stepFunctions"), variables)
+        read_serverless_state_machines(imported, {"stepFunctions": steps_block}, variables.short)
     return imported
 
 

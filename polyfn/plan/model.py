@@ -7,7 +7,10 @@ Markdown and HTML reports read the same values. Nothing here computes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
+
+if TYPE_CHECKING:
+    from polyfn.plan.workflow_cost import WorkflowCost
 
 from polyfn.core.errors import PolyfnError
 from polyfn.hosts import CLOUDS as RUNTIME_CLOUDS
@@ -198,6 +201,8 @@ class Plan:
     undecided: list[Undecided] = field(default_factory=list)
     traffic_notes: list[str] = field(default_factory=list)
     scanned_files: list[str] = field(default_factory=list)
+    # each workflow of the app on each engine of the clouds planned for
+    workflow_costs: list[WorkflowCost] = field(default_factory=list)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

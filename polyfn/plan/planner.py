@@ -117,12 +117,26 @@ def build_plan(inputs: PlanInputs) -> Plan:
         )
         for fn in app.functions.values()
     ]
-    statuses = judge(functions, clouds, lockin, triggers, limits, inputs.import_notes)
+    notes = list(inputs.import_notes)
+    if app.workflows and inputs.source_label == "polyfn app":
+        # (An imported app's tasks are stubs: their raises say nothing yet.)
+        from polyfn.deploy.workflow_errors import unraisable_error_warnings
+
+        notes += [
+            ImportNote("", "info", f"warning: {text}")
+            for text in unraisable_error_warnings(app, inputs.root)
+        ]
+    statuses = judge(functions, clouds, lockin, triggers, limits, notes)
     statuses += [
         FunctionStatus(u.function, cloud, "needs a decision", u.reasons)
         for u in inputs.undecided
         for cloud in clouds
     ]
+    workflow_costs = []
+    if app.workflows:
+        from polyfn.plan.workflow_cost import price_workflows
+
+        workflow_costs = price_workflows(app, clouds, prices, traffic.defaults)
     return Plan(
         app=app.name,
         source=inputs.source_label,
@@ -138,10 +152,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
         costs=costs,
         concurrency=concurrency,
         sweep=swept,
-        import_notes=list(inputs.import_notes),
+        import_notes=notes,
         undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
+        workflow_costs=workflow_costs,
     )
 
 

@@ -70,6 +70,7 @@ def render_markdown(plan: Plan) -> str:
     out += _triggers(plan, sources)
     out += _limits(plan, sources)
     out += _costs(plan)
+    out += _workflow_costs(plan)
     out += _concurrency(plan)
     out += _sweep(plan)
     out += _imports(plan)
@@ -292,6 +293,49 @@ def _sweep(plan: Plan) -> list[str]:
     ]
     out += _table(["Function", "Cloud", "Cheapest", "Measured", "Why"], rows)
     out.append("")
+    return out
+
+
+_ENGINE_LABELS = {
+    "step_functions_standard": "Step Functions Standard",
+    "step_functions_express": "Step Functions Express",
+    "durable_functions": "Durable Functions (Consumption)",
+    "cloud_workflows": "Cloud Workflows",
+}
+
+
+def _workflow_costs(plan: Plan) -> list[str]:
+    if not plan.workflow_costs:
+        return []
+    out = ["## Workflows: monthly cost", ""]
+    rows = []
+    for row in plan.workflow_costs:
+        engine = _ENGINE_LABELS.get(row.engine, row.engine)
+        if row.unsupported:
+            rows.append([f"`{row.workflow}`", engine, f"{row.runs:,.0f}", "-", row.unsupported])
+            continue
+        counted = ", ".join(
+            f"{value:,.0f} {unit.replace('_', ' ')}" for unit, value in row.units.items()
+        )
+        flag = " (unconfirmed prices)" if row.unconfirmed else ""
+        rows.append(
+            [
+                f"`{row.workflow}`",
+                engine,
+                f"{row.runs:,.0f}",
+                counted,
+                f"${row.monthly_usd:,.2f}{flag}",
+            ]
+        )
+    out += _table(["Workflow", "Engine", "Runs/month", "Counted", "Monthly cost"], rows)
+    out += [
+        "",
+        "Counted along each run's success path (every task succeeds, choices take their "
+        "default, a map has one item); retries add transitions, executions and steps on "
+        "every engine. Durable Functions: the free grant is shared with the app's functions "
+        "and not subtracted.",
+        "",
+    ]
     return out
 
 

@@ -84,7 +84,19 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
         else:
             groups.append((name, spec.kind, fn, [(name, spec)]))
     names = _Names({g[0] for g in groups})
-    lines = _header(imported, sorted({k for g in groups for k in _MODEL_NAMES[g[1]]}))
+    workflow_lines: list[str] = []
+    step_names: set[str] = set()
+    if imported.workflows:
+        from polyfn.plan.import_workflows import render_workflow
+
+        for workflow in imported.workflows:
+            if workflow.name in app.workflows:
+                workflow_lines += render_workflow(workflow, step_names)
+    model_names = {k for g in groups for k in _MODEL_NAMES[g[1]]} | step_names
+    lines = _header(imported, sorted(model_names))
+    if workflow_lines:  # task stubs are typed with Any
+        at = lines.index("from __future__ import annotations") + 2
+        lines[at:at] = ["from typing import Any", ""]
     lines.append(f"app = App({_literal(app.name)})")
     for bucket in imported.buckets.values():
         if bucket.name in app.buckets:
@@ -127,6 +139,7 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
         else:
             lines.append(f'    raise NotImplementedError("{def_name}: port {fn.handler}")')
     lines += _undecided(imported)
+    lines += workflow_lines
     return "\n".join(lines) + "\n"
 
 

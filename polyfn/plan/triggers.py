@@ -26,6 +26,7 @@ from polyfn.core.functions import (
     MessageTrigger,
     ObjectTrigger,
     ScheduleTrigger,
+    TaskTrigger,
 )
 from polyfn.core.schedule import to_eventbridge, to_ncrontab, to_unix_cron
 from polyfn.plan.model import Impact, TriggerMapping, TriggerNote
@@ -94,6 +95,16 @@ def _map_trigger(
         return _message(app, trigger, fn, cloud, traffic, notes)
     if isinstance(trigger, ScheduleTrigger):
         return _schedule(trigger, cloud, notes)
+    if isinstance(trigger, TaskTrigger):
+        # What runs the task on each cloud; the workflow itself is priced and checked per
+        # cloud in the plan's workflow section.
+        engine = {
+            "aws": "Lambda run by a Step Functions Task state",
+            "azure": "Durable Functions activity",
+            "gcp": "HTTP function called by Cloud Workflows (OIDC)",
+            "local": "the local workflow executor",
+        }.get(cloud, "workflow task")
+        return f"{engine}: {trigger.describe()}"
     assert isinstance(trigger, EventTrigger)
     return _event(trigger, cloud, traffic, notes)
 

@@ -76,7 +76,14 @@ def test_shop_functions_events_and_resources(built: Builder) -> None:
     assert set(functions) == {
         "ListUsersFunction", "GetUserFunction", "CreateUserFunction", "UpdateUserFunction",
         "ThumbnailFunction", "SendEmailFunction", "CleanupFunction", "PolyfnHttpFallbackFunction",
+        # the orders: two routes and the order workflow's six tasks
+        "PlaceOrderFunction", "GetOrderFunction", "ValidateOrderFunction",
+        "CheckInventoryFunction", "ChargePaymentFunction", "FulfillOrderFunction",
+        "NotifyOutOfStockFunction", "NotifyPaymentFailedFunction",
     }  # fmt: skip
+    assert "Events" not in functions["ValidateOrderFunction"]  # run by the state machine
+    machines = [v for v in resources.values() if v["Type"] == "AWS::Serverless::StateMachine"]
+    assert len(machines) == 1
     get_user = functions["GetUserFunction"]
     assert get_user["Environment"]["Variables"] == {
         "POLYFN_FUNCTION": "get_user",

@@ -73,8 +73,13 @@ def test_shop_indexes_every_function_with_its_trigger(shop: Path) -> None:
     triggers = {name: _trigger(b) for name, b in result["functions"].items()}
     assert set(triggers) == {
         "list_users", "get_user", "create_user", "update_user", "thumbnail", "send_email",
-        "cleanup", "polyfn_fallback",
+        "cleanup", "polyfn_fallback", "place_order", "get_order",
+        # the order workflow: its orchestrators and one activity per task
+        "order_workflow", "order_workflow_branch", "validate_order", "check_inventory",
+        "charge_payment", "fulfill_order", "notify_out_of_stock", "notify_payment_failed",
     }  # fmt: skip
+    assert triggers["order_workflow"]["type"] == "orchestrationTrigger"
+    assert triggers["charge_payment"]["type"] == "activityTrigger"
     assert triggers["get_user"]["type"] == "httpTrigger"
     assert triggers["get_user"]["route"] == "users/{id}"
     assert set(triggers["get_user"]["methods"]) == {"GET", "HEAD"}

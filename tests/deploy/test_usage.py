@@ -156,3 +156,40 @@ def test_a_handler_without_source_asks_for_uses() -> None:
     blind.get("/generated")(namespace["generated"])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"cannot read the source.*uses="):
         build_model(blind)
+
+
+def test_starting_or_reading_a_workflow_is_a_use_of_it() -> None:
+    shop = App("flows")
+    order = shop.workflow("order")
+
+    @order.task
+    def reserve(data: dict[str, str]) -> dict[str, str]:
+        return data
+
+    order.flow(reserve)
+
+    def begin(data: dict[str, str]) -> str:
+        return order.start(data).id
+
+    @shop.post("/orders")
+    def place(req: Request) -> Response:
+        return Response.json({"id": begin(req.json())})
+
+    @shop.get("/orders/{id}")
+    def status(req: Request) -> Response:
+        return Response.json(order.execution(req.path_params["id"]).summary)
+
+    @shop.get("/health", uses=[order])
+    def health(req: Request) -> Response:
+        return Response.json({})
+
+    assert scan_function(shop, shop.functions["place"]).accesses == {
+        ("workflow", "order"): frozenset({"start"})  # through a helper
+    }
+    assert scan_function(shop, shop.functions["status"]).accesses == {
+        ("workflow", "order"): frozenset({"describe"})
+    }
+    assert scan_function(shop, shop.functions["health"]).accesses == {
+        ("workflow", "order"): ALL_ACCESS["workflow"]
+    }
+    assert scan_function(shop, shop.functions["reserve"]).accesses == {}

@@ -1,10 +1,11 @@
 """Imported functions polyfn cannot give a trigger stay in the plan as "needs a decision".
 
-A Lambda authorizer, a Step Functions task, a function invoked directly and a schedule
-only EventBridge can say (``cron(0 0 L * ? *)``) once made ``polyfn plan --from`` crash
-in ``trigger_groups`` and ``--scaffold`` write nothing. Each must be reported with the
-reason, from serverless.yml and SAM alike, while the rest of the app is planned and
-scaffolded as usual.
+A Lambda authorizer, a function invoked directly and a schedule only EventBridge can say
+(``cron(0 0 L * ? *)``) once made ``polyfn plan --from`` crash in ``trigger_groups`` and
+``--scaffold`` write nothing. Each must be reported with the reason, from serverless.yml
+and SAM alike, while the rest of the app is planned and scaffolded as usual. A Lambda that
+only a Step Functions state machine calls (``charge``) is no longer undecided: the state
+machine is imported as a workflow and the Lambda as its task.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ CLOUDS = ("aws", "azure", "gcp")
 # Each unfed function and a phrase of the reason the plan must give for it.
 EXPECTED = {
     "authorize": "Lambda authorizer",
-    "charge": "Step Functions task",
     "reindex": "invoked directly",
     "month_end": "cron(0 0 L * ? *)",
 }
@@ -45,7 +45,7 @@ def test_a_function_without_triggers_has_no_groups() -> None:
 def test_unfed_functions_need_a_decision_with_the_reason(source: Path) -> None:
     imported = import_aws_app(source)
     plan = build_plan(imported.plan_inputs(CLOUDS, TrafficProfile()))
-    assert [f.name for f in plan.functions] == ["list_invoices"]
+    assert sorted(f.name for f in plan.functions) == ["charge", "list_invoices"]
     undecided = {u.function: u for u in plan.undecided}
     assert set(undecided) == set(EXPECTED)
     for name, phrase in EXPECTED.items():
@@ -54,9 +54,9 @@ def test_unfed_functions_need_a_decision_with_the_reason(source: Path) -> None:
             status = plan.status_of(name, cloud)
             assert status is not None and status.status == "needs a decision"
             assert status.reasons == undecided[name].reasons
-    assert undecided["charge"].origin == "payments.charge"
+    assert "charge" not in undecided
     # One note per kind of caller, however many places name it.
-    assert len(undecided["charge"].reasons) == 1
+    assert len(undecided["authorize"].reasons) == 1
     markdown = render_markdown(plan)
     html = render_html(plan)
     for name in EXPECTED:
@@ -73,7 +73,8 @@ def test_scaffold_writes_the_rest_and_lists_the_unfed(source: Path, tmp_path: Pa
     for name in EXPECTED:
         assert f"# - {name} (was " in text
     app = load_app(str(target))
-    assert set(app.functions) == {"list_invoices"}
+    assert set(app.functions) == {"list_invoices", "charge"}
+    assert app.functions["charge"].trigger.kind == "task"  # of the imported state machine
 
 
 def test_cli_plan_and_scaffold_of_a_file_with_only_an_unfed_function(

@@ -157,3 +157,62 @@ def test_each_test_starts_with_empty_data(polyfn_client: ClientFactory) -> None:
     client = polyfn_client(shop)  # the local runtime: the test is not marked
     assert client.runtime == "local"
     assert client.get("/users").json()["users"] == []
+
+
+def _order_status(client: Client, order_id: str, wanted: set[str]) -> dict[str, object]:
+    """The order once its workflow has put it in one of ``wanted`` (it runs on a thread)."""
+    deadline = time.monotonic() + 20
+    while True:
+        order = client.get(f"/orders/{order_id}").json()
+        if order["status"] in wanted or time.monotonic() > deadline:
+            return dict(order)
+        time.sleep(0.05)
+
+
+@all_runtimes
+@pytest.mark.parametrize(
+    ("stock", "card", "status"),
+    [
+        (5, "ok", "fulfilled"),
+        (0, "ok", "out_of_stock"),
+        (5, "declined", "payment_failed"),
+    ],
+)
+def test_an_order_goes_through_the_workflow(
+    polyfn_client: ClientFactory, stock: int, card: str, status: str
+) -> None:
+    client = polyfn_client(shop)
+    shop.tables["stock"].put({"sku": "mug", "available": stock})
+    placed = client.post(
+        "/orders",
+        json={"items": [{"sku": "mug", "qty": 2}], "card": card, "email": "ada@example.com"},
+    )
+    assert placed.status == 202
+    order_id = placed.json()["id"]
+    assert placed.json()["execution"] == f"order-{order_id}"
+    final = {"fulfilled", "out_of_stock", "payment_failed"}
+    order = _order_status(client, order_id, final)
+    assert order["status"] == status
+    execution = shop.workflows["order"].execution(f"order-{order_id}")
+    assert execution.status == "succeeded"
+    if status == "fulfilled":
+        assert order["total"] == 20
+        assert execution.summary["path"] == [
+            "validate_order",
+            "check_inventory",
+            "charge_payment",
+            "fulfill_order",
+        ]
+    else:
+        # The customer is told: an email waits on the queue for send_email.
+        assert order["reason"]
+        assert execution.summary["path"][-1] == f"notify_{status}"
+
+
+@all_runtimes
+def test_an_order_without_items_is_a_400_and_an_unknown_one_a_404(
+    polyfn_client: ClientFactory,
+) -> None:
+    client = polyfn_client(shop)
+    assert client.post("/orders", json={"card": "ok"}).status == 400
+    assert client.get("/orders/nope").status == 404

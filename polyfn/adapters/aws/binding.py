@@ -15,7 +15,7 @@ from polyfn.adapters.common.binding import choose_backends
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Any, Literal
 
     from polyfn.core.app import App
     from polyfn.core.event_bus import EventBus
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TableBackend,
     )
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["BackendsChoice", "LazyAwsBackends", "bind_backends", "running_on_lambda"]
 
@@ -66,6 +67,10 @@ class LazyAwsBackends:
 
     def event_bus(self, resource: EventBus) -> EventBusBackend:
         return self._real().event_bus(resource)
+
+    def workflow(self, resource: Workflow) -> Any:
+        real: Any = self._real()  # BackendProvider does not declare workflows (core's port)
+        return real.workflow(resource)
 
 
 def bind_backends(app: App, choice: BackendsChoice) -> None:

@@ -6,6 +6,10 @@ into the core model, lets the App dispatch, and translates the answer back:
 - HTTP (REST v1, HTTP API v2, ALB, Function URL) -> ``app.handle_http`` -> the source's
   response dict.
 - SQS, S3, SNS and EventBridge -> ``events``, loaded with the first such event.
+- A workflow's Task state (``{"polyfnTask": task, "input": data}``, the envelope the state
+  machine polyfn deploys passes) -> ``app.handle_task`` -> the task's result is the
+  Lambda's answer; its exception propagates unchanged, so Lambda's error document names
+  its class (``errorType``), which Step Functions matches against ``ErrorEquals``.
 - Anything else raises ``UnrecognizedEvent``: a direct invoke with an unknown payload
   fails visibly instead of being half handled.
 """
@@ -30,6 +34,7 @@ from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
+from polyfn.core.errors import ConfigError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
@@ -42,7 +47,7 @@ if TYPE_CHECKING:
 else:
     LambdaHandler = Callable  # what type checkers read as Callable[..., Any]
 
-__all__ = ["LambdaHandler", "lambda_handler"]
+__all__ = ["LambdaHandler", "MisroutedTask", "lambda_handler"]
 
 # Lambda reuses a process for many invocations; only its first one is a cold start.
 
@@ -166,6 +171,24 @@ def _serve_alb(app: App, event: dict[str, Any], ctx: Context, function: str = ""
     return render_alb(app.handle_http(request, ctx, None, function), request.multi_value)
 
 
+# ----------------------------------------------------------------------------- workflow tasks
+
+
+class MisroutedTask(ConfigError):
+    """A Lambda pinned to one function was asked to run another function's task: the state
+    machine and the deployment disagree (a stale definition, a hand-edited resource)."""
+
+
+def _serve_task(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> Any:
+    task = event[sources.TASK_FIELD]
+    if function and task != function:
+        raise MisroutedTask(
+            f"Lambda function of {app.name}.{function} was asked to run task {task!r}; "
+            "each task runs on its own function (redeploy the state machine)"
+        )
+    return app.handle_task(task, event[sources.TASK_INPUT_FIELD], ctx)
+
+
 def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
     """``serve_http`` answering only ``function``'s routes (functools.partial, without
     importing functools on the cold path)."""
@@ -181,4 +204,5 @@ _SERVE: dict[str, _Serve] = {
     sources.FUNCTION_URL: _serve_function_url,
     sources.APIGW_V1: _serve_v1,
     sources.ALB: _serve_alb,
+    sources.TASK: _serve_task,
 }

@@ -28,6 +28,9 @@ __all__ = [
     "SCHEDULE",
     "SNS",
     "SQS",
+    "TASK",
+    "TASK_FIELD",
+    "TASK_INPUT_FIELD",
     "UnhandledAwsEvent",
     "detect",
     "malformed",
@@ -44,6 +47,12 @@ SQS = "sqs"
 SNS = "sns"
 SCHEDULE = "schedule"  # an EventBridge rule with a schedule expression
 EVENTBRIDGE = "eventbridge"  # any other EventBridge event
+TASK = "task"  # a workflow's Task state (Step Functions), in polyfn's envelope
+
+# The envelope the state machine polyfn deploy writes passes each task's Lambda
+# (``polyfn.deploy.workflow_asl``): {"polyfnTask": <task name>, "input": <the state's data>}.
+TASK_FIELD = "polyfnTask"
+TASK_INPUT_FIELD = "input"
 
 HTTP_KINDS = frozenset({APIGW_V1, APIGW_V2, FUNCTION_URL, ALB})
 
@@ -55,7 +64,8 @@ S3_OBJECT_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
 
 EXPECTED = (
     "an API Gateway REST (v1) or HTTP API (v2) request, an ALB or Function URL request, "
-    "S3, SQS or SNS records, an EventBridge event or schedule, or the s3:TestEvent"
+    "S3, SQS or SNS records, an EventBridge event or schedule, the s3:TestEvent, or a "
+    "workflow task's envelope"
 )
 
 
@@ -119,6 +129,8 @@ def detect(event: Any) -> str:
         return EVENTBRIDGE
     if event.get("Event") == "s3:TestEvent":
         return S3_TEST
+    if TASK_FIELD in event:
+        return _task(event)
     if "methodArn" in event:  # a TOKEN authorizer's input has no requestContext
         _refuse_authorizer(event)
     keys = ", ".join(sorted(str(key) for key in event)[:8]) or "none"
@@ -147,6 +159,17 @@ def _refuse_authorizer(event: dict[str, Any]) -> None:
         "polyfn does not serve authorizers",
         expected=EXPECTED,
     )
+
+
+def _task(event: dict[str, Any]) -> str:
+    """A Task state's envelope: the task's name, and its data under ``input`` (which the
+    state machine always sets: ``"input.$": "$"``)."""
+    if type(event[TASK_FIELD]) is not str or TASK_INPUT_FIELD not in event:
+        raise UnrecognizedEvent(
+            f"a workflow task event has a string {TASK_FIELD!r} and an {TASK_INPUT_FIELD!r}",
+            expected=f'{{"{TASK_FIELD}": "<task>", "{TASK_INPUT_FIELD}": <data>}}',
+        )
+    return TASK
 
 
 def malformed(source: str, exc: Exception) -> UnrecognizedEvent:

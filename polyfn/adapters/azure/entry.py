@@ -75,8 +75,13 @@ def function_app(
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
-        _register(native, invocations, fn)
+        if fn.trigger.kind != "task":  # a workflow's tasks are its activities (below)
+            _register(native, invocations, fn)
     _register_fallback(native, invocations)
+    if app.workflows:
+        from polyfn.adapters.azure.workflows import register_workflows
+
+        register_workflows(app, native)
     return native
 
 
@@ -140,6 +145,14 @@ def _register(native: func.FunctionApp, invocations: Invocations, fn: Function) 
         handler = event_handler(invocations, fn.name)
         decorator = native.event_grid_trigger(arg_name="event")
     handler.__name__ = handler.__qualname__ = fn.name
+    if invocations.app.workflows:
+        # Any function may start a workflow: each gets the Durable client binding.
+        from polyfn.adapters.azure.workflows import CLIENT_ARG, with_durable_client
+
+        handler = with_durable_client(handler)
+        client = native.generic_input_binding(arg_name=CLIENT_ARG, type="durableClient")
+        native.function_name(name=fn.name)(decorator(client(handler)))
+        return
     native.function_name(name=fn.name)(decorator(handler))
 
 

@@ -12,7 +12,8 @@ script) Flask and the CloudEvents SDK for nothing.
 - HTTP: the Flask request becomes a ``FlaskRequest`` (``http``), ``app.handle_http``
   answers, the answer becomes a werkzeug response. A request that Cloud Scheduler marks
   is a tick instead only in a process pinned to a scheduled function (``scheduler``
-  says why: a header alone proves nothing); elsewhere it is an ordinary request.
+  says why: a header alone proves nothing); elsewhere it is an ordinary request. A
+  process pinned to a workflow task answers Cloud Workflows' calls (``task_endpoint``).
 - CloudEvents: ``events.translate`` gives an object event, a message, a tick or another
   event, which ``events.serve`` dispatches. A failure raises ``InvocationFailed`` (a 500,
   so the platform redelivers); an event that cannot be read is a 400.
@@ -46,6 +47,7 @@ from polyfn.adapters.gcp.http import (
 from polyfn.adapters.gcp.legacy import with_push_fields
 from polyfn.adapters.gcp.refusal import REFUSED_EVENT_DESCRIPTION, install_in_current_app
 from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
+from polyfn.adapters.gcp.task_endpoint import serve_task
 from polyfn.core import defaults
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
@@ -108,6 +110,12 @@ def http_function(
         environ = request.environ
         ctx = _context(cloud, pinned, request_id_from_environ(environ) or new_request_id(), timeout)
         ctx.raw = request
+        if pinned:
+            pinned_fn = app.functions.get(pinned)
+            if pinned_fn is not None and pinned_fn.trigger.kind == "task":
+                # A workflow's http.post to the task's own private function (deploy pins
+                # and protects it); only a pinned process runs tasks: they are not routes.
+                return to_flask_response(serve_task(app, pinned, request, ctx))
         # Only a request Cloud Scheduler marked can be a tick; the marker is looked up in
         # the environ first, which is cheap for the many requests without it.
         tick = None

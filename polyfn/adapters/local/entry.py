@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from polyfn.adapters.local.backends import LocalBackends
 from polyfn.adapters.local.backends.folder_keys import FileStamp
@@ -41,6 +41,9 @@ from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import OutgoingEvent
 from polyfn.core.functions import MessageTrigger, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
+
+if TYPE_CHECKING:
+    from polyfn.adapters.local.backends.workflows import LocalWorkflow
 
 __all__ = ["DEFAULT_VISIBILITY_CAP_SECONDS", "LocalRuntime", "RuntimeOptions", "StartFailed"]
 
@@ -113,6 +116,8 @@ class LocalRuntime:
             self.http = HttpServer(wsgi, options.host, options.port, options.limits)
         self.backends.observe(self)
         self._stopped = threading.Event()
+        # The local executors of the app's workflows (made on start, when the store opens).
+        self.workflows: list[LocalWorkflow] = []
 
     # ------------------------------------------------------------------ backend observer
 
@@ -143,6 +148,7 @@ class LocalRuntime:
         for worker in self.workers.values():
             worker.start()
         self.scheduler.start()
+        self._resume_workflows()
         for name in self.options.fire:
             self.scheduler.fire_now(name)
         if self.http is not None:
@@ -162,9 +168,20 @@ class LocalRuntime:
             worker.stop()
         for worker in self.workers.values():
             worker.join(grace)
+        for executor in self.workflows:
+            executor.stop()  # at its next transition; the execution resumes on the next run
         self.pump.stop(grace)
         self.bus_pump.stop(grace)
         self.backends.close()
+
+    def _resume_workflows(self) -> None:
+        """Run on, in the background, the executions a previous run left unfinished."""
+        for workflow in self.app.workflows.values():
+            executor = self.app.backend_for(workflow)
+            self.workflows.append(executor)
+            threading.Thread(
+                target=executor.resume_all, name=f"resume-{workflow.name}", daemon=True
+            ).start()
 
     def serve_forever(self) -> None:
         """Start, run until SIGTERM or SIGINT (Ctrl-C), then stop cleanly.

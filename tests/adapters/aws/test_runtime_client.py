@@ -202,6 +202,26 @@ def test_an_unknown_event_fails_without_echoing_the_payload(function: LambdaProc
     assert "secret-token-789" not in answer.body.decode()
 
 
+# ----------------------------------------------------------------------------- workflow tasks
+
+
+def test_a_task_states_envelope_runs_the_task(function: LambdaProcess) -> None:
+    answer = function.invoke({"polyfnTask": "reserve", "input": {"sku": "a1"}})
+    assert answer.kind == "response", answer.body
+    assert answer.json() == {"sku": "a1", "reserved": True, "function_name": "reserve"}
+
+
+def test_a_tasks_exception_is_the_error_type_step_functions_matches(
+    function: LambdaProcess,
+) -> None:
+    # Step Functions matches Retry/Catch ErrorEquals against the error document's errorType.
+    answer = function.invoke({"polyfnTask": "reserve", "input": {"sku": "b2", "stock": "out"}})
+    assert answer.kind == "error"
+    document = answer.json()
+    assert document["errorType"] == "OutOfStock"
+    assert document["errorMessage"] == "sku b2 is out of stock"
+
+
 def test_a_handler_that_cannot_be_found_is_an_init_error(task_root: Path) -> None:
     with (
         LambdaRuntimeApi("broken") as api,

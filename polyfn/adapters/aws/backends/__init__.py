@@ -1,4 +1,5 @@
-"""AWS backends of polyfn's ports: bucket = S3, queue = SQS, table = DynamoDB (boto3).
+"""AWS backends of polyfn's ports: bucket = S3, queue = SQS, table = DynamoDB, workflow =
+Step Functions (boto3).
 
 ``AwsBackends`` is the ``BackendProvider`` the Lambda runtime binds (through
 ``adapters.aws.binding``, which defers even this import to the first resource use). It
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
     from polyfn.adapters.aws.backends.event_bus import EventBridgeBus
     from polyfn.adapters.aws.backends.queue import SqsQueue
     from polyfn.adapters.aws.backends.table import DynamoDbTable
+    from polyfn.adapters.aws.backends.workflow import StepFunctionsWorkflow
     from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["AwsBackends", "dead_letter_queue_name"]
 
@@ -58,6 +61,11 @@ class AwsBackends:
         from polyfn.adapters.aws.backends.event_bus import EventBridgeBus
 
         return EventBridgeBus(resource.name, resource.physical_name)
+
+    def workflow(self, resource: Workflow) -> StepFunctionsWorkflow:
+        from polyfn.adapters.aws.backends.workflow import StepFunctionsWorkflow
+
+        return StepFunctionsWorkflow(resource)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real resources (with the same settings); these make them on an

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from polyfn.adapters.azure.backends.event_bus import EventGridTopic
     from polyfn.adapters.azure.backends.queue import StorageQueue
     from polyfn.adapters.azure.backends.table import StorageTable
+    from polyfn.adapters.azure.workflows import DurableWorkflows
     from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["AzureBackends", "poison_queue_name"]
 
@@ -55,6 +57,12 @@ class AzureBackends:
         from polyfn.adapters.azure.backends.event_bus import EventGridTopic
 
         return EventGridTopic(resource.name, resource.physical_name, resource.binding_variable)
+
+    def workflow(self, resource: Workflow) -> DurableWorkflows:
+        """Durable Functions: the client comes from the running invocation's binding."""
+        from polyfn.adapters.azure.workflows import DurableWorkflows
+
+        return DurableWorkflows()
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real containers, queues and tables; these make them on Azurite or

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from polyfn.adapters.gcp.backends.event_bus import PubSubBus
     from polyfn.adapters.gcp.backends.queue import PubSubTopic
     from polyfn.adapters.gcp.backends.table import FirestoreCollection
+    from polyfn.adapters.gcp.backends.workflow import WorkflowsExecutions
     from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["GcpBackends"]
 
@@ -50,6 +52,11 @@ class GcpBackends:
         from polyfn.adapters.gcp.backends.event_bus import PubSubBus
 
         return PubSubBus(resource.name, resource.physical_name)
+
+    def workflow(self, resource: Workflow) -> WorkflowsExecutions:
+        from polyfn.adapters.gcp.backends.workflow import WorkflowsExecutions
+
+        return WorkflowsExecutions(resource)
 
     # ------------------------------------------------------------------ for tests and dev
     # Deploy creates the real bucket and topic (Firestore collections need no creating);

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from polyfn.adapters.local.backends.queue import DeadLetter, SqliteQueue
     from polyfn.adapters.local.backends.store import Store
     from polyfn.adapters.local.backends.table import SqliteTable
+    from polyfn.adapters.local.backends.workflows import LocalWorkflow
     from polyfn.core.event_bus import EventBus
     from polyfn.core.resources import Bucket, Queue, Table
+    from polyfn.core.workflow import Workflow
 
 __all__ = ["DATA_DIR_VARIABLE", "DEFAULT_DATA_DIR", "LocalBackends", "data_dir_from_env"]
 
@@ -132,6 +134,12 @@ class LocalBackends:
         return SqliteTable(
             self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.key
         )
+
+    def workflow(self, resource: Workflow) -> LocalWorkflow:
+        from polyfn.adapters.local.backends.workflows import LocalWorkflow
+
+        _folder_name("workflow", resource.physical_name)
+        return LocalWorkflow(self.store, resource)
 
     def event_bus(self, resource: EventBus) -> LocalEventBus:
         from polyfn.adapters.local.backends.event_bus import LocalEventBus

@@ -77,3 +77,20 @@ def uploaded(event: ObjectEvent, ctx: Context) -> None:
 @app.schedule("rate(5 minutes)")
 def tick(event: Schedule, ctx: Context) -> None:
     _report("tick", function=ctx.function_name, request_id=ctx.request_id)
+
+
+restock = app.workflow("restock")
+
+
+class OutOfStock(Exception):
+    pass
+
+
+@restock.task
+def reserve(data: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    if data.get("stock") == "out":
+        raise OutOfStock(f"sku {data['sku']} is out of stock")
+    return {**data, "reserved": True, "function_name": ctx.function_name}
+
+
+restock.flow(reserve)

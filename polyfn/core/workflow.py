@@ -1,0 +1,206 @@
+"""Workflows: a graph of steps over tasks of the same App, written once, run on any engine.
+
+::
+
+    order = app.workflow("order", timeout=300)
+
+    @order.task(retry=Retry("Throttled", attempts=3, backoff=2.0))
+    def validate_order(data: dict) -> dict: ...
+
+    order.flow(
+        validate_order,
+        check_inventory.catch("OutOfStock", notify_out_of_stock),
+        charge_payment.catch("PaymentFailed", notify_payment_failed),
+        fulfill_order,
+    )
+
+    execution = order.start({"orderId": "123"})  # from any handler
+
+A task takes the workflow's data (JSON) and returns its result (JSON); the error a task
+raises is matched by its class name. The workflow is a resource like a queue: starting it
+asks the backend the runtime bound (the local executor, Step Functions, Durable
+Functions, Cloud Workflows) to run an execution.
+"""
+
+from __future__ import annotations
+
+from polyfn.core.errors import ConfigError
+from polyfn.core.resources import Resource
+from polyfn.core.workflow_graph import TaskState, compile_flow
+from polyfn.core.workflow_steps import (
+    Retry,
+    TaskStep,
+    WorkflowDefinitionError,
+    as_steps,
+)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from polyfn.core.app import App
+    from polyfn.core.workflow_graph import Graph
+    from polyfn.core.workflow_steps import Step
+
+__all__ = ["Workflow", "WorkflowExecution"]
+
+
+class WorkflowExecution:
+    """What ``start`` returns: the execution's id, and its status as last known."""
+
+    __slots__ = ("id", "status", "summary")
+
+    def __init__(self, id: str, status: str, summary: dict[str, Any] | None = None) -> None:
+        self.id = id
+        self.status = status
+        self.summary = summary if summary is not None else {"id": id, "status": status}
+
+    def __repr__(self) -> str:
+        return f"<WorkflowExecution {self.id} {self.status}>"
+
+
+class Workflow(Resource):
+    """A declared workflow: its tasks, its flow, and how long a run may take."""
+
+    kind = "workflow"
+    __slots__ = ("_graph", "tasks", "timeout")
+
+    def __init__(self, app: App, name: str, *, timeout: int | None = None) -> None:
+        super().__init__(app, name)
+        if timeout is not None and (
+            not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0
+        ):
+            raise WorkflowDefinitionError(f"timeout must be whole seconds > 0, got {timeout!r}")
+        self.timeout = timeout
+        self.tasks: dict[str, TaskStep] = {}
+        self._graph: Graph | None = None
+
+    @property
+    def app(self) -> App:
+        return self._app
+
+    # ------------------------------------------------------------------ declaring
+
+    def task(
+        self,
+        function: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        retry: Retry | Iterable[Retry] | None = None,
+        timeout: int | None = None,
+    ) -> Any:
+        """Declare a task: ``@workflow.task`` or ``@workflow.task(retry=..., timeout=...)``.
+
+        Returns the step to put in ``flow``; calling it calls the function.
+        """
+        retries: tuple[Retry, ...]
+        if retry is None:
+            retries = ()
+        elif isinstance(retry, Retry):
+            retries = (retry,)
+        else:
+            retries = tuple(retry)
+            if not all(isinstance(r, Retry) for r in retries):
+                raise WorkflowDefinitionError("retry= takes a Retry or a list of them")
+        if timeout is not None and (
+            not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0
+        ):
+            raise WorkflowDefinitionError(f"timeout must be whole seconds > 0, got {timeout!r}")
+
+        def declare(handler: Callable[..., Any]) -> TaskStep:
+            from polyfn.core.functions import FunctionOptions, TaskTrigger
+
+            task_name = name or str(getattr(handler, "__name__", ""))
+            self._check_task_name(task_name)
+            step = TaskStep(task_name, handler, retries=retries, timeout=timeout)
+            # A task is also a function of the App: deploy gives it its own Lambda, activity
+            # or HTTP function, which the workflow's engine invokes.
+            trigger = TaskTrigger(self.name, task_name)
+            self._app._register(task_name, handler, trigger, FunctionOptions(timeout=timeout))
+            self.tasks[task_name] = step
+            return step
+
+        return declare(function) if function is not None else declare
+
+    def _check_task_name(self, name: str) -> None:
+        if not name.isidentifier():
+            raise WorkflowDefinitionError(f"a task name must be a Python identifier, got {name!r}")
+        if name in self.tasks:
+            raise WorkflowDefinitionError(f"workflow {self.name!r} already has a task {name!r}")
+        # Tasks are deployed as functions of the App: their names share one namespace.
+        if name in self._app.functions:
+            raise WorkflowDefinitionError(f"task {name!r} has the name of a function of the app")
+
+    def flow(self, *steps: Step | list[Step]) -> Workflow:
+        """Set the steps the workflow runs, in order (see ``polyfn.workflow_steps``)."""
+        if self._graph is not None:
+            raise WorkflowDefinitionError(f"workflow {self.name!r} already has a flow")
+        flat = as_steps(list(steps))
+        graph = compile_flow(flat)
+        for state in graph.walk():
+            if isinstance(state, TaskState) and state.task not in self.tasks:
+                raise WorkflowDefinitionError(
+                    f"step {state.task!r} in workflow {self.name!r} is not one of its tasks "
+                    "(declare it with @" + self.name + ".task; a task of another workflow or "
+                    "app cannot run here)"
+                )
+        for step in _task_steps(flat):
+            if self.tasks[step.name].task_function is not step.task_function:
+                raise WorkflowDefinitionError(
+                    f"step {step.name!r} is not this workflow's task of that name"
+                )
+        self._graph = graph
+        return self
+
+    @property
+    def graph(self) -> Graph:
+        """The compiled flow (a ConfigError until ``flow`` was called)."""
+        if self._graph is None:
+            raise ConfigError(f"workflow {self.name!r} has no flow: call {self.name}.flow(...)")
+        return self._graph
+
+    # ------------------------------------------------------------------ running
+
+    def start(self, input: Any, *, name: str | None = None) -> WorkflowExecution:
+        """Start an execution with ``input`` (JSON); returns at once.
+
+        ``name`` makes starting idempotent, as in Step Functions: the same name and the
+        same input give the same execution; the same name with other input is an error.
+        """
+        from polyfn.core import json_codec
+
+        try:
+            json_codec.encode(input)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"workflow input must be JSON: {error}") from None
+        backend = self._get_backend()
+        return backend.start(self, input, name)  # type: ignore[no-any-return]
+
+    def execution(self, execution_id: str) -> WorkflowExecution:
+        """The execution's status as the engine knows it now."""
+        return self._get_backend().describe(self, execution_id)  # type: ignore[no-any-return]
+
+
+def _task_steps(steps: Iterable[Any]) -> Iterable[TaskStep]:
+    from polyfn.core.workflow_steps import Choice, Map, Parallel
+
+    for step in steps:
+        if isinstance(step, TaskStep):
+            yield step
+            for catch in step.catches:
+                yield from _task_steps(catch.then)
+        elif isinstance(step, Choice):
+            for _, branch in step.branches:
+                yield from _task_steps(branch)
+            if step.otherwise is not None:
+                yield from _task_steps(step.otherwise)
+        elif isinstance(step, Parallel):
+            for branch in step.branches:
+                yield from _task_steps(branch)
+            for catch in step.catches:
+                yield from _task_steps(catch.then)
+        elif isinstance(step, Map):
+            yield from _task_steps(step.steps)
+            for catch in step.catches:
+                yield from _task_steps(catch.then)

@@ -1,0 +1,197 @@
+"""Starting and reading workflow executions on AWS: Step Functions' API, served by moto.
+
+moto keeps every execution ``RUNNING`` and answers ``GetExecutionHistory`` with fixed
+events (a pass state "A State"; with ``SF_EXECUTION_HISTORY_TYPE=FAILURE``, a failed run
+whose history ends ``ExecutionFailed``): the calls, the idempotent names and the reading
+of status, history and failures go through the real API; how a finished execution reads
+is also pinned on DescribeExecution answers of the documented shape.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from polyfn import App
+from polyfn.adapters.aws.backends import AwsBackends
+from polyfn.adapters.aws.backends.clients import aws_client
+from polyfn.adapters.aws.backends.workflow import (
+    StepFunctionsWorkflow,
+    execution_path,
+    execution_summary,
+)
+from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
+from polyfn.testing.emulators import AwsEmulator
+
+DEFINITION = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+ROLE = "arn:aws:iam::123456789012:role/polyfn-workflow"
+
+
+def _app() -> App:
+    app = App("orders")
+    order = app.workflow("order")
+
+    @order.task
+    def validate_order(data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+    order.flow(validate_order)
+    return app
+
+
+def _machine(name: str) -> str:
+    sfn = aws_client("stepfunctions")
+    existing = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
+    if existing:
+        return str(existing[0]["stateMachineArn"])
+    created = sfn.create_state_machine(name=name, definition=json.dumps(DEFINITION), roleArn=ROLE)
+    return str(created["stateMachineArn"])
+
+
+@pytest.fixture
+def order(aws_env: AwsEmulator, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The App's ``order`` workflow bound to a state machine on moto by its ARN."""
+    monkeypatch.setenv("POLYFN_WORKFLOW_ORDER", _machine("orders-order"))
+    app = _app()
+    app.bind(AwsBackends())
+    return app.workflows["order"]
+
+
+def test_start_runs_an_execution_of_the_state_machine(order: Any) -> None:
+    execution = order.start({"orderId": "1"})
+    assert execution.status == "running"
+    described = aws_client("stepfunctions").describe_execution(executionArn=execution.id)
+    assert json.loads(described["input"]) == {"orderId": "1"}
+    assert described["stateMachineArn"].endswith(":stateMachine:orders-order")
+    # No name given: a fresh one per start.
+    assert order.start({"orderId": "1"}).id != execution.id
+
+
+def test_the_same_name_and_input_give_the_same_execution(order: Any) -> None:
+    first = order.start({"orderId": "2", "items": [1, 2]}, name="order-2")
+    again = order.start({"items": [1, 2], "orderId": "2"}, name="order-2")  # same JSON
+    assert again.id == first.id
+    assert first.id.endswith(":execution:orders-order:order-2")
+
+
+def test_the_same_name_with_other_input_is_execution_exists(order: Any) -> None:
+    order.start({"orderId": "3"}, name="order-3")
+    with pytest.raises(ExecutionExists, match="order-3"):
+        order.start({"orderId": "4"}, name="order-3")
+
+
+def test_a_finished_execution_is_found_again_by_name_and_input(order: Any) -> None:
+    # Step Functions refuses a name whose execution ended (ExecutionAlreadyExists) even
+    # with the same input; polyfn returns that execution, as every engine does.
+    first = order.start({"orderId": "5"}, name="order-5")
+    aws_client("stepfunctions").stop_execution(executionArn=first.id)
+    again = order.start({"orderId": "5"}, name="order-5")
+    assert again.id == first.id
+    assert again.summary["status"] == "failed"
+    assert again.summary["error"] == "Aborted"
+    with pytest.raises(ExecutionExists):
+        order.start({"orderId": "6"}, name="order-5")
+
+
+def test_input_that_is_not_json_is_refused_before_the_call(order: Any) -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        order.start({"when": object()})
+
+
+def test_describe_reads_status_and_path(order: Any) -> None:
+    execution = order.start({"orderId": "7"})
+    summary = order.execution(execution.id).summary
+    # moto's fixed history: one pass state "A State".
+    assert summary == {"id": execution.id, "status": "running", "path": ["A State"]}
+
+
+def test_a_failed_execution_reads_its_error_from_the_history(
+    order: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto serves on a thread of this process and reads this variable per request.
+    monkeypatch.setenv("SF_EXECUTION_HISTORY_TYPE", "FAILURE")
+    execution = order.start({"orderId": "8"})
+    summary = order.execution(execution.id).summary
+    assert summary == {
+        "id": execution.id,
+        "status": "failed",
+        "error": "AnError",
+        "cause": "An error occurred!",
+        "path": ["A State"],
+    }
+
+
+def test_an_unknown_execution_is_a_typed_error(order: Any) -> None:
+    arn = order.start({"orderId": "9"}).id
+    with pytest.raises(UnknownExecution, match="nope"):
+        order.execution(arn.rsplit(":", 1)[0] + ":nope")
+
+
+def test_the_binding_may_name_the_state_machine(
+    aws_env: AwsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = _machine("orders-order-by-name")
+    monkeypatch.setenv("POLYFN_WORKFLOW_ORDER", "orders-order-by-name")
+    app = _app()
+    backend = StepFunctionsWorkflow(app.workflows["order"])
+    assert backend.state_machine_arn == arn
+    monkeypatch.setenv("POLYFN_WORKFLOW_ORDER", "no-such-machine")
+    with pytest.raises(ConfigError, match="no state machine named 'no-such-machine'"):
+        _ = StepFunctionsWorkflow(_app().workflows["order"]).state_machine_arn
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _entered(name: str, kind: str = "Task") -> dict[str, Any]:
+    return {"type": f"{kind}StateEntered", "stateEnteredEventDetails": {"name": name}}
+
+
+def test_the_path_is_the_top_level_states_entered() -> None:
+    events = [
+        {"type": "ExecutionStarted"},
+        _entered("validate_order"),
+        {"type": "TaskStateExited"},
+        _entered("split", "Parallel"),
+        {"type": "ParallelStateStarted"},
+        _entered("inner_a"),
+        _entered("inner_b"),
+        {"type": "ParallelStateSucceeded"},
+        {"type": "ParallelStateExited"},
+        _entered("each", "Map"),
+        {"type": "MapStateStarted"},
+        {"type": "MapIterationStarted"},
+        _entered("per_item"),
+        {"type": "MapStateSucceeded"},
+        _entered("fulfill_order"),
+        {"type": "ExecutionSucceeded"},
+    ]
+    assert execution_path(events) == ["validate_order", "split", "each", "fulfill_order"]
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        (
+            {"status": "SUCCEEDED", "output": '{"orderId": "1", "charged": 42}'},
+            {"status": "succeeded", "output": {"orderId": "1", "charged": 42}},
+        ),
+        (
+            {"status": "FAILED", "error": "PaymentFailed", "cause": "card declined"},
+            {"status": "failed", "error": "PaymentFailed", "cause": "card declined"},
+        ),
+        (
+            {"status": "TIMED_OUT"},
+            {"status": "timed_out", "error": "States.Timeout", "cause": ""},
+        ),
+        ({"status": "PENDING_REDRIVE"}, {"status": "running"}),
+    ],
+    ids=["succeeded", "failed", "timed-out", "pending-redrive"],
+)
+def test_a_description_reads_as_every_engines_summary(
+    description: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    answer = {"executionArn": "arn:x", **description}
+    assert execution_summary(answer, [_entered("a")]) == {"id": "arn:x", "path": ["a"], **expected}
