@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         command.add_argument(
             "--plan",
             dest="hosting_plan",
-            help="Azure hosting plan: consumption (default), premium (flex: limits only)",
+            help="Azure hosting plan: flex (Flex Consumption, default), consumption (Y1), premium",
         )
     build.add_argument("--out", required=True, type=Path, help="the folder to write")
     build.add_argument("--arch", default="arm64", choices=("arm64", "x86_64"), help="AWS only")

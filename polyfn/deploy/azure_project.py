@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from polyfn.adapters.azure.settings import BLOB_SOURCE_SETTING, DATA_CONNECTION
 from polyfn.core.functions import MessageTrigger
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.azure_arm import eventgrid_template, main_template
@@ -81,6 +82,9 @@ def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
         "POLYFN_TIMEOUT_SECONDS": str(timeout_seconds(model)),
         "POLYFN_AZURE_ROUTE_PREFIX": ROUTE_PREFIX,
     }
+    if plan == "flex" and any(f.fn.trigger.kind == "object" for f in model.functions):
+        # Flex has no polling blob trigger; the adapter registers the Event Grid source.
+        settings[BLOB_SOURCE_SETTING] = "EventGrid"
     for kind, registry in (
         ("bucket", model.app.buckets),
         ("queue", model.app.queues),
@@ -124,8 +128,10 @@ def azure_files(
     local_settings = {
         "IsEncrypted": False,
         "Values": {
-            # Azurite's connection for `func start`; the ARM template sets the real one.
+            # Azurite's connection for `func start`; the ARM template sets identity-based
+            # connections (no keys) to the real accounts.
             "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            DATA_CONNECTION: "UseDevelopmentStorage=true",
             "FUNCTIONS_WORKER_RUNTIME": "python",
             **settings,
         },
@@ -140,7 +146,7 @@ def azure_files(
         ".funcignore": _FUNCIGNORE,
         "infra/main.json": _json(main_template(model, settings, plan=plan, region=region)),
     }
-    subscriptions = eventgrid_template(model)
+    subscriptions = eventgrid_template(model, plan)
     if subscriptions["resources"]:
         files["infra/eventgrid.json"] = _json(subscriptions)
     return files

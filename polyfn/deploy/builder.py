@@ -15,7 +15,7 @@ from pathlib import Path
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
-from polyfn.deploy.bundle import BuildError, BundleReport, build_bundle
+from polyfn.deploy.bundle import BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
@@ -168,14 +168,10 @@ def _samconfig(prepared: Prepared) -> str:
 
 
 def _build_azure(prepared: Prepared, target: Path, result: BuildResult, *, exclude: Path) -> None:
+    from polyfn.deploy.azure_arm import DEFAULT_PLAN
     from polyfn.deploy.azure_project import azure_files
 
-    plan = prepared.options.plan or "consumption"
-    if plan == "flex":
-        raise BuildError(
-            "the ARM template for the Flex Consumption plan is not generated yet; build for "
-            "--plan consumption or premium (the limits check supports flex)"
-        )
+    plan = prepared.options.plan or DEFAULT_PLAN
     requirements = _requirements(prepared, "azure", exclude)
     result.notes += requirements.notes
     copy_app_source(prepared.source, target, exclude=exclude)

@@ -12,7 +12,8 @@ __all__ = ["LIMITS", "PLANS"]
 
 PLANS: dict[str, tuple[str, ...]] = {
     "aws": ("lambda",),
-    "azure": ("consumption", "flex", "premium"),
+    # The first is the default: Flex Consumption, as deploy builds it.
+    "azure": ("flex", "consumption", "premium"),
     "gcp": ("gen2",),
 }
 KiB = 1024

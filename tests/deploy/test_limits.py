@@ -116,7 +116,7 @@ def test_azure_limits_depend_on_the_plan() -> None:
     def two(msg: object) -> None:
         return None
 
-    consumption = check_app(app, "azure")
+    consumption = check_app(app, "azure", plan="consumption")
     assert _found(consumption, "fail", "timeout", "long")
     assert _found(consumption, "warn", "timeout", "long")  # HTTP answers within 230 s
     assert _found(consumption, "fail", "memory")  # 2048 MB on a 1.5 GB instance
@@ -174,7 +174,7 @@ def test_a_build_refuses_with_every_failure_listed(tmp_path: Any) -> None:
         "def b(tick): return None\n"
     )
     with pytest.raises(ConfigError) as caught:
-        prepare(str(source), BuildOptions(cloud="azure"))
+        prepare(str(source), BuildOptions(cloud="azure", plan="consumption"))
     message = str(caught.value)
     assert "cannot be deployed to azure" in message
     assert "function a:" in message and "function b:" in message
