@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--out", required=True, type=Path, help="the folder to write")
     build.add_argument("--arch", default="arm64", choices=("arm64", "x86_64"), help="AWS only")
     build.add_argument(
+        "--gradual",
+        metavar="CONFIG",
+        help="AWS: shift traffic to each new version through CodeDeploy "
+        "(Canary10Percent5Minutes, Linear10PercentEvery1Minute, ...)",
+    )
+    build.add_argument(
         "--no-deps",
         action="store_true",
         help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         arch=getattr(args, "arch", "arm64"),
         plan=args.hosting_plan,
+        gradual=getattr(args, "gradual", None),
         install_dependencies=not getattr(args, "no_deps", False),
     )
     try:

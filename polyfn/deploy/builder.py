@@ -37,6 +37,7 @@ class BuildOptions:
     region: str | None = None
     arch: str = "arm64"
     plan: str | None = None  # Azure hosting plan
+    gradual: str | None = None  # AWS: a CodeDeploy configuration for the live alias
     install_dependencies: bool = True
 
 
@@ -146,7 +147,9 @@ def _build_aws(prepared: Prepared, target: Path, result: BuildResult, *, exclude
         result.notes.append(
             "built with --no-deps: the bundle lacks " + ", ".join(requirements.lines)
         )
-    template = sam_template(prepared.model, arch=options.arch, code_uri="bundle.zip")
+    template = sam_template(
+        prepared.model, arch=options.arch, code_uri="bundle.zip", gradual=options.gradual
+    )
     _write(target, {"template.yaml": dump_yaml(template), "samconfig.toml": _samconfig(prepared)})
 
 

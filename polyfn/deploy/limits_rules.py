@@ -11,6 +11,7 @@ import re
 from typing import Any, Protocol
 
 from polyfn.core.app import App
+from polyfn.core.defaults import deployed_visibility
 from polyfn.core.functions import EventTrigger, Function, MessageTrigger, ObjectTrigger
 from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, KiB
@@ -56,7 +57,7 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 "MaximumBatchingWindowInSeconds=1, which can hold a batch back for a second",
                 batch["source"],
             )
-        visibility = trigger.queue.visibility_timeout
+        visibility = deployed_visibility(trigger.queue, timeout)
         factor = limits["sqs_visibility_vs_timeout"]["recommended_factor"]
         if visibility < timeout:
             found.fail(
