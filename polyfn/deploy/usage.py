@@ -331,9 +331,14 @@ class _BodyVisitor(ast.NodeVisitor):
             return
         callee = self._callee(node.func)
         where = self.namespace.where
-        described = isinstance(node.func, ast.Name) and node.func.id in _DESCRIBING_BUILTINS
-        if described and self.namespace.lookup(node.func.id) is _MISSING:
-            pass  # repr(users), print(users): a description, not a use
+        # repr(users), print(users): a description, not a use (unless the name is rebound).
+        described = (
+            isinstance(node.func, ast.Name)
+            and node.func.id in _DESCRIBING_BUILTINS
+            and self.namespace.lookup(node.func.id) is _MISSING
+        )
+        if described:
+            pass
         elif self.scanner.is_user_function(callee):
             arguments = self._bind(callee, passed, passed_kw)
             if arguments is None:
