@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.core.app import App
-from polyfn.core.functions import Function, ObjectTrigger
+from polyfn.core.functions import Function, ObjectTrigger, ScheduleTrigger
+from polyfn.deploy.model import effective_memory
 from polyfn.plan.concurrency import check_concurrency
 from polyfn.plan.cost import price_cloud, workload
 from polyfn.plan.limits import check_limits
@@ -34,6 +35,7 @@ from polyfn.plan.model import (
     Undecided,
 )
 from polyfn.plan.prices import Prices, load_prices
+from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.sweep import Measurement, sweep
 from polyfn.plan.traffic import FunctionTraffic, TrafficProfile
 from polyfn.plan.triggers import map_triggers
@@ -85,7 +87,17 @@ def build_plan(inputs: PlanInputs) -> Plan:
     azure_plan = traffic.azure_plan
 
     def traffic_of(name: str) -> FunctionTraffic:
-        return traffic.for_function(name, app.functions[name].options.memory)
+        fn = app.functions[name]
+        return traffic.for_function(
+            name,
+            fn.options.memory,
+            deployed_memory=effective_memory(fn),
+            scheduled_runs=(
+                runs_per_month(fn.trigger.expression)
+                if isinstance(fn.trigger, ScheduleTrigger)
+                else None
+            ),
+        )
 
     root = inputs.root or Path.cwd()
     lockin = scan_sources(inputs.files, root, inputs.entrypoints) if inputs.files else []

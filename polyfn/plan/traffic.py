@@ -100,7 +100,9 @@ class TrafficProfile:
         functions = doc.get("functions") or {}
         if not isinstance(defaults, Mapping) or not isinstance(functions, Mapping):
             raise PlanInputError(f"{source}: 'defaults' and 'functions' must be mappings")
-        self.defaults = {**_BUILTIN_DEFAULTS, **_checked(defaults, f"{source}: defaults")}
+        user_defaults = _checked(defaults, f"{source}: defaults")
+        self.user_default_keys = frozenset(user_defaults)
+        self.defaults = {**_BUILTIN_DEFAULTS, **user_defaults}
         self.functions: dict[str, dict[str, Any]] = {}
         for name, entry in functions.items():
             if not isinstance(entry, Mapping):
@@ -117,11 +119,26 @@ class TrafficProfile:
                 f"(known: {', '.join(sorted(known_set)) or 'none'})"
             )
 
-    def for_function(self, name: str, configured_memory: int | None = None) -> FunctionTraffic:
+    def for_function(
+        self,
+        name: str,
+        configured_memory: int | None = None,
+        *,
+        deployed_memory: int | None = None,
+        scheduled_runs: float | None = None,
+    ) -> FunctionTraffic:
+        """The function's traffic: its entry, else the profile's defaults, else what the
+        app itself says (``configured_memory`` declared on the function, the
+        ``deployed_memory`` deploy gives it otherwise, a schedule's ``scheduled_runs``),
+        else the built-in defaults."""
         entry = self.functions.get(name)
         values = dict(self.defaults)
         if configured_memory:
             values["memory_mb"] = configured_memory  # the app's own setting beats defaults
+        elif deployed_memory and "memory_mb" not in self.user_default_keys:
+            values["memory_mb"] = deployed_memory  # priced as deployed, not at 256 MB
+        if scheduled_runs is not None and "invocations" not in self.user_default_keys:
+            values["invocations"] = scheduled_runs  # a daily job runs ~30 times, not 100,000
         if entry:
             values.update(entry)
         return FunctionTraffic(
