@@ -48,6 +48,8 @@ class Workload:
     memory_mb: int
     architecture: str
     notes: tuple[str, ...] = ()
+    kind: str = ""  # the trigger kind: "http" functions sit behind API Gateway on AWS
+    payload_kb: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,14 @@ def workload(
                 "runs inside it): set filter_match_ratio in the traffic profile to price it"
             )
     return Workload(
-        function, invocations, duration, traffic.memory_mb, traffic.architecture, tuple(notes)
+        function,
+        invocations,
+        duration,
+        traffic.memory_mb,
+        traffic.architecture,
+        tuple(notes),
+        kind=kind,
+        payload_kb=traffic.payload_kb,
     )
 
 
@@ -239,9 +248,61 @@ def _compute_costs(
     return costs
 
 
-def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices) -> CloudCost:
-    """The month's bill for all ``workloads`` on one cloud, with and without free tiers."""
+def _tiered(tiers: Sequence[dict[str, object]], amount: float, unit: float) -> float:
+    """A price that falls in steps with the month's total ``amount`` (``unit`` per price)."""
+    cost, lower = 0.0, 0.0
+    for tier in tiers:
+        upper = tier["up_to"]
+        top = amount if upper is None else min(amount, float(upper))  # type: ignore[arg-type]
+        if top <= lower:
+            break
+        price = tier["price"]
+        assert isinstance(price, dict)
+        cost += (top - lower) / unit * float(price["value"])
+        if upper is None:
+            break
+        lower = float(upper)  # type: ignore[arg-type]
+    return cost
+
+
+def gateway_requests(work: Workload, api: str, prices: Prices) -> float:
+    """API Gateway's metered requests for an AWS HTTP function (0 for the others): an HTTP
+    API counts each started 512 KB of a request as one more request."""
+    if work.kind != "http":
+        return 0.0
+    if api == "http":
+        metered = prices.value("aws.api_gateway.http.metered_kb")
+        return work.invocations * max(1, math.ceil(work.payload_kb / metered - 1e-9))
+    return work.invocations
+
+
+def _gateway_costs(workloads: Sequence[Workload], api: str, prices: Prices) -> list[float]:
+    """Each HTTP function's share of the app's API Gateway bill (tiers are per account)."""
+    requests = [gateway_requests(work, api, prices) for work in workloads]
+    total = sum(requests)
+    if total == 0:
+        return [0.0] * len(workloads)
+    bill = _tiered(prices.node(f"aws.api_gateway.{api}.tiers_per_million"), total, 1e6)
+    return [bill * r / total for r in requests]
+
+
+def price_cloud(
+    cloud: str,
+    plan: str,
+    workloads: Sequence[Workload],
+    prices: Prices,
+    *,
+    aws_api: str = "http",
+) -> CloudCost:
+    """The month's bill for all ``workloads`` on one cloud, with and without free tiers.
+
+    On AWS an HTTP function also pays API Gateway (``aws_api``: ``http``, what polyfn
+    deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
+    """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
+    gateway = (
+        _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
+    )
     request_price, _ = _meter_prices(cloud, plan, prices)
     totals: dict[str, float] = {"requests": sum(u.requests for u in usages)}
     per_meter: dict[str, float] = {}
@@ -261,6 +322,9 @@ def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pr
     lines: list[FunctionCost] = []
     for index, (work, use) in enumerate(zip(workloads, usages, strict=True)):
         request_cost = use.requests * request_price
+        units = {"requests": use.requests, **use.meters}
+        if gateway[index]:
+            units["api_gateway_requests"] = gateway_requests(work, aws_api, prices)
         lines.append(
             FunctionCost(
                 function=work.function,
@@ -268,11 +332,15 @@ def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pr
                 invocations=work.invocations,
                 billed_ms=use.billed_ms,
                 billed_memory_mb=use.billed_memory_mb,
-                units={"requests": use.requests, **use.meters},
+                units=units,
                 request_cost=request_cost,
                 compute_cost=compute[index],
-                total=request_cost + compute[index],
-                total_with_free_tier=request_cost * with_free["requests"] + compute_free[index],
+                total=request_cost + compute[index] + gateway[index],
+                # API Gateway's free tier is for new accounts' first year only: not applied.
+                total_with_free_tier=(
+                    request_cost * with_free["requests"] + compute_free[index] + gateway[index]
+                ),
+                gateway_cost=gateway[index],
             )
         )
     label_key = (

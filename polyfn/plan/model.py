@@ -111,6 +111,7 @@ class FunctionCost:
     compute_cost: float
     total: float  # without free tier
     total_with_free_tier: float  # the free tier shared out by each function's usage
+    gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
 
 
 @dataclass(frozen=True)

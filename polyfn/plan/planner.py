@@ -111,7 +111,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             workload(fn.name, fn.trigger.kind, _filtered(fn), traffic_of(fn.name), cloud)
             for fn in app.functions.values()
         ]
-        costs.append(price_cloud(cloud, plan, works, prices))
+        costs.append(price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api))
     per_function = [(name, traffic_of(name)) for name in app.functions]
     concurrency = check_concurrency(clouds, azure_plan, per_function, prices)
     swept = (

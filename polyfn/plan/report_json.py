@@ -14,8 +14,9 @@ Schema 1 (every key always present; lists may be empty):
   ``limits_note`` (why limits were not checked, else null)
 - ``costs``: ``[{cloud, plan, label, total, total_with_free_tier, notes,
   unconfirmed_prices, functions: [{function, cloud, invocations, billed_ms,
-  billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier}]}]``
-  (USD per month)
+  billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier,
+  gateway_cost}]}]`` (USD per month; ``gateway_cost``, added within schema 1, is the
+  API Gateway share of an AWS HTTP function, 0 elsewhere, and is part of ``total``)
 - ``concurrency``: ``[{cloud, scope, peak_concurrency, limit, level, message, source}]``
 - ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
   duration_ms, monthly_cost}]}]``

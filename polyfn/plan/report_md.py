@@ -221,10 +221,11 @@ def _costs(plan: Plan) -> list[str]:
                 ", ".join(
                     f"{k.partition(':')[0]} {v:,.0f}"
                     for k, v in line.units.items()
-                    if k != "requests"
+                    if k not in ("requests", "api_gateway_requests")
                 ),
                 money(line.request_cost),
                 money(line.compute_cost),
+                money(line.gateway_cost),
                 money(line.total),
                 money(line.total_with_free_tier),
             ]
@@ -239,6 +240,7 @@ def _costs(plan: Plan) -> list[str]:
                 "Compute units",
                 "Requests",
                 "Compute",
+                "API Gateway",
                 "Total",
                 "With free tier",
             ],

@@ -58,7 +58,9 @@ _FUNCTION_KEYS = frozenset(
         "peak_factor",
     }
 )
-_TOP_KEYS = frozenset({"defaults", "functions", "peak_factor", "azure_plan", "description"})
+_TOP_KEYS = frozenset(
+    {"defaults", "functions", "peak_factor", "azure_plan", "aws_api", "description"}
+)
 DEFAULT_PEAK_FACTOR = 3.0
 
 
@@ -96,6 +98,11 @@ class TrafficProfile:
         self.azure_plan = str(doc.get("azure_plan", "consumption"))
         if self.azure_plan not in ("consumption", "flex"):
             raise PlanInputError(f"{source}: azure_plan must be 'consumption' or 'flex'")
+        # The API Gateway in front of AWS HTTP functions: polyfn deploys an HTTP API; an
+        # app moving as is may keep a REST API (a serverless.yml `http` event).
+        self.aws_api = str(doc.get("aws_api", "http"))
+        if self.aws_api not in ("http", "rest"):
+            raise PlanInputError(f"{source}: aws_api must be 'http' or 'rest'")
         defaults = doc.get("defaults") or {}
         functions = doc.get("functions") or {}
         if not isinstance(defaults, Mapping) or not isinstance(functions, Mapping):

@@ -73,3 +73,50 @@ def test_the_profile_still_wins_over_what_the_app_implies() -> None:
     assert lines["nightly"].invocations == 10
     assert lines["plain"].billed_memory_mb == 2048
     assert lines["declared"].billed_memory_mb == 1024  # declared beats profile defaults
+
+
+def _http_app() -> App:
+    app = App("fronted")
+
+    @app.get("/a")
+    def front(req: object) -> None:
+        return None
+
+    @app.schedule("rate(1 hour)")
+    def tick(t: object) -> None:
+        return None
+
+    return app
+
+
+def _gateway(profile: dict[str, object], cloud: str = "aws") -> dict[str, float]:
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=(cloud,), traffic=TrafficProfile(profile)))
+    return {line.function: line.gateway_cost for line in plan.costs[0].functions}
+
+
+def test_api_gateway_is_priced_in_front_of_aws_http_functions_by_hand() -> None:
+    # 3 million requests of 1 KB on an HTTP API: 3 x $1.00 per million (prices.json,
+    # read 2026-12-04); the schedule pays no gateway.
+    assert _gateway({"functions": {"front": {"invocations": 3_000_000}}}) == pytest.approx(
+        {"front": 3.00, "tick": 0.0}
+    )
+    # A 600 KB request is metered as two 512 KB requests.
+    big = {"functions": {"front": {"invocations": 3_000_000, "payload_kb": 600}}}
+    assert _gateway(big)["front"] == pytest.approx(6.00)
+    # The same traffic on a REST API: 3 x $3.50.
+    rest = {"aws_api": "rest", "functions": {"front": {"invocations": 3_000_000}}}
+    assert _gateway(rest)["front"] == pytest.approx(10.50)
+    # Tiers: 400 million = 300 x $1.00 + 100 x $0.90 = $390.
+    many = {"functions": {"front": {"invocations": 400_000_000}}}
+    assert _gateway(many)["front"] == pytest.approx(390.0)
+    # Azure's and Google Cloud's HTTP triggers include their front door.
+    assert _gateway({}, "azure") == {"front": 0.0, "tick": 0.0}
+    assert _gateway({}, "gcp") == {"front": 0.0, "tick": 0.0}
+
+
+def test_the_gateway_is_part_of_the_function_total() -> None:
+    profile = TrafficProfile({"functions": {"front": {"invocations": 3_000_000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws",), traffic=profile))
+    front = next(line for line in plan.costs[0].functions if line.function == "front")
+    assert front.total == pytest.approx(front.request_cost + front.compute_cost + 3.00)
+    assert front.units["api_gateway_requests"] == 3_000_000
