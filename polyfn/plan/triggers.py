@@ -218,10 +218,10 @@ def _message(
         if len(receives) > 1:
             n.add(
                 "dead-letter",
-                "change",
-                "maxDequeueCount is one host.json setting per function app, but the app's "
-                f"queues ask for {', '.join(map(str, receives))} receives: use one value or "
-                "split the app",
+                "info",
+                "maxDequeueCount is one host.json setting per function app: deploy sets the "
+                f"largest ({receives[-1]}) and polyfn moves a message of '{queue.name}' to "
+                f"'{queue.name}-poison' itself after its own {queue.max_receives} receives",
                 "azure.message.max_dequeue",
             )
         else:

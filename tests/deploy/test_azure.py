@@ -377,3 +377,36 @@ def test_the_arm_check_refuses_a_missing_required_property_or_scope(shop: Path) 
     role["scope"] = role["scope"].replace("containers/uploads", "containers/other")
     with pytest.raises(ArmError, match="names no resource"):
         ArmTemplate(template).check()
+
+
+def test_queues_with_different_max_receives_build_with_the_largest_count(
+    tmp_path: Path,
+) -> None:
+    app_file = tmp_path / "app.py"
+    app_file.write_text(
+        "from polyfn import App\n"
+        "app = App('twoq')\n"
+        "quick = app.queue('quick', max_receives=2)\n"
+        "patient = app.queue('patient', max_receives=7)\n"
+        "@app.on_message(quick)\n"
+        "def fast(msg):\n    return None\n"
+        "@app.on_message(patient)\n"
+        "def slow(msg):\n    return None\n"
+    )
+    out = tmp_path / "out"
+    build(str(app_file), out, BuildOptions(cloud="azure", install_dependencies=False))
+    host = json.loads((out / "host.json").read_text())
+    assert host["extensions"]["queues"]["maxDequeueCount"] == 7
+    settings = json.loads((out / "local.settings.json.example").read_text())["Values"]
+    # The adapter poisons 'quick' at 2 itself, knowing the host goes on to 7.
+    assert settings["POLYFN_AZURE_MAX_DEQUEUE_COUNT"] == "7"
+    main = ArmTemplate(json.loads((out / "infra" / "main.json").read_text()))
+    main.check()
+    site = main.resource("Microsoft.Web/sites")[0]
+    names = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
+    assert names["POLYFN_AZURE_MAX_DEQUEUE_COUNT"] == "7"
+    # Forwarding to the poison queue needs the sender role there, which it has.
+    assert (
+        "data/queueServices/default/queues/quick-poison",
+        "Storage Queue Data Message Sender",
+    ) in _roles(main)

@@ -122,7 +122,8 @@ def test_azure_limits_depend_on_the_plan() -> None:
     assert _found(consumption, "fail", "memory")  # 2048 MB on a 1.5 GB instance
     assert _found(consumption, "warn", "memory")  # memory is per app, not per function
     assert _found(consumption, "warn", "batch_size", "one")
-    assert _found(consumption, "fail", "max_receives")
+    # Differing max_receives no longer stop the build: polyfn poisons per queue itself.
+    assert not _found(consumption, "fail", "max_receives")
     names = " ".join(_found(consumption, "fail", "name"))
     assert "'ab'" in names and "'abc'" in names
     assert len(_found(consumption, "warn", "concurrency", "big")) == 2

@@ -19,7 +19,9 @@ __all__ = [
     "BLOB_SOURCE_SETTING",
     "DATA_CONNECTION",
     "HOST_CONNECTION",
+    "MAX_DEQUEUE_SETTING",
     "blob_source",
+    "host_max_dequeue",
     "service_uri",
     "storage_connection",
 ]
@@ -31,6 +33,15 @@ HOST_CONNECTION = "AzureWebJobsStorage"
 DATA_CONNECTION = "PolyfnStorage"
 # "EventGrid" on Flex Consumption, which has no polling blob trigger.
 BLOB_SOURCE_SETTING = "POLYFN_AZURE_BLOB_SOURCE"
+# host.json's maxDequeueCount, written by deploy when the app's queues differ in
+# max_receives: one value per Function App, so it is the largest, and polyfn moves the
+# message of a queue with a lower max_receives to its poison queue itself.
+MAX_DEQUEUE_SETTING = "POLYFN_AZURE_MAX_DEQUEUE_COUNT"
+
+
+def host_max_dequeue(environ: Mapping[str, str]) -> int | None:
+    value = environ.get(MAX_DEQUEUE_SETTING, "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def storage_connection(environ: Mapping[str, str]) -> str:
