@@ -379,13 +379,15 @@ def queue_handler(
     return handle
 
 
-def _poisoned_by_polyfn(queue: Queue, receive_count: int, content: bytes) -> bool:
+def _poisoned_by_polyfn(queue: Queue, receive_count: int | None, content: bytes) -> bool:
     """Move a message that failed its queue's last receive to ``<queue>-poison`` when the
     host would retry it further: host.json's ``maxDequeueCount`` is one per app (deploy
     sets the largest ``max_receives`` and says so in ``POLYFN_AZURE_MAX_DEQUEUE_COUNT``).
     A failed move raises, so the host retries the message: it is never lost."""
     host_max = host_max_dequeue(os.environ)
-    if host_max is None or queue.max_receives >= host_max or receive_count < queue.max_receives:
+    if host_max is None or receive_count is None:
+        return False
+    if queue.max_receives >= host_max or receive_count < queue.max_receives:
         return False
     from polyfn.adapters.azure.backends.queue import StorageQueue
 
