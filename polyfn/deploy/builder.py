@@ -19,6 +19,7 @@ from polyfn.deploy.bundle import BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
+from polyfn.deploy.regions import check_region
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
 from polyfn.deploy.yaml_text import dump_yaml
@@ -66,6 +67,8 @@ def prepare(spec: str, options: BuildOptions) -> Prepared:
     """Load the app and check it; ``ConfigError`` lists every limit it breaks."""
     if options.cloud not in CLOUDS:
         raise ConfigError(f"unknown cloud {options.cloud!r}; expected aws, azure or gcp")
+    if options.region:
+        check_region(options.cloud, options.region)
     app = load_app(spec)
     source = locate_app_source(spec, app)
     model = build_model(app, stage=options.stage, source_root=source.root)

@@ -84,6 +84,9 @@ def test_shop_script_raises_dead_letter_attempts_to_pubsubs_minimum(shop: Path) 
     script = (shop / "deploy.sh").read_text()
     assert "# max_receives=3, but Pub/Sub allows 5-100 delivery attempts: using 5." in script
     assert "--max-delivery-attempts 5" in script
+    # The ack deadline is the queue's deployed visibility (6x send_email's 30 s), and a
+    # failed message comes back after the queue's 30 s retry delay, as locally and on Azure.
+    assert "--ack-deadline 180 --min-retry-delay 30s --max-retry-delay 600s" in script
     lines = [
         line for line in (shop / "requirements.txt").read_text().splitlines()
         if line and not line.startswith("#")

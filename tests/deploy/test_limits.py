@@ -180,3 +180,24 @@ def test_a_build_refuses_with_every_failure_listed(tmp_path: Any) -> None:
     assert "cannot be deployed to azure" in message
     assert "function a:" in message and "function b:" in message
     assert message.count("  - fail") == 2
+
+
+@pytest.mark.parametrize(
+    ("cloud", "good", "bad", "hint"),
+    [
+        ("gcp", "europe-west1", "eu-west-1", "spelt like a region of AWS"),
+        ("aws", "eu-west-1", "europe-west1", "spelt like a region of Google Cloud"),
+        ("azure", "westeurope", "west-europe", "its regions are spelt like westeurope"),
+    ],
+)
+def test_a_region_of_another_cloud_is_refused_before_anything_is_built(
+    cloud: str, good: str, bad: str, hint: str, tmp_path: Any
+) -> None:
+    source = tmp_path / "app.py"
+    source.write_text(
+        "from polyfn import App\napp = App('r')\n@app.get('/a')\ndef a(req): return None\n"
+    )
+    assert prepare(str(source), BuildOptions(cloud=cloud, region=good)).options.region == good
+    with pytest.raises(ConfigError) as caught:
+        prepare(str(source), BuildOptions(cloud=cloud, region=bad))
+    assert f"--region {bad!r}" in str(caught.value) and hint in str(caught.value)
