@@ -70,6 +70,9 @@ ASYNC_RETRIES = 2
 # SQS event source ScalingConfig.MaximumConcurrency: 2 to 1000 (Lambda developer guide,
 # "Configuring maximum concurrency for Amazon SQS event sources", read 2026-12).
 SQS_MAX_CONCURRENCY = (2, 1000)
+# Each function's own log group, so its retention is set rather than "never expire" (the
+# default of a group Lambda creates on first write); one of CloudWatch Logs' allowed values.
+LOG_RETENTION_DAYS = 30
 
 # The IAM actions behind each access usage.py reports.
 _S3_ACTIONS = {
@@ -98,6 +101,16 @@ def _get_att(logical_id: str, attribute: str) -> dict[str, Any]:
 
 def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
+
+
+def _log_group(function_name: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {
+            "LogGroupName": f"/aws/lambda/{function_name}",
+            "RetentionInDays": LOG_RETENTION_DAYS,
+        },
+    }
 
 
 def is_asynchronous(function: DeployFunction) -> bool:
@@ -130,6 +143,9 @@ def sam_template(
     resources.update(_event_buses(model))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
+        resources[aws_logical_id("logs", function.name)] = _log_group(
+            aws_function_name(model.app, model.stage, function.fn)
+        )
         if is_asynchronous(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
@@ -137,6 +153,9 @@ def sam_template(
             }
     if model.of_kind("http"):
         resources[FALLBACK_ID] = _fallback_function(model)
+        resources[FALLBACK_ID + "Logs"] = _log_group(
+            aws_fallback_function_name(model.app, model.stage)
+        )
     _check_unique_ids(model, resources)
     globals_: dict[str, Any] = {
         "Function": {
@@ -367,11 +386,20 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             # it, which would count receives towards the dead-letter queue.
             properties["ScalingConfig"] = {"MaximumConcurrency": min(reserved, high)}
         return {"Messages": {"Type": "SQS", "Properties": properties}}
+    # An EventBridge rule that cannot hand an event to Lambda at all (throttled past its
+    # retries, permission gone) puts it in a queue SAM creates for the rule, instead of
+    # dropping it; failures *inside* the function go to its EventInvokeConfig destination.
+    undelivered = {"Type": "SQS"}
     if isinstance(trigger, ScheduleTrigger):
         expression = schedule_expression(function.fn, "eventbridge")
-        return {"Tick": {"Type": "Schedule", "Properties": {"Schedule": expression}}}
+        return {
+            "Tick": {
+                "Type": "Schedule",
+                "Properties": {"Schedule": expression, "DeadLetterConfig": undelivered},
+            }
+        }
     if isinstance(trigger, EventTrigger):
-        rule: dict[str, Any] = {"Pattern": _pattern(trigger)}
+        rule: dict[str, Any] = {"Pattern": _pattern(trigger), "DeadLetterConfig": undelivered}
         if trigger.bus is not None:
             rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
         return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
@@ -468,7 +496,8 @@ def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
     expected += len(model.event_buses)
     expected += sum(1 for f in model.functions if is_asynchronous(f))
-    expected += 1 if model.of_kind("http") else 0
+    expected += len(model.functions)  # log groups
+    expected += 2 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(
             "two functions or resources map to the same CloudFormation logical id (names that "

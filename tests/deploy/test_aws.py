@@ -14,7 +14,7 @@ import pytest
 from samtranslator.model.exceptions import InvalidDocumentException
 
 from deploy.conftest import SAMPLE, SHOP, Builder
-from deploy.sam_check import lint_errors, load_template, transform
+from deploy.sam_check import lint_errors, load_template, serverless_findings, transform
 from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
 from polyfn.deploy.builder import BuildOptions, build
@@ -106,7 +106,8 @@ def test_shop_functions_events_and_resources(built: Builder) -> None:
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
     }
     assert functions["CleanupFunction"]["Events"]["Tick"]["Properties"] == {
-        "Schedule": "rate(5 minutes)"
+        "Schedule": "rate(5 minutes)",
+        "DeadLetterConfig": {"Type": "SQS"},  # what EventBridge cannot deliver is kept
     }
     assert resources["EmailsQueue"]["Properties"]["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": ["EmailsDlq", "Arn"]},
@@ -176,6 +177,7 @@ def test_sample_greedy_auth_concurrency_deletes_and_rules(built: Builder) -> Non
         "Properties": {
             "Pattern": {"source": ["sampler.orders"], "detail-type": ["order.created"]},
             "EventBusName": {"Ref": "OrdersEventBus"},  # the app's own bus, not the default
+            "DeadLetterConfig": {"Type": "SQS"},
         },
     }
     work = functions["WorkFunction"]
@@ -342,3 +344,22 @@ def test_sqs_maximum_concurrency_follows_reserved_concurrency_and_gradual_deploy
     assert {"MaximumConcurrency": 5} in [m.get("ScalingConfig") for m in mappings]
     with pytest.raises(ConfigError, match="unknown gradual deployment"):
         sam_template(build_model(load_app(str(app_file))), gradual="Fast")
+
+
+@pytest.mark.parametrize("app_dir", [SHOP, SAMPLE], ids=["shop", "sample"])
+def test_serverless_rules_pass_but_the_documented_exceptions(built: Builder, app_dir: Path) -> None:
+    text = (built(app_dir, "aws", **NO_DEPS).out / "template.yaml").read_text()
+    assert serverless_findings(text) == []
+    # Each function writes to a log group of its own, kept 30 days, not forever.
+    template = load_template(text)
+    groups = {
+        r["Properties"]["LogGroupName"]: r["Properties"]["RetentionInDays"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    names = {
+        r["Properties"]["FunctionName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert groups == {f"/aws/lambda/{n}": 30 for n in names}
