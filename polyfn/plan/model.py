@@ -127,6 +127,23 @@ class CloudCost:
 
 
 @dataclass(frozen=True)
+class ContainerComparison:
+    """The same traffic on an always-on container, next to the serverless bill (USD/month,
+    both without free tiers), and the event rate where the two cost the same."""
+
+    cloud: str
+    label: str
+    instances: int
+    vcpu: float
+    memory_gb: float
+    peak_concurrency: float
+    monthly_cost: float
+    serverless_cost: float
+    crossover_events_per_month: float | None  # None: serverless costs nothing per event
+    crossover_per_second: float | None
+
+
+@dataclass(frozen=True)
 class ConcurrencyCheck:
     cloud: str
     scope: str  # "account" | "app" | function name
@@ -199,6 +216,7 @@ class Plan:
     undecided: list[Undecided] = field(default_factory=list)
     traffic_notes: list[str] = field(default_factory=list)
     scanned_files: list[str] = field(default_factory=list)
+    containers: list[ContainerComparison] = field(default_factory=list)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

@@ -20,6 +20,7 @@ from polyfn.core.app import App
 from polyfn.core.functions import Function, ObjectTrigger, ScheduleTrigger
 from polyfn.deploy.model import effective_memory
 from polyfn.plan.concurrency import check_concurrency
+from polyfn.plan.containers import compare_containers
 from polyfn.plan.cost import price_cloud, workload
 from polyfn.plan.limits import check_limits
 from polyfn.plan.lockin import scan_sources
@@ -154,6 +155,13 @@ def build_plan(inputs: PlanInputs) -> Plan:
         undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
+        containers=compare_containers(
+            costs,
+            [t for _, t in per_function],
+            sum(t.invocations for _, t in per_function),
+            prices,
+            traffic.container,
+        ),
     )
 
 

@@ -23,6 +23,10 @@ Schema 1 (every key always present; lists may be empty):
 - ``import_notes``: ``[{function, impact, text}]``, ``traffic_notes``, ``scanned_files``
 - ``undecided``: ``[{function, origin, reasons}]``: imported functions with no trigger
   polyfn can express (their statuses say "needs a decision")
+- ``containers`` (added within schema 1): ``[{cloud, label, instances, vcpu, memory_gb,
+  peak_concurrency, monthly_cost, serverless_cost, crossover_events_per_month,
+  crossover_per_second}]``: the same traffic on an always-on container, and the event
+  rate at which the two bills meet (null when serverless costs nothing per event)
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ def render_markdown(plan: Plan) -> str:
     out += _triggers(plan, sources)
     out += _limits(plan, sources)
     out += _costs(plan)
+    out += _containers(plan)
     out += _concurrency(plan)
     out += _sweep(plan)
     out += _imports(plan)
@@ -202,6 +203,37 @@ def _limits(plan: Plan, sources: _Sources) -> list[str]:
             )
     out.append("")
     return out
+
+
+def _containers(plan: Plan) -> list[str]:
+    """The "do the math" comparison with an always-on container, per cloud."""
+    if not plan.containers:
+        return []
+    first = plan.containers[0]
+    out = [
+        "## Serverless or an always-on container",
+        "",
+        f"The same traffic on {first.instances} always-on instance(s) of {first.vcpu:g} vCPU "
+        f"and {first.memory_gb:g} GB (peak concurrency {first.peak_concurrency:.2f}; "
+        "`container` in the traffic profile changes the sizing). Both sides without free "
+        "tiers; the crossover is the event rate at which serverless would cost the same.",
+        "",
+    ]
+    rows = [
+        [
+            c.label,
+            money(c.serverless_cost),
+            money(c.monthly_cost),
+            (
+                f"{c.crossover_events_per_month:,.0f} / month ({c.crossover_per_second:,.1f}/s)"
+                if c.crossover_events_per_month is not None and c.crossover_per_second
+                else "none"
+            ),
+        ]
+        for c in plan.containers
+    ]
+    out += _table(["Always-on container", "Serverless", "Container", "Crossover"], rows)
+    return out + [""]
 
 
 def _costs(plan: Plan) -> list[str]:

@@ -59,7 +59,7 @@ _FUNCTION_KEYS = frozenset(
     }
 )
 _TOP_KEYS = frozenset(
-    {"defaults", "functions", "peak_factor", "azure_plan", "aws_api", "description"}
+    {"defaults", "functions", "peak_factor", "azure_plan", "aws_api", "container", "description"}
 )
 DEFAULT_PEAK_FACTOR = 3.0
 
@@ -101,6 +101,15 @@ class TrafficProfile:
         # The API Gateway in front of AWS HTTP functions: polyfn deploys an HTTP API; an
         # app moving as is may keep a REST API (a serverless.yml `http` event).
         self.aws_api = str(doc.get("aws_api", "http"))
+        # The always-on container of the comparison: vcpu, memory_gb, concurrency,
+        # min_instances (polyfn.plan.containers has the defaults and why).
+        container = doc.get("container") or {}
+        allowed = {"vcpu", "memory_gb", "concurrency", "min_instances"}
+        if not isinstance(container, Mapping) or set(container) - allowed:
+            raise PlanInputError(
+                f"{source}: container takes {', '.join(sorted(allowed))}, got {container!r}"
+            )
+        self.container = {str(k): _number(v, f"container.{k}", 0.001) for k, v in container.items()}
         if self.aws_api not in ("http", "rest"):
             raise PlanInputError(f"{source}: aws_api must be 'http' or 'rest'")
         defaults = doc.get("defaults") or {}

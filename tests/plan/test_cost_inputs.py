@@ -120,3 +120,35 @@ def test_the_gateway_is_part_of_the_function_total() -> None:
     front = next(line for line in plan.costs[0].functions if line.function == "front")
     assert front.total == pytest.approx(front.request_cost + front.compute_cost + 3.00)
     assert front.units["api_gateway_requests"] == 3_000_000
+
+
+def test_the_always_on_container_comparison_by_hand() -> None:
+    profile = TrafficProfile(
+        {
+            # One event a second on average (2,628,000 in 730 h), half a second each, four
+            # times the mean at peak: 1 x 0.5 x 4 = 2 executions in flight.
+            "functions": {
+                "front": {"invocations": 2_628_000, "duration_ms": 500, "peak_factor": 4},
+                "tick": {"invocations": 0},
+            },
+            "container": {"vcpu": 0.5, "memory_gb": 1, "concurrency": 1, "min_instances": 1},
+        }
+    )
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "azure", "gcp"), traffic=profile))
+    by_cloud = {c.cloud: c for c in plan.containers}
+    aws = by_cloud["aws"]
+    assert aws.peak_concurrency == pytest.approx(2.0)
+    assert aws.instances == 2 and aws.memory_gb == 1  # 512 MB rounds up to 1 GB
+    # Fargate: 2 x 730 h x (0.5 x $0.04048 + 1 x $0.004445) = $36.0401.
+    assert aws.monthly_cost == pytest.approx(36.0401)
+    # Container Apps: 2 x 730 x 3600 x (0.5 x $0.000024 + $0.000003) = $78.84.
+    assert by_cloud["azure"].monthly_cost == pytest.approx(78.84)
+    # Cloud Run: 2 x 730 x 3600 x (0.5 x $0.000018 + $0.000002) = $57.816.
+    assert by_cloud["gcp"].monthly_cost == pytest.approx(57.816)
+    # The crossover: the event count at which the serverless bill, linear in events,
+    # reaches the container's.
+    serverless = {c.cloud: c.total for c in plan.costs}
+    assert aws.serverless_cost == serverless["aws"]
+    events = 2_628_000
+    assert aws.crossover_events_per_month == pytest.approx(36.0401 / (serverless["aws"] / events))
+    assert aws.crossover_per_second == pytest.approx(aws.crossover_events_per_month / 2_628_000)
