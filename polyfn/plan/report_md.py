@@ -233,7 +233,7 @@ def _containers(plan: Plan) -> list[str]:
         for c in plan.containers
     ]
     out += _table(["Always-on container", "Serverless", "Container", "Crossover"], rows)
-    return out + [""]
+    return [*out, ""]
 
 
 def _costs(plan: Plan) -> list[str]:
