@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from deploy.conftest import SAMPLE, SHOP, Builder
+from deploy.gcloud_check import GcloudLineError, check_line, check_script
 
 PROJECT = "test-project"
 FUNCTIONS_FRAMEWORK = Path(sys.executable).parent / "functions-framework"
@@ -328,3 +329,23 @@ def test_other_cloudevents_and_scheduler_calls(servers: tuple[dict[str, Server],
     marks = _marks(markers)
     assert f"order {order['id']}" in marks
     assert "nightly nightly" in marks
+
+
+def test_every_gcloud_line_parses_against_gclouds_own_command_tree(
+    sample: Path, shop: Path
+) -> None:
+    for project in (sample, shop):
+        assert check_script(project / "deploy.sh") > 20
+
+
+def test_the_gcloud_line_check_refuses_what_gcloud_would() -> None:
+    check_line('gcloud functions deploy f --gen2 "${P[@]}" --concurrency 4 --cpu 1')
+    for line, error in (
+        ("gcloud functions deploy f --no-such-flag 1", "has no flag --no-such-flag"),
+        ("gcloud pubsub subscriptions update s --ack-deadline", "needs a value"),
+        ("gcloud functions", "is a group"),
+        ("gcloud functions deploy f --retry=yes", "takes no value"),
+        ("gcloud scheduler jobs create http j --http-method FETCH", "takes one of"),
+    ):
+        with pytest.raises(GcloudLineError, match=error):
+            check_line(line)
