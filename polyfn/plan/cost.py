@@ -50,6 +50,7 @@ class Workload:
     notes: tuple[str, ...] = ()
     kind: str = ""  # the trigger kind: "http" functions sit behind API Gateway on AWS
     payload_kb: float = 1.0
+    log_kb: float = 0.0  # the month's log volume of the function, in KB (events x log_kb)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def workload(
         tuple(notes),
         kind=kind,
         payload_kb=traffic.payload_kb,
+        log_kb=traffic.invocations * traffic.log_kb,
     )
 
 
@@ -265,6 +267,20 @@ def _tiered(tiers: Sequence[dict[str, object]], amount: float, unit: float) -> f
     return cost
 
 
+def _log_costs(
+    cloud: str, workloads: Sequence[Workload], prices: Prices
+) -> tuple[list[float], list[float]]:
+    """Each function's log ingestion, without and with the cloud's free allowance (shared
+    out by volume): CloudWatch Logs, Log Analytics (Application Insights), Cloud Logging,
+    each in its own unit (GB of 10^9 bytes, or GiB)."""
+    unit = prices.value(f"logs.{cloud}.unit_bytes")
+    volumes = [work.log_kb * 1000 / unit for work in workloads]
+    price = prices.value(f"logs.{cloud}.ingestion_per_unit")
+    total = sum(volumes)
+    billable = max(0.0, total - prices.value(f"logs.{cloud}.free_units")) / total if total else 0
+    return [v * price for v in volumes], [v * price * billable for v in volumes]
+
+
 def gateway_requests(work: Workload, api: str, prices: Prices) -> float:
     """API Gateway's metered requests for an AWS HTTP function (0 for the others): an HTTP
     API counts each started 512 KB of a request as one more request."""
@@ -300,6 +316,7 @@ def price_cloud(
     deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
     """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
+    logs, logs_free = _log_costs(cloud, workloads, prices)
     gateway = (
         _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
     )
@@ -335,12 +352,16 @@ def price_cloud(
                 units=units,
                 request_cost=request_cost,
                 compute_cost=compute[index],
-                total=request_cost + compute[index] + gateway[index],
+                total=request_cost + compute[index] + gateway[index] + logs[index],
                 # API Gateway's free tier is for new accounts' first year only: not applied.
                 total_with_free_tier=(
-                    request_cost * with_free["requests"] + compute_free[index] + gateway[index]
+                    request_cost * with_free["requests"]
+                    + compute_free[index]
+                    + gateway[index]
+                    + logs_free[index]
                 ),
                 gateway_cost=gateway[index],
+                logs_cost=logs[index],
             )
         )
     label_key = (

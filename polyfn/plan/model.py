@@ -112,6 +112,7 @@ class FunctionCost:
     total: float  # without free tier
     total_with_free_tier: float  # the free tier shared out by each function's usage
     gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
+    logs_cost: float = 0.0  # log ingestion at the profile's log_kb per event
 
 
 @dataclass(frozen=True)

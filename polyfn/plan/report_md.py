@@ -258,6 +258,7 @@ def _costs(plan: Plan) -> list[str]:
                 money(line.request_cost),
                 money(line.compute_cost),
                 money(line.gateway_cost),
+                money(line.logs_cost),
                 money(line.total),
                 money(line.total_with_free_tier),
             ]
@@ -273,6 +274,7 @@ def _costs(plan: Plan) -> list[str]:
                 "Requests",
                 "Compute",
                 "API Gateway",
+                "Logs",
                 "Total",
                 "With free tier",
             ],

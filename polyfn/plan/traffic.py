@@ -45,6 +45,9 @@ _BUILTIN_DEFAULTS: dict[str, Any] = {
     "architecture": "x86_64",
     "payload_kb": 1.0,
     "avg_batch": 1.0,
+    # Log lines a handler writes per event (polyfn's structured line plus the app's own):
+    # priced as log ingestion on each cloud. A stated guess; set it from real logs.
+    "log_kb": 1.0,
 }
 _FUNCTION_KEYS = frozenset(
     {
@@ -56,6 +59,7 @@ _FUNCTION_KEYS = frozenset(
         "avg_batch",
         "filter_match_ratio",
         "peak_factor",
+        "log_kb",
     }
 )
 _TOP_KEYS = frozenset(
@@ -75,6 +79,7 @@ class FunctionTraffic:
     filter_match_ratio: float | None
     peak_factor: float
     listed: bool  # False: the profile's defaults were used for this function
+    log_kb: float = 1.0  # log written per event, priced as ingestion
 
 
 class TrafficProfile:
@@ -171,6 +176,7 @@ class TrafficProfile:
             ),
             peak_factor=float(values.get("peak_factor", self.peak_factor)),
             listed=entry is not None,
+            log_kb=float(values["log_kb"]),
         )
 
 

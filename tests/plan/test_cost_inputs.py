@@ -58,7 +58,9 @@ def test_a_daily_job_is_priced_at_thirty_runs_and_deploy_memory_by_hand() -> Non
     # $0.20 / 1e6 = $0.0000060833.
     assert nightly.compute_cost == pytest.approx(1.520833 * 0.0000166667, rel=1e-4)
     assert nightly.request_cost == pytest.approx(30.416667 * 0.2 / 1e6, rel=1e-6)
-    assert nightly.total == pytest.approx(0.0000314306, rel=1e-4)
+    # Logs: 30.4167 events x 1 KB = 0.0000304167 GB x $0.50 = $0.0000152083.
+    assert nightly.logs_cost == pytest.approx(0.0000152083, rel=1e-4)
+    assert nightly.total == pytest.approx(0.0000314306 + 0.0000152083, rel=1e-4)
 
 
 def test_the_profile_still_wins_over_what_the_app_implies() -> None:
@@ -118,7 +120,9 @@ def test_the_gateway_is_part_of_the_function_total() -> None:
     profile = TrafficProfile({"functions": {"front": {"invocations": 3_000_000}}})
     plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws",), traffic=profile))
     front = next(line for line in plan.costs[0].functions if line.function == "front")
-    assert front.total == pytest.approx(front.request_cost + front.compute_cost + 3.00)
+    # 3 million events x 1 KB of log = 3 GB x $0.50 = $1.50 of CloudWatch Logs.
+    assert front.logs_cost == pytest.approx(1.50)
+    assert front.total == pytest.approx(front.request_cost + front.compute_cost + 3.00 + 1.50)
     assert front.units["api_gateway_requests"] == 3_000_000
 
 
@@ -152,3 +156,31 @@ def test_the_always_on_container_comparison_by_hand() -> None:
     events = 2_628_000
     assert aws.crossover_events_per_month == pytest.approx(36.0401 / (serverless["aws"] / events))
     assert aws.crossover_per_second == pytest.approx(aws.crossover_events_per_month / 2_628_000)
+
+
+def test_log_ingestion_at_the_stated_volume_by_hand() -> None:
+    # 1 million scheduled runs (no API Gateway) writing 20 KB each: 20 GB (10^9 bytes) of
+    # logs; requests and compute stay inside every free tier, so what the free-tier total
+    # keeps is the logs' billable part alone.
+    profile = TrafficProfile(
+        {
+            "functions": {
+                "front": {"invocations": 0},
+                "tick": {"invocations": 1_000_000, "log_kb": 20},
+            }
+        }
+    )
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "azure", "gcp"), traffic=profile))
+    tick = {
+        c.cloud: next(line for line in c.functions if line.function == "tick") for c in plan.costs
+    }
+    # CloudWatch Logs: 20 x $0.50 = $10.00; past the 5 GB free: 15 x $0.50 = $7.50.
+    assert tick["aws"].logs_cost == pytest.approx(10.00)
+    assert tick["aws"].total_with_free_tier == pytest.approx(7.50)
+    # Log Analytics: 20 x $2.30 = $46.00; past 5 GB free: 15 x $2.30 = $34.50.
+    assert tick["azure"].logs_cost == pytest.approx(46.00)
+    assert tick["azure"].total_with_free_tier == pytest.approx(34.50)
+    # Cloud Logging bills GiB: 20e9 / 2^30 = 18.6265 GiB x $0.50 = $9.3132, all inside
+    # the 50 GiB free.
+    assert tick["gcp"].logs_cost == pytest.approx(20e9 / 2**30 * 0.5)
+    assert tick["gcp"].total_with_free_tier == pytest.approx(0.0)
