@@ -184,3 +184,19 @@ def test_log_ingestion_at_the_stated_volume_by_hand() -> None:
     # the 50 GiB free.
     assert tick["gcp"].logs_cost == pytest.approx(20e9 / 2**30 * 0.5)
     assert tick["gcp"].total_with_free_tier == pytest.approx(0.0)
+
+
+def test_the_html_chart_shows_each_clouds_cost_by_component() -> None:
+    from polyfn.plan.report_html import component_chart_svg, component_costs, render_html
+
+    profile = TrafficProfile({"functions": {"front": {"invocations": 3_000_000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "gcp"), traffic=profile))
+    aws, gcp = plan.costs
+    parts = component_costs(aws)
+    assert parts["API Gateway"] == pytest.approx(3.00)  # by hand, above
+    assert sum(parts.values()) == pytest.approx(aws.total)
+    assert component_costs(gcp)["API Gateway"] == 0.0
+    svg = component_chart_svg(plan.costs)
+    assert "AWS API Gateway: $3.00</title>" in svg
+    assert svg.count("<rect") == 2 * 4 + 4  # four stacked parts per cloud, four legend keys
+    assert svg in render_html(plan)
