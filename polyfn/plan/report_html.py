@@ -70,7 +70,7 @@ def component_chart_svg(costs: Sequence[CloudCost]) -> str:
     ]
     for index, cost in enumerate(costs):
         x = left + group * index + (group - bar) / 2
-        base = top + plot_h
+        base = float(top + plot_h)
         for name, value in component_costs(cost).items():
             h = plot_h * value / peak
             base -= h
