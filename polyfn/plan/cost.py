@@ -51,6 +51,7 @@ class Workload:
     kind: str = ""  # the trigger kind: "http" functions sit behind API Gateway on AWS
     payload_kb: float = 1.0
     log_kb: float = 0.0  # the month's log volume of the function, in KB (events x log_kb)
+    provisioned: int = 0  # warm instances the app asks for (provisioned_concurrency)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,12 @@ def azure_plan_key(plan: str) -> str:
 
 
 def workload(
-    function: str, kind: str, filtered_objects: bool, traffic: FunctionTraffic, cloud: str
+    function: str,
+    kind: str,
+    filtered_objects: bool,
+    traffic: FunctionTraffic,
+    cloud: str,
+    provisioned: int = 0,
 ) -> Workload:
     """The invocations a cloud performs for ``traffic`` events of a function."""
     invocations = traffic.invocations
@@ -99,6 +105,7 @@ def workload(
         kind=kind,
         payload_kb=traffic.payload_kb,
         log_kb=traffic.invocations * traffic.log_kb,
+        provisioned=provisioned,
     )
 
 
@@ -281,6 +288,16 @@ def _log_costs(
     return [v * price for v in volumes], [v * price * billable for v in volumes]
 
 
+def _baseline(cloud: str, work: Workload, prices: Prices) -> float:
+    """What warm instances cost whether used or not: on AWS, provisioned concurrency
+    (GB-seconds configured, the whole 730-hour month). Other clouds: noted, not priced."""
+    if cloud != "aws" or not work.provisioned:
+        return 0.0
+    seconds = prices.month_hours * 3600
+    rate = prices.value(f"provisioned_concurrency.{work.architecture}.gb_second")
+    return work.provisioned * work.memory_mb / 1024 * seconds * rate
+
+
 def gateway_requests(work: Workload, api: str, prices: Prices) -> float:
     """API Gateway's metered requests for an AWS HTTP function (0 for the others): an HTTP
     API counts each started 512 KB of a request as one more request."""
@@ -317,6 +334,7 @@ def price_cloud(
     """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
     logs, logs_free = _log_costs(cloud, workloads, prices)
+    baseline = [_baseline(cloud, work, prices) for work in workloads]
     gateway = (
         _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
     )
@@ -352,22 +370,40 @@ def price_cloud(
                 units=units,
                 request_cost=request_cost,
                 compute_cost=compute[index],
-                total=request_cost + compute[index] + gateway[index] + logs[index],
+                total=request_cost
+                + compute[index]
+                + gateway[index]
+                + logs[index]
+                + baseline[index],
                 # API Gateway's free tier is for new accounts' first year only: not applied.
                 total_with_free_tier=(
                     request_cost * with_free["requests"]
                     + compute_free[index]
                     + gateway[index]
                     + logs_free[index]
+                    + baseline[index]  # no free tier for warm instances
                 ),
                 gateway_cost=gateway[index],
                 logs_cost=logs[index],
+                baseline_cost=baseline[index],
             )
         )
     label_key = (
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    for work in workloads:
+        if work.provisioned and cloud == "aws":
+            notes.append(
+                f"{work.function}: {work.provisioned} provisioned instance(s) all month; its "
+                "duration is priced at the on-demand rate (an upper bound: AWS bills duration "
+                "on provisioned instances lower)"
+            )
+        elif work.provisioned:
+            notes.append(
+                f"{work.function}: the baseline of {work.provisioned} warm instance(s) "
+                "(minimum instances / always-ready) is not priced on this cloud yet"
+            )
     return CloudCost(
         cloud=cloud,
         plan=plan,
@@ -376,7 +412,12 @@ def price_cloud(
         total=sum(line.total for line in lines),
         total_with_free_tier=sum(line.total_with_free_tier for line in lines),
         notes=tuple(notes),
-        unconfirmed_prices=tuple(_used_unconfirmed(prices, label_key, per_meter)),
+        unconfirmed_prices=tuple(
+            _used_unconfirmed(prices, label_key, per_meter)
+            # The other components' unconfirmed figures, when the bill uses them.
+            + (prices.unconfirmed(f"logs.{cloud}") if any(logs) else [])
+            + (prices.unconfirmed("provisioned_concurrency") if any(baseline) else [])
+        ),
     )
 
 

@@ -113,6 +113,7 @@ class FunctionCost:
     total_with_free_tier: float  # the free tier shared out by each function's usage
     gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
     logs_cost: float = 0.0  # log ingestion at the profile's log_kb per event
+    baseline_cost: float = 0.0  # warm instances (AWS provisioned concurrency), all month
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,14 @@ def build_plan(inputs: PlanInputs) -> Plan:
     for cloud in clouds:
         plan = {"aws": "lambda", "azure": azure_plan, "gcp": "gen2"}[cloud]
         works = [
-            workload(fn.name, fn.trigger.kind, _filtered(fn), traffic_of(fn.name), cloud)
+            workload(
+                fn.name,
+                fn.trigger.kind,
+                _filtered(fn),
+                traffic_of(fn.name),
+                cloud,
+                fn.options.provisioned_concurrency or 0,
+            )
             for fn in app.functions.values()
         ]
         costs.append(price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api))

@@ -200,3 +200,31 @@ def test_the_html_chart_shows_each_clouds_cost_by_component() -> None:
     assert "AWS API Gateway: $3.00</title>" in svg
     assert svg.count("<rect") == 2 * 4 + 4  # four stacked parts per cloud, four legend keys
     assert svg in render_html(plan)
+
+
+def test_provisioned_concurrency_is_a_baseline_paid_all_month_by_hand() -> None:
+    app = App("warm")
+
+    @app.get("/w", memory=1024, provisioned_concurrency=2)
+    def warm(req: object) -> None:
+        return None
+
+    profile = TrafficProfile({"functions": {"warm": {"invocations": 0}}})
+    plan = build_plan(PlanInputs(app=app, clouds=("aws", "gcp"), traffic=profile))
+    aws, gcp = plan.costs
+    line = aws.functions[0]
+    # 2 instances x 1 GB x 730 h x 3600 s x $0.0000041667 = $21.9005 (x86, prices.json).
+    assert line.baseline_cost == pytest.approx(2 * 1 * 730 * 3600 * 0.0000041667)
+    assert line.total == pytest.approx(21.9005, rel=1e-4)
+    assert line.total_with_free_tier == pytest.approx(21.9005, rel=1e-4)  # no free tier
+    assert any("provisioned instance(s) all month" in n for n in aws.notes)
+    # Google Cloud's minimum instances are said to be unpriced, not silently zero.
+    assert gcp.functions[0].baseline_cost == 0.0
+    assert any("not priced on this cloud yet" in n for n in gcp.notes)
+
+
+def test_unconfirmed_component_prices_are_listed_when_used() -> None:
+    profile = TrafficProfile({"functions": {"front": {"invocations": 1000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("azure",), traffic=profile))
+    # Log Analytics' rate came from a secondary page: the report must say so.
+    assert "logs.azure.ingestion_per_unit" in plan.costs[0].unconfirmed_prices
