@@ -228,3 +228,38 @@ def test_unconfirmed_component_prices_are_listed_when_used() -> None:
     plan = build_plan(PlanInputs(app=_http_app(), clouds=("azure",), traffic=profile))
     # Log Analytics' rate came from a secondary page: the report must say so.
     assert "logs.azure.ingestion_per_unit" in plan.costs[0].unconfirmed_prices
+
+
+def test_the_shop_examples_gateway_logs_and_container_by_hand() -> None:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    plan = build_plan(
+        PlanInputs(
+            app=load_app(str(shop)),
+            clouds=("aws",),
+            traffic=load_traffic(shop / "traffic.yaml"),
+        )
+    )
+    lines = {line.function: line for line in plan.costs[0].functions}
+    # API Gateway (HTTP API, 2 KB requests: one metered request each): get_user 9,000,000
+    # + list_users 1,500,000 + create_user 120,000 + update_user 300,000 = 10,920,000
+    # requests x $1.00 per million = $10.92.
+    assert sum(line.gateway_cost for line in lines.values()) == pytest.approx(10.92)
+    # CloudWatch Logs at 1 KB an event: 11,298,760 events (the four routes, 250,000
+    # uploads, 120,000 emails, 8,760 cleanups) = 11.29876 GB x $0.50 = $5.64938.
+    assert sum(line.logs_cost for line in lines.values()) == pytest.approx(5.64938)
+    # The container: peak concurrency = (9e6 x 0.035 + 1.5e6 x 0.09 + 120,000 x 0.07 +
+    # 300,000 x 0.055 + 250,000 x 0.85 + 120,000 x 0.18 + 8,760 x 2.5) s / 2,628,000 s
+    # x 4 = 1.11248: one instance of 1 vCPU and 2 GB; Fargate 730 h x ($0.04048 +
+    # 2 x $0.004445) = $36.0401.
+    (fargate,) = plan.containers
+    assert fargate.peak_concurrency == pytest.approx(730_900 / 2_628_000 * 4)
+    assert fargate.instances == 1 and fargate.memory_gb == 2
+    assert fargate.monthly_cost == pytest.approx(36.0401)
+    assert fargate.crossover_events_per_month == pytest.approx(
+        36.0401 / (plan.costs[0].total / 11_298_760)
+    )
