@@ -266,6 +266,12 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
         _scheduler_job(model, function, name, sa, s)
     elif isinstance(trigger, ObjectTrigger):
+        if trigger.prefix or trigger.suffix:
+            s.add(
+                "# Eventarc filters storage events by bucket and type only: every object",
+                f"# invokes this function, which keeps {trigger.prefix!r}*{trigger.suffix!r} "
+                "and acknowledges the rest (billed invocations).",
+            )
         s.command(
             *parts,
             "--entry-point events --retry",

@@ -315,6 +315,16 @@ def _check_gcp_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 f"{attempts['max']}",
                 attempts["source"],
             )
+    if isinstance(trigger, ObjectTrigger) and (trigger.prefix or trigger.suffix):
+        found.warn(
+            "object_filter",
+            f"Eventarc filters Cloud Storage events by bucket and event type only, not by "
+            f"object name: every object {trigger.action} in {trigger.bucket.name!r} invokes "
+            f"the function, which drops what does not match {trigger.prefix!r}*"
+            f"{trigger.suffix!r} in code; those invocations are billed (set "
+            "filter_match_ratio in polyfn plan's traffic profile to price them)",
+            limits["object_name_filter"]["source"],
+        )
     if isinstance(trigger, EventTrigger) and trigger.bus is None:
         # On an app's event bus (a Pub/Sub topic) the function filters; elsewhere Eventarc
         # must, and it routes custom types only through a channel or topic.

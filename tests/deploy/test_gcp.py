@@ -349,3 +349,15 @@ def test_the_gcloud_line_check_refuses_what_gcloud_would() -> None:
     ):
         with pytest.raises(GcloudLineError, match=error):
             check_line(line)
+
+
+def test_an_object_name_filter_is_stated_as_filtered_in_code_and_billed(shop: Path) -> None:
+    from polyfn.deploy.limits import check_app
+    from polyfn.loading import load_app
+
+    [finding] = [f for f in check_app(load_app(str(SHOP)), "gcp") if f.limit == "object_filter"]
+    assert finding.level == "warn" and finding.function == "thumbnail"
+    assert "every object created in 'uploads' invokes the function" in finding.message
+    assert "filter_match_ratio" in finding.message
+    script = (shop / "deploy.sh").read_text()
+    assert "# Eventarc filters storage events by bucket and type only" in script
