@@ -39,10 +39,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         command.add_argument(
             "--plan",
             dest="hosting_plan",
-            help="Azure hosting plan: consumption (default), premium (flex: limits only)",
+            help="Azure hosting plan: flex (Flex Consumption, default), consumption (Y1), premium",
         )
     build.add_argument("--out", required=True, type=Path, help="the folder to write")
     build.add_argument("--arch", default="arm64", choices=("arm64", "x86_64"), help="AWS only")
+    build.add_argument(
+        "--gradual",
+        metavar="CONFIG",
+        help="AWS: shift traffic to each new version through CodeDeploy "
+        "(Canary10Percent5Minutes, Linear10PercentEvery1Minute, ...)",
+    )
     build.add_argument(
         "--no-deps",
         action="store_true",
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         arch=getattr(args, "arch", "arm64"),
         plan=args.hosting_plan,
+        gradual=getattr(args, "gradual", None),
         install_dependencies=not getattr(args, "no_deps", False),
     )
     try:

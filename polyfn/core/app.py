@@ -96,8 +96,15 @@ class App:
 
         return self._declare(self.buckets, name, lambda: Bucket(self, name))
 
-    def queue(self, name: str, *, max_receives: int = 3, visibility_timeout: int = 30) -> Queue:
-        """Declare a queue; a message is dead-lettered after ``max_receives`` failed receives."""
+    def queue(
+        self, name: str, *, max_receives: int = 3, visibility_timeout: int | None = None
+    ) -> Queue:
+        """Declare a queue; a message is dead-lettered after ``max_receives`` failed receives.
+
+        ``visibility_timeout`` unset: a failed message is retried after 30 s locally and on
+        Azure, and deploy sets SQS's visibility / Pub/Sub's ack deadline to 6x the
+        consumer's timeout (AWS's recommendation); set, it is used everywhere as given.
+        """
         from polyfn.core.resources import Queue
 
         queue = self._declare(

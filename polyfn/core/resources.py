@@ -225,24 +225,41 @@ class Bucket(Resource):
         self._get_backend().delete(_check_key(key))
 
 
+# A queue that declares no visibility_timeout: a failed message comes back after this many
+# seconds on the runtimes where the visibility timeout *is* the retry delay (the local
+# SQLite queue, Azure's host.json visibilityTimeout). Not 6x the timeout, as deploy gives
+# SQS (polyfn.core.defaults): a local retry three minutes later would make the loop crawl.
+DEFAULT_RETRY_DELAY_SECONDS = 30
+
+
 class Queue(Resource):
     """Send messages; a handler declared with ``app.on_message(queue)`` receives them."""
 
     kind = "queue"
-    __slots__ = ("max_receives", "visibility_timeout")
+    __slots__ = ("max_receives", "visibility_declared", "visibility_timeout")
 
     def __init__(
-        self, app: App, name: str, *, max_receives: int = 3, visibility_timeout: int = 30
+        self,
+        app: App,
+        name: str,
+        *,
+        max_receives: int = 3,
+        visibility_timeout: int | None = None,
     ) -> None:
         super().__init__(app, name)
         if not 1 <= max_receives <= 1000:
             raise ConfigError(f"queue {name!r}: max_receives must be 1-1000, got {max_receives}")
-        if not 0 <= visibility_timeout <= 43200:
+        if visibility_timeout is not None and not 0 <= visibility_timeout <= 43200:
             raise ConfigError(
                 f"queue {name!r}: visibility_timeout must be 0-43200 s, got {visibility_timeout}"
             )
         self.max_receives = max_receives
-        self.visibility_timeout = visibility_timeout
+        # Unset, the runtimes use the retry delay below and deploy gives SQS and Pub/Sub
+        # 6x the consumer's timeout (polyfn.core.defaults.deployed_visibility).
+        self.visibility_declared = visibility_timeout is not None
+        self.visibility_timeout = (
+            DEFAULT_RETRY_DELAY_SECONDS if visibility_timeout is None else visibility_timeout
+        )
 
     def send(
         self,

@@ -40,9 +40,12 @@ from polyfn.deploy.naming import (
 from polyfn.deploy.workflow_asl import to_asl
 
 __all__ = [
+    "ALIAS",
     "ENTRY_HANDLER",
     "FALLBACK_ID",
+    "GRADUAL_DEPLOYMENTS",
     "RUNTIME",
+    "is_asynchronous",
     "sam_template",
     "statements_for",
 ]
@@ -52,6 +55,29 @@ ENTRY_HANDLER = "polyfn_entry.handler"
 FALLBACK_ID = "PolyfnHttpFallbackFunction"
 # Two weeks, SQS's longest retention: time for a person to look at a dead letter.
 DEAD_LETTER_RETENTION_S = 14 * 24 * 3600
+# Every function publishes a version on each deploy and its triggers call this alias, so a
+# bad release can be rolled back, provisioned concurrency has a target, and a gradual
+# deployment has something to shift traffic between.
+ALIAS = "live"
+# CodeDeploy's predefined Lambda configurations SAM's DeploymentPreference takes
+# (docs.aws.amazon.com/serverless-application-model/latest/developerguide/
+# automating-updates-to-serverless-apps.html, read 2026-12).
+GRADUAL_DEPLOYMENTS = (
+    "Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes",
+    "Canary10Percent30Minutes", "Linear10PercentEvery1Minute",
+    "Linear10PercentEvery2Minutes", "Linear10PercentEvery3Minutes",
+    "Linear10PercentEvery10Minutes", "AllAtOnce",
+)  # fmt: skip
+# Lambda retries an asynchronous invocation twice, then hands the event to the on-failure
+# destination ("Configuring error handling for asynchronous invocation", Lambda developer
+# guide, read 2026-12); written out so the template says what happens.
+ASYNC_RETRIES = 2
+# SQS event source ScalingConfig.MaximumConcurrency: 2 to 1000 (Lambda developer guide,
+# "Configuring maximum concurrency for Amazon SQS event sources", read 2026-12).
+SQS_MAX_CONCURRENCY = (2, 1000)
+# Each function's own log group, so its retention is set rather than "never expire" (the
+# default of a group Lambda creates on first write); one of CloudWatch Logs' allowed values.
+LOG_RETENTION_DAYS = 30
 
 # The IAM actions behind each access usage.py reports.
 _S3_ACTIONS = {
@@ -87,10 +113,39 @@ def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
 
 
+def _log_group(function_name: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {
+            "LogGroupName": f"/aws/lambda/{function_name}",
+            "RetentionInDays": LOG_RETENTION_DAYS,
+        },
+    }
+
+
+def is_asynchronous(function: DeployFunction) -> bool:
+    """S3 notifications, EventBridge rules and schedules invoke Lambda asynchronously: a
+    failure is retried by Lambda, then lost unless an on-failure destination takes it."""
+    return isinstance(function.fn.trigger, (ObjectTrigger, ScheduleTrigger, EventTrigger))
+
+
 def sam_template(
-    model: DeployModel, *, arch: str = "arm64", code_uri: str = "bundle.zip"
+    model: DeployModel,
+    *,
+    arch: str = "arm64",
+    code_uri: str = "bundle.zip",
+    gradual: str | None = None,
 ) -> dict[str, Any]:
-    """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``."""
+    """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``.
+
+    ``gradual`` names a CodeDeploy configuration (``GRADUAL_DEPLOYMENTS``): each function's
+    new version then takes traffic step by step through the ``live`` alias.
+    """
+    if gradual is not None and gradual not in GRADUAL_DEPLOYMENTS:
+        raise ConfigError(
+            f"unknown gradual deployment {gradual!r}; expected one of "
+            + ", ".join(GRADUAL_DEPLOYMENTS)
+        )
     resources: dict[str, Any] = {}
     resources.update(_buckets(model))
     resources.update(_queues(model))
@@ -98,9 +153,20 @@ def sam_template(
     resources.update(_event_buses(model))
     resources.update(_state_machines(model))
     for function in model.functions:
-        resources[aws_logical_id("function", function.name)] = _function(model, function)
+        resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
+        resources[aws_logical_id("logs", function.name)] = _log_group(
+            aws_function_name(model.app, model.stage, function.fn)
+        )
+        if is_asynchronous(function):
+            resources[aws_logical_id("failures", function.name)] = {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"MessageRetentionPeriod": DEAD_LETTER_RETENTION_S},
+            }
     if model.of_kind("http"):
         resources[FALLBACK_ID] = _fallback_function(model)
+        resources[FALLBACK_ID + "Logs"] = _log_group(
+            aws_fallback_function_name(model.app, model.stage)
+        )
     _check_unique_ids(model, resources)
     globals_: dict[str, Any] = {
         "Function": {
@@ -159,7 +225,7 @@ def _queues(model: DeployModel) -> dict[str, Any]:
         out[aws_logical_id("queue", name)] = {
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "VisibilityTimeout": queue.visibility_timeout,
+                "VisibilityTimeout": model.visibility_timeout(queue),
                 "RedrivePolicy": {
                     "deadLetterTargetArn": _get_att(dlq_id, "Arn"),
                     "maxReceiveCount": queue.max_receives,
@@ -262,7 +328,7 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
     return None
 
 
-def _function(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
+def _function(model: DeployModel, function: DeployFunction, gradual: str | None) -> dict[str, Any]:
     fn = function.fn
     variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name}
     bound = set(function.usage.accesses)
@@ -282,17 +348,26 @@ def _function(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     if events:  # a workflow's task has none: its state machine invokes it
         properties["Events"] = events
     statements = statements_for(model, function)
+    if is_asynchronous(function):
+        failures = _get_att(aws_logical_id("failures", fn.name), "Arn")
+        properties["EventInvokeConfig"] = {
+            "MaximumRetryAttempts": ASYNC_RETRIES,
+            # SAM adds sqs:SendMessage on exactly this queue to the role.
+            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": failures}},
+        }
     if statements:
         properties["Policies"] = [{"Version": "2012-10-17", "Statement": statements}]
     options = fn.options
     if options.reserved_concurrency is not None:
         properties["ReservedConcurrentExecutions"] = options.reserved_concurrency
+    properties["AutoPublishAlias"] = ALIAS
     if options.provisioned_concurrency:
         # Provisioned concurrency applies to a version or alias, never to $LATEST.
-        properties["AutoPublishAlias"] = "live"
         properties["ProvisionedConcurrencyConfig"] = {
             "ProvisionedConcurrentExecutions": options.provisioned_concurrency
         }
+    if gradual is not None:
+        properties["DeploymentPreference"] = {"Type": gradual}
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
 
 
@@ -306,6 +381,7 @@ def _fallback_function(model: DeployModel) -> dict[str, Any]:
             "Description": f"polyfn {model.app.name}: 404/405/CORS for paths no route has",
             "MemorySize": 256,
             "Timeout": 10,
+            "AutoPublishAlias": ALIAS,
             "Events": {"Fallback": {"Type": "HttpApi"}},
         },
     }
@@ -354,12 +430,27 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         if trigger.batch_size > 10:
             # SQS sends batches over 10 only with a batching window (limits warns about it).
             properties["MaximumBatchingWindowInSeconds"] = 1
+        reserved = function.fn.options.reserved_concurrency
+        low, high = SQS_MAX_CONCURRENCY
+        if reserved is not None and reserved >= low:
+            # The poller stops at the function's own cap instead of being throttled by
+            # it, which would count receives towards the dead-letter queue.
+            properties["ScalingConfig"] = {"MaximumConcurrency": min(reserved, high)}
         return {"Messages": {"Type": "SQS", "Properties": properties}}
+    # An EventBridge rule that cannot hand an event to Lambda at all (throttled past its
+    # retries, permission gone) puts it in a queue SAM creates for the rule, instead of
+    # dropping it; failures *inside* the function go to its EventInvokeConfig destination.
+    undelivered = {"Type": "SQS"}
     if isinstance(trigger, ScheduleTrigger):
         expression = schedule_expression(function.fn, "eventbridge")
-        return {"Tick": {"Type": "Schedule", "Properties": {"Schedule": expression}}}
+        return {
+            "Tick": {
+                "Type": "Schedule",
+                "Properties": {"Schedule": expression, "DeadLetterConfig": undelivered},
+            }
+        }
     if isinstance(trigger, EventTrigger):
-        rule: dict[str, Any] = {"Pattern": _pattern(trigger)}
+        rule: dict[str, Any] = {"Pattern": _pattern(trigger), "DeadLetterConfig": undelivered}
         if trigger.bus is not None:
             rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
         return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
@@ -455,6 +546,10 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
             "Value": _ref(aws_logical_id("queue", name))
         }
         outputs[aws_logical_id("dlq", name) + "Url"] = {"Value": _ref(aws_logical_id("dlq", name))}
+    for function in model.functions:
+        if is_asynchronous(function):
+            failures = aws_logical_id("failures", function.name)
+            outputs[failures + "Url"] = {"Value": _ref(failures)}
     for name in model.tables:
         outputs[aws_logical_id("table", name) + "Name"] = {
             "Value": _ref(aws_logical_id("table", name))
@@ -465,7 +560,9 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
 def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
     expected += len(model.event_buses) + len(model.app.workflows)
-    expected += 1 if model.of_kind("http") else 0
+    expected += sum(1 for f in model.functions if is_asynchronous(f))
+    expected += len(model.functions)  # log groups
+    expected += 2 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(
             "two functions or resources map to the same CloudFormation logical id (names that "

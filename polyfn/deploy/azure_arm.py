@@ -1,10 +1,13 @@
 """The Azure infrastructure as ARM templates: ``infra/main.json`` and ``infra/eventgrid.json``.
 
-``main.json`` creates the storage account (the Functions host's own, which also holds the
-app's containers, queues with their ``-poison`` queues, and tables), the hosting plan,
-the Function App with the binding settings, and the Event Grid topics the app needs.
-``eventgrid.json`` subscribes functions to those topics; it is deployed after the code is
-published, because an Event Grid subscription to a function fails until that function
+``main.json`` creates two storage accounts (the Functions host's own, and a data account
+holding the app's containers, queues with their ``-poison`` queues, and tables), the
+hosting plan (Flex Consumption by default; Consumption ``Y1`` or Elastic Premium on
+request), the Function App with a system-assigned managed identity, the role assignments
+that identity needs (``azure_roles``: one per resource, no account keys in app settings),
+and the Event Grid topics the app needs. ``eventgrid.json`` subscribes functions to those
+topics (and, on Flex, feeds blob triggers from Event Grid); it is deployed after the code
+is published, because an Event Grid subscription to a function fails until that function
 exists.
 """
 
@@ -12,32 +15,65 @@ from __future__ import annotations
 
 from typing import Any
 
+from polyfn.adapters.azure.settings import DATA_CONNECTION
 from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.azure_roles import (
+    BLOB_POISON_QUEUE,
+    data_grants,
+    host_grants,
+    role_assignment,
+)
+from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
 
-__all__ = ["PYTHON_VERSION", "eventgrid_template", "main_template"]
+__all__ = [
+    "DATA_CONNECTION",
+    "DEFAULT_PLAN",
+    "PLANS",
+    "PYTHON_VERSION",
+    "eventgrid_template",
+    "flex_instance_memory",
+    "main_template",
+]
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PYTHON_VERSION = "3.12"
 _STORAGE_API = "2023-05-01"
 _WEB_API = "2023-12-01"
 _GRID_API = "2022-06-15"
+# Flex Consumption first: the plan Microsoft recommends for new serverless apps, and the
+# only one of the three without a shared key anywhere ("Azure Functions Flex Consumption
+# plan hosting", learn.microsoft.com, read 2026-12). Linux Consumption (Y1) is retired for
+# new features; Premium keeps instances warm at a monthly baseline.
 _PLAN_SKUS: dict[str, dict[str, Any]] = {
+    "flex": {"sku": {"name": "FC1", "tier": "FlexConsumption"}, "kind": "functionapp"},
     "consumption": {"sku": {"name": "Y1", "tier": "Dynamic"}, "kind": "functionapp"},
     "premium": {"sku": {"name": "EP1", "tier": "ElasticPremium"}, "kind": "elastic"},
 }
+PLANS = tuple(_PLAN_SKUS)
+DEFAULT_PLAN = "flex"
+# Flex's default upper bound on instances (40 to 1000 allowed; Flex Consumption docs).
+_FLEX_MAX_INSTANCES = 100
+# Where Flex takes the published package from: a container of the host's account.
+_FLEX_PACKAGE_CONTAINER = "app-package"
 _STORAGE_ID = "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]"
+_HOST_STORAGE_ID = (
+    "[resourceId('Microsoft.Storage/storageAccounts', parameters('hostStorageAccountName'))]"
+)
 _SITE_ID = "[resourceId('Microsoft.Web/sites', parameters('functionAppName'))]"
 _PLAN_ID = (
     "[resourceId('Microsoft.Web/serverfarms', format('{0}-plan', parameters('functionAppName')))]"
 )
-_CONNECTION = (
+# Only Elastic Premium needs a key: its content share is on Azure Files, which takes no
+# managed identity (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, "App settings reference for
+# Azure Functions", read 2026-12). It points at the host's account, never the data one.
+_CONTENT_SHARE_CONNECTION = (
     "[format('DefaultEndpointsProtocol=https;AccountName={0};"
     "EndpointSuffix={1};AccountKey={2}', "
-    "parameters('storageAccountName'), environment().suffixes.storage, "
-    f"listKeys({_STORAGE_ID[1:-1]}, '{_STORAGE_API}').keys[0].value)]"
+    "parameters('hostStorageAccountName'), environment().suffixes.storage, "
+    f"listKeys({_HOST_STORAGE_ID[1:-1]}, '{_STORAGE_API}').keys[0].value)]"
 )
 STORAGE_EVENTS_TOPIC = "[format('{0}-storage-events', parameters('storageAccountName'))]"
 APP_EVENTS_TOPIC = "[format('{0}-events', parameters('functionAppName'))]"
@@ -55,9 +91,16 @@ def _template(
     }
 
 
-def _uses_storage_events(model: DeployModel) -> bool:
+def _blob_created_from_event_grid(plan: str) -> bool:
+    """Flex Consumption has no polling blob trigger: it takes blob events from Event Grid
+    ("Flex Consumption plan hosting": considerations, read 2026-12)."""
+    return plan == "flex"
+
+
+def _uses_storage_events(model: DeployModel, plan: str) -> bool:
     return any(
-        isinstance(f.fn.trigger, ObjectTrigger) and f.fn.trigger.action == "deleted"
+        isinstance(f.fn.trigger, ObjectTrigger)
+        and (f.fn.trigger.action == "deleted" or _blob_created_from_event_grid(plan))
         for f in model.functions
     )
 
@@ -102,26 +145,96 @@ def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str
     return topics, settings
 
 
+def flex_instance_memory(model: DeployModel) -> int:
+    """Flex Consumption's instance memory: the smallest size that fits the largest function.
+
+    Memory is per app on Azure, so the function that asks for most decides; a size over the
+    largest is refused earlier by the limits check.
+    """
+    sizes: list[int] = LIMITS["azure"]["memory_mb"]["flex"]["instance_sizes"]
+    largest = max(f.memory for f in model.functions)
+    return next((size for size in sorted(sizes) if size >= largest), max(sizes))
+
+
+def _always_ready(model: DeployModel) -> list[dict[str, Any]]:
+    """Flex's always-ready instances from ``provisioned_concurrency``: HTTP functions scale
+    as one ``http`` group, every other function on its own (``function:<name>``). One
+    instance per provisioned execution: Flex runs several HTTP requests per instance, but
+    polyfn cannot tell how many the handler takes, so it errs towards warm capacity."""
+    groups: dict[str, int] = {}
+    for function in model.functions:
+        count = function.fn.options.provisioned_concurrency
+        if not count:
+            continue
+        group = "http" if function.kind == "http" else f"function:{function.name}"
+        groups[group] = max(groups.get(group, 0), count)
+    return [{"name": name, "instanceCount": count} for name, count in sorted(groups.items())]
+
+
+def _storage_account(name_parameter: str, *, shared_key: bool) -> dict[str, Any]:
+    return {
+        "type": "Microsoft.Storage/storageAccounts",
+        "apiVersion": _STORAGE_API,
+        "name": f"[parameters('{name_parameter}')]",
+        "location": "[parameters('location')]",
+        "sku": {"name": "Standard_LRS"},
+        "kind": "StorageV2",
+        "properties": {
+            "minimumTlsVersion": "TLS1_2",
+            "allowBlobPublicAccess": False,
+            "supportsHttpsTrafficOnly": True,
+            # No account key works against an account that refuses them.
+            "allowSharedKeyAccess": shared_key,
+        },
+    }
+
+
+def _child(account_parameter: str, service: str, kind: str, name: str) -> dict[str, Any]:
+    return {
+        "type": f"Microsoft.Storage/storageAccounts/{service}/{kind}",
+        "apiVersion": _STORAGE_API,
+        "name": f"[format('{{0}}/default/{name}', parameters('{account_parameter}'))]",
+        "dependsOn": [
+            f"[resourceId('Microsoft.Storage/storageAccounts', parameters('{account_parameter}'))]"
+        ],
+    }
+
+
+def _data_connection_settings() -> list[dict[str, str]]:
+    """The identity-based connection to the data account: one service URI per service
+    ("Common properties for identity-based connections", Azure Functions docs)."""
+    endpoints = f"reference({_STORAGE_ID[1:-1]}, '{_STORAGE_API}').primaryEndpoints"
+    return [
+        {"name": f"{DATA_CONNECTION}__{service}ServiceUri", "value": f"[{endpoints}.{service}]"}
+        for service in ("blob", "queue", "table")
+    ]
+
+
 def main_template(
     model: DeployModel,
     settings: dict[str, str],
     *,
-    plan: str = "consumption",
+    plan: str = DEFAULT_PLAN,
     region: str | None = None,
 ) -> dict[str, Any]:
-    """Storage, plan, Function App (with ``settings`` as app settings) and topics.
+    """Storage, plan, Function App (with ``settings`` as app settings), roles and topics.
 
     ``region`` becomes the default location; without it, the resource group's.
     """
     slug = "".join(c for c in app_slug(model.app) if c.isalnum())[:11]
     prefix = azure_function_app_name_prefix(model.app, model.stage)
+    account_name = {"type": "string", "minLength": 3, "maxLength": 24}
     parameters = {
         "location": {"type": "string", "defaultValue": region or "[resourceGroup().location]"},
         "storageAccountName": {
-            "type": "string",
-            "minLength": 3,
-            "maxLength": 24,
+            **account_name,
             "defaultValue": f"[take(format('{slug}{{0}}', uniqueString(resourceGroup().id)), 24)]",
+        },
+        "hostStorageAccountName": {
+            **account_name,
+            "defaultValue": (
+                f"[take(format('{slug}h{{0}}', uniqueString(resourceGroup().id, 'host')), 24)]"
+            ),
         },
         "functionAppName": {
             "type": "string",
@@ -130,35 +243,22 @@ def main_template(
             "defaultValue": f"[format('{prefix}{{0}}', uniqueString(resourceGroup().id))]",
         },
     }
-    storage_dependency = [_STORAGE_ID]
     resources: list[dict[str, Any]] = [
-        {
-            "type": "Microsoft.Storage/storageAccounts",
-            "apiVersion": _STORAGE_API,
-            "name": "[parameters('storageAccountName')]",
-            "location": "[parameters('location')]",
-            "sku": {"name": "Standard_LRS"},
-            "kind": "StorageV2",
-            "properties": {
-                "minimumTlsVersion": "TLS1_2",
-                "allowBlobPublicAccess": False,
-                "supportsHttpsTrafficOnly": True,
-            },
-        }
+        _storage_account("storageAccountName", shared_key=False),
+        _storage_account("hostStorageAccountName", shared_key=plan != "flex"),
     ]
+    queue_names = _queue_names(model)
+    if any(g.name == BLOB_POISON_QUEUE for g in data_grants(model)):
+        queue_names.append(BLOB_POISON_QUEUE)
     for service, kind, names in (
         ("blobServices", "containers", [_physical(model, "bucket", n) for n in model.buckets]),
-        ("queueServices", "queues", _queue_names(model)),
+        ("queueServices", "queues", queue_names),
         ("tableServices", "tables", [_physical(model, "table", n) for n in model.tables]),
     ):
-        resources.extend(
-            {
-                "type": f"Microsoft.Storage/storageAccounts/{service}/{kind}",
-                "apiVersion": _STORAGE_API,
-                "name": f"[format('{{0}}/default/{name}', parameters('storageAccountName'))]",
-                "dependsOn": storage_dependency,
-            }
-            for name in names
+        resources.extend(_child("storageAccountName", service, kind, name) for name in names)
+    if plan == "flex":
+        resources.append(
+            _child("hostStorageAccountName", "blobServices", "containers", _FLEX_PACKAGE_CONTAINER)
         )
     plan_shape = _PLAN_SKUS[plan]
     resources.append(
@@ -172,21 +272,61 @@ def main_template(
             "properties": {"reserved": True},  # Linux: Python functions run only on Linux
         }
     )
+    # The host's storage through the identity: the account name is the whole setting.
     app_settings = [
-        {"name": "AzureWebJobsStorage", "value": _CONNECTION},
-        {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
-        {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
+        {
+            "name": "AzureWebJobsStorage__accountName",
+            "value": "[parameters('hostStorageAccountName')]",
+        }
     ]
-    if plan == "premium":
-        # Elastic Premium keeps the app's files on an Azure Files share of the same account.
+    if plan != "flex":
+        # Flex takes the runtime from functionAppConfig and refuses these two settings.
         app_settings += [
-            {"name": "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "value": _CONNECTION},
+            {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
+            {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
+        ]
+    if plan == "premium":
+        app_settings += [
+            {
+                "name": "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+                "value": _CONTENT_SHARE_CONNECTION,
+            },
             {"name": "WEBSITE_CONTENTSHARE", "value": "[toLower(parameters('functionAppName'))]"},
         ]
+    app_settings += _data_connection_settings()
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
     bus_topics, bus_settings = _bus_topics(model)
     resources.extend(bus_topics)
     app_settings += bus_settings
+    site_config: dict[str, Any] = {
+        "ftpsState": "Disabled",
+        "minTlsVersion": "1.2",
+        "appSettings": app_settings,
+    }
+    site_properties: dict[str, Any] = {"serverFarmId": _PLAN_ID, "httpsOnly": True}
+    if plan == "flex":
+        scale: dict[str, Any] = {
+            "maximumInstanceCount": _FLEX_MAX_INSTANCES,
+            "instanceMemoryMB": flex_instance_memory(model),
+        }
+        always_ready = _always_ready(model)
+        if always_ready:
+            scale["alwaysReady"] = always_ready
+        site_properties["functionAppConfig"] = {
+            "deployment": {
+                "storage": {
+                    "type": "blobContainer",
+                    "value": f"[format('{{0}}{_FLEX_PACKAGE_CONTAINER}', reference("
+                    f"{_HOST_STORAGE_ID[1:-1]}, '{_STORAGE_API}').primaryEndpoints.blob)]",
+                    "authentication": {"type": "SystemAssignedIdentity"},
+                }
+            },
+            "scaleAndConcurrency": scale,
+            "runtime": {"name": "python", "version": PYTHON_VERSION},
+        }
+    else:
+        site_config["linuxFxVersion"] = f"Python|{PYTHON_VERSION}"
+    site_properties["siteConfig"] = site_config
     resources.append(
         {
             "type": "Microsoft.Web/sites",
@@ -194,34 +334,32 @@ def main_template(
             "name": "[parameters('functionAppName')]",
             "location": "[parameters('location')]",
             "kind": "functionapp,linux",
-            "dependsOn": [_PLAN_ID, _STORAGE_ID]
+            "identity": {"type": "SystemAssigned"},
+            "dependsOn": [_PLAN_ID, _STORAGE_ID, _HOST_STORAGE_ID]
             + [
                 f"[resourceId('Microsoft.EventGrid/topics', {t['name'][1:-1]})]" for t in bus_topics
             ],
-            "properties": {
-                "serverFarmId": _PLAN_ID,
-                "httpsOnly": True,
-                "siteConfig": {
-                    "linuxFxVersion": f"Python|{PYTHON_VERSION}",
-                    "ftpsState": "Disabled",
-                    "minTlsVersion": "1.2",
-                    "appSettings": app_settings,
-                },
-            },
+            "properties": site_properties,
         }
     )
+    resources += [role_assignment("hostStorageAccountName", g) for g in host_grants()]
+    resources += [role_assignment("storageAccountName", g) for g in data_grants(model)]
     outputs: dict[str, Any] = {
         "functionAppName": {"type": "string", "value": "[parameters('functionAppName')]"},
         "storageAccountName": {"type": "string", "value": "[parameters('storageAccountName')]"},
+        "hostStorageAccountName": {
+            "type": "string",
+            "value": "[parameters('hostStorageAccountName')]",
+        },
     }
-    if _uses_storage_events(model):
+    if _uses_storage_events(model, plan):
         resources.append(
             {
                 "type": "Microsoft.EventGrid/systemTopics",
                 "apiVersion": _GRID_API,
                 "name": STORAGE_EVENTS_TOPIC,
                 "location": "[parameters('location')]",
-                "dependsOn": storage_dependency,
+                "dependsOn": [_STORAGE_ID],
                 "properties": {
                     "source": _STORAGE_ID,
                     "topicType": "Microsoft.Storage.StorageAccounts",
@@ -261,8 +399,9 @@ def _queue_names(model: DeployModel) -> list[str]:
     return names
 
 
-def eventgrid_template(model: DeployModel) -> dict[str, Any]:
-    """Event Grid subscriptions for blob deletes and ``on_event`` functions."""
+def eventgrid_template(model: DeployModel, plan: str = DEFAULT_PLAN) -> dict[str, Any]:
+    """Event Grid subscriptions for blob deletes, ``on_event`` functions and, on Flex,
+    the blob triggers' Event Grid source."""
     parameters = {
         "functionAppName": {"type": "string"},
         "storageAccountName": {"type": "string"},
@@ -270,7 +409,7 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
     for function in model.functions:
         trigger = function.fn.trigger
-        destination = {
+        destination: dict[str, Any] = {
             "endpointType": "AzureFunction",
             "properties": {
                 "resourceId": "[resourceId('Microsoft.Web/sites/functions', "
@@ -280,10 +419,17 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
         }
         subscription = function.name.replace("_", "-")
         schema = "EventGridSchema"
-        if isinstance(trigger, ObjectTrigger) and trigger.action == "deleted":
+        if isinstance(trigger, ObjectTrigger):
+            if trigger.action == "created" and not _blob_created_from_event_grid(plan):
+                continue  # the polling blob trigger needs no subscription
             container = _physical(model, "bucket", trigger.bucket.name)
+            event_type = (
+                "Microsoft.Storage.BlobDeleted"
+                if trigger.action == "deleted"
+                else "Microsoft.Storage.BlobCreated"
+            )
             event_filter: dict[str, Any] = {
-                "includedEventTypes": ["Microsoft.Storage.BlobDeleted"],
+                "includedEventTypes": [event_type],
                 "subjectBeginsWith": (
                     f"/blobServices/default/containers/{container}/blobs/{trigger.prefix}"
                 ),
@@ -291,6 +437,8 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
             if trigger.suffix:
                 event_filter["subjectEndsWith"] = trigger.suffix
             topic_type, topic = "Microsoft.EventGrid/systemTopics", STORAGE_EVENTS_TOPIC
+            if trigger.action == "created":
+                destination = _blob_extension_webhook(function.name)
         elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
             event_filter = _bus_event_filter(trigger)
             topic_type, topic = "Microsoft.EventGrid/topics", bus_topic(trigger.bus.name)
@@ -315,6 +463,24 @@ def eventgrid_template(model: DeployModel) -> dict[str, Any]:
             }
         )
     return _template(parameters, resources, {})
+
+
+def _blob_extension_webhook(function: str) -> dict[str, Any]:
+    """The blob extension's webhook for an Event Grid-sourced blob trigger, keyed with the
+    host's ``blobs_extension`` system key ("Tutorial: Trigger Azure Functions on blob
+    containers using an event subscription", learn.microsoft.com, read 2026-12). The key
+    exists once the published app has indexed the trigger, hence this second template."""
+    site = "resourceId('Microsoft.Web/sites', parameters('functionAppName'))"
+    host = "resourceId('Microsoft.Web/sites/host', parameters('functionAppName'), 'default')"
+    return {
+        "endpointType": "WebHook",
+        "properties": {
+            "endpointUrl": "[format('https://{0}/runtime/webhooks/blobs?functionName="
+            f"Host.Functions.{function}&code={{1}}', reference({site}, '{_WEB_API}')"
+            f".defaultHostName, listKeys({host}, '{_WEB_API}').systemKeys.blobs_extension)]",
+            "maxEventsPerBatch": 1,
+        },
+    }
 
 
 def _bus_event_filter(trigger: EventTrigger) -> dict[str, Any]:

@@ -9,7 +9,8 @@ when the host indexes it. What the v2 model keeps outside the code goes here:
 template), and the templates in ``infra/``.
 
 Azure has one timeout, one queue retry count and one batch size per Function App; the
-largest timeout is used, and differing ``max_receives`` are refused by the limits check.
+largest timeout and the largest ``max_receives`` are used (a queue with a lower one has
+its messages poisoned by the adapter, ``max_dequeue``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from polyfn.adapters.azure.settings import (
+    BLOB_SOURCE_SETTING,
+    DATA_CONNECTION,
+    MAX_DEQUEUE_SETTING,
+)
 from polyfn.core.functions import MessageTrigger
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.azure_arm import eventgrid_template, main_template
@@ -44,6 +50,22 @@ def timeout_seconds(model: DeployModel) -> int:
     return max((f.timeout for f in model.functions), default=DEFAULT_TIMEOUT_S)
 
 
+def _consumers(model: DeployModel) -> list[MessageTrigger]:
+    return [t for f in model.of_kind("message") if isinstance(t := f.fn.trigger, MessageTrigger)]
+
+
+def max_dequeue(model: DeployModel) -> int:
+    """host.json's ``maxDequeueCount``: the largest ``max_receives`` of the consumed queues.
+
+    Azure has one count per Function App ("host.json reference: queues", learn.microsoft.com,
+    read 2026-12). Of the two documented ways to give queues their own count (one Function
+    App per count, or the function handling ``dequeueCount`` itself), polyfn takes the
+    second: the host retries up to the largest count, and the queue trigger of a queue with
+    a lower ``max_receives`` moves its message to ``<queue>-poison`` at that receive.
+    """
+    return max((t.queue.max_receives for t in _consumers(model)), default=5)
+
+
 def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
@@ -61,8 +83,9 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
     if queues:
         batch_limit = LIMITS["azure"]["queue_batch_size"]["max"]
         settings: dict[str, Any] = {
-            # Limits refuses queues that disagree, so the first speaks for all.
-            "maxDequeueCount": queues[0].max_receives,
+            # One count per app: the largest; the adapter poisons the others' messages
+            # itself at their own max_receives (app setting POLYFN_AZURE_MAX_DEQUEUE_COUNT).
+            "maxDequeueCount": max_dequeue(model),
             "batchSize": min(
                 batch_limit, max(t.batch_size for t in consumers if isinstance(t, MessageTrigger))
             ),
@@ -81,6 +104,12 @@ def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
         "POLYFN_TIMEOUT_SECONDS": str(timeout_seconds(model)),
         "POLYFN_AZURE_ROUTE_PREFIX": ROUTE_PREFIX,
     }
+    counts = {t.queue.max_receives for t in _consumers(model)}
+    if len(counts) > 1:
+        settings[MAX_DEQUEUE_SETTING] = str(max_dequeue(model))
+    if plan == "flex" and any(f.fn.trigger.kind == "object" for f in model.functions):
+        # Flex has no polling blob trigger; the adapter registers the Event Grid source.
+        settings[BLOB_SOURCE_SETTING] = "EventGrid"
     for kind, registry in (
         ("bucket", model.app.buckets),
         ("queue", model.app.queues),
@@ -124,8 +153,10 @@ def azure_files(
     local_settings = {
         "IsEncrypted": False,
         "Values": {
-            # Azurite's connection for `func start`; the ARM template sets the real one.
+            # Azurite's connection for `func start`; the ARM template sets identity-based
+            # connections (no keys) to the real accounts.
             "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            DATA_CONNECTION: "UseDevelopmentStorage=true",
             "FUNCTIONS_WORKER_RUNTIME": "python",
             **settings,
         },
@@ -140,7 +171,7 @@ def azure_files(
         ".funcignore": _FUNCIGNORE,
         "infra/main.json": _json(main_template(model, settings, plan=plan, region=region)),
     }
-    subscriptions = eventgrid_template(model)
+    subscriptions = eventgrid_template(model, plan)
     if subscriptions["resources"]:
         files["infra/eventgrid.json"] = _json(subscriptions)
     return files

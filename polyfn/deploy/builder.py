@@ -15,10 +15,11 @@ from pathlib import Path
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
-from polyfn.deploy.bundle import BuildError, BundleReport, build_bundle
+from polyfn.deploy.bundle import BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
+from polyfn.deploy.regions import check_region
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
 from polyfn.deploy.yaml_text import dump_yaml
@@ -37,6 +38,7 @@ class BuildOptions:
     region: str | None = None
     arch: str = "arm64"
     plan: str | None = None  # Azure hosting plan
+    gradual: str | None = None  # AWS: a CodeDeploy configuration for the live alias
     install_dependencies: bool = True
 
 
@@ -67,6 +69,8 @@ def prepare(spec: str, options: BuildOptions) -> Prepared:
     """Load the app and check it; ``ConfigError`` lists every limit it breaks."""
     if options.cloud not in CLOUDS:
         raise ConfigError(f"unknown cloud {options.cloud!r}; expected aws, azure or gcp")
+    if options.region:
+        check_region(options.cloud, options.region)
     app = load_app(spec)
     source = locate_app_source(spec, app)
     model = build_model(app, stage=options.stage, source_root=source.root)
@@ -152,7 +156,9 @@ def _build_aws(prepared: Prepared, target: Path, result: BuildResult, *, exclude
         result.notes.append(
             "built with --no-deps: the bundle lacks " + ", ".join(requirements.lines)
         )
-    template = sam_template(prepared.model, arch=options.arch, code_uri="bundle.zip")
+    template = sam_template(
+        prepared.model, arch=options.arch, code_uri="bundle.zip", gradual=options.gradual
+    )
     _write(target, {"template.yaml": dump_yaml(template), "samconfig.toml": _samconfig(prepared)})
 
 
@@ -174,14 +180,10 @@ def _samconfig(prepared: Prepared) -> str:
 
 
 def _build_azure(prepared: Prepared, target: Path, result: BuildResult, *, exclude: Path) -> None:
+    from polyfn.deploy.azure_arm import DEFAULT_PLAN
     from polyfn.deploy.azure_project import azure_files
 
-    plan = prepared.options.plan or "consumption"
-    if plan == "flex":
-        raise BuildError(
-            "the ARM template for the Flex Consumption plan is not generated yet; build for "
-            "--plan consumption or premium (the limits check supports flex)"
-        )
+    plan = prepared.options.plan or DEFAULT_PLAN
     requirements = _requirements(prepared, "azure", exclude)
     result.notes += requirements.notes
     copy_app_source(prepared.source, target, exclude=exclude)

@@ -322,6 +322,12 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         # it), with an OIDC token Google's front end checks; pinned, so it runs the task.
         s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
     elif isinstance(trigger, ObjectTrigger):
+        if trigger.prefix or trigger.suffix:
+            s.add(
+                "# Eventarc filters storage events by bucket and type only: every object",
+                f"# invokes this function, which keeps {trigger.prefix!r}*{trigger.suffix!r} "
+                "and acknowledges the rest (billed invocations).",
+            )
         s.command(
             *parts,
             "--entry-point events --retry",
@@ -338,7 +344,7 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
             f'--trigger-topic "${{{queue}}}" --trigger-service-account "${{{sa}}}"',
         )
         _allow_invoker(name, sa, s)
-        _dead_letter(name, queue, trigger, s)
+        _dead_letter(model, name, queue, trigger, s)
     elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
         s.add(
             "# Eventarc's Pub/Sub trigger cannot filter on message attributes: every event",
@@ -388,7 +394,15 @@ def _allow_invoker(name: str, sa: str, s: _Script) -> None:
     )
 
 
-def _dead_letter(name: str, queue: str, trigger: MessageTrigger, s: _Script) -> None:
+# Pub/Sub's bounds: an ack deadline of 10-600 s, retry delays of 0-600 s
+# (cloud.google.com/pubsub/docs/subscription-properties, read 2026-12).
+_ACK_DEADLINE = (10, 600)
+_MAX_RETRY_DELAY = 600
+
+
+def _dead_letter(
+    model: DeployModel, name: str, queue: str, trigger: MessageTrigger, s: _Script
+) -> None:
     attempts = LIMITS["gcp"]["pubsub_max_delivery_attempts"]
     count = min(max(trigger.queue.max_receives, attempts["min"]), attempts["max"])
     if count != trigger.queue.max_receives:
@@ -403,9 +417,19 @@ def _dead_letter(name: str, queue: str, trigger: MessageTrigger, s: _Script) -> 
         'SUBSCRIPTION="$(gcloud eventarc triggers describe "${TRIGGER}" "${P[@]}" '
         '--location "${REGION}" --format="value(transport.pubsub.subscription)")"',
     )
+    # The queue's settings, as on the other clouds: how long a delivery may take before it
+    # counts as failed (its visibility timeout: declared, or 6x the consumer's timeout)
+    # and how long a failed message waits before it comes back (the retry delay).
+    low, high = _ACK_DEADLINE
+    visibility = model.visibility_timeout(trigger.queue)
+    ack = min(high, max(low, visibility))
+    if ack != visibility:
+        s.add(f"# visibility {visibility} s is outside Pub/Sub's {low}-{high} s ack deadline.")
+    retry = min(_MAX_RETRY_DELAY, trigger.queue.visibility_timeout)
     s.command(
         'gcloud pubsub subscriptions update "${SUBSCRIPTION}" "${P[@]}"',
         f'--dead-letter-topic "${{{queue}_DLQ}}" --max-delivery-attempts {count}',
+        f"--ack-deadline {ack} --min-retry-delay {retry}s --max-retry-delay {_MAX_RETRY_DELAY}s",
     )
     s.command(
         'gcloud pubsub subscriptions add-iam-policy-binding "${SUBSCRIPTION}" "${P[@]}"',

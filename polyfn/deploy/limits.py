@@ -7,8 +7,8 @@ would accept it and behave differently from what the App declares (an HTTP respo
 at 230 s, a dead-letter count raised to Pub/Sub's minimum). ``polyfn deploy build`` stops
 on any ``fail``; ``polyfn plan`` reports both.
 
-``plan`` selects the hosting plan where limits differ: Azure ``consumption`` (default),
-``flex`` or ``premium``. Google Cloud's HTTP and event-driven limits follow each
+``plan`` selects the hosting plan where limits differ: Azure ``flex`` (default),
+``consumption`` or ``premium``. Google Cloud's HTTP and event-driven limits follow each
 function's trigger; AWS has one plan.
 """
 

@@ -12,7 +12,8 @@ __all__ = ["LIMITS", "PLANS"]
 
 PLANS: dict[str, tuple[str, ...]] = {
     "aws": ("lambda",),
-    "azure": ("consumption", "flex", "premium"),
+    # The first is the default: Flex Consumption, as deploy builds it.
+    "azure": ("flex", "consumption", "premium"),
     "gcp": ("gen2",),
 }
 KiB = 1024
@@ -199,6 +200,16 @@ LIMITS: dict[str, dict[str, Any]] = {
         "bucket_name": {"min_length": 3, "max_length": 63, "source": _GCS_NAMES},
         "pubsub_max_delivery_attempts": {"min": 5, "max": 100, "source": _PUBSUB_DLQ},
         "event_type_filter": {"rule": "an exact event type", "source": _EVENTARC},
+        # Direct Cloud Storage events take filters on type and bucket only; the path
+        # pattern operator applies to Cloud Audit Logs events
+        # (cloud.google.com/eventarc/docs/path-patterns, read 2026-12).
+        "object_name_filter": {
+            "rule": "type and bucket only",
+            "source": _read(
+                "https://cloud.google.com/eventarc/docs/path-patterns",
+                "path patterns for Audit Logs events, not direct Cloud Storage events",
+            ),
+        },
         "schedule": {"precision": "1 minute", "dialect": "unix cron", "source": _GCF_QUOTAS},
     },
 }

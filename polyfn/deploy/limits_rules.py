@@ -11,6 +11,7 @@ import re
 from typing import Any, Protocol
 
 from polyfn.core.app import App
+from polyfn.core.defaults import deployed_visibility
 from polyfn.core.functions import EventTrigger, Function, MessageTrigger, ObjectTrigger
 from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, KiB
@@ -56,7 +57,7 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 "MaximumBatchingWindowInSeconds=1, which can hold a batch back for a second",
                 batch["source"],
             )
-        visibility = trigger.queue.visibility_timeout
+        visibility = deployed_visibility(trigger.queue, timeout)
         factor = limits["sqs_visibility_vs_timeout"]["recommended_factor"]
         if visibility < timeout:
             found.fail(
@@ -226,19 +227,8 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
             f"a function needs {largest} MB; an Azure {plan} instance has {available} MB",
             memory["source"],
         )
-    consumed = {
-        fn.trigger.queue.name: fn.trigger.queue.max_receives
-        for fn in app.functions.values()
-        if isinstance(fn.trigger, MessageTrigger)
-    }
-    if len(set(consumed.values())) > 1:
-        listed = ", ".join(f"{name}={count}" for name, count in sorted(consumed.items()))
-        found.fail(
-            "max_receives",
-            "Azure applies one maxDequeueCount to all queues of a Function App, but the queues "
-            f"declare different max_receives ({listed}); use one value or split the app",
-            limits["queue_max_dequeue_count"]["source"],
-        )
+    # Differing max_receives are fine: host.json gets the largest and the queue trigger
+    # poisons the other queues' messages at their own count (azure_project.max_dequeue).
     for kind, registry in (
         ("container", app.buckets),
         ("queue", app.queues),
@@ -325,6 +315,16 @@ def _check_gcp_function(app: App, fn: Function, plan: str, found: Collector) -> 
                 f"{attempts['max']}",
                 attempts["source"],
             )
+    if isinstance(trigger, ObjectTrigger) and (trigger.prefix or trigger.suffix):
+        found.warn(
+            "object_filter",
+            f"Eventarc filters Cloud Storage events by bucket and event type only, not by "
+            f"object name: every object {trigger.action} in {trigger.bucket.name!r} invokes "
+            f"the function, which drops what does not match {trigger.prefix!r}*"
+            f"{trigger.suffix!r} in code; those invocations are billed (set "
+            "filter_match_ratio in polyfn plan's traffic profile to price them)",
+            limits["object_name_filter"]["source"],
+        )
     if isinstance(trigger, EventTrigger) and trigger.bus is None:
         # On an app's event bus (a Pub/Sub topic) the function filters; elsewhere Eventarc
         # must, and it routes custom types only through a channel or topic.

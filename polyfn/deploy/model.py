@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from polyfn.core.app import App
-from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS, effective_timeout
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS, deployed_visibility, effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import Function, MessageTrigger, ScheduleTrigger
 from polyfn.core.resources import Queue
@@ -122,6 +122,12 @@ class DeployModel:
             if isinstance(trigger, MessageTrigger) and trigger.queue is queue:
                 return function
         return None
+
+    def visibility_timeout(self, queue: Queue) -> int:
+        """The visibility timeout (SQS) or ack deadline basis (Pub/Sub) the queue is deployed
+        with: declared, else 6x its consumer's timeout (``core.defaults``)."""
+        consumer = self.consumer_of(queue)
+        return deployed_visibility(queue, consumer.timeout if consumer else None)
 
     def function(self, name: str) -> DeployFunction:
         for function in self.functions:

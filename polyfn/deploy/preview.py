@@ -19,6 +19,7 @@ from polyfn.core.functions import (
 )
 from polyfn.deploy import naming
 from polyfn.deploy.aws_sam import statements_for
+from polyfn.deploy.azure_roles import data_grants, host_grants
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 
@@ -192,11 +193,15 @@ def _permissions(model: DeployModel, cloud: str) -> list[dict[str, Any]]:
             ]
         out.append({"function": function.name, "grants": grants})
     if cloud == "azure":
+        # Azure grants to the Function App's one managed identity, not to each function:
+        # the roles are the union of the functions' uses, each on one resource.
         out.append(
             {
-                "function": "*",
+                "function": "* (the Function App's managed identity)",
                 "grants": [
-                    "one Function App identity: every function shares the storage account key"
+                    f"{g.role} on {'the host storage account' if g.service == 'account' else ''}"
+                    f"{'' if g.service == 'account' else g.service[:-1] + ' ' + g.name}"
+                    for g in host_grants() + data_grants(model)
                 ],
             }
         )

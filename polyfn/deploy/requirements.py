@@ -97,6 +97,10 @@ def resolve_requirements(
             continue
         if _normalize(dist) not in result.names:
             result.lines.append(_pinned_by_polyfn(dist))
+    # Deploy connects to storage with the app's managed identity, not a key.
+    uses_storage = bool(model.app.buckets or model.app.queues or model.app.tables)
+    if cloud == "azure" and uses_storage and "azure-identity" not in result.names:
+        result.lines.append(_pinned_by_polyfn("azure-identity"))
     return result
 
 

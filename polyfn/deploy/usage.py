@@ -6,9 +6,13 @@ a name in the body that resolves, through the handler's globals and closure, to 
 of the app is a use; the method called on it says which access (``users.get`` reads,
 ``emails.send`` sends). Helper functions and objects of the user's own code that the handler
 calls are followed (a workflow is a resource too: ``order.start`` starts it,
-``order.execution`` reads one). A resource used any other way (passed to a function,
-stored) is granted every access of its kind, and a resource reached dynamically through
-the App (``app.tables[name]``) cannot be known: that is an error asking for ``uses=[...]``.
+``order.execution`` reads one), and so is a resource passed to one of them: ``_all(users)``
+grants what ``_all`` does with its parameter (``table.scan`` lists), and a plain alias
+(``t = users``) is the resource. Where the scan cannot tell (a resource passed to a library
+or a class, returned, put in a container, stored on an object created at run time) or the
+resource is reached dynamically through the App (``app.tables[name]``), that is an error
+asking for ``uses=[...]``: polyfn never grants everything because it could not see.
+
 
 ``uses=[...]`` on the decorator replaces the scan for that function (full access to each
 listed resource), for code the scan cannot see through.
@@ -72,6 +76,8 @@ ALL_ACCESS: dict[str, frozenset[str]] = {
     "workflow": frozenset({"start", "describe"}),
 }
 _APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table", "workflows"})
+# Builtins a handle may be given without touching the cloud (they only describe it).
+_DESCRIBING_BUILTINS = frozenset({"repr", "str", "print", "isinstance", "id", "type", "hash"})
 _MISSING = object()
 _RESOURCES = (Bucket, Queue, Table, EventBus, Workflow)
 _CALLABLE_CODE = (types.FunctionType, types.MethodType, type)
@@ -104,6 +110,13 @@ def scan_function(app: App, fn: Function, source_root: Path | None = None) -> Fu
         return FunctionUsage(declared, declared=True)
     scanner = _Scanner(app, fn, source_root)
     scanner.follow(fn.handler)
+    if scanner.unknown:
+        where = "; ".join(sorted(set(scanner.unknown)))
+        raise ConfigError(
+            f"function {fn.name!r}: polyfn cannot tell what the code does with {where}, so it "
+            "will not guess (granting everything would be a surprise); declare the "
+            "resources the function uses: uses=[...] on its decorator"
+        )
     if scanner.dynamic:
         where = "; ".join(sorted(set(scanner.dynamic)))
         raise ConfigError(
@@ -122,22 +135,40 @@ class _Scanner:
         self.source_root = source_root.resolve() if source_root is not None else None
         self.found: dict[tuple[str, str], set[str]] = {}
         self.dynamic: list[str] = []
-        self._seen: set[tuple[types.CodeType, int]] = set()
+        self.unknown: list[str] = []
+        self._seen: set[tuple[types.CodeType, int, frozenset[tuple[str, int]]]] = set()
         self._handler_file: str | None = None
 
     # ------------------------------------------------------------------ callables
 
-    def follow(self, target: Any) -> None:
+    def follow(self, target: Any, arguments: dict[str, Resource] | None = None) -> None:
+        """Scan the code behind ``target``; ``arguments`` binds its parameters to resources
+        passed to it (only for a plain function or method)."""
         for function, bound in _functions_of(target):
             code = function.__code__
-            if (code, id(bound)) in self._seen:
+            key = (code, id(bound), frozenset((k, id(v)) for k, v in (arguments or {}).items()))
+            if key in self._seen:
                 continue
             if self._handler_file is None:
                 self._handler_file = code.co_filename
             elif not self._is_user_code(code.co_filename):
                 continue
-            self._seen.add((code, id(bound)))
-            self._scan_body(function, bound)
+            self._seen.add(key)
+            self._scan_body(function, bound, arguments or {})
+
+    def is_user_function(self, value: Any) -> bool:
+        """A plain function or method of the user's own code, whose parameters can be bound."""
+        function = value.__func__ if isinstance(value, types.MethodType) else value
+        if not isinstance(function, types.FunctionType):
+            return False
+        filename = function.__code__.co_filename
+        return filename == self._handler_file or (
+            self.source_root is not None and self._is_user_code(filename)
+        )
+
+    def unknown_use(self, resource: Resource, how: str, where: str) -> None:
+        if self._owned(resource):
+            self.unknown.append(f"{resource.kind} {resource.name!r} ({how} in {where})")
 
     def _is_user_code(self, filename: str) -> bool:
         if self.source_root is None:
@@ -149,7 +180,9 @@ class _Scanner:
         # A virtualenv inside the project holds libraries, not the user's handlers.
         return not any(part in _LIBRARY_DIRS for part in relative.parts)
 
-    def _scan_body(self, function: types.FunctionType, bound: Any) -> None:
+    def _scan_body(
+        self, function: types.FunctionType, bound: Any, arguments: dict[str, Resource]
+    ) -> None:
         try:
             source = textwrap.dedent(inspect.getsource(function))
             tree = ast.parse(source)
@@ -165,7 +198,7 @@ class _Scanner:
                 f"cannot find {function.__qualname__} in its source; declare the resources "
                 f"of function {self.fn.name!r} with uses=[...]"
             )
-        namespace = _Namespace(function, _local_names(node), bound)
+        namespace = _Namespace(function, _local_names(node), bound, arguments)
         visitor = _BodyVisitor(self, namespace)
         # Decorators are not the body: `@app.on_message(emails)` is not a use of emails.
         body = node.body if isinstance(node.body, list) else [node.body]
@@ -217,8 +250,17 @@ class _Scanner:
 class _Namespace:
     """Resolves a name the way the function would at run time: locals win, then closure."""
 
-    def __init__(self, function: types.FunctionType, local_names: set[str], bound: Any) -> None:
+    def __init__(
+        self,
+        function: types.FunctionType,
+        local_names: set[str],
+        bound: Any,
+        arguments: dict[str, Resource],
+    ) -> None:
         self.local_names = local_names
+        # Parameters bound to the resources the caller passed, and plain local aliases
+        # (``t = users``): both resolve to the resource itself.
+        self.aliases: dict[str, Resource] = dict(arguments)
         # A method reached through an object sees that object as its first parameter
         # (``self``), so ``self.table.get`` resolves like a global would.
         code = function.__code__
@@ -236,6 +278,8 @@ class _Namespace:
         self.where = function.__qualname__
 
     def lookup(self, name: str) -> Any:
+        if name in self.aliases:
+            return self.aliases[name]
         if name == self.self_name:
             return self.bound
         if name in self.local_names:
@@ -263,10 +307,117 @@ class _BodyVisitor(ast.NodeVisitor):
             return
         self.generic_visit(node)
 
+    def _resource(self, node: ast.expr) -> Resource | None:
+        if isinstance(node, ast.Name):
+            value = self.namespace.lookup(node.id)
+            if isinstance(value, Bucket | Queue | Table | EventBus):
+                return value
+        return None
+
+    def _callee(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            return self.namespace.lookup(node.id)
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return _MISSING
+        value = self.namespace.lookup(node.id)
+        for attr in reversed(attrs):
+            if value is _MISSING:
+                break
+            value = _safe_getattr(value, attr)
+        return value
+
+    def visit_Call(self, node: ast.Call) -> None:
+        passed = [(i, a) for i, a in enumerate(node.args) if self._resource(a) is not None]
+        passed_kw = [k for k in node.keywords if self._resource(k.value) is not None]
+        if not passed and not passed_kw:
+            self.generic_visit(node)
+            return
+        callee = self._callee(node.func)
+        where = self.namespace.where
+        # repr(users), print(users): a description, not a use (unless the name is rebound).
+        described = (
+            isinstance(node.func, ast.Name)
+            and node.func.id in _DESCRIBING_BUILTINS
+            and self.namespace.lookup(node.func.id) is _MISSING
+        )
+        if described:
+            pass
+        elif self.scanner.is_user_function(callee):
+            arguments = self._bind(callee, passed, passed_kw)
+            if arguments is None:
+                for resource in self._resources_of(passed, passed_kw):
+                    self.scanner.unknown_use(resource, "passed as *args/**kwargs", where)
+            else:
+                self.scanner.follow(callee, arguments)
+        else:
+            name = ast.unparse(node.func)
+            for resource in self._resources_of(passed, passed_kw):
+                self.scanner.unknown_use(resource, f"passed to {name}()", where)
+        # The callee itself (when not followed above) and the other arguments.
+        if not self.scanner.is_user_function(callee):
+            self.visit(node.func)
+        for index, argument in enumerate(node.args):
+            if index not in {i for i, _ in passed}:
+                self.visit(argument)
+        for keyword in node.keywords:
+            if keyword not in passed_kw:
+                self.visit(keyword.value)
+
+    def _resources_of(
+        self, passed: list[tuple[int, ast.expr]], passed_kw: list[ast.keyword]
+    ) -> list[Resource]:
+        nodes = [a for _, a in passed] + [k.value for k in passed_kw]
+        return [r for r in (self._resource(n) for n in nodes) if r is not None]
+
+    def _bind(
+        self, callee: Any, passed: list[tuple[int, ast.expr]], passed_kw: list[ast.keyword]
+    ) -> dict[str, Resource] | None:
+        """Parameter name -> resource for the resources passed; None when it cannot tell."""
+        function = callee.__func__ if isinstance(callee, types.MethodType) else callee
+        code = function.__code__
+        offset = 1 if isinstance(callee, types.MethodType) else 0
+        positional = code.co_varnames[offset : code.co_argcount]
+        arguments: dict[str, Resource] = {}
+        for index, argument in passed:
+            resource = self._resource(argument)
+            if index >= len(positional) or resource is None:
+                return None  # into *args: the scan does not follow it
+            arguments[positional[index]] = resource
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        for keyword in passed_kw:
+            resource = self._resource(keyword.value)
+            if keyword.arg is None or keyword.arg not in names or resource is None:
+                return None
+            arguments[keyword.arg] = resource
+        return arguments
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        resource = self._resource(node.value)
+        if resource is None:
+            self.generic_visit(node)
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.namespace.aliases[target.id] = resource  # t = users: t is users
+            elif isinstance(target, ast.Attribute) and self.namespace.bound is not None:
+                # Stored on a live object: its readers resolve the attribute to it.
+                continue
+            else:
+                self.scanner.unknown_use(
+                    resource, f"stored in {ast.unparse(target)}", self.namespace.where
+                )
+
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             value = self.namespace.lookup(node.id)
-            if value is not _MISSING:
+            if isinstance(value, Bucket | Queue | Table | EventBus):
+                # Returned, put in a container, compared...: the scan cannot follow it.
+                self.scanner.unknown_use(value, "used as a value", self.namespace.where)
+            elif value is not _MISSING:
                 self.scanner.value_used(value)
 
 

@@ -48,6 +48,10 @@ class Workload:
     memory_mb: int
     architecture: str
     notes: tuple[str, ...] = ()
+    kind: str = ""  # the trigger kind: "http" functions sit behind API Gateway on AWS
+    payload_kb: float = 1.0
+    log_kb: float = 0.0  # the month's log volume of the function, in KB (events x log_kb)
+    provisioned: int = 0  # warm instances the app asks for (provisioned_concurrency)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,12 @@ def azure_plan_key(plan: str) -> str:
 
 
 def workload(
-    function: str, kind: str, filtered_objects: bool, traffic: FunctionTraffic, cloud: str
+    function: str,
+    kind: str,
+    filtered_objects: bool,
+    traffic: FunctionTraffic,
+    cloud: str,
+    provisioned: int = 0,
 ) -> Workload:
     """The invocations a cloud performs for ``traffic`` events of a function."""
     invocations = traffic.invocations
@@ -87,7 +96,16 @@ def workload(
                 "runs inside it): set filter_match_ratio in the traffic profile to price it"
             )
     return Workload(
-        function, invocations, duration, traffic.memory_mb, traffic.architecture, tuple(notes)
+        function,
+        invocations,
+        duration,
+        traffic.memory_mb,
+        traffic.architecture,
+        tuple(notes),
+        kind=kind,
+        payload_kb=traffic.payload_kb,
+        log_kb=traffic.invocations * traffic.log_kb,
+        provisioned=provisioned,
     )
 
 
@@ -239,9 +257,87 @@ def _compute_costs(
     return costs
 
 
-def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices) -> CloudCost:
-    """The month's bill for all ``workloads`` on one cloud, with and without free tiers."""
+def _tiered(tiers: Sequence[dict[str, object]], amount: float, unit: float) -> float:
+    """A price that falls in steps with the month's total ``amount`` (``unit`` per price)."""
+    cost, lower = 0.0, 0.0
+    for tier in tiers:
+        upper = tier["up_to"]
+        top = amount if upper is None else min(amount, float(upper))  # type: ignore[arg-type]
+        if top <= lower:
+            break
+        price = tier["price"]
+        assert isinstance(price, dict)
+        cost += (top - lower) / unit * float(price["value"])
+        if upper is None:
+            break
+        lower = float(upper)  # type: ignore[arg-type]
+    return cost
+
+
+def _log_costs(
+    cloud: str, workloads: Sequence[Workload], prices: Prices
+) -> tuple[list[float], list[float]]:
+    """Each function's log ingestion, without and with the cloud's free allowance (shared
+    out by volume): CloudWatch Logs, Log Analytics (Application Insights), Cloud Logging,
+    each in its own unit (GB of 10^9 bytes, or GiB)."""
+    unit = prices.value(f"logs.{cloud}.unit_bytes")
+    volumes = [work.log_kb * 1000 / unit for work in workloads]
+    price = prices.value(f"logs.{cloud}.ingestion_per_unit")
+    total = sum(volumes)
+    billable = max(0.0, total - prices.value(f"logs.{cloud}.free_units")) / total if total else 0
+    return [v * price for v in volumes], [v * price * billable for v in volumes]
+
+
+def _baseline(cloud: str, work: Workload, prices: Prices) -> float:
+    """What warm instances cost whether used or not: on AWS, provisioned concurrency
+    (GB-seconds configured, the whole 730-hour month). Other clouds: noted, not priced."""
+    if cloud != "aws" or not work.provisioned:
+        return 0.0
+    seconds = prices.month_hours * 3600
+    rate = prices.value(f"provisioned_concurrency.{work.architecture}.gb_second")
+    return work.provisioned * work.memory_mb / 1024 * seconds * rate
+
+
+def gateway_requests(work: Workload, api: str, prices: Prices) -> float:
+    """API Gateway's metered requests for an AWS HTTP function (0 for the others): an HTTP
+    API counts each started 512 KB of a request as one more request."""
+    if work.kind != "http":
+        return 0.0
+    if api == "http":
+        metered = prices.value("aws.api_gateway.http.metered_kb")
+        return work.invocations * max(1, math.ceil(work.payload_kb / metered - 1e-9))
+    return work.invocations
+
+
+def _gateway_costs(workloads: Sequence[Workload], api: str, prices: Prices) -> list[float]:
+    """Each HTTP function's share of the app's API Gateway bill (tiers are per account)."""
+    requests = [gateway_requests(work, api, prices) for work in workloads]
+    total = sum(requests)
+    if total == 0:
+        return [0.0] * len(workloads)
+    bill = _tiered(prices.node(f"aws.api_gateway.{api}.tiers_per_million"), total, 1e6)
+    return [bill * r / total for r in requests]
+
+
+def price_cloud(
+    cloud: str,
+    plan: str,
+    workloads: Sequence[Workload],
+    prices: Prices,
+    *,
+    aws_api: str = "http",
+) -> CloudCost:
+    """The month's bill for all ``workloads`` on one cloud, with and without free tiers.
+
+    On AWS an HTTP function also pays API Gateway (``aws_api``: ``http``, what polyfn
+    deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
+    """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
+    logs, logs_free = _log_costs(cloud, workloads, prices)
+    baseline = [_baseline(cloud, work, prices) for work in workloads]
+    gateway = (
+        _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
+    )
     request_price, _ = _meter_prices(cloud, plan, prices)
     totals: dict[str, float] = {"requests": sum(u.requests for u in usages)}
     per_meter: dict[str, float] = {}
@@ -261,6 +357,9 @@ def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pr
     lines: list[FunctionCost] = []
     for index, (work, use) in enumerate(zip(workloads, usages, strict=True)):
         request_cost = use.requests * request_price
+        units = {"requests": use.requests, **use.meters}
+        if gateway[index]:
+            units["api_gateway_requests"] = gateway_requests(work, aws_api, prices)
         lines.append(
             FunctionCost(
                 function=work.function,
@@ -268,17 +367,43 @@ def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pr
                 invocations=work.invocations,
                 billed_ms=use.billed_ms,
                 billed_memory_mb=use.billed_memory_mb,
-                units={"requests": use.requests, **use.meters},
+                units=units,
                 request_cost=request_cost,
                 compute_cost=compute[index],
-                total=request_cost + compute[index],
-                total_with_free_tier=request_cost * with_free["requests"] + compute_free[index],
+                total=request_cost
+                + compute[index]
+                + gateway[index]
+                + logs[index]
+                + baseline[index],
+                # API Gateway's free tier is for new accounts' first year only: not applied.
+                total_with_free_tier=(
+                    request_cost * with_free["requests"]
+                    + compute_free[index]
+                    + gateway[index]
+                    + logs_free[index]
+                    + baseline[index]  # no free tier for warm instances
+                ),
+                gateway_cost=gateway[index],
+                logs_cost=logs[index],
+                baseline_cost=baseline[index],
             )
         )
     label_key = (
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    for work in workloads:
+        if work.provisioned and cloud == "aws":
+            notes.append(
+                f"{work.function}: {work.provisioned} provisioned instance(s) all month; its "
+                "duration is priced at the on-demand rate (an upper bound: AWS bills duration "
+                "on provisioned instances lower)"
+            )
+        elif work.provisioned:
+            notes.append(
+                f"{work.function}: the baseline of {work.provisioned} warm instance(s) "
+                "(minimum instances / always-ready) is not priced on this cloud yet"
+            )
     return CloudCost(
         cloud=cloud,
         plan=plan,
@@ -287,7 +412,12 @@ def price_cloud(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pr
         total=sum(line.total for line in lines),
         total_with_free_tier=sum(line.total_with_free_tier for line in lines),
         notes=tuple(notes),
-        unconfirmed_prices=tuple(_used_unconfirmed(prices, label_key, per_meter)),
+        unconfirmed_prices=tuple(
+            _used_unconfirmed(prices, label_key, per_meter)
+            # The other components' unconfirmed figures, when the bill uses them.
+            + (prices.unconfirmed(f"logs.{cloud}") if any(logs) else [])
+            + (prices.unconfirmed("provisioned_concurrency") if any(baseline) else [])
+        ),
     )
 
 

@@ -227,12 +227,19 @@ def eventbridge_to_portable(expression: str) -> str:
     if len(fields) != 6:
         raise ConfigError(f"{text!r}: an EventBridge cron has 6 fields, this one {len(fields)}")
     minute, hour, dom, month, dow, year = fields
+    elsewhere = (
+        "cannot be expressed on Azure (NCRONTAB timer) or Google Cloud (Cloud Scheduler's "
+        "unix cron), nor in polyfn's portable schedule; only EventBridge runs it as written"
+    )
     if year not in ("*", "?"):
-        raise ConfigError(f"{text!r}: a schedule limited to year {year} has no unix cron form")
+        raise ConfigError(f"{text!r}: a schedule limited to year {year} {elsewhere}")
     for field_text in (dom, dow):
-        if any(mark in field_text for mark in ("L", "W", "#")):
+        marks = [m for m in ("L", "W", "#") if m in field_text]
+        if marks:
+            meaning = {"L": "last", "W": "nearest weekday", "#": "nth weekday"}
+            what = " / ".join(meaning[m] for m in marks)
             raise ConfigError(
-                f"{text!r}: {field_text!r} (last / weekday / nth) has no unix cron form; "
+                f"{text!r}: {field_text!r} ({what} of the month) {elsewhere}; "
                 "run daily and check the date in the handler"
             )
     dom = "*" if dom == "?" else dom

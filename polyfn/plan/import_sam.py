@@ -163,6 +163,15 @@ def _sam_event(
         add_message(imported, fn, props.get("Queue"), as_int(props.get("BatchSize")) or 10)
     elif kind in ("Schedule", "ScheduleV2"):
         expression = props.get("Schedule") or props.get("ScheduleExpression")
+        # SAM: Enabled: false (Schedule) or State: DISABLED (both kinds) keep it off.
+        if props.get("Enabled") is False or str(props.get("State", "")).upper() == "DISABLED":
+            imported.note(
+                fn.name,
+                "info",
+                f"schedule {expression} is disabled: not imported as a live trigger and "
+                "not priced; add app.schedule(...) when it should run",
+            )
+            return
         add_schedule(imported, fn, str(expression), props.get("Input"))
     elif kind == "SNS":
         add_sns(imported, fn, props.get("Topic"), bool(props.get("FilterPolicy")))

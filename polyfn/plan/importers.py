@@ -7,6 +7,7 @@ never a silent drop. ``import_aws_app`` tells the two formats apart by their con
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,40 +64,80 @@ def import_aws_app(path: Path) -> ImportedApp:
 # ----------------------------------------------------------------------------- serverless
 
 
-class _Variables:
-    """The few serverless variables whose value the file itself knows."""
+_VARIABLE = re.compile(r"\$\{([^{}]+)\}")
 
-    def __init__(self, document: Mapping[str, Any], service: str) -> None:
+
+class _Variables:
+    """Serverless variables whose value the file, the command line's defaults or the
+    environment knows (Serverless Framework docs, "Variables", read 2026-12):
+    ``${self:a.b.c}`` (any path of the file), ``${sls:stage}``, ``${opt:stage}`` and
+    ``${opt:region}`` (the provider's, as ``serverless deploy`` would default them),
+    ``${env:NAME}`` (the environment ``polyfn plan`` runs in), each with an optional
+    ``, default``. Anything else (``ssm:``, ``file(...)``, ``cf:``) is left as written and
+    listed in ``unresolved``, so the report says so instead of inventing a name.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        service: str,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.document = document
+        self.environ = os.environ if environ is None else environ
+        self.unresolved: set[str] = set()
         provider = document.get("provider") or {}
-        stage = str(provider.get("stage", "dev"))
-        option = re.fullmatch(r"\$\{opt:stage\s*,\s*['\"]?([^'\"}]+)['\"]?\s*\}", stage)
-        stage = option.group(1) if option else stage
-        self.values = {
-            "self:service": service,
+        self.values = {"self:service": service}
+        stage = self.resolve(str(provider.get("stage", "dev")))
+        self.values |= {
             "sls:stage": stage,
+            "opt:stage": stage,
             "self:provider.stage": stage,
+            "opt:region": str(provider.get("region", "us-east-1")),
             "self:provider.region": str(provider.get("region", "us-east-1")),
         }
-        for key, value in (document.get("custom") or {}).items():
-            if isinstance(value, str | int):
-                self.values[f"self:custom.{key}"] = str(value)
+
+    def _lookup(self, name: str) -> Any:
+        """The raw value behind one variable name, or ``None``."""
+        if name in self.values:
+            return self.values[name]
+        source, _, rest = name.partition(":")
+        if source == "self":
+            node: Any = self.document
+            for key in rest.split("."):
+                if not isinstance(node, Mapping) or key not in node:
+                    return None
+                node = node[key]
+            return node
+        if source == "env":
+            return self.environ.get(rest.strip())
+        if source == "opt":
+            return self.values.get(f"opt:{rest.strip()}")
+        return None
 
     def resolve(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        whole = _VARIABLE.fullmatch(value.strip())
+        if whole is not None and "${" not in whole.group(1):
+            # "${self:provider.environment.QUEUE}" may stand for a mapping (!Ref ...).
+            found = self._lookup(whole.group(1).partition(",")[0].strip())
+            if isinstance(found, Mapping | list):
+                return found
 
         def one(match: re.Match[str]) -> str:
             inner = match.group(1)
             name, _, default = inner.partition(",")
-            name = name.strip()
-            if name in self.values:
-                return self.values[name]
-            if name.startswith("opt:stage"):
-                return self.values["sls:stage"]
-            return default.strip().strip("'\"") if default else match.group(0)
+            found = self._lookup(name.strip())
+            if isinstance(found, str | int | float) and not isinstance(found, bool):
+                return str(found)
+            if default.strip():
+                return default.strip().strip("'\"")
+            self.unresolved.add(match.group(0))
+            return match.group(0)
 
-        for _ in range(5):  # custom values may themselves hold variables
-            resolved = re.sub(r"\$\{([^{}]+)\}", one, value)
+        for _ in range(8):  # values may themselves hold variables
+            resolved = _VARIABLE.sub(one, value)
             if resolved == value:
                 break
             value = resolved
@@ -165,7 +206,82 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
 
         steps_block = _resolve_tree(document.get("stepFunctions"), variables)
         read_serverless_state_machines(imported, {"stepFunctions": steps_block}, variables.short)
+    _not_carried(imported, resolved)
+    for variable in sorted(variables.unresolved):
+        imported.note(
+            "",
+            "change",
+            f"variable {variable} is not known from the file, the provider defaults or the "
+            "environment: the value it stands for was kept as written; set it (or the "
+            "environment variable) before planning, or edit the scaffold",
+        )
     return imported
+
+
+# What well-known plugins do, in polyfn's terms (a plugin polyfn does not know is listed
+# as not carried).
+_PLUGINS = {
+    "serverless-python-requirements": (
+        "info",
+        "mapped: polyfn deploy installs requirements.txt (and the imports it finds) per cloud",
+    ),
+    "serverless-iam-roles-per-function": (
+        "info",
+        "mapped: polyfn deploy grants each function its own permissions from its code",
+    ),
+    "serverless-offline": ("info", "mapped: polyfn run / polyfn invoke run the app locally"),
+    "serverless-step-functions": (
+        "blocked",
+        "not carried: polyfn has no state machines; the workflow needs a redesign",
+    ),
+}
+
+
+def _not_carried(imported: ImportedApp, document: Mapping[str, Any]) -> None:
+    """File-level settings polyfn maps elsewhere or does not carry, each listed."""
+    plugins = document.get("plugins") or []
+    if isinstance(plugins, Mapping):  # plugins: {modules: [...], localPath: ...}
+        plugins = plugins.get("modules") or []
+    for plugin in plugins if isinstance(plugins, list) else []:
+        impact, text = _PLUGINS.get(
+            str(plugin), ("change", "not carried: polyfn has no equivalent; check what it did")
+        )
+        imported.note("", impact, f"plugin {plugin}: {text}")  # type: ignore[arg-type]
+    provider = _mapping(document.get("provider"))
+    role = _mapping(_mapping(provider.get("iam")).get("role"))
+    statements = role.get("statements") or provider.get("iamRoleStatements") or []
+    actions: set[str] = set()
+    for statement in statements if isinstance(statements, list) else []:
+        action = _mapping(statement).get("Action")
+        actions.update(str(a) for a in (action if isinstance(action, list) else [action]) if a)
+    if actions:
+        imported.note(
+            "",
+            "info",
+            "provider IAM role statements not carried: polyfn grants each function what its "
+            "code uses (see `polyfn deploy preview`), not the shared role's "
+            + ", ".join(sorted(actions)),
+        )
+    if _mapping(provider.get("httpApi")).get("cors"):
+        imported.note(
+            "",
+            "change",
+            "provider.httpApi.cors not carried: declare App(..., cors=CORS(...)) in the "
+            "scaffold; polyfn answers preflights the same way on every cloud",
+        )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _disabled_schedule(imported: ImportedApp, fn: ImportedFunction, rate: Any) -> None:
+    imported.note(
+        fn.name,
+        "info",
+        f"schedule {rate} is disabled (enabled: false): not imported as a live trigger and "
+        "not priced; add app.schedule(...) when it should run",
+    )
 
 
 def _serverless_refs(original: str, spec: Mapping[str, Any], variables: _Variables) -> FunctionRefs:
@@ -205,6 +321,13 @@ def _serverless_event(
         auth: Literal["anonymous", "function"] = (
             "function" if body.get("private") or body.get("authorizer") else "anonymous"
         )
+        if body.get("cors"):
+            imported.note(
+                fn.name,
+                "change",
+                f"cors on {body.get('method', 'ANY')} {body.get('path')} not carried: "
+                "declare App(..., cors=CORS(...)) in the scaffold (one policy for the app)",
+            )
         if body.get("authorizer"):
             imported.note(
                 fn.name,
@@ -233,8 +356,19 @@ def _serverless_event(
     elif kind == "sqs":
         body = {"arn": body} if not isinstance(body, Mapping) or "arn" not in body else body
         add_message(imported, fn, body.get("arn"), as_int(body.get("batchSize")) or 10)
+        window = body.get("maximumBatchingWindow")
+        if window:
+            imported.note(
+                fn.name,
+                "change",
+                f"maximumBatchingWindow {window} s not carried: polyfn sets a 1 s window only "
+                "for batches over 10 on AWS; Azure and Pub/Sub deliver without one",
+            )
     elif kind == "schedule":
         body = {"rate": body} if isinstance(body, str) else body
+        if body.get("enabled") is False or str(body.get("enabled")).lower() == "false":
+            _disabled_schedule(imported, fn, body.get("rate"))
+            return
         rates = body.get("rate")
         for rate in rates if isinstance(rates, list) else [rates]:
             add_schedule(imported, fn, str(rate), body.get("input"))
@@ -242,7 +376,9 @@ def _serverless_event(
         topic = body if isinstance(body, str) else body.get("topicName") or body.get("arn")
         add_sns(imported, fn, topic, isinstance(body, Mapping) and bool(body.get("filterPolicy")))
     elif kind in ("eventBridge", "cloudwatchEvent"):
-        if body.get("schedule"):
+        if body.get("enabled") is False and body.get("schedule"):
+            _disabled_schedule(imported, fn, body.get("schedule"))
+        elif body.get("schedule"):
             add_schedule(imported, fn, str(body["schedule"]), body.get("input"))
         else:
             add_pattern(imported, fn, body.get("pattern") or body.get("event") or {})

@@ -114,6 +114,9 @@ class FunctionCost:
     compute_cost: float
     total: float  # without free tier
     total_with_free_tier: float  # the free tier shared out by each function's usage
+    gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
+    logs_cost: float = 0.0  # log ingestion at the profile's log_kb per event
+    baseline_cost: float = 0.0  # warm instances (AWS provisioned concurrency), all month
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,23 @@ class CloudCost:
     total_with_free_tier: float
     notes: tuple[str, ...]
     unconfirmed_prices: tuple[str, ...] = ()  # figures the price file marks as unconfirmed
+
+
+@dataclass(frozen=True)
+class ContainerComparison:
+    """The same traffic on an always-on container, next to the serverless bill (USD/month,
+    both without free tiers), and the event rate where the two cost the same."""
+
+    cloud: str
+    label: str
+    instances: int
+    vcpu: float
+    memory_gb: float
+    peak_concurrency: float
+    monthly_cost: float
+    serverless_cost: float
+    crossover_events_per_month: float | None  # None: serverless costs nothing per event
+    crossover_per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -203,6 +223,7 @@ class Plan:
     scanned_files: list[str] = field(default_factory=list)
     # each workflow of the app on each engine of the clouds planned for
     workflow_costs: list[WorkflowCost] = field(default_factory=list)
+    containers: list[ContainerComparison] = field(default_factory=list)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.core.app import App
-from polyfn.core.functions import Function, ObjectTrigger
+from polyfn.core.functions import Function, ObjectTrigger, ScheduleTrigger
+from polyfn.deploy.model import effective_memory
 from polyfn.plan.concurrency import check_concurrency
+from polyfn.plan.containers import compare_containers
 from polyfn.plan.cost import price_cloud, workload
 from polyfn.plan.limits import check_limits
 from polyfn.plan.lockin import scan_sources
@@ -34,6 +36,7 @@ from polyfn.plan.model import (
     Undecided,
 )
 from polyfn.plan.prices import Prices, load_prices
+from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.sweep import Measurement, sweep
 from polyfn.plan.traffic import FunctionTraffic, TrafficProfile
 from polyfn.plan.triggers import map_triggers
@@ -85,7 +88,17 @@ def build_plan(inputs: PlanInputs) -> Plan:
     azure_plan = traffic.azure_plan
 
     def traffic_of(name: str) -> FunctionTraffic:
-        return traffic.for_function(name, app.functions[name].options.memory)
+        fn = app.functions[name]
+        return traffic.for_function(
+            name,
+            fn.options.memory,
+            deployed_memory=effective_memory(fn),
+            scheduled_runs=(
+                runs_per_month(fn.trigger.expression)
+                if isinstance(fn.trigger, ScheduleTrigger)
+                else None
+            ),
+        )
 
     root = inputs.root or Path.cwd()
     lockin = scan_sources(inputs.files, root, inputs.entrypoints) if inputs.files else []
@@ -96,10 +109,17 @@ def build_plan(inputs: PlanInputs) -> Plan:
     for cloud in clouds:
         plan = {"aws": "lambda", "azure": azure_plan, "gcp": "gen2"}[cloud]
         works = [
-            workload(fn.name, fn.trigger.kind, _filtered(fn), traffic_of(fn.name), cloud)
+            workload(
+                fn.name,
+                fn.trigger.kind,
+                _filtered(fn),
+                traffic_of(fn.name),
+                cloud,
+                fn.options.provisioned_concurrency or 0,
+            )
             for fn in app.functions.values()
         ]
-        costs.append(price_cloud(cloud, plan, works, prices))
+        costs.append(price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api))
     per_function = [(name, traffic_of(name)) for name in app.functions]
     concurrency = check_concurrency(clouds, azure_plan, per_function, prices)
     swept = (
@@ -157,6 +177,13 @@ def build_plan(inputs: PlanInputs) -> Plan:
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
         workflow_costs=workflow_costs,
+        containers=compare_containers(
+            costs,
+            [t for _, t in per_function],
+            sum(t.invocations for _, t in per_function),
+            prices,
+            traffic.container,
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from html import escape
 from polyfn.plan.model import CLOUD_LABELS, CloudCost, Plan
 from polyfn.plan.report_md import money
 
-__all__ = ["cost_chart_svg", "render_html"]
+__all__ = ["component_chart_svg", "component_costs", "cost_chart_svg", "render_html"]
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -35,6 +35,66 @@ _STATUS_CLASS = {
     "needs a decision": "blocked",
 }
 _BAR_COLORS = ("#2f6fb3", "#9cc3ea")
+_COMPONENT_COLORS = {
+    "compute": "#2f6fb3",
+    "requests": "#9cc3ea",
+    "API Gateway": "#e08a2c",
+    "logs": "#6aa84f",
+}
+
+
+def component_costs(cost: CloudCost) -> dict[str, float]:
+    """One cloud's monthly bill (without free tier) by component; they add up to total."""
+    lines = cost.functions
+    return {
+        "compute": sum(line.compute_cost for line in lines),
+        "requests": sum(line.request_cost for line in lines),
+        "API Gateway": sum(line.gateway_cost for line in lines),
+        "logs": sum(line.logs_cost for line in lines),
+    }
+
+
+def component_chart_svg(costs: Sequence[CloudCost]) -> str:
+    """A stacked bar per cloud: what the bill (without free tier) is made of."""
+    width, height, left, bottom, top = 640, 300, 70, 50, 30
+    plot_w, plot_h = width - left - 20, height - bottom - top
+    peak = max([c.total for c in costs] + [0.01])
+    group = plot_w / max(len(costs), 1)
+    bar = min(80.0, group / 2)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Monthly cost per cloud '
+        'and component">',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 20}" y2="{top + plot_h}" '
+        'stroke="#888"/>',
+    ]
+    for index, cost in enumerate(costs):
+        x = left + group * index + (group - bar) / 2
+        base = float(top + plot_h)
+        for name, value in component_costs(cost).items():
+            h = plot_h * value / peak
+            base -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{_COMPONENT_COLORS[name]}"><title>{escape(CLOUD_LABELS[cost.cloud])} '
+                f"{escape(name)}: {escape(money(value))}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{base - 4:.1f}" font-size="11" '
+            f'text-anchor="middle" fill="#333">{escape(money(cost.total))}</text>'
+        )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 18}" font-size="13" '
+            f'text-anchor="middle" fill="#222">{escape(CLOUD_LABELS[cost.cloud])}</text>'
+        )
+    for offset, (name, color) in enumerate(_COMPONENT_COLORS.items()):
+        x = left + offset * 130
+        parts.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{color}"/>')
+        parts.append(
+            f'<text x="{x + 18}" y="{height - 12}" font-size="12" fill="#333">{name}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _table(
@@ -144,6 +204,8 @@ def render_html(plan: Plan) -> str:
     if plan.costs:
         body.append("<h3>Monthly cost of compute and invocations</h3>")
         body.append(cost_chart_svg(plan.costs))
+        body.append("<h3>What each cloud's bill is made of (without free tier)</h3>")
+        body.append(component_chart_svg(plan.costs))
         body.append(
             _table(
                 ["Cloud", "Plan", "With free tier", "Without free tier"],

@@ -14,14 +14,21 @@ Schema 1 (every key always present; lists may be empty):
   ``limits_note`` (why limits were not checked, else null)
 - ``costs``: ``[{cloud, plan, label, total, total_with_free_tier, notes,
   unconfirmed_prices, functions: [{function, cloud, invocations, billed_ms,
-  billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier}]}]``
-  (USD per month)
+  billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier,
+  gateway_cost, logs_cost, baseline_cost}]}]`` (USD per month; ``gateway_cost``,
+  ``logs_cost`` and ``baseline_cost``, added within schema 1, are the API Gateway share
+  of an AWS HTTP function (0 elsewhere), its log ingestion and its warm instances
+  (AWS provisioned concurrency); all are part of ``total``)
 - ``concurrency``: ``[{cloud, scope, peak_concurrency, limit, level, message, source}]``
 - ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
   duration_ms, monthly_cost}]}]``
 - ``import_notes``: ``[{function, impact, text}]``, ``traffic_notes``, ``scanned_files``
 - ``undecided``: ``[{function, origin, reasons}]``: imported functions with no trigger
   polyfn can express (their statuses say "needs a decision")
+- ``containers`` (added within schema 1): ``[{cloud, label, instances, vcpu, memory_gb,
+  peak_concurrency, monthly_cost, serverless_cost, crossover_events_per_month,
+  crossover_per_second}]``: the same traffic on an always-on container, and the event
+  rate at which the two bills meet (null when serverless costs nothing per event)
 """
 
 from __future__ import annotations

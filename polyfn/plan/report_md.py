@@ -71,6 +71,7 @@ def render_markdown(plan: Plan) -> str:
     out += _limits(plan, sources)
     out += _costs(plan)
     out += _workflow_costs(plan)
+    out += _containers(plan)
     out += _concurrency(plan)
     out += _sweep(plan)
     out += _imports(plan)
@@ -205,6 +206,37 @@ def _limits(plan: Plan, sources: _Sources) -> list[str]:
     return out
 
 
+def _containers(plan: Plan) -> list[str]:
+    """The "do the math" comparison with an always-on container, per cloud."""
+    if not plan.containers:
+        return []
+    first = plan.containers[0]
+    out = [
+        "## Serverless or an always-on container",
+        "",
+        f"The same traffic on {first.instances} always-on instance(s) of {first.vcpu:g} vCPU "
+        f"and {first.memory_gb:g} GB (peak concurrency {first.peak_concurrency:.2f}; "
+        "`container` in the traffic profile changes the sizing). Both sides without free "
+        "tiers; the crossover is the event rate at which serverless would cost the same.",
+        "",
+    ]
+    rows = [
+        [
+            c.label,
+            money(c.serverless_cost),
+            money(c.monthly_cost),
+            (
+                f"{c.crossover_events_per_month:,.0f} / month ({c.crossover_per_second:,.1f}/s)"
+                if c.crossover_events_per_month is not None and c.crossover_per_second
+                else "none"
+            ),
+        ]
+        for c in plan.containers
+    ]
+    out += _table(["Always-on container", "Serverless", "Container", "Crossover"], rows)
+    return [*out, ""]
+
+
 def _costs(plan: Plan) -> list[str]:
     out = ["## Cost detail", ""]
     for cost in plan.costs:
@@ -222,10 +254,12 @@ def _costs(plan: Plan) -> list[str]:
                 ", ".join(
                     f"{k.partition(':')[0]} {v:,.0f}"
                     for k, v in line.units.items()
-                    if k != "requests"
+                    if k not in ("requests", "api_gateway_requests")
                 ),
                 money(line.request_cost),
                 money(line.compute_cost),
+                money(line.gateway_cost),
+                money(line.logs_cost),
                 money(line.total),
                 money(line.total_with_free_tier),
             ]
@@ -240,6 +274,8 @@ def _costs(plan: Plan) -> list[str]:
                 "Compute units",
                 "Requests",
                 "Compute",
+                "API Gateway",
+                "Logs",
                 "Total",
                 "With free tier",
             ],

@@ -45,6 +45,9 @@ _BUILTIN_DEFAULTS: dict[str, Any] = {
     "architecture": "x86_64",
     "payload_kb": 1.0,
     "avg_batch": 1.0,
+    # Log lines a handler writes per event (polyfn's structured line plus the app's own):
+    # priced as log ingestion on each cloud. A stated guess; set it from real logs.
+    "log_kb": 1.0,
 }
 _FUNCTION_KEYS = frozenset(
     {
@@ -56,9 +59,12 @@ _FUNCTION_KEYS = frozenset(
         "avg_batch",
         "filter_match_ratio",
         "peak_factor",
+        "log_kb",
     }
 )
-_TOP_KEYS = frozenset({"defaults", "functions", "peak_factor", "azure_plan", "description"})
+_TOP_KEYS = frozenset(
+    {"defaults", "functions", "peak_factor", "azure_plan", "aws_api", "container", "description"}
+)
 DEFAULT_PEAK_FACTOR = 3.0
 
 
@@ -73,6 +79,7 @@ class FunctionTraffic:
     filter_match_ratio: float | None
     peak_factor: float
     listed: bool  # False: the profile's defaults were used for this function
+    log_kb: float = 1.0  # log written per event, priced as ingestion
 
 
 class TrafficProfile:
@@ -96,11 +103,27 @@ class TrafficProfile:
         self.azure_plan = str(doc.get("azure_plan", "consumption"))
         if self.azure_plan not in ("consumption", "flex"):
             raise PlanInputError(f"{source}: azure_plan must be 'consumption' or 'flex'")
+        # The API Gateway in front of AWS HTTP functions: polyfn deploys an HTTP API; an
+        # app moving as is may keep a REST API (a serverless.yml `http` event).
+        self.aws_api = str(doc.get("aws_api", "http"))
+        # The always-on container of the comparison: vcpu, memory_gb, concurrency,
+        # min_instances (polyfn.plan.containers has the defaults and why).
+        container = doc.get("container") or {}
+        allowed = {"vcpu", "memory_gb", "concurrency", "min_instances"}
+        if not isinstance(container, Mapping) or set(container) - allowed:
+            raise PlanInputError(
+                f"{source}: container takes {', '.join(sorted(allowed))}, got {container!r}"
+            )
+        self.container = {str(k): _number(v, f"container.{k}", 0.001) for k, v in container.items()}
+        if self.aws_api not in ("http", "rest"):
+            raise PlanInputError(f"{source}: aws_api must be 'http' or 'rest'")
         defaults = doc.get("defaults") or {}
         functions = doc.get("functions") or {}
         if not isinstance(defaults, Mapping) or not isinstance(functions, Mapping):
             raise PlanInputError(f"{source}: 'defaults' and 'functions' must be mappings")
-        self.defaults = {**_BUILTIN_DEFAULTS, **_checked(defaults, f"{source}: defaults")}
+        user_defaults = _checked(defaults, f"{source}: defaults")
+        self.user_default_keys = frozenset(user_defaults)
+        self.defaults = {**_BUILTIN_DEFAULTS, **user_defaults}
         self.functions: dict[str, dict[str, Any]] = {}
         for name, entry in functions.items():
             if not isinstance(entry, Mapping):
@@ -117,11 +140,26 @@ class TrafficProfile:
                 f"(known: {', '.join(sorted(known_set)) or 'none'})"
             )
 
-    def for_function(self, name: str, configured_memory: int | None = None) -> FunctionTraffic:
+    def for_function(
+        self,
+        name: str,
+        configured_memory: int | None = None,
+        *,
+        deployed_memory: int | None = None,
+        scheduled_runs: float | None = None,
+    ) -> FunctionTraffic:
+        """The function's traffic: its entry, else the profile's defaults, else what the
+        app itself says (``configured_memory`` declared on the function, the
+        ``deployed_memory`` deploy gives it otherwise, a schedule's ``scheduled_runs``),
+        else the built-in defaults."""
         entry = self.functions.get(name)
         values = dict(self.defaults)
         if configured_memory:
             values["memory_mb"] = configured_memory  # the app's own setting beats defaults
+        elif deployed_memory and "memory_mb" not in self.user_default_keys:
+            values["memory_mb"] = deployed_memory  # priced as deployed, not at 256 MB
+        if scheduled_runs is not None and "invocations" not in self.user_default_keys:
+            values["invocations"] = scheduled_runs  # a daily job runs ~30 times, not 100,000
         if entry:
             values.update(entry)
         return FunctionTraffic(
@@ -138,6 +176,7 @@ class TrafficProfile:
             ),
             peak_factor=float(values.get("peak_factor", self.peak_factor)),
             listed=entry is not None,
+            log_kb=float(values["log_kb"]),
         )
 
 

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from polyfn.core.app import App
-from polyfn.core.defaults import effective_timeout
+from polyfn.core.defaults import deployed_visibility, effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     EventTrigger,
@@ -204,11 +204,12 @@ def _message(
         factor = f.value("aws.message.visibility_factor")
         # The timeout it deploys with, declared or not: the default one is just as real.
         timeout = effective_timeout(fn)
-        if queue.visibility_timeout < factor * timeout:
+        visibility = deployed_visibility(queue, timeout)
+        if visibility < factor * timeout:
             n.add(
                 "retries",
                 "change",
-                f"queue {queue.name!r} visibility_timeout {queue.visibility_timeout} s is under "
+                f"queue {queue.name!r} visibility_timeout {visibility} s is under "
                 f"{factor} x the function timeout ({timeout} s): set it to at least "
                 f"{factor * timeout} s or messages are redelivered while still running",
                 "aws.message.visibility_factor",
@@ -228,10 +229,10 @@ def _message(
         if len(receives) > 1:
             n.add(
                 "dead-letter",
-                "change",
-                "maxDequeueCount is one host.json setting per function app, but the app's "
-                f"queues ask for {', '.join(map(str, receives))} receives: use one value or "
-                "split the app",
+                "info",
+                "maxDequeueCount is one host.json setting per function app: deploy sets the "
+                f"largest ({receives[-1]}) and polyfn moves a message of '{queue.name}' to "
+                f"'{queue.name}-poison' itself after its own {queue.max_receives} receives",
                 "azure.message.max_dequeue",
             )
         else:

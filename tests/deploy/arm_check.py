@@ -24,6 +24,40 @@ class ArmError(AssertionError):
     """The template would not deploy."""
 
 
+# The properties each resource type's ARM reference marks as required, or that the service
+# refuses a deployment without (learn.microsoft.com/azure/templates/<type>, read 2026-12):
+# a storage account needs its location, sku and kind; a plan its sku; a site its plan; a
+# Flex site its deployment storage and runtime (Flex has no linuxFxVersion); a role
+# assignment its role, principal and scope; an Event Grid subscription its destination.
+REQUIRED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "Microsoft.Storage/storageAccounts": ("location", "sku.name", "kind"),
+    "Microsoft.Web/serverfarms": ("location", "sku.name"),
+    "Microsoft.Web/sites": ("location", "properties.serverFarmId"),
+    "Microsoft.Authorization/roleAssignments": (
+        "scope", "properties.roleDefinitionId", "properties.principalId",
+    ),
+    "Microsoft.EventGrid/topics": ("location",),
+    "Microsoft.EventGrid/systemTopics": ("location", "properties.source", "properties.topicType"),
+    "Microsoft.EventGrid/topics/eventSubscriptions": ("properties.destination.endpointType",),
+    "Microsoft.EventGrid/systemTopics/eventSubscriptions": (
+        "properties.destination.endpointType",
+    ),
+}  # fmt: skip
+FLEX_REQUIRED = (
+    "properties.functionAppConfig.deployment.storage.value",
+    "properties.functionAppConfig.runtime.name",
+    "properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB",
+)
+
+
+def _lookup(document: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(document, dict) or key not in document:
+            return None
+        document = document[key]
+    return document
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens: list[tuple[str, str]] = []
@@ -174,12 +208,38 @@ class ArmTemplate:
             raise ArmError(f"resourceId({kind!r}, {name!r}) names no resource of the template")
         return f"/subscriptions/0000/resourceGroups/rg/providers/{kind}/{name}"
 
+    def _fn_subscriptionResourceId(self, kind: str, *names: str) -> str:
+        if len(names) != kind.count("/"):
+            raise ArmError(f"subscriptionResourceId({kind!r}) takes {kind.count('/')} name(s)")
+        return f"/subscriptions/0000/providers/{kind}/{'/'.join(names)}"
+
+    def _fn_guid(self, *args: Any) -> str:
+        digest = hashlib.sha256("|".join(map(str, args)).encode()).hexdigest()
+        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
     def _fn_listKeys(self, resource_id: str, api_version: str) -> dict[str, Any]:
         if "/providers/Microsoft.EventGrid/topics/" in resource_id:
             return {"key1": "key", "key2": "key"}  # an Event Grid topic's keys
+        if "/providers/Microsoft.Web/sites/host/" in resource_id:
+            # The host's keys (Microsoft.Web/sites/host listKeys): master, function, system.
+            return {"masterKey": "key", "functionKeys": {}, "systemKeys": {"blobs_extension": "k"}}
         return {"keys": [{"value": "key"}]}  # a storage account's
 
-    def _fn_reference(self, resource_id: str) -> dict[str, Any]:
+    def _fn_reference(self, resource_id: str, *options: str) -> dict[str, Any]:
+        if "/providers/Microsoft.Storage/storageAccounts/" in resource_id:
+            account = resource_id.rsplit("/", 1)[1]
+            return {
+                "primaryEndpoints": {
+                    s: f"https://{account}.{s}.core.windows.net/"
+                    for s in ("blob", "queue", "table")
+                }
+            }
+        if "/providers/Microsoft.Web/sites/" in resource_id:
+            site = {"defaultHostName": f"{resource_id.rsplit('/', 1)[1]}.azurewebsites.net"}
+            if options and options[-1].lower() == "full":
+                # reference(..., 'full') wraps the properties with the resource's envelope.
+                return {"properties": site, "identity": {"principalId": "0000-principal"}}
+            return site
         return {"endpoint": "https://topic.westeurope-1.eventgrid.azure.net/api/events"}
 
     # ------------------------------------------------------------------ checks
@@ -187,14 +247,31 @@ class ArmTemplate:
     def check(self) -> None:
         for resource in self.template["resources"]:
             kind, name = resource["type"], str(self.value(resource["name"]))
-            if name.count("/") != kind.count("/") - 1:
+            if "scope" in resource:
+                # An extension resource (a role assignment): its name is one segment, and its
+                # scope must be a resource of this template.
+                self._check_scope(str(self.value(resource["scope"])))
+            elif name.count("/") != kind.count("/") - 1:
                 raise ArmError(f"{kind} needs {kind.count('/') - 1} '/' in its name, got {name!r}")
+            for path in REQUIRED_PROPERTIES.get(kind, ()):
+                if _lookup(resource, path) is None:
+                    raise ArmError(f"{kind} {name!r} has no {path!r}, which Azure requires")
             # Every field: resourceId() in dependsOn and properties checks its target exists.
             self.value(resource)
         self.value(self.template.get("outputs", {}))
         unused = set(self.template["parameters"]) - self.parameters_used
         if unused:
             raise ArmError(f"parameters never used: {sorted(unused)}")
+
+    def _check_scope(self, scope: str) -> None:
+        parts = scope.split("/")
+        # <namespace>/<type>/<name>[/<child type>/<child name>]...
+        if len(parts) < 3 or len(parts) % 2 == 0:
+            raise ArmError(f"malformed scope {scope!r}")
+        kind = "/".join(parts[:2] + parts[3::2])
+        name = "/".join(parts[2::2])
+        if (kind, name) not in self.resources:
+            raise ArmError(f"scope {scope!r} names no resource of the template")
 
     def resource(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.template["resources"] if r["type"] == kind]

@@ -14,8 +14,10 @@ import pytest
 from samtranslator.model.exceptions import InvalidDocumentException
 
 from deploy.conftest import SAMPLE, SHOP, Builder
-from deploy.sam_check import lint_errors, load_template, transform
+from deploy.sam_check import lint_errors, load_template, serverless_findings, transform
+from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
+from polyfn.deploy.builder import BuildOptions, build
 from polyfn.deploy.model import build_model
 from polyfn.hosts.events import aws as aws_events
 from polyfn.loading import load_app
@@ -38,7 +40,8 @@ def _actions(cfn: dict[str, Any], function_id: str) -> dict[str, set[str]]:
     granted: dict[str, set[str]] = {}
     for statement in _role_statements(cfn, function_id):
         assert statement["Effect"] == "Allow"
-        for action in statement["Action"]:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
             granted.setdefault(action, set()).add(json.dumps(statement["Resource"]))
     return granted
 
@@ -110,7 +113,8 @@ def test_shop_functions_events_and_resources(built: Builder) -> None:
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
     }
     assert functions["CleanupFunction"]["Events"]["Tick"]["Properties"] == {
-        "Schedule": "rate(5 minutes)"
+        "Schedule": "rate(5 minutes)",
+        "DeadLetterConfig": {"Type": "SQS"},  # what EventBridge cannot deliver is kept
     }
     assert resources["EmailsQueue"]["Properties"]["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": ["EmailsDlq", "Arn"]},
@@ -138,12 +142,16 @@ def test_shop_roles_grant_exactly_what_each_handler_uses(built: Builder) -> None
         "sqs:SendMessage": {emails}, "sqs:GetQueueUrl": {emails},
     }  # fmt: skip
     thumbnail = _actions(cfn, "ThumbnailFunction")
+    # An asynchronous invocation's failures go to its own queue: the one SQS right it has.
+    failures = json.dumps({"Fn::GetAtt": ["ThumbnailFailures", "Arn"]})
+    assert thumbnail.pop("sqs:SendMessage") == {failures}
     assert set(thumbnail) == {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
     assert all("shop-dev-uploads-" in r for rs in thumbnail.values() for r in rs)
     assert set(_actions(cfn, "CleanupFunction")) == {
         "s3:GetObject",
         "s3:DeleteObject",
         "s3:ListBucket",
+        "sqs:SendMessage",
     }
     assert _role_statements(cfn, "PolyfnHttpFallbackFunction") == []
     # The SQS consumer's polling rights come from SAM's managed execution role.
@@ -176,6 +184,7 @@ def test_sample_greedy_auth_concurrency_deletes_and_rules(built: Builder) -> Non
         "Properties": {
             "Pattern": {"source": ["sampler.orders"], "detail-type": ["order.created"]},
             "EventBusName": {"Ref": "OrdersEventBus"},  # the app's own bus, not the default
+            "DeadLetterConfig": {"Type": "SQS"},
         },
     }
     work = functions["WorkFunction"]
@@ -260,3 +269,104 @@ def test_shop_bundle_installs_dependencies_for_lambda_arm64(built: Builder) -> N
     assert not {t for t in tops if t.startswith(("azure", "google", "boto3", "botocore"))}
     assert 1_000_000 < result.bundle.unzipped_bytes < 250_000_000
     assert "MB unzipped of Lambda's 250.0 MB limit" in result.bundle.summary()
+
+
+def test_asynchronous_triggers_have_an_on_failure_queue_and_the_others_none(
+    built: Builder,
+) -> None:
+    template = _template(built, SAMPLE)
+    resources = template["Resources"]
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    for logical_id, function in functions.items():
+        events = function["Properties"]["Events"]
+        kinds = {e["Type"] for e in events.values()}
+        config = function["Properties"].get("EventInvokeConfig")
+        if kinds & {"S3", "Schedule", "EventBridgeRule"}:
+            queue = logical_id.removesuffix("Function") + "Failures"
+            assert config == {
+                "MaximumRetryAttempts": 2,
+                "DestinationConfig": {
+                    "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [queue, "Arn"]}}
+                },
+            }, logical_id
+            assert resources[queue]["Type"] == "AWS::SQS::Queue"
+            assert template["Outputs"][queue + "Url"] == {"Value": {"Ref": queue}}
+        else:
+            # HTTP answers its caller; SQS has its own dead-letter queue.
+            assert config is None, logical_id
+        # Every function is published under the live alias its triggers call.
+        assert function["Properties"]["AutoPublishAlias"] == "live"
+    assert any("EventInvokeConfig" in f["Properties"] for f in functions.values())
+    cfn = transform(template)
+    assert lint_errors(cfn) == []
+    # The triggers invoke the alias, not $LATEST.
+    assert any(
+        r["Type"] == "AWS::Lambda::Alias" and r["Properties"]["Name"] == "live"
+        for r in cfn["Resources"].values()
+    )
+
+
+def test_an_undeclared_visibility_is_six_times_the_consumer_timeout(built: Builder) -> None:
+    queue = _template(built, SHOP)["Resources"]["EmailsQueue"]["Properties"]
+    # send_email runs on the default 30 s timeout; AWS recommends 6x for the queue.
+    assert queue["VisibilityTimeout"] == 180
+
+
+def test_sqs_maximum_concurrency_follows_reserved_concurrency_and_gradual_deploys(
+    tmp_path: Path,
+) -> None:
+    app_file = tmp_path / "app.py"
+    app_file.write_text(
+        "from polyfn import App\n"
+        "app = App('capped')\n"
+        "jobs = app.queue('jobs', visibility_timeout=120)\n"
+        "other = app.queue('other')\n"
+        "@app.on_message(jobs, reserved_concurrency=5, timeout=20)\n"
+        "def work(msg):\n    return None\n"
+        "@app.on_message(other, reserved_concurrency=1)\n"
+        "def single(msg):\n    return None\n"
+    )
+    out = tmp_path / "out"
+    build(str(app_file), out, BuildOptions(cloud="aws", install_dependencies=False,
+                                           gradual="Canary10Percent5Minutes"))  # fmt: skip
+    template = load_template((out / "template.yaml").read_text())
+    resources = template["Resources"]
+    work = resources["WorkFunction"]["Properties"]
+    assert work["Events"]["Messages"]["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
+    # SQS's floor is 2: a function capped at 1 keeps its reserved concurrency only.
+    single = resources["SingleFunction"]["Properties"]
+    assert "ScalingConfig" not in single["Events"]["Messages"]["Properties"]
+    assert single["ReservedConcurrentExecutions"] == 1
+    # A declared visibility is kept as declared.
+    assert resources["JobsQueue"]["Properties"]["VisibilityTimeout"] == 120
+    assert resources["OtherQueue"]["Properties"]["VisibilityTimeout"] == 180
+    assert work["DeploymentPreference"] == {"Type": "Canary10Percent5Minutes"}
+    cfn = transform(template)
+    assert lint_errors(cfn) == []
+    assert any(r["Type"] == "AWS::CodeDeploy::DeploymentGroup" for r in cfn["Resources"].values())
+    mappings = [
+        r["Properties"] for r in cfn["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]  # fmt: skip
+    assert {"MaximumConcurrency": 5} in [m.get("ScalingConfig") for m in mappings]
+    with pytest.raises(ConfigError, match="unknown gradual deployment"):
+        sam_template(build_model(load_app(str(app_file))), gradual="Fast")
+
+
+@pytest.mark.parametrize("app_dir", [SHOP, SAMPLE], ids=["shop", "sample"])
+def test_serverless_rules_pass_but_the_documented_exceptions(built: Builder, app_dir: Path) -> None:
+    text = (built(app_dir, "aws", **NO_DEPS).out / "template.yaml").read_text()
+    assert serverless_findings(text) == []
+    # Each function writes to a log group of its own, kept 30 days, not forever.
+    template = load_template(text)
+    groups = {
+        r["Properties"]["LogGroupName"]: r["Properties"]["RetentionInDays"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    names = {
+        r["Properties"]["FunctionName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert groups == {f"/aws/lambda/{n}": 30 for n in names}

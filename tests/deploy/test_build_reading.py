@@ -60,8 +60,12 @@ def test_azure_next_steps_name_eventgrid_only_when_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (
-        main(["deploy", "build", str(SHOP), "--cloud", "azure", "--out", str(tmp_path / "s")]) == 0
-    )
+        main(
+            ["deploy", "build", str(SHOP), "--cloud", "azure", "--plan", "consumption",
+             "--out", str(tmp_path / "s")]
+        )
+        == 0
+    )  # fmt: skip
     shop = capsys.readouterr().out
     assert not (tmp_path / "s" / "infra" / "eventgrid.json").exists()
     assert "eventgrid" not in shop

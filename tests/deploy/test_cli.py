@@ -22,6 +22,19 @@ def test_preview_prints_functions_resources_and_permissions(
     assert "API Gateway HTTP API GET /users/{id}" in text
     assert "queue emails: SQS queue" in text and "dead-letter queue after 3 receives" in text
     assert "get_user: dynamodb:GetItem on UsersTable.Arn" in text
+    assert "thumbnail: s3:GetObject, s3:PutObject on" in text
+
+
+def test_preview_prints_the_azure_identity_roles_per_resource(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["deploy", "preview", str(SHOP), "--cloud", "azure"]) == 0
+    text = capsys.readouterr().out
+    assert "get_user: read on table users" in text
+    identity = next(line for line in text.splitlines() if "managed identity" in line)
+    assert "Storage Table Data Contributor on table users" in identity
+    assert "Storage Queue Data Message Processor on queue emails" in identity
+    assert "account key" not in text
 
 
 def test_deploy_plan_is_a_deprecated_alias_of_preview(
@@ -99,21 +112,12 @@ def test_errors_are_one_line_and_exit_non_zero(
     assert "stage 'Prod!' must be" in capsys.readouterr().err
     assert (
         main(
-            [
-                "deploy",
-                "build",
-                str(SHOP),
-                "--cloud",
-                "azure",
-                "--plan",
-                "flex",
-                "--out",
-                str(tmp_path / "x"),
-            ]
+            ["deploy", "build", str(SHOP), "--cloud", "azure", "--plan", "y2",
+             "--out", str(tmp_path / "x")]
         )
         == 1
-    )
-    assert "Flex Consumption plan is not generated yet" in capsys.readouterr().err
+    )  # fmt: skip
+    assert "unknown azure plan 'y2'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 

@@ -46,10 +46,12 @@ def test_sam_creates_the_bus_and_a_rule_on_it_per_subscriber(built: Builder) -> 
     assert rules["order_placed"]["Properties"] == {
         "Pattern": {"source": ["shop.orders"], "detail-type": ["OrderPlaced"]},
         "EventBusName": on_bus,
+        "DeadLetterConfig": {"Type": "SQS"},
     }
     assert rules["any_shop_order"]["Properties"] == {
         "Pattern": {"source": [{"prefix": "shop."}], "detail-type": [{"prefix": "Order"}]},
         "EventBusName": on_bus,
+        "DeadLetterConfig": {"Type": "SQS"},
     }
     assert rules["every_order_event"]["Properties"]["EventBusName"] == on_bus
     publisher = resources["PlaceOrderFunction"]["Properties"]

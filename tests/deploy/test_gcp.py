@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from deploy.conftest import SAMPLE, SHOP, Builder
+from deploy.gcloud_check import GcloudLineError, check_line, check_script
 
 PROJECT = "test-project"
 FUNCTIONS_FRAMEWORK = Path(sys.executable).parent / "functions-framework"
@@ -84,6 +85,9 @@ def test_shop_script_raises_dead_letter_attempts_to_pubsubs_minimum(shop: Path) 
     script = (shop / "deploy.sh").read_text()
     assert "# max_receives=3, but Pub/Sub allows 5-100 delivery attempts: using 5." in script
     assert "--max-delivery-attempts 5" in script
+    # The ack deadline is the queue's deployed visibility (6x send_email's 30 s), and a
+    # failed message comes back after the queue's 30 s retry delay, as locally and on Azure.
+    assert "--ack-deadline 180 --min-retry-delay 30s --max-retry-delay 600s" in script
     lines = [
         line for line in (shop / "requirements.txt").read_text().splitlines()
         if line and not line.startswith("#")
@@ -325,3 +329,35 @@ def test_other_cloudevents_and_scheduler_calls(servers: tuple[dict[str, Server],
     marks = _marks(markers)
     assert f"order {order['id']}" in marks
     assert "nightly nightly" in marks
+
+
+def test_every_gcloud_line_parses_against_gclouds_own_command_tree(
+    sample: Path, shop: Path
+) -> None:
+    for project in (sample, shop):
+        assert check_script(project / "deploy.sh") > 20
+
+
+def test_the_gcloud_line_check_refuses_what_gcloud_would() -> None:
+    check_line('gcloud functions deploy f --gen2 "${P[@]}" --concurrency 4 --cpu 1')
+    for line, error in (
+        ("gcloud functions deploy f --no-such-flag 1", "has no flag --no-such-flag"),
+        ("gcloud pubsub subscriptions update s --ack-deadline", "needs a value"),
+        ("gcloud functions", "is a group"),
+        ("gcloud functions deploy f --retry=yes", "takes no value"),
+        ("gcloud scheduler jobs create http j --http-method FETCH", "takes one of"),
+    ):
+        with pytest.raises(GcloudLineError, match=error):
+            check_line(line)
+
+
+def test_an_object_name_filter_is_stated_as_filtered_in_code_and_billed(shop: Path) -> None:
+    from polyfn.deploy.limits import check_app
+    from polyfn.loading import load_app
+
+    [finding] = [f for f in check_app(load_app(str(SHOP)), "gcp") if f.limit == "object_filter"]
+    assert finding.level == "warn" and finding.function == "thumbnail"
+    assert "every object created in 'uploads' invokes the function" in finding.message
+    assert "filter_match_ratio" in finding.message
+    script = (shop / "deploy.sh").read_text()
+    assert "# Eventarc filters storage events by bucket and type only" in script

@@ -116,13 +116,14 @@ def test_azure_limits_depend_on_the_plan() -> None:
     def two(msg: object) -> None:
         return None
 
-    consumption = check_app(app, "azure")
+    consumption = check_app(app, "azure", plan="consumption")
     assert _found(consumption, "fail", "timeout", "long")
     assert _found(consumption, "warn", "timeout", "long")  # HTTP answers within 230 s
     assert _found(consumption, "fail", "memory")  # 2048 MB on a 1.5 GB instance
     assert _found(consumption, "warn", "memory")  # memory is per app, not per function
     assert _found(consumption, "warn", "batch_size", "one")
-    assert _found(consumption, "fail", "max_receives")
+    # Differing max_receives no longer stop the build: polyfn poisons per queue itself.
+    assert not _found(consumption, "fail", "max_receives")
     names = " ".join(_found(consumption, "fail", "name"))
     assert "'ab'" in names and "'abc'" in names
     assert len(_found(consumption, "warn", "concurrency", "big")) == 2
@@ -174,8 +175,29 @@ def test_a_build_refuses_with_every_failure_listed(tmp_path: Any) -> None:
         "def b(tick): return None\n"
     )
     with pytest.raises(ConfigError) as caught:
-        prepare(str(source), BuildOptions(cloud="azure"))
+        prepare(str(source), BuildOptions(cloud="azure", plan="consumption"))
     message = str(caught.value)
     assert "cannot be deployed to azure" in message
     assert "function a:" in message and "function b:" in message
     assert message.count("  - fail") == 2
+
+
+@pytest.mark.parametrize(
+    ("cloud", "good", "bad", "hint"),
+    [
+        ("gcp", "europe-west1", "eu-west-1", "spelt like a region of AWS"),
+        ("aws", "eu-west-1", "europe-west1", "spelt like a region of Google Cloud"),
+        ("azure", "westeurope", "west-europe", "its regions are spelt like westeurope"),
+    ],
+)
+def test_a_region_of_another_cloud_is_refused_before_anything_is_built(
+    cloud: str, good: str, bad: str, hint: str, tmp_path: Any
+) -> None:
+    source = tmp_path / "app.py"
+    source.write_text(
+        "from polyfn import App\napp = App('r')\n@app.get('/a')\ndef a(req): return None\n"
+    )
+    assert prepare(str(source), BuildOptions(cloud=cloud, region=good)).options.region == good
+    with pytest.raises(ConfigError) as caught:
+        prepare(str(source), BuildOptions(cloud=cloud, region=bad))
+    assert f"--region {bad!r}" in str(caught.value) and hint in str(caught.value)

@@ -6,6 +6,7 @@ import pytest
 
 from polyfn import App, Message, Request, Response
 from polyfn.core.errors import ConfigError
+from polyfn.core.resources import Table
 from polyfn.deploy.model import build_model
 from polyfn.deploy.usage import ALL_ACCESS, scan_function
 
@@ -67,11 +68,26 @@ def only_names(req: Request) -> Response:
 
 @app.get("/passed")
 def passes_handle(req: Request) -> Response:
-    return Response.json(len(vars(photos)) if False else describe(photos))
+    return Response.json(describe(photos))
 
 
 def describe(thing: object) -> str:
-    return repr(thing)
+    return repr(thing)  # a description: no access
+
+
+def _all(table: Table) -> list[dict[str, object]]:
+    return list(table.scan())
+
+
+def _one(key: str, *, source: Table) -> object:
+    alias = source
+    return alias.get(key)
+
+
+@app.get("/everyone")
+def everyone(req: Request) -> Response:
+    # The table goes through two helpers; each grants only what it does with it.
+    return Response.json({"all": _all(people), "one": _one("x", source=audit)})
 
 
 @app.get("/shadow")
@@ -111,10 +127,50 @@ def test_helpers_are_followed_through_functions_and_objects() -> None:
     assert _usage("via_object") == {("table", "people"): frozenset({"read"})}
 
 
-def test_describing_a_handle_is_not_a_use_and_passing_one_is_everything() -> None:
+def test_describing_a_handle_is_not_a_use() -> None:
     assert _usage("only_names") == {}
-    assert _usage("passes_handle") == {("bucket", "photos"): ALL_ACCESS["bucket"]}
+    assert _usage("passes_handle") == {}
     assert _usage("shadows") == {}
+
+
+def test_a_resource_passed_to_a_helper_grants_what_the_helper_does() -> None:
+    # Before: passing users to _all granted DeleteItem, PutItem, UpdateItem... (everything).
+    assert _usage("everyone") == {
+        ("table", "people"): frozenset({"list"}),
+        ("table", "audit"): frozenset({"read"}),
+    }
+
+
+def test_a_use_the_scan_cannot_follow_fails_and_points_at_uses() -> None:
+    unsure = App("unsure")
+    docs = unsure.bucket("docs")
+    jobs = unsure.queue("jobs")
+    import json
+
+    @unsure.get("/library")
+    def to_library(req: Request) -> Response:
+        return Response.json(json.dumps(docs))
+
+    @unsure.get("/returned")
+    def returned(req: Request) -> Response:
+        return Response.json([pick()])
+
+    def pick() -> object:
+        return jobs
+
+    for name, found in (("to_library", "bucket 'docs' (passed to json.dumps()"),
+                        ("returned", "queue 'jobs' (used as a value in")):  # fmt: skip
+        with pytest.raises(ConfigError) as caught:
+            scan_function(unsure, unsure.function(name))
+        assert found in str(caught.value) and "uses=[...]" in str(caught.value)
+
+    @unsure.get("/declared", uses=[docs])
+    def declared(req: Request) -> Response:
+        return Response.json(json.dumps(docs))
+
+    assert scan_function(unsure, unsure.function("declared")).accesses == {
+        ("bucket", "docs"): ALL_ACCESS["bucket"]
+    }
 
 
 def test_uses_overrides_the_scan() -> None:

@@ -32,6 +32,7 @@ from polyfn.adapters.azure.events import (
 )
 from polyfn.adapters.azure.http import ROOT_ROUTE, http_handler
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, http_functions
+from polyfn.adapters.azure.settings import HOST_CONNECTION, blob_source, storage_connection
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
@@ -51,9 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FALLBACK_FUNCTION", "ROOT_ROUTE", "STORAGE_CONNECTION", "function_app"]
 
-# Blob and queue triggers read the storage account named by this app setting: the
-# Function App's own storage account, which deploy creates the containers and queues in.
-STORAGE_CONNECTION = "AzureWebJobsStorage"
+# Blob and queue triggers read the storage account named by this app setting when deploy
+# configured no data account (``settings.storage_connection`` picks it at indexing time).
+STORAGE_CONNECTION = HOST_CONNECTION
 # The catch-all HTTP function that gives unknown paths and wrong methods polyfn's JSON
 # 404/405 instead of the host's empty 404.
 FALLBACK_FUNCTION = "polyfn_fallback"
@@ -120,10 +121,12 @@ def _register(native: func.FunctionApp, invocations: Invocations, fn: Function) 
         )
     elif isinstance(trigger, ObjectTrigger) and trigger.action == "created":
         handler = blob_handler(invocations, fn)
+        source = blob_source(os.environ)
         decorator = native.blob_trigger(
             arg_name="blob",
             path=_blob_path(trigger.bucket.physical_name, trigger.prefix),
-            connection=STORAGE_CONNECTION,
+            connection=storage_connection(os.environ),
+            source=func.BlobSource(source) if source else None,
         )
     elif isinstance(trigger, ObjectTrigger):
         # Blob triggers never see deletes; an Event Grid subscription on the storage
@@ -135,7 +138,7 @@ def _register(native: func.FunctionApp, invocations: Invocations, fn: Function) 
         decorator = native.queue_trigger(
             arg_name="msg",
             queue_name=trigger.queue.physical_name,
-            connection=STORAGE_CONNECTION,
+            connection=storage_connection(os.environ),
         )
     elif isinstance(trigger, ScheduleTrigger):
         handler = timer_handler(invocations, fn.name)

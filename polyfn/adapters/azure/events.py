@@ -18,6 +18,7 @@ and ``data.contentType``; a BlobDeleted event has no eTag or contentLength.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from polyfn.adapters.azure import envelope
 from polyfn.adapters.azure.backends import poison_queue_name
 from polyfn.adapters.azure.invocation import Invocations, worker_signature
+from polyfn.adapters.azure.settings import host_max_dequeue
 from polyfn.core.errors import PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectAction, ObjectEvent, Schedule
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     import azure.functions as func
 
     from polyfn.core.functions import Function, MessageTrigger, ObjectTrigger
+    from polyfn.core.resources import Queue
 
 __all__ = [
     "BLOB_CREATED",
@@ -364,6 +367,8 @@ def queue_handler(
         # The host triggers this function for this queue only: its consumer is known, and
         # naming it spares reading the bindings from the environment per message.
         if app.handle_messages(None, [message], ctx, function=name):
+            if _poisoned_by_polyfn(queue, message.receive_count, msg.get_body()):
+                return  # in <queue>-poison now: completing deletes it from the queue
             raise MessageFailed(
                 f"message {message.id} failed in {name} (receive {message.receive_count} of "
                 f"{queue.max_receives}); the Functions host retries it, then moves it to "
@@ -372,6 +377,28 @@ def queue_handler(
 
     worker_signature(handle, "msg", func.QueueMessage, None)
     return handle
+
+
+def _poisoned_by_polyfn(queue: Queue, receive_count: int | None, content: bytes) -> bool:
+    """Move a message that failed its queue's last receive to ``<queue>-poison`` when the
+    host would retry it further: host.json's ``maxDequeueCount`` is one per app (deploy
+    sets the largest ``max_receives`` and says so in ``POLYFN_AZURE_MAX_DEQUEUE_COUNT``).
+    A failed move raises, so the host retries the message: it is never lost."""
+    host_max = host_max_dequeue(os.environ)
+    if host_max is None or receive_count is None:
+        return False
+    if queue.max_receives >= host_max or receive_count < queue.max_receives:
+        return False
+    from polyfn.adapters.azure.backends.queue import StorageQueue
+
+    poison = poison_queue_name(queue.physical_name)
+    StorageQueue(f"{queue.name}-poison", poison).forward(content)
+    _log.warning(
+        "message failed its last receive (%d of %d) on %s: moved to %s by polyfn "
+        "(host.json's maxDequeueCount is %d for the whole app)",
+        receive_count, queue.max_receives, queue.physical_name, poison, host_max,
+    )  # fmt: skip
+    return True
 
 
 def timer_handler(invocations: Invocations, name: str) -> Callable[..., None]:

@@ -1,10 +1,13 @@
 """The storage account's service clients: one per account and service, for the process.
 
-The account is named by a connection string: ``AZURE_STORAGE_CONNECTION_STRING``, or
-else ``AzureWebJobsStorage`` (the Functions host's own setting, so a Function App works
-with no extra configuration). Azurite's connection string points everything at the
-emulator. The SDK is imported on the first client of each service, so a function that
-never touches storage never loads it.
+The account is found in this order: a connection string in
+``AZURE_STORAGE_CONNECTION_STRING`` or ``PolyfnStorage`` (Azurite's points everything at
+the emulator); an identity-based connection, ``PolyfnStorage__blobServiceUri`` /
+``__queueServiceUri`` / ``__tableServiceUri``, which ``polyfn deploy`` writes so that no
+account key is in the app settings (the client then authenticates as the Function App's
+managed identity); else ``AzureWebJobsStorage`` (the host's own setting, so an app deployed
+by hand works with no extra configuration). The SDKs are imported on the first client of
+each service, so a function that never touches storage never loads them.
 """
 
 from __future__ import annotations
@@ -12,54 +15,69 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from polyfn.adapters.azure.settings import DATA_CONNECTION, HOST_CONNECTION, service_uri
 from polyfn.adapters.common.clients import ClientCache
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import CredentialsError
 
-__all__ = ["CONNECTION_SETTINGS", "connection_string", "service_client"]
+__all__ = ["CONNECTION_SETTINGS", "account", "service_client"]
 
-# Looked up in this order.
-CONNECTION_SETTINGS = ("AZURE_STORAGE_CONNECTION_STRING", "AzureWebJobsStorage")
+# Connection strings, looked up in this order (the identity connection sits between).
+CONNECTION_SETTINGS = ("AZURE_STORAGE_CONNECTION_STRING", DATA_CONNECTION, HOST_CONNECTION)
 
 _clients = ClientCache()
 
 
-def connection_string(ref: ResourceRef) -> str:
-    for setting in CONNECTION_SETTINGS:
+def account(service: str, ref: ResourceRef) -> tuple[str, str]:
+    """``("connection", string)`` or ``("identity", service URI)`` for ``service``."""
+    for setting in CONNECTION_SETTINGS[:2]:
         value = os.environ.get(setting)
         if value:
-            return value
+            return "connection", value
+    uri = service_uri(os.environ, service)
+    if uri:
+        return "identity", uri
+    value = os.environ.get(HOST_CONNECTION)
+    if value:
+        return "connection", value
     raise ref.error(
         CredentialsError,
-        "no storage account configured: set AZURE_STORAGE_CONNECTION_STRING or "
-        "AzureWebJobsStorage to a connection string (identity-based connections are "
-        "not supported yet)",
+        "no storage account configured: set AZURE_STORAGE_CONNECTION_STRING, "
+        f"{DATA_CONNECTION} or {HOST_CONNECTION} to a connection string, or "
+        f"{DATA_CONNECTION}__{service}ServiceUri for an identity-based connection",
     )
 
 
 def service_client(service: str, ref: ResourceRef) -> Any:
     """The process-wide ``blob``, ``queue`` or ``table`` service client of the account."""
-    conn = connection_string(ref)
-    key = (service, conn)
-    return _clients.get(key, lambda: _make_client(service, conn, ref))
+    how, where = account(service, ref)
+    key = (service, how, where)
+    return _clients.get(key, lambda: _make_client(service, how, where, ref))
 
 
-def _make_client(service: str, conn: str, ref: ResourceRef) -> Any:
+def _credential() -> Any:
+    """The Function App's managed identity; a user-assigned one when
+    ``PolyfnStorage__clientId`` names it (the identity-connection convention)."""
+    from azure.identity import ManagedIdentityCredential
+
+    client_id = os.environ.get(f"{DATA_CONNECTION}__clientId") or None
+    return ManagedIdentityCredential(client_id=client_id)
+
+
+def _make_client(service: str, how: str, where: str, ref: ResourceRef) -> Any:
     # polyfn retries itself (polyfn.adapters.common.retry): the SDK's own retry policy is off.
     options: dict[str, Any] = {"retry_total": 0, "connection_timeout": 5}
     try:
         if service == "blob":
-            from azure.storage.blob import BlobServiceClient
-
-            return BlobServiceClient.from_connection_string(conn, **options)
-        if service == "queue":
-            from azure.storage.queue import QueueServiceClient
-
-            return QueueServiceClient.from_connection_string(conn, **options)
-        from azure.data.tables import TableServiceClient
-
-        return TableServiceClient.from_connection_string(conn, **options)
+            from azure.storage.blob import BlobServiceClient as Client
+        elif service == "queue":
+            from azure.storage.queue import QueueServiceClient as Client  # type: ignore[assignment]
+        else:
+            from azure.data.tables import TableServiceClient as Client  # type: ignore[assignment]
+        if how == "identity":
+            return Client(where, credential=_credential(), **options)
+        return Client.from_connection_string(where, **options)
     except ValueError as exc:
         raise ref.error(
-            CredentialsError, f"the storage connection string is malformed ({exc})"
+            CredentialsError, f"the storage {how} for {service} is malformed ({exc})"
         ) from exc

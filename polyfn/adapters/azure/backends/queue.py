@@ -9,7 +9,9 @@ is the message's initial visibility timeout. There is no batch send in Queue Sto
 
 Dead-lettering is the host's: after ``maxDequeueCount`` failed receives (polyfn's
 ``max_receives``, written to host.json by deploy) it moves the message to
-``<queue>-poison``.
+``<queue>-poison``. host.json has one count per app, so for a queue whose
+``max_receives`` is lower, the queue trigger forwards the message there itself
+(``forward``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ class StorageQueue:
         contents = [self._content(body, attributes) for body in bodies]
         send = partial(self._send, visibility=delay_seconds or None)
         return [guard(self.ref, partial(send, content)) for content in contents]
+
+    def forward(self, content: bytes) -> str:
+        """Send a message as it was received (already in polyfn's envelope, if any): how a
+        failed message reaches ``<queue>-poison`` unchanged."""
+        return guard(self.ref, partial(self._send, content, None))
 
     def _send(self, content: bytes, visibility: int | None) -> str:
         return str(self._queue.send_message(content, visibility_timeout=visibility).id)

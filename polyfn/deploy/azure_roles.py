@@ -1,0 +1,174 @@
+"""Role assignments for the Function App's managed identity, scoped to each resource.
+
+The app reaches storage with its system-assigned identity, never with an account key. Two
+storage accounts keep the scopes honest: the Functions host needs Storage Blob Data Owner
+on its *whole* account (leases, keys, the Flex deployment package), which would cover
+every container of a shared account; so the app's own containers, queues and tables live
+in a second, data account, where each role is assigned on one container, one queue or one
+table, and only the roles the functions' code needs (``polyfn.deploy.usage``).
+
+Role IDs are Azure's built-in role definitions ("Azure built-in roles for Storage",
+learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage, read
+2026-12); which trigger needs which role is from "Identity-based connections" in the
+Blob, Queue and Table bindings pages of the Azure Functions docs (read 2026-12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from polyfn.core.functions import MessageTrigger, ObjectTrigger
+from polyfn.deploy.model import DeployModel
+from polyfn.deploy.naming import azure_physical_name
+
+__all__ = [
+    "BLOB_POISON_QUEUE",
+    "ROLE_IDS",
+    "Grant",
+    "data_grants",
+    "host_grants",
+    "role_assignment",
+]
+
+ROLE_IDS = {
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+    "Storage Queue Data Message Processor": "8a0f0c08-91a1-4084-bc3d-661d67233fed",
+    "Storage Queue Data Message Sender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "Storage Table Data Reader": "76199698-9eea-4c19-bc75-cec21354c6b6",
+}
+# The blob trigger writes blobs that keep failing to this queue of the account its
+# connection names (Blob trigger docs, "Poison blobs"); created up front so its role can be
+# scoped to it instead of to every queue of the account.
+BLOB_POISON_QUEUE = "webjobs-blob-poison"
+_ROLE_API = "2022-04-01"
+_WEB_API = "2023-12-01"
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One role on one scope: ``service`` is ``account``, ``containers``, ``queues`` or
+    ``tables``; ``name`` the container, queue or table (empty for the account)."""
+
+    service: str
+    name: str
+    role: str
+
+
+def host_grants() -> list[Grant]:
+    """The host's own account: Blob Data Owner, the one role the Functions docs require
+    for ``AzureWebJobsStorage`` with an identity ("Connecting to host storage with an
+    identity"); it also covers the Flex deployment container in that account."""
+    return [Grant("account", "", "Storage Blob Data Owner")]
+
+
+def data_grants(model: DeployModel) -> list[Grant]:
+    """The roles on the data account, each on one resource, from triggers and code use."""
+    grants: set[Grant] = set()
+    for function in model.functions:
+        trigger = function.fn.trigger
+        if isinstance(trigger, ObjectTrigger):
+            container = _container(model, trigger.bucket.name)
+            if trigger.action == "created":
+                # The blob trigger reads the blob and keeps receipts: Owner on the container.
+                grants.add(Grant("containers", container, "Storage Blob Data Owner"))
+                grants.add(Grant("queues", BLOB_POISON_QUEUE, "Storage Queue Data Contributor"))
+        if isinstance(trigger, MessageTrigger):
+            queue = azure_physical_name(trigger.queue)
+            grants.add(Grant("queues", queue, "Storage Queue Data Reader"))
+            grants.add(Grant("queues", queue, "Storage Queue Data Message Processor"))
+            # After max_receives failures the message moves to the poison queue.
+            grants.add(Grant("queues", f"{queue}-poison", "Storage Queue Data Message Sender"))
+        usage = function.usage
+        for name in usage.resources("bucket"):
+            access = usage.access("bucket", name)
+            role = (
+                "Storage Blob Data Contributor"
+                if access & {"write", "delete"}
+                else "Storage Blob Data Reader"
+            )
+            grants.add(Grant("containers", _container(model, name), role))
+        for name in usage.resources("queue"):
+            queue = azure_physical_name(model.app.queues[name])
+            grants.add(Grant("queues", queue, "Storage Queue Data Message Sender"))
+        for name in usage.resources("table"):
+            access = usage.access("table", name)
+            role = (
+                "Storage Table Data Contributor"
+                if access & {"write", "delete"}
+                else "Storage Table Data Reader"
+            )
+            table = azure_physical_name(model.app.tables[name])
+            grants.add(Grant("tables", table, role))
+    return sorted(_drop_covered(grants))
+
+
+# A role that includes another on the same scope makes the lesser one redundant.
+_COVERS = {
+    "Storage Blob Data Owner": {"Storage Blob Data Contributor", "Storage Blob Data Reader"},
+    "Storage Blob Data Contributor": {"Storage Blob Data Reader"},
+    "Storage Table Data Contributor": {"Storage Table Data Reader"},
+}
+
+
+def _drop_covered(grants: set[Grant]) -> set[Grant]:
+    return {
+        g
+        for g in grants
+        if not any(
+            o.service == g.service and o.name == g.name and g.role in _COVERS.get(o.role, ())
+            for o in grants
+        )
+    }
+
+
+def _container(model: DeployModel, bucket: str) -> str:
+    return azure_physical_name(model.app.buckets[bucket])
+
+
+def _scope(account_parameter: str, grant: Grant) -> str:
+    """The ARM ``scope`` of an extension resource on the account or one of its children."""
+    account = f"parameters('{account_parameter}')"
+    if grant.service == "account":
+        return f"[format('Microsoft.Storage/storageAccounts/{{0}}', {account})]"
+    service = {"containers": "blobServices", "queues": "queueServices", "tables": "tableServices"}
+    return (
+        f"[format('Microsoft.Storage/storageAccounts/{{0}}/{service[grant.service]}/default/"
+        f"{grant.service}/{grant.name}', {account})]"
+    )
+
+
+def _scope_id(account_parameter: str, grant: Grant) -> str:
+    """``resourceId`` of the scope, for ``dependsOn`` and the assignment's stable name."""
+    account = f"parameters('{account_parameter}')"
+    if grant.service == "account":
+        return f"resourceId('Microsoft.Storage/storageAccounts', {account})"
+    service = {"containers": "blobServices", "queues": "queueServices", "tables": "tableServices"}
+    kind = f"Microsoft.Storage/storageAccounts/{service[grant.service]}/{grant.service}"
+    return f"resourceId('{kind}', {account}, 'default', '{grant.name}')"
+
+
+def role_assignment(account_parameter: str, grant: Grant) -> dict[str, Any]:
+    """The ``Microsoft.Authorization/roleAssignments`` resource for one grant to the app."""
+    role_id = ROLE_IDS[grant.role]
+    site = "resourceId('Microsoft.Web/sites', parameters('functionAppName'))"
+    scope_id = _scope_id(account_parameter, grant)
+    return {
+        "type": "Microsoft.Authorization/roleAssignments",
+        "apiVersion": _ROLE_API,
+        "scope": _scope(account_parameter, grant),
+        # A stable name: re-deploying the template finds the same assignment.
+        "name": f"[guid({scope_id}, {site}, '{role_id}')]",
+        "dependsOn": [f"[{scope_id}]", f"[{site}]"],
+        "properties": {
+            "roleDefinitionId": "[subscriptionResourceId("
+            f"'Microsoft.Authorization/roleDefinitions', '{role_id}')]",
+            "principalId": f"[reference({site}, '{_WEB_API}', 'full').identity.principalId]",
+            "principalType": "ServicePrincipal",
+        },
+    }

@@ -1,0 +1,265 @@
+"""What the cost model is fed when the traffic profile is silent: the memory deploy gives
+the function, and a schedule's real number of runs; recomputed here by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from polyfn import App
+from polyfn.core.schedule import parse_schedule
+from polyfn.plan.planner import PlanInputs, build_plan
+from polyfn.plan.schedule_runs import runs_per_month
+from polyfn.plan.traffic import TrafficProfile
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(5 minutes)", 730 * 12),  # 730 h x 12 an hour
+        ("rate(1 day)", 730 / 24),  # 30.42
+        ("0 3 * * *", 365 / 12),  # a year of days over twelve months
+        ("30 6 * * MON-FRI", 261 / 12),  # 2026 has 261 weekdays
+        ("0 0 1 * *", 1),
+        ("*/30 * * * *", 365 * 48 / 12),
+    ],
+)
+def test_a_schedule_runs_as_often_as_its_expression_says(expression: str, runs: float) -> None:
+    assert runs_per_month(parse_schedule(expression)) == pytest.approx(runs)
+
+
+def _app() -> App:
+    app = App("costed")
+
+    @app.schedule("0 3 * * *")
+    def nightly(tick: object) -> None:
+        return None
+
+    @app.get("/a")
+    def plain(req: object) -> None:
+        return None
+
+    @app.get("/b", memory=1024)
+    def declared(req: object) -> None:
+        return None
+
+    return app
+
+
+def test_a_daily_job_is_priced_at_thirty_runs_and_deploy_memory_by_hand() -> None:
+    plan = build_plan(PlanInputs(app=_app(), clouds=("aws",), traffic=TrafficProfile()))
+    lines = {line.function: line for line in plan.costs[0].functions}
+    nightly = lines["nightly"]
+    assert nightly.invocations == pytest.approx(365 / 12)  # not the 100,000 default
+    # No memory declared: 512 MB, what deploy configures (was 256 MB).
+    assert nightly.billed_memory_mb == 512 == lines["plain"].billed_memory_mb
+    assert lines["declared"].billed_memory_mb == 1024
+    # By hand (prices.json 2026-11-27, x86_64, no free tier): 30.4167 runs x 0.1 s x
+    # 0.5 GB = 1.52083 GB-s x $0.0000166667 = $0.0000253473, plus 30.4167 requests x
+    # $0.20 / 1e6 = $0.0000060833.
+    assert nightly.compute_cost == pytest.approx(1.520833 * 0.0000166667, rel=1e-4)
+    assert nightly.request_cost == pytest.approx(30.416667 * 0.2 / 1e6, rel=1e-6)
+    # Logs: 30.4167 events x 1 KB = 0.0000304167 GB x $0.50 = $0.0000152083.
+    assert nightly.logs_cost == pytest.approx(0.0000152083, rel=1e-4)
+    assert nightly.total == pytest.approx(0.0000314306 + 0.0000152083, rel=1e-4)
+
+
+def test_the_profile_still_wins_over_what_the_app_implies() -> None:
+    profile = TrafficProfile(
+        {
+            "defaults": {"memory_mb": 2048},
+            "functions": {"nightly": {"invocations": 10}},
+        }
+    )
+    plan = build_plan(PlanInputs(app=_app(), clouds=("aws",), traffic=profile))
+    lines = {line.function: line for line in plan.costs[0].functions}
+    assert lines["nightly"].invocations == 10
+    assert lines["plain"].billed_memory_mb == 2048
+    assert lines["declared"].billed_memory_mb == 1024  # declared beats profile defaults
+
+
+def _http_app() -> App:
+    app = App("fronted")
+
+    @app.get("/a")
+    def front(req: object) -> None:
+        return None
+
+    @app.schedule("rate(1 hour)")
+    def tick(t: object) -> None:
+        return None
+
+    return app
+
+
+def _gateway(profile: dict[str, object], cloud: str = "aws") -> dict[str, float]:
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=(cloud,), traffic=TrafficProfile(profile)))
+    return {line.function: line.gateway_cost for line in plan.costs[0].functions}
+
+
+def test_api_gateway_is_priced_in_front_of_aws_http_functions_by_hand() -> None:
+    # 3 million requests of 1 KB on an HTTP API: 3 x $1.00 per million (prices.json,
+    # read 2026-12-04); the schedule pays no gateway.
+    assert _gateway({"functions": {"front": {"invocations": 3_000_000}}}) == pytest.approx(
+        {"front": 3.00, "tick": 0.0}
+    )
+    # A 600 KB request is metered as two 512 KB requests.
+    big = {"functions": {"front": {"invocations": 3_000_000, "payload_kb": 600}}}
+    assert _gateway(big)["front"] == pytest.approx(6.00)
+    # The same traffic on a REST API: 3 x $3.50.
+    rest = {"aws_api": "rest", "functions": {"front": {"invocations": 3_000_000}}}
+    assert _gateway(rest)["front"] == pytest.approx(10.50)
+    # Tiers: 400 million = 300 x $1.00 + 100 x $0.90 = $390.
+    many = {"functions": {"front": {"invocations": 400_000_000}}}
+    assert _gateway(many)["front"] == pytest.approx(390.0)
+    # Azure's and Google Cloud's HTTP triggers include their front door.
+    assert _gateway({}, "azure") == {"front": 0.0, "tick": 0.0}
+    assert _gateway({}, "gcp") == {"front": 0.0, "tick": 0.0}
+
+
+def test_the_gateway_is_part_of_the_function_total() -> None:
+    profile = TrafficProfile({"functions": {"front": {"invocations": 3_000_000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws",), traffic=profile))
+    front = next(line for line in plan.costs[0].functions if line.function == "front")
+    # 3 million events x 1 KB of log = 3 GB x $0.50 = $1.50 of CloudWatch Logs.
+    assert front.logs_cost == pytest.approx(1.50)
+    assert front.total == pytest.approx(front.request_cost + front.compute_cost + 3.00 + 1.50)
+    assert front.units["api_gateway_requests"] == 3_000_000
+
+
+def test_the_always_on_container_comparison_by_hand() -> None:
+    profile = TrafficProfile(
+        {
+            # One event a second on average (2,628,000 in 730 h), half a second each, four
+            # times the mean at peak: 1 x 0.5 x 4 = 2 executions in flight.
+            "functions": {
+                "front": {"invocations": 2_628_000, "duration_ms": 500, "peak_factor": 4},
+                "tick": {"invocations": 0},
+            },
+            "container": {"vcpu": 0.5, "memory_gb": 1, "concurrency": 1, "min_instances": 1},
+        }
+    )
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "azure", "gcp"), traffic=profile))
+    by_cloud = {c.cloud: c for c in plan.containers}
+    aws = by_cloud["aws"]
+    assert aws.peak_concurrency == pytest.approx(2.0)
+    assert aws.instances == 2 and aws.memory_gb == 1  # 512 MB rounds up to 1 GB
+    # Fargate: 2 x 730 h x (0.5 x $0.04048 + 1 x $0.004445) = $36.0401.
+    assert aws.monthly_cost == pytest.approx(36.0401)
+    # Container Apps: 2 x 730 x 3600 x (0.5 x $0.000024 + $0.000003) = $78.84.
+    assert by_cloud["azure"].monthly_cost == pytest.approx(78.84)
+    # Cloud Run: 2 x 730 x 3600 x (0.5 x $0.000018 + $0.000002) = $57.816.
+    assert by_cloud["gcp"].monthly_cost == pytest.approx(57.816)
+    # The crossover: the event count at which the serverless bill, linear in events,
+    # reaches the container's.
+    serverless = {c.cloud: c.total for c in plan.costs}
+    assert aws.serverless_cost == serverless["aws"]
+    events = 2_628_000
+    assert aws.crossover_events_per_month == pytest.approx(36.0401 / (serverless["aws"] / events))
+    assert aws.crossover_per_second == pytest.approx(aws.crossover_events_per_month / 2_628_000)
+
+
+def test_log_ingestion_at_the_stated_volume_by_hand() -> None:
+    # 1 million scheduled runs (no API Gateway) writing 20 KB each: 20 GB (10^9 bytes) of
+    # logs; requests and compute stay inside every free tier, so what the free-tier total
+    # keeps is the logs' billable part alone.
+    profile = TrafficProfile(
+        {
+            "functions": {
+                "front": {"invocations": 0},
+                "tick": {"invocations": 1_000_000, "log_kb": 20},
+            }
+        }
+    )
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "azure", "gcp"), traffic=profile))
+    tick = {
+        c.cloud: next(line for line in c.functions if line.function == "tick") for c in plan.costs
+    }
+    # CloudWatch Logs: 20 x $0.50 = $10.00; past the 5 GB free: 15 x $0.50 = $7.50.
+    assert tick["aws"].logs_cost == pytest.approx(10.00)
+    assert tick["aws"].total_with_free_tier == pytest.approx(7.50)
+    # Log Analytics: 20 x $2.30 = $46.00; past 5 GB free: 15 x $2.30 = $34.50.
+    assert tick["azure"].logs_cost == pytest.approx(46.00)
+    assert tick["azure"].total_with_free_tier == pytest.approx(34.50)
+    # Cloud Logging bills GiB: 20e9 / 2^30 = 18.6265 GiB x $0.50 = $9.3132, all inside
+    # the 50 GiB free.
+    assert tick["gcp"].logs_cost == pytest.approx(20e9 / 2**30 * 0.5)
+    assert tick["gcp"].total_with_free_tier == pytest.approx(0.0)
+
+
+def test_the_html_chart_shows_each_clouds_cost_by_component() -> None:
+    from polyfn.plan.report_html import component_chart_svg, component_costs, render_html
+
+    profile = TrafficProfile({"functions": {"front": {"invocations": 3_000_000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "gcp"), traffic=profile))
+    aws, gcp = plan.costs
+    parts = component_costs(aws)
+    assert parts["API Gateway"] == pytest.approx(3.00)  # by hand, above
+    assert sum(parts.values()) == pytest.approx(aws.total)
+    assert component_costs(gcp)["API Gateway"] == 0.0
+    svg = component_chart_svg(plan.costs)
+    assert "AWS API Gateway: $3.00</title>" in svg
+    assert svg.count("<rect") == 2 * 4 + 4  # four stacked parts per cloud, four legend keys
+    assert svg in render_html(plan)
+
+
+def test_provisioned_concurrency_is_a_baseline_paid_all_month_by_hand() -> None:
+    app = App("warm")
+
+    @app.get("/w", memory=1024, provisioned_concurrency=2)
+    def warm(req: object) -> None:
+        return None
+
+    profile = TrafficProfile({"functions": {"warm": {"invocations": 0}}})
+    plan = build_plan(PlanInputs(app=app, clouds=("aws", "gcp"), traffic=profile))
+    aws, gcp = plan.costs
+    line = aws.functions[0]
+    # 2 instances x 1 GB x 730 h x 3600 s x $0.0000041667 = $21.9005 (x86, prices.json).
+    assert line.baseline_cost == pytest.approx(2 * 1 * 730 * 3600 * 0.0000041667)
+    assert line.total == pytest.approx(21.9005, rel=1e-4)
+    assert line.total_with_free_tier == pytest.approx(21.9005, rel=1e-4)  # no free tier
+    assert any("provisioned instance(s) all month" in n for n in aws.notes)
+    # Google Cloud's minimum instances are said to be unpriced, not silently zero.
+    assert gcp.functions[0].baseline_cost == 0.0
+    assert any("not priced on this cloud yet" in n for n in gcp.notes)
+
+
+def test_unconfirmed_component_prices_are_listed_when_used() -> None:
+    profile = TrafficProfile({"functions": {"front": {"invocations": 1000}}})
+    plan = build_plan(PlanInputs(app=_http_app(), clouds=("azure",), traffic=profile))
+    # Log Analytics' rate came from a secondary page: the report must say so.
+    assert "logs.azure.ingestion_per_unit" in plan.costs[0].unconfirmed_prices
+
+
+def test_the_shop_examples_gateway_logs_and_container_by_hand() -> None:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    plan = build_plan(
+        PlanInputs(
+            app=load_app(str(shop)),
+            clouds=("aws",),
+            traffic=load_traffic(shop / "traffic.yaml"),
+        )
+    )
+    lines = {line.function: line for line in plan.costs[0].functions}
+    # API Gateway (HTTP API, 2 KB requests: one metered request each): get_user 9,000,000
+    # + list_users 1,500,000 + create_user 120,000 + update_user 300,000 = 10,920,000
+    # requests x $1.00 per million = $10.92.
+    assert sum(line.gateway_cost for line in lines.values()) == pytest.approx(10.92)
+    # CloudWatch Logs at 1 KB an event: 11,298,760 events (the four routes, 250,000
+    # uploads, 120,000 emails, 8,760 cleanups) = 11.29876 GB x $0.50 = $5.64938.
+    assert sum(line.logs_cost for line in lines.values()) == pytest.approx(5.64938)
+    # The container: peak concurrency = (9e6 x 0.035 + 1.5e6 x 0.09 + 120,000 x 0.07 +
+    # 300,000 x 0.055 + 250,000 x 0.85 + 120,000 x 0.18 + 8,760 x 2.5) s / 2,628,000 s
+    # x 4 = 1.11248: one instance of 1 vCPU and 2 GB; Fargate 730 h x ($0.04048 +
+    # 2 x $0.004445) = $36.0401.
+    (fargate,) = plan.containers
+    assert fargate.peak_concurrency == pytest.approx(730_900 / 2_628_000 * 4)
+    assert fargate.instances == 1 and fargate.memory_gb == 2
+    assert fargate.monthly_cost == pytest.approx(36.0401)
+    assert fargate.crossover_events_per_month == pytest.approx(
+        36.0401 / (plan.costs[0].total / 11_298_760)
+    )
