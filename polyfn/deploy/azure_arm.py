@@ -342,7 +342,7 @@ def main_template(
             "properties": site_properties,
         }
     )
-    resources += [role_assignment("hostStorageAccountName", g) for g in host_grants()]
+    resources += [role_assignment("hostStorageAccountName", g) for g in host_grants(model)]
     resources += [role_assignment("storageAccountName", g) for g in data_grants(model)]
     outputs: dict[str, Any] = {
         "functionAppName": {"type": "string", "value": "[parameters('functionAppName')]"},

@@ -60,11 +60,23 @@ class Grant:
     role: str
 
 
-def host_grants() -> list[Grant]:
+def host_grants(model: DeployModel | None = None) -> list[Grant]:
     """The host's own account: Blob Data Owner, the one role the Functions docs require
     for ``AzureWebJobsStorage`` with an identity ("Connecting to host storage with an
-    identity"); it also covers the Flex deployment container in that account."""
-    return [Grant("account", "", "Storage Blob Data Owner")]
+    identity"); it also covers the Flex deployment container in that account.
+
+    An App with workflows runs Durable Functions, whose task hub (the Azure Storage
+    provider) keeps its queues and history tables in that account: with an identity it
+    needs Queue and Table Data Contributor there too ("Configure Durable Functions with
+    managed identity", learn.microsoft.com, Durable Functions docs, read 2026-12).
+    """
+    grants = [Grant("account", "", "Storage Blob Data Owner")]
+    if model is not None and model.app.workflows:
+        grants += [
+            Grant("account", "", "Storage Queue Data Contributor"),
+            Grant("account", "", "Storage Table Data Contributor"),
+        ]
+    return grants
 
 
 def data_grants(model: DeployModel) -> list[Grant]:

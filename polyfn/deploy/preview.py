@@ -201,7 +201,7 @@ def _permissions(model: DeployModel, cloud: str) -> list[dict[str, Any]]:
                 "grants": [
                     f"{g.role} on {'the host storage account' if g.service == 'account' else ''}"
                     f"{'' if g.service == 'account' else g.service[:-1] + ' ' + g.name}"
-                    for g in host_grants() + data_grants(model)
+                    for g in host_grants(model) + data_grants(model)
                 ],
             }
         )

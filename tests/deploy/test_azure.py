@@ -259,8 +259,11 @@ def test_the_identity_gets_one_role_per_resource_and_only_what_the_code_uses(
     site = main.resource("Microsoft.Web/sites")[0]
     assert site["identity"] == {"type": "SystemAssigned"}
     assert _roles(main) == {
-        # The host's account: the one role the Functions host needs there.
+        # The host's account: Blob Data Owner for the host, and the queues and tables of
+        # the Durable Functions task hub the shop's order workflow runs on.
         ("host", "Storage Blob Data Owner"),
+        ("host", "Storage Queue Data Contributor"),
+        ("host", "Storage Table Data Contributor"),
         # thumbnail: a blob trigger (Owner on its container, the blob poison queue) that
         # also writes the thumbnail.
         ("data/blobServices/default/containers/uploads", "Storage Blob Data Owner"),
@@ -274,6 +277,9 @@ def test_the_identity_gets_one_role_per_resource_and_only_what_the_code_uses(
         # users is written (create/update), outbox is written by send_email.
         ("data/tableServices/default/tables/users", "Storage Table Data Contributor"),
         ("data/tableServices/default/tables/outbox", "Storage Table Data Contributor"),
+        # the orders: written by the order workflow's tasks; stock only read.
+        ("data/tableServices/default/tables/orders", "Storage Table Data Contributor"),
+        ("data/tableServices/default/tables/stock", "Storage Table Data Reader"),
     }
     accounts = main.resource("Microsoft.Storage/storageAccounts")
     assert [a["properties"]["allowSharedKeyAccess"] for a in accounts] == [False, False]

@@ -246,20 +246,24 @@ def test_the_shop_examples_gateway_logs_and_container_by_hand() -> None:
     )
     lines = {line.function: line for line in plan.costs[0].functions}
     # API Gateway (HTTP API, 2 KB requests: one metered request each): get_user 9,000,000
-    # + list_users 1,500,000 + create_user 120,000 + update_user 300,000 = 10,920,000
-    # requests x $1.00 per million = $10.92.
-    assert sum(line.gateway_cost for line in lines.values()) == pytest.approx(10.92)
-    # CloudWatch Logs at 1 KB an event: 11,298,760 events (the four routes, 250,000
-    # uploads, 120,000 emails, 8,760 cleanups) = 11.29876 GB x $0.50 = $5.64938.
-    assert sum(line.logs_cost for line in lines.values()) == pytest.approx(5.64938)
+    # + list_users 1,500,000 + create_user 120,000 + update_user 300,000 + place_order
+    # 30,000 + get_order 90,000 = 11,040,000 requests x $1.00 per million = $11.04. The
+    # order workflow's tasks are invoked by the workflow engine, not through the gateway.
+    assert sum(line.gateway_cost for line in lines.values()) == pytest.approx(11.04)
+    # CloudWatch Logs at 1 KB an event: 11,537,760 events (the six routes, 250,000
+    # uploads, 120,000 emails, 8,760 cleanups, and the tasks' 30,000 + 30,000 + 29,000 +
+    # 28,500 + 1,000 + 500 = 119,000 runs) = 11.53776 GB x $0.50 = $5.76888.
+    assert sum(line.logs_cost for line in lines.values()) == pytest.approx(5.76888)
     # The container: peak concurrency = (9e6 x 0.035 + 1.5e6 x 0.09 + 120,000 x 0.07 +
-    # 300,000 x 0.055 + 250,000 x 0.85 + 120,000 x 0.18 + 8,760 x 2.5) s / 2,628,000 s
-    # x 4 = 1.11248: one instance of 1 vCPU and 2 GB; Fargate 730 h x ($0.04048 +
+    # 300,000 x 0.055 + 250,000 x 0.85 + 120,000 x 0.18 + 8,760 x 2.5 = 730,900 s, plus
+    # the orders 30,000 x 0.04 + 90,000 x 0.03 and the tasks 30,000 x 0.02 + 30,000 x 0.03
+    # + 29,000 x 0.15 + 28,500 x 0.04 + 1,000 x 0.06 + 500 x 0.06 = 10,980 s) / 2,628,000 s
+    # x 4 = 1.12919: one instance of 1 vCPU and 2 GB; Fargate 730 h x ($0.04048 +
     # 2 x $0.004445) = $36.0401.
     (fargate,) = plan.containers
-    assert fargate.peak_concurrency == pytest.approx(730_900 / 2_628_000 * 4)
+    assert fargate.peak_concurrency == pytest.approx(741_880 / 2_628_000 * 4)
     assert fargate.instances == 1 and fargate.memory_gb == 2
     assert fargate.monthly_cost == pytest.approx(36.0401)
     assert fargate.crossover_events_per_month == pytest.approx(
-        36.0401 / (plan.costs[0].total / 11_298_760)
+        36.0401 / (plan.costs[0].total / 11_537_760)
     )
