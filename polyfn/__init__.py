@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
     from polyfn.core.ports import BackendProvider
+    from polyfn.core.table_conditions import If
+    from polyfn.core.table_cursors import InvalidCursor
+    from polyfn.core.table_keys import Sort
 
 __all__ = [
     "CORS",
@@ -29,12 +32,15 @@ __all__ = [
     "Context",
     "Event",
     "HTTPError",
+    "If",
+    "InvalidCursor",
     "Message",
     "ObjectEvent",
     "PolyfnError",
     "Request",
     "Response",
     "Schedule",
+    "Sort",
     "current_context",
 ]
 
@@ -64,6 +70,10 @@ _LAZY = {
     "Message": "polyfn.core.events",
     "ObjectEvent": "polyfn.core.events",
     "Schedule": "polyfn.core.events",
+    # The table query and condition builders, for handlers that use them.
+    "If": "polyfn.core.table_conditions",
+    "InvalidCursor": "polyfn.core.table_cursors",
+    "Sort": "polyfn.core.table_keys",
 }
 
 
