@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from polyfn.core.resources import Bucket, Item, ObjectInfo, Page, Queue, Table
     from polyfn.core.table_conditions import Condition
     from polyfn.core.table_keys import Query
+    from polyfn.core.table_transactions import Prepared
 
     Key = tuple[str, str | None]
 
@@ -60,6 +61,8 @@ class TableBackend(Protocol):
     # Chunked to the cloud's batch limits, unprocessed items retried.
     def batch_get(self, keys: list[Key]) -> list[Item | None]: ...
     def batch_write(self, puts: list[Item], deletes: list[Key]) -> None: ...
+    # All or nothing; ConditionFailed, or UnsupportedTransaction before any write.
+    def transact(self, operations: list[Prepared]) -> None: ...
 
 
 class EventBusBackend(Protocol):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from polyfn.core.app import App
     from polyfn.core.table_conditions import Condition
     from polyfn.core.table_keys import SortCondition, TableIndex
+    from polyfn.core.table_transactions import TxOperation
 
     T = TypeVar("T")
     Item = dict[str, Any]
@@ -447,6 +448,42 @@ class Table(Resource):
             raise ValueError(f"table {self.name!r}: batch_write names a key twice")
         if keys:
             self._get_backend().batch_write(items, removed)
+
+    def transact(self, operations: Iterable[TxOperation]) -> None:
+        """Make every ``Tx`` operation, or none (``polyfn.core.table_transactions``):
+        ``ConditionFailed`` when a condition does not hold, ``UnsupportedTransaction``
+        where the backend cannot make them atomic. At most 100, each on another item."""
+        from polyfn.core.table_transactions import (
+            MAX_OPERATIONS,
+            Prepared,
+            TxOperation,
+            UnsupportedTransaction,
+        )
+
+        prepared: list[Prepared] = []
+        for operation in operations:
+            if not isinstance(operation, TxOperation):
+                raise TypeError(f"table {self.name!r}: transact takes Tx operations")
+            condition = _check_condition(operation.condition)
+            if operation.kind == "put":
+                assert operation.item is not None
+                item = self._checked_item(operation.item)
+                prepared.append(Prepared("put", self.schema.key_of(item), item, condition))
+            else:
+                key = self._key(operation.key, operation.sort)
+                prepared.append(Prepared(operation.kind, key, None, condition))
+        if len(prepared) > MAX_OPERATIONS:
+            raise UnsupportedTransaction(
+                f"table {self.name!r}: a transaction holds at most {MAX_OPERATIONS} operations "
+                "(DynamoDB's and Table Storage's limit)"
+            )
+        keys = [operation.key for operation in prepared]
+        if len(set(keys)) != len(keys):
+            raise UnsupportedTransaction(
+                f"table {self.name!r}: a transaction names an item twice (DynamoDB refuses it)"
+            )
+        if prepared:
+            self._get_backend().transact(prepared)
 
     def _key(self, key: object, sort: object) -> tuple[str, str | None]:
         if self.schema.sort is None and not isinstance(key, str):

@@ -15,6 +15,7 @@ from polyfn.core.resources import Page, Table
 from polyfn.core.table_conditions import If, UnsupportedCondition
 from polyfn.core.table_cursors import InvalidCursor
 from polyfn.core.table_keys import InvalidKey, Sort
+from polyfn.core.table_transactions import Tx, UnsupportedTransaction
 
 pytestmark = [
     pytest.mark.emulator,
@@ -280,3 +281,53 @@ def test_bad_input_is_typed_and_writes_nothing(harness: Harness) -> None:
         table.query("ada", Sort.begins_with("2026"), index="by_email")
 
     assert table.batch_get([("ada", "2026-12-01"), ("bob", "x")]) == [None, None]
+
+
+def test_a_transaction_writes_everything_or_nothing(harness: Harness) -> None:
+    table = harness.table(key="account", sort="entry")
+    table.put({"account": "a1", "entry": "balance", "amount": 10, "version": 1})
+    table.put({"account": "a1", "entry": "hold-1", "amount": 3})
+
+    with pytest.raises(ConditionFailed):
+        table.transact(
+            [
+                Tx.put({"account": "a1", "entry": "balance", "amount": 7, "version": 2}),
+                Tx.delete("a1", "hold-1"),
+                Tx.check("a1", "limit", condition=If.equals("amount", 99)),  # does not hold
+            ]
+        )
+    assert table.get("a1", "hold-1") == {"account": "a1", "entry": "hold-1", "amount": 3}
+    assert table.get("a1", "balance")["amount"] == 10  # type: ignore[index]
+
+    table.transact(
+        [
+            Tx.put(
+                {"account": "a1", "entry": "balance", "amount": 7, "version": 2},
+                condition=If.version("version", 1),
+            ),
+            Tx.delete("a1", "hold-1", condition=If.exists("amount")),
+            Tx.put({"account": "a1", "entry": "log-1", "moved": 3}, condition=If.absent()),
+        ]
+    )
+    assert [item["entry"] for item in table.query("a1")] == ["balance", "log-1"]
+    assert table.get("a1", "balance")["amount"] == 7  # type: ignore[index]
+    with pytest.raises(UnsupportedTransaction):
+        table.transact([Tx.delete("a1", "x"), Tx.delete("a1", "x")])
+
+
+def test_where_a_transaction_cannot_be_atomic_it_is_refused_before_any_write(
+    harness: Harness,
+) -> None:
+    table = harness.table(key="account", sort="entry")
+    operations = [
+        Tx.put({"account": "a1", "entry": "e"}),
+        Tx.put({"account": "a2", "entry": "e"}),
+    ]
+
+    if harness.cloud == "azure":  # entity-group transactions span one partition
+        with pytest.raises(UnsupportedTransaction, match="one partition"):
+            table.transact(operations)
+        assert table.get("a1", "e") is None
+    else:
+        table.transact(operations)
+        assert table.get("a2", "e") == {"account": "a2", "entry": "e"}

@@ -44,6 +44,7 @@ from polyfn.core.errors import ConditionFailed, Throttled
 from polyfn.core.resources import Item, Page
 from polyfn.core.table_conditions import Condition
 from polyfn.core.table_keys import KeySchema, Query
+from polyfn.core.table_transactions import Prepared
 
 __all__ = ["DynamoDbTable"]
 
@@ -322,6 +323,38 @@ class DynamoDbTable:
             chunk = {self._table: requests[start : start + BATCH_WRITE_ITEMS]}
             for _ in self._unprocessed_rounds("batch_write_item", chunk, "UnprocessedItems"):
                 pass
+
+    def transact(self, operations: list[Prepared]) -> None:
+        actions = []
+        for op in operations:
+            entry: dict[str, Any] = {"TableName": self._table}
+            if op.kind == "put":
+                assert op.item is not None
+                entry["Item"] = self._encoded(op.item)
+                action = "Put"
+            else:
+                entry["Key"] = self._key_of(op.key)
+                action = "Delete" if op.kind == "delete" else "ConditionCheck"
+            if op.condition is not None:
+                entry.update(
+                    condition_expression(op.condition, self._key).params("ConditionExpression")
+                )
+            actions.append({action: entry})
+
+        def transact() -> bool:
+            try:
+                self._client.transact_write_items(TransactItems=actions)
+            except Exception as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    return False
+                raise
+            return True
+
+        if not guard(self.ref, transact):
+            raise self.ref.error(ConditionFailed, "a condition of the transaction does not hold")
 
     def _unprocessed_rounds(
         self, operation: str, request: dict[str, Any], unprocessed: str

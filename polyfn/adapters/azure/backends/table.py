@@ -45,6 +45,7 @@ from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Item, Page
 from polyfn.core.table_conditions import Condition, If
 from polyfn.core.table_keys import KeySchema, Query, successor
+from polyfn.core.table_transactions import Prepared, UnsupportedTransaction
 
 __all__ = ["BATCH_OPERATIONS", "StorageTable"]
 
@@ -277,6 +278,70 @@ class StorageTable:
                 guard(self.ref, partial(self._table.submit_transaction, operations))
         for key in deletes:
             self.delete(key)
+
+    def transact(self, operations: list[Prepared]) -> None:
+        """One entity-group transaction, with If-Match on every entity read; a lost race
+        is read and checked again. A check that an item is *absent* is made when it is
+        read: the service has no operation that asserts absence without creating."""
+        from azure.core import MatchConditions
+
+        if self._schema.indexes:
+            raise UnsupportedTransaction(
+                f"table {self.ref.name!r} on Azure Table Storage: a table with indexes cannot "
+                "have transactions (its index entities live in another table, and an "
+                "entity-group transaction spans one table)"
+            )
+        addresses = [self._address(op.key) for op in operations]
+        if len({a[0] for a in addresses if a is not None}) > 1:
+            raise UnsupportedTransaction(
+                f"table {self.ref.name!r} on Azure Table Storage: a transaction spans one "
+                "partition (entity-group transactions); these items are in several"
+            )
+        entities = [
+            guard(self.ref, partial(self._encode, op.item)) if op.item is not None else None
+            for op in operations
+        ]
+        for _ in range(_UPDATE_ROUNDS):
+            stored = [self._entity(op.key) for op in operations]
+            for op, entity in zip(operations, stored, strict=True):
+                current = self._decode(entity) if entity is not None else None
+                if op.condition is not None and not op.condition.holds(current):
+                    self._refuse(op.condition)
+            batch: list[Any] = []
+            for op, old, new in zip(operations, stored, entities, strict=True):
+                if old is None:
+                    if op.kind == "put":
+                        batch.append(("create", new))
+                    continue
+                guarded = {
+                    "etag": old.metadata["etag"],
+                    "match_condition": MatchConditions.IfNotModified,
+                }
+                address = {"PartitionKey": old["PartitionKey"], "RowKey": old["RowKey"]}
+                if op.kind == "put":
+                    batch.append(("update", new, {"mode": "replace", **guarded}))
+                elif op.kind == "delete":
+                    batch.append(("delete", address, guarded))
+                else:  # check: an empty merge, refused if the entity changed since read
+                    batch.append(("update", address, {"mode": "merge", **guarded}))
+            if not batch:
+                return
+
+            def submit(batch: list[Any] = batch) -> bool:
+                try:
+                    self._table.submit_transaction(batch)
+                except Exception as exc:
+                    if "TableTransactionError" in class_names(exc):
+                        return False  # an entity changed, appeared or went: read again
+                    raise
+                return True
+
+            if guard(self.ref, submit):
+                return
+        raise self.ref.error(
+            ConditionFailed,
+            f"the items kept changing during the transaction ({_UPDATE_ROUNDS} tries)",
+        )
 
     # ------------------------------------------------------------------ listings
 

@@ -34,6 +34,7 @@ from polyfn.core.errors import ConditionFailed, PayloadTooLarge
 from polyfn.core.resources import Item, Page
 from polyfn.core.table_conditions import Condition
 from polyfn.core.table_keys import KeySchema, Query
+from polyfn.core.table_transactions import Prepared
 
 __all__ = ["MAX_DOCUMENT_BYTES", "FirestoreCollection", "document_size"]
 
@@ -244,6 +245,35 @@ class FirestoreCollection:
                 else:
                     batch.set(reference, document)
             guard(self.ref, partial(batch.commit, retry=None))
+
+    def transact(self, operations: list[Prepared]) -> None:
+        from google.cloud.firestore_v1.transaction import transactional
+
+        documents = [self._checked(op.item) if op.item is not None else None for op in operations]
+        ids = [self._id(op.key) for op in operations]
+        references = [self._collection.document(i) if storable_id(i) else None for i in ids]
+
+        @transactional
+        def run(transaction: Any) -> bool:
+            # Firestore wants every read of a transaction before its first write.
+            current = []
+            for reference in references:
+                snapshot = reference.get(transaction=transaction) if reference else None
+                current.append(self._item(snapshot) if snapshot and snapshot.exists else None)
+            for op, item in zip(operations, current, strict=True):
+                if op.condition is not None and not op.condition.holds(item):
+                    return False
+            for op, reference, document in zip(operations, references, documents, strict=True):
+                if reference is None:
+                    continue  # a key no document can have: nothing to delete or check
+                if op.kind == "put":
+                    transaction.set(reference, document)
+                elif op.kind == "delete":
+                    transaction.delete(reference)
+            return True
+
+        if not guard(self.ref, lambda: run(self._collection._client.transaction())):
+            raise self.ref.error(ConditionFailed, "a condition of the transaction does not hold")
 
     def query(self, query: Query) -> Page[Item]:
         if query.by_prefix:

@@ -29,6 +29,7 @@ from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Page
 from polyfn.core.table_conditions import Condition
 from polyfn.core.table_keys import KeySchema, Query, TableIndex
+from polyfn.core.table_transactions import Prepared
 
 __all__ = ["SqliteTable"]
 
@@ -180,6 +181,23 @@ class SqliteTable:
                     self._reindex(conn, row_key, item)
                 for _, row_key in gone:
                     self._reindex(conn, row_key, None)
+
+    def transact(self, operations: list[Prepared]) -> None:
+        texts = [self._encoded(op.item) if op.item is not None else "" for op in operations]
+        with self._store.write() as conn:
+            for op in operations:
+                self._check(conn, _row_key(op.key), op.condition)
+            for op, text in zip(operations, texts, strict=True):
+                row_key = _row_key(op.key)
+                if op.kind == "put":
+                    assert op.item is not None
+                    self._write(conn, op.item, text, row_key)
+                elif op.kind == "delete":
+                    conn.execute(
+                        "DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key)
+                    )
+                    if self._indexes:
+                        self._reindex(conn, row_key, None)
 
     # ------------------------------------------------------------------ listings
 
