@@ -441,9 +441,10 @@ class Table(Resource):
         Storage 100 per partition, Firestore 500), retrying what the cloud left
         unprocessed. Each chunk is all-or-nothing where the cloud makes it so; the whole
         batch is not a transaction. Every item is checked before the first is sent."""
-        items = [self._checked_item(item) for item in puts]
+        checked = [self._checked_item_and_key(item) for item in puts]
+        items = [item for item, _ in checked]
         removed = [self._key_of_any(key) for key in deletes]
-        keys = [self.schema.key_of(item) for item in items] + removed
+        keys = [key for _, key in checked] + removed
         if len(set(keys)) != len(keys):
             raise ValueError(f"table {self.name!r}: batch_write names a key twice")
         if keys:
@@ -503,6 +504,9 @@ class Table(Resource):
         return self._key(key, None)
 
     def _checked_item(self, item: Mapping[str, Any]) -> Item:
+        return self._checked_item_and_key(item)[0]
+
+    def _checked_item_and_key(self, item: Mapping[str, Any]) -> tuple[Item, tuple[str, str | None]]:
         if not isinstance(item, Mapping):
             raise TypeError(f"table {self.name!r}: an item must be a dict")
         key = item.get(self.key)
@@ -512,8 +516,7 @@ class Table(Resource):
             raise InvalidKey(
                 f"table {self.name!r}: item needs a non-empty string {self.key!r} attribute"
             )
-        self.schema.check_item_keys(item)
-        return dict(item)
+        return dict(item), self.schema.check_item_keys(item)
 
 
 def _check_condition(condition: Condition | None) -> Condition | None:

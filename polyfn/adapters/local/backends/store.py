@@ -55,14 +55,14 @@ CREATE TABLE IF NOT EXISTS items (
     value TEXT NOT NULL,
     PRIMARY KEY (tbl, key)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS index_entries (
+CREATE TABLE IF NOT EXISTS index_rows (
     tbl TEXT NOT NULL,
     idx TEXT NOT NULL,
-    ikey TEXT NOT NULL,
     key TEXT NOT NULL,
-    PRIMARY KEY (tbl, idx, ikey, key)
+    ikey TEXT NOT NULL,
+    PRIMARY KEY (tbl, idx, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS index_entries_item ON index_entries (tbl, key);
+CREATE INDEX IF NOT EXISTS index_rows_order ON index_rows (tbl, idx, ikey, key);
 CREATE TABLE IF NOT EXISTS objects (
     bucket TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -4,10 +4,10 @@ The row's ``key`` is the item's key: the partition key alone on a table without 
 key (as it always was), ``partition NUL sort`` with one. Key values hold no NUL
 (``core.table_keys``), so the BINARY collation orders rows by partition, then sort, in
 code-point order: the order ``query`` promises, and a partition is one range of the
-primary key. Each secondary index is a set of rows in ``index_entries`` (index key
-``partition NUL sort`` and the item's row key), written in the same transaction as the
-item, so an index is never behind here. Cursors carry the last row key (and, for an
-index, the last index key) returned.
+primary key. Each secondary index is a set of rows in ``index_rows`` (one per item in the
+index: the item's row key and its index key ``partition NUL sort``, ordered by a SQLite
+index), written in the same transaction as the item, so an index is never behind here.
+Cursors carry the last row key (and, for an index, the last index key) returned.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from polyfn.adapters.local.backends.table_codec import (
     MAX_ITEM_BYTES,
     decode_item,
     encode_item,
-    item_size,
+    fits,
 )
 from polyfn.core.errors import ConditionFailed
 from polyfn.core.resources import Page
@@ -57,15 +57,16 @@ class SqliteTable:
         self._indexes = list(schema.indexes.values())
 
     def _encoded(self, item: Item) -> str:
-        size = item_size(item)
-        if size > MAX_ITEM_BYTES:
+        try:
+            text = encode_item(item)
+        except Unstorable as exc:
+            raise self.ref.unsupported(str(exc)) from exc
+        size = fits(text, item)
+        if size is not None and size > MAX_ITEM_BYTES:
             raise self.ref.too_large(
                 f"item {item.get(self._key)!r}", size, MAX_ITEM_BYTES, "DynamoDB item size"
             )
-        try:
-            return encode_item(item)
-        except Unstorable as exc:
-            raise self.ref.unsupported(str(exc)) from exc
+        return text
 
     def _item_row_key(self, item: Item) -> str:
         return _row_key(self._schema.key_of(item))
@@ -98,17 +99,27 @@ class SqliteTable:
             self._reindex(conn, row_key, item)
 
     def _reindex(self, conn: Any, row_key: str, item: Item | None) -> None:
-        conn.execute("DELETE FROM index_entries WHERE tbl = ? AND key = ?", (self._table, row_key))
-        if item is None:
-            return
-        rows = []
-        for index in self._indexes:
-            index_key = self._schema.index_key(index, item)
-            if index_key is not None:
-                rows.append((self._table, index.name, _SEP.join(index_key), row_key))
-        conn.executemany(
-            "INSERT INTO index_entries (tbl, idx, ikey, key) VALUES (?, ?, ?, ?)", rows
-        )
+        self._reindex_many(conn, [(row_key, item)])
+
+    def _reindex_many(self, conn: Any, items: list[tuple[str, Item | None]]) -> None:
+        """One statement for the index rows the items have (replacing their old ones) and
+        one for the rows of indexes they are no longer in (usually none)."""
+        present: list[tuple[str, str, str, str]] = []
+        absent: list[tuple[str, str, str]] = []
+        for row_key, item in items:
+            for index in self._indexes:
+                index_key = None if item is None else self._schema.index_key(index, item)
+                if index_key is None:
+                    absent.append((self._table, index.name, row_key))
+                else:
+                    present.append((self._table, index.name, row_key, _SEP.join(index_key)))
+        if present:
+            conn.executemany(
+                "INSERT OR REPLACE INTO index_rows (tbl, idx, key, ikey) VALUES (?, ?, ?, ?)",
+                present,
+            )
+        if absent:
+            conn.executemany("DELETE FROM index_rows WHERE tbl = ? AND idx = ? AND key = ?", absent)
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         text, row_key = self._encoded(item), self._item_row_key(item)
@@ -177,10 +188,10 @@ class SqliteTable:
             )
             conn.executemany("DELETE FROM items WHERE tbl = ? AND key = ?", gone)
             if self._indexes:
-                for item, (_, row_key, _) in zip(puts, rows, strict=True):
-                    self._reindex(conn, row_key, item)
-                for _, row_key in gone:
-                    self._reindex(conn, row_key, None)
+                items: list[tuple[str, Item | None]] = [
+                    (row_key, item) for item, (_, row_key, _) in zip(puts, rows, strict=True)
+                ]
+                self._reindex_many(conn, items + [(row_key, None) for _, row_key in gone])
 
     def transact(self, operations: list[Prepared]) -> None:
         texts = [self._encoded(op.item) if op.item is not None else "" for op in operations]
@@ -249,7 +260,7 @@ class SqliteTable:
             params += [last_ikey, last_key]
         with self._store.read() as conn:
             rows = conn.execute(
-                "SELECT e.ikey, e.key, i.value FROM index_entries e JOIN items i "
+                "SELECT e.ikey, e.key, i.value FROM index_rows e JOIN items i "
                 "ON i.tbl = e.tbl AND i.key = e.key "
                 f"WHERE {' AND '.join(conditions)} "
                 f"ORDER BY e.ikey {order}, e.key {order} LIMIT ?",
