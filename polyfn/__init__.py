@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from polyfn.core.table_conditions import If
     from polyfn.core.table_cursors import InvalidCursor
     from polyfn.core.table_keys import Sort
+    from polyfn.core.table_transactions import Tx
 
 __all__ = [
     "CORS",
@@ -41,6 +42,7 @@ __all__ = [
     "Response",
     "Schedule",
     "Sort",
+    "Tx",
     "current_context",
 ]
 
@@ -74,6 +76,7 @@ _LAZY = {
     "If": "polyfn.core.table_conditions",
     "InvalidCursor": "polyfn.core.table_cursors",
     "Sort": "polyfn.core.table_keys",
+    "Tx": "polyfn.core.table_transactions",
 }
 
 

@@ -2,11 +2,12 @@
 
 The layout (documented in docs/readme/resources.md; keep the two in step):
 
-* ``PartitionKey`` is always ``"polyfn"``: every item of a table lives in one partition,
-  so ``query(prefix)`` is a ``RowKey`` range in key order. The price is the per-partition
-  throughput target (2,000 entities per second, "Scalability and performance targets
-  for Table storage", checked 2026-11).
-* ``RowKey`` is the item's key. The key attribute itself is not stored again.
+* Without a sort key, ``PartitionKey`` is always ``"polyfn"``: every item of a table lives
+  in one partition, so ``query(prefix)`` is a ``RowKey`` range in key order. The price
+  is the per-partition throughput target (2,000 entities per second, "Scalability and
+  performance targets for Table storage", checked 2026-11). ``RowKey`` is the item's key.
+* With a sort key, ``PartitionKey`` is the partition key and ``RowKey`` the sort key.
+  The key attributes themselves are not stored again.
 * An attribute whose name is a valid property name and whose value Table Storage stores
   natively is a property of that name: str (Edm.String), bool (Edm.Boolean), int
   (Edm.Int32, or Edm.Int64 beyond 32 bits), float (Edm.Double), bytes (Edm.Binary).
