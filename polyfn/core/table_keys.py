@@ -182,6 +182,10 @@ def _attribute(table: str, role: str, name: object) -> str:
             f"table {table!r}: {role} must be an attribute name (an identifier not starting "
             f"with 'polyfn_'), got {name!r}"
         )
+    if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+        raise ConfigError(
+            f"table {table!r}: {role} {name!r} is a reserved name on Firestore (__name__-like)"
+        )
     return name
 
 

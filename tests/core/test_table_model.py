@@ -45,6 +45,7 @@ def test_a_table_declares_keys_and_indexes() -> None:
         ({"sort": "id"}, "cannot be the partition key"),
         ({"sort": "not an identifier"}, "sort must be an attribute name"),
         ({"sort": "polyfn_sk"}, "sort must be an attribute name"),
+        ({"indexes": {"by_name": "__name__"}}, "reserved name on Firestore"),
         ({"indexes": {"ix": "email"}}, "3-64"),
         ({"indexes": {"By-Email": "email"}}, "3-64"),
         ({"indexes": {"by_email": ("a", "a")}}, "sorts by its partition"),

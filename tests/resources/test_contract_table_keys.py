@@ -331,3 +331,27 @@ def test_where_a_transaction_cannot_be_atomic_it_is_refused_before_any_write(
     else:
         table.transact(operations)
         assert table.get("a2", "e") == {"account": "a2", "entry": "e"}
+
+
+def test_of_racing_writers_with_the_same_version_exactly_one_wins(harness: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    table = harness.table()
+    table.put({"id": "counter", "version": 1, "by": "nobody"})
+    table.get("counter")  # the client exists before the threads race to make it
+
+    def write(writer: int) -> bool:
+        try:
+            table.put(
+                {"id": "counter", "version": 2, "by": f"w{writer}"},
+                condition=If.version("version", 1),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        won = list(pool.map(write, range(6)))
+
+    assert won.count(True) == 1
+    assert table.get("counter") == {"id": "counter", "version": 2, "by": f"w{won.index(True)}"}
