@@ -104,23 +104,38 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _acquire(self) -> sqlite3.Connection:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the local store {self.path} is closed")
             conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
+        return conn if conn is not None else self._connect()
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            keep = not self._closed and len(self._idle) < _IDLE_CONNECTIONS_KEPT
+            if keep:
+                self._idle.append(conn)
+        if not keep:
+            conn.close()
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self._acquire()
         try:
             yield conn
         finally:
-            with self._lock:
-                keep = not self._closed and len(self._idle) < _IDLE_CONNECTIONS_KEPT
-                if keep:
-                    self._idle.append(conn)
-            if not keep:
-                conn.close()
+            self._release(conn)
+
+    def fetch_one(self, sql: str, parameters: tuple[object, ...]) -> tuple[object, ...] | None:
+        """One row of one read: ``read()`` without the context manager's cost, for the
+        point reads a handler makes most (a table's ``get``)."""
+        conn = self._acquire()
+        try:
+            row: tuple[object, ...] | None = conn.execute(sql, parameters).fetchone()
+            return row
+        finally:
+            self._release(conn)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -74,11 +74,10 @@ class SqliteTable:
     # ------------------------------------------------------------------ single items
 
     def get(self, key: Key) -> Item | None:
-        with self._store.read() as conn:
-            row = conn.execute(
-                "SELECT value FROM items WHERE tbl = ? AND key = ?", (self._table, _row_key(key))
-            ).fetchone()
-        return decode_item(row[0]) if row else None
+        row = self._store.fetch_one(
+            "SELECT value FROM items WHERE tbl = ? AND key = ?", (self._table, _row_key(key))
+        )
+        return decode_item(str(row[0])) if row else None
 
     def _current(self, conn: Any, row_key: str) -> Item | None:
         row = conn.execute(
