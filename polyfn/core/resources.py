@@ -507,7 +507,7 @@ class Table(Resource):
         return self._checked_item_and_key(item)[0]
 
     def _checked_item_and_key(self, item: Mapping[str, Any]) -> tuple[Item, tuple[str, str | None]]:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise TypeError(f"table {self.name!r}: an item must be a dict")
         key = item.get(self.key)
         if not isinstance(key, str) or not key:

@@ -125,7 +125,7 @@ class KeySchema:
         key = self.key_of(item)
         for index in self.indexes.values():
             for attribute in index.attributes:
-                if attribute in item and attribute not in (self.key, self.sort):
+                if attribute in item and attribute != self.key and attribute != self.sort:
                     check_key_value(self.table, attribute, item[attribute], index=index.name)
         return key
 
