@@ -198,6 +198,8 @@ class Plan:
     undecided: list[Undecided] = field(default_factory=list)
     traffic_notes: list[str] = field(default_factory=list)
     scanned_files: list[str] = field(default_factory=list)
+    # What sort keys and secondary indexes become, and cost, per target (table_notes.py).
+    table_notes: list[str] = field(default_factory=list)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

@@ -35,6 +35,7 @@ from polyfn.plan.model import (
 )
 from polyfn.plan.prices import Prices, load_prices
 from polyfn.plan.sweep import Measurement, sweep
+from polyfn.plan.table_notes import table_notes
 from polyfn.plan.traffic import FunctionTraffic, TrafficProfile
 from polyfn.plan.triggers import map_triggers
 
@@ -142,6 +143,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
         undecided=list(inputs.undecided),
         traffic_notes=traffic_notes,
         scanned_files=sorted(_relative(p, root) for p in inputs.files),
+        table_notes=table_notes(app, clouds),
     )
 
 

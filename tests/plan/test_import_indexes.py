@@ -3,7 +3,10 @@ indexes (no longer a redesign), with what each index becomes and costs on every 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from polyfn.loading import load_app
 from polyfn.plan.importers import import_aws_app
@@ -94,3 +97,23 @@ def test_the_scaffold_declares_the_sort_key_and_indexes(tmp_path: Path) -> None:
     table = app.tables["users"]
     assert table.sort == "sk"
     assert table.indexes["status_created"].attributes == ("status", "created")
+
+
+SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
+
+
+def test_the_plan_of_an_app_with_an_index_says_what_it_becomes_on_each_cloud(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from polyfn.cli import main
+
+    assert main(["plan", str(SHOP)]) == 0
+    markdown = capsys.readouterr().out
+    assert main(["plan", str(SHOP), "--format", "json", "--to", "azure"]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    tables = markdown.split("## Tables", 1)[1].split("\n## ", 1)[0]
+    assert "AWS: table 'users' index 'by_email' (email) is a global secondary index" in tables
+    assert "Azure: table 'users' index 'by_email'" in tables and "briefly" in tables
+    assert "automatic single-field index" in tables
+    assert len(report["table_notes"]) == 1 and "index entities" in report["table_notes"][0]
