@@ -4,9 +4,12 @@ The row's ``key`` is the item's key: the partition key alone on a table without 
 key (as it always was), ``partition NUL sort`` with one. Key values hold no NUL
 (``core.table_keys``), so the BINARY collation orders rows by partition, then sort, in
 code-point order: the order ``query`` promises, and a partition is one range of the
-primary key. Each secondary index is a set of rows in ``index_rows`` (one per item in the
-index: the item's row key and its index key ``partition NUL sort``, ordered by a SQLite
-index), written in the same transaction as the item, so an index is never behind here.
+primary key. Each secondary index has a slot of the items table (``store.INDEX_SLOTS``,
+assigned per table in ``index_slots``): the row holds the item's index key ``partition
+NUL sort`` in that column (NULL when the item is not in the index) and a partial SQLite
+index orders it, so the one row write maintains every index, in the same transaction:
+an index is never behind here. An index declared on a table that has items already is
+filled from them when it gets its slot, as DynamoDB backfills a new GSI.
 Cursors carry the last row key (and, for an index, the last index key) returned.
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, Unstorable
 from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
-from polyfn.adapters.local.backends.store import Store
+from polyfn.adapters.local.backends.store import INDEX_SLOTS, Store, index_slot_sql
 from polyfn.adapters.local.backends.table_codec import (
     MAX_ITEM_BYTES,
     decode_item,
@@ -55,6 +58,63 @@ class SqliteTable:
         self._schema = schema
         self._key = schema.key
         self._indexes = list(schema.indexes.values())
+        # Per index, its items column (i<slot>); found or assigned on first use.
+        self._columns: dict[str, str] | None = None
+        self._insert = "INSERT OR REPLACE INTO items (tbl, key, value) VALUES (?, ?, ?)"
+        self._insert_new = "INSERT OR IGNORE INTO items (tbl, key, value) VALUES (?, ?, ?)"
+
+    def _index_columns(self) -> dict[str, str]:
+        if self._columns is None:
+            with self._store.write() as conn:
+                self._columns = self._assign_slots(conn)
+            names = ", ".join(self._columns[index.name] for index in self._indexes)
+            values = "?, ?, ?" + ", ?" * len(self._indexes)
+            into = f"INTO items (tbl, key, value, {names}) VALUES ({values})"
+            self._insert = f"INSERT OR REPLACE {into}"
+            self._insert_new = f"INSERT OR IGNORE {into}"
+        return self._columns
+
+    def _assign_slots(self, conn: Any) -> dict[str, str]:
+        slots = dict(
+            conn.execute("SELECT idx, slot FROM index_slots WHERE tbl = ?", (self._table,))
+        )
+        declared = {index.name for index in self._indexes}
+        for name, slot in list(slots.items()):
+            if name not in declared:  # an index no longer declared: free its column
+                conn.execute(f"UPDATE items SET i{slot} = NULL WHERE tbl = ?", (self._table,))
+                conn.execute(
+                    "DELETE FROM index_slots WHERE tbl = ? AND idx = ?", (self._table, name)
+                )
+                del slots[name]
+        for slot in slots.values():
+            conn.execute(index_slot_sql(slot))
+        for index in self._indexes:
+            if index.name in slots:
+                continue
+            slot = min(set(range(1, INDEX_SLOTS + 1)) - set(slots.values()))
+            conn.execute(
+                "INSERT INTO index_slots (tbl, idx, slot) VALUES (?, ?, ?)",
+                (self._table, index.name, slot),
+            )
+            slots[index.name] = slot
+            conn.execute(index_slot_sql(slot))
+            # Fill the new index from the items already there.
+            filled = []
+            for row_key, value in conn.execute(
+                "SELECT key, value FROM items WHERE tbl = ?", (self._table,)
+            ).fetchall():
+                index_key = self._schema.index_key(index, decode_item(value))
+                if index_key is not None:
+                    filled.append((_SEP.join(index_key), self._table, row_key))
+            conn.executemany(f"UPDATE items SET i{slot} = ? WHERE tbl = ? AND key = ?", filled)
+        return {name: f"i{slot}" for name, slot in slots.items()}
+
+    def _row(self, row_key: str, text: str, item: Item) -> tuple[str | None, ...]:
+        row: list[str | None] = [self._table, row_key, text]
+        for index in self._indexes:
+            index_key = self._schema.index_key(index, item)
+            row.append(None if index_key is None else _SEP.join(index_key))
+        return tuple(row)
 
     def _encoded(self, item: Item) -> str:
         try:
@@ -90,58 +150,30 @@ class SqliteTable:
             raise self.ref.error(ConditionFailed, f"condition {condition!r} does not hold")
 
     def _write(self, conn: Any, item: Item, text: str, row_key: str) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO items (tbl, key, value) VALUES (?, ?, ?)",
-            (self._table, row_key, text),
-        )
-        if self._indexes:
-            self._reindex(conn, row_key, item)
-
-    def _reindex(self, conn: Any, row_key: str, item: Item | None) -> None:
-        self._reindex_many(conn, [(row_key, item)])
-
-    def _reindex_many(self, conn: Any, items: list[tuple[str, Item | None]]) -> None:
-        """One statement for the index rows the items have (replacing their old ones) and
-        one for the rows of indexes they are no longer in (usually none)."""
-        present: list[tuple[str, str, str, str]] = []
-        absent: list[tuple[str, str, str]] = []
-        for row_key, item in items:
-            for index in self._indexes:
-                index_key = None if item is None else self._schema.index_key(index, item)
-                if index_key is None:
-                    absent.append((self._table, index.name, row_key))
-                else:
-                    present.append((self._table, index.name, row_key, _SEP.join(index_key)))
-        if present:
-            conn.executemany(
-                "INSERT OR REPLACE INTO index_rows (tbl, idx, key, ikey) VALUES (?, ?, ?, ?)",
-                present,
-            )
-        if absent:
-            conn.executemany("DELETE FROM index_rows WHERE tbl = ? AND idx = ? AND key = ?", absent)
+        conn.execute(self._insert, self._row(row_key, text, item))
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         text, row_key = self._encoded(item), self._item_row_key(item)
+        if self._indexes:
+            self._index_columns()
         with self._store.write() as conn:
             self._check(conn, row_key, condition)
             self._write(conn, item, text, row_key)
 
     def put_if_absent(self, item: Item) -> bool:
         text, row_key = self._encoded(item), self._item_row_key(item)
+        if self._indexes:
+            self._index_columns()
         with self._store.write() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO items (tbl, key, value) VALUES (?, ?, ?)",
-                (self._table, row_key, text),
-            )
-            written = cursor.rowcount == 1
-            if written and self._indexes:
-                self._reindex(conn, row_key, item)
-            return written
+            cursor = conn.execute(self._insert_new, self._row(row_key, text, item))
+            return bool(cursor.rowcount == 1)
 
     def update(
         self, key: Key, changes: Mapping[str, Any], condition: Condition | None = None
     ) -> Item:
         row_key = _row_key(key)
+        if self._indexes:
+            self._index_columns()
         with self._store.write() as conn:
             item = self._current(conn, row_key)
             if item is None:
@@ -157,8 +189,6 @@ class SqliteTable:
         with self._store.write() as conn:
             self._check(conn, row_key, condition)
             conn.execute("DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key))
-            if self._indexes:
-                self._reindex(conn, row_key, None)
 
     # ------------------------------------------------------------------ batches
 
@@ -179,21 +209,18 @@ class SqliteTable:
     def batch_write(self, puts: list[Item], deletes: list[Key]) -> None:
         # Every item is encoded (and refused) before the transaction starts: nothing is
         # half-written. The whole batch is one transaction here.
-        rows = [(self._table, self._item_row_key(item), self._encoded(item)) for item in puts]
+        rows = [self._row(self._item_row_key(item), self._encoded(item), item) for item in puts]
         gone = [(self._table, _row_key(key)) for key in deletes]
+        if self._indexes:
+            self._index_columns()
         with self._store.write() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO items (tbl, key, value) VALUES (?, ?, ?)", rows
-            )
+            conn.executemany(self._insert, rows)
             conn.executemany("DELETE FROM items WHERE tbl = ? AND key = ?", gone)
-            if self._indexes:
-                items: list[tuple[str, Item | None]] = [
-                    (row_key, item) for item, (_, row_key, _) in zip(puts, rows, strict=True)
-                ]
-                self._reindex_many(conn, items + [(row_key, None) for _, row_key in gone])
 
     def transact(self, operations: list[Prepared]) -> None:
         texts = [self._encoded(op.item) if op.item is not None else "" for op in operations]
+        if self._indexes:
+            self._index_columns()
         with self._store.write() as conn:
             for op in operations:
                 self._check(conn, _row_key(op.key), op.condition)
@@ -206,8 +233,6 @@ class SqliteTable:
                     conn.execute(
                         "DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key)
                     )
-                    if self._indexes:
-                        self._reindex(conn, row_key, None)
 
     # ------------------------------------------------------------------ listings
 
@@ -238,31 +263,28 @@ class SqliteTable:
         return self._page(rows, query.limit)
 
     def _index_query(self, query: Query, index: TableIndex) -> Page[Item]:
+        column = self._index_columns()[index.name]
         low, low_in, high, high_in = _range(query)
         order = "DESC" if query.descending else "ASC"
         conditions = [
-            "e.tbl = ?",
-            "e.idx = ?",
-            f"e.ikey {'>=' if low_in else '>'} ?",
-            f"e.ikey {'<=' if high_in else '<'} ?",
+            "tbl = ?",
+            f"{column} {'>=' if low_in else '>'} ?",
+            f"{column} {'<=' if high_in else '<'} ?",
         ]
-        params: list[Any] = [self._table, index.name, low, high]
+        params: list[Any] = [self._table, low, high]
         position = decode_cursor(query.position, self.ref)
         if position is not None:
             try:
                 last_ikey, last_key = json.loads(position)
             except ValueError:
                 raise ValueError(f"table {self.ref.name!r}: not a cursor of this index") from None
-            conditions.append(
-                "(e.ikey, e.key) < (?, ?)" if query.descending else "(e.ikey, e.key) > (?, ?)"
-            )
+            conditions.append(f"({column}, key) {'<' if query.descending else '>'} (?, ?)")
             params += [last_ikey, last_key]
         with self._store.read() as conn:
             rows = conn.execute(
-                "SELECT e.ikey, e.key, i.value FROM index_rows e JOIN items i "
-                "ON i.tbl = e.tbl AND i.key = e.key "
+                f"SELECT {column}, key, value FROM items INDEXED BY items_{column} "
                 f"WHERE {' AND '.join(conditions)} "
-                f"ORDER BY e.ikey {order}, e.key {order} LIMIT ?",
+                f"ORDER BY {column} {order}, key {order} LIMIT ?",
                 (*params, query.limit + 1),
             ).fetchall()
         more = len(rows) > query.limit
