@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
     from polyfn.core.ports import BackendProvider
+    from polyfn.core.table_conditions import If
+    from polyfn.core.table_cursors import InvalidCursor
+    from polyfn.core.table_keys import Sort
+    from polyfn.core.table_transactions import Tx
     from polyfn.core.workflow_steps import (
         All,
         AnyOf,
@@ -46,6 +50,8 @@ __all__ = [
     "Event",
     "Fail",
     "HTTPError",
+    "If",
+    "InvalidCursor",
     "Map",
     "Message",
     "Not",
@@ -56,7 +62,9 @@ __all__ = [
     "Response",
     "Retry",
     "Schedule",
+    "Sort",
     "Succeed",
+    "Tx",
     "Wait",
     "When",
     "current_context",
@@ -94,6 +102,11 @@ _LAZY = {
         "polyfn.core.workflow_steps",
     ),
     **dict.fromkeys(["Wait", "When"], "polyfn.core.workflow_steps"),
+    # The table query and condition builders, for handlers that use them.
+    "If": "polyfn.core.table_conditions",
+    "InvalidCursor": "polyfn.core.table_cursors",
+    "Sort": "polyfn.core.table_keys",
+    "Tx": "polyfn.core.table_transactions",
 }
 
 

@@ -19,7 +19,9 @@ from orders import add_orders
 from polyfn import App, HTTPError, Message, ObjectEvent, Request, Response, Schedule
 
 app = App("shop")
-users = app.table("users", key="id")
+# "by_email" answers GET /users?email=: a DynamoDB GSI, a Firestore field query, index
+# entities polyfn keeps on Table Storage, an index of the local SQLite store.
+users = app.table("users", key="id", indexes={"by_email": "email"})
 uploads = app.bucket("uploads")
 emails = app.queue("emails", max_receives=3)
 outbox = app.table("outbox", key="id")  # what send_email delivered, for audits and tests
@@ -55,7 +57,16 @@ def list_users(req: Request) -> Response:
     limit = req.query.get("limit", "50")
     if not limit.isdigit() or not 1 <= int(limit) <= 100:
         raise HTTPError(400, "limit must be a number from 1 to 100")
-    page = users.scan(limit=int(limit), cursor=req.query.get("cursor"))
+    email = req.query.get("email")
+    if email is not None:
+        if "@" not in email:
+            raise HTTPError(400, "email must be an email address")
+        # A bad or foreign cursor raises InvalidCursor, an HTTPError(400).
+        page = users.query(
+            email, index="by_email", limit=int(limit), cursor=req.query.get("cursor")
+        )
+    else:
+        page = users.scan(limit=int(limit), cursor=req.query.get("cursor"))
     return Response.json({"users": page.items, "cursor": page.cursor})
 
 

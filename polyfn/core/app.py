@@ -29,7 +29,7 @@ from polyfn.core.routing import Router
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any, Literal, TypeVar
 
     from polyfn.core.cors import CORS
@@ -118,13 +118,30 @@ class App:
             raise ConfigError(f"queue {name!r} was declared twice with different max_receives")
         return queue
 
-    def table(self, name: str, *, key: str = "id") -> Table:
-        """Declare a table whose items are dicts keyed by the string attribute ``key``."""
+    def table(
+        self,
+        name: str,
+        *,
+        key: str = "id",
+        sort: str | None = None,
+        indexes: Mapping[str, str | tuple[str, str] | tuple[str]] | None = None,
+    ) -> Table:
+        """Declare a table whose items are dicts keyed by the string attribute ``key``,
+        with an optional string sort key ``sort`` and named secondary ``indexes``
+        (``{"by_email": "email", "by_status": ("status", "created")}``)."""
         from polyfn.core.resources import Table
 
-        table = self._declare(self.tables, name, lambda: Table(self, name, key=key))
-        if table.key != key:
+        table = self._declare(
+            self.tables, name, lambda: Table(self, name, key=key, sort=sort, indexes=indexes)
+        )
+        if table.key != key or table.sort != sort:
             raise ConfigError(f"table {name!r} was declared twice with different keys")
+        if (
+            indexes is not None
+            and table.schema.indexes
+            != Table(self, name, key=key, sort=sort, indexes=indexes).schema.indexes
+        ):
+            raise ConfigError(f"table {name!r} was declared twice with different indexes")
         return table
 
     def workflow(self, name: str, *, timeout: int | None = None) -> Workflow:

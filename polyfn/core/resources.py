@@ -20,10 +20,13 @@ from polyfn.core.settings import settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Any, Generic, TypeVar
 
     from polyfn.core.app import App
+    from polyfn.core.table_conditions import Condition
+    from polyfn.core.table_keys import SortCondition, TableIndex
+    from polyfn.core.table_transactions import TxOperation
 
     T = TypeVar("T")
     Item = dict[str, Any]
@@ -291,53 +294,258 @@ class Queue(Resource):
 
 
 class Table(Resource):
-    """Items (dicts) by a string key attribute: get, put, update, delete, query, scan."""
+    """Items (dicts) by a string partition key and an optional string sort key, with
+    named secondary indexes: get, put, update, delete, query, scan, batches.
+
+    ``app.table("orders", key="customer", sort="created", indexes={"by_status":
+    ("status", "created")})``. Without ``sort`` an item is named by its key alone
+    (``get("u1")``); with it by both parts (``get("c1", "2026-12-04")``).
+    """
 
     kind = "table"
-    __slots__ = ("key",)
+    __slots__ = ("schema",)
 
-    def __init__(self, app: App, name: str, *, key: str = "id") -> None:
+    def __init__(
+        self,
+        app: App,
+        name: str,
+        *,
+        key: str = "id",
+        sort: str | None = None,
+        indexes: Mapping[str, str | tuple[str, str] | tuple[str]] | None = None,
+    ) -> None:
+        from polyfn.core.table_keys import KeySchema
+
         super().__init__(app, name)
         if not key or not key.isidentifier():
             raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
-        self.key = key
+        self.schema = KeySchema(name, key, sort, indexes)
 
-    def get(self, key: str) -> Item | None:
-        return self._get_backend().get(_check_item_key(self, key))  # type: ignore[no-any-return]
+    @property
+    def key(self) -> str:
+        return self.schema.key
 
-    def put(self, item: Mapping[str, Any]) -> None:
-        self._get_backend().put(self._checked_item(item))
+    @property
+    def sort(self) -> str | None:
+        return self.schema.sort
+
+    @property
+    def indexes(self) -> dict[str, TableIndex]:
+        return self.schema.indexes
+
+    def get(self, key: str, sort: str | None = None) -> Item | None:
+        return self._get_backend().get(self._key(key, sort))  # type: ignore[no-any-return]
+
+    def put(self, item: Mapping[str, Any], *, condition: Condition | None = None) -> None:
+        """Write the whole item; with ``condition`` only if it holds for the stored item
+        (``ConditionFailed`` otherwise, and nothing changes)."""
+        self._get_backend().put(self._checked_item(item), _check_condition(condition))
 
     def put_if_absent(self, item: Mapping[str, Any]) -> bool:
         """Write only if no item has this key; True when written."""
         return self._get_backend().put_if_absent(self._checked_item(item))  # type: ignore[no-any-return]
 
-    def update(self, key: str, changes: Mapping[str, Any]) -> Item:
+    def update(
+        self,
+        key: str,
+        changes: Mapping[str, Any],
+        *,
+        sort: str | None = None,
+        condition: Condition | None = None,
+    ) -> Item:
         """Merge ``changes`` into an existing item and return it; ``KeyError`` if missing."""
-        if self.key in changes and changes[self.key] != key:
-            raise ValueError(f"table {self.name!r}: update cannot change the key {self.key!r}")
-        return self._get_backend().update(_check_item_key(self, key), dict(changes))  # type: ignore[no-any-return]
+        full_key = self._key(key, sort)
+        for attribute, part in zip(self.schema.key_attributes(), full_key, strict=False):
+            if attribute in changes and changes[attribute] != part:
+                raise ValueError(f"table {self.name!r}: update cannot change the key {attribute!r}")
+        for index in self.schema.indexes.values():
+            for attribute in index.attributes:
+                if attribute in changes:
+                    from polyfn.core.table_keys import check_key_value
 
-    def delete(self, key: str) -> None:
-        self._get_backend().delete(_check_item_key(self, key))
+                    check_key_value(self.name, attribute, changes[attribute], index=index.name)
+        return self._get_backend().update(  # type: ignore[no-any-return]
+            full_key, dict(changes), _check_condition(condition)
+        )
 
-    def query(self, prefix: str = "", *, limit: int = 100, cursor: str | None = None) -> Page[Item]:
-        """Items whose key starts with ``prefix``, in key order, one page at a time."""
-        return self._get_backend().query(prefix, _check_limit(limit), cursor)  # type: ignore[no-any-return]
+    def delete(
+        self, key: str, sort: str | None = None, *, condition: Condition | None = None
+    ) -> None:
+        """Delete the item (a missing item is fine, unless ``condition`` says otherwise)."""
+        self._get_backend().delete(self._key(key, sort), _check_condition(condition))
+
+    def query(
+        self,
+        partition: str = "",
+        sort: SortCondition | None = None,
+        *,
+        index: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        descending: bool = False,
+    ) -> Page[Item]:
+        """One page of items in sort order; pass ``page.cursor`` back for the next.
+
+        On a table with a sort key, or with ``index``: the items of ``partition`` whose
+        sort key meets ``sort`` (a ``Sort`` condition). On a table without a sort key and
+        no index: the items whose key starts with ``partition`` (a key prefix), in key
+        order; DynamoDB answers that one with a Scan (see the README's resource guide).
+        """
+        from polyfn.core.table_cursors import unwrap, wrap
+        from polyfn.core.table_keys import InvalidKey, Query, SortCondition, check_key_value
+
+        schema = self.schema
+        chosen = schema.index(index) if index is not None else None
+        sort_attribute = chosen.sort if chosen is not None else schema.sort
+        by_prefix = chosen is None and schema.sort is None
+        if by_prefix:
+            if sort is not None:
+                raise InvalidKey(
+                    f"table {self.name!r} has no sort key: query(prefix) takes no condition"
+                )
+            if not isinstance(partition, str):
+                raise InvalidKey(f"table {self.name!r}: a key prefix is a string")
+            spec = Query(partition=None, prefix=partition, limit=_check_limit(limit))
+        else:
+            where = f"index {index!r}" if chosen is not None else "the table"
+            check_key_value(self.name, where, partition)
+            if sort is not None and sort_attribute is None:
+                raise InvalidKey(f"table {self.name!r}: {where} has no sort key to condition")
+            if sort is not None and not isinstance(sort, SortCondition):
+                raise InvalidKey(
+                    f"table {self.name!r}: a sort condition is one of Sort's, got {sort!r}"
+                )
+            spec = Query(
+                partition=partition,
+                sort=sort,
+                index=chosen,
+                limit=_check_limit(limit),
+                descending=bool(descending),
+            )
+        scope = spec.scope(self.name)
+        spec.position = unwrap(self.name, scope, cursor)
+        page: Page[Item] = self._get_backend().query(spec)
+        page.cursor = wrap(scope, page.cursor)
+        return page
 
     def scan(self, *, limit: int = 100, cursor: str | None = None) -> Page[Item]:
         """Every item, one page at a time, in no promised order."""
-        return self._get_backend().scan(_check_limit(limit), cursor)  # type: ignore[no-any-return]
+        from polyfn.core.table_cursors import unwrap, wrap
+
+        scope = f"{self.name}\x00scan"
+        position = unwrap(self.name, scope, cursor)
+        page: Page[Item] = self._get_backend().scan(_check_limit(limit), position)
+        page.cursor = wrap(scope, page.cursor)
+        return page
+
+    def batch_get(self, keys: Iterable[str | tuple[str, str]]) -> list[Item | None]:
+        """The items of ``keys``, in the same order (None for a missing one). The backend
+        reads in its cloud's batch size (DynamoDB 100, Firestore 500 per request; one
+        read per item on Table Storage) and retries what the cloud left unprocessed."""
+        wanted = [self._key_of_any(key) for key in keys]
+        if len(set(wanted)) != len(wanted):
+            raise ValueError(f"table {self.name!r}: batch_get names a key twice")
+        if not wanted:
+            return []
+        return self._get_backend().batch_get(wanted)  # type: ignore[no-any-return]
+
+    def batch_write(
+        self,
+        puts: Iterable[Mapping[str, Any]] = (),
+        deletes: Iterable[str | tuple[str, str]] = (),
+    ) -> None:
+        """Put and delete many items, in the cloud's batch size (DynamoDB 25, Table
+        Storage 100 per partition, Firestore 500), retrying what the cloud left
+        unprocessed. Each chunk is all-or-nothing where the cloud makes it so; the whole
+        batch is not a transaction. Every item is checked before the first is sent."""
+        checked = [self._checked_item_and_key(item) for item in puts]
+        items = [item for item, _ in checked]
+        removed = [self._key_of_any(key) for key in deletes]
+        keys = [key for _, key in checked] + removed
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"table {self.name!r}: batch_write names a key twice")
+        if keys:
+            self._get_backend().batch_write(items, removed)
+
+    def transact(self, operations: Iterable[TxOperation]) -> None:
+        """Make every ``Tx`` operation, or none (``polyfn.core.table_transactions``):
+        ``ConditionFailed`` when a condition does not hold, ``UnsupportedTransaction``
+        where the backend cannot make them atomic. At most 100, each on another item."""
+        from polyfn.core.table_transactions import (
+            MAX_OPERATIONS,
+            Prepared,
+            TxOperation,
+            UnsupportedTransaction,
+        )
+
+        prepared: list[Prepared] = []
+        for operation in operations:
+            if not isinstance(operation, TxOperation):
+                raise TypeError(f"table {self.name!r}: transact takes Tx operations")
+            condition = _check_condition(operation.condition)
+            if operation.kind == "put":
+                assert operation.item is not None
+                item = self._checked_item(operation.item)
+                prepared.append(Prepared("put", self.schema.key_of(item), item, condition))
+            else:
+                key = self._key(operation.key, operation.sort)
+                prepared.append(Prepared(operation.kind, key, None, condition))
+        if len(prepared) > MAX_OPERATIONS:
+            raise UnsupportedTransaction(
+                f"table {self.name!r}: a transaction holds at most {MAX_OPERATIONS} operations "
+                "(DynamoDB's and Table Storage's limit)"
+            )
+        keys = [operation.key for operation in prepared]
+        if len(set(keys)) != len(keys):
+            raise UnsupportedTransaction(
+                f"table {self.name!r}: a transaction names an item twice (DynamoDB refuses it)"
+            )
+        if prepared:
+            self._get_backend().transact(prepared)
+
+    def _key(self, key: object, sort: object) -> tuple[str, str | None]:
+        if self.schema.sort is None and not isinstance(key, str):
+            raise ValueError(f"table {self.name!r}: key must be a non-empty string")
+        try:
+            return self.schema.make_key(key, sort)
+        except ValueError as exc:
+            if self.schema.sort is None and key == "":
+                raise ValueError(f"table {self.name!r}: key must be a non-empty string") from exc
+            raise
+
+    def _key_of_any(self, key: str | tuple[str, str]) -> tuple[str, str | None]:
+        if isinstance(key, tuple):
+            if len(key) != 2:
+                raise ValueError(f"table {self.name!r}: a key is (partition, sort)")
+            return self._key(key[0], key[1])
+        return self._key(key, None)
 
     def _checked_item(self, item: Mapping[str, Any]) -> Item:
-        if not isinstance(item, Mapping):
+        return self._checked_item_and_key(item)[0]
+
+    def _checked_item_and_key(self, item: Mapping[str, Any]) -> tuple[Item, tuple[str, str | None]]:
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise TypeError(f"table {self.name!r}: an item must be a dict")
         key = item.get(self.key)
         if not isinstance(key, str) or not key:
-            raise ValueError(
+            from polyfn.core.table_keys import InvalidKey
+
+            raise InvalidKey(
                 f"table {self.name!r}: item needs a non-empty string {self.key!r} attribute"
             )
-        return dict(item)
+        return dict(item), self.schema.check_item_keys(item)
+
+
+def _check_condition(condition: Condition | None) -> Condition | None:
+    if condition is None:
+        return None
+    from polyfn.core.table_conditions import Condition, UnsupportedCondition
+
+    if not isinstance(condition, Condition):
+        raise UnsupportedCondition(
+            f"a condition is built with If (polyfn.If), got {type(condition).__name__}"
+        )
+    return condition
 
 
 def _check_key(key: str) -> str:
@@ -345,12 +553,6 @@ def _check_key(key: str) -> str:
         raise ValueError("object key must be a non-empty string")
     if len(key.encode()) > 1024:
         raise ValueError("object key is over 1024 bytes (the S3 and Cloud Storage limit)")
-    return key
-
-
-def _check_item_key(table: Table, key: str) -> str:
-    if not isinstance(key, str) or not key:
-        raise ValueError(f"table {table.name!r}: key must be a non-empty string")
     return key
 
 

@@ -37,6 +37,7 @@ from polyfn.deploy.naming import (
     aws_state_machine_name,
     event_bus_name,
 )
+from polyfn.deploy.table_indexes import dynamodb_key_properties
 from polyfn.deploy.workflow_asl import to_asl
 
 __all__ = [
@@ -91,6 +92,8 @@ _DYNAMODB_ACTIONS = {
     "list": ["dynamodb:Query", "dynamodb:Scan"],
     "write": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
     "delete": ["dynamodb:DeleteItem"],
+    "batch_read": ["dynamodb:BatchGetItem"],
+    "batch_write": ["dynamodb:BatchWriteItem"],
 }
 _SQS_ACTIONS = {"send": ["sqs:SendMessage", "sqs:GetQueueUrl"]}
 _EVENTS_ACTIONS = {"publish": ["events:PutEvents"]}
@@ -247,11 +250,7 @@ def _tables(model: DeployModel) -> dict[str, Any]:
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [{"AttributeName": table.key, "AttributeType": "S"}],
-                "KeySchema": [{"AttributeName": table.key, "KeyType": "HASH"}],
-            },
+            "Properties": {"BillingMode": "PAY_PER_REQUEST", **dynamodb_key_properties(table)},
         }
     return out
 
@@ -499,7 +498,11 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
                 statements.append(_allow(["s3:ListBucket"], bucket_arn))
         elif kind == "table":
             actions = sorted(a for access in accesses for a in _DYNAMODB_ACTIONS[access])
-            statements.append(_allow(actions, _get_att(aws_logical_id("table", name), "Arn")))
+            table_id = aws_logical_id("table", name)
+            statements.append(_allow(actions, _get_att(table_id, "Arn")))
+            if "list" in accesses and model.app.tables[name].indexes:
+                # Queries through a GSI name the index's ARN, under the table's.
+                statements.append(_allow(["dynamodb:Query"], _sub(f"${{{table_id}.Arn}}/index/*")))
         elif kind == "event_bus":
             actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
             statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))

@@ -27,6 +27,7 @@ from polyfn.deploy.azure_roles import (
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
+from polyfn.deploy.table_indexes import INDEX_TABLE_SUFFIX
 
 __all__ = [
     "DATA_CONNECTION",
@@ -253,7 +254,7 @@ def main_template(
     for service, kind, names in (
         ("blobServices", "containers", [_physical(model, "bucket", n) for n in model.buckets]),
         ("queueServices", "queues", queue_names),
-        ("tableServices", "tables", [_physical(model, "table", n) for n in model.tables]),
+        ("tableServices", "tables", _table_names(model)),
     ):
         resources.extend(_child("storageAccountName", service, kind, name) for name in names)
     if plan == "flex":
@@ -387,6 +388,17 @@ def main_template(
 def _physical(model: DeployModel, kind: str, name: str) -> str:
     registry: dict[str, Any] = getattr(model.app, kind + "s")
     return azure_physical_name(registry[name])
+
+
+def _table_names(model: DeployModel) -> list[str]:
+    """Each table, and the companion table of the index entities of one with indexes."""
+    names: list[str] = []
+    for name in model.tables:
+        physical = _physical(model, "table", name)
+        names.append(physical)
+        if model.app.tables[name].indexes:
+            names.append(physical + INDEX_TABLE_SUFFIX)
+    return names
 
 
 def _queue_names(model: DeployModel) -> list[str]:

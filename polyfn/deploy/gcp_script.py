@@ -34,6 +34,7 @@ from polyfn.deploy.naming import (
     gcp_function_name,
     gcp_physical_name,
 )
+from polyfn.deploy.table_indexes import firestore_composite_pairs
 from polyfn.deploy.workflow_gcp import deploy_lines
 
 __all__ = [
@@ -225,6 +226,40 @@ def _resources(model: DeployModel, s: _Script) -> None:
             "gcloud firestore databases describe --database='(default)' \"${P[@]}\"",
             'gcloud firestore databases create --location "${REGION}" "${P[@]}"',
         )
+        _composite_indexes(model, s)
+
+
+def _composite_indexes(model: DeployModel, s: _Script) -> None:
+    """The composite indexes of sort keys and sorted polyfn indexes (firestore.indexes.json
+    holds the same, for the Firebase CLI). Creating one that exists answers ALREADY_EXISTS,
+    the only failure tolerated."""
+    app = model.app
+    pairs = [
+        (name, partition, sort)
+        for name in model.tables
+        for partition, sort in firestore_composite_pairs(app.tables[name])
+    ]
+    if not pairs:
+        return
+    s.section("Firestore composite indexes of sort keys and sorted indexes")
+    s.add(
+        "composite_index() {",
+        '  out=$(gcloud firestore indexes composite create "$@" --async 2>&1) || case "$out" in',
+        '    *ALREADY_EXISTS*|*"already exists"*) ;;',
+        '    *) echo "$out" >&2; exit 1 ;;',
+        "  esac",
+        "}",
+    )
+    for name, partition, sort in pairs:
+        for order in ("ascending", "descending"):
+            s.command(
+                "composite_index",
+                f'--collection-group="${{{_var("table", name)}}}"',
+                "--query-scope=collection",
+                f"--field-config=field-path={_q(partition)},order=ascending",
+                f"--field-config=field-path={_q(sort)},order={order}",
+                '"${P[@]}"',
+            )
 
 
 def _identities(model: DeployModel, s: _Script) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from polyfn.deploy.gcp_script import deploy_script, workflow_source_file
 from polyfn.deploy.model import DeployModel
-from polyfn.deploy.naming import gcp_function_name
+from polyfn.deploy.naming import gcp_function_name, gcp_physical_name
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
+from polyfn.deploy.table_indexes import firestore_indexes_json
 
 __all__ = ["EVENT_TARGET", "HTTP_TARGET", "gcp_files", "main_file", "workflow_files"]
 
@@ -55,6 +56,9 @@ def gcp_files(
         ),
         ".gcloudignore": _GCLOUDIGNORE,
         "deploy.sh": deploy_script(model, region),
+        "firestore.indexes.json": firestore_indexes_json(
+            {gcp_physical_name(model.app, model.stage, t): t for t in model.app.tables.values()}
+        ),
     }
 
 

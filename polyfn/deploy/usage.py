@@ -61,18 +61,21 @@ _METHOD_ACCESS: dict[str, dict[str, str]] = {
         "put_if_absent": "write",
         "update": "write",
         "delete": "delete",
+        "batch_get": "batch_read",
+        "batch_write": "batch_write",
     },
 }
 # Attributes that describe a handle without touching the cloud.
 _HARMLESS = frozenset(
     {"name", "kind", "physical_name", "binding_variable", "key", "max_receives"}
+    | {"sort", "indexes", "schema"}
     | {"visibility_timeout", "tasks", "graph", "timeout"}
 )
 ALL_ACCESS: dict[str, frozenset[str]] = {
     "bucket": frozenset({"read", "list", "write", "delete"}),
     "queue": frozenset({"send"}),
     "event_bus": frozenset({"publish"}),
-    "table": frozenset({"read", "list", "write", "delete"}),
+    "table": frozenset({"read", "list", "write", "delete", "batch_read", "batch_write"}),
     "workflow": frozenset({"start", "describe"}),
 }
 _APP_DYNAMIC = frozenset({"buckets", "queues", "tables", "bucket", "queue", "table", "workflows"})

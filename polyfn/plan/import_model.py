@@ -128,6 +128,16 @@ class TableResource:
     logical_id: str
     physical: str | None = None
     key: str = "id"
+    sort: str | None = None
+    # polyfn index name -> (partition attribute, sort attribute or None)
+    indexes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def index_specs(self) -> dict[str, str | tuple[str, str]]:
+        """``indexes=`` as ``app.table`` takes it."""
+        return {
+            name: partition if sort is None else (partition, sort)
+            for name, (partition, sort) in self.indexes.items()
+        }
 
 
 def _words(text: str) -> list[str]:
@@ -226,7 +236,7 @@ class ImportedApp:
                     visibility_timeout=queue.visibility_timeout,
                 )
         for table in self.tables.values():
-            app.table(table.name, key=table.key)
+            app.table(table.name, key=table.key, sort=table.sort, indexes=table.index_specs())
         self.registered = {}
         for fn in self.functions:
             for index, (spec, name) in enumerate(trigger_groups(fn)):

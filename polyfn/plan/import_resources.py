@@ -20,6 +20,7 @@ from polyfn.plan.import_model import (
     ImportedApp,
     QueueResource,
     TableResource,
+    _words,
     logical_name,
 )
 
@@ -175,28 +176,18 @@ def _table(
     ]
     if hash_keys and isinstance(hash_keys[0], str) and hash_keys[0].isidentifier():
         table.key = hash_keys[0]
-    if range_keys:
-        imported.note(
-            "",
-            "change",
-            f"{logical_id} has a composite key ({table.key} + "
-            f"{range_keys[0]}): polyfn tables have one string key; store items under "
-            f"'<{table.key}>#<{range_keys[0]}>' and read them with table.query(prefix)",
-        )
-    if types.get(table.key, "S") != "S":
-        imported.note(
-            "",
-            "change",
-            f"{logical_id}: key {table.key!r} has type "
-            f"{types.get(table.key)}; polyfn keys are strings",
-        )
-    if props.get("GlobalSecondaryIndexes") or props.get("LocalSecondaryIndexes"):
-        imported.note(
-            "",
-            "change",
-            f"{logical_id} has secondary indexes: polyfn tables query by "
-            "key prefix only, so an index becomes a second table kept in step by code",
-        )
+    if range_keys and isinstance(range_keys[0], str) and range_keys[0].isidentifier():
+        table.sort = range_keys[0]
+    for attribute in (table.key, table.sort):
+        if attribute is not None and types.get(attribute, "S") != "S":
+            imported.note(
+                "",
+                "change",
+                f"{logical_id}: key {attribute!r} has type "
+                f"{types.get(attribute)}; polyfn keys are strings (zero-pad numbers so "
+                "that they sort)",
+            )
+    import_indexes(imported, logical_id, table, props, types)
     if props.get("StreamSpecification"):
         imported.note(
             "",
@@ -205,6 +196,101 @@ def _table(
             "change-feed trigger; a person must redesign what consumes it",
         )
     return table
+
+
+def _index_name(name: str) -> str:
+    """A polyfn index name ([a-z][a-z0-9_]{2,63}) from a DynamoDB one (``EmailIndex``)."""
+    words = "_".join(_words(name)) or "index"
+    if not words[0].isalpha():
+        words = "ix_" + words
+    return (words + "_ix")[:64] if len(words) < 3 else words[:64]
+
+
+def import_indexes(
+    imported: ImportedApp,
+    logical_id: str,
+    table: TableResource,
+    props: Mapping[str, Any],
+    types: Mapping[Any, Any],
+) -> None:
+    """A table's GSIs and LSIs as polyfn indexes, with what each becomes on every cloud."""
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for spec in props.get(kind) or []:
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("IndexName"), str):
+                continue
+            keys = {
+                k.get("KeyType"): k.get("AttributeName")
+                for k in spec.get("KeySchema") or []
+                if isinstance(k, Mapping)
+            }
+            partition, sort = keys.get("HASH"), keys.get("RANGE")
+            if not isinstance(partition, str) or not partition.isidentifier():
+                imported.note(
+                    "", "change", f"{logical_id} index {spec['IndexName']}: no usable HASH key"
+                )
+                continue
+            if sort is not None and (not isinstance(sort, str) or not sort.isidentifier()):
+                sort = None
+            name = _index_name(spec["IndexName"])
+            table.indexes[name] = (partition, sort)
+            _index_notes(imported, logical_id, table, kind, spec, name, partition, sort, types)
+
+
+def _index_notes(
+    imported: ImportedApp,
+    logical_id: str,
+    table: TableResource,
+    kind: str,
+    spec: Mapping[str, Any],
+    name: str,
+    partition: str,
+    sort: str | None,
+    types: Mapping[Any, Any],
+) -> None:
+    original = spec["IndexName"]
+    shown = partition if sort is None else f"{partition} + {sort}"
+    for attribute in (partition, sort):
+        if attribute is not None and types.get(attribute, "S") != "S":
+            imported.note(
+                "",
+                "change",
+                f"{logical_id} index {original}: {attribute!r} has type "
+                f"{types.get(attribute)}; polyfn index keys are strings",
+            )
+    projection = (spec.get("Projection") or {}).get("ProjectionType", "ALL")
+    if projection != "ALL":
+        imported.note(
+            "",
+            "info",
+            f"{logical_id} index {original} projects {projection}: polyfn indexes return "
+            "whole items (projection ALL), which costs more GSI storage and write units",
+        )
+    if kind == "LocalSecondaryIndexes":
+        imported.note(
+            "",
+            "info",
+            f"{logical_id} local index {original} becomes the polyfn index {name!r} "
+            f"({shown}); polyfn declares every index as a global one, so reads through it "
+            "are eventually consistent on DynamoDB",
+        )
+    imported.note(
+        "",
+        "info",
+        f"{logical_id} index {original} becomes query(..., index={name!r}) on ({shown}). "
+        "AWS: a GSI with its own write units (every write that changes an indexed "
+        "attribute writes the GSI too). Azure: Table Storage has no secondary indexes, so "
+        f"polyfn keeps index entities in {table.name!r}'s companion table: each such write "
+        "is doubled (an upsert, and a delete when the value changes), the index is updated "
+        "just after the item and can briefly lag it, and reads through it check the item. "
+        "Google Cloud: a Firestore field query"
+        + (
+            " with composite indexes (ascending and descending) that deploy.sh creates; "
+            if sort is not None
+            else " served by the automatic single-field index; "
+        )
+        + "every document write also writes its index entries (billed as storage, not "
+        "extra operations). Local: a SQLite index.",
+    )
 
 
 _EB_CRON = re.compile(r"^cron\((.+)\)$")

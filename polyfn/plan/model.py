@@ -224,6 +224,8 @@ class Plan:
     # each workflow of the app on each engine of the clouds planned for
     workflow_costs: list[WorkflowCost] = field(default_factory=list)
     containers: list[ContainerComparison] = field(default_factory=list)
+    # What sort keys and secondary indexes become, and cost, per target (table_notes.py).
+    table_notes: list[str] = field(default_factory=list)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

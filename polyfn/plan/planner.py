@@ -38,6 +38,7 @@ from polyfn.plan.model import (
 from polyfn.plan.prices import Prices, load_prices
 from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.sweep import Measurement, sweep
+from polyfn.plan.table_notes import table_notes
 from polyfn.plan.traffic import FunctionTraffic, TrafficProfile
 from polyfn.plan.triggers import map_triggers
 
@@ -184,6 +185,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             prices,
             traffic.container,
         ),
+        table_notes=table_notes(app, clouds),
     )
 
 

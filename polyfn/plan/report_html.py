@@ -355,6 +355,10 @@ def render_html(plan: Plan) -> str:
             for n in plan.import_notes
         ]
         body.append("</ul>")
+    if plan.table_notes:
+        body.append("<h2>Tables</h2><ul>")
+        body += [f"<li>{escape(note)}</li>" for note in plan.table_notes]
+        body.append("</ul>")
     body.append('<h2>Assumptions</h2><ul class="muted">')
     body += [f"<li>{escape(n)}</li>" for n in plan.traffic_notes]
     body.append("</ul>")

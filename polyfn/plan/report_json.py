@@ -23,6 +23,7 @@ Schema 1 (every key always present; lists may be empty):
 - ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
   duration_ms, monthly_cost}]}]``
 - ``import_notes``: ``[{function, impact, text}]``, ``traffic_notes``, ``scanned_files``
+- ``table_notes``: what each sort key and index becomes, and costs, per target
 - ``undecided``: ``[{function, origin, reasons}]``: imported functions with no trigger
   polyfn can express (their statuses say "needs a decision")
 - ``containers`` (added within schema 1): ``[{cloud, label, instances, vcpu, memory_gb,

@@ -75,6 +75,7 @@ def render_markdown(plan: Plan) -> str:
     out += _concurrency(plan)
     out += _sweep(plan)
     out += _imports(plan)
+    out += _tables(plan)
     out += _assumptions(plan)
     out += sources.render()
     return "\n".join(out).rstrip() + "\n"
@@ -385,6 +386,12 @@ def _imports(plan: Plan) -> list[str]:
     ]
     out.append("")
     return out
+
+
+def _tables(plan: Plan) -> list[str]:
+    if not plan.table_notes:
+        return []
+    return ["## Tables", "", *(f"- {note}" for note in plan.table_notes), ""]
 
 
 def _assumptions(plan: Plan) -> list[str]:

@@ -113,8 +113,11 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
             )
     for table in imported.tables.values():
         var = names.assign("table", table.name)
+        extra = f", sort={_literal(table.sort)}" if table.sort else ""
+        if table.indexes:
+            extra += f", indexes={table.index_specs()!r}"
         lines.append(
-            f"{var} = app.table({_literal(table.name)}, key={_literal(table.key)})"
+            f"{var} = app.table({_literal(table.name)}, key={_literal(table.key)}{extra})"
             f"{_origin(table.logical_id, table.physical, 'table', table.name)}"
         )
     for def_name, kind, fn, members in groups:

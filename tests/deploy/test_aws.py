@@ -133,8 +133,9 @@ def test_shop_roles_grant_exactly_what_each_handler_uses(built: Builder) -> None
     users = json.dumps({"Fn::GetAtt": ["UsersTable", "Arn"]})
     emails = json.dumps({"Fn::GetAtt": ["EmailsQueue", "Arn"]})
     assert _actions(cfn, "GetUserFunction") == {"dynamodb:GetItem": {users}}
+    users_index = json.dumps({"Fn::Sub": "${UsersTable.Arn}/index/*"})
     assert _actions(cfn, "ListUsersFunction") == {
-        "dynamodb:Query": {users},
+        "dynamodb:Query": {users, users_index},  # GET /users?email= reads the by_email GSI
         "dynamodb:Scan": {users},
     }
     assert _actions(cfn, "CreateUserFunction") == {

@@ -71,8 +71,16 @@ class Harness:
             self.provider.ensure_queue(handle)
         return handle
 
-    def table(self, *, create: bool = True, key: str = "id", physical: str | None = None) -> Table:
-        handle = self.app.table(unique("t"), key=key)
+    def table(
+        self,
+        *,
+        create: bool = True,
+        key: str = "id",
+        physical: str | None = None,
+        sort: str | None = None,
+        indexes: dict[str, Any] | None = None,
+    ) -> Table:
+        handle = self.app.table(unique("t"), key=key, sort=sort, indexes=indexes)
         self._bind("table", handle.name, physical)
         if create:
             self.provider.ensure_table(handle)
@@ -182,9 +190,9 @@ class GcpHarness(Harness):
             )
         return handle
 
-    def table(self, *, create: bool = True, key: str = "id", physical: str | None = None) -> Table:
+    def table(self, **kwargs: Any) -> Table:
         self._use("firestore")
-        return super().table(create=False, key=key, physical=physical)  # nothing to create
+        return super().table(**{**kwargs, "create": False})  # nothing to create
 
     def subscription(self, queue: Queue) -> str:
         project = self._use("pubsub").project
@@ -240,8 +248,8 @@ class LocalHarness(Harness):
         kwargs["create"] = False
         return super().queue(**kwargs)
 
-    def table(self, *, create: bool = True, key: str = "id", physical: str | None = None) -> Table:
-        return super().table(create=False, key=key, physical=physical)
+    def table(self, **kwargs: Any) -> Table:
+        return super().table(**{**kwargs, "create": False})
 
     def receive_once(self, queue: Queue) -> list[Received]:
         backend = queue.backend

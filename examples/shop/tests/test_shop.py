@@ -61,6 +61,27 @@ def test_update_and_list_users(polyfn_client: ClientFactory) -> None:
 
 
 @all_runtimes
+def test_find_users_by_email_through_the_index(polyfn_client: ClientFactory) -> None:
+    client = polyfn_client(shop)
+    ada = [
+        client.post("/users", json={"name": f"Ada {n}", "email": "ada@example.com"}).json()
+        for n in range(3)
+    ]
+    client.post("/users", json={"name": "Bob", "email": "bob@example.com"})
+
+    first = client.get("/users", query={"email": "ada@example.com", "limit": "2"}).json()
+    second = client.get(
+        "/users", query={"email": "ada@example.com", "limit": "2", "cursor": first["cursor"]}
+    ).json()
+    foreign = client.get("/users", query={"email": "bob@example.com", "cursor": first["cursor"]})
+
+    assert sorted(u["id"] for u in first["users"] + second["users"]) == sorted(u["id"] for u in ada)
+    assert second["cursor"] is None
+    assert foreign.status == 400  # a cursor of another listing, not a listing from elsewhere
+    assert client.get("/users", query={"email": "nobody@example.com"}).json()["users"] == []
+
+
+@all_runtimes
 @pytest.mark.parametrize(
     ("method", "path", "payload", "status"),
     [

@@ -37,6 +37,36 @@ def dead_letter_queue_name(queue_name: str) -> str:
     return f"{queue_name}-dlq"
 
 
+def dynamodb_table_spec(resource: Table) -> dict[str, Any]:
+    """The key schema, attribute definitions and GSIs of ``resource``'s DynamoDB table,
+    as CreateTable takes them (the deploy artifact writes the same)."""
+
+    def key_schema(partition: str, sort: str | None) -> list[dict[str, str]]:
+        schema = [{"AttributeName": partition, "KeyType": "HASH"}]
+        if sort is not None:
+            schema.append({"AttributeName": sort, "KeyType": "RANGE"})
+        return schema
+
+    attributes = dict.fromkeys(resource.schema.key_attributes())
+    for index in resource.indexes.values():
+        attributes.update(dict.fromkeys(index.attributes))
+    spec: dict[str, Any] = {
+        "KeySchema": key_schema(resource.key, resource.sort),
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attributes],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if resource.indexes:
+        spec["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition, index.sort),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in resource.indexes.values()
+        ]
+    return spec
+
+
 class AwsBackends:
     """Backends on AWS for every bucket, queue and table of an App."""
 
@@ -55,7 +85,7 @@ class AwsBackends:
     def table(self, resource: Table) -> DynamoDbTable:
         from polyfn.adapters.aws.backends.table import DynamoDbTable
 
-        return DynamoDbTable(resource.name, resource.physical_name, resource.key)
+        return DynamoDbTable(resource.name, resource.physical_name, resource.schema)
 
     def event_bus(self, resource: EventBus) -> EventBridgeBus:
         from polyfn.adapters.aws.backends.event_bus import EventBridgeBus
@@ -123,19 +153,15 @@ class AwsBackends:
         return guard(ref, create)
 
     def ensure_table(self, resource: Table, timeout: float = 60.0) -> None:
-        """Create the table (string hash key ``resource.key``, on-demand) and wait for it."""
+        """Create the table (string hash key ``resource.key``, range key ``resource.sort``,
+        a global secondary index per polyfn index, on-demand) and wait for it."""
         dynamodb = aws_client("dynamodb")
         name = resource.physical_name
         ref = ResourceRef(self.cloud, "table", resource.name, name)
 
         def create() -> None:
             try:
-                dynamodb.create_table(
-                    TableName=name,
-                    KeySchema=[{"AttributeName": resource.key, "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": resource.key, "AttributeType": "S"}],
-                    BillingMode="PAY_PER_REQUEST",
-                )
+                dynamodb.create_table(TableName=name, **dynamodb_table_spec(resource))
             except Exception as exc:
                 if error_code(exc) != "ResourceInUseException":
                     raise

@@ -51,7 +51,7 @@ class AzureBackends:
     def table(self, resource: Table) -> StorageTable:
         from polyfn.adapters.azure.backends.table import StorageTable
 
-        return StorageTable(resource.name, resource.physical_name, resource.key)
+        return StorageTable(resource.name, resource.physical_name, resource.schema)
 
     def event_bus(self, resource: EventBus) -> EventGridTopic:
         from polyfn.adapters.azure.backends.event_bus import EventGridTopic
@@ -84,6 +84,11 @@ class AzureBackends:
         ref = ResourceRef(self.cloud, "table", resource.name, resource.physical_name)
         tables = service_client("table", ref)
         _create(ref, lambda: tables.create_table(resource.physical_name))
+        if resource.indexes:
+            # The index entities' companion table (adapters/azure/backends/table_index.py).
+            from polyfn.adapters.azure.backends.table_index import suffix
+
+            _create(ref, lambda: tables.create_table(suffix(resource.physical_name)))
 
 
 def _create(ref: ResourceRef, create: Callable[[], object]) -> None:

@@ -2,11 +2,12 @@
 
 The layout (documented in docs/readme/resources.md; keep the two in step):
 
-* ``PartitionKey`` is always ``"polyfn"``: every item of a table lives in one partition,
-  so ``query(prefix)`` is a ``RowKey`` range in key order. The price is the per-partition
-  throughput target (2,000 entities per second, "Scalability and performance targets
-  for Table storage", checked 2026-11).
-* ``RowKey`` is the item's key. The key attribute itself is not stored again.
+* Without a sort key, ``PartitionKey`` is always ``"polyfn"``: every item of a table lives
+  in one partition, so ``query(prefix)`` is a ``RowKey`` range in key order. The price
+  is the per-partition throughput target (2,000 entities per second, "Scalability and
+  performance targets for Table storage", checked 2026-11). ``RowKey`` is the item's key.
+* With a sort key, ``PartitionKey`` is the partition key and ``RowKey`` the sort key.
+  The key attributes themselves are not stored again.
 * An attribute whose name is a valid property name and whose value Table Storage stores
   natively is a property of that name: str (Edm.String), bool (Edm.Boolean), int
   (Edm.Int32, or Edm.Int64 beyond 32 bits), float (Edm.Double), bytes (Edm.Binary).
@@ -66,17 +67,24 @@ def storable_key(key: str) -> bool:
     return 0 < len(key.encode("utf-16-le")) <= _KEY_BYTES and _KEY_FORBIDDEN.search(key) is None
 
 
-def encode_entity(key_attribute: str, item: Mapping[str, Any]) -> dict[str, Any]:
+def encode_entity(
+    key_attribute: str, item: Mapping[str, Any], sort_attribute: str | None = None
+) -> dict[str, Any]:
+    """The entity of ``item``. Without a sort key: PartitionKey ``"polyfn"``, RowKey the
+    key; with one: PartitionKey the partition key, RowKey the sort key. The key
+    attributes are not stored again as properties."""
     key = item[key_attribute]
-    if not storable_key(key):
-        raise Unstorable(
-            "an Azure Table key is at most 1 KiB and cannot hold / \\ # ? or control characters",
-            key_attribute,
-        )
+    for attribute in (key_attribute, sort_attribute):
+        if attribute is not None and not storable_key(item[attribute]):
+            raise Unstorable(
+                "an Azure Table key is at most 1 KiB and cannot hold / \\ # ? or control "
+                "characters",
+                attribute,
+            )
     natives: dict[str, Any] = {}
     overflow: dict[str, Any] = {}
     for name, value in item.items():
-        if name == key_attribute:
+        if name in (key_attribute, sort_attribute):
             continue
         native = _native(name, value)
         if native is _NOT_NATIVE:
@@ -88,7 +96,10 @@ def encode_entity(key_attribute: str, item: Mapping[str, Any]) -> dict[str, Any]
         # Too many properties: keep them all in the JSON object instead.
         overflow.update({name: _to_json(value, name) for name, value in natives.items()})
         natives, chunks = {}, _json_chunks(overflow)
-    entity: dict[str, Any] = {"PartitionKey": PARTITION, "RowKey": key, **natives}
+    if sort_attribute is None:
+        entity: dict[str, Any] = {"PartitionKey": PARTITION, "RowKey": key, **natives}
+    else:
+        entity = {"PartitionKey": key, "RowKey": item[sort_attribute], **natives}
     for index, chunk in enumerate(chunks):
         entity[_json_property(index)] = chunk
     size = entity_size(entity)
@@ -177,8 +188,13 @@ def _json_property(index: int) -> str:
     return JSON_PROPERTY if index == 0 else f"{JSON_PROPERTY}_{index}"
 
 
-def decode_entity(key_attribute: str, entity: Mapping[str, Any]) -> dict[str, Any]:
-    item: dict[str, Any] = {key_attribute: entity["RowKey"]}
+def decode_entity(
+    key_attribute: str, entity: Mapping[str, Any], sort_attribute: str | None = None
+) -> dict[str, Any]:
+    if sort_attribute is None:
+        item: dict[str, Any] = {key_attribute: entity["RowKey"]}
+    else:
+        item = {key_attribute: entity["PartitionKey"], sort_attribute: entity["RowKey"]}
     chunks: dict[str, str] = {}
     for name, value in entity.items():
         if name in _RESERVED_NAMES or name.startswith("odata."):

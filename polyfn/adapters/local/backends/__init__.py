@@ -132,7 +132,7 @@ class LocalBackends:
 
         physical = _folder_name("table", resource.physical_name)
         return SqliteTable(
-            self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.key
+            self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.schema
         )
 
     def workflow(self, resource: Workflow) -> LocalWorkflow:

@@ -55,6 +55,12 @@ CREATE TABLE IF NOT EXISTS items (
     value TEXT NOT NULL,
     PRIMARY KEY (tbl, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS index_slots (
+    tbl TEXT NOT NULL,
+    idx TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    PRIMARY KEY (tbl, idx)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS objects (
     bucket TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -65,6 +71,32 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 """
+
+
+# A table's secondary indexes live in the items rows themselves: index number n of a
+# table (its slot, kept in index_slots) writes the item's index key into column i<n>, and
+# a partial SQLite index on (tbl, i<n>, key) orders them. One row write maintains every
+# index of the item, as a hand-written table with indexed columns would. 20 slots: the
+# most indexes a polyfn table may declare (core.table_keys.MAX_INDEXES).
+INDEX_SLOTS = 20
+
+
+def _add_index_slots(conn: sqlite3.Connection) -> None:
+    """Give an items table the slot columns (older files lack them). A slot's SQLite
+    index is made when a table first uses the slot (``index_slot_sql``): every index
+    costs each row write, used or not."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+    for slot in range(1, INDEX_SLOTS + 1):
+        if f"i{slot}" not in columns:
+            conn.execute(f"ALTER TABLE items ADD COLUMN i{slot} TEXT")
+
+
+def index_slot_sql(slot: int) -> str:
+    """The partial index that orders the items in slot ``slot`` of some table's index."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS items_i{slot} ON items (tbl, i{slot}, key) "
+        f"WHERE i{slot} IS NOT NULL"
+    )
 
 
 class Store:
@@ -80,6 +112,7 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            _add_index_slots(conn)
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; ``write`` opens them explicitly.
@@ -96,23 +129,38 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _acquire(self) -> sqlite3.Connection:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the local store {self.path} is closed")
             conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
+        return conn if conn is not None else self._connect()
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            keep = not self._closed and len(self._idle) < _IDLE_CONNECTIONS_KEPT
+            if keep:
+                self._idle.append(conn)
+        if not keep:
+            conn.close()
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self._acquire()
         try:
             yield conn
         finally:
-            with self._lock:
-                keep = not self._closed and len(self._idle) < _IDLE_CONNECTIONS_KEPT
-                if keep:
-                    self._idle.append(conn)
-            if not keep:
-                conn.close()
+            self._release(conn)
+
+    def fetch_one(self, sql: str, parameters: tuple[object, ...]) -> tuple[object, ...] | None:
+        """One row of one read: ``read()`` without the context manager's cost, for the
+        point reads a handler makes most (a table's ``get``)."""
+        conn = self._acquire()
+        try:
+            row: tuple[object, ...] | None = conn.execute(sql, parameters).fetchone()
+            return row
+        finally:
+            self._release(conn)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

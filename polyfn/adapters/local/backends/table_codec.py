@@ -1,9 +1,10 @@
 """How a local table item is written as JSON text so that every value comes back exactly.
 
-Python's JSON already keeps str, int (any size), float, bool, None and lists apart, so they
-are written as they are. Two things JSON cannot say are tagged: bytes, and a dict (so that
-a user's dict can never be mistaken for a tag). In the encoded text every JSON object is
-therefore a tag with exactly one key:
+Python's JSON already keeps str, int (any size), float, bool, None, lists and dicts
+apart, so an item without bytes is written as plain JSON after a ``=`` mark, and read
+back by one ``json`` call (the common case, and the fast one). An item holding bytes
+somewhere is tagged: bytes, and every dict (so that a user's dict can never be mistaken
+for a tag), so that in its text every JSON object is a tag with exactly one key:
 
     {"m": {"name": <encoded>, ...}}   a dict (keys are strings)
     {"b": "<base64>"}                 bytes
@@ -21,7 +22,7 @@ from typing import Any
 
 from polyfn.adapters.common.errors import Unstorable
 
-__all__ = ["MAX_ITEM_BYTES", "decode_item", "encode_item", "item_size"]
+__all__ = ["MAX_ITEM_BYTES", "decode_item", "encode_item", "fits", "item_size"]
 
 # The strictest item limit of the three clouds, so that an item that fits locally fits
 # everywhere: DynamoDB's 400 KB (Azure Table and Firestore allow about 1 MiB).
@@ -32,8 +33,99 @@ _MAP = "m"
 _BYTES = "b"
 
 
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.JSONDecoder().decode
+_raw_decode = json.JSONDecoder().raw_decode
+_SCALARS = (int, bool, type(None))
+
+
+_PLAIN = "="  # the mark of an item written as plain JSON
+
+
 def encode_item(item: dict[str, Any]) -> str:
-    return json.dumps(_encode(item, ""), separators=(",", ":"), ensure_ascii=False)
+    # Check every value (the top level inline: most attributes are scalars), noting
+    # whether the item holds bytes; only then does it need the tagged form.
+    has_bytes = False
+    for name, value in item.items():
+        if not isinstance(name, str):
+            raise Unstorable(f"map keys must be strings, got {name!r}", "")
+        if not name.isascii():
+            _check_text(name, "")
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                _check_text(value, name)
+        elif kind not in _SCALARS and _check(value, name):
+            has_bytes = True
+    if has_bytes:
+        return _dumps(_encode(item, ""))
+    return _PLAIN + _dumps(item)
+
+
+def _check(value: Any, path: str) -> bool:
+    """Check what ``_encode`` checks; True when ``value`` holds bytes. Paths of nested
+    values are built only for an error (``_at``), not for every value checked."""
+    kind = type(value)
+    if kind is str:
+        if not value.isascii():
+            _check_text(value, path)
+        return False
+    if kind in _SCALARS:
+        return False
+    if kind is float:
+        if not math.isfinite(value):
+            raise Unstorable(f"{value!r} is not a storable number (DynamoDB refuses it)", path)
+        return False
+    if kind is dict:
+        found = False
+        for name, inner in value.items():
+            if type(name) is not str:
+                if not isinstance(name, str):
+                    raise Unstorable(f"map keys must be strings, got {name!r}", path)
+            elif not name.isascii():
+                _check_text(name, path)
+            if type(inner) is not str or not inner.isascii():
+                try:
+                    found = _check(inner, "") or found
+                except Unstorable as exc:
+                    raise _at(exc, f"{path}.{name}" if path else name) from None
+        return found
+    if kind is list or kind is tuple:
+        found = False
+        for index, inner in enumerate(value):
+            try:
+                found = _check(inner, "") or found
+            except Unstorable as exc:
+                raise _at(exc, f"{path}[{index}]") from None
+        return found
+    if isinstance(value, bytes | bytearray | memoryview):
+        return True
+    if isinstance(value, bool | int | str | float | dict | list | tuple):
+        return _check(_plain_type(value), path)  # a subclass: checked as its base type
+    raise Unstorable(
+        f"a {type(value).__name__} cannot be stored; use str, int, float, bool, None, "
+        "bytes, lists and dicts",
+        path,
+    )
+
+
+def _plain_type(value: Any) -> Any:
+    bases: tuple[Any, ...] = (bool, int, str, float, dict, list, tuple)
+    for base in bases:
+        if isinstance(value, base):
+            return base(value)
+    return value
+
+
+def _at(exc: Unstorable, prefix: str) -> Unstorable:
+    """``exc`` with the path of the value that holds the bad one in front."""
+    if not exc.path:
+        path = prefix
+    elif exc.path.startswith("["):
+        path = prefix + exc.path
+    else:
+        path = f"{prefix}.{exc.path}"
+    return Unstorable(exc.reason, path)
 
 
 def _encode(value: Any, path: str) -> Any:
@@ -76,10 +168,33 @@ def _check_text(value: str, path: str) -> None:
 
 
 def decode_item(text: str) -> dict[str, Any]:
-    decoded = _decode(json.loads(text))
-    if not isinstance(decoded, dict):
+    if text[:1] == _PLAIN:
+        item = _raw_decode(text, 1)[0]
+        if type(item) is not dict:
+            raise ValueError("a stored item is not a map")
+        return item
+    loaded = _loads(text)
+    top = loaded.get(_MAP) if type(loaded) is dict else None
+    if type(top) is not dict:
         raise ValueError("a stored item is not a map")
-    return decoded
+    # Scalars stay as they are, in place; only nested lists and tags are walked.
+    for name, value in top.items():
+        if type(value) in (dict, list):
+            top[name] = _decode(value)
+    return top
+
+
+def fits(text: str, item: dict[str, Any]) -> int | None:
+    """None when the item is surely within MAX_ITEM_BYTES, else its size to check.
+
+    ``item_size`` walks the item in Python; the encoded text bounds it: a character of
+    the text is at most 4 bytes of UTF-8, and every value the size counts (3 bytes for a
+    list or map, 2 for a small number) takes at least one character and a separator of
+    the text. So an item whose text is under a quarter of the limit fits.
+    """
+    if 4 * len(text) <= MAX_ITEM_BYTES:
+        return None
+    return item_size(item)
 
 
 def _decode(value: Any) -> Any:

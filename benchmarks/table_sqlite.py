@@ -1,0 +1,126 @@
+"""The local table (SQLite, the embedded default) against hand-written ``sqlite3`` code
+doing the same work, in the same run: point get, a query through a secondary index, and
+a batch write of 100 items.
+
+The hand-written side is what a careful person would write for this one table: a WAL
+database with ``synchronous=NORMAL`` (as polyfn's store), the item as JSON text, the
+index a real SQLite index on extracted columns, one connection kept open. polyfn does
+more per call (a connection pool shared by threads, the type-tagged JSON that keeps bytes
+and dicts apart, key checks, its own index rows), and the ratio says what that costs.
+Target (issue 18): at most 1.3x.
+
+    .venv/bin/python benchmarks/table_sqlite.py
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import per_call_us
+
+from polyfn import App
+from polyfn.adapters.local.backends import LocalBackends
+
+ITEMS = 2000
+BATCH = 100
+PAGE = 20
+STATUSES = ("open", "paid", "shipped", "cancelled")
+
+
+def _item(n: int) -> dict[str, Any]:
+    return {
+        "customer": f"c{n % 50:03d}",
+        "created": f"2026-12-{n:06d}",
+        "status": STATUSES[n % len(STATUSES)],
+        "total": n * 3,
+        "lines": [{"sku": f"s{n % 7}", "qty": 1 + n % 3}],
+    }
+
+
+class Handwritten:
+    """The same table by hand: one connection, JSON text, an index on (status, created)."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute(
+            "CREATE TABLE orders (customer TEXT, created TEXT, status TEXT, value TEXT, "
+            "PRIMARY KEY (customer, created)) WITHOUT ROWID"
+        )
+        self.conn.execute("CREATE INDEX orders_status ON orders (status, created, customer)")
+
+    def put_many(self, items: list[dict[str, Any]]) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?)",
+            [(i["customer"], i["created"], i.get("status"), json.dumps(i)) for i in items],
+        )
+        self.conn.execute("COMMIT")
+
+    def get(self, customer: str, created: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT value FROM orders WHERE customer = ? AND created = ?", (customer, created)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def by_status(self, status: str, limit: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT value FROM orders WHERE status = ? ORDER BY created, customer LIMIT ?",
+            (status, limit),
+        ).fetchall()
+        return [json.loads(value) for (value,) in rows]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        app = App("bench")
+        app.bind(LocalBackends(root / "polyfn", app.name))
+        table = app.table(
+            "orders", key="customer", sort="created", indexes={"by_status": ("status", "created")}
+        )
+        hand = Handwritten(root / "hand.sqlite3")
+        items = [_item(n) for n in range(ITEMS)]
+        for start in range(0, ITEMS, BATCH):
+            table.batch_write(items[start : start + BATCH])
+            hand.put_many(items[start : start + BATCH])
+        probe = items[ITEMS // 2]
+        assert table.get(probe["customer"], probe["created"]) == hand.get(
+            probe["customer"], probe["created"]
+        )
+        assert list(table.query("paid", index="by_status", limit=PAGE)) == hand.by_status(
+            "paid", PAGE
+        )
+        batch = [_item(n) for n in range(BATCH)]
+
+        cases = {
+            "point get": (
+                lambda: table.get(probe["customer"], probe["created"]),
+                lambda: hand.get(probe["customer"], probe["created"]),
+            ),
+            f"index query ({PAGE} items)": (
+                lambda: table.query("paid", index="by_status", limit=PAGE),
+                lambda: hand.by_status("paid", PAGE),
+            ),
+            f"batch write ({BATCH} items)": (
+                lambda: table.batch_write(batch),
+                lambda: hand.put_many(batch),
+            ),
+        }
+        print(f"{'case':<28}{'polyfn µs':>12}{'sqlite3 µs':>12}{'ratio':>8}")
+        for name, (ours, theirs) in cases.items():
+            timings = per_call_us({"polyfn": ours, "sqlite3": theirs}, rounds=9)
+            ratio = timings["polyfn"] / timings["sqlite3"]
+            print(f"{name:<28}{timings['polyfn']:>12.1f}{timings['sqlite3']:>12.1f}{ratio:>7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
