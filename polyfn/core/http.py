@@ -126,6 +126,8 @@ class Request:
         "_cookies",
         "_headers",
         "_json",
+        "_model",
+        "_params",
         "_query",
         "method",
         "path",
@@ -253,6 +255,37 @@ class Request:
                 # cause, whose traceback would be a thousand identical frames.
                 raise HTTPError(400, "Request body is nested too deeply") from None
         return self._json
+
+    # The route's declared models fill these in (core.models) before the handler runs; the
+    # slots stay unset otherwise, so the views adapters build per request pay nothing.
+    @property
+    def model(self) -> Any:
+        """The body as the route's ``body=`` model (a dataclass, TypedDict or pydantic
+        instance), checked before the handler ran."""
+        try:
+            return self._model
+        except AttributeError:
+            raise AttributeError(
+                "req.model: this route declares no body= model (see App.route)"
+            ) from None
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._model = value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The route's declared ``path_params=`` and ``query=`` parameters, typed."""
+        try:
+            return self._params
+        except AttributeError:
+            raise AttributeError(
+                "req.params: this route declares no path_params= or query= types"
+            ) from None
+
+    @params.setter
+    def params(self, value: dict[str, Any]) -> None:
+        self._params = value
 
     def to_dict(self) -> dict[str, Any]:
         """What the request holds, as JSON values (``polyfn inspect`` prints it): the body

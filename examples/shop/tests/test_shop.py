@@ -66,10 +66,14 @@ def test_update_and_list_users(polyfn_client: ClientFactory) -> None:
     [
         ("GET", "/users/nobody", None, 404),
         ("PUT", "/users/nobody", {"name": "X"}, 404),
-        ("POST", "/users", {"name": "Ada"}, 400),
-        ("POST", "/users", {"name": "Ada", "email": "not-an-address"}, 400),
-        ("POST", "/users", {"name": "Ada", "email": "a@b.c", "admin": True}, 400),
+        ("POST", "/users", {"name": "Ada"}, 422),
+        ("POST", "/users", {"name": "Ada", "email": "not-an-address"}, 422),
+        ("POST", "/users", {"name": "Ada", "email": "a@b.c", "admin": True}, 422),
+        ("POST", "/users", {"name": "", "email": "a@b.c"}, 422),
+        ("GET", "/users?cursor=forged", None, 400),
+        ("PUT", "/users/1", {"name": 7}, 422),
         ("GET", "/users?limit=500", None, 400),
+        ("GET", "/users?limit=ten", None, 400),
         ("DELETE", "/users/1", None, 405),
     ],
 )
@@ -79,6 +83,23 @@ def test_bad_requests_get_clear_answers(
     response = polyfn_client(shop).request(method, path, json=payload)
     assert response.status == status
     assert response.json()["error"]["status"] == status
+
+
+@all_runtimes
+def test_a_body_that_does_not_fit_the_model_lists_every_field_error(
+    polyfn_client: ClientFactory,
+) -> None:
+    response = polyfn_client(shop).post("/users", json={"name": 1, "admin": True})
+    assert response.status == 422
+    assert response.json()["error"]["errors"] == [
+        {
+            "location": ["body", "name"],
+            "type": "type",
+            "message": "expected a string, got a number",
+        },
+        {"location": ["body", "email"], "type": "missing", "message": "field required"},
+        {"location": ["body", "admin"], "type": "extra", "message": "unknown field"},
+    ]
 
 
 @all_runtimes

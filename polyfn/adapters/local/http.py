@@ -114,7 +114,26 @@ def build_flask_app(app: App) -> Any:
         ) from exc
     # The local scheduler fires the schedules itself: an HTTP request is never a tick here,
     # whatever its headers say (a forged X-CloudScheduler is an ordinary request).
-    return framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
+    flask_app = framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
+    from werkzeug.exceptions import HTTPException
+
+    flask_app.register_error_handler(HTTPException, _error_body)
+    return flask_app
+
+
+def _error_body(exc: Any) -> Any:
+    """What Flask answers itself (a path its catch-all rule does not match, such as one
+    with a newline) in polyfn's one JSON error body instead of Flask's HTML page."""
+    from flask import request
+
+    from polyfn.adapters.gcp.http import request_id_from_environ
+    from polyfn.core.dispatch import error_response
+
+    status = exc.code or 500
+    answer = error_response(
+        status, exc.name or "Error", request_id_from_environ(request.environ) or ""
+    )
+    return answer.body, status, {"content-type": "application/json"}
 
 
 class InFlight:
@@ -155,8 +174,11 @@ class InFlight:
 
 
 def build_wsgi_app(app: App, invocations: Invocations) -> InFlight:
-    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
-    return InFlight(InvocationLog(build_flask_app(app), app, invocations))
+    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log),
+    with the App's ``/openapi.json`` and ``/docs`` (``api_docs``)."""
+    from polyfn.adapters.local.api_docs import ApiDocs
+
+    return InFlight(InvocationLog(ApiDocs(build_flask_app(app), app), app, invocations))
 
 
 class HttpServer:
