@@ -14,6 +14,7 @@ from typing import Any
 
 from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.front_door import azure_site_cors
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
 
@@ -187,6 +188,15 @@ def main_template(
     bus_topics, bus_settings = _bus_topics(model)
     resources.extend(bus_topics)
     app_settings += bus_settings
+    site_config: dict[str, Any] = {
+        "linuxFxVersion": f"Python|{PYTHON_VERSION}",
+        "ftpsState": "Disabled",
+        "minTlsVersion": "1.2",
+        "appSettings": app_settings,
+    }
+    cors = azure_site_cors(model.app)
+    if cors is not None:
+        site_config["cors"] = cors  # the platform answers preflights (front_door)
     resources.append(
         {
             "type": "Microsoft.Web/sites",
@@ -201,12 +211,7 @@ def main_template(
             "properties": {
                 "serverFarmId": _PLAN_ID,
                 "httpsOnly": True,
-                "siteConfig": {
-                    "linuxFxVersion": f"Python|{PYTHON_VERSION}",
-                    "ftpsState": "Disabled",
-                    "minTlsVersion": "1.2",
-                    "appSettings": app_settings,
-                },
+                "siteConfig": site_config,
             },
         }
     )

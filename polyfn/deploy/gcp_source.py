@@ -9,7 +9,10 @@ same folder as its own Cloud Function, pinned with ``POLYFN_FUNCTION``; ``deploy
 
 from __future__ import annotations
 
-from polyfn.deploy.gcp_script import deploy_script
+import json
+
+from polyfn.deploy.gcp_gateway import gateway_config, gateway_functions
+from polyfn.deploy.gcp_script import GATEWAY_CONFIG, deploy_script
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
@@ -42,7 +45,7 @@ def main_file(source: AppSource) -> str:
 def gcp_files(
     model: DeployModel, source: AppSource, requirements: Requirements, region: str | None
 ) -> dict[str, str]:
-    return {
+    files = {
         "main.py": main_file(source),
         "requirements.txt": requirements.text(
             "Installed by Cloud Build; polyfn itself is in ./polyfn"
@@ -50,3 +53,6 @@ def gcp_files(
         ".gcloudignore": _GCLOUDIGNORE,
         "deploy.sh": deploy_script(model, region),
     }
+    if gateway_functions(model):
+        files[GATEWAY_CONFIG] = json.dumps(gateway_config(model), indent=2) + "\n"
+    return files
