@@ -176,3 +176,37 @@ def test_an_app_without_anonymous_routes_has_no_gateway(built: Builder, tmp_path
     out = built(app_file, "gcp").out
     assert not (out / "gateway").exists()
     assert "api-gateway" not in (out / "deploy.sh").read_text()
+
+
+def _preflight(function: str | None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A browser's preflight for POST /items, as the gateway passes it to a function."""
+    from polyfn.adapters.gcp import http_function
+    from polyfn.adapters.gcp.serving import framework_app
+    from polyfn.loading import load_app
+
+    if function is None:
+        monkeypatch.delenv("POLYFN_FUNCTION", raising=False)
+    else:
+        monkeypatch.setenv("POLYFN_FUNCTION", function)
+    app = load_app(str(CORS_SAMPLE / "app.py"))
+    client = framework_app(http_function(app, backends="keep"), "http").test_client()
+    return client.open(
+        "/items",
+        method="OPTIONS",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
+
+
+def test_the_gateways_preflight_function_grants_every_routes_methods(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # deploy.sh deploys the preflight function unpinned: it knows every route's methods.
+    answer = _preflight(None, monkeypatch)
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "POST" in answer.headers["access-control-allow-methods"]
+    # Why not the route's own function: pinned to GET /items, it cannot grant POST.
+    assert _preflight("list_items", monkeypatch).status_code == 403

@@ -20,6 +20,7 @@ from polyfn import App
 from polyfn.loading import load_app
 from polyfn.testing import all_runtimes
 from polyfn.testing.client import Client
+from polyfn.testing.responses import assert_declared_response
 
 ClientFactory = Callable[[App], Client]
 
@@ -38,11 +39,13 @@ def test_create_then_read_a_user(polyfn_client: ClientFactory) -> None:
     client = polyfn_client(shop)
     created = client.post("/users", json={"name": "Ada", "email": "ada@example.com"})
     assert created.status == 201
+    assert_declared_response(shop, "POST", "/users", created)
     user = created.json()
     assert created.headers["location"] == f"/users/{user['id']}"
 
     fetched = client.get(f"/users/{user['id']}")
     assert fetched.status == 200
+    assert_declared_response(shop, "GET", f"/users/{user['id']}", fetched)
     assert fetched.json() == user
 
 
@@ -57,6 +60,7 @@ def test_update_and_list_users(polyfn_client: ClientFactory) -> None:
 
     listing = client.get("/users", query={"limit": "10"})
     assert listing.status == 200
+    assert_declared_response(shop, "GET", "/users", listing)
     assert [u["id"] for u in listing.json()["users"]] == [user["id"]]
 
 
@@ -82,6 +86,7 @@ def test_bad_requests_get_clear_answers(
 ) -> None:
     response = polyfn_client(shop).request(method, path, json=payload)
     assert response.status == status
+    assert_declared_response(shop, method, path, response)
     assert response.json()["error"]["status"] == status
 
 
