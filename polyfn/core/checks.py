@@ -11,6 +11,10 @@ This module imports nothing, so ``from polyfn import Check`` costs no cold start
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["Check"]
 
 
@@ -21,7 +25,7 @@ class Check:
     is not anchored either): ``Check(pattern=r"\\S")`` asks for one non-space character.
     """
 
-    __slots__ = ("ge", "le", "max_length", "min_length", "pattern")
+    __slots__ = ("_search", "ge", "le", "max_length", "min_length", "pattern")
 
     def __init__(
         self,
@@ -37,6 +41,7 @@ class Check:
         self.ge = ge
         self.le = le
         self.pattern = pattern
+        self._search: Any = None  # the compiled pattern's search, made on first use
 
     def json_schema(self) -> dict[str, object]:
         keywords = {
@@ -56,9 +61,12 @@ class Check:
             if self.max_length is not None and len(value) > self.max_length:
                 return f"expected at most {self.max_length} characters"
             if self.pattern is not None:
-                import re  # only models with a pattern pay for it
+                search = self._search
+                if search is None:
+                    import re  # only models with a pattern pay for it
 
-                if re.search(self.pattern, value) is None:
+                    search = self._search = re.compile(self.pattern).search
+                if search(value) is None:
                     return f"expected a string matching {self.pattern!r}"
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             if self.ge is not None and value < self.ge:
