@@ -98,7 +98,8 @@ class InvocationLog:
 
 
 def build_flask_app(app: App) -> Any:
-    """functions-framework's Flask app serving ``app`` with ``Context.cloud == "local"``."""
+    """functions-framework's Flask app serving ``app`` with ``Context.cloud == "local"``,
+    behind ``api_docs.ApiDocs``."""
     try:
         # Imported here too, so that a missing package is this ConfigError, not an
         # ImportError from inside framework_app.
@@ -118,7 +119,10 @@ def build_flask_app(app: App) -> Any:
     from werkzeug.exceptions import HTTPException
 
     flask_app.register_error_handler(HTTPException, _error_body)
-    return flask_app
+    # The App's /openapi.json and /docs, where the App routes nothing itself (api_docs).
+    from polyfn.adapters.local.api_docs import ApiDocs
+
+    return ApiDocs(flask_app, app)
 
 
 def _error_body(exc: Any) -> Any:
@@ -174,11 +178,8 @@ class InFlight:
 
 
 def build_wsgi_app(app: App, invocations: Invocations) -> InFlight:
-    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log),
-    with the App's ``/openapi.json`` and ``/docs`` (``api_docs``)."""
-    from polyfn.adapters.local.api_docs import ApiDocs
-
-    return InFlight(InvocationLog(ApiDocs(build_flask_app(app), app), app, invocations))
+    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
+    return InFlight(InvocationLog(build_flask_app(app), app, invocations))
 
 
 class HttpServer:
