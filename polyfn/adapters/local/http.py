@@ -118,14 +118,14 @@ def build_flask_app(app: App) -> Any:
     flask_app = framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
     from werkzeug.exceptions import HTTPException
 
-    flask_app.register_error_handler(HTTPException, _error_body)
+    flask_app.register_error_handler(HTTPException, _flask_error_answer)
     # The App's /openapi.json and /docs, where the App routes nothing itself (api_docs).
     from polyfn.adapters.local.api_docs import ApiDocs
 
     return ApiDocs(flask_app, app)
 
 
-def _error_body(exc: Any) -> Any:
+def _flask_error_answer(exc: Any) -> Any:
     """What Flask answers itself (a path its catch-all rule does not match, such as one
     with a newline) in polyfn's one JSON error body instead of Flask's HTML page."""
     from flask import request
