@@ -29,6 +29,7 @@ import enum
 import types
 import typing
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -103,14 +104,26 @@ def is_model(tp: Any) -> bool:
     )
 
 
+# Field types as resolved when the model was first declared. Resolving a string annotation
+# reads the globals of ``sys.modules[cls.__module__]``, which may since have become another
+# module of the same name (two apps loaded from files both called app.py): the first
+# reading, made while the model's module was the one of its name, is kept.
+_HINTS: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
 def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is not None:
+        return hints
     try:
-        return typing.get_type_hints(cls, include_extras=True)
+        hints = typing.get_type_hints(cls, include_extras=True)
     except Exception as exc:
         raise ConfigError(
             f"cannot read the field types of {cls.__qualname__}: {exc} "
             "(declare the model and the types it names at module level)"
         ) from None
+    _HINTS[cls] = hints
+    return hints
 
 
 _WRAPPERS = (typing.Annotated, typing.Required, typing.NotRequired)
@@ -537,8 +550,10 @@ class RequestModels:
         for status, model in (responses or {}).items():
             if not isinstance(status, int) or not 100 <= status <= 599:
                 raise ConfigError(f"responses= keys are HTTP status codes, got {status!r}")
-            if model is not None and not is_model(model) and _strip(model) is not list:
-                _compile(model, {})  # any type a body may have; a ConfigError otherwise
+            if model is not None:
+                # Any type a body may have (a ConfigError otherwise), its field types read
+                # now, while its module is the one of its name (_hints).
+                _compile(model, {})
             self.responses[status] = model
 
     @property

@@ -266,3 +266,36 @@ def test_an_app_without_models_loads_no_model_code() -> None:
         "assert 'typing' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_models_keep_their_field_types_when_another_module_takes_their_modules_name() -> None:
+    # Two apps loaded from files both called app.py: the second replaces the first in
+    # sys.modules, where string annotations are resolved.
+    import types
+
+    from polyfn.core.openapi import openapi_document
+    from polyfn.testing.responses import response_problems
+
+    name = "polyfn_test_models_same_name"
+    module = types.ModuleType(name)
+    source = (
+        "from __future__ import annotations\n"
+        "from typing import TypedDict\n"
+        "class Row(TypedDict):\n"
+        "    id: str\n"
+        "class Page(TypedDict):\n"
+        "    rows: list[Row]\n"
+    )
+    sys.modules[name] = module
+    try:
+        exec(source, module.__dict__)
+        app = App("same")
+        app.get("/rows", response=module.Page, name="rows")(lambda req: None)
+        sys.modules[name] = types.ModuleType(name)  # the other app.py
+        assert response_problems(app, "GET", "/rows", 200, b'{"rows": [{"id": "1"}]}') == []
+        schemas = openapi_document(app)["components"]["schemas"]
+        assert schemas["Page"]["properties"]["rows"]["items"] == {
+            "$ref": "#/components/schemas/Row"
+        }
+    finally:
+        del sys.modules[name]
