@@ -6,6 +6,7 @@ import enum
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
@@ -15,7 +16,7 @@ import pytest
 from polyfn import App, Check, Request
 from polyfn.core.errors import ConfigError
 from polyfn.core.models import SchemaRegistry, json_schema
-from polyfn.hosts import hosts_for
+from polyfn.testing import all_runtimes
 from polyfn.testing.client import Client
 
 
@@ -92,14 +93,13 @@ def _app() -> App:
     return app
 
 
-@pytest.fixture(
-    params=[host.name for runtime in ("aws", "gcp", "local") for host in hosts_for(runtime)[:1]]
-)
-def client(request: pytest.FixtureRequest) -> Client:
-    (host,) = [h for r in ("aws", "gcp", "local") for h in hosts_for(r) if h.name == request.param]
-    return Client(_app(), host)
+@pytest.fixture
+def client(polyfn_client: Callable[[App], Client]) -> Client:
+    """The models app on the runtime ``@all_runtimes`` chose, through its native events."""
+    return polyfn_client(_app())
 
 
+@all_runtimes
 def test_a_valid_body_reaches_the_handler_as_the_model(client: Client) -> None:
     answer = client.post(
         "/orders", json={"customer": CUSTOMER, "items": [{"sku": "abc"}], "size": "l"}
@@ -108,6 +108,7 @@ def test_a_valid_body_reaches_the_handler_as_the_model(client: Client) -> None:
     assert answer.json() == {"customer": CUSTOMER, "size": "l", "n": 1}
 
 
+@all_runtimes
 def test_an_invalid_body_is_a_422_listing_every_field_error(client: Client) -> None:
     answer = client.post(
         "/orders",
@@ -142,11 +143,13 @@ def test_an_invalid_body_is_a_422_listing_every_field_error(client: Client) -> N
     ]
 
 
+@all_runtimes
 def test_a_body_that_is_not_json_stays_a_400(client: Client) -> None:
     answer = client.post("/orders", body=b"{nope", headers={"content-type": "application/json"})
     assert answer.status == 400
 
 
+@all_runtimes
 def test_a_typeddict_body(client: Client) -> None:
     ok = client.post("/addresses", json={"street": "Main", "kind": "home"})
     assert ok.status == 200
@@ -159,6 +162,7 @@ def test_a_typeddict_body(client: Client) -> None:
     ]
 
 
+@all_runtimes
 def test_a_pydantic_body_reports_pydantics_errors_in_the_same_format(client: Client) -> None:
     assert client.post("/payments", json={"amount": 2.5, "currency": "EUR"}).json() == {
         "amount": 2.5
@@ -172,6 +176,7 @@ def test_a_pydantic_body_reports_pydantics_errors_in_the_same_format(client: Cli
     ]
 
 
+@all_runtimes
 def test_typed_path_and_query_parameters(client: Client) -> None:
     answer = client.get(f"/orders/{CUSTOMER}?size=s&page=2&tag=a&tag=b")
     assert answer.json() == {"id": CUSTOMER, "size": "s", "page": 2, "tag": ["a", "b"]}
@@ -188,6 +193,7 @@ def test_typed_path_and_query_parameters(client: Client) -> None:
     ]
 
 
+@all_runtimes
 def test_a_route_without_models_has_no_model(client: Client) -> None:
     assert client.get("/plain/1").json() == {"has_model": False}
 
