@@ -18,6 +18,7 @@ from polyfn.core.settings import use_settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
+    from polyfn.core.checks import Check
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
     from polyfn.core.ports import BackendProvider
@@ -45,6 +46,7 @@ __all__ = [
     "AnyOf",
     "App",
     "BadPayload",
+    "Check",
     "Choice",
     "Context",
     "Event",
@@ -91,6 +93,7 @@ use_settings(os.environ)
 # gateway, and an HTTP-only function never sees an event, message or tick.
 _LAZY = {
     "CORS": "polyfn.core.cors",
+    "Check": "polyfn.core.checks",
     "BadPayload": "polyfn.core.events",
     "Event": "polyfn.core.events",
     "Message": "polyfn.core.events",

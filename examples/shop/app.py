@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, TypedDict
 
 from orders import add_orders
 
-from polyfn import App, HTTPError, Message, ObjectEvent, Request, Response, Schedule
+from polyfn import App, Check, HTTPError, Message, ObjectEvent, Request, Response, Schedule
 
 app = App("shop")
 # "by_email" answers GET /users?email=: a DynamoDB GSI, a Firestore field query, index
@@ -28,59 +29,83 @@ outbox = app.table("outbox", key="id")  # what send_email delivered, for audits 
 add_orders(app, emails)  # POST /orders, GET /orders/{id} and the order workflow
 
 THUMBNAIL_SIZE = (128, 128)
-USER_FIELDS = ("name", "email")
 
 
-def _validated(payload: Any, *, partial: bool = False) -> dict[str, str]:
-    if not isinstance(payload, dict):
-        raise HTTPError(400, "Expected a JSON object")
-    unknown = set(payload) - set(USER_FIELDS)
-    if unknown:
-        raise HTTPError(400, f"Unknown field(s): {', '.join(sorted(unknown))}")
-    user: dict[str, str] = {}
-    for field in USER_FIELDS:
-        value = payload.get(field)
-        if value is None:
-            if not partial:
-                raise HTTPError(400, f"Field {field!r} is required")
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise HTTPError(400, f"Field {field!r} must be a non-empty string")
-        user[field] = value.strip()
-    if "email" in user and "@" not in user["email"]:
-        raise HTTPError(400, "Field 'email' must be an email address")
-    return user
+# A name is not empty; an email address has an "@". Declared on the models, these are
+# checked before a handler runs and shown to clients in the OpenAPI document.
+Name = Annotated[str, Check(min_length=1, max_length=200)]
+Email = Annotated[str, Check(pattern="@", max_length=320)]
+PageSize = Annotated[int, Check(ge=1, le=100)]
+EmailAddress = Annotated[str, Check(pattern="@")]
 
 
-@app.get("/users")
+@dataclass
+class NewUser:
+    """A user to create."""
+
+    name: Name
+    email: Email
+
+
+@dataclass
+class UserChanges:
+    """The fields of a user to change; those left out keep their value."""
+
+    name: Name | None = None
+    email: Email | None = None
+
+
+class User(TypedDict):
+    id: str
+    name: str
+    email: str
+    created: str
+
+
+class UserPage(TypedDict):
+    users: list[User]
+    cursor: str | None
+
+
+def _given(fields: dict[str, str | None]) -> dict[str, str]:
+    """The fields a client sent (the models checked them)."""
+    return {field: value for field, value in fields.items() if value is not None}
+
+
+@app.get(
+    "/users",
+    query={"limit": PageSize | None, "cursor": str | None, "email": EmailAddress | None},
+    response=UserPage,
+)
 def list_users(req: Request) -> Response:
-    limit = req.query.get("limit", "50")
-    if not limit.isdigit() or not 1 <= int(limit) <= 100:
-        raise HTTPError(400, "limit must be a number from 1 to 100")
-    email = req.query.get("email")
-    if email is not None:
-        if "@" not in email:
-            raise HTTPError(400, "email must be an email address")
-        # A bad or foreign cursor raises InvalidCursor, an HTTPError(400).
-        page = users.query(
-            email, index="by_email", limit=int(limit), cursor=req.query.get("cursor")
-        )
-    else:
-        page = users.scan(limit=int(limit), cursor=req.query.get("cursor"))
+    """List users, a page at a time (``cursor`` from the previous page), or find them by
+    email through the ``by_email`` index."""
+    limit, cursor, email = req.params["limit"] or 50, req.params["cursor"], req.params["email"]
+    try:
+        if email is not None:
+            page = users.query(email, index="by_email", limit=limit, cursor=cursor)
+        else:
+            page = users.scan(limit=limit, cursor=cursor)
+    except ValueError:
+        # A cursor comes from the client: one this listing never gave is the client's error.
+        raise HTTPError(400, "cursor is not one a previous page gave") from None
     return Response.json({"users": page.items, "cursor": page.cursor})
 
 
-@app.get("/users/{id}")
+@app.get("/users/{id}", response=User)
 def get_user(req: Request) -> Response:
+    """One user by id."""
     user = users.get(req.path_params["id"])
     if user is None:
         raise HTTPError(404, "User not found")
     return Response.json(user)
 
 
-@app.post("/users")
+@app.post("/users", body=NewUser, responses={201: User})
 def create_user(req: Request) -> Response:
-    user = _validated(req.json())
+    """Create a user and send the welcome email."""
+    new: NewUser = req.model
+    user = _given({"name": new.name, "email": new.email})
     user["id"] = uuid.uuid4().hex[:12]
     user["created"] = datetime.now(UTC).isoformat()
     users.put(user)
@@ -88,11 +113,13 @@ def create_user(req: Request) -> Response:
     return Response.json(user, 201, headers={"location": f"/users/{user['id']}"})
 
 
-@app.put("/users/{id}")
+@app.put("/users/{id}", body=UserChanges, response=User)
 def update_user(req: Request) -> Response:
-    changes = _validated(req.json(), partial=True)
+    """Change a user's name or email."""
+    changes: UserChanges = req.model
+    fields = _given({"name": changes.name, "email": changes.email})
     try:
-        user = users.update(req.path_params["id"], changes)
+        user = users.update(req.path_params["id"], fields)
     except KeyError:
         raise HTTPError(404, "User not found") from None
     return Response.json(user)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoke": ("polyfn.cli.invoke", "run one function once through a cloud's adapter"),
     "events": ("polyfn.cli.events", "print a realistic native event of a cloud"),
     "inspect": ("polyfn.cli.inspect", "show how polyfn reads a native event (JSON)"),
+    "openapi": ("polyfn.cli.openapi", "print the app's HTTP API as an OpenAPI 3.1 document"),
     "deploy": ("polyfn.cli.deploy", "build or plan per-cloud deploy artifacts"),
     "plan": ("polyfn.cli.plan", "report what moving between clouds changes and costs"),
     "dlq": ("polyfn.cli.dlq", "list or redrive the dead letters of a local run's queues"),

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from polyfn.core.cors import CORS
     from polyfn.core.event_bus import EventBus
+    from polyfn.core.models import RequestModels
     from polyfn.core.ports import BackendProvider
     from polyfn.core.resources import Bucket, Queue, Resource, Table
     from polyfn.core.workflow import Workflow
@@ -227,8 +228,20 @@ class App:
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
+        body: Any = None,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        response: Any = None,
+        responses: Mapping[int, Any] | None = None,
     ) -> Callable[[F], F]:
-        """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``)."""
+        """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``).
+
+        ``body`` (a dataclass, TypedDict or pydantic model), ``path_params`` and
+        ``query`` (``{"name": type}``) are checked before the handler runs, which reads
+        the results as ``req.model`` and ``req.params`` (``core.models``);
+        ``response`` (the 200 answer's model) and ``responses`` (``{status: model}``)
+        document the answers in the App's OpenAPI document.
+        """
         method_list = [m.upper() for m in methods]
         for method in method_list:
             if method not in HTTP_METHODS:
@@ -247,6 +260,8 @@ class App:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
             fn = self._register(name or handler.__name__, handler, trigger, options)
+            if body is not None or path_params or query or response is not None or responses:
+                fn.models = self._models(trigger, body, path_params, query, response, responses)
             try:
                 self.router.add(path, method_list, fn)
             except ValueError as exc:
@@ -255,6 +270,33 @@ class App:
             return handler
 
         return register
+
+    def _models(
+        self,
+        trigger: HttpTrigger,
+        body: Any,
+        path_params: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        response: Any,
+        responses: Mapping[int, Any] | None,
+    ) -> RequestModels:
+        # Imported by the first route that declares a model: it loads typing and
+        # dataclasses, which an App without models never pays for at cold start.
+        from polyfn.core.models import RequestModels
+
+        answers = dict(responses or {})
+        if response is not None:
+            answers.setdefault(200, response)
+        try:
+            return RequestModels(
+                body=body,
+                path=path_params,
+                query=query,
+                responses=answers,
+                path_names=trigger.template.params,
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"route {trigger.path!r}: {exc}") from None
 
     def get(self, path: str, **kwargs: Any) -> Callable[[F], F]:
         return self.route(path, ("GET",), **kwargs)

@@ -95,11 +95,15 @@ def handle_http(
             if function and fn.name != function:
                 _not_pinned(app, request, ctx, fn, function)
             ctx.function_name = fn.name
+            if fn.models is not None:
+                fn.models.apply(request)  # the route's declared input: RequestInvalid
             # Function.call inlined: this is the one call every request makes.
             result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
             response = result if type(result) is Response else to_response(result)
     except HTTPError as exc:
-        response = error_response(exc.status, exc.message, request.request_id)
+        response = error_response(
+            exc.status, exc.message, request.request_id, getattr(exc, "errors", None)
+        )
         for header, value in exc.headers.items():
             response.headers.set(header, value)
     except NotFound:
@@ -390,10 +394,15 @@ def _run_each(
     return len(functions)
 
 
-def error_response(status: int, message: str, request_id: str) -> Response:
-    """The JSON error body every runtime answers with: message, status, request id."""
-    body = {"error": {"status": status, "message": message, "request_id": request_id}}
-    return Response.json(body, status)
+def error_response(
+    status: int, message: str, request_id: str, errors: list[Any] | None = None
+) -> Response:
+    """The JSON error body every runtime answers with: message, status, request id, and
+    for a request that does not fit the route's models the field errors (core.models)."""
+    error: dict[str, Any] = {"status": status, "message": message, "request_id": request_id}
+    if errors is not None:
+        error["errors"] = errors
+    return Response.json({"error": error}, status)
 
 
 def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from polyfn.core.context import Context
     from polyfn.core.event_bus import EventBus
     from polyfn.core.events import Event, ObjectEvent
+    from polyfn.core.models import RequestModels
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.schedule import ScheduleExpression
 
@@ -200,7 +201,7 @@ class FunctionOptions:
 class Function:
     """One user handler and its trigger: the unit that is deployed and invoked."""
 
-    __slots__ = ("handler", "name", "options", "trigger", "wants_context")
+    __slots__ = ("handler", "models", "name", "options", "trigger", "wants_context")
 
     def __init__(
         self, name: str, handler: Callable[..., Any], trigger: Trigger, options: FunctionOptions
@@ -210,6 +211,8 @@ class Function:
         self.trigger = trigger
         self.options = options
         self.wants_context = _accepts_two_arguments(handler)
+        # An HTTP route's declared models (core.models.RequestModels); None: none.
+        self.models: RequestModels | None = None
 
     def call(self, arg: Any, ctx: Context) -> Any:
         if self.wants_context:

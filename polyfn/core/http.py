@@ -126,6 +126,8 @@ class Request:
         "_cookies",
         "_headers",
         "_json",
+        "_model",
+        "_params",
         "_query",
         "method",
         "path",
@@ -154,6 +156,8 @@ class Request:
         self.request_id = request_id
         self.raw = raw
         self._json: Any = _UNSET
+        self._model: Any = _UNSET
+        self._params: Any = _UNSET
         if headers is None or isinstance(headers, Headers):
             self._headers = headers
         else:
@@ -254,6 +258,32 @@ class Request:
                 raise HTTPError(400, "Request body is nested too deeply") from None
         return self._json
 
+    # The route's declared models fill these in (core.models) before the handler runs.
+    @property
+    def model(self) -> Any:
+        """The body as the route's ``body=`` model (a dataclass, TypedDict or pydantic
+        instance), checked before the handler ran."""
+        model = self._model
+        if model is _UNSET:
+            raise AttributeError("req.model: this route declares no body= model (see App.route)")
+        return model
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._model = value
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The route's declared ``path_params=`` and ``query=`` parameters, typed."""
+        params = self._params
+        if params is _UNSET:
+            raise AttributeError("req.params: this route declares no path_params= or query= types")
+        return params  # type: ignore[no-any-return]
+
+    @params.setter
+    def params(self, value: dict[str, Any]) -> None:
+        self._params = value
+
     def to_dict(self) -> dict[str, Any]:
         """What the request holds, as JSON values (``polyfn inspect`` prints it): the body
         as text when it is UTF-8 (None when empty or not), and always as base64."""
@@ -302,6 +332,8 @@ def fill_request(
     request.request_id = request_id
     request.raw = raw
     request._json = _UNSET
+    request._model = _UNSET
+    request._params = _UNSET
     request._headers = None
     request._query = None
     request._cookies = None

@@ -28,6 +28,11 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.front_door import (
+    aws_cors_configuration,
+    aws_throttling,
+    aws_throttling_parameters,
+)
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 from polyfn.deploy.naming import (
     aws_bucket_name,
@@ -179,20 +184,29 @@ def sam_template(
             "Handler": ENTRY_HANDLER,
         }
     }
+    http_api: dict[str, Any] = {}
     if any(
         isinstance(f.fn.trigger, HttpTrigger) and f.fn.trigger.auth == "function"
         for f in model.functions
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
-        globals_["HttpApi"] = {"Auth": {"EnableIamAuthorizer": True}}
-    return {
+        http_api["Auth"] = {"EnableIamAuthorizer": True}
+    template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": f"polyfn app {model.app.name}, stage {model.stage} (by polyfn deploy)",
-        "Globals": globals_,
-        "Resources": resources,
-        "Outputs": _outputs(model),
     }
+    if model.of_kind("http"):
+        # The front door (front_door): CORS answered by API Gateway, stage throttling.
+        cors = aws_cors_configuration(model.app)
+        if cors is not None:
+            http_api["CorsConfiguration"] = cors
+        http_api["DefaultRouteSettings"] = aws_throttling()
+        template["Parameters"] = aws_throttling_parameters()
+    if http_api:
+        globals_["HttpApi"] = http_api
+    template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model)})
+    return template
 
 
 # ----------------------------------------------------------------------------- resources

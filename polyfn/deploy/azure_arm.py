@@ -24,6 +24,7 @@ from polyfn.deploy.azure_roles import (
     host_grants,
     role_assignment,
 )
+from polyfn.deploy.front_door import azure_site_cors
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
@@ -304,6 +305,9 @@ def main_template(
         "minTlsVersion": "1.2",
         "appSettings": app_settings,
     }
+    cors = azure_site_cors(model.app)
+    if cors is not None:
+        site_config["cors"] = cors  # the platform answers preflights (front_door)
     site_properties: dict[str, Any] = {"serverFarmId": _PLAN_ID, "httpsOnly": True}
     if plan == "flex":
         scale: dict[str, Any] = {

@@ -5,7 +5,9 @@ The script is idempotent (each resource is described first and created only if m
 It creates, in order: the resources (buckets, Pub/Sub topics with a dead-letter topic and
 a subscription that keeps the dead letters, the Firestore database), one service account
 per function with exactly the roles its code needs, the functions, the dead-letter policy
-on each queue consumer's Eventarc subscription, and the Cloud Scheduler jobs.
+on each queue consumer's Eventarc subscription, the Cloud Scheduler jobs, and the front
+door: an API Gateway whose config (``gateway/openapi.json``, see ``gcp_gateway``) routes
+every anonymous HTTP route to its function, which only the gateway may invoke.
 
 Where Google Cloud cannot grant narrower access, the script says so in a comment:
 Firestore roles apply to a whole database, not to one collection.
@@ -25,6 +27,12 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.gcp_gateway import (
+    CORS_FUNCTION,
+    MANAGED_SERVICE_TOKEN,
+    gateway_functions,
+    url_token,
+)
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 from polyfn.deploy.naming import (
@@ -39,12 +47,18 @@ from polyfn.deploy.workflow_gcp import deploy_lines
 
 __all__ = [
     "DEFAULT_REGION",
+    "GATEWAY_CONFIG",
     "RUNTIME",
     "deploy_script",
     "service_account_id",
     "workflow_id",
     "workflow_source_file",
 ]
+
+GATEWAY_CONFIG = "gateway/openapi.json"
+_GATEWAY_SERVICES = (
+    "apigateway.googleapis.com servicemanagement.googleapis.com servicecontrol.googleapis.com"
+)
 
 RUNTIME = "python312"
 DEFAULT_REGION = "us-central1"
@@ -66,8 +80,12 @@ def _var(kind: str, name: str) -> str:
 
 def service_account_id(model: DeployModel, function: DeployFunction) -> str:
     """6-30 characters, unique per app, stage and function, readable where it fits."""
-    digest = hashlib.sha256(f"{model.app.name}/{model.stage}/{function.name}".encode()).hexdigest()
-    readable = function.name.lower().replace("_", "-")[:17].rstrip("-")
+    return _account_id(model, function.name)
+
+
+def _account_id(model: DeployModel, label: str) -> str:
+    digest = hashlib.sha256(f"{model.app.name}/{model.stage}/{label}".encode()).hexdigest()
+    readable = label.lower().replace("_", "-")[:17].rstrip("-")
     return f"pf-{digest[:8]}-{readable}".rstrip("-")
 
 
@@ -146,6 +164,7 @@ def deploy_script(model: DeployModel, region: str | None) -> str:
     for function in model.functions:
         _function(model, function, s)
     _workflows(model, s)
+    _gateway(model, s)
     s.add(
         "",
         'echo "polyfn: deployed ' + f"{app_slug(app)}-{stage}" + ' to ${PROJECT_ID} (${REGION})"',
@@ -343,12 +362,10 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
     if fn.options.provisioned_concurrency:
         parts.append(f"--min-instances {fn.options.provisioned_concurrency}")
     if isinstance(trigger, HttpTrigger):
-        public = (
-            "--allow-unauthenticated"
-            if trigger.auth == "anonymous"
-            else "--no-allow-unauthenticated"
-        )
-        s.command(*parts, f"--entry-point http --trigger-http {public}")
+        # Private either way: anonymous routes are public through the gateway only (its
+        # service account is their one invoker); auth="function" callers need the invoker
+        # role themselves.
+        s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
     elif isinstance(trigger, ScheduleTrigger):
         s.command(*parts, "--entry-point http --trigger-http --no-allow-unauthenticated")
         _scheduler_job(model, function, name, sa, s)
@@ -494,3 +511,100 @@ def _scheduler_job(
     s.add("else")
     s.add(f'  gcloud scheduler jobs create http {_q(job)} "${{P[@]}}" {flags}')
     s.add("fi")
+
+
+# ----------------------------------------------------------------------------- front door
+
+
+def _gateway(model: DeployModel, s: _Script) -> None:
+    """API Gateway in front of the anonymous routes (``gcp_gateway``)."""
+    fronted = gateway_functions(model)
+    if not fronted:
+        return
+    app, stage = model.app, model.stage
+    s.section("front door: API Gateway, one host name for every anonymous route")
+    s.add(f'gcloud services enable {_GATEWAY_SERVICES} "${{P[@]}}"')
+    gateway_account = _account_id(model, "gateway")
+    s.add(f'SA_GATEWAY="{gateway_account}@${{PROJECT_ID}}.iam.gserviceaccount.com"')
+    s.ensure(
+        'gcloud iam service-accounts describe "${SA_GATEWAY}" "${P[@]}"',
+        f'gcloud iam service-accounts create {_q(gateway_account)} "${{P[@]}}"',
+        f"--display-name {_q(f'polyfn {app.name}/{stage} API Gateway')}",
+    )
+    names = [(f.name, gcp_function_name(app, stage, f.fn)) for f in fronted]
+    if app.cors is not None:
+        cors_name = f"{app_slug(app)}-{stage}-{CORS_FUNCTION}"
+        cors_account = _account_id(model, CORS_FUNCTION)
+        s.add(
+            "# Preflights reach this function only: it runs polyfn's CORS rules for every",
+            "# route of the App, touches no resource and has no role.",
+            f'SA_CORS="{cors_account}@${{PROJECT_ID}}.iam.gserviceaccount.com"',
+        )
+        s.ensure(
+            'gcloud iam service-accounts describe "${SA_CORS}" "${P[@]}"',
+            f'gcloud iam service-accounts create {_q(cors_account)} "${{P[@]}}"',
+            f"--display-name {_q(f'polyfn {app.name}/{stage} CORS preflights')}",
+        )
+        s.command(
+            f'gcloud functions deploy {_q(cors_name)} --gen2 "${{P[@]}}" --region "${{REGION}}"',
+            f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
+            "--memory 256Mi --timeout 10s",
+            '--service-account "${SA_CORS}"',
+            '--set-env-vars "POLYFN_TIMEOUT_SECONDS=10"',
+            "--entry-point http --trigger-http --no-allow-unauthenticated",
+        )
+        names.append((CORS_FUNCTION, cors_name))
+    replacements = []
+    for label, name in names:
+        var = "URL_" + label.upper().replace("-", "_")
+        s.command(
+            f'gcloud functions add-invoker-policy-binding {_q(name)} "${{P[@]}}"',
+            '--region "${REGION}" --member "serviceAccount:${SA_GATEWAY}" >/dev/null',
+        )
+        s.add(
+            f'{var}="$(gcloud functions describe {_q(name)} --gen2 "${{P[@]}}" '
+            '--region "${REGION}" --format="value(serviceConfig.uri)")"'
+        )
+        replacements.append(f'-e "s#{url_token(label)}#${{{var}}}#g"')
+    api = f"{app_slug(app)}-{stage}"
+    s.add(f'API_ID="{api}"')
+    s.ensure(
+        'gcloud api-gateway apis describe "${API_ID}" "${P[@]}"',
+        'gcloud api-gateway apis create "${API_ID}" "${P[@]}"',
+    )
+    s.add(
+        'MANAGED_SERVICE="$(gcloud api-gateway apis describe "${API_ID}" "${P[@]}" '
+        "--format='value(managedService)')\"",
+        'gcloud services enable "${MANAGED_SERVICE}" "${P[@]}"',
+        "# The config names each function's URL, known only now; configs are immutable,",
+        "# so every deploy creates one and points the gateway at it.",
+        'CONFIG_FILE="$(mktemp --suffix .json)"',
+        "trap 'rm -f \"${CONFIG_FILE}\"' EXIT",
+    )
+    s.command(
+        "sed",
+        *replacements,
+        f'-e "s#{MANAGED_SERVICE_TOKEN}#${{MANAGED_SERVICE}}#g"',
+        f'"${{SOURCE_DIR}}/{GATEWAY_CONFIG}" > "${{CONFIG_FILE}}"',
+    )
+    s.add('CONFIG_ID="${API_ID}-$(date -u +%Y%m%d-%H%M%S)"')
+    s.command(
+        'gcloud api-gateway api-configs create "${CONFIG_ID}" "${P[@]}" --api "${API_ID}"',
+        '--openapi-spec "${CONFIG_FILE}" --backend-auth-service-account "${SA_GATEWAY}"',
+    )
+
+    def gateway(verb: str) -> str:
+        return (
+            f'gcloud api-gateway gateways {verb} "${{API_ID}}" "${{P[@]}}" --location "${{REGION}}"'
+        )
+
+    config = '--api "${API_ID}" --api-config "${CONFIG_ID}"'
+    s.add(f"if {gateway('describe')} >/dev/null 2>&1; then")
+    s.add(f"  {gateway('update')} {config}")
+    s.add("else")
+    s.add(f"  {gateway('create')} {config}")
+    s.add("fi")
+    s.add(
+        f'GATEWAY_HOST="$({gateway("describe")} --format="value(defaultHostname)")"',
+        'echo "polyfn: the routes are served at https://${GATEWAY_HOST}"',
+    )

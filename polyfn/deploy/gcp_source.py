@@ -12,7 +12,10 @@ Cloud Workflows cannot express fails the build (``WorkflowUnsupported``, naming 
 
 from __future__ import annotations
 
-from polyfn.deploy.gcp_script import deploy_script, workflow_source_file
+import json
+
+from polyfn.deploy.gcp_gateway import gateway_config, gateway_functions
+from polyfn.deploy.gcp_script import GATEWAY_CONFIG, deploy_script, workflow_source_file
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import gcp_function_name, gcp_physical_name
 from polyfn.deploy.requirements import Requirements
@@ -48,8 +51,7 @@ def main_file(source: AppSource) -> str:
 def gcp_files(
     model: DeployModel, source: AppSource, requirements: Requirements, region: str | None
 ) -> dict[str, str]:
-    files = workflow_files(model)
-    return files | {
+    files = workflow_files(model) | {
         "main.py": main_file(source),
         "requirements.txt": requirements.text(
             "Installed by Cloud Build; polyfn itself is in ./polyfn"
@@ -60,6 +62,9 @@ def gcp_files(
             {gcp_physical_name(model.app, model.stage, t): t for t in model.app.tables.values()}
         ),
     }
+    if gateway_functions(model):
+        files[GATEWAY_CONFIG] = json.dumps(gateway_config(model), indent=2) + "\n"
+    return files
 
 
 def workflow_files(model: DeployModel) -> dict[str, str]:

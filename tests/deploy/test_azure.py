@@ -101,7 +101,8 @@ def test_shop_indexes_every_function_with_its_trigger(shop: Path) -> None:
     # The HTTP function runs the handler, which refuses the query before any table access.
     assert result["answer"]["status"] == 400
     error = json.loads(result["answer"]["body"])["error"]
-    assert error["message"] == "limit must be a number from 1 to 100" and error["request_id"]
+    assert error["message"] == "Request parameters are invalid" and error["request_id"]
+    assert error["errors"][0]["location"] == ["query", "limit"]
 
 
 def test_sample_indexes_blob_deletes_events_keys_and_greedy_routes(sample: Path) -> None:

@@ -58,7 +58,8 @@ def test_script_creates_one_function_per_polyfn_function(sample: Path) -> None:
     assert 'REGION="${REGION:-europe-west1}"' in script
     assert len(re.findall(r"^gcloud functions deploy ", script, re.M)) == 9
     ping = _deploy_command(script, "sampler-dev-ping")
-    assert "--entry-point http --trigger-http --allow-unauthenticated" in ping
+    # Public through the API Gateway only (tests/deploy/test_front_door.py).
+    assert "--entry-point http --trigger-http --no-allow-unauthenticated" in ping
     assert "--no-allow-unauthenticated" in _deploy_command(script, "sampler-dev-read-file")
     ingest = _deploy_command(script, "sampler-dev-ingest")
     assert '--trigger-event-filters "type=google.cloud.storage.object.v1.finalized"' in ingest

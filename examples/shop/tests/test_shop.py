@@ -20,6 +20,7 @@ from polyfn import App
 from polyfn.loading import load_app
 from polyfn.testing import all_runtimes
 from polyfn.testing.client import Client
+from polyfn.testing.responses import assert_declared_response
 
 ClientFactory = Callable[[App], Client]
 
@@ -38,11 +39,13 @@ def test_create_then_read_a_user(polyfn_client: ClientFactory) -> None:
     client = polyfn_client(shop)
     created = client.post("/users", json={"name": "Ada", "email": "ada@example.com"})
     assert created.status == 201
+    assert_declared_response(shop, "POST", "/users", created)
     user = created.json()
     assert created.headers["location"] == f"/users/{user['id']}"
 
     fetched = client.get(f"/users/{user['id']}")
     assert fetched.status == 200
+    assert_declared_response(shop, "GET", f"/users/{user['id']}", fetched)
     assert fetched.json() == user
 
 
@@ -57,6 +60,7 @@ def test_update_and_list_users(polyfn_client: ClientFactory) -> None:
 
     listing = client.get("/users", query={"limit": "10"})
     assert listing.status == 200
+    assert_declared_response(shop, "GET", "/users", listing)
     assert [u["id"] for u in listing.json()["users"]] == [user["id"]]
 
 
@@ -87,10 +91,14 @@ def test_find_users_by_email_through_the_index(polyfn_client: ClientFactory) -> 
     [
         ("GET", "/users/nobody", None, 404),
         ("PUT", "/users/nobody", {"name": "X"}, 404),
-        ("POST", "/users", {"name": "Ada"}, 400),
-        ("POST", "/users", {"name": "Ada", "email": "not-an-address"}, 400),
-        ("POST", "/users", {"name": "Ada", "email": "a@b.c", "admin": True}, 400),
+        ("POST", "/users", {"name": "Ada"}, 422),
+        ("POST", "/users", {"name": "Ada", "email": "not-an-address"}, 422),
+        ("POST", "/users", {"name": "Ada", "email": "a@b.c", "admin": True}, 422),
+        ("POST", "/users", {"name": "", "email": "a@b.c"}, 422),
+        ("GET", "/users?cursor=forged", None, 400),
+        ("PUT", "/users/1", {"name": 7}, 422),
         ("GET", "/users?limit=500", None, 400),
+        ("GET", "/users?limit=ten", None, 400),
         ("DELETE", "/users/1", None, 405),
     ],
 )
@@ -99,7 +107,25 @@ def test_bad_requests_get_clear_answers(
 ) -> None:
     response = polyfn_client(shop).request(method, path, json=payload)
     assert response.status == status
+    assert_declared_response(shop, method, path, response)
     assert response.json()["error"]["status"] == status
+
+
+@all_runtimes
+def test_a_body_that_does_not_fit_the_model_lists_every_field_error(
+    polyfn_client: ClientFactory,
+) -> None:
+    response = polyfn_client(shop).post("/users", json={"name": 1, "admin": True})
+    assert response.status == 422
+    assert response.json()["error"]["errors"] == [
+        {
+            "location": ["body", "name"],
+            "type": "type",
+            "message": "expected a string, got a number",
+        },
+        {"location": ["body", "email"], "type": "missing", "message": "field required"},
+        {"location": ["body", "admin"], "type": "extra", "message": "unknown field"},
+    ]
 
 
 @all_runtimes

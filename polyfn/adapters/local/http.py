@@ -215,7 +215,8 @@ def _close(result: Iterable[bytes]) -> None:
 
 
 def build_flask_app(app: App) -> Any:
-    """functions-framework's Flask app serving ``app`` with ``Context.cloud == "local"``."""
+    """functions-framework's Flask app serving ``app`` with ``Context.cloud == "local"``,
+    behind ``api_docs.ApiDocs``."""
     try:
         # Imported here too, so that a missing package is this ConfigError, not an
         # ImportError from inside framework_app.
@@ -231,7 +232,29 @@ def build_flask_app(app: App) -> Any:
         ) from exc
     # The local scheduler fires the schedules itself: an HTTP request is never a tick here,
     # whatever its headers say (a forged X-CloudScheduler is an ordinary request).
-    return framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
+    flask_app = framework_app(http_function(app, cloud="local", scheduler_ticks=False), "http")
+    from werkzeug.exceptions import HTTPException
+
+    flask_app.register_error_handler(HTTPException, _flask_error_answer)
+    # The App's /openapi.json and /docs, where the App routes nothing itself (api_docs).
+    from polyfn.adapters.local.api_docs import ApiDocs
+
+    return ApiDocs(flask_app, app)
+
+
+def _flask_error_answer(exc: Any) -> Any:
+    """What Flask answers itself (a path its catch-all rule does not match, such as one
+    with a newline) in polyfn's one JSON error body instead of Flask's HTML page."""
+    from flask import request
+
+    from polyfn.adapters.gcp.http import request_id_from_environ
+    from polyfn.core.dispatch import error_response
+
+    status = exc.code or 500
+    answer = error_response(
+        status, exc.name or "Error", request_id_from_environ(request.environ) or ""
+    )
+    return answer.body, status, {"content-type": "application/json"}
 
 
 class InFlight:
