@@ -41,7 +41,7 @@ def test_run_serves_a_valid_openapi_31_document(shop_server: RunningApp) -> None
     document = json.loads(body)
     assert document["openapi"] == "3.1.0"
     validate(document)  # openapi-spec-validator picks the 3.1 schema from the version
-    assert set(document["paths"]) == {"/users", "/users/{id}"}
+    assert set(document["paths"]) == {"/users", "/users/{id}", "/orders", "/orders/{id}"}
 
 
 def test_the_docs_page_needs_nothing_but_the_document(shop_server: RunningApp) -> None:
