@@ -30,6 +30,7 @@ from polyfn.core.functions import (
 )
 from polyfn.core.http import HTTPError, Response, to_response
 from polyfn.core.routing import MethodNotAllowed, NotFound
+from polyfn.core.trace_context import HOPS_ATTRIBUTE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ def handle_http(
     have) and polyfn routes the path itself.
     """
     token = _set_current(ctx)
+    # The trace is read from the request's headers if anyone asks (adapters build the
+    # headers lazily: a request nobody asks about never builds them here).
+    ctx._carrier = request
     cors = app.cors
     router = app.router
     try:
@@ -115,6 +119,8 @@ def handle_http(
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
+        if ctx._metrics is not None:
+            ctx._metrics.flush()
         _reset_current(token)
     if cors is not None:
         try:
@@ -256,9 +262,21 @@ def handle_messages(
     queue_name = fn.trigger.queue.name
     token = _set_current(ctx)
     handler, wants_context = fn.handler, fn.wants_context
+    limit = -1
     try:
         for message in messages:
             message.queue = queue_name
+            # Each message continues its own trace (its sender's).
+            ctx._carrier = attributes = message.attributes
+            ctx._trace = None
+            if HOPS_ATTRIBUTE in attributes:
+                if limit < 0:
+                    from polyfn.core.loop_guard import hop_limit
+
+                    limit = hop_limit(fn)
+                if ctx.trace.hops > limit:
+                    _stop_loop(ctx, fn, f"message {message.id} from queue {queue_name}", limit)
+                    continue
             try:
                 if wants_context:
                     handler(message, ctx)
@@ -268,6 +286,8 @@ def handle_messages(
                 _log_exception(ctx, f"message {message.id} failed in {fn.name}", exc)
                 failed.append(message)
     finally:
+        if ctx._metrics is not None:
+            ctx._metrics.flush()
         _reset_current(token)
     return failed
 
@@ -322,6 +342,8 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
     try:
         return fn.call(tick, ctx)
     finally:
+        if ctx._metrics is not None:
+            ctx._metrics.flush()
         _reset_current(token)
 
 
@@ -363,6 +385,8 @@ def _run_each(
             ctx.function_name = fn.name
             fn.call(event, ctx)
     finally:
+        if ctx._metrics is not None:
+            ctx._metrics.flush()
         _reset_current(token)
     return len(functions)
 
@@ -371,6 +395,12 @@ def error_response(status: int, message: str, request_id: str) -> Response:
     """The JSON error body every runtime answers with: message, status, request id."""
     body = {"error": {"status": status, "message": message, "request_id": request_id}}
     return Response.json(body, status)
+
+
+def _stop_loop(ctx: Context, fn: Function, what: str, limit: int) -> None:
+    from polyfn.core.loop_guard import stop  # loaded by the first loop only
+
+    stop(ctx, fn, what, ctx.trace.hops, limit)
 
 
 def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from polyfn.core.context import _current
 from polyfn.core.errors import ConfigError, PolyfnError
 from polyfn.core.settings import settings
 
@@ -253,7 +254,7 @@ class Queue(Resource):
     ) -> str:
         """Send one message; dicts and lists are sent as JSON. Returns the message id."""
         return self._get_backend().send(  # type: ignore[no-any-return]
-            _encode_body(body), _check_attributes(attributes), _check_delay(delay_seconds)
+            _encode_body(body), _traced(_check_attributes(attributes)), _check_delay(delay_seconds)
         )
 
     def send_batch(
@@ -268,7 +269,7 @@ class Queue(Resource):
             return []
         return self._get_backend().send_batch(  # type: ignore[no-any-return]
             [_encode_body(b) for b in bodies],
-            _check_attributes(attributes),
+            _traced(_check_attributes(attributes)),
             _check_delay(delay_seconds),
         )
 
@@ -356,6 +357,26 @@ def _check_attributes(attributes: Mapping[str, str] | None) -> Mapping[str, str]
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError("message attributes must be str -> str")
     return attributes
+
+
+# SQS takes at most 10 message attributes, the fewest of the clouds' queues
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html).
+_MAX_ATTRIBUTES = 10
+
+
+def _traced(attributes: Mapping[str, str]) -> Mapping[str, str]:
+    """The attributes with the sending invocation's trace, correlation id and hop count
+    (``TraceContext.outgoing``): a consumer continues the trace and the loop guard counts.
+
+    The user's own attributes win a name they share; when both together exceed the
+    portable count, the user's are sent alone rather than refused by the queue.
+    """
+    ctx = _current.get()
+    if ctx is None:
+        return attributes  # sent outside an invocation (a script): nothing to carry on
+    carried = ctx.trace.outgoing()
+    carried.update(attributes)
+    return carried if len(carried) <= _MAX_ATTRIBUTES else attributes
 
 
 def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:

@@ -33,6 +33,7 @@ from polyfn.adapters.azure.events import (
 from polyfn.adapters.azure.http import ROOT_ROUTE, http_handler
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, http_functions
 from polyfn.adapters.common.binding import choose_backends
+from polyfn.core.context import install_log_fields
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     HTTP_METHODS,
@@ -72,6 +73,9 @@ def function_app(
     if FALLBACK_FUNCTION in app.functions:
         raise ConfigError(f"the function name {FALLBACK_FUNCTION!r} is reserved on Azure")
     _bind_backends(app, backends)
+    # The worker sends every record to the host with its invocation id; the records
+    # carry the invocation's fields too (core.log_fields). Metrics go the same way.
+    install_log_fields()
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
