@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--out", required=True, type=Path, help="the folder to write")
     build.add_argument("--arch", default="arm64", choices=("arm64", "x86_64"), help="AWS only")
     build.add_argument(
+        "--log-retention-days",
+        type=int,
+        help="AWS: days each function's log group keeps its logs (default 30)",
+    )
+    build.add_argument(
         "--no-deps",
         action="store_true",
         help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
@@ -62,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         arch=getattr(args, "arch", "arm64"),
         plan=args.hosting_plan,
         install_dependencies=not getattr(args, "no_deps", False),
+        log_retention_days=getattr(args, "log_retention_days", None),
     )
     try:
         if args.action == "plan":

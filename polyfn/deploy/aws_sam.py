@@ -33,6 +33,7 @@ from polyfn.deploy.naming import (
     aws_logical_id,
     event_bus_name,
 )
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS, sam_observability
 
 __all__ = [
     "ENTRY_HANDLER",
@@ -78,7 +79,11 @@ def _sub(text: str) -> dict[str, Any]:
 
 
 def sam_template(
-    model: DeployModel, *, arch: str = "arm64", code_uri: str = "bundle.zip"
+    model: DeployModel,
+    *,
+    arch: str = "arm64",
+    code_uri: str = "bundle.zip",
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS,
 ) -> dict[str, Any]:
     """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``."""
     resources: dict[str, Any] = {}
@@ -105,6 +110,9 @@ def sam_template(
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         globals_["HttpApi"] = {"Auth": {"EnableIamAuthorizer": True}}
+    # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
+    dead_letters = [aws_logical_id("dlq", name) for name in model.queues]
+    sam_observability(resources, globals_, dead_letters, log_retention_days)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",

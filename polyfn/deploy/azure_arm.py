@@ -16,6 +16,7 @@ from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.core.resources import binding_variable
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS, app_insights_resources
 
 __all__ = ["PYTHON_VERSION", "eventgrid_template", "main_template"]
 
@@ -41,6 +42,10 @@ _CONNECTION = (
 )
 STORAGE_EVENTS_TOPIC = "[format('{0}-storage-events', parameters('storageAccountName'))]"
 APP_EVENTS_TOPIC = "[format('{0}-events', parameters('functionAppName'))]"
+_INSIGHTS_ID = (
+    "[resourceId('Microsoft.Insights/components', "
+    "concat(parameters('functionAppName'), '-insights'))]"
+)
 
 
 def _template(
@@ -184,6 +189,15 @@ def main_template(
             {"name": "WEBSITE_CONTENTSHARE", "value": "[toLower(parameters('functionAppName'))]"},
         ]
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
+    # Application Insights (workspace-based) receives the worker's logs, with their
+    # invocation ids, and the host's requests and dependencies (deploy/observability.py).
+    insights, insights_connection = app_insights_resources(
+        "parameters('functionAppName')", DEFAULT_LOG_RETENTION_DAYS
+    )
+    resources.extend(insights)
+    app_settings.append(
+        {"name": "APPLICATIONINSIGHTS_CONNECTION_STRING", "value": insights_connection}
+    )
     bus_topics, bus_settings = _bus_topics(model)
     resources.extend(bus_topics)
     app_settings += bus_settings
@@ -194,7 +208,7 @@ def main_template(
             "name": "[parameters('functionAppName')]",
             "location": "[parameters('location')]",
             "kind": "functionapp,linux",
-            "dependsOn": [_PLAN_ID, _STORAGE_ID]
+            "dependsOn": [_PLAN_ID, _STORAGE_ID, _INSIGHTS_ID]
             + [
                 f"[resourceId('Microsoft.EventGrid/topics', {t['name'][1:-1]})]" for t in bus_topics
             ],

@@ -19,6 +19,7 @@ from polyfn.deploy.bundle import BuildError, BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
 from polyfn.deploy.yaml_text import dump_yaml
@@ -38,6 +39,7 @@ class BuildOptions:
     arch: str = "arm64"
     plan: str | None = None  # Azure hosting plan
     install_dependencies: bool = True
+    log_retention_days: int | None = None  # AWS log groups (None: 30 days)
 
 
 @dataclass
@@ -146,7 +148,12 @@ def _build_aws(prepared: Prepared, target: Path, result: BuildResult, *, exclude
         result.notes.append(
             "built with --no-deps: the bundle lacks " + ", ".join(requirements.lines)
         )
-    template = sam_template(prepared.model, arch=options.arch, code_uri="bundle.zip")
+    template = sam_template(
+        prepared.model,
+        arch=options.arch,
+        code_uri="bundle.zip",
+        log_retention_days=options.log_retention_days or DEFAULT_LOG_RETENTION_DAYS,
+    )
     _write(target, {"template.yaml": dump_yaml(template), "samconfig.toml": _samconfig(prepared)})
 
 

@@ -179,7 +179,10 @@ class ArmTemplate:
             return {"key1": "key", "key2": "key"}  # an Event Grid topic's keys
         return {"keys": [{"value": "key"}]}  # a storage account's
 
-    def _fn_reference(self, resource_id: str) -> dict[str, Any]:
+    def _fn_reference(self, resource_id: str, api_version: str | None = None) -> dict[str, Any]:
+        if "/providers/Microsoft.Insights/components/" in resource_id:
+            # An Application Insights component's runtime properties.
+            return {"ConnectionString": "InstrumentationKey=0000;IngestionEndpoint=https://x/"}
         return {"endpoint": "https://topic.westeurope-1.eventgrid.azure.net/api/events"}
 
     # ------------------------------------------------------------------ checks
