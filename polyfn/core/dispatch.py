@@ -194,7 +194,34 @@ def handle_object(
     ]
     if not matching:
         unmatched.report(ctx, arrived, _why_no_object_function(app, event, bucket, candidates))
+    metadata = event.metadata
+    if metadata:
+        # Written by a polyfn invocation: continue its trace, and stop a loop.
+        ctx._carrier = metadata
+        ctx._trace = None
+        if HOPS_ATTRIBUTE in metadata:
+            matching = _below_hop_limit(matching, ctx, f"object {event.bucket}/{event.key}")
     return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _below_hop_limit(functions: list[Function], ctx: Context, what: str) -> list[Function]:
+    """The functions that may run on an input that arrived after ``ctx.trace.hops`` polyfn
+    writes; the others are stopped (logged, counted) and the input acknowledged for them."""
+    from polyfn.core.loop_guard import hop_limit
+
+    allowed = []
+    token = _set_current(ctx)  # the ERROR record carries the invocation's fields
+    try:
+        for fn in functions:
+            limit = hop_limit(fn)
+            if ctx.trace.hops > limit:
+                ctx.function_name = fn.name
+                _stop_loop(ctx, fn, what, limit)
+            else:
+                allowed.append(fn)
+    finally:
+        _reset_current(token)
+    return allowed
 
 
 def _why_no_object_function(

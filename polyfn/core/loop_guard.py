@@ -40,7 +40,8 @@ def stop(ctx: Context, fn: Function, what: str, hops: int, limit: int) -> None:
     """Log and count one input the guard refused (the caller acknowledges it)."""
     trace = ctx.trace
     ctx.logger.error(
-        "recursive loop stopped: %s reached %s after %d polyfn sends (limit %d); not run, "
+        "recursive loop stopped: %s reached %s after %d polyfn writes or sends (limit %d); "
+        "not run, "
         "acknowledged; trace %s, correlation id %s leads back to the request that started "
         "the chain (request %s)",
         what,

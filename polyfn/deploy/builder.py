@@ -17,6 +17,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
 from polyfn.deploy.bundle import BuildError, BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
+from polyfn.deploy.loops import loop_findings
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
 from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS
@@ -71,6 +72,7 @@ def prepare(spec: str, options: BuildOptions) -> Prepared:
     source = locate_app_source(spec, app)
     model = build_model(app, stage=options.stage, source_root=source.root)
     findings = check_app(app, options.cloud, plan=options.plan, stage=options.stage)
+    findings += loop_findings(model, options.cloud)  # type: ignore[arg-type]  # checked above
     broken = failures(findings)
     if broken:
         listed = "\n".join(f"  - {f}" for f in broken)
