@@ -7,13 +7,26 @@ and mean (histograms).
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 from polyfn.core.context import Context
 from polyfn.core.metrics import MetricPoint, log_sink, register_sink
 
-__all__ = ["install", "reset", "summary", "summary_text"]
+__all__ = [
+    "SUMMARY_FILE",
+    "install",
+    "load_summary",
+    "reset",
+    "save_summary",
+    "summary",
+    "summary_text",
+]
+
+# In the app's data folder: what the last ``polyfn run`` emitted, for ``polyfn metrics``.
+SUMMARY_FILE = "metrics.json"
 
 _lock = threading.Lock()
 _totals: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
@@ -69,10 +82,25 @@ def summary() -> list[dict[str, Any]]:
     return rows
 
 
-def summary_text() -> str:
+def save_summary(app_dir: Path) -> Path:
+    app_dir.mkdir(parents=True, exist_ok=True)
+    path = app_dir / SUMMARY_FILE
+    path.write_text(json.dumps(summary(), indent=2) + "\n")
+    return path
+
+
+def load_summary(app_dir: Path) -> list[dict[str, Any]] | None:
+    path = app_dir / SUMMARY_FILE
+    if not path.is_file():
+        return None
+    rows: list[dict[str, Any]] = json.loads(path.read_text())
+    return rows
+
+
+def summary_text(rows: list[dict[str, Any]] | None = None) -> str:
     """The summary as lines for a terminal (empty when nothing was emitted)."""
     lines = []
-    for row in summary():
+    for row in summary() if rows is None else rows:
         dims = ",".join(f"{k}={v}" for k, v in row["dimensions"].items())
         label = f"{row['namespace']}/{row['name']}" + (f"{{{dims}}}" if dims else "")
         if row["kind"] == "counter":
