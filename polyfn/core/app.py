@@ -190,6 +190,7 @@ class App:
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
+        log_event: bool = False,
     ) -> Callable[[F], F]:
         """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``)."""
         method_list = [m.upper() for m in methods]
@@ -201,7 +202,12 @@ class App:
         if auth not in ("anonymous", "function"):
             raise ConfigError(f"route {path!r}: auth must be 'anonymous' or 'function'")
         options = FunctionOptions(
-            memory, timeout, reserved_concurrency, provisioned_concurrency, uses
+            memory,
+            timeout,
+            reserved_concurrency,
+            provisioned_concurrency,
+            uses,
+            log_event=log_event,
         )
 
         def register(handler: F) -> F:

@@ -33,6 +33,7 @@ class Context:
 
     __slots__ = (
         "_carrier",
+        "_debug_sampled",
         "_logger",
         "_metrics",
         "_remaining",
@@ -70,6 +71,9 @@ class Context:
         # later, so an invocation nobody logs from or sends from never parses a header).
         self._carrier: Mapping[str, str] | Request | None = None
         self._metrics: Metrics | None = None
+        # Whether this invocation's DEBUG lines are logged (core.log_sampling), decided
+        # when it first logs at DEBUG.
+        self._debug_sampled: bool | None = None
 
     @property
     def remaining_ms(self) -> int:
@@ -89,9 +93,11 @@ class Context:
             import logging
 
             from polyfn.core.log_fields import install
+            from polyfn.core.log_sampling import configure
 
             install(_current.get)
             logger = self._logger = logging.getLogger(f"polyfn.fn.{self.function_name}")
+            configure(logger, _current.get)
         return logger
 
     @property
@@ -164,6 +170,7 @@ def new_context(
     ctx._trace = None
     ctx._carrier = None
     ctx._metrics = None
+    ctx._debug_sampled = None
     return ctx
 
 

@@ -99,6 +99,8 @@ def handle_http(
             if function and fn.name != function:
                 _not_pinned(app, request, ctx, fn, function)
             ctx.function_name = fn.name
+            if fn.options.log_event:
+                _log_event(ctx, request)
             # Function.call inlined: this is the one call every request makes.
             result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
             response = result if type(result) is Response else to_response(result)
@@ -289,6 +291,7 @@ def handle_messages(
     queue_name = fn.trigger.queue.name
     token = _set_current(ctx)
     handler, wants_context = fn.handler, fn.wants_context
+    log_event = fn.options.log_event
     limit = -1
     try:
         for message in messages:
@@ -304,6 +307,8 @@ def handle_messages(
                 if ctx.trace.hops > limit:
                     _stop_loop(ctx, fn, f"message {message.id} from queue {queue_name}", limit)
                     continue
+            if log_event:
+                _log_event(ctx, message)
             try:
                 if wants_context:
                     handler(message, ctx)
@@ -367,6 +372,8 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
     ctx.function_name = fn.name
     token = _set_current(ctx)
     try:
+        if fn.options.log_event:
+            _log_event(ctx, tick)
         return fn.call(tick, ctx)
     finally:
         if ctx._metrics is not None:
@@ -410,6 +417,8 @@ def _run_each(
             if prepare is not None:
                 prepare(fn, event)
             ctx.function_name = fn.name
+            if fn.options.log_event:
+                _log_event(ctx, event)
             fn.call(event, ctx)
     finally:
         if ctx._metrics is not None:
@@ -422,6 +431,12 @@ def error_response(status: int, message: str, request_id: str) -> Response:
     """The JSON error body every runtime answers with: message, status, request id."""
     body = {"error": {"status": status, "message": message, "request_id": request_id}}
     return Response.json(body, status)
+
+
+def _log_event(ctx: Context, event: Any) -> None:
+    from polyfn.core.event_log import log_event  # loaded where log_event=True only
+
+    log_event(ctx, event)
 
 
 def _stop_loop(ctx: Context, fn: Function, what: str, limit: int) -> None:

@@ -142,6 +142,7 @@ class FunctionOptions:
     """Per-function deployment settings; the runtime ignores them, deploy reads them."""
 
     __slots__ = (
+        "log_event",
         "max_hops",
         "memory",
         "provisioned_concurrency",
@@ -158,6 +159,7 @@ class FunctionOptions:
         provisioned_concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
         max_hops: int | None = None,
+        log_event: bool = False,
     ) -> None:
         for label, value in (
             ("max_hops", max_hops),
@@ -175,6 +177,8 @@ class FunctionOptions:
         # The recursive-loop guard's limit for this function (None: the deployment's,
         # POLYFN_MAX_HOPS, default 16; see core.loop_guard).
         self.max_hops = max_hops
+        # Log each input at INFO before the handler runs, secrets redacted (core.event_log).
+        self.log_event = bool(log_event)
         # The resources the handler touches, when the deploy step's scan of its code should
         # not decide (None): deploy grants exactly these, with full access.
         self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None
