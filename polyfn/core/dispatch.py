@@ -30,7 +30,7 @@ from polyfn.core.functions import (
 )
 from polyfn.core.http import HTTPError, Response, to_response
 from polyfn.core.routing import MethodNotAllowed, NotFound
-from polyfn.core.trace_context import HOPS_ATTRIBUTE
+from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -54,6 +54,10 @@ __all__ = [
     "handle_schedule",
     "scheduled_function",
 ]
+
+# trace_context.HOPS_ATTRIBUTE, written out: dispatch must not load trace parsing for an
+# invocation that never asks for its trace (tests/core/test_observability_imports.py).
+HOPS_ATTRIBUTE = "polyfn-hops"
 
 # Deploy names each schedule after the app, the stage and the function; Cloud Scheduler
 # job ids get this suffix as well.
@@ -83,6 +87,8 @@ def handle_http(
     # The trace is read from the request's headers if anyone asks (adapters build the
     # headers lazily: a request nobody asks about never builds them here).
     ctx._carrier = request
+    tracer = TRACER[0]
+    span = tracer.invocation(ctx, "http", request) if tracer is not None else None
     cors = app.cors
     router = app.router
     try:
@@ -142,6 +148,8 @@ def handle_http(
             )
     if request.method == "HEAD":
         response.body = b""
+    if span is not None:
+        span.end(None, response.status)
     return response
 
 
@@ -309,6 +317,8 @@ def handle_messages(
                     continue
             if log_event:
                 _log_event(ctx, message)
+            tracer = TRACER[0]
+            span = tracer.invocation(ctx, "message", message) if tracer is not None else None
             try:
                 if wants_context:
                     handler(message, ctx)
@@ -317,6 +327,11 @@ def handle_messages(
             except Exception as exc:
                 _log_exception(ctx, f"message {message.id} failed in {fn.name}", exc)
                 failed.append(message)
+                if span is not None:
+                    span.end(exc)
+            else:
+                if span is not None:
+                    span.end()
     finally:
         if ctx._metrics is not None:
             ctx._metrics.flush()
@@ -371,10 +386,20 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
     tick.name = fn.name
     ctx.function_name = fn.name
     token = _set_current(ctx)
+    tracer = TRACER[0]
+    span = tracer.invocation(ctx, "schedule", tick) if tracer is not None else None
     try:
         if fn.options.log_event:
             _log_event(ctx, tick)
-        return fn.call(tick, ctx)
+        result = fn.call(tick, ctx)
+    except BaseException as exc:
+        if span is not None:
+            span.end(exc)
+        raise
+    else:
+        if span is not None:
+            span.end()
+        return result
     finally:
         if ctx._metrics is not None:
             ctx._metrics.flush()
@@ -419,7 +444,17 @@ def _run_each(
             ctx.function_name = fn.name
             if fn.options.log_event:
                 _log_event(ctx, event)
-            fn.call(event, ctx)
+            tracer = TRACER[0]
+            if tracer is None:
+                fn.call(event, ctx)
+                continue
+            span = tracer.invocation(ctx, "object" if prepare else "event", event)
+            try:
+                fn.call(event, ctx)
+            except BaseException as exc:
+                span.end(exc)
+                raise
+            span.end()
     finally:
         if ctx._metrics is not None:
             ctx._metrics.flush()

@@ -18,12 +18,11 @@ point is dropped: a metric never fails an invocation.
 from __future__ import annotations
 
 from polyfn.core.errors import PolyfnError
+from polyfn.core.metric_sinks import SINKS, register_sink
 from polyfn.core.settings import settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from polyfn.core.context import Context
 
 __all__ = [
@@ -54,7 +53,6 @@ UNITS = frozenset(
 )  # fmt: skip
 
 _strict: list[bool] = [False]
-_sinks: dict[str, Callable[[Context, str, list[MetricPoint]], None]] = {}
 
 
 class MetricError(PolyfnError, ValueError):
@@ -64,11 +62,6 @@ class MetricError(PolyfnError, ValueError):
 def set_strict(strict: bool) -> None:
     """Raise ``MetricError`` for a refused point (tests) instead of logging a WARNING."""
     _strict[0] = strict
-
-
-def register_sink(cloud: str, sink: Callable[[Context, str, list[MetricPoint]], None]) -> None:
-    """Who writes an invocation's points on ``cloud``: ``sink(ctx, namespace, points)``."""
-    _sinks[cloud] = sink
 
 
 class MetricPoint:
@@ -132,7 +125,7 @@ class Metrics:
         self._points = {}
         ctx = self._ctx
         namespace = settings().get("POLYFN_METRICS_NAMESPACE") or "polyfn"
-        sink = _sinks.get(ctx.cloud, log_sink)
+        sink = SINKS.get(ctx.cloud, log_sink)
         try:
             sink(ctx, namespace, list(points.values()))
         except Exception as exc:  # metrics never fail an invocation

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from polyfn.core.context import _current
 from polyfn.core.errors import ConfigError, PolyfnError
 from polyfn.core.settings import settings
+from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -171,7 +172,9 @@ class Resource:
         return binding_variable(self.kind, self.name)
 
     def _get_backend(self) -> Any:
-        return self._app.backend_for(self)
+        backend = self._app.backend_for(self)
+        tracer = TRACER[0]
+        return backend if tracer is None else _TracedBackend(backend, self, tracer)
 
     @property
     def backend(self) -> Any:
@@ -180,6 +183,37 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+class _TracedBackend:
+    """A backend whose every call is a span (``core.spans``: a tracer is installed)."""
+
+    __slots__ = ("_backend", "_resource", "_tracer")
+
+    def __init__(self, backend: Any, resource: Resource, tracer: Any) -> None:
+        self._backend = backend
+        self._resource = resource
+        self._tracer = tracer
+
+    def __getattr__(self, operation: str) -> Any:
+        attribute = getattr(self._backend, operation)
+        if not callable(attribute):
+            return attribute
+        resource, tracer = self._resource, self._tracer
+
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            span = tracer.resource_call(
+                _current.get(), resource.kind, resource.name, resource.physical_name, operation
+            )
+            try:
+                result = attribute(*args, **kwargs)
+            except BaseException as exc:
+                span.end(exc)
+                raise
+            span.end()
+            return result
+
+        return traced
 
 
 class Bucket(Resource):

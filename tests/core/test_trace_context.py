@@ -86,3 +86,9 @@ def test_an_oversized_correlation_id_is_truncated_and_a_forged_hop_count_ignored
     assert trace.hops == 0
     assert trace_from({"polyfn-hops": "99999999999999"}).hops == 0
     assert trace_from({"polyfn-hops": "7"}).hops == 7
+
+
+def test_dispatch_reads_the_hop_count_under_the_same_name() -> None:
+    from polyfn.core import dispatch, trace_context
+
+    assert dispatch.HOPS_ATTRIBUTE == trace_context.HOPS_ATTRIBUTE

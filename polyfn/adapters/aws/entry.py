@@ -132,7 +132,7 @@ class LambdaInvocationContext(Context):
 def _observe() -> None:
     """Metrics as EMF lines; log records with the invocation's fields where logging is
     in use (the runtime client imports it: a function that never logs does not)."""
-    from polyfn.core.metrics import register_sink
+    from polyfn.core.metric_sinks import register_sink
 
     register_sink("aws", _write_emf)
     if "logging" in sys.modules:

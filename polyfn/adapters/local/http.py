@@ -56,7 +56,9 @@ class InvocationLog:
         request_id = request_id_from_environ(environ)
         if request_id is None:
             request_id = new_request_id()
-            environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=0"
+            # o=1: the local runtime traces every request (an OpenTelemetry exporter the
+            # user set up sees each one; o=0 would tell it the trace is not sampled).
+            environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=1"
         status: list[int] = []
 
         def start_response_seen(status_line: str, headers: Any, exc_info: Any = None) -> Any:
