@@ -127,8 +127,8 @@ def handle_http(
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
-        if ctx._metrics is not None:
-            ctx._metrics.flush()
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     if cors is not None:
         try:
@@ -332,9 +332,11 @@ def handle_messages(
             else:
                 if span is not None:
                     span.end()
+        if failed:
+            _builtin_metric(ctx, "BatchItemFailures", len(failed))
     finally:
-        if ctx._metrics is not None:
-            ctx._metrics.flush()
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     return failed
 
@@ -401,8 +403,8 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
             span.end()
         return result
     finally:
-        if ctx._metrics is not None:
-            ctx._metrics.flush()
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
 
 
@@ -456,8 +458,8 @@ def _run_each(
                 raise
             span.end()
     finally:
-        if ctx._metrics is not None:
-            ctx._metrics.flush()
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     return len(functions)
 
@@ -484,6 +486,25 @@ def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
     from polyfn.core.failures import log_failure  # loaded by the first failure only
 
     log_failure(ctx.logger, message, ctx.request_id, exc)
+    _builtin_metric(ctx, "Errors")
+
+
+def _flush_metrics(ctx: Context) -> None:
+    """Write the invocation's metrics, with the cold start counted (once per process)."""
+    if ctx.cold_start:
+        _builtin_metric(ctx, "ColdStart")
+    if ctx._metrics is not None:
+        ctx._metrics.flush()
+
+
+def _builtin_metric(ctx: Context, name: str, value: int = 1) -> None:
+    """One of polyfn's own metrics (ColdStart, Errors, BatchItemFailures, LoopStopped),
+    counted per function; emitted where they cost nothing on the path of a successful
+    warm invocation, and off with ``POLYFN_BUILTIN_METRICS=0``."""
+    from polyfn.core.settings import settings
+
+    if settings().get("POLYFN_BUILTIN_METRICS", "1") != "0":
+        ctx.metrics.count(name, value, function=ctx.function_name or "unknown")
 
 
 def _log_error(ctx: Context, message: str) -> None:

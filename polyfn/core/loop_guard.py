@@ -53,4 +53,5 @@ def stop(ctx: Context, fn: Function, what: str, hops: int, limit: int) -> None:
         ctx.request_id,
         extra={"hops": hops, "hopLimit": limit},
     )
-    ctx.metrics.count("LoopStopped", function=fn.name)
+    if settings().get("POLYFN_BUILTIN_METRICS", "1") != "0":
+        ctx.metrics.count("LoopStopped", function=fn.name)

@@ -27,12 +27,27 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(watched))))
 """
 
 
-def test_a_request_that_logs_nothing_loads_no_observability_module() -> None:
+def _loaded(**environ: str) -> tuple[set[str], str]:
     completed = subprocess.run(
         [sys.executable, "-S", "-c", CODE], capture_output=True, text=True, check=True,
-        env={"PYTHONPATH": ":".join(sys.path)},
+        env={"PYTHONPATH": ":".join(sys.path), **environ},
     )  # fmt: skip
-    loaded = set(json.loads(completed.stdout.splitlines()[-1]))
+    *printed, modules = completed.stdout.splitlines()
+    return set(json.loads(modules)), "\n".join(printed)
+
+
+def test_the_cold_start_is_counted_in_emf() -> None:
+    loaded, printed = _loaded()
+    assert "polyfn.adapters.aws.metrics" in loaded and "opentelemetry" not in loaded
+    (line,) = printed.splitlines()
+    document = json.loads(line)
+    assert document["ColdStart"] == 1 and document["function"] == "x"
+
+
+def test_a_request_that_logs_nothing_loads_no_observability_module() -> None:
+    # Built-in metrics off: the cold start is not counted, and nothing else asks.
+    loaded, printed = _loaded(POLYFN_BUILTIN_METRICS="0")
+    assert printed == ""
     assert "polyfn.adapters.aws" in loaded
     unexpected = {
         "opentelemetry",
