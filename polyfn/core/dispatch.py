@@ -500,10 +500,11 @@ def _flush_metrics(ctx: Context) -> None:
 def _builtin_metric(ctx: Context, name: str, value: int = 1) -> None:
     """One of polyfn's own metrics (ColdStart, Errors, BatchItemFailures, LoopStopped),
     counted per function; emitted where they cost nothing on the path of a successful
-    warm invocation, and off with ``POLYFN_BUILTIN_METRICS=0``."""
-    from polyfn.core.settings import settings
+    warm invocation. On by default on a platform, off with ``POLYFN_BUILTIN_METRICS=0``
+    (``=1`` turns them on anywhere: a test)."""
+    from polyfn.core.metric_sinks import builtin_enabled
 
-    if settings().get("POLYFN_BUILTIN_METRICS", "1") != "0":
+    if builtin_enabled(ctx.cloud):
         ctx.metrics.count(name, value, function=ctx.function_name or "unknown")
 
 

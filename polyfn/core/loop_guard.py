@@ -53,5 +53,7 @@ def stop(ctx: Context, fn: Function, what: str, hops: int, limit: int) -> None:
         ctx.request_id,
         extra={"hops": hops, "hopLimit": limit},
     )
-    if settings().get("POLYFN_BUILTIN_METRICS", "1") != "0":
+    from polyfn.core.metric_sinks import builtin_enabled
+
+    if builtin_enabled(ctx.cloud):
         ctx.metrics.count("LoopStopped", function=fn.name)

@@ -16,11 +16,27 @@ if TYPE_CHECKING:
 
     Sink = Callable[[Context, str, list[MetricPoint]], None]
 
-__all__ = ["SINKS", "register_sink"]
+__all__ = ["SINKS", "builtin_enabled", "register_sink"]
 
 SINKS: dict[str, Sink] = {}
+# Whether polyfn's own metrics (ColdStart, Errors, ...) are on when the deployment does
+# not say (POLYFN_BUILTIN_METRICS): on where the entry point runs on its platform, off
+# where a test or a script calls it, whose output they would clutter.
+_BUILTIN_BY_DEFAULT: dict[str, bool] = {}
 
 
-def register_sink(cloud: str, sink: Sink) -> None:
-    """Who writes an invocation's points on ``cloud``: ``sink(ctx, namespace, points)``."""
+def register_sink(cloud: str, sink: Sink, *, builtin: bool = False) -> None:
+    """Who writes an invocation's points on ``cloud``: ``sink(ctx, namespace, points)``;
+    ``builtin``: polyfn's own metrics are on unless ``POLYFN_BUILTIN_METRICS=0``."""
     SINKS[cloud] = sink
+    _BUILTIN_BY_DEFAULT[cloud] = builtin
+
+
+def builtin_enabled(cloud: str) -> bool:
+    """Whether polyfn emits its own metrics for an invocation on ``cloud``."""
+    from polyfn.core.settings import settings
+
+    setting = settings().get("POLYFN_BUILTIN_METRICS", "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return _BUILTIN_BY_DEFAULT.get(cloud, False)

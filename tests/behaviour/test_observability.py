@@ -178,10 +178,15 @@ def test_the_loop_guard_stops_a_function_that_feeds_its_own_queue(
 
 
 def test_polyfn_counts_errors_and_batch_failures_itself(
-    driver: Host, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    driver: Host,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from .behaviour_app import build
 
+    # On by default on a platform only; these hosts call the entry points in a test.
+    monkeypatch.setenv("POLYFN_BUILTIN_METRICS", "1")
     app, _ = build()
     caplog.set_level(logging.INFO)
     capsys.readouterr()

@@ -37,7 +37,8 @@ def _loaded(**environ: str) -> tuple[set[str], str]:
 
 
 def test_the_cold_start_is_counted_in_emf() -> None:
-    loaded, printed = _loaded()
+    # On Lambda (the runtime sets AWS_LAMBDA_FUNCTION_NAME) polyfn's own metrics are on.
+    loaded, printed = _loaded(AWS_LAMBDA_FUNCTION_NAME="probe")
     assert "polyfn.adapters.aws.metrics" in loaded and "opentelemetry" not in loaded
     (line,) = printed.splitlines()
     document = json.loads(line)
@@ -45,8 +46,11 @@ def test_the_cold_start_is_counted_in_emf() -> None:
 
 
 def test_a_request_that_logs_nothing_loads_no_observability_module() -> None:
-    # Built-in metrics off: the cold start is not counted, and nothing else asks.
-    loaded, printed = _loaded(POLYFN_BUILTIN_METRICS="0")
+    # Built-in metrics off (a script, not Lambda; or POLYFN_BUILTIN_METRICS=0 on Lambda):
+    # the cold start is not counted, and nothing else asks.
+    loaded, printed = _loaded()
+    assert printed == ""
+    loaded, printed = _loaded(AWS_LAMBDA_FUNCTION_NAME="probe", POLYFN_BUILTIN_METRICS="0")
     assert printed == ""
     assert "polyfn.adapters.aws" in loaded
     unexpected = {

@@ -134,7 +134,7 @@ def _observe() -> None:
     in use (the runtime client imports it: a function that never logs does not)."""
     from polyfn.core.metric_sinks import register_sink
 
-    register_sink("aws", _write_emf)
+    register_sink("aws", _write_emf, builtin="AWS_LAMBDA_FUNCTION_NAME" in os.environ)
     if "logging" in sys.modules:
         install_log_fields()
 

@@ -44,6 +44,8 @@ from polyfn.core.functions import (
     ObjectTrigger,
     ScheduleTrigger,
 )
+from polyfn.core.metric_sinks import register_sink
+from polyfn.core.metrics import log_sink
 from polyfn.core.schedule import to_ncrontab
 
 if TYPE_CHECKING:
@@ -76,6 +78,9 @@ def function_app(
     # The worker sends every record to the host with its invocation id; the records
     # carry the invocation's fields too (core.log_fields). Metrics go the same way.
     install_log_fields()
+    # Metrics go through the worker's logging (core.metrics.log_sink); polyfn's own are
+    # on inside the Functions host.
+    register_sink("azure", log_sink, builtin=_in_functions_host())
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():

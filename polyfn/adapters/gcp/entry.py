@@ -243,7 +243,7 @@ def _observe() -> None:
     Google Cloud, when nothing else set up logging, written as Cloud Logging reads them."""
     from polyfn.adapters.gcp.metrics import write_entries
 
-    register_sink("gcp", write_entries)
+    register_sink("gcp", write_entries, builtin=running_on_google_cloud())
     install_log_fields()
     root = logging.getLogger()
     if running_on_google_cloud() and not root.handlers:

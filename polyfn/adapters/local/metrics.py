@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from polyfn.core.context import Context
-from polyfn.core.metrics import MetricPoint, log_sink, register_sink
+from polyfn.core.metric_sinks import register_sink
+from polyfn.core.metrics import MetricPoint, log_sink
 
 __all__ = [
     "SUMMARY_FILE",
@@ -49,7 +50,8 @@ def record(ctx: Context, namespace: str, points: list[MetricPoint]) -> None:
 
 
 def install() -> None:
-    register_sink("local", record)
+    # The local runtime is the platform here: polyfn's own metrics are in its summary.
+    register_sink("local", record, builtin=True)
 
 
 def reset() -> None:
