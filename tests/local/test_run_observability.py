@@ -30,6 +30,9 @@ def _post(running: RunningApp, n: int) -> int:
         },
     )
     with urllib.request.urlopen(request, timeout=10) as response:
+        # Read the answer before closing, as the harness does: a client that closes
+        # unread can leave polyfn run's shutdown waiting out its 30 s grace.
+        response.read()
         return int(response.status)
 
 
