@@ -300,6 +300,7 @@ def handle_messages(
     token = _set_current(ctx)
     handler, wants_context = fn.handler, fn.wants_context
     log_event = fn.options.log_event
+    tracer = TRACER[0]
     limit = -1
     try:
         for message in messages:
@@ -317,7 +318,6 @@ def handle_messages(
                     continue
             if log_event:
                 _log_event(ctx, message)
-            tracer = TRACER[0]
             span = tracer.invocation(ctx, "message", message) if tracer is not None else None
             try:
                 if wants_context:
