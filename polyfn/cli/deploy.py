@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(Canary10Percent5Minutes, Linear10PercentEvery1Minute, ...)",
     )
     build.add_argument(
+        "--log-retention-days",
+        type=int,
+        help="AWS: days each function's log group keeps its logs (default 30)",
+    )
+    build.add_argument(
         "--no-deps",
         action="store_true",
         help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
@@ -69,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         plan=args.hosting_plan,
         gradual=getattr(args, "gradual", None),
         install_dependencies=not getattr(args, "no_deps", False),
+        log_retention_days=getattr(args, "log_retention_days", None),
     )
     try:
         if args.action == "plan":

@@ -19,6 +19,7 @@ from polyfn.cli.errors import UsageError
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("polyfn.cli.run", "run an app locally: HTTP, object events, queues, schedules"),
     "invoke": ("polyfn.cli.invoke", "run one function once through a cloud's adapter"),
+    "metrics": ("polyfn.cli.metrics", "what the app's functions emitted under the last polyfn run"),
     "events": ("polyfn.cli.events", "print a realistic native event of a cloud"),
     "inspect": ("polyfn.cli.inspect", "show how polyfn reads a native event (JSON)"),
     "openapi": ("polyfn.cli.openapi", "print the app's HTTP API as an OpenAPI 3.1 document"),

@@ -78,6 +78,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="cap on each queue's visibility timeout: a failed message comes back after "
         "at most S seconds (default 5)",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as readable text (default) or one JSON object each, with the "
+        "fields a cloud's log has (function, request, trace and correlation ids)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,11 +136,7 @@ def _run_once(
     from polyfn.adapters.local.entry import LocalRuntime, RuntimeOptions, StartFailed
     from polyfn.loading import AppNotFound, load_app
 
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(getattr(args, "log_format", "text"))
     try:
         app = load_app(args.app)
     except AppNotFound as exc:
@@ -161,7 +164,26 @@ def _run_once(
         runtime.serve_forever()
     except StartFailed as exc:
         raise UsageError(f"cannot start {app.name}: {exc}") from None
+    _report_metrics(runtime.backends.app_dir)
     return 0
+
+
+def _configure_logging(log_format: str) -> None:
+    from polyfn.adapters.common.log_json import JsonLineFormatter, TextFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLineFormatter() if log_format == "json" else TextFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def _report_metrics(app_dir: Path) -> None:
+    """The metrics summary on exit, and kept for ``polyfn metrics``."""
+    from polyfn.adapters.local.metrics import save_summary, summary_text
+
+    text = summary_text()
+    if text:
+        print(text, file=sys.stderr, flush=True)
+    save_summary(app_dir)
 
 
 def _run_reloading(
@@ -201,6 +223,8 @@ def _run_reloading(
             str(limits.idle_timeout),
             "--max-connections",
             str(limits.max_connections),
+            "--log-format",
+            args.log_format,
         ]
         if first:  # --fire means "once at start", not once per reload
             for name in args.fire:

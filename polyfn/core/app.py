@@ -233,6 +233,7 @@ class App:
         query: Mapping[str, Any] | None = None,
         response: Any = None,
         responses: Mapping[int, Any] | None = None,
+        log_event: bool = False,
     ) -> Callable[[F], F]:
         """Serve ``methods`` on ``path`` (``/users/{id}``, ``/files/{path+}``).
 
@@ -251,7 +252,12 @@ class App:
         if auth not in ("anonymous", "function"):
             raise ConfigError(f"route {path!r}: auth must be 'anonymous' or 'function'")
         options = FunctionOptions(
-            memory, timeout, reserved_concurrency, provisioned_concurrency, uses
+            memory,
+            timeout,
+            reserved_concurrency,
+            provisioned_concurrency,
+            uses,
+            log_event=log_event,
         )
 
         def register(handler: F) -> F:

@@ -12,8 +12,12 @@ from contextvars import ContextVar
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
+
+    from polyfn.core.http import Request
+    from polyfn.core.metrics import Metrics
+    from polyfn.core.trace_context import TraceContext
 
 __all__ = ["Context", "current_context"]
 
@@ -28,8 +32,12 @@ class Context:
     """
 
     __slots__ = (
+        "_carrier",
+        "_debug_sampled",
         "_logger",
+        "_metrics",
         "_remaining",
+        "_trace",
         "cloud",
         "cold_start",
         "deadline",
@@ -57,6 +65,15 @@ class Context:
         self.cold_start = cold_start
         self.raw = raw
         self._logger: logging.Logger | None = None
+        self._trace: TraceContext | None = None
+        # What the trace is read from, when first asked for: the HTTP request (its
+        # headers) or the message's attributes (dispatch sets it; reading it is left for
+        # later, so an invocation nobody logs from or sends from never parses a header).
+        self._carrier: Mapping[str, str] | Request | None = None
+        self._metrics: Metrics | None = None
+        # Whether this invocation's DEBUG lines are logged (core.log_sampling), decided
+        # when it first logs at DEBUG.
+        self._debug_sampled: bool | None = None
 
     @property
     def remaining_ms(self) -> int:
@@ -75,8 +92,54 @@ class Context:
         if logger is None:
             import logging
 
+            from polyfn.core.log_fields import install
+            from polyfn.core.log_sampling import configure
+
+            install(_current.get)
             logger = self._logger = logging.getLogger(f"polyfn.fn.{self.function_name}")
+            configure(logger, _current.get)
         return logger
+
+    @property
+    def trace(self) -> TraceContext:
+        """The trace this invocation continues (or starts), its correlation id and hops."""
+        trace = self._trace
+        if trace is None:
+            from polyfn.core.trace_context import trace_from
+
+            arrived = self._carrier
+            carrier: Mapping[str, str] | None = None
+            if arrived is not None and not hasattr(arrived, "get"):
+                # A Request: its headers, read now. A malformed platform event whose
+                # headers cannot be read starts a new trace rather than failing.
+                try:
+                    carrier = arrived.headers
+                except Exception:
+                    carrier = None
+            else:
+                carrier = arrived  # type: ignore[assignment]
+            trace = self._trace = trace_from(carrier, self._platform_trace())
+        return trace
+
+    @property
+    def correlation_id(self) -> str:
+        """The id carried from the request or message that started this chain of work."""
+        return self.trace.correlation_id
+
+    @property
+    def metrics(self) -> Metrics:
+        """Counters, gauges and histograms for this invocation, flushed when it ends."""
+        metrics = self._metrics
+        if metrics is None:
+            from polyfn.core.metrics import Metrics
+
+            metrics = self._metrics = Metrics(self)
+        return metrics
+
+    def _platform_trace(self) -> Mapping[str, str] | None:
+        """Trace headers the platform gives outside the event (Lambda's environment, the
+        Azure host's trace context), by lowercase header name; a runtime's subclass says."""
+        return None
 
     def __repr__(self) -> str:
         return f"<Context {self.cloud}:{self.function_name} {self.request_id}>"
@@ -104,10 +167,22 @@ def new_context(
     ctx.cold_start = cold_start
     ctx.raw = raw
     ctx._logger = None
+    ctx._trace = None
+    ctx._carrier = None
+    ctx._metrics = None
+    ctx._debug_sampled = None
     return ctx
 
 
 _new = object.__new__
+
+
+def install_log_fields() -> None:
+    """Give every log record made during an invocation its fields (``core.log_fields``);
+    for entry points, in a process that has imported ``logging`` already."""
+    from polyfn.core.log_fields import install
+
+    install(_current.get)
 
 
 def current_context() -> Context:

@@ -30,6 +30,7 @@ from polyfn.core.functions import (
 )
 from polyfn.core.http import HTTPError, Response, to_response
 from polyfn.core.routing import MethodNotAllowed, NotFound
+from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ __all__ = [
     "handle_schedule",
     "scheduled_function",
 ]
+
+# trace_context.HOPS_ATTRIBUTE, written out: dispatch must not load trace parsing for an
+# invocation that never asks for its trace (tests/core/test_observability_imports.py).
+HOPS_ATTRIBUTE = "polyfn-hops"
 
 # Deploy names each schedule after the app, the stage and the function; Cloud Scheduler
 # job ids get this suffix as well.
@@ -79,6 +84,11 @@ def handle_http(
     have) and polyfn routes the path itself.
     """
     token = _set_current(ctx)
+    # The trace is read from the request's headers if anyone asks (adapters build the
+    # headers lazily: a request nobody asks about never builds them here).
+    ctx._carrier = request
+    tracer = TRACER[0]
+    span = tracer.invocation(ctx, "http", request) if tracer is not None else None
     cors = app.cors
     router = app.router
     try:
@@ -95,6 +105,8 @@ def handle_http(
             if function and fn.name != function:
                 _not_pinned(app, request, ctx, fn, function)
             ctx.function_name = fn.name
+            if fn.options.log_event:
+                _log_event(ctx, request)
             if fn.models is not None:
                 fn.models.apply(request)  # the route's declared input: RequestInvalid
             # Function.call inlined: this is the one call every request makes.
@@ -119,6 +131,8 @@ def handle_http(
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     if cors is not None:
         try:
@@ -138,6 +152,8 @@ def handle_http(
             )
     if request.method == "HEAD":
         response.body = b""
+    if span is not None:
+        span.end(None, response.status)
     return response
 
 
@@ -192,7 +208,34 @@ def handle_object(
     ]
     if not matching:
         unmatched.report(ctx, arrived, _why_no_object_function(app, event, bucket, candidates))
+    metadata = event.metadata
+    if metadata:
+        # Written by a polyfn invocation: continue its trace, and stop a loop.
+        ctx._carrier = metadata
+        ctx._trace = None
+        if HOPS_ATTRIBUTE in metadata:
+            matching = _below_hop_limit(matching, ctx, f"object {event.bucket}/{event.key}")
     return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _below_hop_limit(functions: list[Function], ctx: Context, what: str) -> list[Function]:
+    """The functions that may run on an input that arrived after ``ctx.trace.hops`` polyfn
+    writes; the others are stopped (logged, counted) and the input acknowledged for them."""
+    from polyfn.core.loop_guard import hop_limit
+
+    allowed = []
+    token = _set_current(ctx)  # the ERROR record carries the invocation's fields
+    try:
+        for fn in functions:
+            limit = hop_limit(fn)
+            if ctx.trace.hops > limit:
+                ctx.function_name = fn.name
+                _stop_loop(ctx, fn, what, limit)
+            else:
+                allowed.append(fn)
+    finally:
+        _reset_current(token)
+    return allowed
 
 
 def _why_no_object_function(
@@ -260,9 +303,26 @@ def handle_messages(
     queue_name = fn.trigger.queue.name
     token = _set_current(ctx)
     handler, wants_context = fn.handler, fn.wants_context
+    log_event = fn.options.log_event
+    tracer = TRACER[0]
+    limit = -1
     try:
         for message in messages:
             message.queue = queue_name
+            # Each message continues its own trace (its sender's).
+            ctx._carrier = attributes = message.attributes
+            ctx._trace = None
+            if HOPS_ATTRIBUTE in attributes:
+                if limit < 0:
+                    from polyfn.core.loop_guard import hop_limit
+
+                    limit = hop_limit(fn)
+                if ctx.trace.hops > limit:
+                    _stop_loop(ctx, fn, f"message {message.id} from queue {queue_name}", limit)
+                    continue
+            if log_event:
+                _log_event(ctx, message)
+            span = tracer.invocation(ctx, "message", message) if tracer is not None else None
             try:
                 if wants_context:
                     handler(message, ctx)
@@ -271,7 +331,16 @@ def handle_messages(
             except Exception as exc:
                 _log_exception(ctx, f"message {message.id} failed in {fn.name}", exc)
                 failed.append(message)
+                if span is not None:
+                    span.end(exc)
+            else:
+                if span is not None:
+                    span.end()
+        if failed:
+            _builtin_metric(ctx, "BatchItemFailures", len(failed))
     finally:
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     return failed
 
@@ -323,9 +392,23 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
     tick.name = fn.name
     ctx.function_name = fn.name
     token = _set_current(ctx)
+    tracer = TRACER[0]
+    span = tracer.invocation(ctx, "schedule", tick) if tracer is not None else None
     try:
-        return fn.call(tick, ctx)
+        if fn.options.log_event:
+            _log_event(ctx, tick)
+        result = fn.call(tick, ctx)
+    except BaseException as exc:
+        if span is not None:
+            span.end(exc)
+        raise
+    else:
+        if span is not None:
+            span.end()
+        return result
     finally:
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
 
 
@@ -388,8 +471,22 @@ def _run_each(
             if prepare is not None:
                 prepare(fn, event)
             ctx.function_name = fn.name
-            fn.call(event, ctx)
+            if fn.options.log_event:
+                _log_event(ctx, event)
+            tracer = TRACER[0]
+            if tracer is None:
+                fn.call(event, ctx)
+                continue
+            span = tracer.invocation(ctx, "object" if prepare else "event", event)
+            try:
+                fn.call(event, ctx)
+            except BaseException as exc:
+                span.end(exc)
+                raise
+            span.end()
     finally:
+        if ctx._metrics is not None or ctx.cold_start:
+            _flush_metrics(ctx)
         _reset_current(token)
     return len(functions)
 
@@ -405,10 +502,42 @@ def error_response(
     return Response.json({"error": error}, status)
 
 
+def _log_event(ctx: Context, event: Any) -> None:
+    from polyfn.core.event_log import log_event  # loaded where log_event=True only
+
+    log_event(ctx, event)
+
+
+def _stop_loop(ctx: Context, fn: Function, what: str, limit: int) -> None:
+    from polyfn.core.loop_guard import stop  # loaded by the first loop only
+
+    stop(ctx, fn, what, ctx.trace.hops, limit)
+
+
 def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
     from polyfn.core.failures import log_failure  # loaded by the first failure only
 
     log_failure(ctx.logger, message, ctx.request_id, exc)
+    _builtin_metric(ctx, "Errors")
+
+
+def _flush_metrics(ctx: Context) -> None:
+    """Write the invocation's metrics, with the cold start counted (once per process)."""
+    if ctx.cold_start:
+        _builtin_metric(ctx, "ColdStart")
+    if ctx._metrics is not None:
+        ctx._metrics.flush()
+
+
+def _builtin_metric(ctx: Context, name: str, value: int = 1) -> None:
+    """One of polyfn's own metrics (ColdStart, Errors, BatchItemFailures, LoopStopped),
+    counted per function; emitted where they cost nothing on the path of a successful
+    warm invocation. On by default on a platform, off with ``POLYFN_BUILTIN_METRICS=0``
+    (``=1`` turns them on anywhere: a test)."""
+    from polyfn.core.metric_sinks import builtin_enabled
+
+    if builtin_enabled(ctx.cloud):
+        ctx.metrics.count(name, value, function=ctx.function_name or "unknown")
 
 
 def _log_error(ctx: Context, message: str) -> None:

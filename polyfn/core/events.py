@@ -32,7 +32,18 @@ class ObjectEvent:
     it back, else the physical name. ``key`` is always decoded (S3 URL-encodes keys).
     """
 
-    __slots__ = ("action", "bucket", "content_type", "etag", "id", "key", "raw", "size", "time")
+    __slots__ = (
+        "action",
+        "bucket",
+        "content_type",
+        "etag",
+        "id",
+        "key",
+        "metadata",
+        "raw",
+        "size",
+        "time",
+    )
 
     def __init__(
         self,
@@ -46,10 +57,15 @@ class ObjectEvent:
         time: str | None = None,
         id: str | None = None,
         raw: Any = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         self.action = action
         self.bucket = bucket
         self.key = key
+        # The object's metadata where the event carries it (Cloud Storage's does; the
+        # local runtime's carries the writer's trace): the trace and hop count the
+        # writing invocation put there (core.trace_context).
+        self.metadata: Mapping[str, str] = metadata if metadata is not None else {}
         self.size = size
         self.etag = etag
         self.content_type = content_type

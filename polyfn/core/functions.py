@@ -159,7 +159,15 @@ def _glob(pattern: str | None, value: str) -> bool:
 class FunctionOptions:
     """Per-function deployment settings; the runtime ignores them, deploy reads them."""
 
-    __slots__ = ("memory", "provisioned_concurrency", "reserved_concurrency", "timeout", "uses")
+    __slots__ = (
+        "log_event",
+        "max_hops",
+        "memory",
+        "provisioned_concurrency",
+        "reserved_concurrency",
+        "timeout",
+        "uses",
+    )
 
     def __init__(
         self,
@@ -168,8 +176,11 @@ class FunctionOptions:
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
+        max_hops: int | None = None,
+        log_event: bool = False,
     ) -> None:
         for label, value in (
+            ("max_hops", max_hops),
             ("memory", memory),
             ("timeout", timeout),
             ("reserved_concurrency", reserved_concurrency),
@@ -181,6 +192,11 @@ class FunctionOptions:
         self.timeout = timeout  # seconds
         self.reserved_concurrency = reserved_concurrency
         self.provisioned_concurrency = provisioned_concurrency
+        # The recursive-loop guard's limit for this function (None: the deployment's,
+        # POLYFN_MAX_HOPS, default 16; see core.loop_guard).
+        self.max_hops = max_hops
+        # Log each input at INFO before the handler runs, secrets redacted (core.event_log).
+        self.log_event = bool(log_event)
         # The resources the handler touches, when the deploy step's scan of its code should
         # not decide (None): deploy grants exactly these, with full access.
         self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None

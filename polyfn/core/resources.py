@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from polyfn.core.context import _current
 from polyfn.core.errors import ConfigError, PolyfnError
 from polyfn.core.settings import settings
+from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -173,7 +175,9 @@ class Resource:
         return binding_variable(self.kind, self.name)
 
     def _get_backend(self) -> Any:
-        return self._app.backend_for(self)
+        backend = self._app.backend_for(self)
+        tracer = TRACER[0]
+        return backend if tracer is None else _TracedBackend(backend, self, tracer)
 
     @property
     def backend(self) -> Any:
@@ -182,6 +186,37 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+class _TracedBackend:
+    """A backend whose every call is a span (``core.spans``: a tracer is installed)."""
+
+    __slots__ = ("_backend", "_resource", "_tracer")
+
+    def __init__(self, backend: Any, resource: Resource, tracer: Any) -> None:
+        self._backend = backend
+        self._resource = resource
+        self._tracer = tracer
+
+    def __getattr__(self, operation: str) -> Any:
+        attribute = getattr(self._backend, operation)
+        if not callable(attribute):
+            return attribute
+        resource, tracer = self._resource, self._tracer
+
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            span = tracer.resource_call(
+                _current.get(), resource.kind, resource.name, resource.physical_name, operation
+            )
+            try:
+                result = attribute(*args, **kwargs)
+            except BaseException as exc:
+                span.end(exc)
+                raise
+            span.end()
+            return result
+
+        return traced
 
 
 class Bucket(Resource):
@@ -273,7 +308,7 @@ class Queue(Resource):
     ) -> str:
         """Send one message; dicts and lists are sent as JSON. Returns the message id."""
         return self._get_backend().send(  # type: ignore[no-any-return]
-            _encode_body(body), _check_attributes(attributes), _check_delay(delay_seconds)
+            _encode_body(body), _traced(_check_attributes(attributes)), _check_delay(delay_seconds)
         )
 
     def send_batch(
@@ -288,7 +323,7 @@ class Queue(Resource):
             return []
         return self._get_backend().send_batch(  # type: ignore[no-any-return]
             [_encode_body(b) for b in bodies],
-            _check_attributes(attributes),
+            _traced(_check_attributes(attributes)),
             _check_delay(delay_seconds),
         )
 
@@ -575,6 +610,26 @@ def _check_attributes(attributes: Mapping[str, str] | None) -> Mapping[str, str]
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError("message attributes must be str -> str")
     return attributes
+
+
+# SQS takes at most 10 message attributes, the fewest of the clouds' queues
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html).
+_MAX_ATTRIBUTES = 10
+
+
+def _traced(attributes: Mapping[str, str]) -> Mapping[str, str]:
+    """The attributes with the sending invocation's trace, correlation id and hop count
+    (``TraceContext.outgoing``): a consumer continues the trace and the loop guard counts.
+
+    The user's own attributes win a name they share; when both together exceed the
+    portable count, the user's are sent alone rather than refused by the queue.
+    """
+    ctx = _current.get()
+    if ctx is None:
+        return attributes  # sent outside an invocation (a script): nothing to carry on
+    carried = ctx.trace.outgoing()
+    carried.update(attributes)
+    return carried if len(carried) <= _MAX_ATTRIBUTES else attributes
 
 
 def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:

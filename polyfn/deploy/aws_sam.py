@@ -42,6 +42,7 @@ from polyfn.deploy.naming import (
     aws_state_machine_name,
     event_bus_name,
 )
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS, sam_observability
 from polyfn.deploy.table_indexes import dynamodb_key_properties
 from polyfn.deploy.workflow_asl import to_asl
 
@@ -81,10 +82,6 @@ ASYNC_RETRIES = 2
 # SQS event source ScalingConfig.MaximumConcurrency: 2 to 1000 (Lambda developer guide,
 # "Configuring maximum concurrency for Amazon SQS event sources", read 2026-12).
 SQS_MAX_CONCURRENCY = (2, 1000)
-# Each function's own log group, so its retention is set rather than "never expire" (the
-# default of a group Lambda creates on first write); one of CloudWatch Logs' allowed values.
-LOG_RETENTION_DAYS = 30
-
 # The IAM actions behind each access usage.py reports.
 _S3_ACTIONS = {
     "read": ["s3:GetObject"],
@@ -121,16 +118,6 @@ def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
 
 
-def _log_group(function_name: str) -> dict[str, Any]:
-    return {
-        "Type": "AWS::Logs::LogGroup",
-        "Properties": {
-            "LogGroupName": f"/aws/lambda/{function_name}",
-            "RetentionInDays": LOG_RETENTION_DAYS,
-        },
-    }
-
-
 def is_asynchronous(function: DeployFunction) -> bool:
     """S3 notifications, EventBridge rules and schedules invoke Lambda asynchronously: a
     failure is retried by Lambda, then lost unless an on-failure destination takes it."""
@@ -143,6 +130,7 @@ def sam_template(
     arch: str = "arm64",
     code_uri: str = "bundle.zip",
     gradual: str | None = None,
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS,
 ) -> dict[str, Any]:
     """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``.
 
@@ -162,9 +150,6 @@ def sam_template(
     resources.update(_state_machines(model))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
-        resources[aws_logical_id("logs", function.name)] = _log_group(
-            aws_function_name(model.app, model.stage, function.fn)
-        )
         if is_asynchronous(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
@@ -172,9 +157,6 @@ def sam_template(
             }
     if model.of_kind("http"):
         resources[FALLBACK_ID] = _fallback_function(model)
-        resources[FALLBACK_ID + "Logs"] = _log_group(
-            aws_fallback_function_name(model.app, model.stage)
-        )
     _check_unique_ids(model, resources)
     globals_: dict[str, Any] = {
         "Function": {
@@ -191,6 +173,9 @@ def sam_template(
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         http_api["Auth"] = {"EnableIamAuthorizer": True}
+    # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
+    dead_letters = [aws_logical_id("dlq", name) for name in model.queues]
+    sam_observability(resources, globals_, dead_letters, log_retention_days)
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -578,8 +563,7 @@ def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
     expected += len(model.event_buses) + len(model.app.workflows)
     expected += sum(1 for f in model.functions if is_asynchronous(f))
-    expected += len(model.functions)  # log groups
-    expected += 2 if model.of_kind("http") else 0
+    expected += 1 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(
             "two functions or resources map to the same CloudFormation logical id (names that "

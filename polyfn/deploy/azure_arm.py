@@ -28,6 +28,7 @@ from polyfn.deploy.front_door import azure_site_cors
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS, app_insights_resources
 from polyfn.deploy.table_indexes import INDEX_TABLE_SUFFIX
 
 __all__ = [
@@ -79,6 +80,10 @@ _CONTENT_SHARE_CONNECTION = (
 )
 STORAGE_EVENTS_TOPIC = "[format('{0}-storage-events', parameters('storageAccountName'))]"
 APP_EVENTS_TOPIC = "[format('{0}-events', parameters('functionAppName'))]"
+_INSIGHTS_ID = (
+    "[resourceId('Microsoft.Insights/components', "
+    "concat(parameters('functionAppName'), '-insights'))]"
+)
 
 
 def _template(
@@ -297,6 +302,15 @@ def main_template(
         ]
     app_settings += _data_connection_settings()
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
+    # Application Insights (workspace-based) receives the worker's logs, with their
+    # invocation ids, and the host's requests and dependencies (deploy/observability.py).
+    insights, insights_connection = app_insights_resources(
+        "parameters('functionAppName')", DEFAULT_LOG_RETENTION_DAYS
+    )
+    resources.extend(insights)
+    app_settings.append(
+        {"name": "APPLICATIONINSIGHTS_CONNECTION_STRING", "value": insights_connection}
+    )
     bus_topics, bus_settings = _bus_topics(model)
     resources.extend(bus_topics)
     app_settings += bus_settings
@@ -340,7 +354,7 @@ def main_template(
             "location": "[parameters('location')]",
             "kind": "functionapp,linux",
             "identity": {"type": "SystemAssigned"},
-            "dependsOn": [_PLAN_ID, _STORAGE_ID, _HOST_STORAGE_ID]
+            "dependsOn": [_PLAN_ID, _STORAGE_ID, _HOST_STORAGE_ID, _INSIGHTS_ID]
             + [
                 f"[resourceId('Microsoft.EventGrid/topics', {t['name'][1:-1]})]" for t in bus_topics
             ],

@@ -17,8 +17,10 @@ from polyfn.core.errors import ConfigError
 from polyfn.deploy.aws_sam import sam_template
 from polyfn.deploy.bundle import BundleReport, build_bundle
 from polyfn.deploy.limits import LimitFinding, check_app, failures
+from polyfn.deploy.loops import loop_findings
 from polyfn.deploy.model import DeployModel, build_model
 from polyfn.deploy.naming import DEFAULT_STAGE, app_slug
+from polyfn.deploy.observability import DEFAULT_LOG_RETENTION_DAYS
 from polyfn.deploy.regions import check_region
 from polyfn.deploy.requirements import Requirements, resolve_requirements
 from polyfn.deploy.source import AppSource, copy_app_source, copy_polyfn, locate_app_source
@@ -40,6 +42,7 @@ class BuildOptions:
     plan: str | None = None  # Azure hosting plan
     gradual: str | None = None  # AWS: a CodeDeploy configuration for the live alias
     install_dependencies: bool = True
+    log_retention_days: int | None = None  # AWS log groups (None: 30 days)
 
 
 @dataclass
@@ -75,6 +78,7 @@ def prepare(spec: str, options: BuildOptions) -> Prepared:
     source = locate_app_source(spec, app)
     model = build_model(app, stage=options.stage, source_root=source.root)
     findings = check_app(app, options.cloud, plan=options.plan, stage=options.stage)
+    findings += loop_findings(model, options.cloud)  # type: ignore[arg-type]  # checked above
     broken = failures(findings)
     if broken:
         listed = "\n".join(f"  - {f}" for f in broken)
@@ -157,7 +161,11 @@ def _build_aws(prepared: Prepared, target: Path, result: BuildResult, *, exclude
             "built with --no-deps: the bundle lacks " + ", ".join(requirements.lines)
         )
     template = sam_template(
-        prepared.model, arch=options.arch, code_uri="bundle.zip", gradual=options.gradual
+        prepared.model,
+        arch=options.arch,
+        code_uri="bundle.zip",
+        gradual=options.gradual,
+        log_retention_days=options.log_retention_days or DEFAULT_LOG_RETENTION_DAYS,
     )
     _write(target, {"template.yaml": dump_yaml(template), "samconfig.toml": _samconfig(prepared)})
 

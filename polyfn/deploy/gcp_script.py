@@ -42,6 +42,7 @@ from polyfn.deploy.naming import (
     gcp_function_name,
     gcp_physical_name,
 )
+from polyfn.deploy.observability import gcp_labels
 from polyfn.deploy.table_indexes import firestore_composite_pairs
 from polyfn.deploy.workflow_gcp import deploy_lines
 
@@ -341,7 +342,11 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
     trigger = fn.trigger
     sa = f"SA_{fn.name.upper()}"
     s.section(f"function {fn.name}: {trigger.describe()}")
-    variables = [f"POLYFN_FUNCTION={fn.name}", f"POLYFN_TIMEOUT_SECONDS={function.timeout}"]
+    variables = [
+        f"POLYFN_FUNCTION={fn.name}",
+        f"POLYFN_TIMEOUT_SECONDS={function.timeout}",
+        "POLYFN_LOG_LEVEL=INFO",  # the level of the Cloud Logging handler polyfn installs
+    ]
     bound = set(function.usage.accesses)
     if isinstance(trigger, ObjectTrigger):
         bound.add(("bucket", trigger.bucket.name))
@@ -356,6 +361,8 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         f"--memory {function.memory}Mi --timeout {function.timeout}s",
         f'--service-account "${{{sa}}}"',
         f'--set-env-vars "{",".join(variables)}"',
+        # Labels on every log entry of the function (deploy/observability.py).
+        f'--update-labels "{gcp_labels(app_slug(model.app), model.stage, fn.name)}"',
     ]
     if fn.options.reserved_concurrency is not None:
         parts.append(f"--max-instances {fn.options.reserved_concurrency}")

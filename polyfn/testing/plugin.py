@@ -25,6 +25,7 @@ import pytest
 from polyfn.core.app import App
 from polyfn.core.context import Context
 from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
+from polyfn.core.metrics import set_strict as set_strict_metrics
 from polyfn.hosts import RUNTIMES, Host, UnknownRuntime, host_named, runtime_of
 from polyfn.testing.client import Client
 
@@ -50,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     value = config.getoption(_OPTION, default=None)
     if value:
         config.stash[_CHOSEN] = _option_runtimes(str(value))
+    # Under test, a metric a backend would refuse is an error where it is added, not the
+    # WARNING it is in production (polyfn.core.metrics).
+    set_strict_metrics(True)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*names): run the test once per polyfn runtime through the polyfn_runtime "

@@ -233,6 +233,24 @@ def test_a_queue_message_reaches_the_handler_with_its_id_and_receive_count(worke
     assert seen["receive_count"] == 2
 
 
+def test_a_message_continues_the_trace_the_host_gives(worker: Worker) -> None:
+    # The host hands the invocation its W3C trace context (Application Insights'); a
+    # message without a traceparent attribute of its own continues that trace.
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    response = worker.ask(
+        {
+            "op": "invoke",
+            "function": "work",
+            **queue_message("traced", 1),
+            "trace_context": {"trace_parent": traceparent, "trace_state": "az=1"},
+        }
+    )
+    assert response["result"]["status"] == "Success"
+    [seen] = worker.records()
+    assert seen["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert seen["trace_parent"] == "00f067aa0ba902b7"
+
+
 def test_a_failing_queue_handler_fails_the_invocation_so_the_host_retries(worker: Worker) -> None:
     response = worker.ask({"op": "invoke", "function": "work", **queue_message("fail", 1)})
     assert response["result"]["status"] == "Failure"

@@ -54,6 +54,8 @@ def work(msg: Message, ctx: Context) -> None:
         body=msg.text,
         receive_count=msg.receive_count,
         request_id=ctx.request_id,
+        trace_id=ctx.trace.trace_id,
+        trace_parent=ctx.trace.parent_id,
     )
     if msg.text == "fail":
         raise RuntimeError("the job failed")

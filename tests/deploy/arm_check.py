@@ -226,6 +226,9 @@ class ArmTemplate:
         return {"keys": [{"value": "key"}]}  # a storage account's
 
     def _fn_reference(self, resource_id: str, *options: str) -> dict[str, Any]:
+        if "/providers/Microsoft.Insights/components/" in resource_id:
+            # An Application Insights component's runtime properties.
+            return {"ConnectionString": "InstrumentationKey=0000;IngestionEndpoint=https://x/"}
         if "/providers/Microsoft.Storage/storageAccounts/" in resource_id:
             account = resource_id.rsplit("/", 1)[1]
             return {

@@ -71,6 +71,7 @@ def test_shop_functions_events_and_resources(built: Builder) -> None:
         "Architectures": ["arm64"],
         "CodeUri": "bundle.zip",
         "Handler": "polyfn_entry.handler",
+        "Tracing": "Active",
     }
     resources = template["Resources"]
     functions = {

@@ -17,6 +17,7 @@ into the core model, lets the App dispatch, and translates the answer back:
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
 from polyfn.adapters.aws import sources
@@ -33,7 +34,7 @@ from polyfn.adapters.common.coldstart import PENDING as COLD_START_PENDING
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import pinned_function
 from polyfn.core.app import App
-from polyfn.core.context import Context, new_context
+from polyfn.core.context import Context, install_log_fields, new_context
 from polyfn.core.errors import ConfigError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
@@ -64,6 +65,7 @@ def lambda_handler(
     ``None`` reads the pin deploy sets, ``POLYFN_FUNCTION``, and ``""`` pins nothing.
     """
     bind_backends(app, backends)
+    _observe()
     detect = sources.detect
     pinned = pinned_function() if function is None else function
     serve = dict(_SERVE)
@@ -124,6 +126,28 @@ class LambdaInvocationContext(Context):
         if remaining is None:
             return 2**31 - 1  # a stand-in context without a deadline (a test, a script)
         return max(0, int(remaining()))
+
+    def _platform_trace(self) -> dict[str, str] | None:
+        # Lambda sets the invocation's X-Ray header in the environment (the runtime
+        # client does, per invocation); read only when the trace is asked for.
+        header = os.environ.get("_X_AMZN_TRACE_ID")
+        return {"x-amzn-trace-id": header} if header else None
+
+
+def _observe() -> None:
+    """Metrics as EMF lines; log records with the invocation's fields where logging is
+    in use (the runtime client imports it: a function that never logs does not)."""
+    from polyfn.core.metric_sinks import register_sink
+
+    register_sink("aws", _write_emf, builtin="AWS_LAMBDA_FUNCTION_NAME" in os.environ)
+    if "logging" in sys.modules:
+        install_log_fields()
+
+
+def _write_emf(ctx: Context, namespace: str, points: list[Any]) -> None:
+    from polyfn.adapters.aws.metrics import write_emf  # loaded by the first metric only
+
+    write_emf(ctx, namespace, points)
 
 
 # ----------------------------------------------------------------------------- HTTP

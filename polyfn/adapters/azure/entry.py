@@ -34,6 +34,7 @@ from polyfn.adapters.azure.http import ROOT_ROUTE, http_handler
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, http_functions
 from polyfn.adapters.azure.settings import HOST_CONNECTION, blob_source, storage_connection
 from polyfn.adapters.common.binding import choose_backends
+from polyfn.core.context import install_log_fields
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     HTTP_METHODS,
@@ -44,6 +45,8 @@ from polyfn.core.functions import (
     ObjectTrigger,
     ScheduleTrigger,
 )
+from polyfn.core.metric_sinks import register_sink
+from polyfn.core.metrics import log_sink
 from polyfn.core.schedule import to_ncrontab
 
 if TYPE_CHECKING:
@@ -73,6 +76,12 @@ def function_app(
     if FALLBACK_FUNCTION in app.functions:
         raise ConfigError(f"the function name {FALLBACK_FUNCTION!r} is reserved on Azure")
     _bind_backends(app, backends)
+    # The worker sends every record to the host with its invocation id; the records
+    # carry the invocation's fields too (core.log_fields). Metrics go the same way.
+    install_log_fields()
+    # Metrics go through the worker's logging (core.metrics.log_sink); polyfn's own are
+    # on inside the Functions host.
+    register_sink("azure", log_sink, builtin=_in_functions_host())
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():

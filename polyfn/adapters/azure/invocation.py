@@ -72,7 +72,26 @@ class Invocations:
         cold = take_cold_start()
         deadline = time.time() + (self.http_timeout if http else self.timeout)
         request_id = getattr(native, "invocation_id", None) or str(uuid.uuid4())
-        return new_context("azure", name, request_id, deadline, cold, native)
+        return new_context(
+            "azure", name, request_id, deadline, cold, native, AzureInvocationContext
+        )
+
+
+class AzureInvocationContext(Context):
+    """The Context of an Azure invocation: the host's trace context (W3C, from the
+    caller's ``traceparent`` or Application Insights' own) when the event has none."""
+
+    __slots__ = ()
+
+    def _platform_trace(self) -> dict[str, str] | None:
+        trace_context = getattr(self.raw, "trace_context", None)
+        traceparent = getattr(trace_context, "trace_parent", None)
+        if not traceparent:
+            return None
+        return {
+            "traceparent": traceparent,
+            "tracestate": getattr(trace_context, "trace_state", None) or "",
+        }
 
 
 def route_prefix() -> str:

@@ -50,9 +50,10 @@ from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.adapters.gcp.task_endpoint import serve_task
 from polyfn.core import defaults
 from polyfn.core.app import App
-from polyfn.core.context import Context, new_context
+from polyfn.core.context import Context, install_log_fields, new_context
 from polyfn.core.dispatch import error_response
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
+from polyfn.core.metrics import register_sink
 
 if TYPE_CHECKING:
     from polyfn.core.ports import BackendProvider
@@ -95,6 +96,7 @@ def http_function(
     tick only when the process is pinned to a scheduled function (``scheduler``).
     """
     bind_backends(app, backends, cloud)
+    _observe()
     timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
     # Only a pinned process can take ticks: deploy pins each scheduled function and makes
     # it private, so Google's front end has checked the job's OIDC token before the request
@@ -165,6 +167,7 @@ def event_function(
 
     ``function`` pins it as in ``http_function``."""
     bind_backends(app, backends, cloud)
+    _observe()
     timeout, pinned = timeout_seconds(DEFAULT_TIMEOUT_SECONDS), _pin(function)
 
     def events_target(event: Any) -> None:
@@ -238,6 +241,28 @@ def _register(
             # functions-framework's own 400 quotes the request: answer a fixed sentence.
             install_in_current_app()
     return function
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _observe() -> None:
+    """Metrics as structured entries; log records with the invocation's fields, and on
+    Google Cloud, when nothing else set up logging, written as Cloud Logging reads them."""
+    from polyfn.adapters.gcp.metrics import write_entries
+
+    register_sink("gcp", write_entries, builtin=running_on_google_cloud())
+    install_log_fields()
+    root = logging.getLogger()
+    if running_on_google_cloud() and not root.handlers:
+        from polyfn.adapters.common.log_json import JsonLineFormatter
+
+        handler = logging.StreamHandler(sys.stdout)
+        project = os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCP_PROJECT")
+        handler.setFormatter(JsonLineFormatter(cloud_logging=True, google_project=project))
+        root.addHandler(handler)
+        level = os.environ.get("POLYFN_LOG_LEVEL", "INFO").upper()
+        root.setLevel(level if level in _LEVELS else "INFO")
 
 
 def running_on_google_cloud() -> bool:

@@ -44,8 +44,10 @@ def make_object_event(
     info: ObjectInfo | None = None,
     size: int | None = None,
     content_type: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> ObjectEvent:
-    """An event as the local runtime delivers it: ``bucket`` physical, ``key`` as stored."""
+    """An event as the local runtime delivers it: ``bucket`` physical, ``key`` as stored;
+    ``metadata`` the writing invocation's trace (``TraceContext.outgoing``)."""
     return ObjectEvent(
         action,
         bucket,
@@ -56,6 +58,7 @@ def make_object_event(
         time=datetime.now(UTC).isoformat(),
         id=uuid.uuid4().hex,
         raw={"source": "polyfn-local", "action": action, "bucket": bucket, "key": key},
+        metadata=metadata,
     )
 
 

@@ -81,7 +81,9 @@ class InvocationLog:
         request_id = request_id_from_environ(environ)
         if request_id is None:
             request_id = new_request_id()
-            environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=0"
+            # o=1: the local runtime traces every request (an OpenTelemetry exporter the
+            # user set up sees each one; o=0 would tell it the trace is not sampled).
+            environ["HTTP_X_CLOUD_TRACE_CONTEXT"] = f"{request_id}/1;o=1"
         sent: dict[str, Any] = {}
 
         def log(**fields: Any) -> None:

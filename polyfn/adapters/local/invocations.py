@@ -29,9 +29,10 @@ from typing import Any, TextIO
 
 from polyfn.adapters.common.coldstart import take_cold_start
 from polyfn.adapters.common.environment import timeout_seconds
+from polyfn.adapters.local.metrics import install as install_metrics
 from polyfn.core import defaults
 from polyfn.core.app import App
-from polyfn.core.context import Context
+from polyfn.core.context import Context, install_log_fields
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "Invocations"]
 
@@ -48,6 +49,8 @@ class Invocations:
         self._lock = threading.Lock()
         # Read once, as every adapter reads it when its entry point is built.
         self._default_timeout = timeout_seconds(DEFAULT_TIMEOUT_SECONDS)
+        install_metrics()
+        install_log_fields()
 
     def timeout_of(self, app: App, function: str | None) -> float:
         # Locally one process runs every function, so a function's own timeout comes first.

@@ -248,7 +248,13 @@ def test_json_log_format_and_cold_start(task_root: Path) -> None:
         crashed = process.invoke(events.apigw_v2("GET", "/crash"))
     assert json.loads(first.json()["body"])["cold_start"] is True
     assert json.loads(second.json()["body"])["cold_start"] is False
-    documents = [json.loads(line) for line in process.lines if line.startswith("{")]
+    lines = [json.loads(line) for line in process.lines if line.startswith("{")]
+    # EMF lines (polyfn's own metrics: on Lambda they are on) are metrics, not log records.
+    documents = [d for d in lines if "_aws" not in d]
+    metrics = [d for d in lines if "_aws" in d]
+    assert [d["ColdStart"] for d in metrics if "ColdStart" in d] == [1]
+    (errors,) = [d for d in metrics if "Errors" in d]
+    assert (errors["Errors"], errors["requestId"]) == (1, crashed.request_id)
     # polyfn's log records go through the runtime client's JSON formatter, carrying
     # the invocation's request id, the level and polyfn's logger name.
     (warning,) = [d for d in documents if d.get("requestId") == logged.request_id]

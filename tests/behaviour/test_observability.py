@@ -1,0 +1,198 @@
+"""Observability, the same on every runtime (issue 17's "done when").
+
+An HTTP request with a W3C ``traceparent`` and an ``x-correlation-id`` sends a message;
+the consumer, run from that message as its cloud delivers it, logs with the same trace id
+and correlation id, each log line read in its cloud's own format (Lambda's runtime client
+JSON formatter, Cloud Logging's structured entry, the record the Azure worker forwards,
+the local runtime's JSON line), and each function's metric comes out in its cloud's form
+(an EMF line, a structured entry, a ``polyfn.metrics`` record). A function that sends
+into its own queue is stopped by the loop guard at the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from polyfn import App, Context, Message, Request, Response
+from polyfn.adapters.common.log_json import JsonLineFormatter
+from polyfn.hosts import Host
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+def build_observed() -> App:
+    app = App("observed")
+    jobs = app.queue("jobs")
+    echo = app.queue("echo")
+
+    @app.post("/orders")
+    def place_order(req: Request, ctx: Context) -> Response:
+        ctx.metrics.count("OrdersPlaced", kind="web")
+        jobs.send({"order": 7})
+        ctx.logger.info("order placed")
+        return Response.json({"queued": True}, 202)
+
+    @app.on_message(jobs)
+    def work(msg: Message, ctx: Context) -> None:
+        ctx.logger.info("order worked", extra={"order": msg.json()["order"]})
+        ctx.metrics.histogram("WorkMs", 12.5)
+
+    @app.on_message(echo, max_hops=3)
+    def bounce(msg: Message, ctx: Context) -> None:
+        # Writes into the queue that triggers it: a loop.
+        echo.send(msg.body)
+
+    return app
+
+
+def _sent(app: App, queue: str) -> list[Any]:
+    """The messages waiting in the (local) queue the handlers sent to."""
+    backend = app.backend_for(app.queues[queue])
+    deliveries = backend.receive(10)
+    backend.ack(deliveries)
+    return deliveries
+
+
+def _log_line(driver: Host, record: logging.LogRecord) -> dict[str, Any]:
+    """The record as its cloud writes it, read back."""
+    if driver.cloud == "aws":
+        from awslambdaric.lambda_runtime_log_utils import JsonFormatter
+
+        return json.loads(JsonFormatter().format(record))  # type: ignore[no-any-return]
+    if driver.cloud == "gcp":
+        document = json.loads(JsonLineFormatter(cloud_logging=True).format(record))
+        assert document["logging.googleapis.com/trace"] == document["traceId"]
+        return document  # type: ignore[no-any-return]
+    if driver.cloud == "azure":
+        # The worker forwards the record itself, with the invocation id: its attributes.
+        return dict(record.__dict__)
+    return json.loads(JsonLineFormatter().format(record))  # type: ignore[no-any-return]
+
+
+def _metrics(driver: Host, out: str, records: list[logging.LogRecord]) -> dict[str, Any]:
+    """Metric name -> (value, the document it came in), in the cloud's own form; a
+    counter written by several invocations (one per message on Azure and Google Cloud)
+    is summed."""
+    found = _Summed()
+    if driver.cloud == "aws":
+        for line in out.splitlines():
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    found[metric["Name"]] = (document[metric["Name"]], document)
+    elif driver.cloud == "gcp":
+        for line in out.splitlines():
+            document = json.loads(line)
+            found[document["metric"]["name"]] = (document["metric"]["value"], document)
+    else:
+        for record in records:
+            if record.name == "polyfn.metrics":
+                metric = record.__dict__["metric"]
+                found[metric["name"]] = (metric["value"], record.__dict__)
+    return found
+
+
+class _Summed(dict[str, Any]):
+    def __setitem__(self, name: str, entry: tuple[Any, Any]) -> None:
+        if name in self and isinstance(entry[0], int | float):
+            entry = (self[name][0] + entry[0], entry[1])
+        super().__setitem__(name, entry)
+
+
+def test_a_message_continues_the_trace_and_correlation_of_the_request(
+    driver: Host, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = build_observed()
+    caplog.set_level(logging.INFO)
+    capsys.readouterr()
+    answer = driver.http(
+        app,
+        "POST",
+        "/orders",
+        headers=[("traceparent", TRACEPARENT), ("x-correlation-id", "order-7-flow")],
+        body=b"{}",
+    )
+    assert answer.status == 202
+    (sent,) = _sent(app, "jobs")
+    # What travels with the message: the trace (the request's span as parent), the
+    # correlation id and the hop count.
+    assert sent.attributes["traceparent"].startswith(f"00-{TRACE_ID}-")
+    assert sent.attributes["x-correlation-id"] == "order-7-flow"
+    assert sent.attributes["polyfn-hops"] == "1"
+    assert driver.messages(app, "jobs", [sent.body], attributes=sent.attributes) == []
+    out = capsys.readouterr().out
+
+    (placed,) = [r for r in caplog.records if r.getMessage() == "order placed"]
+    (worked,) = [r for r in caplog.records if r.getMessage() == "order worked"]
+    placed_line, worked_line = _log_line(driver, placed), _log_line(driver, worked)
+    for line, function in ((placed_line, "place_order"), (worked_line, "work")):
+        assert line["traceId"] == TRACE_ID
+        assert line["correlationId"] == "order-7-flow"
+        assert line["function"] == function
+        assert line["cloud"] == driver.cloud
+    assert worked_line["order"] == 7  # an extra field, as a field
+    # Each invocation is its own span of the one trace.
+    assert placed_line["spanId"] != worked_line["spanId"]
+    assert sent.attributes["traceparent"] == f"00-{TRACE_ID}-{placed_line['spanId']}-01"
+
+    metrics = _metrics(driver, out, caplog.records)
+    assert metrics["OrdersPlaced"][0] == 1
+    # A histogram of one value: EMF writes it as a number, the others as a list.
+    assert metrics["WorkMs"][0] in ([12.5], 12.5)
+    placed_metric = metrics["OrdersPlaced"][1]
+    assert placed_metric["correlationId"] == "order-7-flow"
+    if driver.cloud == "aws":
+        assert placed_metric["kind"] == "web"
+        assert placed_metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["kind"]]
+        assert placed_metric["traceId"] == f"1-{TRACE_ID[:8]}-{TRACE_ID[8:]}"
+
+
+def test_the_loop_guard_stops_a_function_that_feeds_its_own_queue(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build_observed()
+    caplog.set_level(logging.INFO)
+    body, attributes = b'{"round": 0}', {"x-correlation-id": "loop-1"}
+    rounds = 0
+    while True:
+        assert driver.messages(app, "echo", [body], attributes=attributes) == []
+        waiting = _sent(app, "echo")
+        if not waiting:
+            break
+        rounds += 1
+        assert rounds < 10, "the loop was not stopped"
+        (message,) = waiting
+        body, attributes = message.body, message.attributes
+    # Hops 0..3 ran (max_hops=3) and each sent one message; the fourth send arrived with
+    # 4 hops and was acknowledged without running.
+    assert rounds == 4
+    (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
+    assert stopped.levelno == logging.ERROR
+    assert "loop-1" in stopped.getMessage()
+    assert stopped.__dict__["hops"] == 4
+
+
+def test_polyfn_counts_errors_and_batch_failures_itself(
+    driver: Host,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .behaviour_app import build
+
+    # On by default on a platform only; these hosts call the entry points in a test.
+    monkeypatch.setenv("POLYFN_BUILTIN_METRICS", "1")
+    app, _ = build()
+    caplog.set_level(logging.INFO)
+    capsys.readouterr()
+    bodies = [b'{"n": 1}', b'{"n": 2, "fail": true}', b'{"n": 3, "fail": true}']
+    assert driver.messages(app, "jobs", bodies) == [1, 2]
+    metrics = _metrics(driver, capsys.readouterr().out, caplog.records)
+    assert metrics["Errors"][0] == 2
+    assert metrics["BatchItemFailures"][0] == 2
+    assert metrics["Errors"][1]["function"] == "work"
