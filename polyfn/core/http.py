@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from polyfn.core.auth import Identity
+
 __all__ = [
     "HTTPError",
     "Request",
@@ -127,6 +129,7 @@ class Request:
         "_headers",
         "_json",
         "_query",
+        "identity",
         "method",
         "path",
         "path_params",
@@ -153,6 +156,9 @@ class Request:
         self._client_ip: str | None = client_ip
         self.request_id = request_id
         self.raw = raw
+        # Who is calling (``polyfn.core.auth.Identity``): set by dispatch before the
+        # handler runs on a route that declares auth; None on an anonymous route.
+        self.identity: Identity | None = None
         self._json: Any = _UNSET
         if headers is None or isinstance(headers, Headers):
             self._headers = headers
@@ -177,6 +183,13 @@ class Request:
 
     def _build_body(self) -> bytes:
         return b""
+
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        """What the platform's front door verified about the caller (``kind`` is ``jwt``
+        or ``authorizer``): the claims or authorizer context, and the scopes when the
+        platform lists them apart; None when the native request carries none. Core asks
+        only when deploy says a front door checked them (``core.auth.fronted``)."""
+        return None
 
     def _build_cookies(self) -> dict[str, str]:
         cookies: dict[str, str] = {}
@@ -301,6 +314,7 @@ def fill_request(
     request._client_ip = client_ip
     request.request_id = request_id
     request.raw = raw
+    request.identity = None
     request._json = _UNSET
     request._headers = None
     request._query = None
