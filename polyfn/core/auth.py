@@ -400,7 +400,7 @@ class Authorizer:
                 return Identity(
                     str(subject) if subject is not None else None,
                     method="authorizer",
-                    claims={k: v for k, v in claims.items() if k not in ("sub", "scopes")},
+                    claims={k: v for k, v in claims.items() if k not in _NOT_CONTEXT},
                     scopes=scopes,
                 )
         verdict = self.decide(AuthRequest.of(request), ctx)
@@ -421,6 +421,12 @@ class Authorizer:
 
     def __repr__(self) -> str:
         return f"<Authorizer {self.name} ttl={self.ttl}>"
+
+
+# What a gateway adds to an authorizer's context beside the App's own keys: the subject
+# and scopes polyfn put there (aws/authorizer.py), and REST API's principalId and
+# integrationLatency (api-gateway-lambda-authorizer-output.html, read 2026-12).
+_NOT_CONTEXT = frozenset({"sub", "scopes", "principalId", "integrationLatency"})
 
 
 class TtlCache:

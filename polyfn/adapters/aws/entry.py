@@ -176,7 +176,26 @@ def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
     return serve
 
 
+def _serve_authorizer_v2(
+    app: App, event: dict[str, Any], ctx: Context, function: str = ""
+) -> dict[str, Any]:
+    # Loaded by the first authorizer call: a route's Lambda never imports it.
+    from polyfn.adapters.aws.authorizer import serve_authorizer_v2
+
+    return serve_authorizer_v2(app, event, ctx, function)
+
+
+def _serve_authorizer_v1(
+    app: App, event: dict[str, Any], ctx: Context, function: str = ""
+) -> dict[str, Any]:
+    from polyfn.adapters.aws.authorizer import serve_authorizer_v1
+
+    return serve_authorizer_v1(app, event, ctx, function)
+
+
 _SERVE: dict[str, _Serve] = {
+    sources.AUTHORIZER_V2: _serve_authorizer_v2,
+    sources.AUTHORIZER_V1: _serve_authorizer_v1,
     sources.APIGW_V2: _serve_v2,
     sources.FUNCTION_URL: _serve_function_url,
     sources.APIGW_V1: _serve_v1,

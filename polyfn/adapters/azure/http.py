@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_signature
@@ -194,6 +194,16 @@ class AzureRequest(Request):
 
     def _build_body(self) -> bytes:
         return self._native.get_body() or b""
+
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # The JWT claims Easy Auth verified: read only when deploy configured it
+        # (core.auth.fronted), see adapters/common/platform_claims.
+        if kind != "jwt":
+            return None
+        from polyfn.adapters.common.platform_claims import EASY_AUTH_HEADER, easy_auth_claims
+
+        claims = easy_auth_claims(self.headers.get(EASY_AUTH_HEADER))
+        return None if claims is None else (claims, None)
 
 
 def to_azure_response(response: Response) -> func.HttpResponse:
