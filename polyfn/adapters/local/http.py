@@ -154,9 +154,18 @@ class InFlight:
         return True
 
 
-def build_wsgi_app(app: App, invocations: Invocations) -> InFlight:
-    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
-    return InFlight(InvocationLog(build_flask_app(app), app, invocations))
+def build_wsgi_app(app: App, invocations: Invocations, platform_key: str | None = None) -> InFlight:
+    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log).
+
+    ``platform_key``: the key a ``platform-key`` route's caller must present
+    (``platform_key.py``); None checks none (the clouds' hosts do not either: there the
+    platform checks before the function runs)."""
+    wsgi: WsgiApp = build_flask_app(app)
+    if platform_key is not None:
+        from polyfn.adapters.local.platform_key import PlatformKeyGate
+
+        wsgi = PlatformKeyGate(wsgi, app, platform_key)
+    return InFlight(InvocationLog(wsgi, app, invocations))
 
 
 class HttpServer:
