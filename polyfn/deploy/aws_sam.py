@@ -25,6 +25,7 @@ from polyfn.core.functions import (
     ScheduleTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy import aws_auth
 from polyfn.deploy.model import DeployFunction, DeployModel, schedule_expression
 from polyfn.deploy.naming import (
     aws_bucket_name,
@@ -91,6 +92,10 @@ def sam_template(
     if model.of_kind("http"):
         resources[FALLBACK_ID] = _fallback_function(model)
     _check_unique_ids(model, resources)
+    authorizer_functions = aws_auth.authorizer_functions(model.app, model.stage)
+    if set(authorizer_functions) & set(resources):
+        raise ConfigError("an authorizer and a function map to the same logical id; rename one")
+    resources.update(authorizer_functions)
     globals_: dict[str, Any] = {
         "Function": {
             "Runtime": RUNTIME,
@@ -105,6 +110,10 @@ def sam_template(
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         globals_["HttpApi"] = {"Auth": {"EnableIamAuthorizer": True}}
+    authorizers = aws_auth.http_api_authorizers(model.app)
+    if authorizers:
+        auth = globals_.setdefault("HttpApi", {}).setdefault("Auth", {})
+        auth["Authorizers"] = authorizers
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -215,7 +224,7 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
 
 def _function(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     fn = function.fn
-    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name}
+    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **aws_auth.front_setting(fn)}
     bound = set(function.usage.accesses)
     trigger_resource = _trigger_resource(function)
     if trigger_resource is not None:
@@ -276,6 +285,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             properties: dict[str, Any] = {"Path": trigger.path, "Method": method}
             if trigger.auth == "function":
                 properties["Auth"] = {"Authorizer": "AWS_IAM"}
+            route_auth = aws_auth.route_auth(model.app, trigger)
+            if route_auth is not None:
+                properties["Auth"] = route_auth
             events[_event_name(method, trigger.path)] = {
                 "Type": "HttpApi",
                 "Properties": properties,

@@ -14,6 +14,7 @@ from typing import Any
 
 from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.core.resources import binding_variable
+from polyfn.deploy import azure_auth
 from polyfn.deploy.model import DeployModel
 from polyfn.deploy.naming import app_slug, azure_function_app_name_prefix, azure_physical_name
 
@@ -183,6 +184,7 @@ def main_template(
             {"name": "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "value": _CONNECTION},
             {"name": "WEBSITE_CONTENTSHARE", "value": "[toLower(parameters('functionAppName'))]"},
         ]
+    settings = {**settings, **azure_auth.easy_auth_settings(model.app)}
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
     bus_topics, bus_settings = _bus_topics(model)
     resources.extend(bus_topics)
@@ -210,6 +212,9 @@ def main_template(
             },
         }
     )
+    easy_auth = azure_auth.easy_auth_config(model.app, _WEB_API, _SITE_ID)
+    if easy_auth is not None:
+        resources.append(easy_auth)
     outputs: dict[str, Any] = {
         "functionAppName": {"type": "string", "value": "[parameters('functionAppName')]"},
         "storageAccountName": {"type": "string", "value": "[parameters('storageAccountName')]"},
