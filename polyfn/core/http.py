@@ -184,11 +184,15 @@ class Request:
     def _build_body(self) -> bytes:
         return b""
 
+    # What the deployment's front door checks (``jwt``, ``authorizer``): empty unless the
+    # adapter's entry point read deploy's POLYFN_AUTH_FRONT and made its view say so.
+    _front: frozenset[str] = frozenset()
+
     def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
         """What the platform's front door verified about the caller (``kind`` is ``jwt``
         or ``authorizer``): the claims or authorizer context, and the scopes when the
-        platform lists them apart; None when the native request carries none. Core asks
-        only when deploy says a front door checked them (``core.auth.fronted``)."""
+        platform lists them apart; None when the deployment has no such front door
+        (``kind`` not in ``_front``) or the native request carries none."""
         return None
 
     def _build_cookies(self) -> dict[str, str]:

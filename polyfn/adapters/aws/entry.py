@@ -27,7 +27,7 @@ from polyfn.adapters.aws.http_response import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
 from polyfn.adapters.common.coldstart import PENDING as COLD_START_PENDING
 from polyfn.adapters.common.coldstart import take_cold_start
-from polyfn.adapters.common.environment import pinned_function
+from polyfn.adapters.common.environment import front_kinds, pinned_function, with_front
 from polyfn.core.app import App
 from polyfn.core.context import Context, new_context
 
@@ -62,9 +62,15 @@ def lambda_handler(
     detect = sources.detect
     pinned = pinned_function() if function is None else function
     serve = dict(_SERVE)
+    front = front_kinds()
+    if front:
+        # API Gateway authenticates callers before this function (deploy's
+        # POLYFN_AUTH_FRONT): its views read what the gateway verified.
+        serve[sources.APIGW_V2] = _with_view(_serve_v2, with_front(ApiGatewayV2Request, front))
+        serve[sources.APIGW_V1] = _with_view(_serve_v1, with_front(ApiGatewayV1Request, front))
     if pinned:
         # Only a pinned handler pays for the extra argument.
-        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in _SERVE.items()}
+        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in serve.items()}
 
     def handler(event: Any, context: Any = None) -> Any:
         kind = detect(event)
@@ -124,9 +130,15 @@ class LambdaInvocationContext(Context):
 # ----------------------------------------------------------------------------- HTTP
 
 
-def _serve_v2(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
+def _serve_v2(
+    app: App,
+    event: dict[str, Any],
+    ctx: Context,
+    function: str = "",
+    view: type[ApiGatewayV2Request] = ApiGatewayV2Request,
+) -> dict[str, Any]:
     try:
-        request = ApiGatewayV2Request(event, ctx.request_id)
+        request = view(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway HTTP API", exc) from None
     # API Gateway has matched a route already (polyfn's deploy declares each one): when
@@ -146,9 +158,15 @@ def _serve_function_url(
     return render_v2(app.handle_http(request, ctx, None, function))
 
 
-def _serve_v1(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
+def _serve_v1(
+    app: App,
+    event: dict[str, Any],
+    ctx: Context,
+    function: str = "",
+    view: type[ApiGatewayV1Request] = ApiGatewayV1Request,
+) -> dict[str, Any]:
     try:
-        request = ApiGatewayV1Request(event, ctx.request_id)
+        request = view(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway REST API", exc) from None
     # "resource" is the template of the API Gateway route that matched ("/{proxy+}" for a
@@ -164,6 +182,16 @@ def _serve_alb(app: App, event: dict[str, Any], ctx: Context, function: str = ""
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("ALB", exc) from None
     return render_alb(app.handle_http(request, ctx, None, function), request.multi_value)
+
+
+def _with_view(serve_http: _Serve, view: type[Any]) -> _Serve:
+    """``serve_http`` building its request with ``view`` (a view that reads what the
+    deployment's gateway verified, ``environment.with_front``)."""
+
+    def serve(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> Any:
+        return serve_http(app, event, ctx, function, view)
+
+    return serve
 
 
 def _pinned_to(serve_http: _Serve, function: str) -> _Serve:

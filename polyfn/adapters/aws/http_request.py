@@ -209,7 +209,7 @@ class ApiGatewayV1Request(Request):
         # A Lambda authorizer's principalId and context, which API Gateway puts in
         # requestContext.authorizer ("Output from an API Gateway Lambda authorizer",
         # api-gateway-lambda-authorizer-output.html, read 2026-12).
-        if kind != "authorizer":
+        if kind != "authorizer" or kind not in self._front:
             return None
         return _authorizer_context(self._event, None)
 
@@ -280,6 +280,8 @@ class ApiGatewayV2Request(Request):
         # (the simple response's context) for a Lambda authorizer ("Working with AWS
         # Lambda proxy integrations for HTTP APIs", payload format 2.0, and "Controlling
         # access to HTTP APIs with JWT authorizers", read 2026-12).
+        if kind not in self._front:
+            return None
         if kind == "jwt":
             authorizer = _authorizer_context(self._event, "jwt")
             if authorizer is None:

@@ -19,6 +19,7 @@ public key are both refused.
 
 from __future__ import annotations
 
+import binascii
 import json
 import logging
 import threading
@@ -84,8 +85,9 @@ class JwksCache:
         self._lock = threading.Lock()
         self.fetches = 0  # how many times the document was fetched (tests read it)
 
-    def key(self, kid: str) -> Any:
-        """The public key ``kid`` names; ``AuthError`` 401 (unknown) or 503 (no keys)."""
+    def key(self, kid: str) -> tuple[Any, str | None]:
+        """The public key ``kid`` names and the algorithm the JWKS pins it to, if any;
+        ``AuthError`` 401 (unknown) or 503 (no keys)."""
         with self._lock:
             now = self._clock()
             stale = self._fetched_at is None or now - self._fetched_at >= self.max_age
@@ -123,7 +125,8 @@ class JwksCache:
             if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
                 continue
             try:
-                keys[entry["kid"]] = jwt.PyJWK(entry)
+                alg = entry.get("alg")
+                keys[entry["kid"]] = (jwt.PyJWK(entry), alg if isinstance(alg, str) else None)
             except Exception as exc:  # a key of an unsupported type: skipped, not fatal
                 _log.warning("JWKS %s: key %s skipped (%s)", self.url, entry["kid"], exc)
         self._keys = keys
@@ -148,49 +151,110 @@ def cache_for(config: JWT) -> JwksCache:
 
 
 def verify_token(token: str, config: JWT) -> dict[str, Any]:
-    """The verified claims of ``token`` under ``config``; ``AuthError`` when any check fails."""
+    """The verified claims of ``token`` under ``config``; ``AuthError`` when any check fails.
+
+    The token is taken apart here rather than by ``jwt.decode``: PyJWT checks the base64
+    alphabet one character at a time in Python, which costs more than the RSA signature
+    check itself (``benchmarks/auth_cost.py``). PyJWT still reads the keys (``PyJWK``)
+    and checks the signature (its algorithm objects, over ``cryptography``).
+    """
     try:
         import jwt
     except ImportError:
         raise AuthError(503, "token verification unavailable") from None  # logged by dispatch
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        raise unauthorized("token is malformed") from None
+    head, payload, signature = token.split(".")  # bearer_token checked there are three
+    header = _json_segment(head)
+    if not isinstance(header, dict):
+        raise unauthorized("token is malformed")
     alg = header.get("alg")
-    if alg not in config.algorithms:
+    if not isinstance(alg, str) or alg not in config.algorithms:
         raise unauthorized("token algorithm not allowed")
+    if header.get("crit") is not None:
+        # RFC 7515 section 4.1.11: an extension polyfn does not know must be refused.
+        raise unauthorized("token has critical extensions")
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise unauthorized("token names no key")
-    jwk = cache_for(config).key(kid)
-    if jwk.algorithm_name is not None and jwk.algorithm_name != alg:
+    jwk, pinned_alg = cache_for(config).key(kid)
+    if pinned_alg is not None and pinned_alg != alg:
         raise unauthorized("token algorithm does not match its key")
+    raw_signature = _segment_bytes(signature)
+    if raw_signature is None:
+        raise unauthorized("token is malformed")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            jwk.key,
-            algorithms=[alg],
-            audience=list(config.audience),
-            issuer=config.issuer,
-            leeway=config.leeway,
-            options={"require": ["exp", "iss", "aud"]},
+        algorithm = _algorithms.get(alg) or _algorithms.setdefault(
+            alg, jwt.get_algorithm_by_name(alg)
         )
-    except jwt.ExpiredSignatureError:
-        raise unauthorized("token expired") from None
-    except jwt.ImmatureSignatureError:
-        raise unauthorized("token not yet valid") from None
-    except jwt.InvalidAudienceError:
-        raise unauthorized("token audience not accepted") from None
-    except jwt.InvalidIssuerError:
-        raise unauthorized("token issuer not accepted") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise unauthorized(f"token lacks the {exc.claim} claim") from None
-    except jwt.InvalidSignatureError:
-        raise unauthorized("token signature invalid") from None
-    except jwt.PyJWTError:
-        raise unauthorized("token is malformed") from None
-    except (ValueError, TypeError):
-        # A crafted token can reach a key parser with values PyJWT does not wrap.
-        raise unauthorized("token is malformed") from None
+        valid = algorithm.verify(f"{head}.{payload}".encode(), jwk.key, raw_signature)
+    except Exception:  # a key of another type than the algorithm: no valid signature
+        valid = False
+    if not valid:
+        raise unauthorized("token signature invalid")
+    claims = _json_segment(payload)
+    if not isinstance(claims, dict):
+        raise unauthorized("token is malformed")
+    check_claims(claims, config, time.time())
     return claims
+
+
+_algorithms: dict[str, Any] = {}
+
+# base64url (RFC 4648 section 5) read by binascii's strict base64 decoder: "-" and "_"
+# become "+" and "/" first, so a "+" or "/" already there is refused by hand.
+_URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _segment_bytes(segment: str) -> bytes | None:
+    try:
+        raw = segment.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if b"+" in raw or b"/" in raw or b"=" in raw or len(raw) % 4 == 1:
+        return None
+    try:
+        return binascii.a2b_base64(
+            raw.translate(_URL_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
+        )
+    except binascii.Error:
+        return None
+
+
+def _json_segment(segment: str) -> Any:
+    raw = _segment_bytes(segment)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_claims(claims: dict[str, Any], config: JWT, now: float) -> None:
+    """RFC 7519 section 4.1's checks: ``exp`` (required), ``nbf``, ``iss``, ``aud``."""
+    for name in ("exp", "iss", "aud"):
+        if name not in claims:
+            raise unauthorized(f"token lacks the {name} claim")
+    exp, nbf, iat = claims["exp"], claims.get("nbf"), claims.get("iat")
+    if not _number(exp) or (nbf is not None and not _number(nbf)):
+        raise unauthorized("token is malformed")
+    if iat is not None and not _number(iat):
+        raise unauthorized("token is malformed")
+    sub = claims.get("sub")
+    if sub is not None and not isinstance(sub, str):
+        raise unauthorized("token is malformed")
+    if now - config.leeway >= exp:
+        raise unauthorized("token expired")
+    if nbf is not None and now + config.leeway < nbf:
+        raise unauthorized("token not yet valid")
+    if claims["iss"] != config.issuer:
+        raise unauthorized("token issuer not accepted")
+    aud = claims["aud"]
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not any(
+        isinstance(item, str) and item in config.audience for item in audiences
+    ):
+        raise unauthorized("token audience not accepted")

@@ -105,16 +105,13 @@ def client_address(
 class FlaskRequest(Request):
     """A core ``Request`` read lazily from a ``flask.Request`` (or any werkzeug request)."""
 
-    __slots__ = ("_native", "_on_google")
+    __slots__ = ("_native",)
 
     def __init__(self, native: Any, request_id: str, trust_forwarded: bool = True) -> None:
         # The two headers come from the WSGI environ, where werkzeug's own view reads
         # them, without the KeyError that view raises and catches for an absent one.
         environ = native.environ
         self._native = native
-        # Behind Google's front end (not ``polyfn run``): only there can a gateway have
-        # written the claims header.
-        self._on_google = trust_forwarded
         client = client_address(
             environ.get("HTTP_X_FORWARDED_FOR"),
             environ.get("REMOTE_ADDR"),
@@ -139,7 +136,7 @@ class FlaskRequest(Request):
     def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
         # The JWT claims the front door verified (API Gateway): read only when deploy
         # put it there (core.auth.fronted), see adapters/common/platform_claims.
-        if kind != "jwt" or not self._on_google:
+        if kind != "jwt" or kind not in self._front:
             return None
         from polyfn.adapters.common.platform_claims import GATEWAY_USERINFO_HEADER, gateway_claims
 

@@ -138,9 +138,10 @@ def test_the_route_reads_the_lambda_authorizers_context_when_fronted(
 ) -> None:
     app, seen = build()
     authorizer = aws.lambda_handler(app, backends="keep", function="authorizer")
-    route = aws.lambda_handler(app, backends="keep", function="create_user")
     verdict = authorizer(v2_authorizer_call("Bearer key-alice"))
+    # Deploy's setting, read when the entry point is built (once per process).
     monkeypatch.setenv("POLYFN_AUTH_FRONT", "authorizer")
+    route = aws.lambda_handler(app, backends="keep", function="create_user")
     # API Gateway passes the context on; the credential itself need not be re-read.
     event = route_event({"lambda": verdict["context"]}, method="POST", path="/users", body=b"{}")
     answer = route(event)
@@ -166,9 +167,9 @@ def test_the_route_reads_the_jwt_authorizers_claims_when_fronted(
 ) -> None:
     # No token in the request and no JWKS anywhere: the gateway verified it.
     app, _ = build()
-    route = aws.lambda_handler(app, backends="keep", function="get_user")
     claims = {"sub": "alice", "iss": "https://issuer.example", "aud": "api", "scope": "users:read"}
     monkeypatch.setenv("POLYFN_AUTH_FRONT", "jwt")
+    route = aws.lambda_handler(app, backends="keep", function="get_user")
     answer = route(route_event({"jwt": {"claims": claims, "scopes": None}}, path="/users/7"))
     assert answer["statusCode"] == 200, answer
     body = json.loads(answer["body"])
@@ -194,8 +195,8 @@ def test_a_function_url_never_trusts_an_authorizer_context(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app, seen = build()
-    route = aws.lambda_handler(app, backends="keep", function="get_user")
     monkeypatch.setenv("POLYFN_AUTH_FRONT", "jwt")
+    route = aws.lambda_handler(app, backends="keep", function="get_user")
     event = events.function_url(path="/users/7")
     event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "mallory"}}}
     assert route(event)["statusCode"] == 401
