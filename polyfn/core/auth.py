@@ -29,9 +29,6 @@ message names the check that failed and never the token.
 
 from __future__ import annotations
 
-import threading
-import time
-
 from polyfn.core.errors import ConfigError
 from polyfn.core.http import HTTPError
 
@@ -339,7 +336,7 @@ class Authorizer:
         ttl: int = 300,
         identity: Iterable[str] = ("header:authorization",),
         max_entries: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         sources = tuple(identity)
         for source in sources:
@@ -430,10 +427,15 @@ _NOT_CONTEXT = frozenset({"sub", "scopes", "principalId", "integrationLatency"})
 class TtlCache:
     """A bounded map whose entries expire: the oldest entry goes when it is full."""
 
-    def __init__(self, max_entries: int, clock: Callable[[], float]) -> None:
+    def __init__(self, max_entries: int, clock: Callable[[], float] | None = None) -> None:
+        # Imported here: `import polyfn` loads this module, and a Lambda cold start pays
+        # for every module it loads (tests/adapters/aws/test_aws_runtime.py).
+        import threading
+        import time
+
         self._entries: dict[Any, tuple[float, Any]] = {}
         self._max = max_entries
-        self._clock = clock
+        self._clock = clock or time.monotonic
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Any:
