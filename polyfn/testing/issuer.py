@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -40,7 +41,9 @@ class LocalIssuer:
         """Make a new signing key, publish it next to the old ones; its kid."""
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        kid = f"key-{len(self._keys) + 1}"
+        # Unique across issuers: a later issuer may get a port an earlier one had, and a
+        # verifier's cache (keyed on the JWKS URL) must not take its keys for the old ones.
+        kid = f"key-{len(self._keys) + 1}-{os.urandom(4).hex()}"
         self._keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.current_kid = kid
         return kid
