@@ -128,6 +128,10 @@ def local_issuer() -> Iterator[LocalIssuer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+    # Keys cached for an earlier issuer at the same address are not this one's.
+    from polyfn.adapters.common.jwt_verifier import forget_keys
+
+    forget_keys()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     holder.append(LocalIssuer(f"http://127.0.0.1:{server.server_address[1]}"))

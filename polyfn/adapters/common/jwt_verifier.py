@@ -30,7 +30,7 @@ from typing import Any
 
 from polyfn.core.auth import JWT, AuthError, unauthorized
 
-__all__ = ["JwksCache", "verify_token"]
+__all__ = ["JwksCache", "cache_for", "forget_keys", "verify_token"]
 
 _log = logging.getLogger("polyfn.auth")
 
@@ -135,6 +135,12 @@ class JwksCache:
 
 _caches: dict[str, JwksCache] = {}
 _caches_lock = threading.Lock()
+
+
+def forget_keys() -> None:
+    """Drop every cached JWKS (tests: an issuer on a reused port is another issuer)."""
+    with _caches_lock:
+        _caches.clear()
 
 
 def cache_for(config: JWT) -> JwksCache:
