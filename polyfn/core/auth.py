@@ -205,9 +205,10 @@ class JWT:
 
     def _identity(self, claims: dict[str, Any], scopes: Iterable[str] | None) -> Identity:
         granted = tuple(scopes) if scopes is not None else scopes_of(claims)
-        for scope in self.scopes:
-            if scope not in granted:
-                raise forbidden(f"token lacks scope {scope}")
+        if self.scopes:
+            for scope in self.scopes:
+                if scope not in granted:
+                    raise forbidden(f"token lacks scope {scope}")
         subject = claims.get("sub")
         issuer = claims.get("iss")
         # Identity.__init__ without its keyword handling: this runs on every request of
