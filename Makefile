@@ -58,7 +58,7 @@ $(BENCH_VENV)/.installed: pyproject.toml
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet aws-lambda-powertools chalice mangum starlette apig-wsgi flask \
 		azure-functions functions-framework awslambdaric
-	$(BENCH_VENV)/bin/pip install --quiet -e .
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[jwt]'
 	touch $(BENCH_VENV)/.installed
 
 bench: $(BENCH_VENV)/.installed

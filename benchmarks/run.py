@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import auth_cost
 import bundle
 import cases
 import coldstart
@@ -101,6 +102,11 @@ def route_scale_table(rounds: int) -> dict[str, Any]:
     }
 
 
+def auth_table(rounds: int) -> dict[str, Any]:
+    with auth_cost.candidates() as candidates:
+        return auth_cost.table(per_call_us(candidates, rounds=rounds))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -118,6 +124,7 @@ def main() -> int:
         "targets": TARGETS,
         "invocations": invocation_table(args.rounds),
         "route_scale": route_scale_table(args.rounds),
+        "auth": auth_table(args.rounds),
         "imports": coldstart.import_costs(args.processes),
         "lambda_cold_start": coldstart.lambda_cold_start(args.processes),
         "first_response_ms": coldstart.first_response(cases.memory_event(), args.processes),
@@ -148,6 +155,7 @@ def verdict(report: dict[str, Any]) -> dict[str, bool]:
     checks["route scale: 1,000 routes / 1 route"] = (
         scale["ratio_1000_to_1"] <= TARGETS["route_scale_ratio"]
     )
+    checks.update(auth_cost.checks(report["auth"]))
     lam = report["lambda_cold_start"][next(iter(coldstart.LAMBDA_HANDLERS))]
     checks["Lambda cold start after the runtime client, no typing/third-party"] = (
         lam["ms"] is not None
@@ -197,6 +205,16 @@ def print_table(report: dict[str, Any]) -> None:
     ratio = scale["ratio_1000_to_1"]
     mark = "ok" if ratio <= target else f"OVER {target}x"
     print(f"  {'1,000 routes (slower pick) / 1 route':<40} {ratio:>6.2f}x  {mark}")
+    auth = report["auth"]
+    print("\nauth on the AWS v2 GET path (µs/call)")
+    for name, us in auth["us"].items():
+        print(f"  {name:<40} {us:>7.2f}")
+    print(
+        f"  platform-validated / anonymous: {auth['platform_ratio']:.2f}x "
+        f"(target <= {auth_cost.PLATFORM_TARGET}x); polyfn-verified adds "
+        f"{auth['verified_over_anonymous_us']:.1f} µs, one signature check is "
+        f"{auth['signature_us']:.1f} µs"
+    )
     print(
         "\nLambda cold start: import of the handler module after awslambdaric's imports "
         f"(target <= {TARGETS['lambda_cold_start_ms']:.0f} ms, no typing, no third-party)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from polyfn.core.app import App, set_default_binding
+from polyfn.core.auth import JWT, Allow, AuthRequest, Deny, Identity, set_token_verifier
 from polyfn.core.context import Context, current_context
 from polyfn.core.errors import PolyfnError
 from polyfn.core.http import HTTPError, Request, Response
@@ -18,6 +19,8 @@ from polyfn.core.settings import use_settings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from polyfn.core.checks import Check
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
@@ -42,16 +45,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CORS",
+    "JWT",
     "All",
+    "Allow",
     "AnyOf",
     "App",
+    "AuthRequest",
     "BadPayload",
     "Check",
     "Choice",
     "Context",
+    "Deny",
     "Event",
     "Fail",
     "HTTPError",
+    "Identity",
     "If",
     "InvalidCursor",
     "Map",
@@ -83,7 +91,15 @@ def _local_backends(app: App) -> BackendProvider:
     return LocalBackends.from_env(app.name)
 
 
+def _verify_token(token: str, config: JWT) -> dict[str, Any]:
+    # A bearer token no front door validated: PyJWT (polyfn[jwt]), loaded by the first.
+    from polyfn.adapters.common.jwt_verifier import verify_token
+
+    return verify_token(token, config)
+
+
 set_default_binding(_local_backends)
+set_token_verifier(_verify_token)
 # Core reads a deployment's settings (resource binding variables, ...) from the mapping it
 # is given; the outer layer decides that it is this process's environment.
 use_settings(os.environ)

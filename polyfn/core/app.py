@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from typing import Any, Literal, TypeVar
 
+    from polyfn.core.auth import JWT, Allow, Authorizer, AuthRequest, Deny
     from polyfn.core.cors import CORS
     from polyfn.core.event_bus import EventBus
     from polyfn.core.models import RequestModels
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     F = TypeVar("F", bound=Callable[..., Any])
     R = TypeVar("R", Bucket, Queue, Table, EventBus)
+    AuthMode = Literal["anonymous", "platform-key", "function"] | JWT | Authorizer
 
 __all__ = [
     "App",
@@ -72,11 +74,16 @@ def set_default_binding(factory: Callable[[App], BackendProvider] | None) -> Non
 class App:
     """A polyfn application: declare resources and handlers, then hand it to a runtime."""
 
-    def __init__(self, name: str, *, cors: CORS | None = None) -> None:
+    def __init__(
+        self, name: str, *, cors: CORS | None = None, auth: JWT | Authorizer | None = None
+    ) -> None:
         if not name or not all(c.isalnum() or c in "-_" for c in name):
             raise ConfigError(f"app name must be letters, digits, '-' or '_', got {name!r}")
         self.name = name
         self.cors = cors
+        # The auth of every route that declares none (core.auth); None: anonymous.
+        self.auth = auth
+        self.authorizers: dict[str, Authorizer] = {}
         self.functions: dict[str, Function] = {}
         self.buckets: dict[str, Bucket] = {}
         self.queues: dict[str, Queue] = {}
@@ -222,7 +229,7 @@ class App:
         methods: Iterable[str] = ("GET",),
         *,
         name: str | None = None,
-        auth: Literal["anonymous", "function"] = "anonymous",
+        auth: AuthMode | None = None,
         memory: int | None = None,
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
@@ -242,6 +249,10 @@ class App:
         the results as ``req.model`` and ``req.params`` (``core.models``);
         ``response`` (the 200 answer's model) and ``responses`` (``{status: model}``)
         document the answers in the App's OpenAPI document.
+        ``auth``: ``"anonymous"``; ``"platform-key"`` (the platform's own credential:
+        IAM/SigV4 on AWS, a function key on Azure, the invoker role on Google Cloud, the
+        key ``polyfn run`` prints; ``"function"`` is its former name); ``JWT(...)``; or an
+        ``@app.authorizer``. None (the default) takes the App's ``auth``.
         """
         method_list = [m.upper() for m in methods]
         for method in method_list:
@@ -249,8 +260,7 @@ class App:
                 raise ConfigError(f"unknown HTTP method {method!r} for route {path!r}")
         if not method_list:
             raise ConfigError(f"route {path!r} needs at least one method")
-        if auth not in ("anonymous", "function"):
-            raise ConfigError(f"route {path!r}: auth must be 'anonymous' or 'function'")
+        platform_auth, guard = self._route_auth(path, auth)
         options = FunctionOptions(
             memory,
             timeout,
@@ -262,7 +272,7 @@ class App:
 
         def register(handler: F) -> F:
             try:
-                trigger = HttpTrigger(path, method_list, auth)
+                trigger = HttpTrigger(path, method_list, platform_auth, guard)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
             fn = self._register(name or handler.__name__, handler, trigger, options)
@@ -303,6 +313,55 @@ class App:
             )
         except ConfigError as exc:
             raise ConfigError(f"route {trigger.path!r}: {exc}") from None
+
+    def _route_auth(self, path: str, auth: AuthMode | None) -> tuple[str, JWT | Authorizer | None]:
+        """The platform's key level and polyfn's guard for a route declaring ``auth``."""
+        if auth is None:
+            auth = self.auth if self.auth is not None else "anonymous"
+        if auth == "anonymous":
+            return "anonymous", None
+        if auth in ("platform-key", "function"):
+            return "function", None
+        kind = getattr(auth, "kind", None)
+        if kind == "authorizer":
+            if self.authorizers.get(auth.name) is not auth:  # type: ignore[union-attr]
+                raise ConfigError(f"route {path!r}: its authorizer is not one of this app's")
+            return "anonymous", auth
+        if kind == "jwt":
+            return "anonymous", auth  # type: ignore[return-value]
+        raise ConfigError(
+            f"route {path!r}: auth must be 'anonymous', 'platform-key', JWT(...) or an "
+            f"@app.authorizer, got {auth!r}"
+        )
+
+    def authorizer(
+        self,
+        function: Callable[[AuthRequest], Allow | Deny] | None = None,
+        *,
+        name: str | None = None,
+        ttl: int = 300,
+        identity: Iterable[str] = ("header:authorization",),
+    ) -> Any:
+        """Declare a custom authorizer; routes take it as ``auth=``.
+
+        It receives an ``AuthRequest`` (headers, query, path, path parameters, source IP)
+        and returns ``Allow(subject, context=...)`` or ``Deny(reason)``. Answers are
+        cached for ``ttl`` seconds per value of the ``identity`` sources. On AWS it is
+        deployed as a Lambda authorizer; elsewhere it runs before the handler.
+        """
+        from polyfn.core.auth import Authorizer
+
+        def register(fn: Callable[[AuthRequest], Allow | Deny]) -> Authorizer:
+            label = name or fn.__name__
+            if label in self.authorizers or label in self.functions:
+                raise ConfigError(f"app {self.name}: {label!r} is declared twice")
+            if not label or not all(c in _FUNCTION_NAME_OK for c in label):
+                raise ConfigError(f"authorizer name must be letters, digits or '_': {label!r}")
+            made = Authorizer(label, fn, ttl=ttl, identity=identity)
+            self.authorizers[label] = made
+            return made
+
+        return register(function) if function is not None else register
 
     def get(self, path: str, **kwargs: Any) -> Callable[[F], F]:
         return self.route(path, ("GET",), **kwargs)

@@ -107,12 +107,26 @@ def handle_http(
             ctx.function_name = fn.name
             if fn.options.log_event:
                 _log_event(ctx, request)
+            guard = fn.trigger.guard  # type: ignore[union-attr]
+            if guard is not None:
+                # The route's auth (core.auth): an Identity, or an AuthError (401/403/503).
+                request.identity = guard.authenticate(request, ctx)
             if fn.models is not None:
                 fn.models.apply(request)  # the route's declared input: RequestInvalid
             # Function.call inlined: this is the one call every request makes.
             result = fn.handler(request, ctx) if fn.wants_context else fn.handler(request)
             response = result if type(result) is Response else to_response(result)
     except HTTPError as exc:
+        if exc.status in (401, 403, 503) and getattr(exc, "reason", None) is not None:
+            # An auth refusal (core.auth.AuthError): one log line naming the failed check.
+            ctx.logger.warning(
+                "auth refused %s %s: %s %s (request %s)",
+                request.method,
+                request.path,
+                exc.status,
+                exc.message,
+                request.request_id,
+            )
         response = error_response(
             exc.status, exc.message, request.request_id, getattr(exc, "errors", None)
         )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from typing import Any, Literal
 
+    from polyfn.core.auth import JWT, Authorizer
     from polyfn.core.context import Context
     from polyfn.core.event_bus import EventBus
     from polyfn.core.events import Event, ObjectEvent
@@ -41,13 +42,19 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 class HttpTrigger:
     kind: Literal["http"] = "http"
-    __slots__ = ("auth", "methods", "path", "template")
+    __slots__ = ("auth", "guard", "methods", "path", "template")
 
-    def __init__(self, path: str, methods: Sequence[str], auth: str) -> None:
+    def __init__(
+        self, path: str, methods: Sequence[str], auth: str, guard: JWT | Authorizer | None = None
+    ) -> None:
         self.path = path
         self.methods = tuple(methods)
         self.template = PathTemplate.parse(path)
+        # The platform's key requirement: "anonymous", or "function" (a platform key:
+        # IAM/SigV4 on AWS, a function key on Azure, the invoker role on Google Cloud).
         self.auth = auth
+        # What polyfn checks before the handler runs (core.auth); None: nothing.
+        self.guard = guard
 
     def describe(self) -> str:
         return f"{','.join(self.methods)} {self.path}"

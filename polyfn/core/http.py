@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from polyfn.core.auth import Identity
+
 __all__ = [
     "HTTPError",
     "Request",
@@ -129,6 +131,7 @@ class Request:
         "_model",
         "_params",
         "_query",
+        "identity",
         "method",
         "path",
         "path_params",
@@ -155,6 +158,9 @@ class Request:
         self._client_ip: str | None = client_ip
         self.request_id = request_id
         self.raw = raw
+        # Who is calling (``polyfn.core.auth.Identity``): set by dispatch before the
+        # handler runs on a route that declares auth; None on an anonymous route.
+        self.identity: Identity | None = None
         self._json: Any = _UNSET
         self._model: Any = _UNSET
         self._params: Any = _UNSET
@@ -181,6 +187,17 @@ class Request:
 
     def _build_body(self) -> bytes:
         return b""
+
+    # What the deployment's front door checks (``jwt``, ``authorizer``): empty unless the
+    # adapter's entry point read deploy's POLYFN_AUTH_FRONT and made its view say so.
+    _front: frozenset[str] = frozenset()
+
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        """What the platform's front door verified about the caller (``kind`` is ``jwt``
+        or ``authorizer``): the claims or authorizer context, and the scopes when the
+        platform lists them apart; None when the deployment has no such front door
+        (``kind`` not in ``_front``) or the native request carries none."""
+        return None
 
     def _build_cookies(self) -> dict[str, str]:
         cookies: dict[str, str] = {}
@@ -331,6 +348,7 @@ def fill_request(
     request._client_ip = client_ip
     request.request_id = request_id
     request.raw = raw
+    request.identity = None
     request._json = _UNSET
     request._model = _UNSET
     request._params = _UNSET

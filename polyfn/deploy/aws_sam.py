@@ -28,6 +28,7 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy import aws_auth
 from polyfn.deploy.front_door import (
     aws_cors_configuration,
     aws_throttling,
@@ -158,6 +159,10 @@ def sam_template(
     if model.of_kind("http"):
         resources[FALLBACK_ID] = _fallback_function(model)
     _check_unique_ids(model, resources)
+    authorizer_functions = aws_auth.authorizer_functions(model.app, model.stage)
+    if set(authorizer_functions) & set(resources):
+        raise ConfigError("an authorizer and a function map to the same logical id; rename one")
+    resources.update(authorizer_functions)
     globals_: dict[str, Any] = {
         "Function": {
             "Runtime": RUNTIME,
@@ -173,6 +178,9 @@ def sam_template(
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         http_api["Auth"] = {"EnableIamAuthorizer": True}
+    authorizers = aws_auth.http_api_authorizers(model.app)
+    if authorizers:
+        http_api.setdefault("Auth", {})["Authorizers"] = authorizers
     # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
     dead_letters = [aws_logical_id("dlq", name) for name in model.queues]
     sam_observability(resources, globals_, dead_letters, log_retention_days)
@@ -328,7 +336,7 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
 
 def _function(model: DeployModel, function: DeployFunction, gradual: str | None) -> dict[str, Any]:
     fn = function.fn
-    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name}
+    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **aws_auth.front_setting(fn)}
     bound = set(function.usage.accesses)
     trigger_resource = _trigger_resource(function)
     if trigger_resource is not None:
@@ -401,6 +409,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             properties: dict[str, Any] = {"Path": trigger.path, "Method": method}
             if trigger.auth == "function":
                 properties["Auth"] = {"Authorizer": "AWS_IAM"}
+            route_auth = aws_auth.route_auth(model.app, trigger)
+            if route_auth is not None:
+                properties["Auth"] = route_auth
             events[_event_name(method, trigger.path)] = {
                 "Type": "HttpApi",
                 "Properties": properties,

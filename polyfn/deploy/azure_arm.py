@@ -18,6 +18,7 @@ from typing import Any
 from polyfn.adapters.azure.settings import DATA_CONNECTION
 from polyfn.core.functions import EventTrigger, ObjectTrigger
 from polyfn.core.resources import binding_variable
+from polyfn.deploy import azure_auth
 from polyfn.deploy.azure_roles import (
     BLOB_POISON_QUEUE,
     data_grants,
@@ -301,6 +302,7 @@ def main_template(
             {"name": "WEBSITE_CONTENTSHARE", "value": "[toLower(parameters('functionAppName'))]"},
         ]
     app_settings += _data_connection_settings()
+    settings = {**settings, **azure_auth.easy_auth_settings(model.app)}
     app_settings += [{"name": key, "value": value} for key, value in sorted(settings.items())]
     # Application Insights (workspace-based) receives the worker's logs, with their
     # invocation ids, and the host's requests and dependencies (deploy/observability.py).
@@ -363,6 +365,9 @@ def main_template(
     )
     resources += [role_assignment("hostStorageAccountName", g) for g in host_grants(model)]
     resources += [role_assignment("storageAccountName", g) for g in data_grants(model)]
+    easy_auth = azure_auth.easy_auth_config(model.app, _WEB_API, _SITE_ID)
+    if easy_auth is not None:
+        resources.append(easy_auth)
     outputs: dict[str, Any] = {
         "functionAppName": {"type": "string", "value": "[parameters('functionAppName')]"},
         "storageAccountName": {"type": "string", "value": "[parameters('storageAccountName')]"},

@@ -26,6 +26,8 @@ from polyfn.core.http import HTTPError, Request
 __all__ = ["describe", "looks_like"]
 
 _REQUESTS: dict[str, Callable[[dict[str, Any], str], Request]] = {
+    sources.AUTHORIZER_V1: ApiGatewayV1Request,
+    sources.AUTHORIZER_V2: ApiGatewayV2Request,
     sources.APIGW_V1: ApiGatewayV1Request,
     sources.APIGW_V2: ApiGatewayV2Request,
     sources.FUNCTION_URL: FunctionUrlRequest,
@@ -67,7 +69,9 @@ def describe(event: Any) -> dict[str, Any]:
 def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
     view = _REQUESTS.get(kind)
     if view is not None:
-        return {"cloud": "aws", "trigger": "http", "request": view(event, "").to_dict()}
+        # An authorizer call carries the request it asks about, read as its route would be.
+        trigger = "authorizer" if kind in (sources.AUTHORIZER_V1, sources.AUTHORIZER_V2) else "http"
+        return {"cloud": "aws", "trigger": trigger, "request": view(event, "").to_dict()}
     if kind == sources.S3:
         return _objects([records.s3_object_event(record) for record in event["Records"]])
     if kind == sources.S3_TEST:

@@ -32,7 +32,7 @@ from polyfn.adapters.aws.http_response import render_alb, render_v1, render_v2
 from polyfn.adapters.aws.sources import malformed
 from polyfn.adapters.common.coldstart import PENDING as COLD_START_PENDING
 from polyfn.adapters.common.coldstart import take_cold_start
-from polyfn.adapters.common.environment import pinned_function
+from polyfn.adapters.common.environment import front_kinds, pinned_function, with_front
 from polyfn.core.app import App
 from polyfn.core.context import Context, install_log_fields, new_context
 from polyfn.core.errors import ConfigError
@@ -69,9 +69,15 @@ def lambda_handler(
     detect = sources.detect
     pinned = pinned_function() if function is None else function
     serve = dict(_SERVE)
+    front = front_kinds()
+    if front:
+        # API Gateway authenticates callers before this function (deploy's
+        # POLYFN_AUTH_FRONT): its views read what the gateway verified.
+        serve[sources.APIGW_V2] = _with_view(_serve_v2, with_front(ApiGatewayV2Request, front))
+        serve[sources.APIGW_V1] = _with_view(_serve_v1, with_front(ApiGatewayV1Request, front))
     if pinned:
         # Only a pinned handler pays for the extra argument.
-        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in _SERVE.items()}
+        serve = {kind: _pinned_to(serve_http, pinned) for kind, serve_http in serve.items()}
 
     def handler(event: Any, context: Any = None) -> Any:
         kind = detect(event)
@@ -153,9 +159,15 @@ def _write_emf(ctx: Context, namespace: str, points: list[Any]) -> None:
 # ----------------------------------------------------------------------------- HTTP
 
 
-def _serve_v2(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
+def _serve_v2(
+    app: App,
+    event: dict[str, Any],
+    ctx: Context,
+    function: str = "",
+    view: type[ApiGatewayV2Request] = ApiGatewayV2Request,
+) -> dict[str, Any]:
     try:
-        request = ApiGatewayV2Request(event, ctx.request_id)
+        request = view(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway HTTP API", exc) from None
     # API Gateway has matched a route already (polyfn's deploy declares each one): when
@@ -175,9 +187,15 @@ def _serve_function_url(
     return render_v2(app.handle_http(request, ctx, None, function))
 
 
-def _serve_v1(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> dict[str, Any]:
+def _serve_v1(
+    app: App,
+    event: dict[str, Any],
+    ctx: Context,
+    function: str = "",
+    view: type[ApiGatewayV1Request] = ApiGatewayV1Request,
+) -> dict[str, Any]:
     try:
-        request = ApiGatewayV1Request(event, ctx.request_id)
+        request = view(event, ctx.request_id)
     except (KeyError, TypeError, AttributeError) as exc:
         raise malformed("API Gateway REST API", exc) from None
     # "resource" is the template of the API Gateway route that matched ("/{proxy+}" for a
@@ -213,6 +231,16 @@ def _serve_task(app: App, event: dict[str, Any], ctx: Context, function: str = "
     return app.handle_task(task, event[sources.TASK_INPUT_FIELD], ctx)
 
 
+def _with_view(serve_http: _Serve, view: type[Any]) -> _Serve:
+    """``serve_http`` building its request with ``view`` (a view that reads what the
+    deployment's gateway verified, ``environment.with_front``)."""
+
+    def serve(app: App, event: dict[str, Any], ctx: Context, function: str = "") -> Any:
+        return serve_http(app, event, ctx, function, view)
+
+    return serve
+
+
 def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
     """``serve_http`` answering only ``function``'s routes (functools.partial, without
     importing functools on the cold path)."""
@@ -223,7 +251,26 @@ def _pinned_to(serve_http: _Serve, function: str) -> _Serve:
     return serve
 
 
+def _serve_authorizer_v2(
+    app: App, event: dict[str, Any], ctx: Context, function: str = ""
+) -> dict[str, Any]:
+    # Loaded by the first authorizer call: a route's Lambda never imports it.
+    from polyfn.adapters.aws.authorizer import serve_authorizer_v2
+
+    return serve_authorizer_v2(app, event, ctx, function)
+
+
+def _serve_authorizer_v1(
+    app: App, event: dict[str, Any], ctx: Context, function: str = ""
+) -> dict[str, Any]:
+    from polyfn.adapters.aws.authorizer import serve_authorizer_v1
+
+    return serve_authorizer_v1(app, event, ctx, function)
+
+
 _SERVE: dict[str, _Serve] = {
+    sources.AUTHORIZER_V2: _serve_authorizer_v2,
+    sources.AUTHORIZER_V1: _serve_authorizer_v1,
     sources.APIGW_V2: _serve_v2,
     sources.FUNCTION_URL: _serve_function_url,
     sources.APIGW_V1: _serve_v1,

@@ -149,6 +149,17 @@ def _bad_params(params: object) -> dict[str, str]:
     raise TypeError(f"pathParameters is a {type(params).__name__}, not an object")
 
 
+def _authorizer_context(
+    event: dict[str, Any], key: str | None
+) -> tuple[dict[str, Any], list[str] | None] | None:
+    """``requestContext.authorizer`` (or its ``key`` member) when it is an object."""
+    context = event.get("requestContext")
+    found = context.get("authorizer") if type(context) is dict else None
+    if key is not None and type(found) is dict:
+        found = found.get(key)
+    return (found, None) if type(found) is dict and found else None
+
+
 def _unquote(path: str) -> str:
     return url_codec.unquote(path) if "%" in path else path
 
@@ -193,6 +204,14 @@ class ApiGatewayV1Request(Request):
 
     def _build_body(self) -> bytes:
         return _decode_body(self._event)
+
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # A Lambda authorizer's principalId and context, which API Gateway puts in
+        # requestContext.authorizer ("Output from an API Gateway Lambda authorizer",
+        # api-gateway-lambda-authorizer-output.html, read 2026-12).
+        if kind != "authorizer" or kind not in self._front:
+            return None
+        return _authorizer_context(self._event, None)
 
 
 class ApiGatewayV2Request(Request):
@@ -255,6 +274,28 @@ class ApiGatewayV2Request(Request):
     def _build_body(self) -> bytes:
         return _decode_body(self._event)
 
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # What the HTTP API's authorizer verified, in requestContext.authorizer: "jwt"
+        # ({"claims": {...}, "scopes": [...] or null}) for a JWT authorizer, "lambda"
+        # (the simple response's context) for a Lambda authorizer ("Working with AWS
+        # Lambda proxy integrations for HTTP APIs", payload format 2.0, and "Controlling
+        # access to HTTP APIs with JWT authorizers", read 2026-12).
+        if kind not in self._front:
+            return None
+        if kind == "jwt":
+            # Inlined lookups: this runs on every request of a fronted JWT route, which
+            # must cost at most 1.2x an anonymous one (benchmarks/auth_cost.py).
+            try:
+                jwt = self._event["requestContext"]["authorizer"]["jwt"]
+                claims = jwt["claims"]
+            except (KeyError, TypeError):
+                return None
+            if type(claims) is not dict or not claims:
+                return None
+            scopes = jwt.get("scopes")
+            return claims, scopes if type(scopes) is list else None
+        return _authorizer_context(self._event, "lambda")
+
 
 class FunctionUrlRequest(ApiGatewayV2Request):
     """A Lambda Function URL request: payload 2.0, but with the path still encoded."""
@@ -264,6 +305,10 @@ class FunctionUrlRequest(ApiGatewayV2Request):
     def __init__(self, event: dict[str, Any], request_id: str) -> None:
         super().__init__(event, request_id)
         self.path = _unquote(self.path)
+
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # No gateway fronts a Function URL: nothing in its event was verified for polyfn.
+        return None
 
 
 def _strip_stage(path: str, stage: str, context: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ __all__ = [
     "ALB",
     "APIGW_V1",
     "APIGW_V2",
+    "AUTHORIZER_V1",
+    "AUTHORIZER_V2",
     "EVENTBRIDGE",
     "EXPECTED",
     "FUNCTION_URL",
@@ -53,6 +55,8 @@ TASK = "task"  # a workflow's Task state (Step Functions), in polyfn's envelope
 # (``polyfn.deploy.workflow_asl``): {"polyfnTask": <task name>, "input": <the state's data>}.
 TASK_FIELD = "polyfnTask"
 TASK_INPUT_FIELD = "input"
+AUTHORIZER_V2 = "authorizer-v2"  # an HTTP API Lambda authorizer call (payload 2.0)
+AUTHORIZER_V1 = "authorizer-v1"  # a REST API Lambda REQUEST authorizer call
 
 HTTP_KINDS = frozenset({APIGW_V1, APIGW_V2, FUNCTION_URL, ALB})
 
@@ -86,8 +90,8 @@ def detect(event: Any) -> str:
         )
     context = event.get("requestContext")
     if type(context) is dict:
-        if "methodArn" in event or "routeArn" in event:
-            _refuse_authorizer(event)
+        if "routeArn" in event or "methodArn" in event:
+            return _authorizer_kind(event)
         if "http" in context:
             # Function URLs and HTTP APIs share payload format 2.0; only the domain differs.
             domain = context.get("domainName")
@@ -132,7 +136,7 @@ def detect(event: Any) -> str:
     if TASK_FIELD in event:
         return _task(event)
     if "methodArn" in event:  # a TOKEN authorizer's input has no requestContext
-        _refuse_authorizer(event)
+        _authorizer_kind(event)
     keys = ", ".join(sorted(str(key) for key in event)[:8]) or "none"
     raise UnrecognizedEvent(
         f"not an event of an AWS source polyfn handles (top-level keys: {keys})",
@@ -146,17 +150,25 @@ def detect(event: Any) -> str:
 _SCHEDULE_SOURCES = frozenset({"aws.events", "aws.scheduler"})
 
 
-def _refuse_authorizer(event: dict[str, Any]) -> None:
+def _authorizer_kind(event: dict[str, Any]) -> str:
     """A Lambda authorizer's input is not a request to serve: API Gateway asks the
-    function for an IAM policy (REST: ``methodArn``) or a verdict (HTTP API:
-    ``routeArn``), which no polyfn handler returns. Source: API Gateway developer guide,
-    "Input to an API Gateway Lambda authorizer" (api-gateway-lambda-authorizer-input.html)
-    and "Lambda authorizers for HTTP APIs" (http-api-lambda-authorizer.html), read 2026-12.
+    function for a verdict (HTTP API payload 2.0: ``routeArn``) or an IAM policy (REST:
+    ``methodArn``), which the App's ``@app.authorizer`` answers (``aws/authorizer.py``).
+    Only REQUEST authorizers are deployed by polyfn; a TOKEN authorizer's input names no
+    request to read. Source: API Gateway developer guide, "Input to an API Gateway Lambda
+    authorizer" (api-gateway-lambda-authorizer-input.html) and "Lambda authorizers for
+    HTTP APIs" (http-api-lambda-authorizer.html), read 2026-12.
     """
     kind = event.get("type")
+    if kind == "REQUEST":
+        if "routeArn" in event and event.get("version") == "2.0":
+            return AUTHORIZER_V2
+        if "methodArn" in event:
+            return AUTHORIZER_V1
     raise UnhandledAwsEvent(
-        f"an API Gateway Lambda authorizer input (type {kind!r}) is not an HTTP request; "
-        "polyfn does not serve authorizers",
+        f"an API Gateway Lambda authorizer input (type {kind!r}, version "
+        f"{event.get('version')!r}) is not one polyfn answers; polyfn serves REQUEST "
+        "authorizers (HTTP API payload 2.0, REST API)",
         expected=EXPECTED,
     )
 

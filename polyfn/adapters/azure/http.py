@@ -26,10 +26,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polyfn.adapters.azure.invocation import AUTH_ORDER, Invocations, worker_signature
+from polyfn.adapters.common.environment import front_kinds, with_front
 from polyfn.adapters.common.headers import headers_from_joined
 from polyfn.core.datastructures import Headers, MultiDict
 from polyfn.core.dispatch import error_response
@@ -195,6 +196,16 @@ class AzureRequest(Request):
     def _build_body(self) -> bytes:
         return self._native.get_body() or b""
 
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # The JWT claims Easy Auth verified: read only when deploy configured it
+        # (core.auth.fronted), see adapters/common/platform_claims.
+        if kind != "jwt" or kind not in self._front:
+            return None
+        from polyfn.adapters.common.platform_claims import EASY_AUTH_HEADER, easy_auth_claims
+
+        claims = easy_auth_claims(self.headers.get(EASY_AUTH_HEADER))
+        return None if claims is None else (claims, None)
+
 
 def to_azure_response(response: Response) -> func.HttpResponse:
     """The worker's response object for a core ``Response``.
@@ -248,11 +259,13 @@ def http_handler(
 
     app, route_prefix = invocations.app, invocations.route_prefix
     guarded = invocations.router is not None  # only when routes need different keys
+    # Easy Auth in front (deploy's POLYFN_AUTH_FRONT): the view reads its principal.
+    view = with_front(AzureRequest, front_kinds())
 
     def handle(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
         ctx = invocations.context(name, context, True)
         try:
-            request = AzureRequest(req, route_prefix, ctx.request_id)
+            request = view(req, route_prefix, ctx.request_id)
         except UnrecognizedEvent as exc:
             # The host let through what cannot be read as a request: the client's fault,
             # answered as such; the reason goes to the log, not to the client.

@@ -15,7 +15,23 @@ from collections.abc import Mapping
 
 from polyfn.core.errors import ConfigError
 
-__all__ = ["PINNED_FUNCTION_VARIABLE", "TIMEOUT_VARIABLE", "pinned_function", "timeout_seconds"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/cheap_typing.py)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    from polyfn.core.http import Request
+
+    V = TypeVar("V", bound=Request)
+
+__all__ = [
+    "FRONT_VARIABLE",
+    "PINNED_FUNCTION_VARIABLE",
+    "TIMEOUT_VARIABLE",
+    "front_kinds",
+    "pinned_function",
+    "timeout_seconds",
+    "with_front",
+]
 
 PINNED_FUNCTION_VARIABLE = "POLYFN_FUNCTION"
 TIMEOUT_VARIABLE = "POLYFN_TIMEOUT_SECONDS"
@@ -25,6 +41,27 @@ def pinned_function(environ: Mapping[str, str] | None = None) -> str | None:
     """The function this deployment is pinned to, or None when it serves every function."""
     env = os.environ if environ is None else environ
     return env.get(PINNED_FUNCTION_VARIABLE) or None
+
+
+# Written by deploy next to a function behind a gateway that authenticates callers
+# (core.auth): which checks it made, "jwt" and/or "authorizer".
+FRONT_VARIABLE = "POLYFN_AUTH_FRONT"
+
+
+def front_kinds(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """What the deployment's front door checked before the function runs (empty: none)."""
+    env = os.environ if environ is None else environ
+    text = env.get(FRONT_VARIABLE, "")
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+def with_front(view: type[V], kinds: frozenset[str]) -> type[V]:
+    """``view``, reading what the front door verified for ``kinds`` (its ``_front``):
+    a subclass made once, when the entry point is built, so that a request view of a
+    deployment nothing fronts never looks for claims at all."""
+    if not kinds:
+        return view
+    return type(view.__name__, (view,), {"__slots__": (), "_front": kinds})
 
 
 def timeout_seconds(default: float, environ: Mapping[str, str] | None = None) -> float:

@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from polyfn.adapters.common.binding import choose_backends
 from polyfn.adapters.common.coldstart import take_cold_start
-from polyfn.adapters.common.environment import pinned_function, timeout_seconds
+from polyfn.adapters.common.environment import (
+    front_kinds,
+    pinned_function,
+    timeout_seconds,
+    with_front,
+)
 from polyfn.adapters.gcp.events import (
     PUBSUB_PUBLISHED,
     InvocationFailed,
@@ -105,6 +110,9 @@ def http_function(
     # Google's front end appends the caller's address to X-Forwarded-For; locally the
     # socket's peer is the caller (``http.client_address``).
     trust_forwarded = cloud == "gcp"
+    # API Gateway in front (deploy's POLYFN_AUTH_FRONT), on Google Cloud only: nothing
+    # fronts ``polyfn run``, whatever the shell's environment says.
+    view = with_front(FlaskRequest, front_kinds() if cloud == "gcp" else frozenset())
     # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
     handle_http = app.handle_http
 
@@ -144,7 +152,7 @@ def http_function(
                 )
             if fn is not None:
                 return serve_http_tick(app, fn, tick, ctx)
-        request_view = FlaskRequest(request, ctx.request_id, trust_forwarded)
+        request_view = view(request, ctx.request_id, trust_forwarded)
         response = handle_http(request_view, ctx, None, pinned)
         try:
             return to_flask_response(response)

@@ -133,6 +133,16 @@ class FlaskRequest(Request):
         body: bytes = self._native.get_data(cache=True)
         return body
 
+    def _platform_claims(self, kind: str) -> tuple[dict[str, Any], list[str] | None] | None:
+        # The JWT claims the front door verified (API Gateway): read only when deploy
+        # put it there (core.auth.fronted), see adapters/common/platform_claims.
+        if kind != "jwt" or kind not in self._front:
+            return None
+        from polyfn.adapters.common.platform_claims import GATEWAY_USERINFO_HEADER, gateway_claims
+
+        claims = gateway_claims(self.headers.get(GATEWAY_USERINFO_HEADER))
+        return None if claims is None else (claims, None)
+
 
 _response_class: Any = None
 _headers_class: Any = None

@@ -17,6 +17,7 @@ they stay in SQLite and come back after their visibility timeout.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -73,6 +74,9 @@ class RuntimeOptions:
     serve_http: bool = True
     # Body size, idle timeout and connection cap of the HTTP server (``limits``).
     limits: ServerLimits = field(default_factory=ServerLimits)
+    # The key ``platform-key`` routes need (X-Polyfn-Key); None: POLYFN_LOCAL_KEY, else
+    # a new one, printed at start.
+    platform_key: str | None = None
 
 
 class LocalRuntime:
@@ -112,8 +116,17 @@ class LocalRuntime:
             )
         self.scheduler = Scheduler(app, self.invocations)
         self.http: HttpServer | None = None
+        self.platform_key: str | None = None
         if options.serve_http:
-            wsgi = build_wsgi_app(app, self.invocations, max_body=options.limits.max_body)
+            if any(fn.trigger.auth == "function" for _, _, fn in app.routes()):  # type: ignore[union-attr]
+                from polyfn.adapters.local.platform_key import KEY_VARIABLE, make_key
+
+                self.platform_key = (
+                    options.platform_key or os.environ.get(KEY_VARIABLE) or make_key()
+                )
+            wsgi = build_wsgi_app(
+                app, self.invocations, self.platform_key, max_body=options.limits.max_body
+            )
             self.http = HttpServer(wsgi, options.host, options.port, options.limits)
         self.backends.observe(self)
         self._stopped = threading.Event()
@@ -239,6 +252,8 @@ class LocalRuntime:
             lines.append("  routes:")
             width = max(len(method) for method, _, _ in routes)
             lines += [f"    {m:<{width}} {path}  -> {fn.name}" for m, path, fn in routes]
+        if self.platform_key is not None:
+            lines.append(f"  platform key (X-Polyfn-Key, or ?code=): {self.platform_key}")
         if app.buckets:
             lines.append("  buckets:")
             for bucket in app.buckets.values():

@@ -297,10 +297,24 @@ class InFlight:
 
 
 def build_wsgi_app(
-    app: App, invocations: Invocations, *, max_body: int = DEFAULT_MAX_BODY_BYTES
+    app: App,
+    invocations: Invocations,
+    platform_key: str | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY_BYTES,
 ) -> InFlight:
-    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log)."""
-    return InFlight(InvocationLog(build_flask_app(app), app, invocations, max_body=max_body))
+    """The WSGI app ``polyfn run`` serves (and the local host calls, with a quiet log).
+
+    ``platform_key``: the key a ``platform-key`` route's caller must present
+    (``platform_key.py``); None checks none (the clouds' hosts do not either: there the
+    platform checks before the function runs). ``max_body``: the largest request body
+    taken (``limits``)."""
+    wsgi: WsgiApp = build_flask_app(app)
+    if platform_key is not None:
+        from polyfn.adapters.local.platform_key import PlatformKeyGate
+
+        wsgi = PlatformKeyGate(wsgi, app, platform_key)
+    return InFlight(InvocationLog(wsgi, app, invocations, max_body=max_body))
 
 
 _BUSY_BODY = b'{"error":{"status":503,"message":"Service Unavailable: too many connections"}}'

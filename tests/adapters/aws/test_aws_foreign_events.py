@@ -18,16 +18,9 @@ from polyfn.cli.inspect import describe as inspect
 from polyfn.core.errors import UnrecognizedEvent
 
 
-@pytest.mark.parametrize(
-    "event",
-    [
-        foreign.REST_REQUEST_AUTHORIZER,
-        foreign.HTTP_API_REQUEST_AUTHORIZER,
-        foreign.TOKEN_AUTHORIZER,
-    ],
-    ids=["rest-request", "http-api-request", "token"],
-)
-def test_authorizer_inputs_are_refused_as_authorizers(event: dict[str, Any]) -> None:
+def test_a_token_authorizer_input_is_refused_as_an_authorizer() -> None:
+    # polyfn deploys REQUEST authorizers; a TOKEN input names no request to read.
+    event = foreign.TOKEN_AUTHORIZER
     for cloud in (None, "aws"):
         with pytest.raises(UnrecognizedEvent, match="authorizer input"):
             inspect(event, cloud)
@@ -39,6 +32,40 @@ def test_authorizer_inputs_are_refused_as_authorizers(event: dict[str, Any]) -> 
 
     with pytest.raises(UnrecognizedEvent, match="authorizer input"):
         aws.lambda_handler(app, backends="keep")(event)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [foreign.REST_REQUEST_AUTHORIZER, foreign.HTTP_API_REQUEST_AUTHORIZER],
+    ids=["rest-request", "http-api-request"],
+)
+def test_request_authorizer_inputs_are_inspected_as_authorizer_calls(
+    event: dict[str, Any],
+) -> None:
+    model = inspect(event, "aws")
+    assert model["trigger"] == "authorizer"
+    assert model["request"]["path"] == "/request"
+    assert model["request"]["client_ip"] == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [foreign.REST_REQUEST_AUTHORIZER, foreign.HTTP_API_REQUEST_AUTHORIZER],
+    ids=["rest-request", "http-api-request"],
+)
+def test_an_app_without_authorizers_refuses_an_authorizer_call(event: dict[str, Any]) -> None:
+    # The route's function is never run on an authorizer's input.
+    app = App("a")
+    served: list[Request] = []
+
+    @app.get("/request")
+    def request(req: Request) -> Response:
+        served.append(req)
+        return Response.text("served")
+
+    with pytest.raises(UnrecognizedEvent, match="0 authorizers"):
+        aws.lambda_handler(app, backends="keep")(event)
+    assert served == []
 
 
 def test_vpc_lattice_is_not_read_as_a_google_request_document() -> None:

@@ -1,0 +1,266 @@
+"""Verify a bearer token where no front door did: PyJWT with ``cryptography`` (``polyfn[jwt]``).
+
+Loaded by the first token a polyfn-verified route sees, so an app without JWT routes,
+or one whose gateway validates them, never imports PyJWT. The issuer's keys come from
+its JWKS document and are kept per URL for ``JWT.jwks_max_age`` seconds:
+
+- a token whose ``kid`` the cache lacks (the issuer rotated its keys) refreshes the
+  document once; another unknown ``kid`` within ``JWT.refresh_interval`` seconds is
+  refused without a fetch, so a stream of forged ``kid`` values costs no fetch each;
+- a fetch waits at most ``JWT.fetch_timeout`` seconds; when it fails, keys fetched
+  before are used even past their age (the issuer's outage must not lock every caller
+  out), and with none at all the answer is 503.
+
+The checks are PyJWT's (signature, ``exp``/``nbf`` with leeway, ``iss``, ``aud``), with
+the algorithm taken from the route's ``JWT(algorithms=...)`` and the key's own type,
+never from the token's header alone: ``alg: none`` and an HS256 token "signed" with the
+public key are both refused.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from polyfn.core.auth import JWT, AuthError, unauthorized
+
+__all__ = ["JwksCache", "cache_for", "forget_keys", "verify_token"]
+
+_log = logging.getLogger("polyfn.auth")
+
+# A JWKS document larger than this is no issuer's: refused rather than parsed.
+_MAX_JWKS_BYTES = 1 << 20
+
+
+class JwksUnavailable(Exception):
+    """The issuer's keys could not be fetched or read."""
+
+
+def fetch_jwks(url: str, timeout: float) -> dict[str, Any]:
+    """GET the JWKS document at ``url`` (stdlib urllib, bounded by ``timeout``)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            body = answer.read(_MAX_JWKS_BYTES + 1)
+    except Exception as exc:  # URLError, timeouts, resets: all "unreachable"
+        raise JwksUnavailable(f"{type(exc).__name__}: {exc}") from None
+    if len(body) > _MAX_JWKS_BYTES:
+        raise JwksUnavailable("JWKS document too large")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise JwksUnavailable("JWKS document is not JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise JwksUnavailable("JWKS document has no keys list")
+    return document
+
+
+class JwksCache:
+    """The keys of one JWKS URL: fetched on demand, kept for a bounded time."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_age: float,
+        refresh_interval: float,
+        timeout: float,
+        fetch: Callable[[str, float], dict[str, Any]] = fetch_jwks,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.max_age = max_age
+        self.refresh_interval = refresh_interval
+        self.timeout = timeout
+        self._fetch = fetch
+        self._clock = clock
+        self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+        self._miss_refreshed_at: float | None = None
+        self._lock = threading.Lock()
+        self.fetches = 0  # how many times the document was fetched (tests read it)
+
+    def key(self, kid: str) -> tuple[Any, str | None]:
+        """The public key ``kid`` names and the algorithm the JWKS pins it to, if any;
+        ``AuthError`` 401 (unknown) or 503 (no keys)."""
+        with self._lock:
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at >= self.max_age
+            if stale:
+                self._refresh(now)
+            elif kid not in self._keys and (
+                self._miss_refreshed_at is None
+                or now - self._miss_refreshed_at >= self.refresh_interval
+            ):
+                # An unknown kid: the issuer may have rotated. One refresh, then none
+                # for refresh_interval, however many unknown kids arrive.
+                self._miss_refreshed_at = now
+                self._refresh(now)
+            key = self._keys.get(kid)
+        if key is None:
+            raise unauthorized("token signed with an unknown key")
+        return key
+
+    def _refresh(self, now: float) -> None:
+        self.fetches += 1
+        try:
+            document = self._fetch(self.url, self.timeout)
+        except JwksUnavailable as exc:
+            # Keep the keys fetched before: an issuer's outage must not lock callers out.
+            _log.warning("JWKS %s unreachable: %s", self.url, exc)
+            if not self._keys:
+                raise AuthError(503, "token keys unavailable") from None
+            # Retry after refresh_interval, not on every request.
+            self._fetched_at = now - max(0.0, self.max_age - self.refresh_interval)
+            return
+        import jwt
+
+        keys: dict[str, Any] = {}
+        for entry in document["keys"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
+                continue
+            try:
+                alg = entry.get("alg")
+                keys[entry["kid"]] = (jwt.PyJWK(entry), alg if isinstance(alg, str) else None)
+            except Exception as exc:  # a key of an unsupported type: skipped, not fatal
+                _log.warning("JWKS %s: key %s skipped (%s)", self.url, entry["kid"], exc)
+        self._keys = keys
+        self._fetched_at = now
+
+
+_caches: dict[str, JwksCache] = {}
+_caches_lock = threading.Lock()
+
+
+def forget_keys() -> None:
+    """Drop every cached JWKS (tests: an issuer on a reused port is another issuer)."""
+    with _caches_lock:
+        _caches.clear()
+
+
+def cache_for(config: JWT) -> JwksCache:
+    with _caches_lock:
+        cache = _caches.get(config.jwks_url)
+        if cache is None:
+            cache = _caches[config.jwks_url] = JwksCache(
+                config.jwks_url,
+                max_age=config.jwks_max_age,
+                refresh_interval=config.refresh_interval,
+                timeout=config.fetch_timeout,
+            )
+        return cache
+
+
+def verify_token(token: str, config: JWT) -> dict[str, Any]:
+    """The verified claims of ``token`` under ``config``; ``AuthError`` when any check fails.
+
+    The token is taken apart here rather than by ``jwt.decode``: PyJWT checks the base64
+    alphabet one character at a time in Python, which costs more than the RSA signature
+    check itself (``benchmarks/auth_cost.py``). PyJWT still reads the keys (``PyJWK``)
+    and checks the signature (its algorithm objects, over ``cryptography``).
+    """
+    try:
+        import jwt
+    except ImportError:
+        raise AuthError(503, "token verification unavailable") from None  # logged by dispatch
+    head, payload, signature = token.split(".")  # bearer_token checked there are three
+    header = _json_segment(head)
+    if not isinstance(header, dict):
+        raise unauthorized("token is malformed")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in config.algorithms:
+        raise unauthorized("token algorithm not allowed")
+    if header.get("crit") is not None:
+        # RFC 7515 section 4.1.11: an extension polyfn does not know must be refused.
+        raise unauthorized("token has critical extensions")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise unauthorized("token names no key")
+    jwk, pinned_alg = cache_for(config).key(kid)
+    if pinned_alg is not None and pinned_alg != alg:
+        raise unauthorized("token algorithm does not match its key")
+    raw_signature = _segment_bytes(signature)
+    if raw_signature is None:
+        raise unauthorized("token is malformed")
+    try:
+        algorithm = _algorithms.get(alg) or _algorithms.setdefault(
+            alg, jwt.get_algorithm_by_name(alg)
+        )
+        valid = algorithm.verify(f"{head}.{payload}".encode(), jwk.key, raw_signature)
+    except Exception:  # a key of another type than the algorithm: no valid signature
+        valid = False
+    if not valid:
+        raise unauthorized("token signature invalid")
+    claims = _json_segment(payload)
+    if not isinstance(claims, dict):
+        raise unauthorized("token is malformed")
+    check_claims(claims, config, time.time())
+    return claims
+
+
+_algorithms: dict[str, Any] = {}
+
+# base64url (RFC 4648 section 5) read by binascii's strict base64 decoder: "-" and "_"
+# become "+" and "/" first, so a "+" or "/" already there is refused by hand.
+_URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _segment_bytes(segment: str) -> bytes | None:
+    try:
+        raw = segment.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if b"+" in raw or b"/" in raw or b"=" in raw or len(raw) % 4 == 1:
+        return None
+    try:
+        return binascii.a2b_base64(
+            raw.translate(_URL_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
+        )
+    except binascii.Error:
+        return None
+
+
+def _json_segment(segment: str) -> Any:
+    raw = _segment_bytes(segment)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_claims(claims: dict[str, Any], config: JWT, now: float) -> None:
+    """RFC 7519 section 4.1's checks: ``exp`` (required), ``nbf``, ``iss``, ``aud``."""
+    for name in ("exp", "iss", "aud"):
+        if name not in claims:
+            raise unauthorized(f"token lacks the {name} claim")
+    exp, nbf, iat = claims["exp"], claims.get("nbf"), claims.get("iat")
+    if not _number(exp) or (nbf is not None and not _number(nbf)):
+        raise unauthorized("token is malformed")
+    if iat is not None and not _number(iat):
+        raise unauthorized("token is malformed")
+    sub = claims.get("sub")
+    if sub is not None and not isinstance(sub, str):
+        raise unauthorized("token is malformed")
+    if now - config.leeway >= exp:
+        raise unauthorized("token expired")
+    if nbf is not None and now + config.leeway < nbf:
+        raise unauthorized("token not yet valid")
+    if claims["iss"] != config.issuer:
+        raise unauthorized("token issuer not accepted")
+    aud = claims["aud"]
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not any(
+        isinstance(item, str) and item in config.audience for item in audiences
+    ):
+        raise unauthorized("token audience not accepted")
