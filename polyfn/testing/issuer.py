@@ -135,7 +135,14 @@ def local_issuer() -> Iterator[LocalIssuer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     holder.append(LocalIssuer(f"http://127.0.0.1:{server.server_address[1]}"))
-    thread = threading.Thread(target=server.serve_forever, name="polyfn-issuer", daemon=True)
+    # A short poll interval: shutdown() waits for the serve loop's next poll, and a test
+    # suite starts one issuer per test (the default 0.5 s cost half a second each).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.02},
+        name="polyfn-issuer",
+        daemon=True,
+    )
     thread.start()
     try:
         yield holder[0]
