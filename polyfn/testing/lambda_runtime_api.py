@@ -44,7 +44,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -457,6 +457,24 @@ class LambdaProcess:
             if time.monotonic() > deadline:
                 raise RuntimeFailed(f"no answer within {wait}s:\n" + "\n".join(self.lines[-20:]))
         return invocation
+
+    def wait_for_lines(self, enough: Callable[[list[str]], bool], wait: float = 10.0) -> list[str]:
+        """The log lines so far, once ``enough`` says they are complete.
+
+        The answer comes back over HTTP and the log lines through a pipe and a reader
+        thread, so a line the handler wrote before answering can arrive after the answer.
+        Raises ``RuntimeFailed`` if the lines are still not enough after ``wait`` s.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            lines = list(self.lines)
+            if enough(lines):
+                return lines
+            if time.monotonic() > deadline:
+                raise RuntimeFailed(
+                    f"the log lines were not there within {wait}s:\n" + "\n".join(lines[-20:])
+                )
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop the process by its pid: terminate, then kill."""

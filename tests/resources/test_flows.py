@@ -358,7 +358,8 @@ def test_s3_notifications_through_sqs_reach_the_object_handler_under_awslambdari
         while sum(poller.deleted.values()) < 3 and time.monotonic() < deadline:
             if not poller.poll_once():
                 time.sleep(0.1)
-        lines = list(function.lines)
+    # The process has stopped and its reader has read every line it wrote.
+    lines = list(function.lines)
 
     seen = [json.loads(line.partition("SEEN ")[2]) for line in lines if "SEEN " in line]
     assert sorted((doc["bucket"], doc["key"], doc["size"]) for doc in seen) == [

@@ -71,9 +71,14 @@ def _app() -> App:
     return app
 
 
-def _seen(process: LambdaProcess, kind: str) -> list[dict[str, Any]]:
-    lines = [line.partition("SEEN ")[2] for line in process.lines if "SEEN " in line]
-    return [doc for doc in map(json.loads, lines) if doc["kind"] == kind]
+def _seen(process: LambdaProcess, kind: str, *, at_least: int = 0) -> list[dict[str, Any]]:
+    """What the handlers printed for ``kind``, once there are ``at_least`` of them."""
+
+    def documents(lines: list[str]) -> list[dict[str, Any]]:
+        found = [line.partition("SEEN ")[2] for line in lines if "SEEN " in line]
+        return [doc for doc in map(json.loads, found) if doc["kind"] == kind]
+
+    return documents(process.wait_for_lines(lambda lines: len(documents(lines)) >= at_least))
 
 
 # ----------------------------------------------------------------------------- HTTP
@@ -119,7 +124,7 @@ def test_a_crashing_route_answers_500_without_the_exception_text(function: Lambd
     assert "secret-token-123" not in answer.body.decode()
     assert json.loads(native["body"])["error"]["request_id"] == answer.request_id
     # The function's own log stream has the traceback, for whoever operates it.
-    assert any("secret-token-123" in line for line in function.lines)
+    function.wait_for_lines(lambda lines: any("secret-token-123" in line for line in lines))
 
 
 def test_the_function_runs_the_bundles_own_polyfn(function: LambdaProcess) -> None:
@@ -151,7 +156,7 @@ def test_sqs_partial_batch_failure(function: LambdaProcess) -> None:
     bodies = [json.dumps({"n": i, "fail": i == 6}).encode() for i in range(10)]
     before = len(_seen(function, "message"))
     assert host.messages(_app(), "jobs", bodies, attributes={"origin": "ric"}) == [6]
-    seen = _seen(function, "message")[before:]
+    seen = _seen(function, "message", at_least=before + 9)[before:]
     assert sorted(doc["n"] for doc in seen) == [0, 1, 2, 3, 4, 5, 7, 8, 9]
     assert {(doc["queue"], doc["attributes"]["origin"]) for doc in seen} == {("jobs", "ric")}
 
@@ -161,17 +166,17 @@ def test_an_s3_notification_reaches_the_object_handler_with_the_key_decoded(
 ) -> None:
     host = RuntimeClientHost("v2", function)
     key = "photos/été 2024/a b+c.jpg"
+    wanted = {"kind": "object", "bucket": "files", "key": key, "size": 42}
+    before = len(_seen(function, "object"))
     host.object_event(_app(), "created", "files", key, size=42)
-    assert {"kind": "object", "bucket": "files", "key": key, "size": 42} in _seen(
-        function, "object"
-    )
+    assert wanted in _seen(function, "object", at_least=before + 1)[before:]
 
 
 def test_a_scheduled_rule_runs_its_function(function: LambdaProcess) -> None:
     host = RuntimeClientHost("v2", function)
     before = len(_seen(function, "tick"))
     host.schedule(_app(), "tick")
-    (tick,) = _seen(function, "tick")[before:]
+    (tick,) = _seen(function, "tick", at_least=before + 1)[before:]
     assert tick["function"] == "tick"
 
 
