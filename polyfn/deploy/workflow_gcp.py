@@ -54,8 +54,12 @@ How polyfn's model is carried over
   run at the first transition after its deadline (branches get the deadline too; their
   timeout error is marked ``polyfn_deadline`` and every ``except`` raises it on, so no
   catch stops the run's own timeout, as none can in the engine);
-- a task timeout: ``http.post``'s ``timeout`` (at most 1800 s); a task with none gets the
-  1800 s maximum.
+- a task timeout: ``http.post``'s ``timeout`` (at most 1800 s). A task declared without
+  one waits as long as its function is deployed to run, the default timeout (the function
+  is registered with the task's own timeout, so the two always agree): waiting the 1800 s
+  maximum for a function Cloud Run stops after 30 s would only hide the mismatch. When
+  the platform stops the function first it answers 504, which is named ``States.Timeout``
+  like the call's own timeout, so whichever fires first the run sees one error.
 
 What Workflows cannot express is refused with ``WorkflowUnsupported(cloud="gcp")``: more
 than one retrier on a task (one ``try`` has one retry policy, and each polyfn retrier
@@ -78,6 +82,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.core.workflow_graph import (
     ChoiceState,
     FailState,
@@ -226,8 +231,10 @@ def _error_subworkflow() -> dict[str, Any]:
             "e.body.Error",
             'map.get(e, ["body", "Cause"])',
         ),
-        # http.post's timeout ran out.
+        # http.post's timeout ran out, or the platform stopped the function at its own
+        # timeout first (Cloud Run answers 504 Gateway Timeout).
         ('"TimeoutError" in default(map.get(e, "tags"), [])', None, 'map.get(e, "message")'),
+        ('default(map.get(e, "code"), 0) == 504', None, 'map.get(e, "message")'),
         # Any other error Workflows raised: named by its first tag.
         ('len(default(map.get(e, "tags"), [])) > 0', "e.tags[0]", 'map.get(e, "message")'),
     ]
@@ -371,7 +378,7 @@ class _Writer:
         return [{entry: {"raise": {"Error": state.error, "Cause": state.cause}}}]
 
     def task(self, entry: str, name: str, state: TaskState) -> list[dict[str, Any]]:
-        timeout = MAX_TASK_TIMEOUT if state.timeout is None else state.timeout
+        timeout = DEFAULT_TIMEOUT_SECONDS if state.timeout is None else state.timeout
         if timeout > MAX_TASK_TIMEOUT:
             raise self.unsupported(
                 f"task timeout {timeout} s of {name!r} "

@@ -13,12 +13,15 @@ allows, every ``next`` and ``call`` target defined, every expression a balanced
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 
 from polyfn import App, Choice, Fail, Map, Parallel, Retry, Succeed, Wait, When
+from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS, effective_timeout
 from polyfn.core.workflow_steps import All, AnyOf, Not
 from polyfn.deploy.workflow_asl import WorkflowUnsupported
 from polyfn.deploy.workflow_gcp import (
@@ -29,6 +32,7 @@ from polyfn.deploy.workflow_gcp import (
     to_workflows,
     to_workflows_yaml,
 )
+from tests.workflows.gcp_interpreter import run_workflow
 from tests.workflows.order_workflow import build
 
 URL = "https://europe-west1-demo.cloudfunctions.net/{}"
@@ -219,7 +223,9 @@ def test_order_workflow_calls_each_task_with_oidc_and_its_timeout() -> None:
         )
     }
     assert calls[URL.format("fulfill_order")]["timeout"] == 1  # the task's timeout=1
-    assert calls[URL.format("charge_payment")]["timeout"] == MAX_TASK_TIMEOUT
+    # A task declared without a timeout waits as long as its function is deployed to run.
+    assert calls[URL.format("charge_payment")]["timeout"] == DEFAULT_TIMEOUT_SECONDS
+    assert effective_timeout(build().functions["charge_payment"]) == DEFAULT_TIMEOUT_SECONDS
     assert all(args["body"] == "${data}" for args in calls.values())
 
 
@@ -307,6 +313,30 @@ def test_error_names_follow_the_task_endpoint_contract() -> None:
     assert answers[1]["case2"]["return"]["Error"] == "${e.body.Error}"
     assert answers[2]["case3"]["return"]["Error"] == "States.Timeout"
     assert "TimeoutError" in conditions[2]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Cloud Run stopped the function at its own timeout first.
+        lambda: (504, None),
+        # http.post's timeout ran out first.
+        lambda: time.sleep(5) or (200, {}),
+    ],
+    ids=["platform-504", "call-timeout"],
+)
+def test_a_task_past_its_functions_timeout_fails_the_run_with_states_timeout(
+    answer: Callable[[], tuple[int, Any]],
+) -> None:
+    from polyfn.adapters.gcp.backends.workflow import read_failure
+
+    app = one_task_app(timeout=1)
+    declared = app.workflows["flow"]
+    source = to_workflows(declared.graph, URL.format, workflow="flow")
+    tasks = {URL.format("work"): lambda body: answer()}
+    outcome = run_workflow(source, tasks, set(declared.graph.states), {"n": 1})
+    status, error, _cause = read_failure(outcome["error"])
+    assert (status, error) == ("failed", "States.Timeout")
 
 
 def test_error_tests_read_the_catch_alls_as_the_engine_does() -> None:

@@ -82,9 +82,11 @@ def read_failure(error: Any) -> tuple[str, str, str]:
         return "failed", error["Error"], str(error.get("Cause", ""))
     if isinstance(error, dict) and isinstance(error.get("tags"), list) and error["tags"]:
         # Named as the YAML's polyfn_error names what no catch stopped: a call that ran
-        # past its timeout is States.Timeout, anything else its first tag.
+        # past its timeout, or whose function the platform stopped at its own timeout
+        # (Cloud Run's 504), is States.Timeout, anything else its first tag.
         tags = error["tags"]
-        name = "States.Timeout" if "TimeoutError" in tags else str(tags[0])
+        timed_out = "TimeoutError" in tags or error.get("code") == 504
+        name = "States.Timeout" if timed_out else str(tags[0])
         return "failed", name, str(error.get("message", ""))
     return "failed", "States.TaskFailed", json.dumps(error)
 
