@@ -321,8 +321,22 @@ def _binding_value(model: DeployModel, kind: str, name: str) -> Any:
     if kind == "event_bus":
         return _ref(aws_logical_id("event_bus", name))  # Ref of an EventBus is its name
     if kind == "workflow":
-        return _ref(aws_logical_id("workflow", name))  # Ref of a state machine is its ARN
+        return _state_machine_arn(model, name)
     return _ref(aws_logical_id("table", name))
+
+
+def _state_machine_arn(model: DeployModel, workflow: str) -> dict[str, Any]:
+    """The state machine's ARN, built from the name polyfn gives it.
+
+    Not its ``Ref``: a task that starts its own workflow (a batch that re-queues the rest,
+    a retry loop) would make the state machine depend on the function's ARN and the
+    function on the state machine's, a cycle CloudFormation refuses. The name is fixed
+    before either exists, so the ARN can be written without depending on the resource.
+    """
+    machine = aws_state_machine_name(model.app, model.stage, workflow)
+    return _sub(
+        f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{machine}"
+    )
 
 
 def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
@@ -520,7 +534,7 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
             machine = aws_state_machine_name(model.app, model.stage, name)
             if "start" in accesses:
                 statements.append(
-                    _allow(["states:StartExecution"], _ref(aws_logical_id("workflow", name)))
+                    _allow(["states:StartExecution"], _state_machine_arn(model, name))
                 )
             actions = sorted({a for access in accesses for a in _STATES_EXECUTION_ACTIONS[access]})
             executions = _sub(

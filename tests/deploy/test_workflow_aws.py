@@ -108,6 +108,10 @@ def _grants(template: dict[str, Any], function_id: str) -> dict[str, str]:
     return granted
 
 
+MACHINE = (
+    '{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:'
+    'stateMachine:shop-dev-order"}'
+)
 EXECUTIONS = (
     '{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:'
     'execution:shop-dev-order:*"}'
@@ -120,12 +124,39 @@ def test_a_function_that_starts_the_workflow_may_start_and_read_it(
 ) -> None:
     # place_order calls order.start (found by the scan); replay declares uses=[order].
     assert _grants(template, function_id) == {
-        "states:StartExecution": '{"Ref": "OrderWorkflow"}',
+        "states:StartExecution": MACHINE,
         "states:DescribeExecution": EXECUTIONS,
         "states:GetExecutionHistory": EXECUTIONS,
     }
     variables = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
-    assert variables["POLYFN_WORKFLOW_ORDER"] == {"Ref": "OrderWorkflow"}  # its ARN
+    assert variables["POLYFN_WORKFLOW_ORDER"] == json.loads(MACHINE)  # its ARN
+
+
+def test_a_task_that_starts_its_own_workflow_makes_no_dependency_cycle(tmp_path: Path) -> None:
+    # A batch task that starts the next run of its own workflow: the state machine names
+    # the task's ARN, and the task is given the state machine's ARN; with a Ref both ways
+    # CloudFormation refuses the template ("Circular dependency between resources").
+    (tmp_path / "app.py").write_text(
+        "from polyfn import App\n"
+        "app = App('batches')\n"
+        "flow = app.workflow('flow')\n"
+        "@flow.task\n"
+        "def step(data: dict) -> dict:\n"
+        "    if data.get('rest'):\n"
+        "        flow.start({'rest': data['rest'][1:]})\n"
+        "    return data\n"
+        "flow.flow(step)\n"
+    )
+    result = build(
+        str(tmp_path), tmp_path / "out", BuildOptions(cloud="aws", install_dependencies=False)
+    )
+    template = load_template((result.out / "template.yaml").read_text())
+    step = template["Resources"]["StepFunction"]["Properties"]
+    assert step["Environment"]["Variables"]["POLYFN_WORKFLOW_FLOW"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:"
+        "stateMachine:batches-dev-flow"
+    }
+    assert lint_errors(transform(template)) == []
 
 
 def test_a_function_that_reads_executions_may_not_start_one(template: dict[str, Any]) -> None:
