@@ -23,6 +23,8 @@ Semantics, as in Step Functions unless said otherwise:
 
 from __future__ import annotations
 
+import hashlib
+
 from polyfn.core.workflow_graph import (
     ChoiceState,
     FailState,
@@ -48,6 +50,7 @@ __all__ = [
     "RunTask",
     "Sleep",
     "branches_done",
+    "jitter_fraction",
     "next_action",
     "start",
     "task_failed",
@@ -234,9 +237,7 @@ def task_failed(graph: Graph, execution: Execution, error: str, cause: str, now:
             execution.retries[index] = done + 1
             delay = retrier.delay(done)
             if retrier.jitter:
-                import random
-
-                delay = random.uniform(0, delay)
+                delay *= jitter_fraction(execution.id, execution.state, index, done)
             execution.wake_at = now + delay
             return
         break
@@ -248,6 +249,19 @@ def task_failed(graph: Graph, execution: Execution, error: str, cause: str, now:
     # (the Cause text is each engine's own: on Lambda, the function's error document).
     data = {**_as_object(execution.data), route.result_path: {"Error": error, "Cause": cause}}
     _go(graph, execution, route.next, data, now)
+
+
+def jitter_fraction(execution_id: str, state: str | None, retrier: int, retries_done: int) -> float:
+    """The fraction in [0, 1) of a jittered retry's delay to wait (Step Functions' FULL jitter).
+
+    Drawn from the execution, the state and the retry rather than from ``random``: many
+    executions failing together still spread their retries (their ids differ), while one
+    execution always computes the same delay, which a replaying engine (Durable Functions
+    reruns the orchestrator from its history) needs to make the same timer again.
+    """
+    seed = f"{execution_id}\x00{state}\x00{retrier}\x00{retries_done}".encode()
+    digest = hashlib.blake2b(seed, digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 # ---------------------------------------------------------------------- internals

@@ -292,17 +292,9 @@ def test_a_retry_waits_on_a_timer_of_the_retry_interval(tmp_path: Path) -> None:
     assert host.activities_run[:3] == ["validate_order"] * 3
 
 
-def test_a_jittered_retry_replays_to_the_same_actions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The engine draws a retry's jitter with ``random``, so a replay may draw another
-    interval than the one the timer was made with; the orchestrator must not make a new
-    timer for it (the host would see actions that are not in the history)."""
-    import random
-
-    draws = iter(range(1, 1000))
-    # Each draw a later point of the interval: every replay draws longer than the last.
-    monkeypatch.setattr(random, "uniform", lambda low, high: high * next(draws) / 1000)
+def test_a_jittered_retry_replays_to_the_same_timer(tmp_path: Path) -> None:
+    """A retry's jitter is drawn from the execution, not from ``random``: every replay of
+    the orchestrator makes the same timer, and another execution spreads to another time."""
     app = App("jittery")
     flow = app.workflow("once")
     counter = tmp_path / "count"
@@ -311,16 +303,32 @@ def test_a_jittered_retry_replays_to_the_same_actions(
     def flaky(data: Any) -> Any:
         seen = int(counter.read_text()) if counter.exists() else 0
         counter.write_text(str(seen + 1))
-        if seen == 0:
+        if seen % 2 == 0:
             raise Flaky("first time")
         return "done"
 
     flow.flow(flaky)
-    host = DurableHost(function_app(app))
-    outcome = host.run(orchestrator_name("once"), {}, "run-1")
-    assert (outcome.status, outcome.output) == ("Completed", "done")
-    assert [e["EventType"] for e in outcome.history].count(TIMER_CREATED) == 1
-    assert host.activities_run == ["flaky", "flaky"]
+    fire_times = []
+    for instance in ("run-1", "run-2"):
+        host = DurableHost(function_app(app))
+        outcome = host.run(orchestrator_name("once"), {}, instance)
+        assert (outcome.status, outcome.output) == ("Completed", "done")
+        assert host.activities_run == ["flaky", "flaky"]
+        (timer,) = [e for e in outcome.history if e["EventType"] == TIMER_CREATED]
+        fire_times.append(timer["FireAt"])
+    # Each run's one timer, made once over all its replays, at its own jittered time.
+    assert fire_times[0] != fire_times[1]
+
+
+def test_jitter_is_the_same_for_one_retry_and_spread_across_executions() -> None:
+    from polyfn.core.workflow_engine import jitter_fraction
+
+    assert jitter_fraction("a", "charge", 0, 1) == jitter_fraction("a", "charge", 0, 1)
+    fractions = {jitter_fraction(f"run-{n}", "charge", 0, 1) for n in range(200)}
+    assert len(fractions) == 200
+    assert all(0 <= f < 1 for f in fractions)
+    # Spread over the whole interval, as FULL jitter is: none of ten tenths is empty.
+    assert {int(f * 10) for f in fractions} == set(range(10))
 
 
 class Flaky(Exception):

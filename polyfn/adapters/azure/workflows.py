@@ -218,8 +218,8 @@ class _Walk:
         self, execution: engine.Execution, report: Callable[[engine.Execution], None]
     ) -> Generator[Any, Any, None]:
         graph, context = self.graph, self.context
-        # After a timer fires the clock is at least its time, even if a retry's jittered
-        # interval was drawn differently on this replay than when the timer was created.
+        # After a timer fires the clock is at least its time: the replay reads the time of
+        # the orchestration's own events, which may be earlier than the timer's.
         floor = 0.0
         while True:
             report(execution)
