@@ -23,8 +23,6 @@ Semantics, as in Step Functions unless said otherwise:
 
 from __future__ import annotations
 
-import hashlib
-
 from polyfn.core.workflow_graph import (
     ChoiceState,
     FailState,
@@ -259,6 +257,8 @@ def jitter_fraction(execution_id: str, state: str | None, retrier: int, retries_
     execution always computes the same delay, which a replaying engine (Durable Functions
     reruns the orchestrator from its history) needs to make the same timer again.
     """
+    import hashlib  # only when a jittered retry happens: not on the cold-start path
+
     seed = f"{execution_id}\x00{state}\x00{retrier}\x00{retries_done}".encode()
     digest = hashlib.blake2b(seed, digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64

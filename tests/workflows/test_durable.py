@@ -27,6 +27,7 @@ from polyfn.core.errors import ConfigError
 from polyfn.core.workflow_steps import Map, Parallel, Wait
 from workflows.durable_host import (
     ORCHESTRATOR_COMPLETED,
+    SUB_COMPLETED,
     SUB_CREATED,
     TIMER_CREATED,
     DurableHost,
@@ -247,14 +248,38 @@ def test_max_concurrency_bounds_the_sub_orchestrations_started_together() -> Non
     outcome = host.run(branch_orchestrator_name("fan"), spec, "run-1:1")
     assert (outcome.status, outcome.output) == ("Completed", [2, 4, 6, 8, 10])
     started_per_episode: list[int] = []
-    count = 0
+    count = running = most = 0
     for event in outcome.history:
         if event["EventType"] == SUB_CREATED:
-            count += 1
+            count, running = count + 1, running + 1
+            most = max(most, running)
+        elif event["EventType"] == SUB_COMPLETED:
+            running -= 1
         elif event["EventType"] == ORCHESTRATOR_COMPLETED:
             started_per_episode.append(count)
             count = 0
-    assert [n for n in started_per_episode if n] == [2, 2, 1]
+    assert most == 2
+    # A sliding window: each branch that ends lets the next one start (batches of two
+    # would wait for both, [2, 2, 1]).
+    assert [n for n in started_per_episode if n] == [2, 1, 1, 1]
+
+
+def test_branches_running_past_the_execution_timeout_end_it_timed_out() -> None:
+    app = App("slowmap")
+    flow = app.workflow("fan", timeout=30)
+
+    @flow.task
+    def after(data: Any) -> Any:
+        return data
+
+    flow.flow(Map("items", Wait(3600)), after)
+    host = DurableHost(function_app(app))
+    outcome = host.run(orchestrator_name("fan"), {"items": [1, 2]}, "run-1")
+    summary = summary_from_status("run-1", outcome.status, outcome.output, outcome.custom_status)
+    assert (summary["status"], summary["error"]) == ("timed_out", "States.Timeout")
+    assert host.activities_run == []
+    # The run ended at its deadline, 30 s after the start, not when the branches did.
+    assert outcome.ended.isoformat().startswith("2026-01-01T00:00:30")
 
 
 def test_an_execution_past_its_timeout_ends_timed_out_on_a_durable_timer() -> None:

@@ -13,7 +13,8 @@ catches, choices and data paths behave exactly as on the local executor and Step
   (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-timers);
 - ``Sleep`` (a wait state, a retry's interval) -> ``context.create_timer(until)``;
 - ``RunBranches`` (parallel, map) -> one sub-orchestration per branch or item, of the
-  workflow's branch orchestrator, in batches of ``max_concurrency`` (never more at once);
+  workflow's branch orchestrator, at most ``max_concurrency`` at once (a sliding window:
+  each one that ends lets the next start), raced against the execution's deadline;
   the branch's graph is named in its input by the path of states that leads to it.
 
 An activity's failure reaches the orchestrator as an exception whose text the host builds
@@ -291,23 +292,47 @@ class _Walk:
             position = index if isinstance(state, ParallelState) else 0
             specs.append({"branch": [*self.spec, [state.name, position]], "data": data})
         size = action.max_concurrency or max(1, len(specs))
-        outputs: list[Any] = []
-        for first in range(0, len(specs), size):
-            calls = []
-            for branch_input in specs[first : first + size]:
+        deadline = execution.deadline
+        # The execution's deadline races the branches as it races a task: a run past its
+        # timeout ends timed_out even while branches still run.
+        timer = None if deadline is None else context.create_timer(_at(deadline))
+        outputs: list[Any] = [None] * len(specs)
+        running: dict[int, Any] = {}  # branch index -> its sub-orchestration task
+        started = 0
+        while started < len(specs) or running:
+            # A sliding window of ``size``: each finished branch lets the next one start,
+            # rather than waiting for the slowest of a batch.
+            while started < len(specs) and len(running) < size:
                 self.children += 1
-                calls.append(
-                    context.call_sub_orchestrator(
-                        branch_orchestrator_name(self.workflow.name),
-                        branch_input,
-                        f"{context.instance_id}:{self.children}",
-                    )
+                running[started] = context.call_sub_orchestrator(
+                    branch_orchestrator_name(self.workflow.name),
+                    specs[started],
+                    f"{context.instance_id}:{self.children}",
                 )
-            try:
-                outputs.extend((yield context.task_all(calls)))
-            except Exception as failure:
-                engine.task_failed(graph, execution, *decode_failure(str(failure)), _now(context))
+                started += 1
+            # A task that completed while an earlier task_any was waiting is not seen by the
+            # next one (a task reports to the last compound it joined), so take it first.
+            finished = [i for i, task in running.items() if task.is_completed]
+            if not finished and not (timer is not None and timer.is_completed):
+                watched = [*running.values(), *([timer] if timer is not None else [])]
+                winner = yield context.task_any(watched)
+                finished = [i for i, task in running.items() if task is winner]
+            if not finished:
+                assert deadline is not None
+                engine.next_action(graph, execution, max(_now(context), deadline))
                 return
+            for index in finished:
+                result = running.pop(index).result
+                if isinstance(result, Exception):
+                    if timer is not None:
+                        timer.cancel()
+                    engine.task_failed(
+                        graph, execution, *decode_failure(str(result)), _now(context)
+                    )
+                    return
+                outputs[index] = result
+        if timer is not None:
+            timer.cancel()
         engine.branches_done(graph, execution, outputs, _now(context))
 
 
