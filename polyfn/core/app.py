@@ -152,14 +152,16 @@ class App:
             raise ConfigError(f"table {name!r} was declared twice with different indexes")
         return table
 
-    def workflow(self, name: str, *, timeout: int | None = None) -> Workflow:
+    def workflow(self, name: str, *, timeout: int | None = None, express: bool = False) -> Workflow:
         """Declare a workflow: its tasks are declared with ``@workflow.task``, its steps
-        with ``workflow.flow(...)`` (see ``polyfn.core.workflow``)."""
+        with ``workflow.flow(...)`` (see ``polyfn.core.workflow``). ``express=True``
+        deploys a Step Functions Express state machine on AWS (priced per run and
+        duration, five minutes at most, no idempotent names, no execution history)."""
         from polyfn.core.workflow import Workflow
 
         if name in self.workflows:
             raise ConfigError(f"a workflow named {name!r} is already declared in {self.name}")
-        workflow = Workflow(self, name, timeout=timeout)
+        workflow = Workflow(self, name, timeout=timeout, express=express)
         self.workflows[name] = workflow
         return workflow
 

@@ -43,7 +43,12 @@ if TYPE_CHECKING:
     from polyfn.core.workflow_graph import Graph
     from polyfn.core.workflow_steps import Step
 
-__all__ = ["Workflow", "WorkflowExecution"]
+__all__ = ["EXPRESS_MAX_SECONDS", "Workflow", "WorkflowExecution"]
+
+# An Express state machine's execution runs five minutes at most (Step Functions
+# developer guide, "Choosing workflow type": Standard up to one year, Express up to five
+# minutes; read 2026-12-04). polyfn holds an express workflow to it on every engine.
+EXPRESS_MAX_SECONDS = 300
 
 
 class WorkflowExecution:
@@ -64,15 +69,31 @@ class Workflow(Resource):
     """A declared workflow: its tasks, its flow, and how long a run may take."""
 
     kind = "workflow"
-    __slots__ = ("_graph", "tasks", "timeout")
+    __slots__ = ("_graph", "express", "tasks", "timeout")
 
-    def __init__(self, app: App, name: str, *, timeout: int | None = None) -> None:
+    def __init__(
+        self, app: App, name: str, *, timeout: int | None = None, express: bool = False
+    ) -> None:
         super().__init__(app, name)
         if timeout is not None and (
             not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0
         ):
             raise WorkflowDefinitionError(f"timeout must be whole seconds > 0, got {timeout!r}")
+        if not isinstance(express, bool):
+            raise WorkflowDefinitionError(f"express is True or False, got {express!r}")
+        if express:
+            # Short, high-volume runs (Step Functions Express): five minutes at most, and
+            # that limit is the run's timeout on every engine, so a run that would be cut
+            # off on AWS times out the same way locally, on Azure and on Google Cloud.
+            if timeout is not None and timeout > EXPRESS_MAX_SECONDS:
+                raise WorkflowDefinitionError(
+                    f"workflow {name!r}: an express workflow runs {EXPRESS_MAX_SECONDS} s at "
+                    f"most, got timeout={timeout}; declare it without express=True to run "
+                    "longer"
+                )
+            timeout = EXPRESS_MAX_SECONDS if timeout is None else timeout
         self.timeout = timeout
+        self.express = express
         self.tasks: dict[str, TaskStep] = {}
         self._graph: Graph | None = None
 
@@ -167,8 +188,17 @@ class Workflow(Resource):
 
         ``name`` makes starting idempotent, as in Step Functions: the same name and the
         same input give the same execution; the same name with other input is an error.
+        An express workflow takes no ``name``: Step Functions runs every start of an
+        Express state machine, so a name would promise what AWS does not keep.
         """
         from polyfn.core import json_codec
+
+        if self.express and name is not None:
+            raise ConfigError(
+                f"workflow {self.name!r} is express: its executions are not deduplicated "
+                "by name (Step Functions starts every Express execution it is asked to); "
+                "start it without name=, or declare it without express=True"
+            )
 
         try:
             json_codec.encode(input)
@@ -179,6 +209,13 @@ class Workflow(Resource):
 
     def execution(self, execution_id: str) -> WorkflowExecution:
         """The execution's status as the engine knows it now."""
+        if self.express:
+            raise ConfigError(
+                f"workflow {self.name!r} is express: its executions cannot be read back "
+                "(Step Functions keeps no history of Express executions; they are in the "
+                "state machine's CloudWatch log group); declare it without express=True "
+                "to read executions"
+            )
         return self._get_backend().describe(self, execution_id)  # type: ignore[no-any-return]
 
 

@@ -148,7 +148,7 @@ def sam_template(
     resources.update(_queues(model))
     resources.update(_tables(model))
     resources.update(_event_buses(model))
-    resources.update(_state_machines(model))
+    resources.update(_state_machines(model, log_retention_days))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
         if is_asynchronous(function):
@@ -274,7 +274,22 @@ def _event_buses(model: DeployModel) -> dict[str, Any]:
     }
 
 
-def _state_machines(model: DeployModel) -> dict[str, Any]:
+# What a state machine's role needs to deliver its logs to CloudWatch Logs; these actions
+# take no resource but "*" (Step Functions developer guide, "IAM policies for logging to
+# CloudWatch Logs", read 2026-12-04).
+_LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+]
+
+
+def _state_machines(model: DeployModel, log_retention_days: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in sorted(model.app.workflows):
         workflow = model.app.workflows[name]
@@ -293,20 +308,48 @@ def _state_machines(model: DeployModel) -> dict[str, Any]:
             timeout=workflow.timeout,
             comment=f"polyfn {model.app.name}.{name}",
         )
-        out[aws_logical_id("workflow", name)] = {
-            "Type": "AWS::Serverless::StateMachine",
-            "Properties": {
-                "Name": aws_state_machine_name(model.app, model.stage, name),
-                "Type": "STANDARD",
-                "Definition": definition,
-                "DefinitionSubstitutions": substitutions,
-                # The execution role may invoke the workflow's own task functions, no others.
-                "Policies": [
-                    {"LambdaInvokePolicy": {"FunctionName": _ref(aws_logical_id("function", t))}}
-                    for t in sorted(workflow.tasks)
-                ],
-            },
+        machine_id = aws_logical_id("workflow", name)
+        machine_name = aws_state_machine_name(model.app, model.stage, name)
+        properties: dict[str, Any] = {
+            "Name": machine_name,
+            "Type": "EXPRESS" if workflow.express else "STANDARD",
+            "Definition": definition,
+            "DefinitionSubstitutions": substitutions,
+            # The execution role may invoke the workflow's own task functions, no others.
+            "Policies": [
+                {"LambdaInvokePolicy": {"FunctionName": _ref(aws_logical_id("function", t))}}
+                for t in sorted(workflow.tasks)
+            ],
         }
+        if workflow.express:
+            # Step Functions keeps no history of an Express execution: its log group is
+            # the only record of a failed run. Errors only, without the data (which may
+            # hold personal data), kept as long as the functions' logs.
+            logs_id = f"{machine_id}Logs"
+            out[logs_id] = {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {
+                    # The vendedlogs prefix keeps the log group's resource policy small
+                    # (Step Functions developer guide, "Logging using CloudWatch Logs").
+                    "LogGroupName": f"/aws/vendedlogs/states/{machine_name}",
+                    "RetentionInDays": log_retention_days,
+                },
+            }
+            properties["Logging"] = {
+                "Level": "ERROR",
+                "IncludeExecutionData": False,
+                "Destinations": [
+                    {"CloudWatchLogsLogGroup": {"LogGroupArn": _get_att(logs_id, "Arn")}}
+                ],
+            }
+            properties["Policies"].append(
+                {
+                    "Statement": [
+                        {"Effect": "Allow", "Action": _LOG_DELIVERY_ACTIONS, "Resource": "*"}
+                    ]
+                }
+            )
+        out[machine_id] = {"Type": "AWS::Serverless::StateMachine", "Properties": properties}
     return out
 
 
@@ -536,6 +579,8 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
                 statements.append(
                     _allow(["states:StartExecution"], _state_machine_arn(model, name))
                 )
+            if model.app.workflows[name].express:
+                continue  # an Express execution cannot be described (Workflow.execution)
             actions = sorted({a for access in accesses for a in _STATES_EXECUTION_ACTIONS[access]})
             executions = _sub(
                 "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
@@ -587,6 +632,7 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
 def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
     expected += len(model.event_buses) + len(model.app.workflows)
+    expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
     expected += sum(1 for f in model.functions if is_asynchronous(f))
     expected += 1 if model.of_kind("http") else 0
     if len(resources) != expected:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
+from polyfn.core.workflow import EXPRESS_MAX_SECONDS
 from polyfn.plan.model import Impact, ImportNote, Undecided
 
 if TYPE_CHECKING:
@@ -300,7 +301,10 @@ class ImportedApp:
 def _declare_workflow(app: App, imported: ImportedWorkflow, into: ImportedApp) -> None:
     """The workflow on ``app``: its tasks (stubs that say they are not ported) and its flow."""
     try:
-        declared = app.workflow(imported.name, timeout=imported.timeout)
+        timeout = imported.timeout
+        if imported.express and timeout is not None:
+            timeout = min(timeout, EXPRESS_MAX_SECONDS)  # as Step Functions runs it
+        declared = app.workflow(imported.name, timeout=timeout, express=imported.express)
         for task in imported.tasks.values():
             declared.task(task.handler, name=task.name, timeout=task.timeout)
         declared.flow(*imported.steps)

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from polyfn.core.workflow import EXPRESS_MAX_SECONDS
 from polyfn.core.workflow_steps import (
     All,
     AnyOf,
@@ -183,8 +184,9 @@ def _add(
         imported.note(
             "",
             "info",
-            f"workflow {workflow.name!r} ({origin}) is an EXPRESS state machine: polyfn "
-            "deploys Standard by default, Express when asked",
+            f"workflow {workflow.name!r} ({origin}) is an EXPRESS state machine: scaffolded "
+            "with express=True (five minutes at most, no execution names, no history); on "
+            "Azure and Google Cloud it runs as any workflow under the same limits",
         )
     imported.workflows.append(workflow)
     reader = _Reader(imported, workflow, short)
@@ -699,11 +701,15 @@ def render_workflow(workflow: ImportedWorkflow, used: set[str]) -> list[str]:
     names the source uses to ``used``."""
     var = workflow.variable
     timeout = f", timeout={workflow.timeout}" if workflow.timeout else ""
-    kind = ", EXPRESS" if workflow.express else ""
+    if workflow.express:
+        # An Express state machine runs five minutes at most whatever it declares.
+        if workflow.timeout and workflow.timeout > EXPRESS_MAX_SECONDS:
+            timeout = f", timeout={EXPRESS_MAX_SECONDS}"
+        timeout += ", express=True"
     lines = [
         "",
         "",
-        f"{var} = app.workflow({json.dumps(workflow.name)}{timeout})  # {workflow.origin}{kind}",
+        f"{var} = app.workflow({json.dumps(workflow.name)}{timeout})  # {workflow.origin}",
     ]
     lines.extend(f"# {line}" for line in workflow.mapped)
     for task in workflow.tasks.values():

@@ -172,6 +172,57 @@ def test_a_function_that_touches_no_workflow_gets_nothing_of_it(template: dict[s
     assert "POLYFN_WORKFLOW_ORDER" not in properties["Environment"]["Variables"]
 
 
+def test_an_express_workflow_is_an_express_state_machine_logging_its_errors(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app.py").write_text(
+        "from polyfn import App\n"
+        "app = App('quick')\n"
+        "flow = app.workflow('score', express=True)\n"
+        "@flow.task\n"
+        "def score(data: dict) -> dict:\n"
+        "    return data\n"
+        "flow.flow(score)\n"
+        "inbox = app.queue('inbox')\n"
+        "@app.on_message(inbox)\n"
+        "def arrived(message) -> None:\n"
+        "    flow.start(message.json())\n"
+    )
+    options = BuildOptions(cloud="aws", install_dependencies=False)
+    result = build(str(tmp_path), tmp_path / "out", options)
+    template = load_template((result.out / "template.yaml").read_text())
+    properties = template["Resources"]["ScoreWorkflow"]["Properties"]
+    assert properties["Type"] == "EXPRESS"
+    assert properties["Definition"]["TimeoutSeconds"] == 300
+    # No execution history on Express: errors go to a log group of its own, kept as long
+    # as the functions' logs, without the execution's data.
+    logs = template["Resources"]["ScoreWorkflowLogs"]["Properties"]
+    assert logs == {"LogGroupName": "/aws/vendedlogs/states/quick-dev-score", "RetentionInDays": 30}
+    assert properties["Logging"] == {
+        "Level": "ERROR",
+        "IncludeExecutionData": False,
+        "Destinations": [
+            {
+                "CloudWatchLogsLogGroup": {
+                    "LogGroupArn": {"Fn::GetAtt": ["ScoreWorkflowLogs", "Arn"]}
+                }
+            }
+        ],
+    }
+    # The starter may start it; there is no execution to describe.
+    assert _grants(template, "ArrivedFunction").keys() == {"states:StartExecution"}
+    cfn = transform(template)
+    assert lint_errors(cfn) == []
+    role = cfn["Resources"]["ScoreWorkflowRole"]["Properties"]
+    actions = {
+        a
+        for policy in role["Policies"]
+        for st in policy["PolicyDocument"]["Statement"]
+        for a in _list(st["Action"])
+    }
+    assert {"lambda:InvokeFunction", "logs:CreateLogDelivery", "logs:PutResourcePolicy"} <= actions
+
+
 def test_a_workflow_step_functions_cannot_express_fails_the_build(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "from polyfn import App, Retry\n"

@@ -83,6 +83,7 @@ def test_what_does_not_map_is_reported_blocked_and_fails_where_it_was() -> None:
     assert any("'Store'" in t and "dynamodb:putItem" in t for t in texts)
     assert any("EXPRESS" in t and i == "info" for t, i in texts.items())
     refunds = imported.build_app().workflows["refunds"]
+    assert (refunds.express, refunds.timeout) == (True, 300)  # type: EXPRESS
     decide = refunds.graph.states[refunds.graph.start]
     assert isinstance(decide, ChoiceState)
     [(first, ask), (second, reject)] = decide.rules
