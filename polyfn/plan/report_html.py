@@ -10,7 +10,12 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from polyfn.plan.model import CLOUD_LABELS, CloudCost, Plan
-from polyfn.plan.report_md import money
+from polyfn.plan.report_md import (
+    WORKFLOW_COST_HEADER,
+    WORKFLOW_COST_NOTE,
+    money,
+    workflow_cost_rows,
+)
 
 __all__ = ["component_chart_svg", "component_costs", "cost_chart_svg", "render_html"]
 
@@ -312,6 +317,14 @@ def render_html(plan: Plan) -> str:
             cost_notes.append("rests on unconfirmed figures: " + ", ".join(cost.unconfirmed_prices))
         if cost_notes:
             body.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in cost_notes) + "</ul>")
+    if plan.workflow_costs:
+        body.append("<h2>Workflows: monthly cost</h2>")
+        rows = [
+            [f"<code>{escape(r[0])}</code>", *(escape(cell) for cell in r[1:])]
+            for r in workflow_cost_rows(plan)
+        ]
+        body.append(_table(WORKFLOW_COST_HEADER, rows, {2, 4}))
+        body.append(f'<p class="muted">{escape(WORKFLOW_COST_NOTE)}</p>')
     if plan.concurrency:
         body.append("<h2>Concurrency at peak</h2>")
         body.append(

@@ -333,46 +333,50 @@ def _sweep(plan: Plan) -> list[str]:
     return out
 
 
-_ENGINE_LABELS = {
+ENGINE_LABELS = {
     "step_functions_standard": "Step Functions Standard",
     "step_functions_express": "Step Functions Express",
     "durable_functions": "Durable Functions (Consumption)",
     "cloud_workflows": "Cloud Workflows",
 }
 
+WORKFLOW_COST_NOTE = (
+    "Counted along each run's success path (every task succeeds, choices take their "
+    "default, a map has one item); retries add transitions, executions and steps on "
+    "every engine. Durable Functions: the free grant is shared with the app's functions "
+    "and not subtracted."
+)
 
-def _workflow_costs(plan: Plan) -> list[str]:
-    if not plan.workflow_costs:
-        return []
-    out = ["## Workflows: monthly cost", ""]
+
+def workflow_cost_rows(plan: Plan) -> list[list[str]]:
+    """One row per workflow and engine: workflow, engine, runs a month, what was counted,
+    the monthly cost (or why the engine cannot run it); plain text, for any format."""
     rows = []
     for row in plan.workflow_costs:
-        engine = _ENGINE_LABELS.get(row.engine, row.engine)
+        engine = ENGINE_LABELS.get(row.engine, row.engine)
         if row.unsupported:
-            rows.append([f"`{row.workflow}`", engine, f"{row.runs:,.0f}", "-", row.unsupported])
+            rows.append([row.workflow, engine, f"{row.runs:,.0f}", "-", row.unsupported])
             continue
         counted = ", ".join(
             f"{value:,.0f} {unit.replace('_', ' ')}" for unit, value in row.units.items()
         )
         flag = " (unconfirmed prices)" if row.unconfirmed else ""
         rows.append(
-            [
-                f"`{row.workflow}`",
-                engine,
-                f"{row.runs:,.0f}",
-                counted,
-                f"${row.monthly_usd:,.2f}{flag}",
-            ]
+            [row.workflow, engine, f"{row.runs:,.0f}", counted, f"${row.monthly_usd:,.2f}{flag}"]
         )
-    out += _table(["Workflow", "Engine", "Runs/month", "Counted", "Monthly cost"], rows)
-    out += [
-        "",
-        "Counted along each run's success path (every task succeeds, choices take their "
-        "default, a map has one item); retries add transitions, executions and steps on "
-        "every engine. Durable Functions: the free grant is shared with the app's functions "
-        "and not subtracted.",
-        "",
-    ]
+    return rows
+
+
+WORKFLOW_COST_HEADER = ["Workflow", "Engine", "Runs/month", "Counted", "Monthly cost"]
+
+
+def _workflow_costs(plan: Plan) -> list[str]:
+    if not plan.workflow_costs:
+        return []
+    out = ["## Workflows: monthly cost", ""]
+    rows = [[f"`{r[0]}`", *r[1:]] for r in workflow_cost_rows(plan)]
+    out += _table(WORKFLOW_COST_HEADER, rows)
+    out += ["", WORKFLOW_COST_NOTE, ""]
     return out
 
 

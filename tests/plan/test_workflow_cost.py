@@ -12,6 +12,7 @@ from polyfn import App, Choice, Map, Parallel, Retry, Wait, When
 from polyfn.deploy.workflow_gcp import TASK_URL, to_workflows
 from polyfn.plan.planner import PlanInputs, build_plan
 from polyfn.plan.prices import load_prices
+from polyfn.plan.report_html import render_html
 from polyfn.plan.report_md import render_markdown
 from polyfn.plan.traffic import TrafficProfile
 from polyfn.plan.workflow_cost import (
@@ -170,3 +171,9 @@ def test_the_plan_of_an_app_with_a_workflow_shows_its_costs() -> None:
     report = render_markdown(plan)
     assert "## Workflows: monthly cost" in report
     assert "| `order` | Cloud Workflows |" in report
+    # The HTML report has the same rows, with the same figures.
+    page = render_html(plan)
+    assert "<h2>Workflows: monthly cost</h2>" in page
+    for row in plan.workflow_costs:
+        assert f"${row.monthly_usd:,.2f}" in page
+    assert "<td><code>order</code></td><td>Step Functions Express</td>" in page
