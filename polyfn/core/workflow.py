@@ -43,12 +43,23 @@ if TYPE_CHECKING:
     from polyfn.core.workflow_graph import Graph
     from polyfn.core.workflow_steps import Step
 
-__all__ = ["EXPRESS_MAX_SECONDS", "Workflow", "WorkflowExecution"]
+__all__ = ["EXPRESS_MAX_SECONDS", "Workflow", "WorkflowExecution", "canonical_input"]
 
 # An Express state machine's execution runs five minutes at most (Step Functions
 # developer guide, "Choosing workflow type": Standard up to one year, Express up to five
 # minutes; read 2026-12-04). polyfn holds an express workflow to it on every engine.
 EXPRESS_MAX_SECONDS = 300
+
+
+def canonical_input(value: Any) -> str:
+    """``value`` as every engine compares the input of a named start: JSON with sorted
+    keys and no spaces, so equal data compares equal however it was written."""
+    import json
+
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"not JSON: {error}") from None
 
 
 class WorkflowExecution:

@@ -2,7 +2,8 @@
 
 There is no Workflows emulator, so the real ``ExecutionsClient`` (``google-cloud-workflows``,
 gRPC transport) talks to a gRPC server on 127.0.0.1 serving the Executions service's
-CreateExecution and GetExecution with the library's own message types (the Execution
+CreateExecution, GetExecution and ListExecutions (its label filter) with the library's own
+message types (the Execution
 resource's ``argument``, ``result``, ``error.payload``, ``state``, ``labels``). What a real
 run of the YAML does is not tested here (see test_gcp_workflow.py).
 """
@@ -10,6 +11,7 @@ run of the YAML does is not tested here (see test_gcp_workflow.py).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
@@ -24,6 +26,8 @@ from google.cloud.workflows.executions_v1 import (
     Execution,
     ExecutionsClient,
     GetExecutionRequest,
+    ListExecutionsRequest,
+    ListExecutionsResponse,
 )
 from google.cloud.workflows.executions_v1.services.executions.transports import (
     ExecutionsGrpcTransport,
@@ -59,12 +63,27 @@ class FakeExecutionsApi:
             context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
         return self.executions[request.name]
 
+    def list(
+        self, request: ListExecutionsRequest, context: grpc.ServicerContext
+    ) -> ListExecutionsResponse:
+        """Newest first, filtered on one label as AIP-160 writes it: labels.KEY="VALUE"."""
+        self.requests.append(("ListExecutions", request))
+        wanted = re.fullmatch(r'labels\.([a-z0-9_]+)="([a-z0-9_-]*)"', request.filter)
+        if wanted is None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"filter {request.filter!r}")
+        key, value = wanted.groups()
+        found = [e for e in self.executions.values() if e.labels.get(key) == value]
+        found.reverse()
+        return ListExecutionsResponse(executions=found[: request.page_size or 100])
+
     def handler(self) -> grpc.GenericRpcHandler:
-        def unary(method: Any, request_type: Any) -> grpc.RpcMethodHandler:
+        def unary(
+            method: Any, request_type: Any, response_type: Any = Execution
+        ) -> grpc.RpcMethodHandler:
             return grpc.unary_unary_rpc_method_handler(
                 method,
                 request_deserializer=request_type.deserialize,
-                response_serializer=Execution.serialize,
+                response_serializer=response_type.serialize,
             )
 
         return grpc.method_handlers_generic_handler(
@@ -72,6 +91,7 @@ class FakeExecutionsApi:
             {
                 "CreateExecution": unary(self.create, CreateExecutionRequest),
                 "GetExecution": unary(self.get, GetExecutionRequest),
+                "ListExecutions": unary(self.list, ListExecutionsRequest, ListExecutionsResponse),
             },
         )
 
@@ -115,10 +135,30 @@ def test_start_creates_an_execution_with_the_input_as_its_argument(api: Any) -> 
     started = executions.start(workflow, {"orderId": "123"}, "order-123")
     assert started.status == "running"
     assert started.id == f"{PATH}/executions/e1"
-    [(method, sent)] = server.requests
+    [(looked, query), (method, sent)] = server.requests
+    assert (looked, query.filter) == ("ListExecutions", 'labels.polyfn_name="order-123"')
     assert (method, sent.parent) == ("CreateExecution", PATH)
     assert json.loads(sent.execution.argument) == {"orderId": "123"}
-    assert dict(sent.execution.labels) == {"polyfn-name": "order-123"}
+    assert dict(sent.execution.labels) == {"polyfn_name": "order-123"}
+
+
+def test_a_reused_name_gives_the_execution_or_refuses_other_input(api: Any) -> None:
+    from polyfn.core.errors import ExecutionExists
+
+    server, client = api
+    workflow, executions = backend(client)
+    first = executions.start(workflow, {"orderId": "1", "items": [1, 2]}, "order-1")
+    # The same input, written in another key order: the same execution, none created.
+    again = executions.start(workflow, {"items": [1, 2], "orderId": "1"}, "order-1")
+    assert again.id == first.id
+    with pytest.raises(ExecutionExists, match="already exists with different input"):
+        executions.start(workflow, {"orderId": "2"}, "order-1")
+    other = executions.start(workflow, {"orderId": "2"}, "order-2")
+    assert other.id != first.id
+    unnamed = [executions.start(workflow, {}, None).id for _ in range(2)]
+    assert len(set(unnamed)) == 2  # without a name, each start is a run
+    creates = [m for m, _ in server.requests if m == "CreateExecution"]
+    assert len(creates) == 4
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ from polyfn.core import workflow_engine as engine
 from polyfn.core.context import Context
 from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
-from polyfn.core.workflow import WorkflowExecution
+from polyfn.core.workflow import WorkflowExecution, canonical_input
 from polyfn.core.workflow_graph import Graph, MapState, ParallelState
 from polyfn.core.workflow_steps import TASK_FAILED, TIMEOUT
 
@@ -572,7 +572,7 @@ def _canonical(value: Any) -> str:
             value = json.loads(value)
         except ValueError:
             pass
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return canonical_input(value)
 
 
 def _handle(summary: dict[str, Any]) -> WorkflowExecution:

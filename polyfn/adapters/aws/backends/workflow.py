@@ -33,7 +33,7 @@ from polyfn.adapters.aws.backends.clients import aws_client
 from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
-from polyfn.core.workflow import Workflow, WorkflowExecution
+from polyfn.core.workflow import Workflow, WorkflowExecution, canonical_input
 
 __all__ = ["StepFunctionsWorkflow", "execution_path", "execution_summary"]
 
@@ -104,10 +104,6 @@ def execution_summary(description: dict[str, Any], events: list[dict[str, Any]])
     return summary
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
 class StepFunctionsWorkflow:
     """The workflow backend on AWS for one workflow (one state machine)."""
 
@@ -149,7 +145,7 @@ class StepFunctionsWorkflow:
 
     def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
         try:
-            encoded = _canonical(input)
+            encoded = canonical_input(input)
         except (TypeError, ValueError) as error:
             raise ValueError(f"a workflow's input is JSON: {error}") from None
         sfn = aws_client("stepfunctions")
@@ -171,7 +167,7 @@ class StepFunctionsWorkflow:
         if arn is not None:
             return WorkflowExecution(arn, "running")
         existing = self._describe(self._execution_arn(execution_name))
-        if _canonical(json.loads(existing.get("input") or "null")) != encoded:
+        if canonical_input(json.loads(existing.get("input") or "null")) != encoded:
             raise ExecutionExists(
                 f"an execution named {execution_name!r} of workflow {workflow.name!r} "
                 "already exists with different input"

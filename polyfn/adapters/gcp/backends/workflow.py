@@ -17,9 +17,14 @@ How an execution reads back (the YAML ``polyfn.deploy.workflow_gcp`` writes ends
 - ``CANCELLED``: failed with error ``Cancelled``.
 
 Cloud Workflows gives each execution an id of its own and has no idempotent execution
-names (Step Functions' rule): a ``name`` is recorded as the label ``polyfn-name`` (label
-values: lowercase letters, digits, ``_`` and ``-``, 63 characters) and does not make
-starting idempotent on this cloud.
+names (Step Functions' rule). polyfn keeps the rule itself: a ``name`` is recorded as the
+label ``polyfn_name`` (label values: lowercase letters, digits, ``_`` and ``-``, 63
+characters), and a named start first lists the executions carrying that label
+(``filter: labels.polyfn_name="<name>"``, newest first, the FULL view for the argument):
+one with the same input is returned instead of starting another, one with other input is
+``ExecutionExists``. The look-up and the create are two calls, so two starts racing with
+one name can both run; Step Functions and Durable Functions decide it in one. Executions
+are listed as long as Workflows keeps them (90 days after they end).
 
 References (read 2026-12-04): Workflows Executions API, ``projects.locations.workflows.
 executions`` (create, get; the Execution resource: argument, result, error.payload, state,
@@ -36,11 +41,12 @@ from typing import Any
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.adapters.gcp.backends.clients import project_id
 from polyfn.adapters.gcp.backends.errors import guard
-from polyfn.core.errors import ConfigError
-from polyfn.core.workflow import Workflow, WorkflowExecution
+from polyfn.core.errors import ConfigError, ExecutionExists
+from polyfn.core.workflow import Workflow, WorkflowExecution, canonical_input
 
 __all__ = [
     "DEADLINE_MARK",
+    "NAME_LABEL",
     "WorkflowsExecutions",
     "execution_summary",
     "read_failure",
@@ -48,6 +54,8 @@ __all__ = [
 ]
 
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+# The label a named start is recorded under (a key AIP-160 filters read without quoting).
+NAME_LABEL = "polyfn_name"
 
 
 def workflow_path(physical_name: str) -> str:
@@ -140,20 +148,46 @@ class WorkflowsExecutions:
         from google.cloud.workflows.executions_v1 import Execution
 
         labels = {}
+        parent = workflow_path(workflow.physical_name)
         if name is not None:
             if not _LABEL.fullmatch(name):
                 raise ValueError(
                     f"execution name {name!r}: on Google Cloud a name is a label value "
                     "(lowercase letters, digits, '_' and '-', at most 63 characters)"
                 )
-            labels["polyfn-name"] = name
+            labels[NAME_LABEL] = name
+            existing = self._named(parent, name)
+            if existing is not None:
+                if canonical_input(json.loads(existing.argument or "null")) != canonical_input(
+                    input
+                ):
+                    raise ExecutionExists(
+                        f"an execution named {name!r} of workflow {workflow.name!r} "
+                        "already exists with different input"
+                    )
+                summary = execution_summary(existing)
+                return WorkflowExecution(summary["id"], summary["status"], summary)
         execution = Execution(argument=json.dumps(input), labels=labels)
-        parent = workflow_path(workflow.physical_name)
         created = guard(
             self.ref, lambda: self.client.create_execution(parent=parent, execution=execution)
         )
         summary = execution_summary(created)
         return WorkflowExecution(summary["id"], summary["status"], summary)
+
+    def _named(self, parent: str, name: str) -> Any:
+        """The newest execution started with ``name``, or None."""
+        from google.cloud.workflows.executions_v1 import ExecutionView, ListExecutionsRequest
+
+        request = ListExecutionsRequest(
+            parent=parent,
+            filter=f'labels.{NAME_LABEL}="{name}"',  # the name is a label value: no quotes
+            view=ExecutionView.FULL,
+            page_size=1,
+        )
+        page = guard(self.ref, lambda: self.client.list_executions(request=request))
+        for found in page:
+            return found
+        return None
 
     def describe(self, workflow: Workflow, execution_id: str) -> WorkflowExecution:
         found = guard(self.ref, lambda: self.client.get_execution(name=execution_id))

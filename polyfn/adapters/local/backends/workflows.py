@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from polyfn.core import workflow_engine as engine
 from polyfn.core.errors import ExecutionExists, UnknownExecution
-from polyfn.core.workflow import WorkflowExecution
+from polyfn.core.workflow import WorkflowExecution, canonical_input
 from polyfn.core.workflow_steps import TIMEOUT
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class LocalWorkflow:
     def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
         graph = workflow.graph
         execution_id = name or uuid.uuid4().hex
-        encoded_input = _canonical(input)
+        encoded_input = canonical_input(input)
         now = time.time()
         execution = engine.start(
             graph, json.loads(encoded_input), id=execution_id, now=now, timeout=workflow.timeout
@@ -218,7 +218,7 @@ class LocalWorkflow:
             return name, cause, None
         try:
             # The data between states is JSON on every engine; so is it here.
-            return None, "", json.loads(_canonical(outcome.get("result")))
+            return None, "", json.loads(canonical_input(outcome.get("result")))
         except ValueError as error:
             return (
                 engine.RUNTIME_ERROR,
@@ -310,13 +310,6 @@ def _process_alive(owner: str) -> bool:
     except (ValueError, PermissionError):
         return True
     return True
-
-
-def _canonical(value: Any) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"not JSON: {error}") from None
 
 
 def _handle(execution: engine.Execution) -> WorkflowExecution:
