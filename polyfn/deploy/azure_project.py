@@ -120,7 +120,9 @@ def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
         ("table", model.app.tables),
     ):
         for resource in registry.values():
-            settings[binding_variable(kind, resource.name)] = azure_physical_name(resource)
+            settings[binding_variable(kind, resource.name)] = azure_physical_name(
+                resource, model.stage
+            )
     return settings
 
 

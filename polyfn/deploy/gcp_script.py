@@ -27,6 +27,7 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.existing import gcp_existing
 from polyfn.deploy.gcp_gateway import (
     CORS_FUNCTION,
     MANAGED_SERVICE_TOKEN,
@@ -183,6 +184,9 @@ def _resources(model: DeployModel, s: _Script) -> None:
     for name in model.buckets:
         var = _var("bucket", name)
         s.add(f'{var}="{gcp_bucket_name(app, stage, app.buckets[name])}"')
+        if gcp_existing(app.buckets[name], stage) is not None:
+            s.add(f"# {name}: an existing bucket, adopted (existing=): not created")
+            continue
         s.ensure(
             f'gcloud storage buckets describe "gs://${{{var}}}" "${{P[@]}}"',
             f'gcloud storage buckets create "gs://${{{var}}}" "${{P[@]}}"',
@@ -202,8 +206,13 @@ def _resources(model: DeployModel, s: _Script) -> None:
     for name in model.queues:
         var = _var("queue", name)
         topic = gcp_physical_name(app, stage, app.queues[name])
-        s.add(f'{var}="{topic}"', f'{var}_DLQ="{topic}-dead-letter"')
-        for ref in (f"${{{var}}}", f"${{{var}_DLQ}}"):
+        adopted = gcp_existing(app.queues[name], stage) is not None
+        # An adopted topic's dead letters go to a topic of the app's own, named as polyfn's.
+        own = f"{app_slug(app)}-{stage}-{name}" if adopted else topic
+        s.add(f'{var}="{topic}"', f'{var}_DLQ="{own}-dead-letter"')
+        if adopted:
+            s.add(f"# {name}: an existing topic, adopted (existing=): not created")
+        for ref in [f"${{{var}_DLQ}}"] if adopted else [f"${{{var}}}", f"${{{var}_DLQ}}"]:
             s.ensure(
                 f'gcloud pubsub topics describe "{ref}" "${{P[@]}}"',
                 f'gcloud pubsub topics create "{ref}" "${{P[@]}}"',
@@ -224,7 +233,11 @@ def _resources(model: DeployModel, s: _Script) -> None:
         )
     for name in model.event_buses:
         var = _var("event_bus", name)
-        s.add(f'{var}="{event_bus_name(app, stage, name)}"')
+        adopted_bus = gcp_existing(app.event_buses[name], stage)
+        s.add(f'{var}="{adopted_bus or event_bus_name(app, stage, name)}"')
+        if adopted_bus is not None:
+            s.add(f"# {name}: an existing topic, adopted (existing=): not created")
+            continue
         s.ensure(
             f'gcloud pubsub topics describe "${{{var}}}" "${{P[@]}}"',
             f'gcloud pubsub topics create "${{{var}}}" "${{P[@]}}"',

@@ -116,6 +116,8 @@ def _check_aws_app(app: App, plan: str, stage: str, found: Collector) -> None:
             )
     bucket_rule = limits["s3_bucket_name"]
     for bucket in app.buckets.values():
+        if bucket.existing_on(stage, "aws") is not None:
+            continue  # adopted: its own name, checked by deploy.existing
         longest = naming.aws_bucket_name_longest(app, stage, bucket)
         if longest > bucket_rule["max_length"]:
             physical = naming.aws_bucket_name(app, stage, bucket)
@@ -234,7 +236,7 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
         ("queue", app.queues),
         ("table", app.tables),
     ):
-        _check_azure_names(kind, list(registry.values()), found)
+        _check_azure_names(kind, list(registry.values()), stage, found)
     site = limits["function_app_name"]
     prefix = naming.azure_function_app_name_prefix(app, stage)
     length = len(prefix) + naming.AZURE_UNIQUE_STRING_LENGTH
@@ -256,11 +258,11 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
         )
 
 
-def _check_azure_names(kind: str, resources: list[Any], found: Collector) -> None:
+def _check_azure_names(kind: str, resources: list[Any], stage: str, found: Collector) -> None:
     rule = LIMITS["azure"][f"{kind}_name"]
     owners: dict[str, str] = {}
     for resource in resources:
-        physical = naming.azure_physical_name(resource)
+        physical = naming.azure_physical_name(resource, stage)  # adopted: its own name
         for name in [physical, f"{physical}-poison"] if kind == "queue" else [physical]:
             fits = rule["min_length"] <= len(name) <= rule["max_length"]
             if not fits or not re.match(rule["pattern"], name):
@@ -362,6 +364,8 @@ def _check_gcp_app(app: App, plan: str, stage: str, found: Collector) -> None:
             )
     bucket_rule = limits["bucket_name"]
     for bucket in app.buckets.values():
+        if bucket.existing_on(stage, "gcp") is not None:
+            continue  # adopted: its own name, checked by deploy.existing
         longest = naming.gcp_bucket_name_longest(app, stage, bucket)
         if longest > bucket_rule["max_length"]:
             found.warn(
