@@ -259,6 +259,7 @@ class App:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
+        concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
         body: Any = None,
         path_params: Mapping[str, Any] | None = None,
@@ -293,6 +294,7 @@ class App:
             provisioned_concurrency,
             uses,
             log_event=log_event,
+            concurrency=concurrency,
         )
 
         def register(handler: F) -> F:

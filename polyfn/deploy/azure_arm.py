@@ -40,6 +40,7 @@ __all__ = [
     "PYTHON_VERSION",
     "eventgrid_template",
     "flex_instance_memory",
+    "http_instance_concurrency",
     "main_template",
 ]
 
@@ -183,6 +184,14 @@ def flex_instance_memory(model: DeployModel) -> int:
     sizes: list[int] = LIMITS["azure"]["memory_mb"]["flex"]["instance_sizes"]
     largest = max(f.memory for f in model.functions)
     return next((size for size in sorted(sizes) if size >= largest), max(sizes))
+
+
+def http_instance_concurrency(model: DeployModel) -> int | None:
+    """How many HTTP invocations one instance runs at once: one figure per Function App
+    (Flex's perInstanceConcurrency, host.json's http.maxConcurrentRequests elsewhere), so
+    the smallest any HTTP function asks for, which none of them exceeds (limits warns)."""
+    asked = [f.fn.options.concurrency for f in model.of_kind("http") if f.fn.options.concurrency]
+    return min(asked) if asked else None
 
 
 def _always_ready(model: DeployModel) -> list[dict[str, Any]]:
@@ -391,6 +400,9 @@ def main_template(
         always_ready = _always_ready(model)
         if always_ready:
             scale["alwaysReady"] = always_ready
+        concurrency = http_instance_concurrency(model)
+        if concurrency is not None:
+            scale["triggers"] = {"http": {"perInstanceConcurrency": concurrency}}
         site_properties["functionAppConfig"] = {
             "deployment": {
                 "storage": {

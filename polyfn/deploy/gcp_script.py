@@ -52,6 +52,7 @@ __all__ = [
     "GATEWAY_CONFIG",
     "RUNTIME",
     "deploy_script",
+    "gcp_cpu",
     "service_account_id",
     "workflow_id",
     "workflow_source_file",
@@ -129,6 +130,18 @@ class _Script:
         self.add(f"if ! {check} >/dev/null 2>&1; then")
         self.add("  " + " \\\n      ".join(create))
         self.add("fi")
+
+
+def gcp_cpu(memory: int, concurrency: int) -> str | None:
+    """``--cpu`` for a gen2 function: None keeps the memory's default vCPU, which serves
+    one request at a time; over 1, Cloud Run requires 1 vCPU at least, so the larger of
+    that and the memory's default is written (limits_data: gcp concurrency, cpu_by_memory)."""
+    if concurrency <= 1:
+        return None
+    tiers: list[list[float]] = LIMITS["gcp"]["cpu_by_memory"]["tiers"]
+    default = next((cpu for size, cpu in tiers if memory <= size), tiers[-1][1])
+    minimum = LIMITS["gcp"]["concurrency"]["min_cpu_over_one"]
+    return f"{max(default, minimum):g}"
 
 
 def _q(text: str) -> str:
@@ -368,6 +381,11 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
     if isinstance(trigger, EventTrigger) and trigger.bus is not None:
         bound.add(("event_bus", trigger.bus.name))
     variables += [f"{binding_variable(k, n)}=${{{_var(k, n)}}}" for k, n in sorted(bound)]
+    concurrency = fn.options.concurrency
+    if concurrency is not None and concurrency > 1:
+        # functions-framework serves Python with this many threads (Google's advice for
+        # concurrency over 1: THREADS equal to the concurrency).
+        variables.append(f"THREADS={concurrency}")
     parts = [
         f'gcloud functions deploy {_q(name)} --gen2 "${{P[@]}}" --region "${{REGION}}"',
         f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
@@ -377,6 +395,9 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         # Labels on every log entry of the function (deploy/observability.py).
         f'--update-labels "{gcp_labels(app_slug(model.app), model.stage, fn.name)}"',
     ]
+    if concurrency is not None:
+        cpu = gcp_cpu(function.memory, concurrency)
+        parts.append(f"--concurrency {concurrency}" + (f" --cpu {cpu}" if cpu else ""))
     if fn.options.reserved_concurrency is not None:
         parts.append(f"--max-instances {fn.options.reserved_concurrency}")
     if fn.options.provisioned_concurrency:

@@ -12,7 +12,13 @@ from typing import Any, Protocol
 
 from polyfn.core.app import App
 from polyfn.core.defaults import deployed_visibility
-from polyfn.core.functions import EventTrigger, Function, MessageTrigger, ObjectTrigger
+from polyfn.core.functions import (
+    EventTrigger,
+    Function,
+    HttpTrigger,
+    MessageTrigger,
+    ObjectTrigger,
+)
 from polyfn.deploy import naming
 from polyfn.deploy.limits_data import LIMITS, KiB
 from polyfn.deploy.model import effective_memory, effective_timeout
@@ -97,6 +103,14 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
             "concurrency",
             f"provisioned_concurrency {provisioned} exceeds reserved_concurrency {reserved}",
             concurrency["source"],
+        )
+    per_instance = limits["per_instance_concurrency"]
+    if fn.options.concurrency is not None and fn.options.concurrency > per_instance["value"]:
+        found.warn(
+            "concurrency",
+            f"Lambda runs one invocation per execution environment; concurrency "
+            f"{fn.options.concurrency} is ignored (Lambda scales out instead)",
+            per_instance["source"],
         )
 
 
@@ -201,6 +215,13 @@ def _check_azure_function(app: App, fn: Function, plan: str, found: Collector) -
             "Azure Functions has no per-function reserved concurrency; it is ignored",
             concurrency["source"],
         )
+    if fn.options.concurrency is not None and not isinstance(trigger, HttpTrigger):
+        found.warn(
+            "concurrency",
+            "Azure sets per-instance concurrency for HTTP functions only; this trigger's "
+            "comes from host.json (a queue's batch_size), so concurrency is ignored",
+            limits["http_per_instance_concurrency"]["source"],
+        )
     if fn.options.provisioned_concurrency is not None and plan != "flex":
         found.warn(
             "concurrency",
@@ -228,6 +249,18 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
             "memory",
             f"a function needs {largest} MB; an Azure {plan} instance has {available} MB",
             memory["source"],
+        )
+    asked = {
+        fn.options.concurrency
+        for fn in app.functions.values()
+        if isinstance(fn.trigger, HttpTrigger) and fn.options.concurrency is not None
+    }
+    if len(asked) > 1:
+        found.warn(
+            "concurrency",
+            f"Azure has one per-instance HTTP concurrency per Function App; the HTTP "
+            f"functions ask for {sorted(asked)}, so all get the smallest, {min(asked)}",
+            limits["http_per_instance_concurrency"]["source"],
         )
     # Differing max_receives are fine: host.json gets the largest and the queue trigger
     # poisons the other queues' messages at their own count (azure_project.max_dequeue).
