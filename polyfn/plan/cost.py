@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from polyfn.plan.model import CloudCost, FunctionCost
 from polyfn.plan.prices import Prices
+from polyfn.plan.resource_cost import price_path, resource_costs
 from polyfn.plan.traffic import FunctionTraffic
 
 __all__ = [
@@ -326,11 +327,13 @@ def price_cloud(
     prices: Prices,
     *,
     aws_api: str = "http",
+    resources: Sequence[dict[str, float]] | None = None,
 ) -> CloudCost:
     """The month's bill for all ``workloads`` on one cloud, with and without free tiers.
 
     On AWS an HTTP function also pays API Gateway (``aws_api``: ``http``, what polyfn
     deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
+    ``resources``: each function's queue and bucket meters (``resource_cost``), if known.
     """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
     logs, logs_free = _log_costs(cloud, workloads, prices)
@@ -338,6 +341,8 @@ def price_cloud(
     gateway = (
         _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
     )
+    meters = list(resources) if resources is not None else [{} for _ in workloads]
+    stored, stored_free = resource_costs(cloud, meters, prices)
     request_price, _ = _meter_prices(cloud, plan, prices)
     totals: dict[str, float] = {"requests": sum(u.requests for u in usages)}
     per_meter: dict[str, float] = {}
@@ -374,7 +379,8 @@ def price_cloud(
                 + compute[index]
                 + gateway[index]
                 + logs[index]
-                + baseline[index],
+                + baseline[index]
+                + stored[index],
                 # API Gateway's free tier is for new accounts' first year only: not applied.
                 total_with_free_tier=(
                     request_cost * with_free["requests"]
@@ -382,10 +388,12 @@ def price_cloud(
                     + gateway[index]
                     + logs_free[index]
                     + baseline[index]  # no free tier for warm instances
+                    + stored_free[index]
                 ),
                 gateway_cost=gateway[index],
                 logs_cost=logs[index],
                 baseline_cost=baseline[index],
+                resource_cost=stored[index],
             )
         )
     label_key = (
@@ -417,8 +425,19 @@ def price_cloud(
             # The other components' unconfirmed figures, when the bill uses them.
             + (prices.unconfirmed(f"logs.{cloud}") if any(logs) else [])
             + (prices.unconfirmed("provisioned_concurrency") if any(baseline) else [])
+            + _resource_unconfirmed(cloud, meters, prices)
         ),
     )
+
+
+def _resource_unconfirmed(
+    cloud: str, meters: Sequence[dict[str, float]], prices: Prices
+) -> list[str]:
+    """The unconfirmed queue and storage prices a bill used (a meter with units)."""
+    used = {meter for function in meters for meter, amount in function.items() if amount}
+    unconfirmed = set(prices.unconfirmed(f"resources.{cloud}"))
+    paths = {price_path(cloud, meter) for meter in used}
+    return sorted(paths & unconfirmed)
 
 
 def _used_unconfirmed(prices: Prices, label_key: str, totals: dict[str, float]) -> list[str]:

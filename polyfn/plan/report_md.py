@@ -261,6 +261,7 @@ def _costs(plan: Plan) -> list[str]:
                 money(line.compute_cost),
                 money(line.gateway_cost),
                 money(line.logs_cost),
+                money(line.resource_cost),
                 money(line.total),
                 money(line.total_with_free_tier),
             ]
@@ -277,6 +278,7 @@ def _costs(plan: Plan) -> list[str]:
                 "Compute",
                 "API Gateway",
                 "Logs",
+                "Queues & storage",
                 "Total",
                 "With free tier",
             ],
