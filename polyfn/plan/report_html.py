@@ -210,7 +210,7 @@ def render_html(plan: Plan) -> str:
         rows.append(row)
     body.append(_table(["Function", "Trigger", *labels], rows))
     if plan.costs:
-        body.append("<h3>Monthly cost of compute and invocations</h3>")
+        body.append("<h3>Monthly cost per cloud, every component</h3>")
         body.append(cost_chart_svg(plan.costs))
         body.append("<h3>What each cloud's bill is made of (without free tier)</h3>")
         body.append(component_chart_svg(plan.costs))
