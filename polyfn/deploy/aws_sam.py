@@ -507,15 +507,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             }
         return events
     if isinstance(trigger, ObjectTrigger):
-        if _adopted(model, "bucket", trigger.bucket.name) is not None:
-            # SAM's S3 event writes the bucket's NotificationConfiguration, which only a
-            # bucket of the same template has ("S3" event source, SAM specification).
-            raise ConfigError(
-                f"function {function.name!r}: an object trigger on the existing bucket "
-                f"{trigger.bucket.name!r} cannot be deployed by SAM, which subscribes only "
-                "buckets it creates; leave the bucket out of existing= for AWS, or subscribe "
-                "it yourself (docs/adopt.md)"
-            )
+        adopted_bucket = _adopted(model, "bucket", trigger.bucket.name)
+        if adopted_bucket is not None:
+            return _adopted_object_rule(trigger, adopted_bucket.name)
         rules = [
             {"Name": name, "Value": value}
             for name, value in (("prefix", trigger.prefix), ("suffix", trigger.suffix))
@@ -569,6 +563,38 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     if isinstance(trigger, TaskTrigger):
         return {}
     raise ConfigError(f"function {function.name!r}: no AWS event for trigger {trigger.kind!r}")
+
+
+def _adopted_object_rule(trigger: ObjectTrigger, bucket: str) -> dict[str, Any]:
+    """An object trigger on an adopted bucket: an EventBridge rule on S3's own events.
+
+    SAM's S3 event writes the bucket's notification configuration, which only a bucket of
+    the same template has; an existing bucket sends its events to EventBridge once
+    EventBridge notifications are on for it (S3 user guide, "Using EventBridge", read
+    2026-12), and the AWS adapter reads those events (``records.eventbridge_object_event``).
+    The key filter uses EventBridge's prefix, suffix or, for both, wildcard matching; the
+    function applies the trigger's own filter too.
+    """
+    detail: dict[str, Any] = {"bucket": {"name": [bucket]}}
+    prefix, suffix = trigger.prefix, trigger.suffix
+    if prefix and suffix:
+        escaped = [part.replace("\\", "\\\\").replace("*", "\\*") for part in (prefix, suffix)]
+        detail["object"] = {"key": [{"wildcard": f"{escaped[0]}*{escaped[1]}"}]}
+    elif prefix:
+        detail["object"] = {"key": [{"prefix": prefix}]}
+    elif suffix:
+        detail["object"] = {"key": [{"suffix": suffix}]}
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created" if trigger.action == "created" else "Object Deleted"],
+        "detail": detail,
+    }
+    return {
+        "Object" + trigger.action.capitalize(): {
+            "Type": "EventBridgeRule",
+            "Properties": {"Pattern": pattern, "DeadLetterConfig": {"Type": "SQS"}},
+        }
+    }
 
 
 def _pattern_value(value: str) -> list[Any]:

@@ -99,7 +99,8 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
         at = lines.index("from __future__ import annotations") + 2
         lines[at:at] = ["from typing import Any", ""]
     lines.append(f"app = App({_literal(app.name)})")
-    # SAM subscribes only the buckets it creates, so a triggering bucket is not adopted.
+    # A triggering bucket is not adopted: on AWS that needs EventBridge notifications
+    # switched on for the running bucket first (docs/adopt.md), a change made on purpose.
     triggering = {s.bucket for _, s in imported.registered.values() if isinstance(s, ObjectSpec)}
     for bucket in imported.buckets.values():
         if bucket.name in app.buckets:

@@ -115,23 +115,47 @@ def test_the_rename_free_path_still_creates_every_resource(built: Builder) -> No
     assert lint_errors(transform(template)) == []
 
 
-def test_sam_refuses_an_object_trigger_on_an_adopted_bucket(tmp_path: Path) -> None:
-    source = tmp_path / "app"
-    source.mkdir()
-    (source / "app.py").write_text(
-        "from polyfn import App, ObjectEvent\n"
-        "app = App('legacy')\n"
-        "uploads = app.bucket('uploads', existing={'prod': {'aws': 'acme-uploads'}})\n"
-        "@app.on_object_created(uploads)\n"
-        "def seen(event: ObjectEvent) -> None:\n"
-        "    print(event.key)\n"
-    )
-    options = BuildOptions(cloud="aws", stage="prod", install_dependencies=False)
-    with pytest.raises(ConfigError, match="subscribes only buckets it creates"):
-        build(str(source), tmp_path / "out", options)
-    # The same trigger at a stage that adopts nothing deploys as before.
-    dev = BuildOptions(cloud="aws", stage="dev", install_dependencies=False)
-    assert "template.yaml" in build(str(source), tmp_path / "dev", dev).files
+def test_an_object_trigger_on_an_adopted_bucket_is_an_eventbridge_rule(built: Builder) -> None:
+    resources = _sam(built, "prod")["Resources"]
+    events = resources["ImportedFunction"]["Properties"]["Events"]
+    assert events == {
+        "ObjectCreated": {
+            "Type": "EventBridgeRule",
+            "Properties": {
+                "Pattern": {
+                    "source": ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    "detail": {
+                        "bucket": {"name": ["acme-uploads"]},
+                        "object": {"key": [{"wildcard": "in/*.csv"}]},
+                    },
+                },
+                "DeadLetterConfig": {"Type": "SQS"},
+            },
+        }
+    }
+    # Invoked asynchronously, so its failures go to its on-failure queue as before.
+    config = resources["ImportedFunction"]["Properties"]["EventInvokeConfig"]
+    assert config["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    # At a stage that adopts nothing the same trigger is SAM's S3 event on its own bucket.
+    dev = _sam(built, "dev")["Resources"]["ImportedFunction"]["Properties"]["Events"]
+    assert dev["ObjectCreated"]["Type"] == "S3"
+
+
+def test_the_adopted_buckets_eventbridge_event_reaches_its_function(
+    built: Builder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from polyfn.adapters.aws import lambda_handler
+    from polyfn.hosts.events import aws as events
+    from polyfn.loading import load_app
+
+    function = _sam(built, "prod")["Resources"]["ImportedFunction"]["Properties"]
+    for name, value in function["Environment"]["Variables"].items():
+        monkeypatch.setenv(name, value)  # the deployed function's environment, all plain
+    app = load_app(str(ADOPT / "app.py"))
+    event = events.s3_via_eventbridge("created", "acme-uploads", "in/2026/orders.csv")
+    lambda_handler(app, backends="keep")(event, events.lambda_context(function_name="x"))
+    assert "in/2026/orders.csv" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------------- Azure

@@ -117,7 +117,7 @@ def test_the_scaffold_adopts_the_named_resources_at_the_files_stage(  # type: ig
     source = target.read_text()
     assert 'existing={"prod": {"aws": "orders-jobs-prod"}}' in source
     assert 'existing={"prod": {"aws": "orders-orders-prod"}}' in source
-    # The buckets feed object triggers, which SAM subscribes only on buckets it creates.
+    # The buckets feed object triggers: adopting them needs EventBridge switched on first.
     assert 'app.bucket("uploads")' in source
     result = build(
         str(target),

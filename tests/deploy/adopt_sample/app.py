@@ -73,3 +73,8 @@ def job_done(event: Event) -> None:
 @app.on_object_created(images, suffix=".jpg")
 def thumbnail(event: ObjectEvent) -> None:
     print(event.key)
+
+
+@app.on_object_created(uploads, prefix="in/", suffix=".csv")
+def imported(event: ObjectEvent) -> None:
+    print(event.key)
