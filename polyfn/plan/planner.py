@@ -128,7 +128,12 @@ def build_plan(inputs: PlanInputs) -> Plan:
             price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api, resources=meters)
         )
     per_function = [(name, traffic_of(name)) for name in app.functions]
-    concurrency = check_concurrency(clouds, azure_plan, per_function, prices)
+    declared = {
+        fn.name: fn.options.concurrency
+        for fn in app.functions.values()
+        if fn.options.concurrency is not None
+    }
+    concurrency = check_concurrency(clouds, azure_plan, per_function, prices, declared)
     swept = (
         sweep(inputs.measurements, clouds, azure_plan, traffic_of, list(app.functions), prices)
         if inputs.measurements
