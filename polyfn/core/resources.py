@@ -63,6 +63,7 @@ def __getattr__(name: str) -> object:
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _LOGICAL_CHARS = _LOWER | frozenset("0123456789-")
 _UPPER_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_STAGE_CHARS = _LOWER | frozenset("0123456789")
 
 
 def _is_logical_name(name: str) -> bool:
@@ -166,10 +167,17 @@ def existing_resources(
         raise ConfigError(f"{kind} {name!r}: existing must map a stage to {{cloud: id}}")
     checked: dict[str, dict[str, str]] = {}
     for stage, per_cloud in existing.items():
-        if not isinstance(stage, str) or not stage or not isinstance(per_cloud, Mapping):
+        if not isinstance(stage, str) or not isinstance(per_cloud, Mapping):
             raise ConfigError(
                 f"{kind} {name!r}: existing must map a stage name to {{cloud: id}}, "
                 f"got {stage!r}: {per_cloud!r}"
+            )
+        # The rule deploy's --stage follows (deploy.naming.check_stage): a key no stage
+        # can have would silently never apply.
+        if not (0 < len(stage) <= 16 and stage[0] in _LOWER and _STAGE_CHARS.issuperset(stage)):
+            raise ConfigError(
+                f"{kind} {name!r}: existing names stage {stage!r}; a stage is 1-16 lower-case "
+                "letters and digits, starting with a letter"
             )
         for cloud, physical in per_cloud.items():
             if cloud not in EXISTING_CLOUDS:

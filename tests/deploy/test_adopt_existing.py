@@ -336,6 +336,8 @@ def test_existing_is_checked_when_declared() -> None:
     app = App("ids")
     with pytest.raises(ConfigError, match="cloud 'amazon'"):
         app.bucket("a", existing={"prod": {"amazon": "x"}})
+    with pytest.raises(ConfigError, match="existing names stage 'Prod'"):
+        app.bucket("s", existing={"Prod": {"aws": "x"}})
     with pytest.raises(ConfigError, match="non-empty string"):
         app.queue("b", existing={"prod": {"aws": " b"}})
     table = app.table("c", existing={"prod": {"gcp": "c"}})
