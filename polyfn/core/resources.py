@@ -63,6 +63,7 @@ def __getattr__(name: str) -> object:
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _LOGICAL_CHARS = _LOWER | frozenset("0123456789-")
 _UPPER_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_STAGE_CHARS = _LOWER | frozenset("0123456789")
 
 
 def _is_logical_name(name: str) -> bool:
@@ -151,12 +152,56 @@ class Page(Generic[T]):
 # ----------------------------------------------------------------------------- handles
 
 
+EXISTING_CLOUDS = ("aws", "azure", "gcp")
+
+
+def existing_resources(
+    kind: str, name: str, existing: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, dict[str, str]]:
+    """``existing`` checked and copied: ``{stage: {cloud: physical id}}``, where the id is
+    what that cloud calls a resource that already exists (a name, an ARN, an
+    ``account/name``); deploy references it at that stage instead of creating one."""
+    if existing is None:
+        return {}
+    if not isinstance(existing, Mapping):
+        raise ConfigError(f"{kind} {name!r}: existing must map a stage to {{cloud: id}}")
+    checked: dict[str, dict[str, str]] = {}
+    for stage, per_cloud in existing.items():
+        if not isinstance(stage, str) or not isinstance(per_cloud, Mapping):
+            raise ConfigError(
+                f"{kind} {name!r}: existing must map a stage name to {{cloud: id}}, "
+                f"got {stage!r}: {per_cloud!r}"
+            )
+        # The rule deploy's --stage follows (deploy.naming.check_stage): a key no stage
+        # can have would silently never apply.
+        if not (0 < len(stage) <= 16 and stage[0] in _LOWER and _STAGE_CHARS.issuperset(stage)):
+            raise ConfigError(
+                f"{kind} {name!r}: existing names stage {stage!r}; a stage is 1-16 lower-case "
+                "letters and digits, starting with a letter"
+            )
+        for cloud, physical in per_cloud.items():
+            if cloud not in EXISTING_CLOUDS:
+                raise ConfigError(
+                    f"{kind} {name!r}: existing names cloud {cloud!r}; expected one of "
+                    + ", ".join(EXISTING_CLOUDS)
+                )
+            if not isinstance(physical, str) or not physical or physical != physical.strip():
+                raise ConfigError(
+                    f"{kind} {name!r}: the existing {cloud} id at stage {stage!r} must be a "
+                    f"non-empty string without surrounding spaces, got {physical!r}"
+                )
+        checked[stage] = dict(per_cloud)
+    return checked
+
+
 class Resource:
     kind = ""
 
-    __slots__ = ("_app", "name")
+    __slots__ = ("_app", "existing", "name")
 
-    def __init__(self, app: App, name: str) -> None:
+    def __init__(
+        self, app: App, name: str, existing: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         if not _is_logical_name(name):
             raise ConfigError(
                 f"{self.kind} name {name!r} must be 1-48 characters of lower-case letters, "
@@ -164,6 +209,12 @@ class Resource:
             )
         self._app = app
         self.name = name
+        # Resources that already exist, per stage and cloud (deploy.existing reads them).
+        self.existing = existing_resources(self.kind, name, existing)
+
+    def existing_on(self, stage: str, cloud: str) -> str | None:
+        """The physical id this resource adopts at ``stage`` on ``cloud``, if any."""
+        return self.existing.get(stage, {}).get(cloud)
 
     @property
     def physical_name(self) -> str:
@@ -283,8 +334,9 @@ class Queue(Resource):
         *,
         max_receives: int = 3,
         visibility_timeout: int | None = None,
+        existing: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        super().__init__(app, name)
+        super().__init__(app, name, existing)
         if not 1 <= max_receives <= 1000:
             raise ConfigError(f"queue {name!r}: max_receives must be 1-1000, got {max_receives}")
         if visibility_timeout is not None and not 0 <= visibility_timeout <= 43200:
@@ -348,10 +400,11 @@ class Table(Resource):
         key: str = "id",
         sort: str | None = None,
         indexes: Mapping[str, str | tuple[str, str] | tuple[str]] | None = None,
+        existing: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         from polyfn.core.table_keys import KeySchema
 
-        super().__init__(app, name)
+        super().__init__(app, name, existing)
         if not key or not key.isidentifier():
             raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
         self.schema = KeySchema(name, key, sort, indexes)

@@ -29,6 +29,7 @@ from polyfn.core.functions import (
 )
 from polyfn.core.resources import binding_variable
 from polyfn.deploy import aws_auth
+from polyfn.deploy.existing import AwsExisting, aws_existing
 from polyfn.deploy.front_door import (
     aws_cors_configuration,
     aws_throttling,
@@ -119,6 +120,33 @@ def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
 
 
+_REGISTRIES = {
+    "bucket": "buckets",
+    "queue": "queues",
+    "table": "tables",
+    "event_bus": "event_buses",
+}
+
+
+def _adopted(model: DeployModel, kind: str, name: str) -> AwsExisting | None:
+    """The existing resource this stage adopts for ``kind``/``name`` (deploy.existing)."""
+    registry = getattr(model.app, _REGISTRIES[kind])
+    return aws_existing(registry[name], model.stage)
+
+
+def _created(model: DeployModel, kind: str) -> list[str]:
+    """The names of ``kind`` this stack creates: every declared one not adopted."""
+    names: list[str] = getattr(model, _REGISTRIES[kind])
+    return [name for name in names if _adopted(model, kind, name) is None]
+
+
+def _arn(model: DeployModel, kind: str, name: str) -> Any:
+    adopted = _adopted(model, kind, name)
+    if adopted is not None:
+        return adopted.arn
+    return _get_att(aws_logical_id(kind, name), "Arn")
+
+
 def is_asynchronous(function: DeployFunction) -> bool:
     """S3 notifications, EventBridge rules and schedules invoke Lambda asynchronously: a
     failure is retried by Lambda, then lost unless an on-failure destination takes it."""
@@ -182,7 +210,7 @@ def sam_template(
     if authorizers:
         http_api.setdefault("Auth", {})["Authorizers"] = authorizers
     # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
-    dead_letters = [aws_logical_id("dlq", name) for name in model.queues]
+    dead_letters = [aws_logical_id("dlq", name) for name in _created(model, "queue")]
     sam_observability(resources, globals_, dead_letters, log_retention_days)
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -207,7 +235,7 @@ def sam_template(
 
 def _buckets(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.buckets:
+    for name in _created(model, "bucket"):
         bucket = model.app.buckets[name]
         out[aws_logical_id("bucket", name)] = {
             "Type": "AWS::S3::Bucket",
@@ -229,7 +257,8 @@ def _buckets(model: DeployModel) -> dict[str, Any]:
 
 def _queues(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.queues:
+    for name in _created(model, "queue"):
+        # An adopted queue keeps its own redrive policy: the stack creates no DLQ for it.
         queue = model.app.queues[name]
         dlq_id = aws_logical_id("dlq", name)
         out[aws_logical_id("queue", name)] = {
@@ -251,7 +280,7 @@ def _queues(model: DeployModel) -> dict[str, Any]:
 
 def _tables(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.tables:
+    for name in _created(model, "table"):
         table = model.app.tables[name]
         out[aws_logical_id("table", name)] = {
             "Type": "AWS::DynamoDB::Table",
@@ -270,7 +299,7 @@ def _event_buses(model: DeployModel) -> dict[str, Any]:
             "Type": "AWS::Events::EventBus",
             "Properties": {"Name": event_bus_name(model.app, model.stage, name)},
         }
-        for name in model.event_buses
+        for name in _created(model, "event_bus")
     }
 
 
@@ -357,6 +386,9 @@ def _state_machines(model: DeployModel, log_retention_days: int) -> dict[str, An
 
 
 def _binding_value(model: DeployModel, kind: str, name: str) -> Any:
+    adopted = _adopted(model, kind, name) if kind in _REGISTRIES else None
+    if adopted is not None:
+        return adopted.binding
     if kind == "bucket":
         return _sub(aws_bucket_name(model.app, model.stage, model.app.buckets[name]))
     if kind == "queue":
@@ -475,6 +507,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             }
         return events
     if isinstance(trigger, ObjectTrigger):
+        adopted_bucket = _adopted(model, "bucket", trigger.bucket.name)
+        if adopted_bucket is not None:
+            return _adopted_object_rule(trigger, adopted_bucket.name)
         rules = [
             {"Name": name, "Value": value}
             for name, value in (("prefix", trigger.prefix), ("suffix", trigger.suffix))
@@ -489,7 +524,7 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         return {"Object" + trigger.action.capitalize(): {"Type": "S3", "Properties": properties}}
     if isinstance(trigger, MessageTrigger):
         properties = {
-            "Queue": _get_att(aws_logical_id("queue", trigger.queue.name), "Arn"),
+            "Queue": _arn(model, "queue", trigger.queue.name),
             "BatchSize": trigger.batch_size,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
         }
@@ -518,11 +553,48 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     if isinstance(trigger, EventTrigger):
         rule: dict[str, Any] = {"Pattern": _pattern(trigger), "DeadLetterConfig": undelivered}
         if trigger.bus is not None:
-            rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
+            adopted_bus = _adopted(model, "event_bus", trigger.bus.name)
+            rule["EventBusName"] = (
+                adopted_bus.binding
+                if adopted_bus is not None
+                else _ref(aws_logical_id("event_bus", trigger.bus.name))
+            )
         return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
     if isinstance(trigger, TaskTrigger):
         return {}
     raise ConfigError(f"function {function.name!r}: no AWS event for trigger {trigger.kind!r}")
+
+
+def _adopted_object_rule(trigger: ObjectTrigger, bucket: str) -> dict[str, Any]:
+    """An object trigger on an adopted bucket: an EventBridge rule on S3's own events.
+
+    SAM's S3 event writes the bucket's notification configuration, which only a bucket of
+    the same template has; an existing bucket sends its events to EventBridge once
+    EventBridge notifications are on for it (S3 user guide, "Using EventBridge", read
+    2026-12), and the AWS adapter reads those events (``records.eventbridge_object_event``).
+    The key filter uses EventBridge's prefix, suffix or, for both, wildcard matching; the
+    function applies the trigger's own filter too.
+    """
+    detail: dict[str, Any] = {"bucket": {"name": [bucket]}}
+    prefix, suffix = trigger.prefix, trigger.suffix
+    if prefix and suffix:
+        escaped = [part.replace("\\", "\\\\").replace("*", "\\*") for part in (prefix, suffix)]
+        detail["object"] = {"key": [{"wildcard": f"{escaped[0]}*{escaped[1]}"}]}
+    elif prefix:
+        detail["object"] = {"key": [{"prefix": prefix}]}
+    elif suffix:
+        detail["object"] = {"key": [{"suffix": suffix}]}
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created" if trigger.action == "created" else "Object Deleted"],
+        "detail": detail,
+    }
+    return {
+        "Object" + trigger.action.capitalize(): {
+            "Type": "EventBridgeRule",
+            "Properties": {"Pattern": pattern, "DeadLetterConfig": {"Type": "SQS"}},
+        }
+    }
 
 
 def _pattern_value(value: str) -> list[Any]:
@@ -549,9 +621,14 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
     statements: list[dict[str, Any]] = []
     for (kind, name), accesses in sorted(function.usage.accesses.items()):
         if kind == "bucket":
-            bucket_arn = _sub(
-                "arn:${AWS::Partition}:s3:::"
-                + aws_bucket_name(model.app, model.stage, model.app.buckets[name])
+            adopted = _adopted(model, kind, name)
+            bucket_arn = (
+                adopted.arn
+                if adopted is not None
+                else _sub(
+                    "arn:${AWS::Partition}:s3:::"
+                    + aws_bucket_name(model.app, model.stage, model.app.buckets[name])
+                )
             )
             objects_arn = _sub(bucket_arn["Fn::Sub"] + "/*")
             object_actions = sorted(
@@ -565,14 +642,14 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
                 statements.append(_allow(["s3:ListBucket"], bucket_arn))
         elif kind == "table":
             actions = sorted(a for access in accesses for a in _DYNAMODB_ACTIONS[access])
-            table_id = aws_logical_id("table", name)
-            statements.append(_allow(actions, _get_att(table_id, "Arn")))
+            table_arn = _arn(model, kind, name)
+            statements.append(_allow(actions, table_arn))
             if "list" in accesses and model.app.tables[name].indexes:
                 # Queries through a GSI name the index's ARN, under the table's.
-                statements.append(_allow(["dynamodb:Query"], _sub(f"${{{table_id}.Arn}}/index/*")))
+                statements.append(_allow(["dynamodb:Query"], _under(table_arn, "/index/*")))
         elif kind == "event_bus":
             actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
-            statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))
+            statements.append(_allow(actions, _arn(model, kind, name)))
         elif kind == "workflow":
             machine = aws_state_machine_name(model.app, model.stage, name)
             if "start" in accesses:
@@ -589,8 +666,18 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
             statements.append(_allow(actions, executions))
         else:
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
-            statements.append(_allow(actions, _get_att(aws_logical_id("queue", name), "Arn")))
+            statements.append(_allow(actions, _arn(model, kind, name)))
     return statements
+
+
+def _under(arn: Any, suffix: str) -> Any:
+    """``arn`` + ``suffix`` for an ARN that is a string, a ``Fn::Sub`` or a ``GetAtt``."""
+    if isinstance(arn, str):
+        return arn + suffix
+    if "Fn::Sub" in arn:
+        return _sub(arn["Fn::Sub"] + suffix)
+    logical_id, attribute = arn["Fn::GetAtt"]
+    return _sub(f"${{{logical_id}.{attribute}}}{suffix}")
 
 
 def _allow(actions: list[str], resource: Any) -> dict[str, Any]:
@@ -609,11 +696,11 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
                 "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
             ),
         }
-    for name in model.buckets:
+    for name in _created(model, "bucket"):
         outputs[aws_logical_id("bucket", name) + "Name"] = {
             "Value": _ref(aws_logical_id("bucket", name))
         }
-    for name in model.queues:
+    for name in _created(model, "queue"):
         outputs[aws_logical_id("queue", name) + "Url"] = {
             "Value": _ref(aws_logical_id("queue", name))
         }
@@ -622,7 +709,7 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
         if is_asynchronous(function):
             failures = aws_logical_id("failures", function.name)
             outputs[failures + "Url"] = {"Value": _ref(failures)}
-    for name in model.tables:
+    for name in _created(model, "table"):
         outputs[aws_logical_id("table", name) + "Name"] = {
             "Value": _ref(aws_logical_id("table", name))
         }
@@ -630,8 +717,9 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
 
 
 def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
-    expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
-    expected += len(model.event_buses) + len(model.app.workflows)
+    expected = len(_created(model, "bucket")) + 2 * len(_created(model, "queue"))
+    expected += len(_created(model, "table")) + len(model.functions)
+    expected += len(_created(model, "event_bus")) + len(model.app.workflows)
     expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
     expected += sum(1 for f in model.functions if is_asynchronous(f))
     expected += 1 if model.of_kind("http") else 0
