@@ -155,6 +155,11 @@ class JWT:
     ``jwks_max_age`` bounds how long fetched keys are trusted; a token signed with a key
     the cache does not hold refreshes it once (at most every ``refresh_interval`` seconds),
     and a fetch waits at most ``fetch_timeout`` seconds.
+
+    A token polyfn verified is remembered (by its SHA-256, never the token itself) for
+    at most ``token_cache_ttl`` seconds and never past its ``exp``, in a cache of at most
+    ``token_cache_size`` tokens (0: none), so a client sending the same token again costs
+    a hash, not a signature check. Scopes are checked on every request.
     """
 
     kind = "jwt"
@@ -171,6 +176,8 @@ class JWT:
         jwks_max_age: float = 600.0,
         refresh_interval: float = 30.0,
         fetch_timeout: float = 2.0,
+        token_cache_size: int = 10_000,
+        token_cache_ttl: float = 300.0,
     ) -> None:
         if not issuer:
             raise ConfigError("JWT needs the issuer's URL")
@@ -191,6 +198,10 @@ class JWT:
         self.jwks_max_age = jwks_max_age
         self.refresh_interval = refresh_interval
         self.fetch_timeout = fetch_timeout
+        if token_cache_size < 0 or token_cache_ttl < 0:
+            raise ConfigError("JWT token_cache_size and token_cache_ttl must not be negative")
+        self.token_cache_size = token_cache_size
+        self.token_cache_ttl = token_cache_ttl
 
     def authenticate(self, request: Request, ctx: Context) -> Identity:
         verified = request._platform_claims("jwt")
