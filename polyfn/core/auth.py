@@ -49,6 +49,7 @@ _new = object.__new__
 
 __all__ = [
     "FRONT_SETTING",
+    "GATEWAY_SETTING",
     "JWT",
     "MAX_TOKEN_BYTES",
     "Allow",
@@ -63,6 +64,10 @@ __all__ = [
 # The setting deploy writes for functions behind a front door that authenticates:
 # a comma-separated list of what it checked ("jwt", "authorizer").
 FRONT_SETTING = "POLYFN_AUTH_FRONT"
+# The setting deploy writes for Google Cloud functions behind its API Gateway, which
+# calls them with its own identity token (the client's moves to
+# X-Forwarded-Authorization) and adds its own address to X-Forwarded-For.
+GATEWAY_SETTING = "POLYFN_GCP_GATEWAY"
 
 # API Gateway refuses a request whose headers pass 10 KiB (HTTP API quotas); a token
 # over 8 KiB is no token any issuer polyfn knows writes, and parsing it is work for
