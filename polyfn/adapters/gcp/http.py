@@ -160,7 +160,12 @@ class FlaskRequest(Request):
             return None
         from polyfn.adapters.common.platform_claims import GATEWAY_USERINFO_HEADER, gateway_claims
 
-        claims = gateway_claims(self.headers.get(GATEWAY_USERINFO_HEADER))
+        values = self.headers.getlist(GATEWAY_USERINFO_HEADER)
+        if len(values) != 1:
+            # Two values: one may be the client's own, kept beside the gateway's;
+            # neither is trusted, and polyfn verifies the bearer token itself.
+            return None
+        claims = gateway_claims(values[0])
         return None if claims is None else (claims, None)
 
 

@@ -158,3 +158,23 @@ def test_polyfn_run_never_takes_the_gateways_shape(monkeypatch: pytest.MonkeyPat
 )
 def test_the_client_is_one_hop_left_of_the_gateway(forwarded: str | None, ip: str) -> None:
     assert client_address(forwarded, "192.0.2.1", hops=2) == ip
+
+
+def test_two_userinfo_values_are_not_trusted(
+    behind_gateway: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the gateway to keep a client's header beside its own, neither is believed.
+    monkeypatch.setenv("POLYFN_AUTH_FRONT", "jwt")
+    app, _ = _app()
+    forged = _userinfo({"iss": ISSUER, "aud": "api", "sub": "mallory", "scope": "users:read"})
+    real = _userinfo({"iss": ISSUER, "aud": "api", "sub": "alice", "scope": "users:read"})
+    answer = http_client(app).get(
+        "/users/7",
+        headers=[
+            ("Authorization", GATEWAY_TOKEN),
+            ("X-Apigateway-Api-Userinfo", forged),
+            ("X-Apigateway-Api-Userinfo", real),
+        ],
+    )
+    # No client token to verify instead: 401.
+    assert answer.status_code == 401, answer.data
