@@ -212,6 +212,11 @@ class JWT:
         verified = request._platform_claims("jwt")
         if verified is not None:
             claims, scopes = verified
+            # A front door may validate for several issuers at once (Azure's Easy Auth is
+            # app-wide): a token it accepted for another route's issuer is not this one's.
+            issuer = claims.get("iss")
+            if issuer is not None and issuer != self.issuer:
+                raise unauthorized("token issuer not accepted")
             return self._identity(claims, scopes)
         token = bearer_token(request.headers)
         if _verifier is None:
