@@ -233,16 +233,15 @@ def verify_token(token: str, config: JWT) -> dict[str, Any]:
         if claims is not None:
             return claims
     head, payload, signature = token.split(".")  # bearer_token checked there are three
-    header = _json_segment(head)
-    if not isinstance(header, dict):
+    fields = _header_fields(head)
+    if fields is None:
         raise unauthorized("token is malformed")
-    alg = header.get("alg")
+    alg, critical, kid = fields
     if not isinstance(alg, str) or alg not in config.algorithms:
         raise unauthorized("token algorithm not allowed")
-    if header.get("crit") is not None:
+    if critical:
         # RFC 7515 section 4.1.11: an extension polyfn does not know must be refused.
         raise unauthorized("token has critical extensions")
-    kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise unauthorized("token names no key")
     jwk, pinned_alg = cache_for(config).key(kid)
@@ -270,6 +269,28 @@ def verify_token(token: str, config: JWT) -> dict[str, Any]:
 
 
 _algorithms: dict[str, Any] = {}
+
+# The header segment is the same text in every token one key signs ({"alg", "kid",
+# "typ"}): read once, its three fields are kept. Bounded: a stream of made-up headers
+# empties it rather than growing it.
+_MAX_HEADERS = 256
+_headers: dict[str, tuple[Any, bool, Any]] = {}
+
+
+def _header_fields(head: str) -> tuple[Any, bool, Any] | None:
+    """``alg``, whether ``crit`` is present, and ``kid`` of a header segment; None when
+    the segment is not a JSON object."""
+    fields = _headers.get(head)
+    if fields is None:
+        header = _json_segment(head)
+        if not isinstance(header, dict):
+            return None
+        fields = (header.get("alg"), header.get("crit") is not None, header.get("kid"))
+        if len(_headers) >= _MAX_HEADERS:
+            _headers.clear()
+        _headers[head] = fields
+    return fields
+
 
 # base64url (RFC 4648 section 5) read by binascii's strict base64 decoder: "-" and "_"
 # become "+" and "/" first, so a "+" or "/" already there is refused by hand.

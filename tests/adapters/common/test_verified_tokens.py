@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -30,15 +31,16 @@ class _Clock:
         return self.now
 
 
-def _count_signature_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _count_full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many tokens went through the signature and the claims' checks."""
     checks = [0]
-    real = jwt_verifier._segment_bytes
+    real = jwt_verifier.check_claims
 
-    def counting(segment: str) -> bytes | None:
+    def counting(claims: dict[str, Any], config: JWT, now: float) -> None:
         checks[0] += 1
-        return real(segment)
+        real(claims, config, now)
 
-    monkeypatch.setattr(jwt_verifier, "_segment_bytes", counting)
+    monkeypatch.setattr(jwt_verifier, "check_claims", counting)
     return checks
 
 
@@ -47,11 +49,11 @@ def test_a_repeated_token_is_verified_once(
 ) -> None:
     config = JWT(issuer=issuer.url, audience="api")
     token = issuer.token(sub="alice")
-    parsed = _count_signature_checks(monkeypatch)
+    checked = _count_full_checks(monkeypatch)
     first = verify_token(token, config)
-    assert parsed[0] == 3  # header, signature, payload
+    assert checked[0] == 1
     second = verify_token(token, config)
-    assert parsed[0] == 3
+    assert checked[0] == 1
     assert second == first and second["sub"] == "alice"
     # Each caller gets its own copy: a handler's edit does not reach the next request.
     second["sub"] = "mallory"
@@ -126,3 +128,23 @@ def test_the_cache_is_bounded(issuer: LocalIssuer) -> None:
 def test_a_size_or_ttl_of_zero_keeps_no_tokens(issuer: LocalIssuer) -> None:
     assert verified_tokens(JWT(issuer=issuer.url, audience="api", token_cache_size=0)) is None
     assert verified_tokens(JWT(issuer=issuer.url, audience="api", token_cache_ttl=0)) is None
+
+
+def test_the_header_cache_is_bounded_and_keeps_refusing(issuer: LocalIssuer) -> None:
+    import base64
+    import json
+
+    config = JWT(issuer=issuer.url, audience="api")
+    token = issuer.token(sub="alice")
+    _, payload, signature = token.split(".")
+    for n in range(jwt_verifier._MAX_HEADERS + 10):
+        head = base64.urlsafe_b64encode(
+            json.dumps({"alg": "none", "kid": f"k{n}"}).encode()
+        ).rstrip(b"=")
+        with pytest.raises(AuthError, match="token algorithm not allowed"):
+            verify_token(f"{head.decode()}.{payload}.{signature}", config)
+        # The same header again, from the cache: refused the same way.
+        with pytest.raises(AuthError, match="token algorithm not allowed"):
+            verify_token(f"{head.decode()}.{payload}.{signature}", config)
+    assert len(jwt_verifier._headers) <= jwt_verifier._MAX_HEADERS
+    assert verify_token(token, config)["sub"] == "alice"
