@@ -217,14 +217,16 @@ class JWT:
             issuer = claims.get("iss")
             if issuer is not None and issuer != self.issuer:
                 raise unauthorized("token issuer not accepted")
-            return self._identity(claims, scopes)
+            return self._identity(claims, scopes, issuer)
         token = bearer_token(request.headers)
         if _verifier is None:
             raise ConfigError("no JWT verifier installed (import polyfn first)")
         claims = _verifier(token, self)
-        return self._identity(claims, None)
+        return self._identity(claims, None, claims.get("iss"))
 
-    def _identity(self, claims: dict[str, Any], scopes: Iterable[str] | None) -> Identity:
+    def _identity(
+        self, claims: dict[str, Any], scopes: Iterable[str] | None, issuer: Any
+    ) -> Identity:
         if scopes is not None:
             granted = tuple(scopes)
         else:
@@ -236,7 +238,6 @@ class JWT:
             if scope not in granted:
                 raise forbidden(f"token lacks scope {scope}")
         subject = claims.get("sub")
-        issuer = claims.get("iss")
         # Identity.__init__ without its keyword handling: this runs on every request of
         # a JWT route, where the platform-validated path must stay cheap (benchmarks).
         identity: Identity = _new(Identity)
