@@ -28,7 +28,7 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
-from polyfn.deploy import aws_auth
+from polyfn.deploy import aws_auth, aws_rest
 from polyfn.deploy.existing import AwsExisting, aws_existing
 from polyfn.deploy.front_door import (
     aws_cors_configuration,
@@ -160,17 +160,26 @@ def sam_template(
     code_uri: str = "bundle.zip",
     gradual: str | None = None,
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS,
+    api: str = "http",
+    api_keys: bool = False,
 ) -> dict[str, Any]:
     """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``.
 
     ``gradual`` names a CodeDeploy configuration (``GRADUAL_DEPLOYMENTS``): each function's
-    new version then takes traffic step by step through the ``live`` alias.
+    new version then takes traffic step by step through the ``live`` alias. ``api`` is
+    the HTTP front door: ``"http"`` (an HTTP API, the default) or ``"rest"`` (a REST API,
+    ``aws_rest``), whose ``api_keys`` asks for a usage plan and an API key.
     """
     if gradual is not None and gradual not in GRADUAL_DEPLOYMENTS:
         raise ConfigError(
             f"unknown gradual deployment {gradual!r}; expected one of "
             + ", ".join(GRADUAL_DEPLOYMENTS)
         )
+    if api not in aws_rest.API_KINDS:
+        raise ConfigError(f"unknown AWS API kind {api!r}; expected http or rest")
+    if api_keys and api != "rest":
+        raise ConfigError("API keys and usage plans need the REST API (--aws-api rest)")
+    rest = api == "rest" and bool(model.of_kind("http"))
     resources: dict[str, Any] = {}
     resources.update(_buckets(model))
     resources.update(_queues(model))
@@ -178,15 +187,21 @@ def sam_template(
     resources.update(_event_buses(model))
     resources.update(_state_machines(model, log_retention_days))
     for function in model.functions:
-        resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
+        resources[aws_logical_id("function", function.name)] = _function(
+            model, function, gradual, rest
+        )
         if is_asynchronous(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
                 "Properties": {"MessageRetentionPeriod": DEAD_LETTER_RETENTION_S},
             }
     if model.of_kind("http"):
-        resources[FALLBACK_ID] = _fallback_function(model)
-    _check_unique_ids(model, resources)
+        resources[FALLBACK_ID] = _fallback_function(model, rest, api_keys)
+    if rest:
+        resources[aws_rest.REST_API_ID] = aws_rest.rest_api(
+            model.app, model.stage, api_keys=api_keys
+        )
+    _check_unique_ids(model, resources, rest)
     authorizer_functions = aws_auth.authorizer_functions(model.app, model.stage)
     if set(authorizer_functions) & set(resources):
         raise ConfigError("an authorizer and a function map to the same logical id; rename one")
@@ -200,13 +215,13 @@ def sam_template(
         }
     }
     http_api: dict[str, Any] = {}
-    if any(
+    if not rest and any(
         isinstance(f.fn.trigger, HttpTrigger) and f.fn.trigger.auth == "function"
         for f in model.functions
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         http_api["Auth"] = {"EnableIamAuthorizer": True}
-    authorizers = aws_auth.http_api_authorizers(model.app)
+    authorizers = {} if rest else aws_auth.http_api_authorizers(model.app)
     if authorizers:
         http_api.setdefault("Auth", {})["Authorizers"] = authorizers
     # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
@@ -217,7 +232,13 @@ def sam_template(
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": f"polyfn app {model.app.name}, stage {model.stage} (by polyfn deploy)",
     }
-    if model.of_kind("http"):
+    if rest:
+        # The REST front door (aws_rest): throttling, authorizers, usage plan.
+        template["Parameters"] = {
+            **aws_throttling_parameters(),
+            **aws_rest.rest_parameters(api_keys),
+        }
+    elif model.of_kind("http"):
         # The front door (front_door): CORS answered by API Gateway, stage throttling.
         cors = aws_cors_configuration(model.app)
         if cors is not None:
@@ -226,7 +247,7 @@ def sam_template(
         template["Parameters"] = aws_throttling_parameters()
     if http_api:
         globals_["HttpApi"] = http_api
-    template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model)})
+    template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model, rest)})
     return template
 
 
@@ -423,9 +444,12 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
     return None
 
 
-def _function(model: DeployModel, function: DeployFunction, gradual: str | None) -> dict[str, Any]:
+def _function(
+    model: DeployModel, function: DeployFunction, gradual: str | None, rest: bool
+) -> dict[str, Any]:
     fn = function.fn
-    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **aws_auth.front_setting(fn)}
+    front = aws_rest.rest_front_setting(fn) if rest else aws_auth.front_setting(fn)
+    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **front}
     bound = set(function.usage.accesses)
     trigger_resource = _trigger_resource(function)
     if trigger_resource is not None:
@@ -439,7 +463,7 @@ def _function(model: DeployModel, function: DeployFunction, gradual: str | None)
         "Timeout": function.timeout,
         "Environment": {"Variables": variables},
     }
-    events = _events(model, function)
+    events = _events(model, function, rest)
     if events:  # a workflow's task has none: its state machine invokes it
         properties["Events"] = events
     statements = statements_for(model, function)
@@ -466,7 +490,7 @@ def _function(model: DeployModel, function: DeployFunction, gradual: str | None)
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
 
 
-def _fallback_function(model: DeployModel) -> dict[str, Any]:
+def _fallback_function(model: DeployModel, rest: bool, api_keys: bool) -> dict[str, Any]:
     # Runs only for method/path pairs no route has: polyfn's router answers 404, 405 with
     # Allow, or a CORS preflight. It touches no resource, so it has no policy.
     return {
@@ -477,7 +501,11 @@ def _fallback_function(model: DeployModel) -> dict[str, Any]:
             "MemorySize": 256,
             "Timeout": 10,
             "AutoPublishAlias": ALIAS,
-            "Events": {"Fallback": {"Type": "HttpApi"}},
+            "Events": (
+                aws_rest.rest_fallback_events(model.app, api_keys=api_keys)
+                if rest
+                else {"Fallback": {"Type": "HttpApi"}}
+            ),
         },
     }
 
@@ -487,7 +515,7 @@ def _event_name(method: str, path: str) -> str:
     return method.capitalize() + ("".join(w[:1].upper() + w[1:] for w in words) or "Root")
 
 
-def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
+def _events(model: DeployModel, function: DeployFunction, rest: bool) -> dict[str, Any]:
     trigger = function.fn.trigger
     if isinstance(trigger, HttpTrigger):
         events: dict[str, Any] = {}
@@ -495,6 +523,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")  # polyfn answers HEAD with the GET handler
         for method in methods:
+            if rest:
+                events[_event_name(method, trigger.path)] = aws_rest.rest_event(trigger, method)
+                continue
             properties: dict[str, Any] = {"Path": trigger.path, "Method": method}
             if trigger.auth == "function":
                 properties["Auth"] = {"Authorizer": "AWS_IAM"}
@@ -687,9 +718,11 @@ def _allow(actions: list[str], resource: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- outputs
 
 
-def _outputs(model: DeployModel) -> dict[str, Any]:
+def _outputs(model: DeployModel, rest: bool) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
-    if model.of_kind("http"):
+    if rest:
+        outputs["RestApiUrl"] = aws_rest.rest_output(model.stage)
+    elif model.of_kind("http"):
         outputs["HttpApiUrl"] = {
             "Description": "Base URL of the app's HTTP routes",
             "Value": _sub(
@@ -716,13 +749,14 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
     return outputs
 
 
-def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
+def _check_unique_ids(model: DeployModel, resources: dict[str, Any], rest: bool) -> None:
     expected = len(_created(model, "bucket")) + 2 * len(_created(model, "queue"))
     expected += len(_created(model, "table")) + len(model.functions)
     expected += len(_created(model, "event_bus")) + len(model.app.workflows)
     expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
     expected += sum(1 for f in model.functions if is_asynchronous(f))
     expected += 1 if model.of_kind("http") else 0
+    expected += 1 if rest else 0  # the REST API itself
     if len(resources) != expected:
         raise ConfigError(
             "two functions or resources map to the same CloudFormation logical id (names that "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 
+from polyfn.core.auth import FRONT_SETTING, GATEWAY_SETTING, JWT
 from polyfn.core.functions import (
     EventTrigger,
     HttpTrigger,
@@ -373,6 +374,12 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         f"POLYFN_TIMEOUT_SECONDS={function.timeout}",
         "POLYFN_LOG_LEVEL=INFO",  # the level of the Cloud Logging handler polyfn installs
     ]
+    if isinstance(trigger, HttpTrigger) and trigger.auth == "anonymous":
+        # Behind the API Gateway (gcp_gateway): the client's Authorization and address
+        # are one step removed, and a JWT route's token was validated there.
+        variables.append(f"{GATEWAY_SETTING}=1")
+        if isinstance(trigger.guard, JWT):
+            variables.append(f"{FRONT_SETTING}=jwt")
     bound = set(function.usage.accesses)
     if isinstance(trigger, ObjectTrigger):
         bound.add(("bucket", trigger.bucket.name))
@@ -591,7 +598,7 @@ def _gateway(model: DeployModel, s: _Script) -> None:
             f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
             "--memory 256Mi --timeout 10s",
             '--service-account "${SA_CORS}"',
-            '--set-env-vars "POLYFN_TIMEOUT_SECONDS=10"',
+            f'--set-env-vars "POLYFN_TIMEOUT_SECONDS=10,{GATEWAY_SETTING}=1"',
             "--entry-point http --trigger-http --no-allow-unauthenticated",
         )
         names.append((CORS_FUNCTION, cors_name))
