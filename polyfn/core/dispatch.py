@@ -34,7 +34,7 @@ from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     from polyfn.core.app import App
@@ -222,14 +222,47 @@ def handle_object(
     ]
     if not matching:
         unmatched.report(ctx, arrived, _why_no_object_function(app, event, bucket, candidates))
-    metadata = event.metadata
-    if metadata:
-        # Written by a polyfn invocation: continue its trace, and stop a loop.
-        ctx._carrier = metadata
-        ctx._trace = None
-        if HOPS_ATTRIBUTE in metadata:
-            matching = _below_hop_limit(matching, ctx, f"object {event.bucket}/{event.key}")
+    if matching and event.action == "created":
+        # An object a polyfn invocation wrote carries its trace and hop count in its
+        # metadata: continue the trace, and stop a loop.
+        if not event.metadata_carried and bucket is not None:
+            event._metadata_reader = _metadata_reader(bucket, event.key, ctx)
+        from polyfn.core.trace_context import carrier_from_metadata
+
+        carrier = carrier_from_metadata(event.metadata)
+        if carrier:
+            ctx._carrier = carrier
+            ctx._trace = None
+            if HOPS_ATTRIBUTE in carrier:
+                what = f"object {event.bucket}/{event.key}"
+                matching = _below_hop_limit(matching, ctx, what)
     return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _metadata_reader(bucket: Bucket, key: str, ctx: Context) -> Callable[[], Mapping[str, str]]:
+    """Reads an object's user metadata when its event does not carry it (S3 and Event
+    Grid events do not): one HEAD request, the price of the loop guard on those clouds.
+    A HEAD that fails leaves the invocation without the writer's trace, never fails it."""
+
+    def read() -> Mapping[str, str]:
+        try:
+            info = bucket.metadata(key)
+        except Exception as exc:
+            ctx.logger.warning(
+                "cannot read the metadata of %s/%s for its trace and hop count (%s: %s); "
+                "the loop guard does not count this event (request %s)",
+                bucket.name,
+                key,
+                type(exc).__name__,
+                exc,
+                ctx.request_id,
+            )
+            return {}
+        if info is None or info.metadata is None:
+            return {}  # deleted since: nothing to continue
+        return info.metadata
+
+    return read
 
 
 def _below_hop_limit(functions: list[Function], ctx: Context, what: str) -> list[Function]:

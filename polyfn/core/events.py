@@ -10,7 +10,7 @@ from polyfn.core import json_codec
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime
     from typing import Any, Literal
 
@@ -33,13 +33,14 @@ class ObjectEvent:
     """
 
     __slots__ = (
+        "_metadata",
+        "_metadata_reader",
         "action",
         "bucket",
         "content_type",
         "etag",
         "id",
         "key",
-        "metadata",
         "raw",
         "size",
         "time",
@@ -62,16 +63,34 @@ class ObjectEvent:
         self.action = action
         self.bucket = bucket
         self.key = key
-        # The object's metadata where the event carries it (Cloud Storage's does; the
-        # local runtime's carries the writer's trace): the trace and hop count the
-        # writing invocation put there (core.trace_context).
-        self.metadata: Mapping[str, str] = metadata if metadata is not None else {}
+        # The object's user metadata where the event carries it (Cloud Storage's and the
+        # blob trigger's do); None when it does not (S3's, Event Grid's), and dispatch
+        # then gives a reader that asks the bucket on first use (``metadata``).
+        self._metadata: Mapping[str, str] | None = metadata
+        self._metadata_reader: Callable[[], Mapping[str, str]] | None = None
         self.size = size
         self.etag = etag
         self.content_type = content_type
         self.time = time
         self.id = id
         self.raw = raw
+
+    @property
+    def metadata(self) -> Mapping[str, str]:
+        """The object's user metadata: the trace and hop count a polyfn writer stored
+        there (``core.trace_context.OBJECT_METADATA_NAMES``) and whatever else its writer
+        set. Read from the event where it carries them, else with one request to the
+        bucket (a HEAD) the first time it is asked for; empty for a deleted object."""
+        found = self._metadata
+        if found is None:
+            reader, self._metadata_reader = self._metadata_reader, None
+            found = self._metadata = reader() if reader is not None else {}
+        return found
+
+    @property
+    def metadata_carried(self) -> bool:
+        """Whether the metadata is known without asking the bucket."""
+        return self._metadata is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {

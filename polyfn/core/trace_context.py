@@ -35,7 +35,9 @@ __all__ = [
     "CORRELATION_HEADER",
     "HOPS_ATTRIBUTE",
     "MAX_CORRELATION_CHARS",
+    "OBJECT_METADATA_NAMES",
     "TraceContext",
+    "carrier_from_metadata",
     "parse_cloud_trace",
     "parse_traceparent",
     "parse_xray",
@@ -47,6 +49,19 @@ HOPS_ATTRIBUTE = "polyfn-hops"
 # A correlation id is an opaque label; one longer than this is cut, not refused.
 MAX_CORRELATION_CHARS = 128
 _MAX_TRACESTATE_CHARS = 512
+
+# The names the trace travels under in an object's user metadata, per carried attribute.
+# Azure requires blob metadata names to be C# identifiers ("Naming and referencing
+# containers, blobs, and metadata": no '-'); S3 stores user metadata keys lowercased
+# ("Working with object metadata", x-amz-meta-*); Cloud Storage keeps any name. So:
+# lowercase, '_' for '-'. What they hold stays far below S3's 2 KB of user metadata.
+OBJECT_METADATA_NAMES = {
+    "traceparent": "traceparent",
+    "tracestate": "tracestate",
+    CORRELATION_HEADER: "polyfn_correlation_id",
+    HOPS_ATTRIBUTE: "polyfn_hops",
+}
+_CARRIED_FROM_METADATA = {stored: carried for carried, stored in OBJECT_METADATA_NAMES.items()}
 _HEX = frozenset("0123456789abcdef")
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
@@ -109,6 +124,12 @@ class TraceContext:
         if self.tracestate:
             carried["tracestate"] = self.tracestate
         return carried
+
+    def object_metadata(self) -> dict[str, str]:
+        """``outgoing`` under the names an object's user metadata can hold, on every
+        cloud (``OBJECT_METADATA_NAMES``): what a bucket write from this invocation
+        stores with the object."""
+        return {OBJECT_METADATA_NAMES[name]: value for name, value in self.outgoing().items()}
 
     def __repr__(self) -> str:
         return f"<TraceContext {self.trace_id}/{self.span_id} hops={self.hops}>"
@@ -195,6 +216,18 @@ def trace_from(
         return TraceContext(new_trace_id(), new_span_id(), None, True, "", correlation, hops)
     trace_id, parent_id, sampled = found
     return TraceContext(trace_id, new_span_id(), parent_id, sampled, tracestate, correlation, hops)
+
+
+def carrier_from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """The trace attributes an object's user metadata holds, under the names
+    ``trace_from`` reads (empty when a writer outside polyfn stored the object). Names are
+    matched case-insensitively: Azure and the S3 API may hand them back in another case."""
+    carrier: dict[str, str] = {}
+    for name, value in metadata.items():
+        carried = _CARRIED_FROM_METADATA.get(name.lower()) if isinstance(name, str) else None
+        if carried is not None and isinstance(value, str):
+            carrier[carried] = value
+    return carrier
 
 
 def _found_in(carrier: Mapping[str, str]) -> tuple[tuple[str, str | None, bool] | None, str]:

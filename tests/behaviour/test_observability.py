@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from polyfn import App, Context, Message, Request, Response
+from polyfn import App, Context, Message, ObjectEvent, Request, Response
 from polyfn.adapters.common.log_json import JsonLineFormatter
 from polyfn.hosts import Host
 
@@ -46,6 +46,13 @@ def build_observed() -> App:
     def bounce(msg: Message, ctx: Context) -> None:
         # Writes into the queue that triggers it: a loop.
         echo.send(msg.body)
+
+    frames = app.bucket("frames")
+
+    @app.on_object_created(frames, max_hops=3)
+    def thumbnail(event: ObjectEvent, ctx: Context) -> None:
+        # The thumbnail-into-uploads case: writes into the bucket that triggers it.
+        frames.write(f"thumb-{event.key}", frames.read(event.key))
 
     return app
 
@@ -174,6 +181,36 @@ def test_the_loop_guard_stops_a_function_that_feeds_its_own_queue(
     (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
     assert stopped.levelno == logging.ERROR
     assert "loop-1" in stopped.getMessage()
+    assert stopped.__dict__["hops"] == 4
+
+
+def test_the_loop_guard_stops_a_function_that_writes_into_its_own_bucket(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each cloud's object event as it comes: Cloud Storage's and the blob trigger's carry
+    # the object's metadata (the writer's trace and hop count); S3's and the local
+    # runtime's do not, and polyfn reads it back with one HEAD.
+    app = build_observed()
+    frames = app.buckets["frames"]
+    caplog.set_level(logging.INFO)
+    frames.write("cat.jpg", b"jpeg")  # from outside: no hops
+    key, seen, rounds = "cat.jpg", {"cat.jpg"}, 0
+    while True:
+        driver.object_event(app, "created", "frames", key, size=4)
+        written = [info.key for info in frames.iter() if info.key not in seen]
+        if not written:
+            break
+        rounds += 1
+        assert rounds < 10, "the loop was not stopped"
+        (key,) = written
+        seen.add(key)
+    # Hops 0..3 ran (max_hops=3), each writing one object; the object written at hop 3
+    # carries 4 hops and its event was acknowledged without running.
+    assert rounds == 4
+    assert key == "thumb-" * 4 + "cat.jpg"
+    (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
+    assert stopped.levelno == logging.ERROR
+    assert f"object frames/{key}" in stopped.getMessage()
     assert stopped.__dict__["hops"] == 4
 
 

@@ -102,3 +102,39 @@ def test_gcp_functions_carry_labels_and_a_log_level(built: Builder) -> None:
         assert set(pairs) == {"polyfn-app", "polyfn-stage", "polyfn-function"}
         assert all(re.fullmatch(r"[a-z0-9_-]{1,63}", v) for v in pairs.values())
         assert "POLYFN_LOG_LEVEL=INFO" in command
+
+
+def test_an_object_function_may_head_only_the_keys_its_trigger_lets_through() -> None:
+    # S3 notifications carry no metadata: the loop guard HEADs the object, which needs
+    # s3:GetObject; only on the trigger's prefix and suffix, and nothing more when the code
+    # reads the bucket already.
+    from polyfn import App, ObjectEvent
+    from polyfn.deploy.aws_sam import statements_for
+
+    app = App("frames")
+    uploads = app.bucket("uploads")
+    thumbs = app.bucket("thumbs")
+
+    @app.on_object_created(uploads, prefix="in/", suffix=".jpg")
+    def thumbnail(event: ObjectEvent) -> None:
+        thumbs.write(event.key, b"small")
+
+    @app.on_object_created(thumbs)
+    def publish(event: ObjectEvent) -> None:
+        thumbs.read(event.key)
+
+    @app.on_object_deleted(uploads)
+    def forget(event: ObjectEvent) -> None:
+        pass
+
+    model = build_model(app)
+    uploads_name = json.dumps(statements_for(model, model.function("thumbnail")))
+    head = statements_for(model, model.function("thumbnail"))[-1]
+    assert head["Action"] == ["s3:GetObject"]
+    assert re.fullmatch(
+        r"arn:\$\{AWS::Partition\}:s3:::frames-dev-uploads-[^/]+/in/\*\.jpg",
+        head["Resource"]["Fn::Sub"],
+    ), uploads_name
+    reading = statements_for(model, model.function("publish"))
+    assert [s["Action"] for s in reading].count(["s3:GetObject"]) == 1  # its own read covers it
+    assert statements_for(model, model.function("forget")) == []  # a deleted object has no HEAD

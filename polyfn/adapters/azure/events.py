@@ -278,7 +278,15 @@ def object_event_from_blob(blob: func.InputStream) -> ObjectEvent:
         time=modified if isinstance(modified, str) else None,
         id=blob.uri,
         raw=blob,
+        # The host reads the blob's metadata for the trigger: the writer's trace and hops.
+        metadata=_blob_metadata(getattr(blob, "metadata", None)),
     )
+
+
+def _blob_metadata(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(name): item for name, item in value.items() if isinstance(item, str)}
 
 
 def message_from_queue(native: func.QueueMessage) -> Message:
