@@ -499,6 +499,14 @@ def handle_event(app: App, event: Event, ctx: Context, *, function: str | None =
         else:
             why = f"app {app.name} has no on_event function"
         unmatched.report(ctx, f"event source={event.source!r} type={event.type!r}", why)
+    carrier = event.trace
+    if carrier and matching:
+        # Published by a polyfn invocation: continue its trace, and stop a loop.
+        ctx._carrier = carrier
+        ctx._trace = None
+        if HOPS_ATTRIBUTE in carrier:
+            what = f"event source={event.source!r} type={event.type!r} ({event.id})"
+            matching = _below_hop_limit(matching, ctx, what)
     return _run_each(matching, event, ctx)
 
 

@@ -195,7 +195,7 @@ class Schedule:
 class Event:
     """Any other event, shaped like a CloudEvent (id, source, type, subject, time, data)."""
 
-    __slots__ = ("data", "id", "raw", "source", "subject", "time", "type")
+    __slots__ = ("data", "id", "raw", "source", "subject", "time", "trace", "type")
 
     def __init__(
         self,
@@ -207,6 +207,7 @@ class Event:
         time: str | None = None,
         data: Any = None,
         raw: Any = None,
+        trace: Mapping[str, str] | None = None,
     ) -> None:
         self.id = id
         self.source = source
@@ -215,6 +216,10 @@ class Event:
         self.time = time
         self.data = data
         self.raw = raw
+        # What a polyfn publisher's event carried of its trace, correlation id and hop
+        # count, by the names core.trace_context reads (``traceparent``, ...); empty for
+        # an event from elsewhere.
+        self.trace: Mapping[str, str] = trace if trace is not None else {}
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data

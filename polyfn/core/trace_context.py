@@ -33,11 +33,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CORRELATION_HEADER",
+    "EVENT_EXTENSION_NAMES",
     "HOPS_ATTRIBUTE",
     "MAX_CORRELATION_CHARS",
     "OBJECT_METADATA_NAMES",
+    "TRACE_DETAIL_KEY",
     "TraceContext",
+    "carrier_from_extensions",
     "carrier_from_metadata",
+    "event_extensions",
     "parse_cloud_trace",
     "parse_traceparent",
     "parse_xray",
@@ -62,6 +66,20 @@ OBJECT_METADATA_NAMES = {
     HOPS_ATTRIBUTE: "polyfn_hops",
 }
 _CARRIED_FROM_METADATA = {stored: carried for carried, stored in OBJECT_METADATA_NAMES.items()}
+# The names the trace travels under in a published event: CloudEvents extension
+# attributes (lowercase letters and digits, at most 20 characters: CloudEvents 1.0,
+# "Attribute Naming Convention"); ``traceparent``/``tracestate`` are the CloudEvents
+# Distributed Tracing extension's own. Event Grid keeps them as top-level attributes,
+# Pub/Sub as ``ce-`` attributes (binary mode); EventBridge has no place for extensions,
+# so there they ride in the detail under ``TRACE_DETAIL_KEY``, removed on arrival.
+EVENT_EXTENSION_NAMES = {
+    "traceparent": "traceparent",
+    "tracestate": "tracestate",
+    CORRELATION_HEADER: "polyfncorrelationid",
+    HOPS_ATTRIBUTE: "polyfnhops",
+}
+_CARRIED_FROM_EXTENSIONS = {named: carried for carried, named in EVENT_EXTENSION_NAMES.items()}
+TRACE_DETAIL_KEY = "_polyfn"
 _HEX = frozenset("0123456789abcdef")
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
@@ -222,9 +240,30 @@ def carrier_from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     """The trace attributes an object's user metadata holds, under the names
     ``trace_from`` reads (empty when a writer outside polyfn stored the object). Names are
     matched case-insensitively: Azure and the S3 API may hand them back in another case."""
+    return _renamed(metadata, _CARRIED_FROM_METADATA)
+
+
+def event_extensions(trace: TraceContext) -> dict[str, str]:
+    """``trace.outgoing()`` as CloudEvents extension attributes (``EVENT_EXTENSION_NAMES``)."""
+    return {EVENT_EXTENSION_NAMES[name]: value for name, value in trace.outgoing().items()}
+
+
+def carrier_from_extensions(extensions: Mapping[str, object]) -> dict[str, str]:
+    """The trace attributes among an event's extension attributes (``ce-`` prefixed or
+    not), under the names ``trace_from`` reads; anything else, or a non-text value, is
+    not polyfn's and is left out."""
+    named = {
+        name.removeprefix("ce-"): value
+        for name, value in extensions.items()
+        if isinstance(name, str) and isinstance(value, str)
+    }
+    return _renamed(named, _CARRIED_FROM_EXTENSIONS)
+
+
+def _renamed(found: Mapping[str, object], names: Mapping[str, str]) -> dict[str, str]:
     carrier: dict[str, str] = {}
-    for name, value in metadata.items():
-        carried = _CARRIED_FROM_METADATA.get(name.lower()) if isinstance(name, str) else None
+    for name, value in found.items():
+        carried = names.get(name.lower()) if isinstance(name, str) else None
         if carried is not None and isinstance(value, str):
             carrier[carried] = value
     return carrier

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from polyfn import App, Context, Message, ObjectEvent, Request, Response
+from polyfn import App, Context, Event, Message, ObjectEvent, Request, Response
 from polyfn.adapters.common.log_json import JsonLineFormatter
+from polyfn.core.event_bus import OutgoingEvent
 from polyfn.hosts import Host
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -54,7 +55,31 @@ def build_observed() -> App:
         # The thumbnail-into-uploads case: writes into the bucket that triggers it.
         frames.write(f"thumb-{event.key}", frames.read(event.key))
 
+    ticks = app.event_bus("ticks")
+
+    @app.on_event(bus=ticks, source="clock", type="Tick", max_hops=3)
+    def tick(event: Event, ctx: Context) -> None:
+        ctx.logger.info("ticked")
+        # Publishes what it subscribes to: a loop through the event bus.
+        ticks.publish(source="clock", type="Tick", data=event.data)
+
     return app
+
+
+class _Published:
+    """The events a handler published, taken from the local bus as the cloud's bus would
+    take them (no runtime runs in these tests to deliver them)."""
+
+    def __init__(self, app: App, bus: str) -> None:
+        self.events: list[OutgoingEvent] = []
+        app.backend_for(app.event_buses[bus])._observers.append(self)
+
+    def event_published(self, bus: str, event: OutgoingEvent) -> None:
+        self.events.append(event)
+
+    def take(self) -> list[OutgoingEvent]:
+        taken, self.events = self.events, []
+        return taken
 
 
 def _sent(app: App, queue: str) -> list[Any]:
@@ -211,6 +236,38 @@ def test_the_loop_guard_stops_a_function_that_writes_into_its_own_bucket(
     (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
     assert stopped.levelno == logging.ERROR
     assert f"object frames/{key}" in stopped.getMessage()
+    assert stopped.__dict__["hops"] == 4
+
+
+def test_an_event_continues_the_trace_and_the_loop_guard_stops_a_bus_loop(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each cloud carries the publisher's trace its way (EventBridge: in the detail, taken
+    # out on arrival; Event Grid: CloudEvent extension attributes; Pub/Sub: ce-
+    # attributes); the subscriber continues it, and a function that publishes what it
+    # subscribes to stops at its max_hops.
+    app = build_observed()
+    bus = app.event_buses["ticks"]
+    published = _Published(app, "ticks")
+    caplog.set_level(logging.INFO)
+    event, rounds = bus.build(source="clock", type="Tick", data={"n": 1}), 0
+    while True:
+        driver.bus_event(app, bus, event)
+        waiting = published.take()
+        if not waiting:
+            break
+        rounds += 1
+        assert rounds < 10, "the loop was not stopped"
+        (event,) = waiting
+        assert event.trace["polyfnhops"] == str(rounds)
+    assert rounds == 4
+    ticked = [r for r in caplog.records if r.getMessage() == "ticked"]
+    assert len(ticked) == 4
+    # One trace from the first tick on: each later tick continues its publisher's.
+    assert len({r.__dict__["traceId"] for r in ticked}) == 1
+    assert len({r.__dict__["correlationId"] for r in ticked}) == 1
+    (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
+    assert stopped.levelno == logging.ERROR
     assert stopped.__dict__["hops"] == 4
 
 
