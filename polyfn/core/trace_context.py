@@ -46,6 +46,7 @@ __all__ = [
     "parse_traceparent",
     "parse_xray",
     "trace_from",
+    "xray_header",
 ]
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -258,6 +259,17 @@ def carrier_from_extensions(extensions: Mapping[str, object]) -> dict[str, str]:
         if isinstance(name, str) and isinstance(value, str)
     }
     return _renamed(named, _CARRIED_FROM_EXTENSIONS)
+
+
+def xray_header(traceparent: str) -> str | None:
+    """The ``X-Amzn-Trace-Id`` naming the same trace and parent as a W3C ``traceparent``
+    (what EventBridge's ``TraceHeader`` and Step Functions' ``traceHeader`` take); None
+    for a malformed one."""
+    found = parse_traceparent(traceparent)
+    if found is None:
+        return None
+    trace_id, parent_id, sampled = found
+    return f"Root=1-{trace_id[:8]}-{trace_id[8:]};Parent={parent_id};Sampled={int(sampled)}"
 
 
 def _renamed(found: Mapping[str, object], names: Mapping[str, str]) -> dict[str, str]:

@@ -29,7 +29,7 @@ from polyfn.deploy.azure_arm import eventgrid_template, main_template
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DEFAULT_TIMEOUT_S, DeployModel
 from polyfn.deploy.naming import azure_physical_name
-from polyfn.deploy.observability import host_json_sampling
+from polyfn.deploy.observability import host_json_durable_tracing, host_json_sampling
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
 
@@ -82,6 +82,8 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
             "applicationInsights": host_json_sampling(),
         },
     }
+    if model.app.workflows:
+        document["extensions"]["durableTask"] = {"tracing": host_json_durable_tracing()}
     consumers = [f.fn.trigger for f in model.of_kind("message")]
     queues = [t.queue for t in consumers if isinstance(t, MessageTrigger)]
     if queues:

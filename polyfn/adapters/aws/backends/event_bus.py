@@ -18,7 +18,7 @@ from polyfn.adapters.aws.backends.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core import json_codec
 from polyfn.core.event_bus import OutgoingEvent
-from polyfn.core.trace_context import TRACE_DETAIL_KEY
+from polyfn.core.trace_context import TRACE_DETAIL_KEY, xray_header
 
 __all__ = ["EventBridgeBus", "put_events_entry"]
 
@@ -47,22 +47,12 @@ def put_events_entry(event: OutgoingEvent, bus: str) -> dict[str, Any]:
         # the detail, taken out again by the Lambda adapter (records.eventbridge_event);
         # X-Ray gets the trace header PutEvents has a field for.
         entry["Detail"] = json_codec.encode({**event.data, TRACE_DETAIL_KEY: event.trace})
-        header = _xray_header(event.trace.get("traceparent", ""))
+        header = xray_header(event.trace.get("traceparent", ""))
         if header:
             entry["TraceHeader"] = header
     if event.subject is not None:
         entry["Resources"] = [event.subject]
     return entry
-
-
-def _xray_header(traceparent: str) -> str | None:
-    from polyfn.core.trace_context import parse_traceparent
-
-    found = parse_traceparent(traceparent)
-    if found is None:
-        return None
-    trace_id, parent_id, sampled = found
-    return f"Root=1-{trace_id[:8]}-{trace_id[8:]};Parent={parent_id};Sampled={int(sampled)}"
 
 
 class EventBridgeBus:
