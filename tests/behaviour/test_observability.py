@@ -290,3 +290,8 @@ def test_polyfn_counts_errors_and_batch_failures_itself(
     assert metrics["Errors"][0] == 2
     assert metrics["BatchItemFailures"][0] == 2
     assert metrics["Errors"][1]["function"] == "work"
+    # Invocations and Duration: one batch on AWS, one invocation per message elsewhere.
+    assert metrics["Invocations"][0] in (1, 3)
+    assert metrics["Invocations"][1]["function"] == "work"
+    durations = metrics["Duration"][0]
+    assert all(d >= 0 for d in (durations if isinstance(durations, list) else [durations]))
