@@ -105,7 +105,9 @@ def build_plan(inputs: PlanInputs) -> Plan:
     lockin = scan_sources(inputs.files, root, inputs.entrypoints) if inputs.files else []
     triggers = map_triggers(app, clouds, azure_plan, traffic_of)
     plans: dict[str, str | None] = {"aws": None, "azure": azure_plan, "gcp": None}
-    limits, limits_note = check_limits(app, clouds, plans)
+    limits, limits_note = check_limits(
+        app, clouds, plans, inputs.root, loops=inputs.source_label == "polyfn app"
+    )
     costs = []
     for cloud in clouds:
         plan = {"aws": "lambda", "azure": azure_plan, "gcp": "gen2"}[cloud]
