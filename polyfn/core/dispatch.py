@@ -149,7 +149,7 @@ def handle_http(
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
-        if TIMED[0] or ctx._metrics is not None or ctx.cold_start:
+        if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
     if cors is not None:
@@ -391,7 +391,7 @@ def handle_messages(
         if failed:
             _builtin_metric(ctx, "BatchItemFailures", len(failed))
     finally:
-        if TIMED[0] or ctx._metrics is not None or ctx.cold_start:
+        if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
     return failed
@@ -460,7 +460,7 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
             span.end()
         return result
     finally:
-        if TIMED[0] or ctx._metrics is not None or ctx.cold_start:
+        if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
 
@@ -486,7 +486,7 @@ def handle_task(app: App, task: str, data: Any, ctx: Context) -> Any:
     try:
         return fn.call(data, ctx)
     finally:
-        if TIMED[0] or ctx._metrics is not None or ctx.cold_start:
+        if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
 
@@ -550,7 +550,7 @@ def _run_each(
                 raise
             span.end()
     finally:
-        if TIMED[0] or ctx._metrics is not None or ctx.cold_start:
+        if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
     return len(functions)
