@@ -107,9 +107,15 @@ class ObjectNotFound(PolyfnError, KeyError):
 
 
 class ObjectInfo:
-    """What a bucket knows about one object."""
+    """What a bucket knows about one object.
 
-    __slots__ = ("content_type", "etag", "key", "modified", "size")
+    ``metadata`` is the object's user metadata (S3's ``x-amz-meta-*``, a blob's metadata,
+    a Cloud Storage object's custom metadata) where the call read it (``Bucket.metadata``
+    does; a listing does not: None). polyfn keeps the writing invocation's trace and hop
+    count there (``core.trace_context.OBJECT_METADATA_NAMES``).
+    """
+
+    __slots__ = ("content_type", "etag", "key", "metadata", "modified", "size")
 
     def __init__(
         self,
@@ -119,12 +125,14 @@ class ObjectInfo:
         etag: str | None = None,
         content_type: str | None = None,
         modified: str | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         self.key = key
         self.size = size
         self.etag = etag
         self.content_type = content_type
         self.modified = modified
+        self.metadata = metadata
 
     def __repr__(self) -> str:
         return f"<ObjectInfo {self.key} {self.size} bytes>"
@@ -286,7 +294,9 @@ class Bucket(Resource):
         if isinstance(data, str):
             data = data.encode()
             content_type = content_type or "text/plain; charset=utf-8"
-        return self._get_backend().write(_check_key(key), data, content_type)  # type: ignore[no-any-return]
+        return self._get_backend().write(  # type: ignore[no-any-return]
+            _check_key(key), data, content_type, _object_trace()
+        )
 
     def exists(self, key: str) -> bool:
         return self._get_backend().exists(_check_key(key))  # type: ignore[no-any-return]
@@ -683,6 +693,15 @@ def _traced(attributes: Mapping[str, str]) -> Mapping[str, str]:
     carried = ctx.trace.outgoing()
     carried.update(attributes)
     return carried if len(carried) <= _MAX_ATTRIBUTES else attributes
+
+
+def _object_trace() -> dict[str, str]:
+    """The user metadata a bucket write stores with the object: the writing invocation's
+    trace, correlation id and hop count, so the object's event continues the trace and
+    the loop guard counts a function writing into the bucket that triggers it. Nothing
+    outside an invocation (a script, a test's setup)."""
+    ctx = _current.get()
+    return {} if ctx is None else ctx.trace.object_metadata()
 
 
 def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:

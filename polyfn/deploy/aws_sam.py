@@ -698,6 +698,7 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
         else:
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
             statements.append(_allow(actions, _arn(model, kind, name)))
+    statements += _object_trace_read(model, function)
     return statements
 
 
@@ -709,6 +710,23 @@ def _under(arn: Any, suffix: str) -> Any:
         return _sub(arn["Fn::Sub"] + suffix)
     logical_id, attribute = arn["Fn::GetAtt"]
     return _sub(f"${{{logical_id}.{attribute}}}{suffix}")
+
+
+def _object_trace_read(model: DeployModel, function: DeployFunction) -> list[dict[str, Any]]:
+    """The HEAD an object-created function makes for the writer's trace and hop count (an
+    S3 notification carries no metadata; core.dispatch reads it for the loop guard).
+    HeadObject is authorised by s3:GetObject (S3 API reference, HeadObject, "Permissions",
+    read 2026-12); granted only on the keys the trigger's filters let through, and not at
+    all when the code reads that bucket already."""
+    trigger = function.fn.trigger
+    if not isinstance(trigger, ObjectTrigger) or trigger.action != "created":
+        return []
+    if "read" in function.usage.access("bucket", trigger.bucket.name):
+        return []
+    adopted = _adopted(model, "bucket", trigger.bucket.name)
+    bucket = adopted.name if adopted else aws_bucket_name(model.app, model.stage, trigger.bucket)
+    keys = f"{trigger.prefix}*{trigger.suffix}".replace("${", "${!")  # a literal ${ in Fn::Sub
+    return [_allow(["s3:GetObject"], _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{keys}"))]
 
 
 def _allow(actions: list[str], resource: Any) -> dict[str, Any]:

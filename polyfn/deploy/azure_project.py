@@ -29,7 +29,7 @@ from polyfn.deploy.azure_arm import eventgrid_template, http_instance_concurrenc
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DEFAULT_TIMEOUT_S, DeployModel
 from polyfn.deploy.naming import azure_physical_name
-from polyfn.deploy.observability import host_json_sampling
+from polyfn.deploy.observability import host_json_durable_tracing, host_json_sampling
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
 
@@ -86,6 +86,8 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
     if concurrency is not None and plan != "flex":
         # Flex takes it from the site's scaleAndConcurrency instead (azure_arm).
         document["extensions"]["http"]["maxConcurrentRequests"] = concurrency
+    if model.app.workflows:
+        document["extensions"]["durableTask"] = {"tracing": host_json_durable_tracing()}
     consumers = [f.fn.trigger for f in model.of_kind("message")]
     queues = [t.queue for t in consumers if isinstance(t, MessageTrigger)]
     if queues:

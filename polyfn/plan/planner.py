@@ -107,7 +107,9 @@ def build_plan(inputs: PlanInputs) -> Plan:
     lockin = scan_sources(inputs.files, root, inputs.entrypoints) if inputs.files else []
     triggers = map_triggers(app, clouds, azure_plan, traffic_of)
     plans: dict[str, str | None] = {"aws": None, "azure": azure_plan, "gcp": None}
-    limits, limits_note = check_limits(app, clouds, plans)
+    limits, limits_note = check_limits(
+        app, clouds, plans, inputs.root, loops=inputs.source_label == "polyfn app"
+    )
     costs = []
     resource_traffic, unscanned = _resource_traffic(app, traffic_of, inputs.root)
     for cloud in clouds:
