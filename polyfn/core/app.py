@@ -165,6 +165,20 @@ class App:
         self.workflows[name] = workflow
         return workflow
 
+    def idempotent(
+        self, *, table: Table | None = None, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """``polyfn.core.idempotency.idempotent`` with this App's records table: ``table``,
+        or else the table ``idempotency`` (key ``id``) that polyfn declares for it. Put it
+        below the trigger decorator (``@app.post(...)`` then ``@app.idempotent()``)."""
+        from polyfn.core.idempotency import idempotent
+
+        if table is None:
+            table = self.table("idempotency", key="id")
+        elif getattr(table, "_app", None) is not self:
+            raise ConfigError(f"@app.idempotent: table {table!r} belongs to another App")
+        return idempotent(table, **options)
+
     def event_bus(self, name: str) -> EventBus:
         """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom
         topic, a Pub/Sub topic, in-process locally); ``on_event(bus=...)`` subscribes."""
