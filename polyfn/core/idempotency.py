@@ -240,8 +240,6 @@ class Idempotency:
                 what = f"the {HEADER} header" if is_http and self.key is None else "a key"
                 raise IdempotencyKeyMissing(f"this operation requires {what}")
             return _call(handler, wants_context, event, ctx)
-        if is_http and self.key is None and not isinstance(raw_key, str):
-            raise IdempotencyKeyInvalid(f"the {HEADER} header is not text")
         key = self._record_key(digest(self.scope, raw_key))
         payload = digest(self.scope, self.payload(event), "payload") if self.check_payload else None
         try:
