@@ -58,3 +58,19 @@ def test_an_idempotent_function_is_granted_its_records_and_its_own_uses() -> Non
     records = next(v for k, v in created.items() if "IdempotencyTable" in k)
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(records)
     assert any("OrdersTable" in resource for resource in grants(charging))
+
+
+def test_azure_and_google_cloud_deploy_the_records_table_without_a_ttl() -> None:
+    import json
+
+    from polyfn.deploy.azure_arm import main_template
+    from polyfn.deploy.gcp_script import deploy_script
+
+    model = build_model(_app())
+    arm = json.dumps(main_template(model, {}))
+    script = deploy_script(model, "europe-west1")
+
+    # Table Storage has no TTL; Firestore's needs a timestamp field (docs/idempotency.md).
+    assert "tableServices/default/tables/idempotency" in arm
+    assert "POLYFN_TABLE_IDEMPOTENCY=${TABLE_IDEMPOTENCY}" in script
+    assert "ttl" not in script.lower()
