@@ -223,13 +223,13 @@ class SqliteTable:
         """``_row`` of each item, with the per-item calls inlined: a batch write is
         mostly this loop (benchmarks/table_sqlite.py)."""
         table, indexes, encoded = self._table, self._indexes, self._encoded
-        key_of, index_key = self._schema.key_of, self._schema.index_key
+        key, sort, index_key = self._schema.key, self._schema.sort, self._schema.index_key
         rows = []
         for item in items:
-            partition, sort = key_of(item)
+            # Table.batch_write has checked every item's key (check_item_keys): read it.
             row: list[str | None] = [
                 table,
-                partition if sort is None else f"{partition}{_SEP}{sort}",
+                item[key] if sort is None else f"{item[key]}{_SEP}{item[sort]}",
                 encoded(item),
             ]
             for index in indexes:
