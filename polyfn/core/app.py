@@ -177,7 +177,18 @@ class App:
             table = self.table("idempotency", key="id")
         elif getattr(table, "_app", None) is not self:
             raise ConfigError(f"@app.idempotent: table {table!r} belongs to another App")
-        return idempotent(table, **options)
+        wrap = idempotent(table, **options)
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            # Above the trigger decorator, the App would already run the bare handler.
+            if any(fn.handler is handler for fn in self.functions.values()):
+                raise ConfigError(
+                    f"@app.idempotent on {getattr(handler, '__name__', handler)!r} must be "
+                    "below the trigger decorator (@app.post(...), then @app.idempotent())"
+                )
+            return wrap(handler)
+
+        return decorate
 
     def event_bus(self, name: str) -> EventBus:
         """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom

@@ -127,6 +127,20 @@ def test_the_declaration_is_checked_when_the_module_loads() -> None:
         idempotent("records")(lambda msg: None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="key"):
         app.idempotent(key="order")(lambda msg: None)  # type: ignore[arg-type]
+    jobs = app.queue("jobs")
+    with pytest.raises(ConfigError, match="below the trigger decorator"):
+
+        @app.idempotent()
+        @app.on_message(jobs)
+        def upside_down(msg: Message) -> None:
+            pass
+
+
+def test_the_decorator_is_part_of_the_public_face() -> None:
+    import polyfn
+
+    assert polyfn.idempotent is idempotent
+    assert polyfn.IdempotencyInProgress.status_code == 409
 
 
 def test_the_records_table_is_the_one_deploy_gives_a_ttl() -> None:
