@@ -21,7 +21,12 @@ from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, Unstorable
 from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
-from polyfn.adapters.local.backends.store import INDEX_SLOTS, Store, index_slot_sql
+from polyfn.adapters.local.backends.store import (
+    INDEX_SLOTS,
+    Store,
+    add_slot_column,
+    index_slot_sql,
+)
 from polyfn.adapters.local.backends.table_codec import (
     MAX_ITEM_BYTES,
     decode_item,
@@ -97,6 +102,7 @@ class SqliteTable:
                 (self._table, index.name, slot),
             )
             slots[index.name] = slot
+            add_slot_column(conn, slot)
             conn.execute(index_slot_sql(slot))
             # Fill the new index from the items already there.
             filled = []
