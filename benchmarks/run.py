@@ -29,6 +29,7 @@ import bundle
 import cases
 import coldstart
 import route_scale
+import table_sqlite
 import workflow_overhead
 from timing import per_call_us
 
@@ -45,6 +46,8 @@ TARGETS = {
     "bundle_kb": 300.0,
     # ms the local workflow executor adds per state transition, SQLite durable (issue 15)
     "workflow_overhead_ms": workflow_overhead.TARGET_OVERHEAD_MS,
+    # polyfn's SQLite table / hand-written sqlite3: point get, index query, batch write
+    "table_sqlite_ratio": table_sqlite.TARGET_RATIO,
 }
 
 
@@ -134,6 +137,7 @@ def main() -> int:
         "memory_mb": coldstart.peak_memory(cases.memory_event(), args.processes),
         "bundle": bundle.polyfn_share(),
         "workflow": workflow_overhead.measure(),
+        "table_sqlite": table_sqlite.measure(max(args.rounds, 21)),
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["verdict"] = verdict(report)
@@ -178,6 +182,10 @@ def verdict(report: dict[str, Any]) -> dict[str, bool]:
     checks["workflow executor overhead per transition"] = (
         report["workflow"]["overhead_ms_per_transition"] <= TARGETS["workflow_overhead_ms"]
     )
+    for name, row in report["table_sqlite"].items():
+        checks[f"SQLite table / hand-written sqlite3: {name}"] = (
+            row["ratio"] <= TARGETS["table_sqlite_ratio"]
+        )
     return checks
 
 
@@ -268,6 +276,8 @@ def print_table(report: dict[str, Any]) -> None:
         f"the tasks in a loop; {w['overhead_ms_per_transition']:.3f} ms per transition, "
         f"{w['transitions_per_second']:.0f} transitions/s"
     )
+    print("\nlocal table (SQLite) against hand-written sqlite3 doing the same (µs/call)")
+    table_sqlite.print_rows(report["table_sqlite"], indent="  ")
     print("\ntargets:")
     for name, ok in report["verdict"].items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from polyfn.core.checks import Check
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
+    from polyfn.core.idempotency import (
+        IdempotencyError,
+        IdempotencyInProgress,
+        IdempotencyKeyInvalid,
+        IdempotencyKeyMissing,
+        IdempotencyKeyReused,
+        IdempotencyRecordInvalid,
+        idempotent,
+    )
     from polyfn.core.ports import BackendProvider
     from polyfn.core.table_conditions import If
     from polyfn.core.table_cursors import InvalidCursor
@@ -59,6 +68,12 @@ __all__ = [
     "Event",
     "Fail",
     "HTTPError",
+    "IdempotencyError",
+    "IdempotencyInProgress",
+    "IdempotencyKeyInvalid",
+    "IdempotencyKeyMissing",
+    "IdempotencyKeyReused",
+    "IdempotencyRecordInvalid",
     "Identity",
     "If",
     "InvalidCursor",
@@ -78,6 +93,7 @@ __all__ = [
     "Wait",
     "When",
     "current_context",
+    "idempotent",
 ]
 
 __version__ = "0.1.0"
@@ -126,6 +142,19 @@ _LAZY = {
     "InvalidCursor": "polyfn.core.table_cursors",
     "Sort": "polyfn.core.table_keys",
     "Tx": "polyfn.core.table_transactions",
+    # Idempotency, for the handlers that declare it.
+    **dict.fromkeys(
+        [
+            "IdempotencyError",
+            "IdempotencyInProgress",
+            "IdempotencyKeyInvalid",
+            "IdempotencyKeyMissing",
+            "IdempotencyKeyReused",
+            "IdempotencyRecordInvalid",
+            "idempotent",
+        ],
+        "polyfn.core.idempotency",
+    ),
 }
 
 

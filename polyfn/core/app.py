@@ -186,6 +186,31 @@ class App:
         self.workflows[name] = workflow
         return workflow
 
+    def idempotent(
+        self, *, table: Table | None = None, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """``polyfn.core.idempotency.idempotent`` with this App's records table: ``table``,
+        or else the table ``idempotency`` (key ``id``) that polyfn declares for it. Put it
+        below the trigger decorator (``@app.post(...)`` then ``@app.idempotent()``)."""
+        from polyfn.core.idempotency import idempotent
+
+        if table is None:
+            table = self.table("idempotency", key="id")
+        elif getattr(table, "_app", None) is not self:
+            raise ConfigError(f"@app.idempotent: table {table!r} belongs to another App")
+        wrap = idempotent(table, **options)
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            # Above the trigger decorator, the App would already run the bare handler.
+            if any(fn.handler is handler for fn in self.functions.values()):
+                raise ConfigError(
+                    f"@app.idempotent on {getattr(handler, '__name__', handler)!r} must be "
+                    "below the trigger decorator (@app.post(...), then @app.idempotent())"
+                )
+            return wrap(handler)
+
+        return decorate
+
     def event_bus(self, name: str, *, existing: Existing | None = None) -> EventBus:
         """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom
         topic, a Pub/Sub topic, in-process locally); ``on_event(bus=...)`` subscribes."""

@@ -27,6 +27,7 @@ from polyfn.core.functions import (
     ScheduleTrigger,
     TaskTrigger,
 )
+from polyfn.core.idempotency import ttl_attribute
 from polyfn.core.resources import binding_variable
 from polyfn.deploy import aws_auth, aws_rest
 from polyfn.deploy.existing import AwsExisting, aws_existing
@@ -309,6 +310,14 @@ def _tables(model: DeployModel) -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": {"BillingMode": "PAY_PER_REQUEST", **dynamodb_key_properties(table)},
         }
+        expires = ttl_attribute(model.app, table)
+        if expires is not None:
+            # Idempotency records: DynamoDB deletes them after their expiry (within days,
+            # so polyfn checks the expiry on every read as well).
+            out[aws_logical_id("table", name)]["Properties"]["TimeToLiveSpecification"] = {
+                "AttributeName": expires,
+                "Enabled": True,
+            }
     return out
 
 

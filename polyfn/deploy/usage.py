@@ -32,6 +32,7 @@ from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import EventBus
 from polyfn.core.functions import Function
+from polyfn.core.idempotency import Idempotency
 from polyfn.core.resources import Bucket, Queue, Resource, Table
 from polyfn.core.workflow import Workflow
 
@@ -112,7 +113,14 @@ def scan_function(app: App, fn: Function, source_root: Path | None = None) -> Fu
         declared = {(r.kind, r.name): ALL_ACCESS[r.kind] for r in fn.options.uses}
         return FunctionUsage(declared, declared=True)
     scanner = _Scanner(app, fn, source_root)
-    scanner.follow(fn.handler)
+    handler = fn.handler
+    records = getattr(handler, "idempotency", None)
+    if isinstance(records, Idempotency):
+        # @idempotent wraps the user's handler: scan the user's code, and grant what the
+        # records need (get, conditional put, delete of a failed run's record).
+        handler = inspect.unwrap(handler)
+        scanner.record(records.table, frozenset({"read", "write", "delete"}))
+    scanner.follow(handler)
     if scanner.unknown:
         where = "; ".join(sorted(set(scanner.unknown)))
         raise ConfigError(

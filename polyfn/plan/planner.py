@@ -23,6 +23,7 @@ from polyfn.deploy.model import effective_memory
 from polyfn.plan.concurrency import check_concurrency
 from polyfn.plan.containers import compare_containers
 from polyfn.plan.cost import price_cloud, workload
+from polyfn.plan.idempotency_notes import idempotency_notes
 from polyfn.plan.limits import check_limits
 from polyfn.plan.lockin import scan_sources
 from polyfn.plan.model import (
@@ -203,7 +204,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             prices,
             traffic.container,
         ),
-        table_notes=table_notes(app, clouds),
+        table_notes=table_notes(app, clouds) + idempotency_notes(app, clouds),
     )
 
 

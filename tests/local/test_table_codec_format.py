@@ -45,3 +45,44 @@ def test_items_without_bytes_are_plain_json_and_old_tagged_text_still_reads() ->
         "id": "u1",
         "tags": [{"k": "v"}],
     }
+
+
+class _Label(str):
+    pass
+
+
+# What the fast path must send to the checks: NaN and infinities, unpaired surrogates,
+# non-str keys, subclasses, tuples, sets, bytes, at any depth.
+AWKWARD = st.one_of(
+    SCALARS,
+    st.floats(),
+    st.text(max_size=4),  # surrogates included
+    st.builds(_Label, st.text(max_size=3)),
+    st.frozensets(st.integers(), max_size=2),
+)
+AWKWARD_VALUES = st.recursive(
+    AWKWARD,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=3), st.integers()), inner, max_size=3),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(item=st.dictionaries(st.text(min_size=1, max_size=4), AWKWARD_VALUES, max_size=5))
+def test_the_fast_path_writes_what_the_checks_write_or_refuses_alike(item: dict[str, Any]) -> None:
+    from polyfn.adapters.common.errors import Unstorable
+    from polyfn.adapters.local.backends.table_codec import encode_checked
+
+    try:
+        expected: str | type[Exception] = encode_checked(item)
+    except Unstorable:
+        expected = Unstorable
+    try:
+        got: str | type[Exception] = encode_item(item)
+    except Unstorable:
+        got = Unstorable
+    assert got == expected

@@ -82,14 +82,15 @@ CREATE TABLE IF NOT EXISTS objects (
 INDEX_SLOTS = 20
 
 
-def _add_index_slots(conn: sqlite3.Connection) -> None:
-    """Give an items table the slot columns (older files lack them). A slot's SQLite
-    index is made when a table first uses the slot (``index_slot_sql``): every index
-    costs each row write, used or not."""
+def add_slot_column(conn: sqlite3.Connection, slot: int) -> None:
+    """Give the items table the column of ``slot`` when a table first takes the slot
+    (inside the write transaction that assigns it). Columns come as slots are used, not
+    all 20 up front: every column, even NULL, is a field of every row written, and 20 of
+    them cost a tenth of a batch write's SQL (benchmarks/table_sqlite.py). Files made
+    before this have all 20, which is harmless."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
-    for slot in range(1, INDEX_SLOTS + 1):
-        if f"i{slot}" not in columns:
-            conn.execute(f"ALTER TABLE items ADD COLUMN i{slot} TEXT")
+    if f"i{slot}" not in columns:
+        conn.execute(f"ALTER TABLE items ADD COLUMN i{slot} TEXT")
 
 
 def _add_object_metadata(conn: sqlite3.Connection) -> None:
@@ -121,7 +122,6 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            _add_index_slots(conn)
             _add_object_metadata(conn)
 
     def _connect(self) -> sqlite3.Connection:

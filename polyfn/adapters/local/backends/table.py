@@ -21,7 +21,12 @@ from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, Unstorable
 from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
-from polyfn.adapters.local.backends.store import INDEX_SLOTS, Store, index_slot_sql
+from polyfn.adapters.local.backends.store import (
+    INDEX_SLOTS,
+    Store,
+    add_slot_column,
+    index_slot_sql,
+)
 from polyfn.adapters.local.backends.table_codec import (
     MAX_ITEM_BYTES,
     decode_item,
@@ -97,6 +102,7 @@ class SqliteTable:
                 (self._table, index.name, slot),
             )
             slots[index.name] = slot
+            add_slot_column(conn, slot)
             conn.execute(index_slot_sql(slot))
             # Fill the new index from the items already there.
             filled = []
@@ -209,13 +215,34 @@ class SqliteTable:
     def batch_write(self, puts: list[Item], deletes: list[Key]) -> None:
         # Every item is encoded (and refused) before the transaction starts: nothing is
         # half-written. The whole batch is one transaction here.
-        rows = [self._row(self._item_row_key(item), self._encoded(item), item) for item in puts]
+        rows = self._rows(puts)
         gone = [(self._table, _row_key(key)) for key in deletes]
         if self._indexes:
             self._index_columns()
         with self._store.write() as conn:
-            conn.executemany(self._insert, rows)
-            conn.executemany("DELETE FROM items WHERE tbl = ? AND key = ?", gone)
+            if rows:
+                conn.executemany(self._insert, rows)
+            if gone:
+                conn.executemany("DELETE FROM items WHERE tbl = ? AND key = ?", gone)
+
+    def _rows(self, items: list[Item]) -> list[tuple[str | None, ...]]:
+        """``_row`` of each item, with the per-item calls inlined: a batch write is
+        mostly this loop (benchmarks/table_sqlite.py)."""
+        table, indexes, encoded = self._table, self._indexes, self._encoded
+        key, sort, index_key = self._schema.key, self._schema.sort, self._schema.index_key
+        rows = []
+        for item in items:
+            # Table.batch_write has checked every item's key (check_item_keys): read it.
+            row: list[str | None] = [
+                table,
+                item[key] if sort is None else f"{item[key]}{_SEP}{item[sort]}",
+                encoded(item),
+            ]
+            for index in indexes:
+                in_index = index_key(index, item)
+                row.append(None if in_index is None else _SEP.join(in_index))
+            rows.append(tuple(row))
+        return rows
 
     def transact(self, operations: list[Prepared]) -> None:
         texts = [self._encoded(op.item) if op.item is not None else "" for op in operations]
@@ -290,8 +317,10 @@ class SqliteTable:
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         items = [decode_item(value) for _, _, value in rows]
-        cursor = encode_cursor(json.dumps([rows[-1][0], rows[-1][1]])) if more else None
-        return Page(items, cursor)
+        if not more:
+            return Page(items)
+        last_index_key, last_key = rows[-1][0], rows[-1][1]
+        return Page.deferred(items, lambda: encode_cursor(json.dumps([last_index_key, last_key])))
 
     def _prefix_query(self, prefix: str, limit: int, cursor: str | None) -> Page[Item]:
         after = decode_cursor(cursor, self.ref)
@@ -322,7 +351,10 @@ class SqliteTable:
         more = len(rows) > limit
         rows = rows[:limit]
         items = [decode_item(value) for _, value in rows]
-        return Page(items, encode_cursor(rows[-1][0]) if more else None)
+        if not more:
+            return Page(items)
+        last_key = rows[-1][0]
+        return Page.deferred(items, lambda: encode_cursor(last_key))
 
 
 def _range(query: Query) -> tuple[str, bool, str, bool]:
