@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from polyfn.adapters.aws.backends import STREAM_VIEW
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -119,6 +121,14 @@ def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
 
 
+def has_failure_queue(function: DeployFunction) -> bool:
+    """Whether the function's failed inputs go to a queue of their own (``<Fn>Failures``):
+    an asynchronous invocation's, or the stream records a change handler failed on past
+    its retries (the event source mapping's on-failure destination gets their batch's
+    description: shard, sequence numbers, to read them again within 24 hours)."""
+    return is_asynchronous(function) or isinstance(function.fn.trigger, ChangeTrigger)
+
+
 def is_asynchronous(function: DeployFunction) -> bool:
     """S3 notifications, EventBridge rules and schedules invoke Lambda asynchronously: a
     failure is retried by Lambda, then lost unless an on-failure destination takes it."""
@@ -151,7 +161,7 @@ def sam_template(
     resources.update(_state_machines(model, log_retention_days))
     for function in model.functions:
         resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
-        if is_asynchronous(function):
+        if has_failure_queue(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
                 "Properties": {"MessageRetentionPeriod": DEAD_LETTER_RETENTION_S},
@@ -259,6 +269,10 @@ def _tables(model: DeployModel) -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": {"BillingMode": "PAY_PER_REQUEST", **dynamodb_key_properties(table)},
         }
+        if table.has_change_feed:
+            out[aws_logical_id("table", name)]["Properties"]["StreamSpecification"] = {
+                "StreamViewType": STREAM_VIEW
+            }
     return out
 
 
@@ -388,6 +402,8 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
         return ("bucket", trigger.bucket.name)
     if isinstance(trigger, MessageTrigger):
         return ("queue", trigger.queue.name)
+    if isinstance(trigger, ChangeTrigger):
+        return ("table", trigger.table.name)
     return None
 
 
@@ -432,6 +448,27 @@ def _function(model: DeployModel, function: DeployFunction, gradual: str | None)
     if gradual is not None:
         properties["DeploymentPreference"] = {"Type": gradual}
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def _stream_source(trigger: ChangeTrigger, function: DeployFunction) -> dict[str, Any]:
+    """The event source mapping reading the table's stream: partial batch answers (the
+    adapter names the changes not done), bisecting a failing batch, a bounded number of
+    retries, then the failed batch's description in the function's failures queue rather
+    than a shard blocked for the stream's 24 hours."""
+    return {
+        "Stream": _get_att(aws_logical_id("table", trigger.table.name), "StreamArn"),
+        "StartingPosition": "TRIM_HORIZON" if trigger.start == "oldest" else "LATEST",
+        "BatchSize": trigger.batch_size,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": trigger.bisect,
+        "MaximumRetryAttempts": trigger.retries,
+        "DestinationConfig": {
+            "OnFailure": {
+                "Type": "SQS",
+                "Destination": _get_att(aws_logical_id("failures", function.name), "Arn"),
+            }
+        },
+    }
 
 
 def _fallback_function(model: DeployModel) -> dict[str, Any]:
@@ -503,6 +540,8 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             # it, which would count receives towards the dead-letter queue.
             properties["ScalingConfig"] = {"MaximumConcurrency": min(reserved, high)}
         return {"Messages": {"Type": "SQS", "Properties": properties}}
+    if isinstance(trigger, ChangeTrigger):
+        return {"Changes": {"Type": "DynamoDB", "Properties": _stream_source(trigger, function)}}
     # An EventBridge rule that cannot hand an event to Lambda at all (throttled past its
     # retries, permission gone) puts it in a queue SAM creates for the rule, instead of
     # dropping it; failures *inside* the function go to its EventInvokeConfig destination.
@@ -619,7 +658,7 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
         }
         outputs[aws_logical_id("dlq", name) + "Url"] = {"Value": _ref(aws_logical_id("dlq", name))}
     for function in model.functions:
-        if is_asynchronous(function):
+        if has_failure_queue(function):
             failures = aws_logical_id("failures", function.name)
             outputs[failures + "Url"] = {"Value": _ref(failures)}
     for name in model.tables:
@@ -633,7 +672,7 @@ def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
     expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
     expected += len(model.event_buses) + len(model.app.workflows)
     expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
-    expected += sum(1 for f in model.functions if is_asynchronous(f))
+    expected += sum(1 for f in model.functions if has_failure_queue(f))
     expected += 1 if model.of_kind("http") else 0
     if len(resources) != expected:
         raise ConfigError(

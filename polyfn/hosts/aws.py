@@ -26,6 +26,7 @@ from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import aws as events
 from polyfn.hosts.events.aws import GENERATORS
+from polyfn.hosts.events.changes import dynamodb_stream
 from polyfn.hosts.outcome import Outcome, observed
 from polyfn.hosts.samples import check_fits, native_sample
 
@@ -110,6 +111,35 @@ class AwsHost:
                 raise ValueError(f"batchItemFailures names an unknown message: {failure!r}")
             failed.append(index[identifier])
         return sorted(failed)
+
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        resource = app.tables[table]
+        event = dynamodb_stream(
+            resource.physical_name,
+            changes=changes,
+            key_name=resource.key,
+            sort_name=resource.sort,
+        )
+        answer = self._call(app, event)
+        if not isinstance(answer, dict) or not isinstance(answer.get("batchItemFailures"), list):
+            raise ValueError(f"a stream handler must answer with batchItemFailures, got {answer!r}")
+        index = {r["dynamodb"]["SequenceNumber"]: i for i, r in enumerate(event["Records"])}
+        failed = []
+        for failure in answer["batchItemFailures"]:
+            identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+            if identifier not in index:
+                raise ValueError(f"batchItemFailures names an unknown record: {failure!r}")
+            failed.append(index[identifier])
+        if not failed:
+            return []
+        # Lambda resumes the shard at the lowest sequence number reported: that record
+        # and every one after it are delivered again.
+        return list(range(min(failed), len(changes)))
 
     def object_event(
         self,

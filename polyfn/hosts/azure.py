@@ -180,6 +180,17 @@ class AzureHost:
                 failed.append(index)
         return failed
 
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        from polyfn.core.changes import NoChangeFeed
+
+        readers = [fn.name for fn in app.functions_of("change")] or ["(none)"]
+        raise NoChangeFeed(readers[0], table)
+
     def object_event(
         self,
         app: App,

@@ -35,6 +35,7 @@ from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.events.changes import ChangeSpec
 from polyfn.hosts.events.local import LOCAL_KINDS, build_local_event
 from polyfn.hosts.outcome import Outcome, http_outcome, observed
 from polyfn.hosts.samples import check_fits
@@ -128,6 +129,56 @@ def invoke_messages(
         finally:
             delivery.close()
     return [index for index, message_id in enumerate(ids) if message_id in failed]
+
+
+def invoke_changes(
+    app: App, table: str, changes: Sequence[ChangeSpec], *, log: bool = False
+) -> list[int]:
+    """Deliver ``changes`` ``(kind, new, old)`` of logical table ``table`` through the
+    local change log and its worker (one batch after another, as ``polyfn run`` does);
+    returns the indices of the changes the runtime would deliver again."""
+    from polyfn.adapters.local.backends import LocalBackends
+    from polyfn.adapters.local.backends.change_log import ChangeLog, log_change
+    from polyfn.adapters.local.backends.table_codec import encode_item
+    from polyfn.adapters.local.change_worker import ChangeWorker
+
+    resource = app.tables.get(table)
+    if resource is None:
+        raise ConfigError(f"no table {table!r} in app {app.name}")
+    consumers = [
+        fn
+        for fn in app.functions_of("change")
+        if fn.trigger.table is resource  # type: ignore[union-attr]
+    ]
+    if not consumers:
+        return list(range(len(changes)))  # nobody reads the feed: nothing is acknowledged
+    (consumer,) = consumers
+    with tempfile.TemporaryDirectory(prefix="polyfn-invoke-") as folder:
+        delivery = LocalBackends(Path(folder), app.name)
+        try:
+            physical = delivery.table(resource).ref.physical
+            change_log = ChangeLog(delivery.store, physical, f"{app.name}.{consumer.name}")
+            change_log.open("latest")
+            ids = []
+            with delivery.store.write() as conn:
+                for kind, new, old in changes:
+                    new_text = encode_item(dict(new)) if new is not None else None
+                    old_text = encode_item(dict(old)) if old is not None else None
+                    ids.append(str(log_change(conn, physical, kind, new_text, old_text)))
+            worker = ChangeWorker(app, consumer, change_log, _log(log))
+            # One pass: a change not done waits for its retry pause, which an invocation
+            # does not sit out; it is reported as the platform's redelivery would be.
+            not_done: list[str] = []
+            while True:
+                batch = worker.process_batch()
+                if not batch.received:
+                    break
+                if batch.not_done:
+                    not_done = batch.not_done
+                    break
+        finally:
+            delivery.close()
+    return [index for index, change_id in enumerate(ids) if change_id in not_done]
 
 
 def invoke_object(
@@ -241,6 +292,9 @@ class LocalHost:
         attributes: Mapping[str, str] | None = None,
     ) -> list[int]:
         return invoke_messages(app, queue, bodies, attributes=attributes)
+
+    def changes(self, app: App, table: str, changes: Sequence[ChangeSpec]) -> list[int]:
+        return invoke_changes(app, table, changes)
 
     def object_event(
         self,
