@@ -19,6 +19,7 @@ import hashlib
 import shlex
 
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -352,6 +353,8 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         bound.add(("bucket", trigger.bucket.name))
     if isinstance(trigger, MessageTrigger):
         bound.add(("queue", trigger.queue.name))
+    if isinstance(trigger, ChangeTrigger):
+        bound.add(("table", trigger.table.name))
     if isinstance(trigger, EventTrigger) and trigger.bus is not None:
         bound.add(("event_bus", trigger.bus.name))
     variables += [f"{binding_variable(k, n)}=${{{_var(k, n)}}}" for k, n in sorted(bound)]
@@ -404,6 +407,20 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         )
         _allow_invoker(name, sa, s)
         _dead_letter(model, name, queue, trigger, s)
+    elif isinstance(trigger, ChangeTrigger):
+        # Every write of a document of the table's collection (the database polyfn
+        # creates in ${REGION}); "written" covers created, updated and deleted, and the
+        # adapter tells them apart from the images the protobuf payload carries.
+        s.command(
+            *parts,
+            "--entry-point events --retry",
+            f'--trigger-event-filters "type={FIRESTORE_WRITTEN}"',
+            '--trigger-event-filters "database=(default)"',
+            "--trigger-event-filters-path-pattern "
+            f'"document=${{{_var("table", trigger.table.name)}}}/{{doc}}"',
+            f'--trigger-location "${{REGION}}" --trigger-service-account "${{{sa}}}"',
+        )
+        _allow_invoker(name, sa, s)
     elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
         s.add(
             "# Eventarc's Pub/Sub trigger cannot filter on message attributes: every event",
@@ -452,6 +469,10 @@ def _allow_invoker(name: str, sa: str, s: _Script) -> None:
         f'--member "serviceAccount:${{{sa}}}" >/dev/null',
     )
 
+
+# Eventarc's Firestore event for any write of a document (Cloud Functions docs, "Extend
+# Cloud Firestore with Cloud Run functions (2nd gen)", event types, read 2026-12).
+FIRESTORE_WRITTEN = "google.cloud.firestore.document.v1.written"
 
 # Pub/Sub's bounds: an ack deadline of 10-600 s, retry delays of 0-600 s
 # (cloud.google.com/pubsub/docs/subscription-properties, read 2026-12).
