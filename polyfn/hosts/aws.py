@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.adapters.aws import lambda_handler
-from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
+from polyfn.adapters.aws.sources import DYNAMODB_STREAM, HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.event_bus import EventBus, OutgoingEvent
@@ -267,8 +267,9 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     if source in HTTP_KINDS:
         status = int(result.get("statusCode", 0))
         return Outcome(result, failed=status >= 500, reason=f"HTTP {status}")
-    if source == SQS:
+    if source in (SQS, DYNAMODB_STREAM):
         failures = result.get("batchItemFailures") or []
         ids = ", ".join(str(item.get("itemIdentifier")) for item in failures)
-        return Outcome(result, failed=bool(failures), reason=f"failed message(s): {ids}")
+        what = "message(s)" if source == SQS else "stream record(s)"
+        return Outcome(result, failed=bool(failures), reason=f"failed {what}: {ids}")
     return Outcome({"ok": True} if result is None else result)

@@ -387,6 +387,22 @@ def describe(document: Any) -> dict[str, Any]:
 _EXPECTED = "a JSON object with one of " + ", ".join(f"{kind!r}" for kind in LOCAL_KINDS)
 
 
+def _change_spec(entry: Any) -> ChangeSpec:
+    """One ``{"kind", "new", "old"}`` of a local changes document, checked."""
+    if not isinstance(entry, Mapping):
+        raise UnrecognizedEvent("each change is an object with kind, new and old")
+    kind, new, old = entry.get("kind"), entry.get("new"), entry.get("old")
+    wanted = {"insert": (True, False), "modify": (True, True), "remove": (False, True)}
+    if kind not in wanted:
+        raise UnrecognizedEvent(f"a change's kind is insert, modify or remove, not {kind!r}")
+    for image, needed, name in ((new, wanted[kind][0], "new"), (old, wanted[kind][1], "old")):
+        if needed and not isinstance(image, Mapping):
+            raise UnrecognizedEvent(f"a {kind} change needs its {name} item (an object)")
+        if not needed and image is not None:
+            raise UnrecognizedEvent(f"a {kind} change has no {name} item")
+    return (str(kind), new, old)
+
+
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     """Run one local input document (``build_local_event``'s shape) pinned to ``fn``."""
     if not isinstance(event, Mapping) or len(event) != 1 or next(iter(event)) not in LOCAL_KINDS:
@@ -426,6 +442,18 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
             {"failed": failed},
             failed=bool(failed),
             reason=f"failed message index(es): {', '.join(map(str, failed))}",
+        )
+    if kind == "changes":
+        check_fits(fn, "change")
+        table = app.table_by_physical(str(spec.get("table", "")))
+        if table is None:
+            raise UnrecognizedEvent(f"app {app.name} has no table {spec.get('table')!r}")
+        specs = [_change_spec(entry) for entry in _list(spec.get("changes"))]
+        failed = invoke_changes(app, table.name, specs, log=True)
+        return Outcome(
+            {"failed": failed},
+            failed=bool(failed),
+            reason=f"change index(es) to deliver again: {', '.join(map(str, failed))}",
         )
     if kind == "object":
         check_fits(fn, "object")
