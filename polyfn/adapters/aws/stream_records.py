@@ -41,7 +41,8 @@ def stream_change(record: Any) -> Change:
     lacks what every stream record has, or carries a value DynamoDB never sends."""
     if type(record) is not dict:
         raise MalformedChange(f"a DynamoDB stream record is an object, not {_kind(record)}")
-    kind = _KINDS.get(record.get("eventName"))  # type: ignore[arg-type]
+    name = record.get("eventName")
+    kind = _KINDS.get(name) if type(name) is str else None
     if kind is None:
         raise MalformedChange(
             f"a DynamoDB stream record's eventName is INSERT, MODIFY or REMOVE, "
