@@ -433,7 +433,8 @@ class App:
         """Run on the changes of ``table`` (DynamoDB Streams, Firestore document events,
         the local change log): the handler takes one ``Change``; raising fails that
         change and the ones after it in the batch, which are delivered again (see
-        ``core.change_dispatch``)."""
+        ``core.change_dispatch``). Several functions may read one table, each with its
+        own position in the feed (DynamoDB advises at most two readers of a stream)."""
         self._check_own(table, self.tables, "table")
         if not 1 <= batch_size <= 10000:
             raise ConfigError(f"batch_size must be 1-10000, got {batch_size}")
@@ -441,13 +442,6 @@ class App:
             raise ConfigError(f"start must be 'latest' or 'oldest', got {start!r}")
         if type(retries) is not int or not 0 <= retries <= 10000:
             raise ConfigError(f"retries must be 0-10000, got {retries!r}")
-        for fn in self.functions.values():
-            if isinstance(fn.trigger, ChangeTrigger) and fn.trigger.table is table:
-                # One reader per feed keeps one order and one failure rule: DynamoDB
-                # allows two readers of a stream shard, Firestore one trigger per pattern.
-                raise ConfigError(
-                    f"table {table.name!r} already has an on_change function ({fn.name})"
-                )
         return self._decorator(
             ChangeTrigger(table, batch_size, start, retries, bool(bisect)), kwargs
         )

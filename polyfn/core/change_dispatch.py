@@ -42,17 +42,17 @@ __all__ = ["change_consumer_of", "handle_changes"]
 def change_consumer_of(
     app: App, table_physical: str | None, function: str | None = None
 ) -> Function | None:
-    """The on_change function of a table: the pinned one, the table's, or the only one."""
+    """The on_change function of a table: the pinned one, else the table's only one
+    (None when no function, or several, read it)."""
     if function:
         pinned = app.function(function)
         return pinned if isinstance(pinned.trigger, ChangeTrigger) else None
     consumers = app.functions_of("change")
     if table_physical is not None:
         table = app.table_by_physical(table_physical)
-        for fn in consumers:
-            if fn.trigger.table is table:  # type: ignore[union-attr]
-                return fn
-        return None
+        consumers = [fn for fn in consumers if fn.trigger.table is table]  # type: ignore[union-attr]
+    # Several readers of one table each get the feed on their own (deploy pins each to
+    # its own stream mapping, trigger or log reader): unpinned, none can be chosen.
     return consumers[0] if len(consumers) == 1 else None
 
 
@@ -74,7 +74,7 @@ def handle_changes(
     if fn is None:
         _log_error(
             ctx,
-            f"no on_change handler for table {table_physical!r}; "
+            f"no on_change handler (or several, none pinned) for table {table_physical!r}; "
             f"failing {len(changes)} change(s) so they are retried, not lost",
         )
         return list(changes)

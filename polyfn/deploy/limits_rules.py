@@ -48,6 +48,21 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
             f"while the function may run on for up to its {timeout} s timeout",
             api["source"],
         )
+    if isinstance(trigger, ChangeTrigger):
+        readers = [
+            f.name
+            for f in app.functions_of("change")
+            if f.trigger.table is trigger.table  # type: ignore[union-attr]
+        ]
+        if len(readers) > 2:
+            found.warn(
+                "stream readers",
+                f"{len(readers)} functions read table {trigger.table.name!r}'s stream "
+                f"({', '.join(readers)}): DynamoDB advises at most two readers of a shard, "
+                "more are throttled",
+                "DynamoDB developer guide, 'Change data capture for DynamoDB Streams': "
+                "no more than two processes reading from the same stream shard (read 2026-12)",
+            )
     if isinstance(trigger, MessageTrigger):
         batch = limits["sqs_batch_size"]
         if trigger.batch_size > batch["max"]:

@@ -152,30 +152,35 @@ def invoke_changes(
     ]
     if not consumers:
         return list(range(len(changes)))  # nobody reads the feed: nothing is acknowledged
-    (consumer,) = consumers
     with tempfile.TemporaryDirectory(prefix="polyfn-invoke-") as folder:
         delivery = LocalBackends(Path(folder), app.name)
         try:
             physical = delivery.table(resource).ref.physical
-            change_log = ChangeLog(delivery.store, physical, f"{app.name}.{consumer.name}")
-            change_log.open("latest")
+            # Every reader of the table has its own position in the log, as on DynamoDB.
+            readers = [
+                (fn, ChangeLog(delivery.store, physical, f"{app.name}.{fn.name}"))
+                for fn in consumers
+            ]
+            for _, change_log in readers:
+                change_log.open("latest")
             ids = []
             with delivery.store.write() as conn:
                 for kind, new, old in changes:
                     new_text = encode_item(dict(new)) if new is not None else None
                     old_text = encode_item(dict(old)) if old is not None else None
                     ids.append(str(log_change(conn, physical, kind, new_text, old_text)))
-            worker = ChangeWorker(app, consumer, change_log, _log(log))
-            # One pass: a change not done waits for its retry pause, which an invocation
-            # does not sit out; it is reported as the platform's redelivery would be.
-            not_done: list[str] = []
-            while True:
-                batch = worker.process_batch()
-                if not batch.received:
-                    break
-                if batch.not_done:
-                    not_done = batch.not_done
-                    break
+            # One pass per reader: a change not done waits for its retry pause, which an
+            # invocation does not sit out; it is reported as the platform's redelivery is.
+            not_done: set[str] = set()
+            for consumer, change_log in readers:
+                worker = ChangeWorker(app, consumer, change_log, _log(log))
+                while True:
+                    batch = worker.process_batch()
+                    if not batch.received:
+                        break
+                    if batch.not_done:
+                        not_done.update(batch.not_done)
+                        break
         finally:
             delivery.close()
     return [index for index, change_id in enumerate(ids) if change_id in not_done]
