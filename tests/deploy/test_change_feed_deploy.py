@@ -100,3 +100,19 @@ def test_a_handler_writing_into_the_table_it_reads_is_warned_about(
     assert [w.function for w in loops] == ["audit_changed"]
     assert "writes to table audit, whose every change triggers it" in loops[0].message
     assert "carry no hop count" in loops[0].message
+
+
+@pytest.mark.parametrize(
+    ("cloud", "expected"),
+    [
+        ("aws", "DynamoDB stream of orders, batches of 50, partial batch failures, 5 retries"),
+        ("gcp", "Eventarc Firestore document written in orders, one per invocation"),
+    ],
+)
+def test_deploy_preview_names_each_clouds_feed(
+    cloud: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from polyfn.cli import main
+
+    assert main(["deploy", "preview", str(FEEDS), "--cloud", cloud]) == 0
+    assert expected in capsys.readouterr().out
