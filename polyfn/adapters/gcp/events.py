@@ -132,10 +132,14 @@ def pubsub_topic(source: str) -> str | None:
 
 
 def _document_change(attributes: Mapping[str, Any], data: Any, raw: Any) -> Change | Event:
-    from polyfn.adapters.gcp.firestore_events import FIRESTORE_EVENTS, document_change
+    from polyfn.adapters.gcp.firestore_events import (
+        FIRESTORE_EVENTS,
+        document_change,
+        event_type,
+    )
     from polyfn.core.changes import MalformedChange
 
-    if attributes["type"] not in FIRESTORE_EVENTS:
+    if event_type(attributes["type"]) not in FIRESTORE_EVENTS:
         # A Firestore event type polyfn does not model (a future one): a generic Event.
         return Event(attributes["id"], attributes["source"], attributes["type"], data=data, raw=raw)
     try:

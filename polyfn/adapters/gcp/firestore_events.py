@@ -37,7 +37,15 @@ FIRESTORE_EVENTS = {
     FIRESTORE_EVENT_PREFIX + "written": "",
 }
 
+# The same events with the writer's identity as extra attributes (authtype, authid).
+WITH_AUTH_CONTEXT = ".withAuthContext"
+
 _envelope: Any = None
+
+
+def event_type(kind: Any) -> str:
+    """The Firestore event type without the ``.withAuthContext`` variant's suffix."""
+    return kind.removesuffix(WITH_AUTH_CONTEXT) if isinstance(kind, str) else ""
 
 
 def _event_data_type() -> Any:
@@ -59,7 +67,7 @@ def _event_data_type() -> Any:
 def document_change(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Change:
     """The change a Firestore document CloudEvent describes; ``MalformedChange`` when its
     payload is not a ``DocumentEventData`` or contradicts its type."""
-    kind = FIRESTORE_EVENTS.get(attributes.get("type", ""))
+    kind = FIRESTORE_EVENTS.get(event_type(attributes.get("type")))
     if kind is None:
         raise MalformedChange(f"{attributes.get('type')!r} is not a Firestore document event")
     if isinstance(data, str):

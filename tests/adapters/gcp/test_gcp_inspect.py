@@ -49,6 +49,14 @@ def test_a_firestore_document_event_is_a_change_with_both_images() -> None:
     assert change["old"] == {"id": "n1", "text": "old"}
 
 
+def test_the_with_auth_context_variant_is_the_same_change() -> None:
+    document = events.firestore_document("notes", change="insert", key="n2")
+    document["type"] += ".withAuthContext"
+    document["authtype"], document["authid"] = "service_account", "writer@example.com"
+    (change,) = describe(document)["changes"]
+    assert (change["kind"], change["new"]) == ("insert", {"id": "n2", "note": "hello"})
+
+
 def test_a_firestore_event_with_bytes_that_are_not_protobuf_is_refused() -> None:
     document = events.firestore_document("notes")
     document["data_base64"] = base64.b64encode(b"\xff\xff not protobuf").decode()
