@@ -82,3 +82,19 @@ def test_azure_has_no_change_event(cli: CliRunner) -> None:
     result = cli("invoke", FEEDS_APP, "order_changed", "--cloud", "azure")
     assert result.code != 0
     assert "azure has no event for order_changed" in result.err
+
+
+@pytest.mark.parametrize("runtime", FEED_CLOUDS)
+def test_the_test_client_delivers_changes(runtime: str) -> None:
+    from polyfn.hosts import host_named
+    from polyfn.loading import load_app
+    from polyfn.testing.client import Client
+
+    app = load_app(FEEDS_APP)
+    client = Client(app, host_named(runtime))
+    assert client.changes("orders", ("insert", {"order": "o1"}, None)) == []
+    assert client.changes("orders", ("modify", {"order": "o1", "fail": True}, {"order": "o1"})) == [
+        0
+    ]
+    with pytest.raises(ValueError, match="declares no table"):
+        client.changes("nope", ("insert", {"order": "o1"}, None))
