@@ -103,3 +103,25 @@ def test_the_scaffold_declares_the_change_functions(source: Path, tmp_path: Path
     app = load_app(str(target))
     trigger = app.functions["audit"].trigger
     assert isinstance(trigger, ChangeTrigger) and trigger.table.name == "entries"
+
+
+def test_stream_batches_are_priced_as_one_invocation_each_on_aws_only() -> None:
+    from polyfn.plan.cost import workload
+    from polyfn.plan.traffic import FunctionTraffic
+
+    traffic = FunctionTraffic(
+        invocations=100_000,
+        duration_ms=20,
+        memory_mb=128,
+        architecture="arm64",
+        payload_kb=1,
+        avg_batch=10,
+        filter_match_ratio=None,
+        peak_factor=1,
+        listed=True,
+    )
+    aws = workload("audit", "change", False, traffic, "aws")
+    gcp = workload("audit", "change", False, traffic, "gcp")
+    assert (aws.invocations, aws.duration_ms) == (10_000, 200)
+    assert gcp.invocations == 100_000  # one Firestore event per write
+    assert any("not batched" in note for note in gcp.notes)
