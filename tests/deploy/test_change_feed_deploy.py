@@ -64,6 +64,15 @@ def test_aws_streams_and_event_source_mappings_transform_and_lint_clean(built: B
     ]
     assert len(mappings) == 2
     assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
+    # The role reads the stream (SAM's managed policy) and may send to its failures queue.
+    role = cfn["Resources"]["OrderChangedFunctionRole"]["Properties"]
+    assert any(arn.endswith("AWSLambdaDynamoDBExecutionRole") for arn in role["ManagedPolicyArns"])
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert {
+        "Action": "sqs:SendMessage",
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": ["OrderChangedFailures", "Arn"]},
+    } in statements
 
 
 def test_gcp_firestore_triggers_parse_against_gclouds_command_tree(built: Builder) -> None:
