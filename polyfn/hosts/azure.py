@@ -188,8 +188,13 @@ class AzureHost:
     ) -> list[int]:
         from polyfn.core.changes import NoChangeFeed
 
-        readers = [fn.name for fn in app.functions_of("change")] or ["(none)"]
-        raise NoChangeFeed(readers[0], table)
+        resource = app.tables.get(table)
+        readers = [
+            fn.name
+            for fn in app.functions_of("change")
+            if fn.trigger.table is resource  # type: ignore[union-attr]
+        ]
+        raise NoChangeFeed(", ".join(readers) or "(none)", table)
 
     def object_event(
         self,

@@ -19,7 +19,12 @@ def _build() -> tuple[App, list[tuple[str, dict[str, Any], Any, Any, str, str]]]
     app = App("behaviour-feeds")
     notes = app.table("notes", key="id")
     app.table("plain", key="id")  # no on_change function reads it
+    lines = app.table("lines", key="order", sort="line")
     seen: list[tuple[str, dict[str, Any], Any, Any, str, str]] = []
+
+    @app.on_change(lines)
+    def line_changed(change: Change, ctx: Context) -> None:
+        seen.append((change.kind, change.keys, change.new, change.old, change.table, ctx.cloud))
 
     @app.on_change(notes, batch_size=10)
     def note_changed(change: Change, ctx: Context) -> None:
@@ -90,3 +95,20 @@ def test_changes_of_a_table_nobody_reads_are_all_given_back(driver: Host) -> Non
         return
     assert driver.changes(app, "plain", changes) == [0, 1]
     assert seen == []
+
+
+def test_a_sort_key_table_names_both_key_parts(driver: Host) -> None:
+    app, seen = _build()
+    changes = [
+        ("insert", {"order": "o1", "line": "002", "qty": 2}, None),
+        ("remove", None, {"order": "o1", "line": "001", "qty": 1}),
+    ]
+    if driver.cloud == "azure":
+        with pytest.raises(NoChangeFeed):
+            driver.changes(app, "lines", changes)
+        return
+    assert driver.changes(app, "lines", changes) == []
+    assert [(kind, keys, table) for kind, keys, _, _, table, _ in seen] == [
+        ("insert", {"order": "o1", "line": "002"}, "lines"),
+        ("remove", {"order": "o1", "line": "001"}, "lines"),
+    ]
