@@ -138,7 +138,7 @@ def invoke_changes(
     local change log and its worker (one batch after another, as ``polyfn run`` does);
     returns the indices of the changes the runtime would deliver again."""
     from polyfn.adapters.local.backends import LocalBackends
-    from polyfn.adapters.local.backends.change_log import ChangeLog, log_change
+    from polyfn.adapters.local.backends.change_log import ChangeLog, log_change, reader_name
     from polyfn.adapters.local.backends.table_codec import encode_item
     from polyfn.adapters.local.change_worker import ChangeWorker
 
@@ -158,7 +158,7 @@ def invoke_changes(
             physical = delivery.table(resource).ref.physical
             # Every reader of the table has its own position in the log, as on DynamoDB.
             readers = [
-                (fn, ChangeLog(delivery.store, physical, f"{app.name}.{fn.name}"))
+                (fn, ChangeLog(delivery.store, physical, reader_name(app.name, fn.name)))
                 for fn in consumers
             ]
             for _, change_log in readers:

@@ -5,6 +5,7 @@ SIGKILL mid-batch loses no change (issue 18, item 4)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,35 @@ def test_sigkill_mid_batch_loses_no_change(tmp_path: Path) -> None:
         assert len(_seen_keys(app)) >= 10
     finally:
         backends.close()
+
+
+def test_dlq_list_shows_the_changes_given_up_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from polyfn.adapters.local.backends.change_log import reader_name
+    from polyfn.cli import main
+
+    data_dir = tmp_path / "data"
+    app, backends = _ledger(data_dir)
+    try:
+        app.tables["ledger"].put({"id": "bad", "fail": True})
+        fn = app.functions["ledger_changed"]
+        physical = backends.table(app.tables["ledger"]).ref.physical
+        log = ChangeLog(backends.store, physical, reader_name(app.name, fn.name))
+        worker = ChangeWorker(app, fn, log, Invocations(None))
+        for _ in range(3):  # retries=2: the third failure is recorded
+            with backends.store.write() as conn:
+                conn.execute("UPDATE change_readers SET retry_at = 0")
+            worker.process_batch()
+    finally:
+        backends.close()
+    capsys.readouterr()
+    assert main(["dlq", "list", str(FEED_APP), "--data-dir", str(data_dir), "--json"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line) == {
+        "table": "ledger",
+        "function": "ledger_changed",
+        "change": 1,
+        "kind": "insert",
+        "attempts": 3,
+    }

@@ -28,7 +28,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from polyfn.adapters.local.backends import LocalBackends
-from polyfn.adapters.local.backends.change_log import ChangeLog
+from polyfn.adapters.local.backends.change_log import ChangeLog, reader_name
 from polyfn.adapters.local.backends.folder_keys import FileStamp
 from polyfn.adapters.local.bus import BusEventPump
 from polyfn.adapters.local.change_worker import ChangeWorker
@@ -143,7 +143,7 @@ class LocalRuntime:
         """The change log ``fn`` (an on_change function) reads, as its own reader."""
         assert isinstance(fn.trigger, ChangeTrigger)
         table = self.backends.table(fn.trigger.table).ref.physical
-        return ChangeLog(self.backends.store, table, f"{self.app.name}.{fn.name}")
+        return ChangeLog(self.backends.store, table, reader_name(self.app.name, fn.name))
 
     # ------------------------------------------------------------------ backend observer
 

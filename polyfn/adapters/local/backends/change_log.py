@@ -22,10 +22,15 @@ from polyfn.adapters.local.backends.store import Store
 from polyfn.adapters.local.backends.table_codec import decode_item
 from polyfn.core.changes import Change
 
-__all__ = ["ChangeLog", "LoggedChange", "RecordedFailure", "log_change"]
+__all__ = ["ChangeLog", "LoggedChange", "RecordedFailure", "log_change", "reader_name"]
 
 # The pause before retrying a failed change grows with each attempt, up to this.
 MAX_RETRY_PAUSE_SECONDS = 30.0
+
+
+def reader_name(app: str, function: str) -> str:
+    """The reader an on_change function reads the log as (its position is kept by it)."""
+    return f"{app}.{function}"
 
 
 def log_change(conn: Any, table: str, kind: str, new: str | None, old: str | None) -> int:
