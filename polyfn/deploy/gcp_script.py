@@ -247,6 +247,12 @@ def _resources(model: DeployModel, s: _Script) -> None:
             "gcloud firestore databases describe --database='(default)' \"${P[@]}\"",
             'gcloud firestore databases create --location "${REGION}" "${P[@]}"',
         )
+        if model.of_kind("change"):
+            s.add(
+                "# Firestore triggers live where the database is: set FIRESTORE_LOCATION for",
+                "# a database made elsewhere (a multi-region such as nam5).",
+                'FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-${REGION}}"',
+            )
         _composite_indexes(model, s)
 
 
@@ -408,8 +414,8 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         _allow_invoker(name, sa, s)
         _dead_letter(model, name, queue, trigger, s)
     elif isinstance(trigger, ChangeTrigger):
-        # Every write of a document of the table's collection (the database polyfn
-        # creates in ${REGION}); "written" covers created, updated and deleted, and the
+        # Every write of a document of the table's collection, in the database's location
+        # (FIRESTORE_LOCATION); "written" covers created, updated and deleted, and the
         # adapter tells them apart from the images the protobuf payload carries.
         s.command(
             *parts,
@@ -418,7 +424,8 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
             '--trigger-event-filters "database=(default)"',
             "--trigger-event-filters-path-pattern "
             f'"document=${{{_var("table", trigger.table.name)}}}/{{doc}}"',
-            f'--trigger-location "${{REGION}}" --trigger-service-account "${{{sa}}}"',
+            '--trigger-location "${FIRESTORE_LOCATION}"',
+            f'--trigger-service-account "${{{sa}}}"',
         )
         _allow_invoker(name, sa, s)
     elif isinstance(trigger, EventTrigger) and trigger.bus is not None:

@@ -81,6 +81,8 @@ def test_gcp_firestore_triggers_parse_against_gclouds_command_tree(built: Builde
     assert 'type=google.cloud.firestore.document.v1.written"' in script
     assert '--trigger-event-filters-path-pattern "document=${TABLE_ORDERS}/{doc}"' in script
     assert '--trigger-event-filters-path-pattern "document=${TABLE_AUDIT}/{doc}"' in script
+    assert 'FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-${REGION}}"' in script
+    assert script.count('--trigger-location "${FIRESTORE_LOCATION}"') == 2
     assert check_script(result.out / "deploy.sh") > 10
     # Eventarc delivers one document per invocation and only writes made from now on.
     warned = {(w.function, w.limit) for w in result.warnings}
