@@ -59,6 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="AWS: leave the app's dependencies out of the bundle (for a layer, or a quick check)",
     )
+    build.add_argument(
+        "--aws-api",
+        default="http",
+        choices=("http", "rest"),
+        help="AWS: the HTTP routes' front door: an HTTP API (default) or a REST API "
+        "(usage plans, API keys, Lambda REQUEST authorizers with IAM policies)",
+    )
+    build.add_argument(
+        "--aws-api-keys",
+        action="store_true",
+        help="AWS, with --aws-api rest: every route requires an API key, under a usage plan",
+    )
     for command in (preview, plan):
         command.add_argument("--format", default="text", choices=("text", "json"))
 
@@ -75,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         gradual=getattr(args, "gradual", None),
         install_dependencies=not getattr(args, "no_deps", False),
         log_retention_days=getattr(args, "log_retention_days", None),
+        aws_api=getattr(args, "aws_api", "http"),
+        aws_api_keys=getattr(args, "aws_api_keys", False),
     )
     try:
         if args.action == "plan":

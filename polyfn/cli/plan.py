@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--azure-plan",
         choices=("consumption", "flex"),
-        help="Azure hosting plan to price and check (default: the profile's, else consumption)",
+        help="Azure hosting plan to price and check (default: the profile's, else flex)",
     )
 
 

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., Any])
     R = TypeVar("R", Bucket, Queue, Table, EventBus)
     AuthMode = Literal["anonymous", "platform-key", "function"] | JWT | Authorizer
+    # {stage: {cloud: physical id}} of a resource that already exists (deploy adopts it).
+    Existing = Mapping[str, Mapping[str, str]]
 
 __all__ = [
     "App",
@@ -101,15 +103,25 @@ class App:
 
     # ------------------------------------------------------------------ resources
 
-    def bucket(self, name: str) -> Bucket:
-        """Declare a bucket (S3, Blob container, Cloud Storage bucket, a local folder)."""
+    def bucket(self, name: str, *, existing: Existing | None = None) -> Bucket:
+        """Declare a bucket (S3, Blob container, Cloud Storage bucket, a local folder).
+
+        ``existing={stage: {cloud: id}}`` adopts a bucket that already exists at that stage
+        on that cloud: deploy references it instead of creating one (docs/adopt.md)."""
         # The handles are imported by the first declaration: an app with none skips them.
         from polyfn.core.resources import Bucket
 
-        return self._declare(self.buckets, name, lambda: Bucket(self, name))
+        bucket = self._declare(self.buckets, name, lambda: Bucket(self, name, existing))
+        _same_existing(bucket, existing)
+        return bucket
 
     def queue(
-        self, name: str, *, max_receives: int = 3, visibility_timeout: int | None = None
+        self,
+        name: str,
+        *,
+        max_receives: int = 3,
+        visibility_timeout: int | None = None,
+        existing: Existing | None = None,
     ) -> Queue:
         """Declare a queue; a message is dead-lettered after ``max_receives`` failed receives.
 
@@ -123,11 +135,16 @@ class App:
             self.queues,
             name,
             lambda: Queue(
-                self, name, max_receives=max_receives, visibility_timeout=visibility_timeout
+                self,
+                name,
+                max_receives=max_receives,
+                visibility_timeout=visibility_timeout,
+                existing=existing,
             ),
         )
         if queue.max_receives != max_receives:
             raise ConfigError(f"queue {name!r} was declared twice with different max_receives")
+        _same_existing(queue, existing)
         return queue
 
     def table(
@@ -137,6 +154,7 @@ class App:
         key: str = "id",
         sort: str | None = None,
         indexes: Mapping[str, str | tuple[str, str] | tuple[str]] | None = None,
+        existing: Existing | None = None,
     ) -> Table:
         """Declare a table whose items are dicts keyed by the string attribute ``key``,
         with an optional string sort key ``sort`` and named secondary ``indexes``
@@ -144,7 +162,9 @@ class App:
         from polyfn.core.resources import Table
 
         table = self._declare(
-            self.tables, name, lambda: Table(self, name, key=key, sort=sort, indexes=indexes)
+            self.tables,
+            name,
+            lambda: Table(self, name, key=key, sort=sort, indexes=indexes, existing=existing),
         )
         if table.key != key or table.sort != sort:
             raise ConfigError(f"table {name!r} was declared twice with different keys")
@@ -154,6 +174,7 @@ class App:
             != Table(self, name, key=key, sort=sort, indexes=indexes).schema.indexes
         ):
             raise ConfigError(f"table {name!r} was declared twice with different indexes")
+        _same_existing(table, existing)
         return table
 
     def workflow(self, name: str, *, timeout: int | None = None, express: bool = False) -> Workflow:
@@ -169,12 +190,14 @@ class App:
         self.workflows[name] = workflow
         return workflow
 
-    def event_bus(self, name: str) -> EventBus:
+    def event_bus(self, name: str, *, existing: Existing | None = None) -> EventBus:
         """Declare an event bus to ``publish`` to (an EventBridge bus, an Event Grid custom
         topic, a Pub/Sub topic, in-process locally); ``on_event(bus=...)`` subscribes."""
         from polyfn.core.event_bus import EventBus
 
-        return self._declare(self.event_buses, name, lambda: EventBus(self, name))
+        bus = self._declare(self.event_buses, name, lambda: EventBus(self, name, existing))
+        _same_existing(bus, existing)
+        return bus
 
     def _declare(self, registry: dict[str, R], name: str, make: Callable[[], R]) -> R:
         existing = registry.get(name)
@@ -240,6 +263,7 @@ class App:
         timeout: int | None = None,
         reserved_concurrency: int | None = None,
         provisioned_concurrency: int | None = None,
+        concurrency: int | None = None,
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
         body: Any = None,
         path_params: Mapping[str, Any] | None = None,
@@ -274,6 +298,7 @@ class App:
             provisioned_concurrency,
             uses,
             log_event=log_event,
+            concurrency=concurrency,
         )
 
         def register(handler: F) -> F:
@@ -582,3 +607,15 @@ class App:
 
     def __repr__(self) -> str:
         return f"<App {self.name}: {len(self.functions)} functions>"
+
+
+def _same_existing(resource: Resource, existing: Existing | None) -> None:
+    """A second declaration may leave ``existing`` out, not contradict the first."""
+    if existing is None:
+        return
+    from polyfn.core.resources import existing_resources
+
+    if existing_resources(resource.kind, resource.name, existing) != resource.existing:
+        raise ConfigError(
+            f"{resource.kind} {resource.name!r} was declared twice with different existing"
+        )

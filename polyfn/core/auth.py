@@ -49,6 +49,7 @@ _new = object.__new__
 
 __all__ = [
     "FRONT_SETTING",
+    "GATEWAY_SETTING",
     "JWT",
     "MAX_TOKEN_BYTES",
     "Allow",
@@ -63,6 +64,10 @@ __all__ = [
 # The setting deploy writes for functions behind a front door that authenticates:
 # a comma-separated list of what it checked ("jwt", "authorizer").
 FRONT_SETTING = "POLYFN_AUTH_FRONT"
+# The setting deploy writes for Google Cloud functions behind its API Gateway, which
+# calls them with its own identity token (the client's moves to
+# X-Forwarded-Authorization) and adds its own address to X-Forwarded-For.
+GATEWAY_SETTING = "POLYFN_GCP_GATEWAY"
 
 # API Gateway refuses a request whose headers pass 10 KiB (HTTP API quotas); a token
 # over 8 KiB is no token any issuer polyfn knows writes, and parsing it is work for
@@ -155,6 +160,11 @@ class JWT:
     ``jwks_max_age`` bounds how long fetched keys are trusted; a token signed with a key
     the cache does not hold refreshes it once (at most every ``refresh_interval`` seconds),
     and a fetch waits at most ``fetch_timeout`` seconds.
+
+    A token polyfn verified is remembered (by its SHA-256, never the token itself) for
+    at most ``token_cache_ttl`` seconds and never past its ``exp``, in a cache of at most
+    ``token_cache_size`` tokens (0: none), so a client sending the same token again costs
+    a hash, not a signature check. Scopes are checked on every request.
     """
 
     kind = "jwt"
@@ -171,6 +181,8 @@ class JWT:
         jwks_max_age: float = 600.0,
         refresh_interval: float = 30.0,
         fetch_timeout: float = 2.0,
+        token_cache_size: int = 10_000,
+        token_cache_ttl: float = 300.0,
     ) -> None:
         if not issuer:
             raise ConfigError("JWT needs the issuer's URL")
@@ -191,26 +203,41 @@ class JWT:
         self.jwks_max_age = jwks_max_age
         self.refresh_interval = refresh_interval
         self.fetch_timeout = fetch_timeout
+        if token_cache_size < 0 or token_cache_ttl < 0:
+            raise ConfigError("JWT token_cache_size and token_cache_ttl must not be negative")
+        self.token_cache_size = token_cache_size
+        self.token_cache_ttl = token_cache_ttl
 
     def authenticate(self, request: Request, ctx: Context) -> Identity:
         verified = request._platform_claims("jwt")
         if verified is not None:
             claims, scopes = verified
-            return self._identity(claims, scopes)
+            # A front door may validate for several issuers at once (Azure's Easy Auth is
+            # app-wide): a token it accepted for another route's issuer is not this one's.
+            issuer = claims.get("iss")
+            if issuer is not None and issuer != self.issuer:
+                raise unauthorized("token issuer not accepted")
+            return self._identity(claims, scopes, issuer)
         token = bearer_token(request.headers)
         if _verifier is None:
             raise ConfigError("no JWT verifier installed (import polyfn first)")
         claims = _verifier(token, self)
-        return self._identity(claims, None)
+        return self._identity(claims, None, claims.get("iss"))
 
-    def _identity(self, claims: dict[str, Any], scopes: Iterable[str] | None) -> Identity:
-        granted = tuple(scopes) if scopes is not None else scopes_of(claims)
-        if self.scopes:
-            for scope in self.scopes:
-                if scope not in granted:
-                    raise forbidden(f"token lacks scope {scope}")
+    def _identity(
+        self, claims: dict[str, Any], scopes: Iterable[str] | None, issuer: Any
+    ) -> Identity:
+        if scopes is not None:
+            granted = tuple(scopes)
+        else:
+            # scopes_of's common case inlined (a space-separated "scope"): this runs on
+            # every request of a JWT route.
+            value = claims.get("scope")
+            granted = tuple(value.split()) if type(value) is str else scopes_of(claims)
+        for scope in self.scopes:
+            if scope not in granted:
+                raise forbidden(f"token lacks scope {scope}")
         subject = claims.get("sub")
-        issuer = claims.get("iss")
         # Identity.__init__ without its keyword handling: this runs on every request of
         # a JWT route, where the platform-validated path must stay cheap (benchmarks).
         identity: Identity = _new(Identity)

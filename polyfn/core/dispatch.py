@@ -19,6 +19,8 @@ every cloud: ``unmatched.report`` logs a WARNING naming what arrived and why.
 
 from __future__ import annotations
 
+from time import perf_counter as _clock
+
 from polyfn.core import unmatched
 from polyfn.core.context import _reset_current, _set_current
 from polyfn.core.functions import (
@@ -29,12 +31,13 @@ from polyfn.core.functions import (
     ScheduleTrigger,
 )
 from polyfn.core.http import HTTPError, Response, to_response
+from polyfn.core.metric_sinks import INVOCATIONS, TIMED
 from polyfn.core.routing import MethodNotAllowed, NotFound
 from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     from polyfn.core.app import App
@@ -83,6 +86,7 @@ def handle_http(
     match; any other key (``$default``, ``ANY /{proxy+}``, a template the App does not
     have) and polyfn routes the path itself.
     """
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     # The trace is read from the request's headers if anyone asks (adapters build the
     # headers lazily: a request nobody asks about never builds them here).
@@ -145,8 +149,8 @@ def handle_http(
         _log_exception(ctx, f"unhandled error in {request.method} {request.path}", exc)
         response = error_response(500, "Internal Server Error", request.request_id)
     finally:
-        if ctx._metrics is not None or ctx.cold_start:
-            _flush_metrics(ctx)
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
     if cors is not None:
         try:
@@ -222,14 +226,47 @@ def handle_object(
     ]
     if not matching:
         unmatched.report(ctx, arrived, _why_no_object_function(app, event, bucket, candidates))
-    metadata = event.metadata
-    if metadata:
-        # Written by a polyfn invocation: continue its trace, and stop a loop.
-        ctx._carrier = metadata
-        ctx._trace = None
-        if HOPS_ATTRIBUTE in metadata:
-            matching = _below_hop_limit(matching, ctx, f"object {event.bucket}/{event.key}")
+    if matching and event.action == "created":
+        # An object a polyfn invocation wrote carries its trace and hop count in its
+        # metadata: continue the trace, and stop a loop.
+        if not event.metadata_carried and bucket is not None:
+            event._metadata_reader = _metadata_reader(bucket, event.key, ctx)
+        from polyfn.core.trace_context import carrier_from_metadata
+
+        carrier = carrier_from_metadata(event.metadata)
+        if carrier:
+            ctx._carrier = carrier
+            ctx._trace = None
+            if HOPS_ATTRIBUTE in carrier:
+                what = f"object {event.bucket}/{event.key}"
+                matching = _below_hop_limit(matching, ctx, what)
     return _run_each(matching, event, ctx, _name_bucket)
+
+
+def _metadata_reader(bucket: Bucket, key: str, ctx: Context) -> Callable[[], Mapping[str, str]]:
+    """Reads an object's user metadata when its event does not carry it (S3 and Event
+    Grid events do not): one HEAD request, the price of the loop guard on those clouds.
+    A HEAD that fails leaves the invocation without the writer's trace, never fails it."""
+
+    def read() -> Mapping[str, str]:
+        try:
+            info = bucket.metadata(key)
+        except Exception as exc:
+            ctx.logger.warning(
+                "cannot read the metadata of %s/%s for its trace and hop count (%s: %s); "
+                "the loop guard does not count this event (request %s)",
+                bucket.name,
+                key,
+                type(exc).__name__,
+                exc,
+                ctx.request_id,
+            )
+            return {}
+        if info is None or info.metadata is None:
+            return {}  # deleted since: nothing to continue
+        return info.metadata
+
+    return read
 
 
 def _below_hop_limit(functions: list[Function], ctx: Context, what: str) -> list[Function]:
@@ -315,6 +352,7 @@ def handle_messages(
     failed: list[Message] = []
     ctx.function_name = fn.name
     queue_name = fn.trigger.queue.name
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     handler, wants_context = fn.handler, fn.wants_context
     log_event = fn.options.log_event
@@ -353,8 +391,8 @@ def handle_messages(
         if failed:
             _builtin_metric(ctx, "BatchItemFailures", len(failed))
     finally:
-        if ctx._metrics is not None or ctx.cold_start:
-            _flush_metrics(ctx)
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
     return failed
 
@@ -405,6 +443,7 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
         )
     tick.name = fn.name
     ctx.function_name = fn.name
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     tracer = TRACER[0]
     span = tracer.invocation(ctx, "schedule", tick) if tracer is not None else None
@@ -421,8 +460,8 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
             span.end()
         return result
     finally:
-        if ctx._metrics is not None or ctx.cold_start:
-            _flush_metrics(ctx)
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
 
 
@@ -442,10 +481,13 @@ def handle_task(app: App, task: str, data: Any, ctx: Context) -> Any:
             expected="the name of a function declared with @workflow.task",
         )
     ctx.function_name = fn.name
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     try:
         return fn.call(data, ctx)
     finally:
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
 
 
@@ -466,6 +508,14 @@ def handle_event(app: App, event: Event, ctx: Context, *, function: str | None =
         else:
             why = f"app {app.name} has no on_event function"
         unmatched.report(ctx, f"event source={event.source!r} type={event.type!r}", why)
+    carrier = event.trace
+    if carrier and matching:
+        # Published by a polyfn invocation: continue its trace, and stop a loop.
+        ctx._carrier = carrier
+        ctx._trace = None
+        if HOPS_ATTRIBUTE in carrier:
+            what = f"event source={event.source!r} type={event.type!r} ({event.id})"
+            matching = _below_hop_limit(matching, ctx, what)
     return _run_each(matching, event, ctx)
 
 
@@ -479,6 +529,7 @@ def _run_each(
 
     A failure propagates at once, so that the platform retries the whole event.
     """
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     try:
         for fn in functions:
@@ -499,8 +550,8 @@ def _run_each(
                 raise
             span.end()
     finally:
-        if ctx._metrics is not None or ctx.cold_start:
-            _flush_metrics(ctx)
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
     return len(functions)
 
@@ -535,6 +586,18 @@ def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
     _builtin_metric(ctx, "Errors")
 
 
+def _end_invocation(ctx: Context, started: float) -> None:
+    """Count and time the invocation where that is on (``metric_sinks.INVOCATIONS``),
+    then write its metrics if it has any. Called only when one of those may apply: a warm
+    invocation without metrics on a cloud that counts invocations itself pays one check."""
+    if INVOCATIONS.get(ctx.cloud):
+        function = ctx.function_name or "unknown"
+        ctx.metrics.count("Invocations", function=function)
+        ctx.metrics.histogram("Duration", (_clock() - started) * 1000, function=function)
+    if ctx._metrics is not None or ctx.cold_start:
+        _flush_metrics(ctx)
+
+
 def _flush_metrics(ctx: Context) -> None:
     """Write the invocation's metrics, with the cold start counted (once per process)."""
     if ctx.cold_start:
@@ -544,10 +607,11 @@ def _flush_metrics(ctx: Context) -> None:
 
 
 def _builtin_metric(ctx: Context, name: str, value: int = 1) -> None:
-    """One of polyfn's own metrics (ColdStart, Errors, BatchItemFailures, LoopStopped),
-    counted per function; emitted where they cost nothing on the path of a successful
-    warm invocation. On by default on a platform, off with ``POLYFN_BUILTIN_METRICS=0``
-    (``=1`` turns them on anywhere: a test)."""
+    """One of polyfn's own metrics (ColdStart, Errors, BatchItemFailures, LoopStopped;
+    Invocations and Duration are ``_end_invocation``'s), counted per function; emitted
+    where they cost nothing on the path of a successful warm invocation. On by default
+    on a platform, off with ``POLYFN_BUILTIN_METRICS=0`` (``=1`` turns them on anywhere:
+    a test)."""
     from polyfn.core.metric_sinks import builtin_enabled
 
     if builtin_enabled(ctx.cloud):

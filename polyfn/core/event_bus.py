@@ -44,7 +44,7 @@ _MAX_FIELD_CHARS = 256
 class OutgoingEvent:
     """One event as published: what every backend sends, whatever its wire format."""
 
-    __slots__ = ("data", "data_json", "id", "source", "subject", "time", "type")
+    __slots__ = ("data", "data_json", "id", "source", "subject", "time", "trace", "type")
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class OutgoingEvent:
         data_json: str,
         time: str,
         subject: str | None = None,
+        trace: dict[str, str] | None = None,
     ) -> None:
         self.id = id
         self.source = source
@@ -64,6 +65,11 @@ class OutgoingEvent:
         self.data_json = data_json
         self.time = time
         self.subject = subject
+        # The publishing invocation's trace, correlation id and hop count as CloudEvents
+        # extension attributes (core.trace_context.EVENT_EXTENSION_NAMES); empty outside
+        # an invocation. Each backend carries them its way; subscribers continue the trace
+        # and the loop guard counts.
+        self.trace: dict[str, str] = trace if trace is not None else {}
 
     def __repr__(self) -> str:
         return f"<OutgoingEvent {self.type} from {self.source}>"
@@ -103,6 +109,7 @@ class EventBus(Resource):
             _encode_data(data),
             datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             subject if subject is None else _check_field("subject", subject),
+            _publishing_trace(),
         )
 
     def subscribers(self) -> list[Function]:
@@ -114,6 +121,17 @@ class EventBus(Resource):
             for fn in self._app.functions.values()
             if isinstance(fn.trigger, EventTrigger) and fn.trigger.bus is self
         ]
+
+
+def _publishing_trace() -> dict[str, str]:
+    from polyfn.core.context import _current
+
+    ctx = _current.get()
+    if ctx is None:
+        return {}
+    from polyfn.core.trace_context import event_extensions
+
+    return event_extensions(ctx.trace)
 
 
 def _check_field(label: str, value: object) -> str:

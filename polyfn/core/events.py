@@ -10,7 +10,7 @@ from polyfn.core import json_codec
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime
     from typing import Any, Literal
 
@@ -33,13 +33,14 @@ class ObjectEvent:
     """
 
     __slots__ = (
+        "_metadata",
+        "_metadata_reader",
         "action",
         "bucket",
         "content_type",
         "etag",
         "id",
         "key",
-        "metadata",
         "raw",
         "size",
         "time",
@@ -62,16 +63,34 @@ class ObjectEvent:
         self.action = action
         self.bucket = bucket
         self.key = key
-        # The object's metadata where the event carries it (Cloud Storage's does; the
-        # local runtime's carries the writer's trace): the trace and hop count the
-        # writing invocation put there (core.trace_context).
-        self.metadata: Mapping[str, str] = metadata if metadata is not None else {}
+        # The object's user metadata where the event carries it (Cloud Storage's and the
+        # blob trigger's do); None when it does not (S3's, Event Grid's), and dispatch
+        # then gives a reader that asks the bucket on first use (``metadata``).
+        self._metadata: Mapping[str, str] | None = metadata
+        self._metadata_reader: Callable[[], Mapping[str, str]] | None = None
         self.size = size
         self.etag = etag
         self.content_type = content_type
         self.time = time
         self.id = id
         self.raw = raw
+
+    @property
+    def metadata(self) -> Mapping[str, str]:
+        """The object's user metadata: the trace and hop count a polyfn writer stored
+        there (``core.trace_context.OBJECT_METADATA_NAMES``) and whatever else its writer
+        set. Read from the event where it carries them, else with one request to the
+        bucket (a HEAD) the first time it is asked for; empty for a deleted object."""
+        found = self._metadata
+        if found is None:
+            reader, self._metadata_reader = self._metadata_reader, None
+            found = self._metadata = reader() if reader is not None else {}
+        return found
+
+    @property
+    def metadata_carried(self) -> bool:
+        """Whether the metadata is known without asking the bucket."""
+        return self._metadata is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -176,7 +195,7 @@ class Schedule:
 class Event:
     """Any other event, shaped like a CloudEvent (id, source, type, subject, time, data)."""
 
-    __slots__ = ("data", "id", "raw", "source", "subject", "time", "type")
+    __slots__ = ("data", "id", "raw", "source", "subject", "time", "trace", "type")
 
     def __init__(
         self,
@@ -188,6 +207,7 @@ class Event:
         time: str | None = None,
         data: Any = None,
         raw: Any = None,
+        trace: Mapping[str, str] | None = None,
     ) -> None:
         self.id = id
         self.source = source
@@ -196,6 +216,10 @@ class Event:
         self.time = time
         self.data = data
         self.raw = raw
+        # What a polyfn publisher's event carried of its trace, correlation id and hop
+        # count, by the names core.trace_context reads (``traceparent``, ...); empty for
+        # an event from elsewhere.
+        self.trace: Mapping[str, str] = trace if trace is not None else {}
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data

@@ -206,6 +206,7 @@ class FunctionOptions:
     """Per-function deployment settings; the runtime ignores them, deploy reads them."""
 
     __slots__ = (
+        "concurrency",
         "log_event",
         "max_hops",
         "memory",
@@ -224,7 +225,12 @@ class FunctionOptions:
         uses: Iterable[Bucket | Queue | Table | EventBus] | None = None,
         max_hops: int | None = None,
         log_event: bool = False,
+        concurrency: int | None = None,
     ) -> None:
+        if concurrency is not None and (
+            not isinstance(concurrency, int) or not 1 <= concurrency <= 1000
+        ):
+            raise ConfigError(f"concurrency must be a whole number 1-1000, got {concurrency!r}")
         for label, value in (
             ("max_hops", max_hops),
             ("memory", memory),
@@ -243,6 +249,10 @@ class FunctionOptions:
         self.max_hops = max_hops
         # Log each input at INFO before the handler runs, secrets redacted (core.event_log).
         self.log_event = bool(log_event)
+        # How many invocations one instance runs at once (Cloud Run's --concurrency, Flex
+        # Consumption's per-instance HTTP concurrency); None: each platform's default.
+        # Lambda runs one per execution environment whatever is asked (limits warns).
+        self.concurrency = concurrency
         # The resources the handler touches, when the deploy step's scan of its code should
         # not decide (None): deploy grants exactly these, with full access.
         self.uses: tuple[Bucket | Queue | Table | EventBus, ...] | None = None

@@ -13,7 +13,9 @@ What each operation documents:
 - ``default``: the one error body every runtime answers with (``dispatch.error_response``,
   with ``errors`` for a request that does not fit the models), which covers the 400, 404,
   405, 422 and 500 any route may give;
-- ``auth="function"``: the platform's own check (see ``FUNCTION_AUTH``).
+- its auth (``core.openapi_security``): the security requirement and scheme of a
+  ``JWT(...)``, an ``@app.authorizer`` or ``auth="platform-key"``, and the 401/403/503
+  answers of a refusal; 422 when it has a body model.
 
 Greedy parameters (``/files/{path+}``) are written ``{path}``: OpenAPI has no greedy form,
 and a client must percent-encode the slashes of such a value.
@@ -22,6 +24,7 @@ and a client must percent-encode the slashes of such a value.
 from __future__ import annotations
 
 from polyfn.core.functions import HttpTrigger
+from polyfn.core.openapi_security import FUNCTION_AUTH, SecuritySchemes, refusal
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
@@ -76,17 +79,6 @@ FIELD_ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
-# auth="function" is the platform's check, which differs per cloud; one scheme names it.
-FUNCTION_AUTH: dict[str, Any] = {
-    "type": "apiKey",
-    "in": "header",
-    "name": "x-functions-key",
-    "description": "auth='function': the platform checks the caller before polyfn runs. "
-    "Azure: a function key (this header, or the 'code' query parameter). AWS: an IAM "
-    "(SigV4) signature of the request. Google Cloud: an identity token of an account "
-    "with the invoker role, as 'Authorization: Bearer'.",
-}
-
 
 def openapi_path(template: str) -> str:
     """``/files/{path+}`` as OpenAPI writes it: ``/files/{path}``."""
@@ -100,8 +92,8 @@ def openapi_document(
     from polyfn.core.models import SchemaRegistry
 
     registry = SchemaRegistry()
+    security = SecuritySchemes(app)
     paths: dict[str, dict[str, Any]] = {}
-    uses_function_auth = False
     for fn in app.functions_of("http"):
         trigger = fn.trigger
         assert isinstance(trigger, HttpTrigger)
@@ -109,15 +101,13 @@ def openapi_document(
         for method in trigger.methods:
             if method == "HEAD":
                 continue  # answered for every GET route; OpenAPI lists it with GET's
-            item[method.lower()] = _operation(fn, trigger, method, registry)
-        if trigger.auth == "function":
-            uses_function_auth = True
+            item[method.lower()] = _operation(fn, trigger, method, registry, security)
     schemas = dict(sorted(registry.schemas.items()))
     schemas["Error"] = ERROR_SCHEMA
     schemas["FieldError"] = FIELD_ERROR_SCHEMA
     components: dict[str, Any] = {"schemas": schemas}
-    if uses_function_auth:
-        components["securitySchemes"] = {"function": FUNCTION_AUTH}
+    if security.schemes:
+        components["securitySchemes"] = dict(sorted(security.schemes.items()))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title or app.name, "version": version},
@@ -127,7 +117,11 @@ def openapi_document(
 
 
 def _operation(
-    fn: Function, trigger: HttpTrigger, method: str, registry: SchemaRegistry
+    fn: Function,
+    trigger: HttpTrigger,
+    method: str,
+    registry: SchemaRegistry,
+    security: SecuritySchemes,
 ) -> dict[str, Any]:
     from polyfn.core.models import json_schema
 
@@ -174,13 +168,19 @@ def _operation(
         responses[str(status)] = answer
     if not any(200 <= status < 300 for status in declared):
         responses["2XX"] = {"description": "Success"}
+    refusals = security.refusals(trigger)
+    if models is not None and models.body_type is not None:
+        refusals.append(422)
+    for status in refusals:
+        responses.setdefault(str(status), refusal(status))
     responses["default"] = {
         "description": "An error: the one error body of every runtime",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
     operation["responses"] = responses
-    if trigger.auth == "function":
-        operation["security"] = [{"function": []}]
+    requirement = security.requirement(trigger)
+    if requirement is not None:
+        operation["security"] = requirement
     return operation
 
 

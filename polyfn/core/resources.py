@@ -63,6 +63,7 @@ def __getattr__(name: str) -> object:
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _LOGICAL_CHARS = _LOWER | frozenset("0123456789-")
 _UPPER_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_STAGE_CHARS = _LOWER | frozenset("0123456789")
 
 
 def _is_logical_name(name: str) -> bool:
@@ -106,9 +107,15 @@ class ObjectNotFound(PolyfnError, KeyError):
 
 
 class ObjectInfo:
-    """What a bucket knows about one object."""
+    """What a bucket knows about one object.
 
-    __slots__ = ("content_type", "etag", "key", "modified", "size")
+    ``metadata`` is the object's user metadata (S3's ``x-amz-meta-*``, a blob's metadata,
+    a Cloud Storage object's custom metadata) where the call read it (``Bucket.metadata``
+    does; a listing does not: None). polyfn keeps the writing invocation's trace and hop
+    count there (``core.trace_context.OBJECT_METADATA_NAMES``).
+    """
+
+    __slots__ = ("content_type", "etag", "key", "metadata", "modified", "size")
 
     def __init__(
         self,
@@ -118,12 +125,14 @@ class ObjectInfo:
         etag: str | None = None,
         content_type: str | None = None,
         modified: str | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         self.key = key
         self.size = size
         self.etag = etag
         self.content_type = content_type
         self.modified = modified
+        self.metadata = metadata
 
     def __repr__(self) -> str:
         return f"<ObjectInfo {self.key} {self.size} bytes>"
@@ -151,12 +160,56 @@ class Page(Generic[T]):
 # ----------------------------------------------------------------------------- handles
 
 
+EXISTING_CLOUDS = ("aws", "azure", "gcp")
+
+
+def existing_resources(
+    kind: str, name: str, existing: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, dict[str, str]]:
+    """``existing`` checked and copied: ``{stage: {cloud: physical id}}``, where the id is
+    what that cloud calls a resource that already exists (a name, an ARN, an
+    ``account/name``); deploy references it at that stage instead of creating one."""
+    if existing is None:
+        return {}
+    if not isinstance(existing, Mapping):
+        raise ConfigError(f"{kind} {name!r}: existing must map a stage to {{cloud: id}}")
+    checked: dict[str, dict[str, str]] = {}
+    for stage, per_cloud in existing.items():
+        if not isinstance(stage, str) or not isinstance(per_cloud, Mapping):
+            raise ConfigError(
+                f"{kind} {name!r}: existing must map a stage name to {{cloud: id}}, "
+                f"got {stage!r}: {per_cloud!r}"
+            )
+        # The rule deploy's --stage follows (deploy.naming.check_stage): a key no stage
+        # can have would silently never apply.
+        if not (0 < len(stage) <= 16 and stage[0] in _LOWER and _STAGE_CHARS.issuperset(stage)):
+            raise ConfigError(
+                f"{kind} {name!r}: existing names stage {stage!r}; a stage is 1-16 lower-case "
+                "letters and digits, starting with a letter"
+            )
+        for cloud, physical in per_cloud.items():
+            if cloud not in EXISTING_CLOUDS:
+                raise ConfigError(
+                    f"{kind} {name!r}: existing names cloud {cloud!r}; expected one of "
+                    + ", ".join(EXISTING_CLOUDS)
+                )
+            if not isinstance(physical, str) or not physical or physical != physical.strip():
+                raise ConfigError(
+                    f"{kind} {name!r}: the existing {cloud} id at stage {stage!r} must be a "
+                    f"non-empty string without surrounding spaces, got {physical!r}"
+                )
+        checked[stage] = dict(per_cloud)
+    return checked
+
+
 class Resource:
     kind = ""
 
-    __slots__ = ("_app", "name")
+    __slots__ = ("_app", "existing", "name")
 
-    def __init__(self, app: App, name: str) -> None:
+    def __init__(
+        self, app: App, name: str, existing: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         if not _is_logical_name(name):
             raise ConfigError(
                 f"{self.kind} name {name!r} must be 1-48 characters of lower-case letters, "
@@ -164,6 +217,12 @@ class Resource:
             )
         self._app = app
         self.name = name
+        # Resources that already exist, per stage and cloud (deploy.existing reads them).
+        self.existing = existing_resources(self.kind, name, existing)
+
+    def existing_on(self, stage: str, cloud: str) -> str | None:
+        """The physical id this resource adopts at ``stage`` on ``cloud``, if any."""
+        return self.existing.get(stage, {}).get(cloud)
 
     @property
     def physical_name(self) -> str:
@@ -235,7 +294,9 @@ class Bucket(Resource):
         if isinstance(data, str):
             data = data.encode()
             content_type = content_type or "text/plain; charset=utf-8"
-        return self._get_backend().write(_check_key(key), data, content_type)  # type: ignore[no-any-return]
+        return self._get_backend().write(  # type: ignore[no-any-return]
+            _check_key(key), data, content_type, _object_trace()
+        )
 
     def exists(self, key: str) -> bool:
         return self._get_backend().exists(_check_key(key))  # type: ignore[no-any-return]
@@ -283,8 +344,9 @@ class Queue(Resource):
         *,
         max_receives: int = 3,
         visibility_timeout: int | None = None,
+        existing: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        super().__init__(app, name)
+        super().__init__(app, name, existing)
         if not 1 <= max_receives <= 1000:
             raise ConfigError(f"queue {name!r}: max_receives must be 1-1000, got {max_receives}")
         if visibility_timeout is not None and not 0 <= visibility_timeout <= 43200:
@@ -348,10 +410,11 @@ class Table(Resource):
         key: str = "id",
         sort: str | None = None,
         indexes: Mapping[str, str | tuple[str, str] | tuple[str]] | None = None,
+        existing: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         from polyfn.core.table_keys import KeySchema
 
-        super().__init__(app, name)
+        super().__init__(app, name, existing)
         if not key or not key.isidentifier():
             raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
         self.schema = KeySchema(name, key, sort, indexes)
@@ -639,6 +702,15 @@ def _traced(attributes: Mapping[str, str]) -> Mapping[str, str]:
     carried = ctx.trace.outgoing()
     carried.update(attributes)
     return carried if len(carried) <= _MAX_ATTRIBUTES else attributes
+
+
+def _object_trace() -> dict[str, str]:
+    """The user metadata a bucket write stores with the object: the writing invocation's
+    trace, correlation id and hop count, so the object's event continues the trace and
+    the loop guard counts a function writing into the bucket that triggers it. Nothing
+    outside an invocation (a script, a test's setup)."""
+    ctx = _current.get()
+    return {} if ctx is None else ctx.trace.object_metadata()
 
 
 def _encode_body(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:

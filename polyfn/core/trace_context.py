@@ -33,13 +33,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CORRELATION_HEADER",
+    "EVENT_EXTENSION_NAMES",
     "HOPS_ATTRIBUTE",
     "MAX_CORRELATION_CHARS",
+    "OBJECT_METADATA_NAMES",
+    "TRACE_DETAIL_KEY",
     "TraceContext",
+    "carrier_from_extensions",
+    "carrier_from_metadata",
+    "event_extensions",
     "parse_cloud_trace",
     "parse_traceparent",
     "parse_xray",
     "trace_from",
+    "xray_header",
 ]
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -47,6 +54,33 @@ HOPS_ATTRIBUTE = "polyfn-hops"
 # A correlation id is an opaque label; one longer than this is cut, not refused.
 MAX_CORRELATION_CHARS = 128
 _MAX_TRACESTATE_CHARS = 512
+
+# The names the trace travels under in an object's user metadata, per carried attribute.
+# Azure requires blob metadata names to be C# identifiers ("Naming and referencing
+# containers, blobs, and metadata": no '-'); S3 stores user metadata keys lowercased
+# ("Working with object metadata", x-amz-meta-*); Cloud Storage keeps any name. So:
+# lowercase, '_' for '-'. What they hold stays far below S3's 2 KB of user metadata.
+OBJECT_METADATA_NAMES = {
+    "traceparent": "traceparent",
+    "tracestate": "tracestate",
+    CORRELATION_HEADER: "polyfn_correlation_id",
+    HOPS_ATTRIBUTE: "polyfn_hops",
+}
+_CARRIED_FROM_METADATA = {stored: carried for carried, stored in OBJECT_METADATA_NAMES.items()}
+# The names the trace travels under in a published event: CloudEvents extension
+# attributes (lowercase letters and digits, at most 20 characters: CloudEvents 1.0,
+# "Attribute Naming Convention"); ``traceparent``/``tracestate`` are the CloudEvents
+# Distributed Tracing extension's own. Event Grid keeps them as top-level attributes,
+# Pub/Sub as ``ce-`` attributes (binary mode); EventBridge has no place for extensions,
+# so there they ride in the detail under ``TRACE_DETAIL_KEY``, removed on arrival.
+EVENT_EXTENSION_NAMES = {
+    "traceparent": "traceparent",
+    "tracestate": "tracestate",
+    CORRELATION_HEADER: "polyfncorrelationid",
+    HOPS_ATTRIBUTE: "polyfnhops",
+}
+_CARRIED_FROM_EXTENSIONS = {named: carried for carried, named in EVENT_EXTENSION_NAMES.items()}
+TRACE_DETAIL_KEY = "_polyfn"
 _HEX = frozenset("0123456789abcdef")
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
@@ -109,6 +143,12 @@ class TraceContext:
         if self.tracestate:
             carried["tracestate"] = self.tracestate
         return carried
+
+    def object_metadata(self) -> dict[str, str]:
+        """``outgoing`` under the names an object's user metadata can hold, on every
+        cloud (``OBJECT_METADATA_NAMES``): what a bucket write from this invocation
+        stores with the object."""
+        return {OBJECT_METADATA_NAMES[name]: value for name, value in self.outgoing().items()}
 
     def __repr__(self) -> str:
         return f"<TraceContext {self.trace_id}/{self.span_id} hops={self.hops}>"
@@ -195,6 +235,50 @@ def trace_from(
         return TraceContext(new_trace_id(), new_span_id(), None, True, "", correlation, hops)
     trace_id, parent_id, sampled = found
     return TraceContext(trace_id, new_span_id(), parent_id, sampled, tracestate, correlation, hops)
+
+
+def carrier_from_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """The trace attributes an object's user metadata holds, under the names
+    ``trace_from`` reads (empty when a writer outside polyfn stored the object). Names are
+    matched case-insensitively: Azure and the S3 API may hand them back in another case."""
+    return _renamed(metadata, _CARRIED_FROM_METADATA)
+
+
+def event_extensions(trace: TraceContext) -> dict[str, str]:
+    """``trace.outgoing()`` as CloudEvents extension attributes (``EVENT_EXTENSION_NAMES``)."""
+    return {EVENT_EXTENSION_NAMES[name]: value for name, value in trace.outgoing().items()}
+
+
+def carrier_from_extensions(extensions: Mapping[str, object]) -> dict[str, str]:
+    """The trace attributes among an event's extension attributes (``ce-`` prefixed or
+    not), under the names ``trace_from`` reads; anything else, or a non-text value, is
+    not polyfn's and is left out."""
+    named = {
+        name.removeprefix("ce-"): value
+        for name, value in extensions.items()
+        if isinstance(name, str) and isinstance(value, str)
+    }
+    return _renamed(named, _CARRIED_FROM_EXTENSIONS)
+
+
+def xray_header(traceparent: str) -> str | None:
+    """The ``X-Amzn-Trace-Id`` naming the same trace and parent as a W3C ``traceparent``
+    (what EventBridge's ``TraceHeader`` and Step Functions' ``traceHeader`` take); None
+    for a malformed one."""
+    found = parse_traceparent(traceparent)
+    if found is None:
+        return None
+    trace_id, parent_id, sampled = found
+    return f"Root=1-{trace_id[:8]}-{trace_id[8:]};Parent={parent_id};Sampled={int(sampled)}"
+
+
+def _renamed(found: Mapping[str, object], names: Mapping[str, str]) -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    for name, value in found.items():
+        carried = names.get(name.lower()) if isinstance(name, str) else None
+        if carried is not None and isinstance(value, str):
+            carrier[carried] = value
+    return carrier
 
 
 def _found_in(carrier: Mapping[str, str]) -> tuple[tuple[str, str | None, bool] | None, str]:

@@ -216,7 +216,7 @@ class Workflow(Resource):
         except (TypeError, ValueError) as error:
             raise ValueError(f"workflow input must be JSON: {error}") from None
         backend = self._get_backend()
-        return backend.start(self, input, name)  # type: ignore[no-any-return]
+        return backend.start(self, input, name, trace=_starting_trace())  # type: ignore[no-any-return]
 
     def execution(self, execution_id: str) -> WorkflowExecution:
         """The execution's status as the engine knows it now."""
@@ -252,3 +252,13 @@ def _task_steps(steps: Iterable[Any]) -> Iterable[TaskStep]:
             yield from _task_steps(step.steps)
             for catch in step.catches:
                 yield from _task_steps(catch.then)
+
+
+def _starting_trace() -> dict[str, str]:
+    """The starting invocation's trace, correlation id and hop count
+    (``TraceContext.outgoing``), which each engine hands to the execution's tasks as far
+    as it can (see docs/observability.md); empty outside an invocation."""
+    from polyfn.core.context import _current
+
+    ctx = _current.get()
+    return {} if ctx is None else ctx.trace.outgoing()

@@ -75,6 +75,7 @@ class Execution:
         "retries",
         "state",
         "status",
+        "trace",
         "wake_at",
     )
 
@@ -92,6 +93,7 @@ class Execution:
         output: Any = None,
         error: str | None = None,
         cause: str | None = None,
+        trace: dict[str, str] | None = None,
     ) -> None:
         self.id = id
         self.state = state
@@ -104,6 +106,9 @@ class Execution:
         self.output = output
         self.error = error
         self.cause = cause
+        # The starter's trace attributes (``TraceContext.outgoing``), which the
+        # execution's tasks continue; None when started outside an invocation.
+        self.trace = trace
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}

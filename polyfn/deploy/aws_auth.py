@@ -33,6 +33,7 @@ __all__ = [
     "front_setting",
     "http_api_authorizers",
     "route_auth",
+    "used_authorizers",
 ]
 
 MAX_TTL = 3600
@@ -80,7 +81,7 @@ def http_api_authorizers(app: App) -> dict[str, Any]:
             "IdentitySource": "$request.header.Authorization",
             "JwtConfiguration": {"issuer": issuer, "audience": list(audience)},
         }
-    for authorizer in _used_authorizers(app):
+    for authorizer in used_authorizers(app):
         if authorizer.ttl > MAX_TTL:
             raise ConfigError(
                 f"authorizer {authorizer.name}: API Gateway caches an answer at most "
@@ -96,7 +97,7 @@ def http_api_authorizers(app: App) -> dict[str, Any]:
     return out
 
 
-def _used_authorizers(app: App) -> list[Authorizer]:
+def used_authorizers(app: App) -> list[Authorizer]:
     used: list[Authorizer] = []
     for fn in app.functions_of("http"):
         guard = fn.trigger.guard  # type: ignore[union-attr]
@@ -108,7 +109,7 @@ def _used_authorizers(app: App) -> list[Authorizer]:
 def authorizer_functions(app: App, stage: str) -> dict[str, Any]:
     """One Lambda per authorizer a route uses, pinned to it; it touches no resource."""
     out: dict[str, Any] = {}
-    for authorizer in _used_authorizers(app):
+    for authorizer in used_authorizers(app):
         out[authorizer_function_id(authorizer)] = {
             "Type": "AWS::Serverless::Function",
             "Properties": {

@@ -30,7 +30,8 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
-from polyfn.deploy import aws_auth
+from polyfn.deploy import aws_auth, aws_rest
+from polyfn.deploy.existing import AwsExisting, aws_existing
 from polyfn.deploy.front_door import (
     aws_cors_configuration,
     aws_throttling,
@@ -129,6 +130,33 @@ def has_failure_queue(function: DeployFunction) -> bool:
     return is_asynchronous(function) or isinstance(function.fn.trigger, ChangeTrigger)
 
 
+_REGISTRIES = {
+    "bucket": "buckets",
+    "queue": "queues",
+    "table": "tables",
+    "event_bus": "event_buses",
+}
+
+
+def _adopted(model: DeployModel, kind: str, name: str) -> AwsExisting | None:
+    """The existing resource this stage adopts for ``kind``/``name`` (deploy.existing)."""
+    registry = getattr(model.app, _REGISTRIES[kind])
+    return aws_existing(registry[name], model.stage)
+
+
+def _created(model: DeployModel, kind: str) -> list[str]:
+    """The names of ``kind`` this stack creates: every declared one not adopted."""
+    names: list[str] = getattr(model, _REGISTRIES[kind])
+    return [name for name in names if _adopted(model, kind, name) is None]
+
+
+def _arn(model: DeployModel, kind: str, name: str) -> Any:
+    adopted = _adopted(model, kind, name)
+    if adopted is not None:
+        return adopted.arn
+    return _get_att(aws_logical_id(kind, name), "Arn")
+
+
 def is_asynchronous(function: DeployFunction) -> bool:
     """S3 notifications, EventBridge rules and schedules invoke Lambda asynchronously: a
     failure is retried by Lambda, then lost unless an on-failure destination takes it."""
@@ -142,17 +170,26 @@ def sam_template(
     code_uri: str = "bundle.zip",
     gradual: str | None = None,
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS,
+    api: str = "http",
+    api_keys: bool = False,
 ) -> dict[str, Any]:
     """The SAM template (a dict) for ``model``; write it with ``yaml_text.dump_yaml``.
 
     ``gradual`` names a CodeDeploy configuration (``GRADUAL_DEPLOYMENTS``): each function's
-    new version then takes traffic step by step through the ``live`` alias.
+    new version then takes traffic step by step through the ``live`` alias. ``api`` is
+    the HTTP front door: ``"http"`` (an HTTP API, the default) or ``"rest"`` (a REST API,
+    ``aws_rest``), whose ``api_keys`` asks for a usage plan and an API key.
     """
     if gradual is not None and gradual not in GRADUAL_DEPLOYMENTS:
         raise ConfigError(
             f"unknown gradual deployment {gradual!r}; expected one of "
             + ", ".join(GRADUAL_DEPLOYMENTS)
         )
+    if api not in aws_rest.API_KINDS:
+        raise ConfigError(f"unknown AWS API kind {api!r}; expected http or rest")
+    if api_keys and api != "rest":
+        raise ConfigError("API keys and usage plans need the REST API (--aws-api rest)")
+    rest = api == "rest" and bool(model.of_kind("http"))
     resources: dict[str, Any] = {}
     resources.update(_buckets(model))
     resources.update(_queues(model))
@@ -160,15 +197,21 @@ def sam_template(
     resources.update(_event_buses(model))
     resources.update(_state_machines(model, log_retention_days))
     for function in model.functions:
-        resources[aws_logical_id("function", function.name)] = _function(model, function, gradual)
+        resources[aws_logical_id("function", function.name)] = _function(
+            model, function, gradual, rest
+        )
         if has_failure_queue(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
                 "Properties": {"MessageRetentionPeriod": DEAD_LETTER_RETENTION_S},
             }
     if model.of_kind("http"):
-        resources[FALLBACK_ID] = _fallback_function(model)
-    _check_unique_ids(model, resources)
+        resources[FALLBACK_ID] = _fallback_function(model, rest, api_keys)
+    if rest:
+        resources[aws_rest.REST_API_ID] = aws_rest.rest_api(
+            model.app, model.stage, api_keys=api_keys
+        )
+    _check_unique_ids(model, resources, rest)
     authorizer_functions = aws_auth.authorizer_functions(model.app, model.stage)
     if set(authorizer_functions) & set(resources):
         raise ConfigError("an authorizer and a function map to the same logical id; rename one")
@@ -182,24 +225,30 @@ def sam_template(
         }
     }
     http_api: dict[str, Any] = {}
-    if any(
+    if not rest and any(
         isinstance(f.fn.trigger, HttpTrigger) and f.fn.trigger.auth == "function"
         for f in model.functions
     ):
         # auth="function" routes are signed with IAM (SigV4); the API must offer it.
         http_api["Auth"] = {"EnableIamAuthorizer": True}
-    authorizers = aws_auth.http_api_authorizers(model.app)
+    authorizers = {} if rest else aws_auth.http_api_authorizers(model.app)
     if authorizers:
         http_api.setdefault("Auth", {})["Authorizers"] = authorizers
     # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
-    dead_letters = [aws_logical_id("dlq", name) for name in model.queues]
+    dead_letters = [aws_logical_id("dlq", name) for name in _created(model, "queue")]
     sam_observability(resources, globals_, dead_letters, log_retention_days)
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": f"polyfn app {model.app.name}, stage {model.stage} (by polyfn deploy)",
     }
-    if model.of_kind("http"):
+    if rest:
+        # The REST front door (aws_rest): throttling, authorizers, usage plan.
+        template["Parameters"] = {
+            **aws_throttling_parameters(),
+            **aws_rest.rest_parameters(api_keys),
+        }
+    elif model.of_kind("http"):
         # The front door (front_door): CORS answered by API Gateway, stage throttling.
         cors = aws_cors_configuration(model.app)
         if cors is not None:
@@ -208,7 +257,7 @@ def sam_template(
         template["Parameters"] = aws_throttling_parameters()
     if http_api:
         globals_["HttpApi"] = http_api
-    template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model)})
+    template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model, rest)})
     return template
 
 
@@ -217,7 +266,7 @@ def sam_template(
 
 def _buckets(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.buckets:
+    for name in _created(model, "bucket"):
         bucket = model.app.buckets[name]
         out[aws_logical_id("bucket", name)] = {
             "Type": "AWS::S3::Bucket",
@@ -239,7 +288,8 @@ def _buckets(model: DeployModel) -> dict[str, Any]:
 
 def _queues(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.queues:
+    for name in _created(model, "queue"):
+        # An adopted queue keeps its own redrive policy: the stack creates no DLQ for it.
         queue = model.app.queues[name]
         dlq_id = aws_logical_id("dlq", name)
         out[aws_logical_id("queue", name)] = {
@@ -261,7 +311,7 @@ def _queues(model: DeployModel) -> dict[str, Any]:
 
 def _tables(model: DeployModel) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in model.tables:
+    for name in _created(model, "table"):
         table = model.app.tables[name]
         out[aws_logical_id("table", name)] = {
             "Type": "AWS::DynamoDB::Table",
@@ -284,7 +334,7 @@ def _event_buses(model: DeployModel) -> dict[str, Any]:
             "Type": "AWS::Events::EventBus",
             "Properties": {"Name": event_bus_name(model.app, model.stage, name)},
         }
-        for name in model.event_buses
+        for name in _created(model, "event_bus")
     }
 
 
@@ -371,6 +421,9 @@ def _state_machines(model: DeployModel, log_retention_days: int) -> dict[str, An
 
 
 def _binding_value(model: DeployModel, kind: str, name: str) -> Any:
+    adopted = _adopted(model, kind, name) if kind in _REGISTRIES else None
+    if adopted is not None:
+        return adopted.binding
     if kind == "bucket":
         return _sub(aws_bucket_name(model.app, model.stage, model.app.buckets[name]))
     if kind == "queue":
@@ -407,9 +460,12 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
     return None
 
 
-def _function(model: DeployModel, function: DeployFunction, gradual: str | None) -> dict[str, Any]:
+def _function(
+    model: DeployModel, function: DeployFunction, gradual: str | None, rest: bool
+) -> dict[str, Any]:
     fn = function.fn
-    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **aws_auth.front_setting(fn)}
+    front = aws_rest.rest_front_setting(fn) if rest else aws_auth.front_setting(fn)
+    variables: dict[str, Any] = {"POLYFN_FUNCTION": fn.name, **front}
     bound = set(function.usage.accesses)
     trigger_resource = _trigger_resource(function)
     if trigger_resource is not None:
@@ -423,7 +479,7 @@ def _function(model: DeployModel, function: DeployFunction, gradual: str | None)
         "Timeout": function.timeout,
         "Environment": {"Variables": variables},
     }
-    events = _events(model, function)
+    events = _events(model, function, rest)
     if events:  # a workflow's task has none: its state machine invokes it
         properties["Events"] = events
     statements = statements_for(model, function)
@@ -471,7 +527,7 @@ def _stream_source(trigger: ChangeTrigger, function: DeployFunction) -> dict[str
     }
 
 
-def _fallback_function(model: DeployModel) -> dict[str, Any]:
+def _fallback_function(model: DeployModel, rest: bool, api_keys: bool) -> dict[str, Any]:
     # Runs only for method/path pairs no route has: polyfn's router answers 404, 405 with
     # Allow, or a CORS preflight. It touches no resource, so it has no policy.
     return {
@@ -482,7 +538,11 @@ def _fallback_function(model: DeployModel) -> dict[str, Any]:
             "MemorySize": 256,
             "Timeout": 10,
             "AutoPublishAlias": ALIAS,
-            "Events": {"Fallback": {"Type": "HttpApi"}},
+            "Events": (
+                aws_rest.rest_fallback_events(model.app, api_keys=api_keys)
+                if rest
+                else {"Fallback": {"Type": "HttpApi"}}
+            ),
         },
     }
 
@@ -492,7 +552,7 @@ def _event_name(method: str, path: str) -> str:
     return method.capitalize() + ("".join(w[:1].upper() + w[1:] for w in words) or "Root")
 
 
-def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
+def _events(model: DeployModel, function: DeployFunction, rest: bool) -> dict[str, Any]:
     trigger = function.fn.trigger
     if isinstance(trigger, HttpTrigger):
         events: dict[str, Any] = {}
@@ -500,6 +560,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")  # polyfn answers HEAD with the GET handler
         for method in methods:
+            if rest:
+                events[_event_name(method, trigger.path)] = aws_rest.rest_event(trigger, method)
+                continue
             properties: dict[str, Any] = {"Path": trigger.path, "Method": method}
             if trigger.auth == "function":
                 properties["Auth"] = {"Authorizer": "AWS_IAM"}
@@ -512,6 +575,9 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             }
         return events
     if isinstance(trigger, ObjectTrigger):
+        adopted_bucket = _adopted(model, "bucket", trigger.bucket.name)
+        if adopted_bucket is not None:
+            return _adopted_object_rule(trigger, adopted_bucket.name)
         rules = [
             {"Name": name, "Value": value}
             for name, value in (("prefix", trigger.prefix), ("suffix", trigger.suffix))
@@ -526,7 +592,7 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
         return {"Object" + trigger.action.capitalize(): {"Type": "S3", "Properties": properties}}
     if isinstance(trigger, MessageTrigger):
         properties = {
-            "Queue": _get_att(aws_logical_id("queue", trigger.queue.name), "Arn"),
+            "Queue": _arn(model, "queue", trigger.queue.name),
             "BatchSize": trigger.batch_size,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
         }
@@ -541,6 +607,14 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
             properties["ScalingConfig"] = {"MaximumConcurrency": min(reserved, high)}
         return {"Messages": {"Type": "SQS", "Properties": properties}}
     if isinstance(trigger, ChangeTrigger):
+        if _adopted(model, "table", trigger.table.name) is not None:
+            # An adopted table's stream is not this stack's to create or to name.
+            raise ConfigError(
+                f"function {function.name} reads the changes of table {trigger.table.name!r}, "
+                "which this stage adopts (existing=): polyfn deploys a stream only on a "
+                "table it creates; let the stack create the table, or consume the existing "
+                "table's stream outside polyfn"
+            )
         return {"Changes": {"Type": "DynamoDB", "Properties": _stream_source(trigger, function)}}
     # An EventBridge rule that cannot hand an event to Lambda at all (throttled past its
     # retries, permission gone) puts it in a queue SAM creates for the rule, instead of
@@ -557,11 +631,48 @@ def _events(model: DeployModel, function: DeployFunction) -> dict[str, Any]:
     if isinstance(trigger, EventTrigger):
         rule: dict[str, Any] = {"Pattern": _pattern(trigger), "DeadLetterConfig": undelivered}
         if trigger.bus is not None:
-            rule["EventBusName"] = _ref(aws_logical_id("event_bus", trigger.bus.name))
+            adopted_bus = _adopted(model, "event_bus", trigger.bus.name)
+            rule["EventBusName"] = (
+                adopted_bus.binding
+                if adopted_bus is not None
+                else _ref(aws_logical_id("event_bus", trigger.bus.name))
+            )
         return {"Event": {"Type": "EventBridgeRule", "Properties": rule}}
     if isinstance(trigger, TaskTrigger):
         return {}
     raise ConfigError(f"function {function.name!r}: no AWS event for trigger {trigger.kind!r}")
+
+
+def _adopted_object_rule(trigger: ObjectTrigger, bucket: str) -> dict[str, Any]:
+    """An object trigger on an adopted bucket: an EventBridge rule on S3's own events.
+
+    SAM's S3 event writes the bucket's notification configuration, which only a bucket of
+    the same template has; an existing bucket sends its events to EventBridge once
+    EventBridge notifications are on for it (S3 user guide, "Using EventBridge", read
+    2026-12), and the AWS adapter reads those events (``records.eventbridge_object_event``).
+    The key filter uses EventBridge's prefix, suffix or, for both, wildcard matching; the
+    function applies the trigger's own filter too.
+    """
+    detail: dict[str, Any] = {"bucket": {"name": [bucket]}}
+    prefix, suffix = trigger.prefix, trigger.suffix
+    if prefix and suffix:
+        escaped = [part.replace("\\", "\\\\").replace("*", "\\*") for part in (prefix, suffix)]
+        detail["object"] = {"key": [{"wildcard": f"{escaped[0]}*{escaped[1]}"}]}
+    elif prefix:
+        detail["object"] = {"key": [{"prefix": prefix}]}
+    elif suffix:
+        detail["object"] = {"key": [{"suffix": suffix}]}
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created" if trigger.action == "created" else "Object Deleted"],
+        "detail": detail,
+    }
+    return {
+        "Object" + trigger.action.capitalize(): {
+            "Type": "EventBridgeRule",
+            "Properties": {"Pattern": pattern, "DeadLetterConfig": {"Type": "SQS"}},
+        }
+    }
 
 
 def _pattern_value(value: str) -> list[Any]:
@@ -588,9 +699,14 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
     statements: list[dict[str, Any]] = []
     for (kind, name), accesses in sorted(function.usage.accesses.items()):
         if kind == "bucket":
-            bucket_arn = _sub(
-                "arn:${AWS::Partition}:s3:::"
-                + aws_bucket_name(model.app, model.stage, model.app.buckets[name])
+            adopted = _adopted(model, kind, name)
+            bucket_arn = (
+                adopted.arn
+                if adopted is not None
+                else _sub(
+                    "arn:${AWS::Partition}:s3:::"
+                    + aws_bucket_name(model.app, model.stage, model.app.buckets[name])
+                )
             )
             objects_arn = _sub(bucket_arn["Fn::Sub"] + "/*")
             object_actions = sorted(
@@ -604,14 +720,14 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
                 statements.append(_allow(["s3:ListBucket"], bucket_arn))
         elif kind == "table":
             actions = sorted(a for access in accesses for a in _DYNAMODB_ACTIONS[access])
-            table_id = aws_logical_id("table", name)
-            statements.append(_allow(actions, _get_att(table_id, "Arn")))
+            table_arn = _arn(model, kind, name)
+            statements.append(_allow(actions, table_arn))
             if "list" in accesses and model.app.tables[name].indexes:
                 # Queries through a GSI name the index's ARN, under the table's.
-                statements.append(_allow(["dynamodb:Query"], _sub(f"${{{table_id}.Arn}}/index/*")))
+                statements.append(_allow(["dynamodb:Query"], _under(table_arn, "/index/*")))
         elif kind == "event_bus":
             actions = sorted(a for access in accesses for a in _EVENTS_ACTIONS[access])
-            statements.append(_allow(actions, _get_att(aws_logical_id("event_bus", name), "Arn")))
+            statements.append(_allow(actions, _arn(model, kind, name)))
         elif kind == "workflow":
             machine = aws_state_machine_name(model.app, model.stage, name)
             if "start" in accesses:
@@ -628,8 +744,36 @@ def statements_for(model: DeployModel, function: DeployFunction) -> list[dict[st
             statements.append(_allow(actions, executions))
         else:
             actions = sorted(a for access in accesses for a in _SQS_ACTIONS[access])
-            statements.append(_allow(actions, _get_att(aws_logical_id("queue", name), "Arn")))
+            statements.append(_allow(actions, _arn(model, kind, name)))
+    statements += _object_trace_read(model, function)
     return statements
+
+
+def _under(arn: Any, suffix: str) -> Any:
+    """``arn`` + ``suffix`` for an ARN that is a string, a ``Fn::Sub`` or a ``GetAtt``."""
+    if isinstance(arn, str):
+        return arn + suffix
+    if "Fn::Sub" in arn:
+        return _sub(arn["Fn::Sub"] + suffix)
+    logical_id, attribute = arn["Fn::GetAtt"]
+    return _sub(f"${{{logical_id}.{attribute}}}{suffix}")
+
+
+def _object_trace_read(model: DeployModel, function: DeployFunction) -> list[dict[str, Any]]:
+    """The HEAD an object-created function makes for the writer's trace and hop count (an
+    S3 notification carries no metadata; core.dispatch reads it for the loop guard).
+    HeadObject is authorised by s3:GetObject (S3 API reference, HeadObject, "Permissions",
+    read 2026-12); granted only on the keys the trigger's filters let through, and not at
+    all when the code reads that bucket already."""
+    trigger = function.fn.trigger
+    if not isinstance(trigger, ObjectTrigger) or trigger.action != "created":
+        return []
+    if "read" in function.usage.access("bucket", trigger.bucket.name):
+        return []
+    adopted = _adopted(model, "bucket", trigger.bucket.name)
+    bucket = adopted.name if adopted else aws_bucket_name(model.app, model.stage, trigger.bucket)
+    keys = f"{trigger.prefix}*{trigger.suffix}".replace("${", "${!")  # a literal ${ in Fn::Sub
+    return [_allow(["s3:GetObject"], _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{keys}"))]
 
 
 def _allow(actions: list[str], resource: Any) -> dict[str, Any]:
@@ -639,20 +783,22 @@ def _allow(actions: list[str], resource: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- outputs
 
 
-def _outputs(model: DeployModel) -> dict[str, Any]:
+def _outputs(model: DeployModel, rest: bool) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
-    if model.of_kind("http"):
+    if rest:
+        outputs["RestApiUrl"] = aws_rest.rest_output(model.stage)
+    elif model.of_kind("http"):
         outputs["HttpApiUrl"] = {
             "Description": "Base URL of the app's HTTP routes",
             "Value": _sub(
                 "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
             ),
         }
-    for name in model.buckets:
+    for name in _created(model, "bucket"):
         outputs[aws_logical_id("bucket", name) + "Name"] = {
             "Value": _ref(aws_logical_id("bucket", name))
         }
-    for name in model.queues:
+    for name in _created(model, "queue"):
         outputs[aws_logical_id("queue", name) + "Url"] = {
             "Value": _ref(aws_logical_id("queue", name))
         }
@@ -661,19 +807,21 @@ def _outputs(model: DeployModel) -> dict[str, Any]:
         if has_failure_queue(function):
             failures = aws_logical_id("failures", function.name)
             outputs[failures + "Url"] = {"Value": _ref(failures)}
-    for name in model.tables:
+    for name in _created(model, "table"):
         outputs[aws_logical_id("table", name) + "Name"] = {
             "Value": _ref(aws_logical_id("table", name))
         }
     return outputs
 
 
-def _check_unique_ids(model: DeployModel, resources: dict[str, Any]) -> None:
-    expected = len(model.buckets) + 2 * len(model.queues) + len(model.tables) + len(model.functions)
-    expected += len(model.event_buses) + len(model.app.workflows)
+def _check_unique_ids(model: DeployModel, resources: dict[str, Any], rest: bool) -> None:
+    expected = len(_created(model, "bucket")) + 2 * len(_created(model, "queue"))
+    expected += len(_created(model, "table")) + len(model.functions)
+    expected += len(_created(model, "event_bus")) + len(model.app.workflows)
     expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
     expected += sum(1 for f in model.functions if has_failure_queue(f))
     expected += 1 if model.of_kind("http") else 0
+    expected += 1 if rest else 0  # the REST API itself
     if len(resources) != expected:
         raise ConfigError(
             "two functions or resources map to the same CloudFormation logical id (names that "

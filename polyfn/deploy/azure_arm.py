@@ -25,6 +25,7 @@ from polyfn.deploy.azure_roles import (
     host_grants,
     role_assignment,
 )
+from polyfn.deploy.existing import azure_data_account, azure_existing
 from polyfn.deploy.front_door import azure_site_cors
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DeployModel
@@ -39,6 +40,7 @@ __all__ = [
     "PYTHON_VERSION",
     "eventgrid_template",
     "flex_instance_memory",
+    "http_instance_concurrency",
     "main_template",
 ]
 
@@ -126,14 +128,35 @@ def bus_topic(bus: str) -> str:
     return f"[format('{{0}}-{bus}', take(parameters('functionAppName'), {49 - len(bus)}))]"
 
 
+def _bus_topic_name(model: DeployModel, bus: str) -> str:
+    """The topic of a bus at this stage: an adopted topic's name, else polyfn's."""
+    adopted = azure_existing(model.app.event_buses[bus], model.stage)
+    return f"['{adopted.name}']" if adopted is not None else bus_topic(bus)
+
+
 def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Each event bus's custom topic, and the app settings that bind it: the endpoint and
     an access key (``adapters/azure/backends/event_bus.py`` reads both)."""
     topics: list[dict[str, Any]] = []
     settings: list[dict[str, str]] = []
     for name in model.event_buses:
-        topic = bus_topic(name)
+        topic = _bus_topic_name(model, name)
         topic_id = f"resourceId('Microsoft.EventGrid/topics', {topic[1:-1]})"
+        variable = binding_variable("event_bus", name)
+        if azure_existing(model.app.event_buses[name], model.stage) is not None:
+            # An adopted topic (it must take CloudEvents, as polyfn's own does): referenced
+            # with its API version, as ARM requires for a resource outside the template.
+            settings += [
+                {
+                    "name": variable,
+                    "value": f"[reference({topic_id}, '{_GRID_API}').endpoint]",
+                },
+                {
+                    "name": f"{variable}_KEY",
+                    "value": f"[listKeys({topic_id}, '{_GRID_API}').key1]",
+                },
+            ]
+            continue
         topics.append(
             {
                 "type": "Microsoft.EventGrid/topics",
@@ -145,7 +168,6 @@ def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str
                 "properties": {"inputSchema": "CloudEventSchemaV1_0"},
             }
         )
-        variable = binding_variable("event_bus", name)
         settings += [
             {"name": variable, "value": f"[reference({topic_id}).endpoint]"},
             {"name": f"{variable}_KEY", "value": f"[listKeys({topic_id}, '{_GRID_API}').key1]"},
@@ -162,6 +184,14 @@ def flex_instance_memory(model: DeployModel) -> int:
     sizes: list[int] = LIMITS["azure"]["memory_mb"]["flex"]["instance_sizes"]
     largest = max(f.memory for f in model.functions)
     return next((size for size in sorted(sizes) if size >= largest), max(sizes))
+
+
+def http_instance_concurrency(model: DeployModel) -> int | None:
+    """How many HTTP invocations one instance runs at once: one figure per Function App
+    (Flex's perInstanceConcurrency, host.json's http.maxConcurrentRequests elsewhere), so
+    the smallest any HTTP function asks for, which none of them exceeds (limits warns)."""
+    asked = [f.fn.options.concurrency for f in model.of_kind("http") if f.fn.options.concurrency]
+    return min(asked) if asked else None
 
 
 def _always_ready(model: DeployModel) -> list[dict[str, Any]]:
@@ -197,14 +227,29 @@ def _storage_account(name_parameter: str, *, shared_key: bool) -> dict[str, Any]
     }
 
 
-def _child(account_parameter: str, service: str, kind: str, name: str) -> dict[str, Any]:
-    return {
+def _child(
+    account_parameter: str, service: str, kind: str, name: str, *, account_in_template: bool = True
+) -> dict[str, Any]:
+    child: dict[str, Any] = {
         "type": f"Microsoft.Storage/storageAccounts/{service}/{kind}",
         "apiVersion": _STORAGE_API,
         "name": f"[format('{{0}}/default/{name}', parameters('{account_parameter}'))]",
-        "dependsOn": [
+    }
+    if account_in_template:  # an adopted account exists already: nothing to wait for
+        child["dependsOn"] = [
             f"[resourceId('Microsoft.Storage/storageAccounts', parameters('{account_parameter}'))]"
-        ],
+        ]
+    return child
+
+
+def _adopted_names(model: DeployModel) -> set[tuple[str, str]]:
+    """(service, name) of the containers, queues and tables this stage adopts."""
+    service = {"bucket": "containers", "queue": "queues", "table": "tables"}
+    return {
+        (service[resource.kind], found.name)
+        for registry in (model.app.buckets, model.app.queues, model.app.tables)
+        for resource in registry.values()
+        if (found := azure_existing(resource, model.stage)) is not None
     }
 
 
@@ -232,11 +277,19 @@ def main_template(
     slug = "".join(c for c in app_slug(model.app) if c.isalnum())[:11]
     prefix = azure_function_app_name_prefix(model.app, model.stage)
     account_name = {"type": "string", "minLength": 3, "maxLength": 24}
+    # An app that adopts existing containers, queues or tables keeps its data in their
+    # account (deploy.existing); the template then references that account, never creates it.
+    adopted_account = azure_data_account(
+        [*model.app.buckets.values(), *model.app.queues.values(), *model.app.tables.values()],
+        model.stage,
+    )
+    adopted = _adopted_names(model)
     parameters = {
         "location": {"type": "string", "defaultValue": region or "[resourceGroup().location]"},
         "storageAccountName": {
             **account_name,
-            "defaultValue": f"[take(format('{slug}{{0}}', uniqueString(resourceGroup().id)), 24)]",
+            "defaultValue": adopted_account
+            or f"[take(format('{slug}{{0}}', uniqueString(resourceGroup().id)), 24)]",
         },
         "hostStorageAccountName": {
             **account_name,
@@ -252,9 +305,11 @@ def main_template(
         },
     }
     resources: list[dict[str, Any]] = [
-        _storage_account("storageAccountName", shared_key=False),
         _storage_account("hostStorageAccountName", shared_key=plan != "flex"),
     ]
+    if adopted_account is None:
+        resources.insert(0, _storage_account("storageAccountName", shared_key=False))
+    created: set[tuple[str, str]] = set()
     queue_names = _queue_names(model)
     if any(g.name == BLOB_POISON_QUEUE for g in data_grants(model)):
         queue_names.append(BLOB_POISON_QUEUE)
@@ -263,7 +318,19 @@ def main_template(
         ("queueServices", "queues", queue_names),
         ("tableServices", "tables", _table_names(model)),
     ):
-        resources.extend(_child("storageAccountName", service, kind, name) for name in names)
+        for name in names:
+            if (kind, name) in adopted or (kind, name) in created:
+                continue
+            created.add((kind, name))
+            resources.append(
+                _child(
+                    "storageAccountName",
+                    service,
+                    kind,
+                    name,
+                    account_in_template=adopted_account is None,
+                )
+            )
     if plan == "flex":
         resources.append(
             _child("hostStorageAccountName", "blobServices", "containers", _FLEX_PACKAGE_CONTAINER)
@@ -333,6 +400,9 @@ def main_template(
         always_ready = _always_ready(model)
         if always_ready:
             scale["alwaysReady"] = always_ready
+        concurrency = http_instance_concurrency(model)
+        if concurrency is not None:
+            scale["triggers"] = {"http": {"perInstanceConcurrency": concurrency}}
         site_properties["functionAppConfig"] = {
             "deployment": {
                 "storage": {
@@ -356,7 +426,9 @@ def main_template(
             "location": "[parameters('location')]",
             "kind": "functionapp,linux",
             "identity": {"type": "SystemAssigned"},
-            "dependsOn": [_PLAN_ID, _STORAGE_ID, _HOST_STORAGE_ID, _INSIGHTS_ID]
+            "dependsOn": [_PLAN_ID]
+            + ([_STORAGE_ID] if adopted_account is None else [])
+            + [_HOST_STORAGE_ID, _INSIGHTS_ID]
             + [
                 f"[resourceId('Microsoft.EventGrid/topics', {t['name'][1:-1]})]" for t in bus_topics
             ],
@@ -364,7 +436,18 @@ def main_template(
         }
     )
     resources += [role_assignment("hostStorageAccountName", g) for g in host_grants(model)]
-    resources += [role_assignment("storageAccountName", g) for g in data_grants(model)]
+    resources += [
+        role_assignment(
+            "storageAccountName",
+            g,
+            scope_in_template=(
+                adopted_account is None
+                if g.service == "account"
+                else (g.service, g.name) in created
+            ),
+        )
+        for g in data_grants(model)
+    ]
     easy_auth = azure_auth.easy_auth_config(model.app, _WEB_API, _SITE_ID)
     if easy_auth is not None:
         resources.append(easy_auth)
@@ -383,7 +466,7 @@ def main_template(
                 "apiVersion": _GRID_API,
                 "name": STORAGE_EVENTS_TOPIC,
                 "location": "[parameters('location')]",
-                "dependsOn": [_STORAGE_ID],
+                "dependsOn": [_STORAGE_ID] if adopted_account is None else [],
                 "properties": {
                     "source": _STORAGE_ID,
                     "topicType": "Microsoft.Storage.StorageAccounts",
@@ -410,7 +493,7 @@ def main_template(
 
 def _physical(model: DeployModel, kind: str, name: str) -> str:
     registry: dict[str, Any] = getattr(model.app, kind + "s")
-    return azure_physical_name(registry[name])
+    return azure_physical_name(registry[name], model.stage)
 
 
 def _table_names(model: DeployModel) -> list[str]:
@@ -476,7 +559,8 @@ def eventgrid_template(model: DeployModel, plan: str = DEFAULT_PLAN) -> dict[str
                 destination = _blob_extension_webhook(function.name)
         elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
             event_filter = _bus_event_filter(trigger)
-            topic_type, topic = "Microsoft.EventGrid/topics", bus_topic(trigger.bus.name)
+            topic_type = "Microsoft.EventGrid/topics"
+            topic = _bus_topic_name(model, trigger.bus.name)
             schema = "CloudEventSchemaV1_0"
         elif isinstance(trigger, EventTrigger):
             event_filter = _event_filter(trigger)

@@ -1,6 +1,6 @@
 """Azure App Service Authentication ("Easy Auth") in the ARM template, when routes use JWT.
 
-Each distinct issuer and audience of the App's ``JWT(...)`` routes becomes a custom
+Each distinct issuer of the App's ``JWT(...)`` routes (one audience each) becomes a custom
 OpenID Connect provider of the Function App (its discovery document at
 ``<issuer>/.well-known/openid-configuration``, the audience as client id), with
 unauthenticated requests allowed through: anonymous routes stay anonymous, and polyfn
@@ -20,16 +20,27 @@ from typing import Any
 
 from polyfn.core.app import App
 from polyfn.core.auth import FRONT_SETTING, JWT
+from polyfn.core.errors import ConfigError
 
 __all__ = ["easy_auth_config", "easy_auth_settings"]
 
 
 def _jwt_configs(app: App) -> list[JWT]:
-    seen: dict[tuple[str, tuple[str, ...]], JWT] = {}
+    """One ``JWT(...)`` per issuer. Easy Auth is app-wide: a token one provider accepted
+    reaches every route, and polyfn then checks only its issuer (``JWT.authenticate``),
+    so two audiences of one issuer would let either audience's tokens through both."""
+    seen: dict[str, JWT] = {}
     for fn in app.functions_of("http"):
         guard = fn.trigger.guard  # type: ignore[union-attr]
-        if isinstance(guard, JWT):
-            seen.setdefault((guard.issuer, guard.audience), guard)
+        if not isinstance(guard, JWT):
+            continue
+        known = seen.setdefault(guard.issuer, guard)
+        if set(known.audience) != set(guard.audience):
+            raise ConfigError(
+                f"route {fn.trigger.describe()}: Azure App Service Authentication serves "
+                f"the whole Function App, and {guard.issuer} is declared with audience "
+                f"{list(known.audience)} on another route; give both routes one audience"
+            )
     return list(seen.values())
 
 

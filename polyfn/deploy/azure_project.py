@@ -25,11 +25,11 @@ from polyfn.adapters.azure.settings import (
 )
 from polyfn.core.functions import MessageTrigger
 from polyfn.core.resources import binding_variable
-from polyfn.deploy.azure_arm import eventgrid_template, main_template
+from polyfn.deploy.azure_arm import eventgrid_template, http_instance_concurrency, main_template
 from polyfn.deploy.limits_data import LIMITS
 from polyfn.deploy.model import DEFAULT_TIMEOUT_S, DeployModel
 from polyfn.deploy.naming import azure_physical_name
-from polyfn.deploy.observability import host_json_sampling
+from polyfn.deploy.observability import host_json_durable_tracing, host_json_sampling
 from polyfn.deploy.requirements import Requirements
 from polyfn.deploy.source import AppSource
 
@@ -82,6 +82,12 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
             "applicationInsights": host_json_sampling(),
         },
     }
+    concurrency = http_instance_concurrency(model)
+    if concurrency is not None and plan != "flex":
+        # Flex takes it from the site's scaleAndConcurrency instead (azure_arm).
+        document["extensions"]["http"]["maxConcurrentRequests"] = concurrency
+    if model.app.workflows:
+        document["extensions"]["durableTask"] = {"tracing": host_json_durable_tracing()}
     consumers = [f.fn.trigger for f in model.of_kind("message")]
     queues = [t.queue for t in consumers if isinstance(t, MessageTrigger)]
     if queues:
@@ -120,7 +126,9 @@ def app_settings(model: DeployModel, plan: str) -> dict[str, str]:
         ("table", model.app.tables),
     ):
         for resource in registry.values():
-            settings[binding_variable(kind, resource.name)] = azure_physical_name(resource)
+            settings[binding_variable(kind, resource.name)] = azure_physical_name(
+                resource, model.stage
+            )
     return settings
 
 

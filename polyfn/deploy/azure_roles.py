@@ -91,7 +91,7 @@ def data_grants(model: DeployModel) -> list[Grant]:
                 grants.add(Grant("containers", container, "Storage Blob Data Owner"))
                 grants.add(Grant("queues", BLOB_POISON_QUEUE, "Storage Queue Data Contributor"))
         if isinstance(trigger, MessageTrigger):
-            queue = azure_physical_name(trigger.queue)
+            queue = azure_physical_name(trigger.queue, model.stage)
             grants.add(Grant("queues", queue, "Storage Queue Data Reader"))
             grants.add(Grant("queues", queue, "Storage Queue Data Message Processor"))
             # After max_receives failures the message moves to the poison queue.
@@ -106,7 +106,7 @@ def data_grants(model: DeployModel) -> list[Grant]:
             )
             grants.add(Grant("containers", _container(model, name), role))
         for name in usage.resources("queue"):
-            queue = azure_physical_name(model.app.queues[name])
+            queue = azure_physical_name(model.app.queues[name], model.stage)
             grants.add(Grant("queues", queue, "Storage Queue Data Message Sender"))
         for name in usage.resources("table"):
             access = usage.access("table", name)
@@ -115,7 +115,7 @@ def data_grants(model: DeployModel) -> list[Grant]:
                 if access & {"write", "delete"}
                 else "Storage Table Data Reader"
             )
-            table = azure_physical_name(model.app.tables[name])
+            table = azure_physical_name(model.app.tables[name], model.stage)
             grants.add(Grant("tables", table, role))
     return sorted(_drop_covered(grants))
 
@@ -140,7 +140,7 @@ def _drop_covered(grants: set[Grant]) -> set[Grant]:
 
 
 def _container(model: DeployModel, bucket: str) -> str:
-    return azure_physical_name(model.app.buckets[bucket])
+    return azure_physical_name(model.app.buckets[bucket], model.stage)
 
 
 def _scope(account_parameter: str, grant: Grant) -> str:
@@ -165,8 +165,14 @@ def _scope_id(account_parameter: str, grant: Grant) -> str:
     return f"resourceId('{kind}', {account}, 'default', '{grant.name}')"
 
 
-def role_assignment(account_parameter: str, grant: Grant) -> dict[str, Any]:
-    """The ``Microsoft.Authorization/roleAssignments`` resource for one grant to the app."""
+def role_assignment(
+    account_parameter: str, grant: Grant, *, scope_in_template: bool = True
+) -> dict[str, Any]:
+    """The ``Microsoft.Authorization/roleAssignments`` resource for one grant to the app.
+
+    An adopted scope (an existing account, container, queue or table) is not a resource of
+    the template, so the assignment cannot depend on it; ARM refuses a dependency on a
+    resource the template does not declare."""
     role_id = ROLE_IDS[grant.role]
     site = "resourceId('Microsoft.Web/sites', parameters('functionAppName'))"
     scope_id = _scope_id(account_parameter, grant)
@@ -176,7 +182,7 @@ def role_assignment(account_parameter: str, grant: Grant) -> dict[str, Any]:
         "scope": _scope(account_parameter, grant),
         # A stable name: re-deploying the template finds the same assignment.
         "name": f"[guid({scope_id}, {site}, '{role_id}')]",
-        "dependsOn": [f"[{scope_id}]", f"[{site}]"],
+        "dependsOn": ([f"[{scope_id}]"] if scope_in_template else []) + [f"[{site}]"],
         "properties": {
             "roleDefinitionId": "[subscriptionResourceId("
             f"'Microsoft.Authorization/roleDefinitions', '{role_id}')]",

@@ -43,6 +43,8 @@ class BuildOptions:
     gradual: str | None = None  # AWS: a CodeDeploy configuration for the live alias
     install_dependencies: bool = True
     log_retention_days: int | None = None  # AWS log groups (None: 30 days)
+    aws_api: str = "http"  # AWS front door: "http" (HTTP API) or "rest" (REST API)
+    aws_api_keys: bool = False  # AWS REST API: API keys under a usage plan
 
 
 @dataclass
@@ -166,6 +168,8 @@ def _build_aws(prepared: Prepared, target: Path, result: BuildResult, *, exclude
         code_uri="bundle.zip",
         gradual=options.gradual,
         log_retention_days=options.log_retention_days or DEFAULT_LOG_RETENTION_DAYS,
+        api=options.aws_api,
+        api_keys=options.aws_api_keys,
     )
     _write(target, {"template.yaml": dump_yaml(template), "samconfig.toml": _samconfig(prepared)})
 

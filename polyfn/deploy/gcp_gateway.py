@@ -19,6 +19,24 @@ function that runs polyfn's CORS rules for the whole App (the route functions ar
 pinned to their own methods, so the route's own function could not grant a sibling
 route's method).
 
+JWT: every distinct issuer of the App's ``JWT(...)`` routes is a ``securityDefinitions``
+provider (``x-google-issuer``, ``x-google-jwks_uri``, ``x-google-audiences``) and each
+JWT route's operation requires it, so the gateway validates the token before the
+function runs and passes its payload in ``X-Apigateway-Api-Userinfo``; deploy tells
+those functions so (``POLYFN_AUTH_FRONT=jwt``), and polyfn reads the claims and checks
+the route's scopes (the gateway checks none). Google Cloud takes one definition per
+issuer ("each definition must have a different issuer": API Gateway, "Using JWT to
+authenticate users", read 2026-12), so routes of one issuer must agree on audience and
+keys. Custom authorizers have no gateway counterpart: they run in the function.
+
+The gateway calls a function with its own identity token in ``Authorization``
+(``jwt_audience``: "This ID token will be added in the HTTP authorization header",
+Service Management ``BackendRule.jwtAudience``), the client's own moved to
+``X-Forwarded-Authorization``; deploy writes ``POLYFN_GCP_GATEWAY=1`` next to every
+fronted function, and the adapter puts the client's header back and reads the client's
+address one ``X-Forwarded-For`` hop further left (the gateway's own address is the
+last).
+
 ``auth="function"`` routes stay off the gateway: their callers authenticate to the
 function itself (the invoker role), which the gateway's own identity would replace.
 
@@ -30,6 +48,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from polyfn.core.auth import JWT
+from polyfn.core.errors import ConfigError
 from polyfn.core.functions import HttpTrigger
 from polyfn.deploy.model import DeployFunction, DeployModel
 from polyfn.deploy.naming import app_slug
@@ -40,6 +60,7 @@ __all__ = [
     "gateway_config",
     "gateway_functions",
     "gateway_path",
+    "jwt_providers",
     "url_token",
 ]
 
@@ -69,6 +90,44 @@ def gateway_path(template: str) -> str:
     return template.replace("+}", "=**}")
 
 
+def jwt_providers(model: DeployModel) -> dict[str, JWT]:
+    """The ``securityDefinitions`` names of the JWT routes' issuers: ``jwt1``, ``jwt2``..."""
+    providers: dict[str, JWT] = {}
+    by_issuer: dict[str, str] = {}
+    for function in gateway_functions(model):
+        guard = function.fn.trigger.guard  # type: ignore[union-attr]
+        if not isinstance(guard, JWT):
+            continue
+        name = by_issuer.get(guard.issuer)
+        if name is None:
+            name = by_issuer[guard.issuer] = f"jwt{len(by_issuer) + 1}"
+            providers[name] = guard
+            continue
+        known = providers[name]
+        if set(known.audience) != set(guard.audience) or known.jwks_url != guard.jwks_url:
+            raise ConfigError(
+                f"route {function.fn.trigger.describe()}: Google Cloud API Gateway takes one "
+                f"JWT provider per issuer, and {guard.issuer} is declared with audience "
+                f"{list(known.audience)} and keys {known.jwks_url} on another route"
+            )
+    return providers
+
+
+def _security_definition(config: JWT) -> dict[str, Any]:
+    return {
+        # The form Google Cloud documents for a JWT provider: an OAuth2 implicit flow
+        # extended by the x-google-* fields. Google's examples leave authorizationUrl
+        # empty, which OpenAPI 2.0's schema refuses (it must be a URI); the gateway
+        # validates tokens and never sends anyone there, so the issuer's URL fills it.
+        "authorizationUrl": config.issuer,
+        "flow": "implicit",
+        "type": "oauth2",
+        "x-google-issuer": config.issuer,
+        "x-google-jwks_uri": config.jwks_url,
+        "x-google-audiences": ",".join(config.audience),
+    }
+
+
 def _backend(token: str, deadline: float) -> dict[str, Any]:
     return {
         "address": token,
@@ -81,6 +140,8 @@ def _backend(token: str, deadline: float) -> dict[str, Any]:
 def gateway_config(model: DeployModel) -> dict[str, Any]:
     """The OpenAPI 2.0 document of the gateway (with the tokens ``deploy.sh`` fills in)."""
     app = model.app
+    providers = jwt_providers(model)
+    by_issuer = {config.issuer: name for name, config in providers.items()}
     paths: dict[str, dict[str, Any]] = {}
     for function in gateway_functions(model):
         trigger = function.fn.trigger
@@ -100,6 +161,8 @@ def gateway_config(model: DeployModel) -> dict[str, Any]:
                 ],
                 "responses": {"default": {"description": "the function's answer"}},
             }
+            if isinstance(trigger.guard, JWT):
+                item[method]["security"] = [{by_issuer[trigger.guard.issuer]: []}]
     document: dict[str, Any] = {
         "swagger": "2.0",
         "info": {
@@ -111,6 +174,10 @@ def gateway_config(model: DeployModel) -> dict[str, Any]:
         "produces": ["application/json"],
         "paths": dict(sorted(paths.items())),
     }
+    if providers:
+        document["securityDefinitions"] = {
+            name: _security_definition(config) for name, config in providers.items()
+        }
     if app.cors is not None and paths:
         document["x-google-endpoints"] = [{"name": MANAGED_SERVICE_TOKEN, "allowCors": True}]
         for path, item in paths.items():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 
+from polyfn.core.auth import FRONT_SETTING, GATEWAY_SETTING, JWT
 from polyfn.core.functions import (
     ChangeTrigger,
     EventTrigger,
@@ -28,6 +29,7 @@ from polyfn.core.functions import (
     TaskTrigger,
 )
 from polyfn.core.resources import binding_variable
+from polyfn.deploy.existing import gcp_existing
 from polyfn.deploy.gcp_gateway import (
     CORS_FUNCTION,
     MANAGED_SERVICE_TOKEN,
@@ -52,6 +54,7 @@ __all__ = [
     "GATEWAY_CONFIG",
     "RUNTIME",
     "deploy_script",
+    "gcp_cpu",
     "service_account_id",
     "workflow_id",
     "workflow_source_file",
@@ -131,6 +134,18 @@ class _Script:
         self.add("fi")
 
 
+def gcp_cpu(memory: int, concurrency: int) -> str | None:
+    """``--cpu`` for a gen2 function: None keeps the memory's default vCPU, which serves
+    one request at a time; over 1, Cloud Run requires 1 vCPU at least, so the larger of
+    that and the memory's default is written (limits_data: gcp concurrency, cpu_by_memory)."""
+    if concurrency <= 1:
+        return None
+    tiers: list[list[float]] = LIMITS["gcp"]["cpu_by_memory"]["tiers"]
+    default = next((cpu for size, cpu in tiers if memory <= size), tiers[-1][1])
+    minimum = LIMITS["gcp"]["concurrency"]["min_cpu_over_one"]
+    return f"{max(default, minimum):g}"
+
+
 def _q(text: str) -> str:
     return shlex.quote(text)
 
@@ -184,6 +199,9 @@ def _resources(model: DeployModel, s: _Script) -> None:
     for name in model.buckets:
         var = _var("bucket", name)
         s.add(f'{var}="{gcp_bucket_name(app, stage, app.buckets[name])}"')
+        if gcp_existing(app.buckets[name], stage) is not None:
+            s.add(f"# {name}: an existing bucket, adopted (existing=): not created")
+            continue
         s.ensure(
             f'gcloud storage buckets describe "gs://${{{var}}}" "${{P[@]}}"',
             f'gcloud storage buckets create "gs://${{{var}}}" "${{P[@]}}"',
@@ -203,8 +221,13 @@ def _resources(model: DeployModel, s: _Script) -> None:
     for name in model.queues:
         var = _var("queue", name)
         topic = gcp_physical_name(app, stage, app.queues[name])
-        s.add(f'{var}="{topic}"', f'{var}_DLQ="{topic}-dead-letter"')
-        for ref in (f"${{{var}}}", f"${{{var}_DLQ}}"):
+        adopted = gcp_existing(app.queues[name], stage) is not None
+        # An adopted topic's dead letters go to a topic of the app's own, named as polyfn's.
+        own = f"{app_slug(app)}-{stage}-{name}" if adopted else topic
+        s.add(f'{var}="{topic}"', f'{var}_DLQ="{own}-dead-letter"')
+        if adopted:
+            s.add(f"# {name}: an existing topic, adopted (existing=): not created")
+        for ref in [f"${{{var}_DLQ}}"] if adopted else [f"${{{var}}}", f"${{{var}_DLQ}}"]:
             s.ensure(
                 f'gcloud pubsub topics describe "{ref}" "${{P[@]}}"',
                 f'gcloud pubsub topics create "{ref}" "${{P[@]}}"',
@@ -225,7 +248,11 @@ def _resources(model: DeployModel, s: _Script) -> None:
         )
     for name in model.event_buses:
         var = _var("event_bus", name)
-        s.add(f'{var}="{event_bus_name(app, stage, name)}"')
+        adopted_bus = gcp_existing(app.event_buses[name], stage)
+        s.add(f'{var}="{adopted_bus or event_bus_name(app, stage, name)}"')
+        if adopted_bus is not None:
+            s.add(f"# {name}: an existing topic, adopted (existing=): not created")
+            continue
         s.ensure(
             f'gcloud pubsub topics describe "${{{var}}}" "${{P[@]}}"',
             f'gcloud pubsub topics create "${{{var}}}" "${{P[@]}}"',
@@ -354,6 +381,12 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         f"POLYFN_TIMEOUT_SECONDS={function.timeout}",
         "POLYFN_LOG_LEVEL=INFO",  # the level of the Cloud Logging handler polyfn installs
     ]
+    if isinstance(trigger, HttpTrigger) and trigger.auth == "anonymous":
+        # Behind the API Gateway (gcp_gateway): the client's Authorization and address
+        # are one step removed, and a JWT route's token was validated there.
+        variables.append(f"{GATEWAY_SETTING}=1")
+        if isinstance(trigger.guard, JWT):
+            variables.append(f"{FRONT_SETTING}=jwt")
     bound = set(function.usage.accesses)
     if isinstance(trigger, ObjectTrigger):
         bound.add(("bucket", trigger.bucket.name))
@@ -364,6 +397,11 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
     if isinstance(trigger, EventTrigger) and trigger.bus is not None:
         bound.add(("event_bus", trigger.bus.name))
     variables += [f"{binding_variable(k, n)}=${{{_var(k, n)}}}" for k, n in sorted(bound)]
+    concurrency = fn.options.concurrency
+    if concurrency is not None and concurrency > 1:
+        # functions-framework serves Python with this many threads (Google's advice for
+        # concurrency over 1: THREADS equal to the concurrency).
+        variables.append(f"THREADS={concurrency}")
     parts = [
         f'gcloud functions deploy {_q(name)} --gen2 "${{P[@]}}" --region "${{REGION}}"',
         f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
@@ -373,6 +411,9 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         # Labels on every log entry of the function (deploy/observability.py).
         f'--update-labels "{gcp_labels(app_slug(model.app), model.stage, fn.name)}"',
     ]
+    if concurrency is not None:
+        cpu = gcp_cpu(function.memory, concurrency)
+        parts.append(f"--concurrency {concurrency}" + (f" --cpu {cpu}" if cpu else ""))
     if fn.options.reserved_concurrency is not None:
         parts.append(f"--max-instances {fn.options.reserved_concurrency}")
     if fn.options.provisioned_concurrency:
@@ -585,7 +626,7 @@ def _gateway(model: DeployModel, s: _Script) -> None:
             f'--runtime {RUNTIME} --source "${{SOURCE_DIR}}"',
             "--memory 256Mi --timeout 10s",
             '--service-account "${SA_CORS}"',
-            '--set-env-vars "POLYFN_TIMEOUT_SECONDS=10"',
+            f'--set-env-vars "POLYFN_TIMEOUT_SECONDS=10,{GATEWAY_SETTING}=1"',
             "--entry-point http --trigger-http --no-allow-unauthenticated",
         )
         names.append((CORS_FUNCTION, cors_name))

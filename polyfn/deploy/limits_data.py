@@ -107,6 +107,12 @@ LIMITS: dict[str, dict[str, Any]] = {
             "unreserved_minimum": 100,
             "source": _LAMBDA_QUOTAS,
         },
+        # One invocation per execution environment at a time (Lambda concurrency docs).
+        "per_instance_concurrency": {
+            "value": 1,
+            "source": "https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html "
+            "(read 2026-12)",
+        },
         "function_name": {
             "max_length": 64,
             "pattern": r"^[A-Za-z0-9_-]+$",
@@ -185,11 +191,44 @@ LIMITS: dict[str, dict[str, Any]] = {
         },
         "function_app_name": {"min_length": 2, "max_length": 60, "source": _AZ_SITE_NAMES},
         "concurrency": {"per_function": {"flex": "alwaysReady"}, "source": _AZ_FLEX},
+        # Flex: functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency,
+        # one value for every HTTP function of the app; Consumption and Premium: host.json's
+        # extensions.http.maxConcurrentRequests, per instance too. Other triggers take their
+        # concurrency from their own host.json settings (queues: batchSize).
+        "http_per_instance_concurrency": {
+            "min": 1,
+            "max": 1000,
+            "source": "https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan"
+            " (per-instance concurrency); https://learn.microsoft.com/azure/azure-functions/"
+            "functions-host-json#http (read 2026-12)",
+        },
         "schedule": {"precision": "1 second", "dialect": "NCRONTAB", "source": _AZ_TIMER},
     },
     "gcp": {
         "timeout_seconds": {"http": 3600, "event": 540, "source": _GCF_QUOTAS},
         "memory_mb": {"min": 128, "max": 32768, "source": _GCF_QUOTAS},
+        # Concurrency over 1 needs at least 1 vCPU, and Python needs as many threads
+        # (THREADS); the vCPU each memory size gets by default, as (up to MiB, vCPU).
+        "concurrency": {
+            "max": 1000,
+            "min_cpu_over_one": 1,
+            "source": "https://cloud.google.com/functions/docs/configuring/concurrency "
+            "(read 2026-12)",
+        },
+        "cpu_by_memory": {
+            "tiers": [
+                [128, 0.083],
+                [256, 0.167],
+                [512, 0.333],
+                [1024, 0.583],
+                [2048, 1],
+                [4096, 2],
+                [8192, 2],
+                [16384, 4],
+                [32768, 8],
+            ],
+            "source": "https://cloud.google.com/functions/docs/configuring/memory (read 2026-12)",
+        },
         "http_request_bytes": {"value": 32 * MiB, "source": _GCF_QUOTAS},
         "event_bytes": {"value": 512 * KiB, "source": _GCF_QUOTAS},
         "function_name": {

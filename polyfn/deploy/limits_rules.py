@@ -16,6 +16,7 @@ from polyfn.core.functions import (
     ChangeTrigger,
     EventTrigger,
     Function,
+    HttpTrigger,
     MessageTrigger,
     ObjectTrigger,
 )
@@ -119,6 +120,14 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
             f"provisioned_concurrency {provisioned} exceeds reserved_concurrency {reserved}",
             concurrency["source"],
         )
+    per_instance = limits["per_instance_concurrency"]
+    if fn.options.concurrency is not None and fn.options.concurrency > per_instance["value"]:
+        found.warn(
+            "concurrency",
+            f"Lambda runs one invocation per execution environment; concurrency "
+            f"{fn.options.concurrency} is ignored (Lambda scales out instead)",
+            per_instance["source"],
+        )
 
 
 def _check_aws_app(app: App, plan: str, stage: str, found: Collector) -> None:
@@ -137,6 +146,8 @@ def _check_aws_app(app: App, plan: str, stage: str, found: Collector) -> None:
             )
     bucket_rule = limits["s3_bucket_name"]
     for bucket in app.buckets.values():
+        if bucket.existing_on(stage, "aws") is not None:
+            continue  # adopted: its own name, checked by deploy.existing
         longest = naming.aws_bucket_name_longest(app, stage, bucket)
         if longest > bucket_rule["max_length"]:
             physical = naming.aws_bucket_name(app, stage, bucket)
@@ -230,6 +241,13 @@ def _check_azure_function(app: App, fn: Function, plan: str, found: Collector) -
             "Azure Functions has no per-function reserved concurrency; it is ignored",
             concurrency["source"],
         )
+    if fn.options.concurrency is not None and not isinstance(trigger, HttpTrigger):
+        found.warn(
+            "concurrency",
+            "Azure sets per-instance concurrency for HTTP functions only; this trigger's "
+            "comes from host.json (a queue's batch_size), so concurrency is ignored",
+            limits["http_per_instance_concurrency"]["source"],
+        )
     if fn.options.provisioned_concurrency is not None and plan != "flex":
         found.warn(
             "concurrency",
@@ -258,6 +276,18 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
             f"a function needs {largest} MB; an Azure {plan} instance has {available} MB",
             memory["source"],
         )
+    asked = {
+        fn.options.concurrency
+        for fn in app.functions.values()
+        if isinstance(fn.trigger, HttpTrigger) and fn.options.concurrency is not None
+    }
+    if len(asked) > 1:
+        found.warn(
+            "concurrency",
+            f"Azure has one per-instance HTTP concurrency per Function App; the HTTP "
+            f"functions ask for {sorted(asked)}, so all get the smallest, {min(asked)}",
+            limits["http_per_instance_concurrency"]["source"],
+        )
     # Differing max_receives are fine: host.json gets the largest and the queue trigger
     # poisons the other queues' messages at their own count (azure_project.max_dequeue).
     for kind, registry in (
@@ -265,7 +295,7 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
         ("queue", app.queues),
         ("table", app.tables),
     ):
-        _check_azure_names(kind, list(registry.values()), found)
+        _check_azure_names(kind, list(registry.values()), stage, found)
     site = limits["function_app_name"]
     prefix = naming.azure_function_app_name_prefix(app, stage)
     length = len(prefix) + naming.AZURE_UNIQUE_STRING_LENGTH
@@ -287,11 +317,11 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
         )
 
 
-def _check_azure_names(kind: str, resources: list[Any], found: Collector) -> None:
+def _check_azure_names(kind: str, resources: list[Any], stage: str, found: Collector) -> None:
     rule = LIMITS["azure"][f"{kind}_name"]
     owners: dict[str, str] = {}
     for resource in resources:
-        physical = naming.azure_physical_name(resource)
+        physical = naming.azure_physical_name(resource, stage)  # adopted: its own name
         for name in [physical, f"{physical}-poison"] if kind == "queue" else [physical]:
             fits = rule["min_length"] <= len(name) <= rule["max_length"]
             if not fits or not re.match(rule["pattern"], name):
@@ -414,6 +444,8 @@ def _check_gcp_app(app: App, plan: str, stage: str, found: Collector) -> None:
             )
     bucket_rule = limits["bucket_name"]
     for bucket in app.buckets.values():
+        if bucket.existing_on(stage, "gcp") is not None:
+            continue  # adopted: its own name, checked by deploy.existing
         longest = naming.gcp_bucket_name_longest(app, stage, bucket)
         if longest > bucket_rule["max_length"]:
             found.warn(

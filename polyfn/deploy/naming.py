@@ -101,7 +101,14 @@ def aws_bucket_name_longest(app: App, stage: str, bucket: Bucket) -> int:
     return fixed + AWS_ACCOUNT_ID_LENGTH + AWS_LONGEST_REGION
 
 
-def azure_physical_name(resource: Bucket | Queue | Table) -> str:
+def azure_physical_name(resource: Bucket | Queue | Table, stage: str | None = None) -> str:
+    """The container, queue or table name; at ``stage``, an adopted one's own name."""
+    if stage is not None:
+        from polyfn.deploy.existing import azure_existing
+
+        adopted = azure_existing(resource, stage)
+        if adopted is not None:
+            return adopted.name
     if isinstance(resource, Table):
         return resource.name.replace("-", "")
     return resource.name
@@ -121,12 +128,17 @@ def gcp_function_name(app: App, stage: str, fn: Function) -> str:
 
 
 def gcp_physical_name(app: App, stage: str, resource: Queue | Table) -> str:
-    """Pub/Sub topic or Firestore collection: shared by the whole project, so prefixed."""
-    return f"{app_slug(app)}-{stage}-{resource.name}"
+    """Pub/Sub topic or Firestore collection: shared by the whole project, so prefixed;
+    an adopted one (``existing=``) keeps its own name."""
+    from polyfn.deploy.existing import gcp_existing
+
+    return gcp_existing(resource, stage) or f"{app_slug(app)}-{stage}-{resource.name}"
 
 
 def gcp_bucket_name(app: App, stage: str, bucket: Bucket, project: str = "${PROJECT_ID}") -> str:
-    return f"{app_slug(app)}-{stage}-{bucket.name}-{project}"
+    from polyfn.deploy.existing import gcp_existing
+
+    return gcp_existing(bucket, stage) or f"{app_slug(app)}-{stage}-{bucket.name}-{project}"
 
 
 def gcp_bucket_name_longest(app: App, stage: str, bucket: Bucket) -> int:

@@ -56,6 +56,11 @@ def sam_observability(
     check_retention(retention_days)
     globals_["Function"]["Tracing"] = "Active"
     for logical_id, resource in list(resources.items()):
+        if resource.get("Type") == "AWS::Serverless::StateMachine":
+            # X-Ray on the state machine: a starter's trace header (Workflow.start sends
+            # one) reaches each task's Lambda, whose log lines then carry its trace id.
+            resource["Properties"]["Tracing"] = {"Enabled": True}
+            continue
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         properties = resource["Properties"]
@@ -143,6 +148,15 @@ def host_json_sampling() -> dict[str, Any]:
         },
         "enableDependencyTracking": True,
     }
+
+
+def host_json_durable_tracing() -> dict[str, Any]:
+    """host.json's ``extensions.durableTask.tracing``: Durable Functions' distributed
+    tracing (V2, W3C trace context), so the client's trace continues in the orchestration
+    and each activity, whose host-given trace context the adapter reads
+    (https://learn.microsoft.com/azure/durable-task/durable-functions/durable-functions-diagnostics#distributed-tracing,
+    Durable extension 2.12+, in extension bundle 4)."""
+    return {"DistributedTracingEnabled": True, "Version": "V2"}
 
 
 def gcp_labels(app_slug: str, stage: str, function: str) -> str:

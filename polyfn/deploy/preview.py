@@ -102,6 +102,9 @@ def describe(
 
 def _physical(model: DeployModel, cloud: str, kind: str, resource: Any) -> str:
     app, stage = model.app, model.stage
+    adopted = resource.existing_on(stage, cloud)
+    if adopted is not None:
+        return f"{adopted} (existing, adopted: not created)"
     if kind == "event_bus":
         name = naming.event_bus_name(app, stage, resource.name)
         # Event Grid topic names are <function app>-<bus>; the app name is known at deploy.

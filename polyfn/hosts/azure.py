@@ -29,7 +29,7 @@ from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import EventTrigger, Function, ObjectTrigger
 from polyfn.core.routing import MethodNotAllowed, NotFound
-from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.base import Host, HttpResult, stored_metadata
 from polyfn.hosts.events import azure as events
 from polyfn.hosts.events.azure import GENERATORS
 from polyfn.hosts.outcome import Outcome, http_outcome, observed
@@ -217,6 +217,7 @@ class AzureHost:
                         key,
                         b"\0" * size,
                         content_type=content_type or "application/octet-stream",
+                        blob_metadata=stored_metadata(app, bucket, key),
                     )
                     indexed.call(name, "blob", blob)
         for name in indexed.named("eventGridTrigger"):

@@ -166,3 +166,14 @@ class RuntimeHosts(Protocol):
     def describe(self, document: Any) -> dict[str, Any]:
         """The core model ``document`` becomes, as plain data (``polyfn inspect``)."""
         ...
+
+
+def stored_metadata(app: App, bucket: str, key: str) -> dict[str, str]:
+    """An object's user metadata as a platform reads it into the event it sends (Cloud
+    Storage's object resource, the blob trigger's ``Metadata``): from the App's bound
+    bucket; empty for an object that is not there or a bucket that cannot be read."""
+    try:
+        info = app.buckets[bucket].metadata(key)
+    except Exception:
+        return {}
+    return dict(info.metadata or {}) if info is not None else {}

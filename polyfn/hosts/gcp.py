@@ -32,7 +32,7 @@ from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
-from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.base import Host, HttpResult, stored_metadata
 from polyfn.hosts.events import gcp as events
 from polyfn.hosts.events.changes import firestore_document
 from polyfn.hosts.events.gcp import GENERATORS
@@ -161,7 +161,10 @@ class GcpHost:
         content_type: str | None = None,
     ) -> None:
         physical = physical_name("bucket", bucket)
-        event = events.storage(action, physical, key, size=size, content_type=content_type)
+        metadata = stored_metadata(app, bucket, key) if action == "created" else None
+        event = events.storage(
+            action, physical, key, size=size, content_type=content_type, metadata=metadata
+        )
         _check(self.post_event(app, event))
 
     def schedule(self, app: App, function: str) -> None:

@@ -9,7 +9,7 @@ function app (instances), Cloud Run functions' is per function (instances x conc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from polyfn.plan.cost import azure_plan_key
 from polyfn.plan.model import ConcurrencyCheck
@@ -29,7 +29,11 @@ def check_concurrency(
     azure_plan: str,
     traffic: Sequence[tuple[str, FunctionTraffic]],
     prices: Prices,
+    declared: Mapping[str, int] | None = None,
 ) -> list[ConcurrencyCheck]:
+    """``declared``: the functions' ``concurrency=`` (requests per instance), which deploy
+    gives Cloud Run as ``--concurrency``; the others run the platform's default."""
+    declared = declared or {}
     peaks = {name: peak_concurrency(t, prices.month_hours) for name, t in traffic}
     total = sum(peaks.values())
     checks: list[ConcurrencyCheck] = []
@@ -83,14 +87,16 @@ def check_concurrency(
             )
         elif cloud == "gcp":
             instances = prices.value("gcp.gen2.scaling.max_instances_default")
-            per_instance = prices.value("gcp.gen2.scaling.concurrency_default")
-            limit = instances * per_instance
-            exceeded = {name: peak for name, peak in peaks.items() if peak > limit}
+            default = prices.value("gcp.gen2.scaling.concurrency_default")
+            limits = {name: instances * declared.get(name, default) for name in peaks}
+            exceeded = {name: peak for name, peak in peaks.items() if peak > limits[name]}
             shown = exceeded or (
                 {max(peaks, key=peaks.__getitem__): max(peaks.values())} if peaks else {}
             )
             for name, peak in shown.items():
                 scope = name if exceeded else "each function"
+                per_instance = declared.get(name, default)
+                limit = instances * per_instance
                 checks.append(
                     ConcurrencyCheck(
                         cloud="gcp",
@@ -102,7 +108,8 @@ def check_concurrency(
                             f"{name} needs about {peak:,.2f} concurrent executions at peak"
                             + ("" if exceeded else " (the busiest function)")
                             + f"; by default a function runs {instances:,.0f} instances of "
-                            f"{per_instance:g} request each"
+                            f"{per_instance:g} request(s) each"
+                            + (" (its concurrency=)" if name in declared else "")
                             + (
                                 " - raise --max-instances or set --concurrency, or requests "
                                 "are rejected (429)"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from polyfn.plan.model import CloudCost, FunctionCost
 from polyfn.plan.prices import Prices
+from polyfn.plan.resource_cost import price_path, resource_costs
 from polyfn.plan.traffic import FunctionTraffic
 
 __all__ = [
@@ -297,14 +298,60 @@ def _log_costs(
     return [v * price for v in volumes], [v * price * billable for v in volumes]
 
 
-def _baseline(cloud: str, work: Workload, prices: Prices) -> float:
-    """What warm instances cost whether used or not: on AWS, provisioned concurrency
-    (GB-seconds configured, the whole 730-hour month). Other clouds: noted, not priced."""
-    if cloud != "aws" or not work.provisioned:
+_WARM = "provisioned_concurrency.warm_instances"
+
+
+def _baseline(cloud: str, plan: str, work: Workload, prices: Prices) -> float:
+    """What warm instances cost whether used or not, the whole 730-hour month: on AWS,
+    provisioned concurrency (GB-seconds configured); on Flex, the always-ready baseline
+    (the instance memory of each always-ready instance); on Google Cloud, the minimum
+    instances idle between requests (their vCPU and GiB at the idle rates). Consumption
+    has no warm instances (deploy warns it ignores them)."""
+    if not work.provisioned:
         return 0.0
     seconds = prices.month_hours * 3600
-    rate = prices.value(f"provisioned_concurrency.{work.architecture}.gb_second")
-    return work.provisioned * work.memory_mb / 1024 * seconds * rate
+    if cloud == "aws":
+        rate = prices.value(f"provisioned_concurrency.{work.architecture}.gb_second")
+        return work.provisioned * work.memory_mb / 1024 * seconds * rate
+    if cloud == "azure":
+        if plan != "flex":
+            return 0.0
+        instance_gb = _flex_instance(prices, work.memory_mb) / 1024
+        rate = prices.value(f"{_WARM}.flex_baseline_gb_second")
+        return work.provisioned * instance_gb * seconds * rate
+    tier_mb, vcpu = _gcp_tier(prices, work.memory_mb)
+    idle = vcpu * prices.value(f"{_WARM}.cloud_run_idle_vcpu_second") + (
+        tier_mb / 1024 * prices.value(f"{_WARM}.cloud_run_idle_gib_second")
+    )
+    return work.provisioned * seconds * idle
+
+
+def _baselines(cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices) -> list[float]:
+    """Each function's warm-instance baseline. Flex keeps one always-ready group for all
+    HTTP functions (deploy.azure_arm: the largest count asked), so their share of that
+    group's cost is split by what each asked for."""
+    baseline = [_baseline(cloud, plan, work, prices) for work in workloads]
+    if cloud == "azure" and plan == "flex":
+        http = [i for i, w in enumerate(workloads) if w.kind == "http" and w.provisioned]
+        asked = sum(workloads[i].provisioned for i in http)
+        group = max((workloads[i].provisioned for i in http), default=0)
+        for i in http:
+            baseline[i] *= group / asked
+    return baseline
+
+
+def _baseline_unconfirmed(cloud: str, workloads: Sequence[Workload], prices: Prices) -> list[str]:
+    if cloud == "aws":
+        arches = {w.architecture for w in workloads if w.provisioned}
+        return sorted(
+            {p for arch in arches for p in prices.unconfirmed(f"provisioned_concurrency.{arch}")}
+        )
+    names = (
+        ["flex_baseline_gb_second"]
+        if cloud == "azure"
+        else ["cloud_run_idle_vcpu_second", "cloud_run_idle_gib_second"]
+    )
+    return [p for name in names for p in prices.unconfirmed(f"{_WARM}.{name}")]
 
 
 def gateway_requests(work: Workload, api: str, prices: Prices) -> float:
@@ -335,18 +382,22 @@ def price_cloud(
     prices: Prices,
     *,
     aws_api: str = "http",
+    resources: Sequence[dict[str, float]] | None = None,
 ) -> CloudCost:
     """The month's bill for all ``workloads`` on one cloud, with and without free tiers.
 
     On AWS an HTTP function also pays API Gateway (``aws_api``: ``http``, what polyfn
     deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
+    ``resources``: each function's queue and bucket meters (``resource_cost``), if known.
     """
     usages = [usage(cloud, plan, work, prices) for work in workloads]
     logs, logs_free = _log_costs(cloud, workloads, prices)
-    baseline = [_baseline(cloud, work, prices) for work in workloads]
+    baseline = _baselines(cloud, plan, workloads, prices)
     gateway = (
         _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
     )
+    meters = list(resources) if resources is not None else [{} for _ in workloads]
+    stored, stored_free = resource_costs(cloud, meters, prices)
     request_price, _ = _meter_prices(cloud, plan, prices)
     totals: dict[str, float] = {"requests": sum(u.requests for u in usages)}
     per_meter: dict[str, float] = {}
@@ -383,7 +434,8 @@ def price_cloud(
                 + compute[index]
                 + gateway[index]
                 + logs[index]
-                + baseline[index],
+                + baseline[index]
+                + stored[index],
                 # API Gateway's free tier is for new accounts' first year only: not applied.
                 total_with_free_tier=(
                     request_cost * with_free["requests"]
@@ -391,10 +443,12 @@ def price_cloud(
                     + gateway[index]
                     + logs_free[index]
                     + baseline[index]  # no free tier for warm instances
+                    + stored_free[index]
                 ),
                 gateway_cost=gateway[index],
                 logs_cost=logs[index],
                 baseline_cost=baseline[index],
+                resource_cost=stored[index],
             )
         )
     label_key = (
@@ -408,10 +462,19 @@ def price_cloud(
                 "duration is priced at the on-demand rate (an upper bound: AWS bills duration "
                 "on provisioned instances lower)"
             )
+        elif work.provisioned and cloud == "azure" and plan != "flex":
+            notes.append(
+                f"{work.function}: the {plan} plan has no warm instances; "
+                "provisioned_concurrency is not priced here (Flex's always-ready is)"
+            )
         elif work.provisioned:
             notes.append(
-                f"{work.function}: the baseline of {work.provisioned} warm instance(s) "
-                "(minimum instances / always-ready) is not priced on this cloud yet"
+                f"{work.function}: {work.provisioned} warm instance(s) all month "
+                + (
+                    "(Flex always-ready baseline; HTTP functions share one group)"
+                    if cloud == "azure"
+                    else "(minimum instances, at Cloud Run's idle rates between requests)"
+                )
             )
     return CloudCost(
         cloud=cloud,
@@ -425,9 +488,20 @@ def price_cloud(
             _used_unconfirmed(prices, label_key, per_meter)
             # The other components' unconfirmed figures, when the bill uses them.
             + (prices.unconfirmed(f"logs.{cloud}") if any(logs) else [])
-            + (prices.unconfirmed("provisioned_concurrency") if any(baseline) else [])
+            + (_baseline_unconfirmed(cloud, workloads, prices) if any(baseline) else [])
+            + _resource_unconfirmed(cloud, meters, prices)
         ),
     )
+
+
+def _resource_unconfirmed(
+    cloud: str, meters: Sequence[dict[str, float]], prices: Prices
+) -> list[str]:
+    """The unconfirmed queue and storage prices a bill used (a meter with units)."""
+    used = {meter for function in meters for meter, amount in function.items() if amount}
+    unconfirmed = set(prices.unconfirmed(f"resources.{cloud}"))
+    paths = {price_path(cloud, meter) for meter in used}
+    return sorted(paths & unconfirmed)
 
 
 def _used_unconfirmed(prices: Prices, label_key: str, totals: dict[str, float]) -> list[str]:

@@ -186,6 +186,9 @@ class ImportedApp:
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     notes: list[ImportNote] = field(default_factory=list)
     workflows: list[ImportedWorkflow] = field(default_factory=list)  # Step Functions machines
+    # The stage the file's names were resolved for (serverless.yml's provider.stage; a SAM
+    # template has none, so polyfn's default): the scaffold adopts the resources at it.
+    stage: str = "dev"
     # polyfn function name -> (imported function, trigger spec), filled by build_app
     registered: dict[str, tuple[ImportedFunction, TriggerSpec]] = field(default_factory=dict)
     # the functions that got no trigger at all, with why; filled by build_app

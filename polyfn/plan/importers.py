@@ -158,7 +158,8 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
     if str(provider.get("name", "aws")) != "aws":
         raise PlanInputError(f"{path}: provider {provider.get('name')!r}; only aws can be read")
     variables = _Variables(document, service_name)
-    imported = ImportedApp(service_name, "serverless.yml", path)
+    stage = variables.values["sls:stage"]
+    imported = ImportedApp(service_name, "serverless.yml", path, stage=stage)
     resources = document.get("resources") or {}
     blocks = resources if isinstance(resources, list) else [resources]
     for block in blocks:

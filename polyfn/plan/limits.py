@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from polyfn.core.app import App
+from polyfn.core.errors import ConfigError
 from polyfn.plan.model import LimitResult
 
 __all__ = ["check_limits"]
@@ -25,9 +27,18 @@ def _checker() -> Any:
 
 
 def check_limits(
-    app: App, clouds: Sequence[str], plans: dict[str, str | None]
+    app: App,
+    clouds: Sequence[str],
+    plans: dict[str, str | None],
+    source_root: Path | None = None,
+    *,
+    loops: bool = False,
 ) -> tuple[list[LimitResult], str | None]:
-    """(results, note): the note says why nothing could be checked, when that happens."""
+    """(results, note): the note says why nothing could be checked, when that happens.
+
+    ``loops``: add deploy's recursive-loop warnings (a function writing to what triggers
+    it, found by reading its code under ``source_root``), as ``polyfn deploy build``
+    gives them; for a polyfn app, whose handlers' code is there to read."""
     checker = _checker()
     if checker is None or not hasattr(checker, "check_app"):
         return [], (
@@ -37,6 +48,8 @@ def check_limits(
     results: list[LimitResult] = []
     for cloud in clouds:
         findings = list(checker.check_app(app, cloud, plan=plans.get(cloud)))
+        if loops:
+            findings += _loop_findings(app, cloud, source_root)
         by_function: dict[str, list[Any]] = {}
         for finding in findings:
             by_function.setdefault(str(finding.function), []).append(finding)
@@ -49,6 +62,19 @@ def check_limits(
                 )
             results.extend(_result(name, cloud, finding) for finding in found)
     return results, None
+
+
+def _loop_findings(app: App, cloud: str, source_root: Path | None) -> list[Any]:
+    try:
+        loops = importlib.import_module("polyfn.deploy.loops")
+        model = importlib.import_module("polyfn.deploy.model").build_model(
+            app, source_root=source_root
+        )
+    except ImportError:
+        return []
+    except ConfigError:
+        return []  # the code cannot be read for its resources: deploy build says why
+    return list(loops.loop_findings(model, cloud))
 
 
 def _result(function: str, cloud: str, finding: Any) -> LimitResult:

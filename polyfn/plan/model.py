@@ -117,6 +117,7 @@ class FunctionCost:
     gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
     logs_cost: float = 0.0  # log ingestion at the profile's log_kb per event
     baseline_cost: float = 0.0  # warm instances (AWS provisioned concurrency), all month
+    resource_cost: float = 0.0  # requests to the app's queues and buckets (resource_cost)
 
 
 @dataclass(frozen=True)

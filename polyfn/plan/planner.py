@@ -11,13 +11,14 @@ all *needs a decision*: it stays in the report with the reason, never dropped.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.core.app import App
-from polyfn.core.functions import Function, ObjectTrigger, ScheduleTrigger
+from polyfn.core.errors import ConfigError
+from polyfn.core.functions import Function, MessageTrigger, ObjectTrigger, ScheduleTrigger
 from polyfn.deploy.model import effective_memory
 from polyfn.plan.concurrency import check_concurrency
 from polyfn.plan.containers import compare_containers
@@ -36,6 +37,7 @@ from polyfn.plan.model import (
     Undecided,
 )
 from polyfn.plan.prices import Prices, load_prices
+from polyfn.plan.resource_cost import ResourceTraffic, resource_meters
 from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.sweep import Measurement, sweep
 from polyfn.plan.table_notes import table_notes
@@ -105,8 +107,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
     lockin = scan_sources(inputs.files, root, inputs.entrypoints) if inputs.files else []
     triggers = map_triggers(app, clouds, azure_plan, traffic_of)
     plans: dict[str, str | None] = {"aws": None, "azure": azure_plan, "gcp": None}
-    limits, limits_note = check_limits(app, clouds, plans)
+    limits, limits_note = check_limits(
+        app, clouds, plans, inputs.root, loops=inputs.source_label == "polyfn app"
+    )
     costs = []
+    resource_traffic, unscanned = _resource_traffic(app, traffic_of, inputs.root)
     for cloud in clouds:
         plan = {"aws": "lambda", "azure": azure_plan, "gcp": "gen2"}[cloud]
         works = [
@@ -120,9 +125,17 @@ def build_plan(inputs: PlanInputs) -> Plan:
             )
             for fn in app.functions.values()
         ]
-        costs.append(price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api))
+        meters = [resource_meters(cloud, t, prices) for t in resource_traffic]
+        costs.append(
+            price_cloud(cloud, plan, works, prices, aws_api=traffic.aws_api, resources=meters)
+        )
     per_function = [(name, traffic_of(name)) for name in app.functions]
-    concurrency = check_concurrency(clouds, azure_plan, per_function, prices)
+    declared = {
+        fn.name: fn.options.concurrency
+        for fn in app.functions.values()
+        if fn.options.concurrency is not None
+    }
+    concurrency = check_concurrency(clouds, azure_plan, per_function, prices, declared)
     swept = (
         sweep(inputs.measurements, clouds, azure_plan, traffic_of, list(app.functions), prices)
         if inputs.measurements
@@ -132,6 +145,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
     traffic_notes = [f"traffic from {traffic.source}; peak factor {traffic.peak_factor:g}"]
     if unlisted:
         traffic_notes.append("the profile's defaults were used for: " + ", ".join(unlisted))
+    if unscanned:
+        traffic_notes.append(
+            "queue and bucket requests not priced for (their code's resource use is not "
+            "known): " + ", ".join(unscanned)
+        )
     functions = [
         FunctionInfo(
             fn.name, fn.trigger.kind, fn.trigger.describe(), inputs.origins.get(fn.name, "")
@@ -187,6 +205,40 @@ def build_plan(inputs: PlanInputs) -> Plan:
         ),
         table_notes=table_notes(app, clouds),
     )
+
+
+def _resource_traffic(
+    app: App, traffic_of: Callable[[str], FunctionTraffic], root: Path | None
+) -> tuple[list[ResourceTraffic], list[str]]:
+    """Each function's month as its queues and buckets see it, from the deploy step's scan
+    of its code; the functions whose use the scan cannot tell are listed, not guessed."""
+    from polyfn.deploy.usage import scan_function
+
+    payload_of_queue = {
+        fn.trigger.queue.name: traffic_of(fn.name).payload_kb
+        for fn in app.functions.values()
+        if isinstance(fn.trigger, MessageTrigger)
+    }
+    result: list[ResourceTraffic] = []
+    unscanned: list[str] = []
+    for fn in app.functions.values():
+        try:
+            accesses = dict(scan_function(app, fn, root).accesses)
+        except ConfigError:
+            accesses = {}
+            unscanned.append(fn.name)
+        traffic = traffic_of(fn.name)
+        result.append(
+            ResourceTraffic(
+                kind=fn.trigger.kind,
+                events=traffic.invocations,
+                payload_kb=traffic.payload_kb,
+                avg_batch=traffic.avg_batch,
+                accesses=accesses,
+                queue_payload_kb=payload_of_queue,
+            )
+        )
+    return result, unscanned
 
 
 def _filtered(fn: Function) -> bool:

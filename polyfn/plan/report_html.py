@@ -45,6 +45,8 @@ _COMPONENT_COLORS = {
     "requests": "#9cc3ea",
     "API Gateway": "#e08a2c",
     "logs": "#6aa84f",
+    "warm instances": "#8e63b5",
+    "queues and storage": "#c9b037",
 }
 
 
@@ -56,12 +58,14 @@ def component_costs(cost: CloudCost) -> dict[str, float]:
         "requests": sum(line.request_cost for line in lines),
         "API Gateway": sum(line.gateway_cost for line in lines),
         "logs": sum(line.logs_cost for line in lines),
+        "warm instances": sum(line.baseline_cost for line in lines),
+        "queues and storage": sum(line.resource_cost for line in lines),
     }
 
 
 def component_chart_svg(costs: Sequence[CloudCost]) -> str:
     """A stacked bar per cloud: what the bill (without free tier) is made of."""
-    width, height, left, bottom, top = 640, 300, 70, 50, 30
+    width, height, left, bottom, top = 640, 320, 70, 70, 30
     plot_w, plot_h = width - left - 20, height - bottom - top
     peak = max([c.total for c in costs] + [0.01])
     group = plot_w / max(len(costs), 1)
@@ -93,11 +97,10 @@ def component_chart_svg(costs: Sequence[CloudCost]) -> str:
             f'text-anchor="middle" fill="#222">{escape(CLOUD_LABELS[cost.cloud])}</text>'
         )
     for offset, (name, color) in enumerate(_COMPONENT_COLORS.items()):
-        x = left + offset * 130
-        parts.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{color}"/>')
-        parts.append(
-            f'<text x="{x + 18}" y="{height - 12}" font-size="12" fill="#333">{name}</text>'
-        )
+        # Two rows of three keys, inside the 640-pixel width.
+        x, y = left + offset % 3 * 170, height - 38 + offset // 3 * 18
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{x + 18}" y="{y + 10}" font-size="12" fill="#333">{name}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -207,7 +210,7 @@ def render_html(plan: Plan) -> str:
         rows.append(row)
     body.append(_table(["Function", "Trigger", *labels], rows))
     if plan.costs:
-        body.append("<h3>Monthly cost of compute and invocations</h3>")
+        body.append("<h3>Monthly cost per cloud, every component</h3>")
         body.append(cost_chart_svg(plan.costs))
         body.append("<h3>What each cloud's bill is made of (without free tier)</h3>")
         body.append(component_chart_svg(plan.costs))

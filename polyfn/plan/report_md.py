@@ -93,10 +93,25 @@ def _summary(plan: Plan, labels: list[str]) -> list[str]:
             status = plan.status_of(name, cloud)
             row.append(_STATUS_MARK[status.status] if status else "")
         rows.append(row)
+    if rows:
+        # One line per cloud with the counts, so a reader sees the verdict at a glance.
+        functions = sum(1 for name in names if name != "(app)")
+        counts: list[object] = ["**all**", f"{functions} functions, app code"]
+        for cloud in plan.clouds:
+            found = [plan.status_of(name, cloud) for name in names]
+            tally = {s.status: 0 for s in found if s}
+            for status in found:
+                if status:
+                    tally[status.status] += 1
+            counts.append(", ".join(f"{n} {_STATUS_MARK[k]}" for k, n in tally.items()))
+        rows.append(counts)
     out += _table(["Function", "Trigger", *labels], rows)
     out.append("")
     if plan.costs:
-        out.append("Monthly cost of compute and invocations (details below):")
+        out.append(
+            "Monthly cost: compute, invocations, API Gateway, logs, warm instances and "
+            "requests to queues and storage (details below):"
+        )
         out.append("")
         out += _table(
             ["Cloud", "Plan", "With free tier", "Without free tier"],
@@ -261,6 +276,7 @@ def _costs(plan: Plan) -> list[str]:
                 money(line.compute_cost),
                 money(line.gateway_cost),
                 money(line.logs_cost),
+                money(line.resource_cost),
                 money(line.total),
                 money(line.total_with_free_tier),
             ]
@@ -277,6 +293,7 @@ def _costs(plan: Plan) -> list[str]:
                 "Compute",
                 "API Gateway",
                 "Logs",
+                "Queues & storage",
                 "Total",
                 "With free tier",
             ],

@@ -9,6 +9,7 @@ acknowledged by mistake: HTTP answers 501, a message is retried and then dead-le
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -101,17 +102,22 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
         at = lines.index("from __future__ import annotations") + 2
         lines[at:at] = ["from typing import Any", ""]
     lines.append(f"app = App({_literal(app.name)})")
+    # A triggering bucket is not adopted: on AWS that needs EventBridge notifications
+    # switched on for the running bucket first (docs/adopt.md), a change made on purpose.
+    triggering = {s.bucket for _, s in imported.registered.values() if isinstance(s, ObjectSpec)}
     for bucket in imported.buckets.values():
         if bucket.name in app.buckets:
             var = names.assign("bucket", bucket.name)
             origin = _origin(bucket.logical_id, bucket.physical, "bucket", bucket.name)
-            lines.append(f"{var} = app.bucket({_literal(bucket.name)}){origin}")
+            adopt = "" if bucket.name in triggering else _existing(imported, bucket.physical)
+            lines.append(f"{var} = app.bucket({_literal(bucket.name)}{adopt}){origin}")
     for queue in imported.queues.values():
         if queue.name in app.queues:
             var = names.assign("queue", queue.name)
             lines.append(
                 f"{var} = app.queue({_literal(queue.name)}, max_receives={queue.max_receives}, "
-                f"visibility_timeout={queue.visibility_timeout})"
+                f"visibility_timeout={queue.visibility_timeout}"
+                f"{_existing(imported, queue.physical)})"
                 f"{_origin(queue.logical_id, queue.physical, 'queue', queue.name)}"
             )
     for table in imported.tables.values():
@@ -120,7 +126,8 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
         if table.indexes:
             extra += f", indexes={table.index_specs()!r}"
         lines.append(
-            f"{var} = app.table({_literal(table.name)}, key={_literal(table.key)}{extra})"
+            f"{var} = app.table({_literal(table.name)}, key={_literal(table.key)}{extra}"
+            f"{_existing(imported, table.physical)})"
             f"{_origin(table.logical_id, table.physical, 'table', table.name)}"
         )
     for def_name, kind, fn, members in groups:
@@ -189,6 +196,20 @@ def _header(imported: ImportedApp, model_names: list[str]) -> list[str]:
         f"from polyfn import {imports}",
         "",
     ]
+
+
+_ADOPTABLE = re.compile(r"[A-Za-z0-9._:/-]+")
+_POLYFN_STAGE = re.compile(r"[a-z][a-z0-9]{0,15}")
+
+
+def _existing(imported: ImportedApp, physical: str | None) -> str:
+    """``, existing={stage: {"aws": name}}`` for a resource the file names outright: the
+    scaffolded app, deployed to AWS at that stage, uses the running service's data
+    instead of a copy (docs/adopt.md). A name the import could not resolve is left out."""
+    stage = imported.stage
+    if not physical or not _ADOPTABLE.fullmatch(physical) or not _POLYFN_STAGE.fullmatch(stage):
+        return ""
+    return f', existing={{{_literal(stage)}: {{"aws": {_literal(physical)}}}}}'
 
 
 def _origin(logical_id: str, physical: str | None, kind: str, name: str) -> str:

@@ -101,7 +101,8 @@ class TrafficProfile:
             )
         self.source = source
         self.peak_factor = _number(doc.get("peak_factor", DEFAULT_PEAK_FACTOR), "peak_factor", 1)
-        self.azure_plan = str(doc.get("azure_plan", "consumption"))
+        # Unset: Flex Consumption, the plan `polyfn deploy` generates by default.
+        self.azure_plan = str(doc.get("azure_plan", "flex"))
         if self.azure_plan not in ("consumption", "flex"):
             raise PlanInputError(f"{source}: azure_plan must be 'consumption' or 'flex'")
         # The API Gateway in front of AWS HTTP functions: polyfn deploys an HTTP API; an

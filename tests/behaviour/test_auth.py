@@ -273,7 +273,10 @@ def test_keys_fetched_before_serve_while_the_issuer_is_down(
     # Age the cache past its lifetime: the refresh fails and the old keys still serve.
     cache = jwt_verifier.cache_for(app.function("get_user").trigger.guard)  # type: ignore[union-attr,arg-type]
     cache.max_age = 0.0
-    assert driver.http(app, "GET", "/users/7", headers=bearer(token)).status == 200
+    # Another token: the one checked before is answered from the verified-token cache.
+    other = issuer.token(sub="bob", scope="users:read")
+    assert driver.http(app, "GET", "/users/7", headers=bearer(other)).status == 200
+    assert issuer.jwks_requests == 2  # the refresh was tried, and failed
 
 
 def test_a_slow_issuer_is_503_after_the_bounded_timeout(driver: Host, issuer: LocalIssuer) -> None:

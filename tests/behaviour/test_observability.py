@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from polyfn import App, Context, Message, Request, Response
+from polyfn import App, Context, Event, Message, ObjectEvent, Request, Response
 from polyfn.adapters.common.log_json import JsonLineFormatter
+from polyfn.core.event_bus import OutgoingEvent
 from polyfn.hosts import Host
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -47,7 +48,38 @@ def build_observed() -> App:
         # Writes into the queue that triggers it: a loop.
         echo.send(msg.body)
 
+    frames = app.bucket("frames")
+
+    @app.on_object_created(frames, max_hops=3)
+    def thumbnail(event: ObjectEvent, ctx: Context) -> None:
+        # The thumbnail-into-uploads case: writes into the bucket that triggers it.
+        frames.write(f"thumb-{event.key}", frames.read(event.key))
+
+    ticks = app.event_bus("ticks")
+
+    @app.on_event(bus=ticks, source="clock", type="Tick", max_hops=3)
+    def tick(event: Event, ctx: Context) -> None:
+        ctx.logger.info("ticked")
+        # Publishes what it subscribes to: a loop through the event bus.
+        ticks.publish(source="clock", type="Tick", data=event.data)
+
     return app
+
+
+class _Published:
+    """The events a handler published, taken from the local bus as the cloud's bus would
+    take them (no runtime runs in these tests to deliver them)."""
+
+    def __init__(self, app: App, bus: str) -> None:
+        self.events: list[OutgoingEvent] = []
+        app.backend_for(app.event_buses[bus])._observers.append(self)
+
+    def event_published(self, bus: str, event: OutgoingEvent) -> None:
+        self.events.append(event)
+
+    def take(self) -> list[OutgoingEvent]:
+        taken, self.events = self.events, []
+        return taken
 
 
 def _sent(app: App, queue: str) -> list[Any]:
@@ -177,6 +209,68 @@ def test_the_loop_guard_stops_a_function_that_feeds_its_own_queue(
     assert stopped.__dict__["hops"] == 4
 
 
+def test_the_loop_guard_stops_a_function_that_writes_into_its_own_bucket(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each cloud's object event as it comes: Cloud Storage's and the blob trigger's carry
+    # the object's metadata (the writer's trace and hop count); S3's and the local
+    # runtime's do not, and polyfn reads it back with one HEAD.
+    app = build_observed()
+    frames = app.buckets["frames"]
+    caplog.set_level(logging.INFO)
+    frames.write("cat.jpg", b"jpeg")  # from outside: no hops
+    key, seen, rounds = "cat.jpg", {"cat.jpg"}, 0
+    while True:
+        driver.object_event(app, "created", "frames", key, size=4)
+        written = [info.key for info in frames.iter() if info.key not in seen]
+        if not written:
+            break
+        rounds += 1
+        assert rounds < 10, "the loop was not stopped"
+        (key,) = written
+        seen.add(key)
+    # Hops 0..3 ran (max_hops=3), each writing one object; the object written at hop 3
+    # carries 4 hops and its event was acknowledged without running.
+    assert rounds == 4
+    assert key == "thumb-" * 4 + "cat.jpg"
+    (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
+    assert stopped.levelno == logging.ERROR
+    assert f"object frames/{key}" in stopped.getMessage()
+    assert stopped.__dict__["hops"] == 4
+
+
+def test_an_event_continues_the_trace_and_the_loop_guard_stops_a_bus_loop(
+    driver: Host, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each cloud carries the publisher's trace its way (EventBridge: in the detail, taken
+    # out on arrival; Event Grid: CloudEvent extension attributes; Pub/Sub: ce-
+    # attributes); the subscriber continues it, and a function that publishes what it
+    # subscribes to stops at its max_hops.
+    app = build_observed()
+    bus = app.event_buses["ticks"]
+    published = _Published(app, "ticks")
+    caplog.set_level(logging.INFO)
+    event, rounds = bus.build(source="clock", type="Tick", data={"n": 1}), 0
+    while True:
+        driver.bus_event(app, bus, event)
+        waiting = published.take()
+        if not waiting:
+            break
+        rounds += 1
+        assert rounds < 10, "the loop was not stopped"
+        (event,) = waiting
+        assert event.trace["polyfnhops"] == str(rounds)
+    assert rounds == 4
+    ticked = [r for r in caplog.records if r.getMessage() == "ticked"]
+    assert len(ticked) == 4
+    # One trace from the first tick on: each later tick continues its publisher's.
+    assert len({r.__dict__["traceId"] for r in ticked}) == 1
+    assert len({r.__dict__["correlationId"] for r in ticked}) == 1
+    (stopped,) = [r for r in caplog.records if "recursive loop stopped" in r.getMessage()]
+    assert stopped.levelno == logging.ERROR
+    assert stopped.__dict__["hops"] == 4
+
+
 def test_polyfn_counts_errors_and_batch_failures_itself(
     driver: Host,
     caplog: pytest.LogCaptureFixture,
@@ -196,3 +290,8 @@ def test_polyfn_counts_errors_and_batch_failures_itself(
     assert metrics["Errors"][0] == 2
     assert metrics["BatchItemFailures"][0] == 2
     assert metrics["Errors"][1]["function"] == "work"
+    # Invocations and Duration: one batch on AWS, one invocation per message elsewhere.
+    assert metrics["Invocations"][0] in (1, 3)
+    assert metrics["Invocations"][1]["function"] == "work"
+    durations = metrics["Duration"][0]
+    assert all(d >= 0 for d in (durations if isinstance(durations, list) else [durations]))

@@ -144,3 +144,75 @@ def test_polyfn_openapi_on_a_missing_app_is_a_usage_error(tmp_path: Path) -> Non
     )
     assert done.returncode == 2
     assert done.stderr.startswith("polyfn openapi:")
+
+
+def _guarded_app() -> App:
+    from polyfn import JWT, Allow, AuthRequest, Deny
+
+    app = App("guarded")
+    reader = JWT(issuer="https://id.example/", audience="api", scopes=["users:read"])
+
+    @app.authorizer(ttl=300, identity=["header:x-team-key", "query:team"])
+    def teams(request: AuthRequest) -> Allow | Deny:
+        return Deny()
+
+    @app.post("/users", body=Note, auth=teams)
+    def create(req: Request) -> Any:
+        return {}
+
+    @app.get("/users/{id}", auth=reader)
+    def read(req: Request) -> Any:
+        return {}
+
+    @app.delete("/users/{id}", auth=JWT(issuer="https://id.example/", audience="api"))
+    def remove(req: Request) -> Any:
+        return {}
+
+    @app.get("/health")
+    def health(req: Request) -> Any:
+        return {}
+
+    return app
+
+
+def test_jwt_and_authorizer_routes_declare_their_schemes_and_refusals() -> None:
+    document = openapi_document(_guarded_app())
+    validate(document)
+    schemes = document["components"]["securitySchemes"]
+    # One OpenID Connect scheme per issuer and audience, whatever the scopes.
+    assert schemes["jwt1"]["type"] == "openIdConnect"
+    assert (
+        schemes["jwt1"]["openIdConnectUrl"] == "https://id.example/.well-known/openid-configuration"
+    )
+    assert set(schemes) == {"jwt1", "teams_x-team-key", "teams_team"}
+    assert schemes["teams_x-team-key"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-team-key",
+        "description": "Checked by the App's authorizer teams (answers cached 300 s per caller)",
+    }
+    assert schemes["teams_team"]["in"] == "query"
+    paths = document["paths"]
+    read = paths["/users/{id}"]["get"]
+    assert read["security"] == [{"jwt1": ["users:read"]}]
+    assert paths["/users/{id}"]["delete"]["security"] == [{"jwt1": []}]
+    assert {"401", "403", "503"} <= set(read["responses"])
+    assert "422" not in read["responses"]
+    create = paths["/users"]["post"]
+    # Both identity sources in one requirement: all of them are needed.
+    assert create["security"] == [{"teams_x-team-key": [], "teams_team": []}]
+    assert {"401", "403", "422"} <= set(create["responses"])
+    assert "503" not in create["responses"]
+    error = {"$ref": "#/components/schemas/Error"}
+    assert create["responses"]["401"]["content"]["application/json"]["schema"] == error
+    health = paths["/health"]["get"]
+    assert "security" not in health
+    assert not {"401", "403"} & set(health["responses"])
+
+
+def test_a_body_model_documents_422_on_an_anonymous_route() -> None:
+    add = openapi_document(_app())["paths"]["/notes"]["post"]
+    assert add["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "security" not in add

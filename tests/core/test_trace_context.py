@@ -4,6 +4,8 @@ bad input that must start a new trace instead of failing (issue 17, item 2)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from polyfn.core.datastructures import Headers
 from polyfn.core.trace_context import (
@@ -92,3 +94,67 @@ def test_dispatch_reads_the_hop_count_under_the_same_name() -> None:
     from polyfn.core import dispatch, trace_context
 
     assert dispatch.HOPS_ATTRIBUTE == trace_context.HOPS_ATTRIBUTE
+
+
+def test_the_eventbridge_adapter_reads_the_trace_under_the_same_key() -> None:
+    from polyfn.adapters.aws import records
+    from polyfn.core import trace_context
+
+    assert records._TRACE_DETAIL_KEY == trace_context.TRACE_DETAIL_KEY
+
+
+def test_object_metadata_and_event_extensions_round_trip_the_outgoing_attributes() -> None:
+    from polyfn.core.trace_context import (
+        carrier_from_extensions,
+        carrier_from_metadata,
+        event_extensions,
+        xray_header,
+    )
+
+    trace = trace_from(
+        {
+            "traceparent": f"00-{TRACE}-{PARENT}-01",
+            "tracestate": "vendor=1",
+            "x-correlation-id": "flow-1",
+            "polyfn-hops": "2",
+        }
+    )
+    outgoing = trace.outgoing()
+    stored = trace.object_metadata()
+    # Names every cloud's object metadata keeps: lowercase, no '-' (Azure: C# identifiers).
+    assert all(name.isidentifier() and name == name.lower() for name in stored)
+    assert carrier_from_metadata(stored) == outgoing
+    # Azure or the S3 API may hand the names back in another case.
+    assert carrier_from_metadata({k.upper(): v for k, v in stored.items()}) == outgoing
+    extensions = event_extensions(trace)
+    # CloudEvents attribute names: lowercase letters and digits, at most 20 characters.
+    assert all(name.isalnum() and name.islower() and len(name) <= 20 for name in extensions)
+    assert carrier_from_extensions(extensions) == outgoing
+    assert carrier_from_extensions({f"ce-{k}": v for k, v in extensions.items()}) == outgoing
+    assert xray_header(outgoing["traceparent"]) == (
+        f"Root=1-{TRACE[:8]}-{TRACE[8:]};Parent={trace.span_id};Sampled=1"
+    )
+    assert xray_header("not a traceparent") is None
+
+
+@given(
+    st.dictionaries(
+        st.one_of(st.text(max_size=30), st.integers(), st.none()),
+        st.one_of(st.text(max_size=80), st.integers(), st.none(), st.lists(st.text())),
+        max_size=8,
+    )
+)
+def test_whatever_metadata_or_extensions_arrive_a_trace_is_read_or_started(
+    found: dict[object, object],
+) -> None:
+    # Metadata and extension attributes come from whoever wrote the object or published
+    # the event: anything that is not polyfn's text is left out, and reading never raises.
+    from polyfn.core.trace_context import carrier_from_extensions, carrier_from_metadata
+
+    for carrier in (
+        carrier_from_metadata(found),  # type: ignore[arg-type]
+        carrier_from_extensions(found),
+    ):
+        assert all(isinstance(v, str) for v in carrier.values())
+        trace = trace_from(carrier)
+        assert len(trace.trace_id) == 32 and trace.hops >= 0

@@ -117,6 +117,7 @@ class ArmTemplate:
     def __init__(
         self, template: dict[str, Any], values: dict[str, Any] | None = None,
         external: tuple[str, ...] = (),
+        existing: tuple[tuple[str, str], ...] = (),
     ) -> None:  # fmt: skip
         for key in ("$schema", "contentVersion", "parameters", "resources"):
             if key not in template:
@@ -124,6 +125,8 @@ class ArmTemplate:
         self.template = template
         self.values = dict(values or {})
         self.external = external  # resource types created outside the template
+        # (type, name) of resources that exist already and the template only references
+        self.existing = set(existing)
         self.parameters_used: set[str] = set()
         self.resources: list[Resource] = []
         for resource in template["resources"]:
@@ -204,7 +207,8 @@ class ArmTemplate:
         name = "/".join(names)
         if len(names) != kind.count("/"):
             raise ArmError(f"resourceId({kind!r}) takes {kind.count('/')} name(s), got {names}")
-        if kind not in self.external and (kind, name) not in self.resources:
+        known = (kind, name) in self.resources or (kind, name) in self.existing
+        if kind not in self.external and not known:
             raise ArmError(f"resourceId({kind!r}, {name!r}) names no resource of the template")
         return f"/subscriptions/0000/resourceGroups/rg/providers/{kind}/{name}"
 
@@ -261,6 +265,17 @@ class ArmTemplate:
                     raise ArmError(f"{kind} {name!r} has no {path!r}, which Azure requires")
             # Every field: resourceId() in dependsOn and properties checks its target exists.
             self.value(resource)
+            for dependency in resource.get("dependsOn", []):
+                # ARM refuses a dependency on a resource the template does not deploy, even
+                # one that exists (an adopted account, container, queue or table).
+                target = str(self.value(dependency)).split("/providers/", 1)[-1].split("/")
+                target_kind = "/".join(target[:2] + target[3::2])
+                target_name = "/".join(target[2::2])
+                if (target_kind, target_name) in self.existing and (
+                    target_kind,
+                    target_name,
+                ) not in self.resources:
+                    raise ArmError(f"{kind} {name!r} depends on {dependency!r}, not deployed here")
         self.value(self.template.get("outputs", {}))
         unused = set(self.template["parameters"]) - self.parameters_used
         if unused:
@@ -273,7 +288,7 @@ class ArmTemplate:
             raise ArmError(f"malformed scope {scope!r}")
         kind = "/".join(parts[:2] + parts[3::2])
         name = "/".join(parts[2::2])
-        if (kind, name) not in self.resources:
+        if (kind, name) not in self.resources and (kind, name) not in self.existing:
             raise ArmError(f"scope {scope!r} names no resource of the template")
 
     def resource(self, kind: str) -> list[dict[str, Any]]:

@@ -116,3 +116,23 @@ def test_no_easy_auth_without_jwt_routes(built: Builder) -> None:
     project = built(SHOP, "azure", **NO_DEPS).out
     main = json.loads((project / "infra" / "main.json").read_text())
     assert not [r for r in main["resources"] if r["type"] == "Microsoft.Web/sites/config"]
+
+
+def test_easy_auth_refuses_one_issuer_with_two_audiences(built: Builder, tmp_path: Path) -> None:
+    import pytest
+
+    from polyfn.core.errors import ConfigError
+
+    app_file = tmp_path / "two.py"
+    app_file.write_text(
+        "from polyfn import App, JWT\n"
+        "app = App('two')\n"
+        "@app.get('/a', auth=JWT(issuer='https://id.example/', audience='a'))\n"
+        "def a(req):\n"
+        "    return None\n"
+        "@app.get('/b', auth=JWT(issuer='https://id.example/', audience='b'))\n"
+        "def b(req):\n"
+        "    return None\n"
+    )
+    with pytest.raises(ConfigError, match="one audience"):
+        built(app_file, "azure", **NO_DEPS)

@@ -146,3 +146,21 @@ def test_a_module_spec_ships_its_package(
     assert {"deploykit/__init__.py", "deploykit/service.py"} <= names
     assert "unrelated.txt" not in names
     assert "from deploykit.service import api as app" in entry
+
+
+def test_build_with_a_rest_api_and_api_keys(tmp_path: Path) -> None:
+    out = tmp_path / "rest"
+    args = ["deploy", "build", str(SHOP), "--cloud", "aws", "--out", str(out), "--no-deps"]
+    assert main([*args, "--aws-api", "rest", "--aws-api-keys"]) == 0
+    template = (out / "template.yaml").read_text()
+    assert "AWS::Serverless::Api" in template and "ApiKeyRequired: true" in template
+    assert "Type: HttpApi" not in template
+
+
+def test_api_keys_without_the_rest_api_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "http"
+    args = ["deploy", "build", str(SHOP), "--cloud", "aws", "--out", str(out), "--no-deps"]
+    assert main([*args, "--aws-api-keys"]) != 0
+    assert "REST API" in capsys.readouterr().err

@@ -210,3 +210,68 @@ def test_the_gateways_preflight_function_grants_every_routes_methods(
     assert "POST" in answer.headers["access-control-allow-methods"]
     # Why not the route's own function: pinned to GET /items, it cannot grant POST.
     assert _preflight("list_items", monkeypatch).status_code == 403
+
+
+AUTH_SAMPLE = Path(__file__).resolve().parent / "auth_sample"
+
+
+def _function_deploy(script: str, name: str) -> str:
+    found = re.search(rf"^gcloud functions deploy {name} .*?[^\\]\n", script, re.M | re.S)
+    assert found is not None, name
+    return found.group(0)
+
+
+def test_gcp_gateway_validates_the_jwt_routes_tokens(built: Builder) -> None:
+    out = built(AUTH_SAMPLE, "gcp").out
+    document = _gateway_document(out)
+    _validate_v2(document)
+    assert document["securityDefinitions"] == {
+        "jwt1": {
+            "authorizationUrl": "https://auth.example.com/",
+            "flow": "implicit",
+            "type": "oauth2",
+            "x-google-issuer": "https://auth.example.com/",
+            "x-google-jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+            "x-google-audiences": "users-api",
+        }
+    }
+    paths = document["paths"]
+    assert paths["/users/{id}"]["get"]["security"] == [{"jwt1": []}]
+    assert paths["/users/{id}"]["head"]["security"] == [{"jwt1": []}]
+    # The authorizer runs in the function (API Gateway has no custom authorizers).
+    assert "security" not in paths["/users"]["post"]
+    assert "security" not in paths["/health"]["get"]
+    script = (out / "deploy.sh").read_text()
+    get_user = _function_deploy(script, "users-dev-get-user")
+    assert "POLYFN_AUTH_FRONT=jwt" in get_user
+    assert "POLYFN_GCP_GATEWAY=1" in get_user
+    create_user = _function_deploy(script, "users-dev-create-user")
+    assert "POLYFN_GCP_GATEWAY=1" in create_user
+    assert "POLYFN_AUTH_FRONT" not in create_user
+
+
+def test_a_security_definition_the_v2_check_refuses(built: Builder) -> None:
+    document = _gateway_document(built(AUTH_SAMPLE, "gcp").out)
+    document["securityDefinitions"]["jwt1"]["flow"] = "sideways"
+    with pytest.raises(OpenAPIValidationError):
+        _validate_v2(document)
+
+
+def test_one_issuer_with_two_audiences_is_refused_for_the_gateway(
+    built: Builder, tmp_path: Path
+) -> None:
+    from polyfn.core.errors import ConfigError
+
+    app_file = tmp_path / "two.py"
+    app_file.write_text(
+        "from polyfn import App, JWT\n"
+        "app = App('two')\n"
+        "@app.get('/a', auth=JWT(issuer='https://id.example/', audience='a'))\n"
+        "def a(req):\n"
+        "    return None\n"
+        "@app.get('/b', auth=JWT(issuer='https://id.example/', audience='b'))\n"
+        "def b(req):\n"
+        "    return None\n"
+    )
+    with pytest.raises(ConfigError, match="one JWT provider per issuer"):
+        built(app_file, "gcp")

@@ -64,3 +64,21 @@ def test_a_filtered_trigger_is_not_a_loop(capsys: pytest.CaptureFixture[str]) ->
     # The shop's thumbnail reads uploads/*.jpg and writes thumbnails/...: filtered out.
     assert main(["deploy", "preview", str(SHOP), "--cloud", "aws"]) == 0
     assert "recursive loop" not in capsys.readouterr().out
+
+
+def test_plan_warns_about_each_self_triggering_function_on_every_cloud(
+    looping_app: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    assert main(["plan", str(looping_app), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    loops = [row for row in report["limits"] if row["limit"] == "recursive loop"]
+    assert {(row["function"], row["cloud"], row["level"]) for row in loops} == {
+        (name, cloud, "warn")
+        for name in ("thumbnail", "retry_later")
+        for cloud in ("aws", "azure", "gcp")
+    }
+    (thumbnail,) = [r for r in loops if r["function"] == "thumbnail" and r["cloud"] == "aws"]
+    assert "writes to bucket uploads" in thumbnail["message"]
+    assert "4 hops" in next(r["message"] for r in loops if r["function"] == "retry_later")

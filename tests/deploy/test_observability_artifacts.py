@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from polyfn.deploy.model import build_model
 from polyfn.loading import load_app
 
 NO_DEPS = {"install_dependencies": False}
+WORKFLOW_SAMPLE = Path(__file__).resolve().parent / "workflow_sample"
 
 
 def _sam(built: Builder, **options: Any) -> dict[str, Any]:
@@ -102,3 +104,65 @@ def test_gcp_functions_carry_labels_and_a_log_level(built: Builder) -> None:
         assert set(pairs) == {"polyfn-app", "polyfn-stage", "polyfn-function"}
         assert all(re.fullmatch(r"[a-z0-9_-]{1,63}", v) for v in pairs.values())
         assert "POLYFN_LOG_LEVEL=INFO" in command
+
+
+def test_an_object_function_may_head_only_the_keys_its_trigger_lets_through() -> None:
+    # S3 notifications carry no metadata: the loop guard HEADs the object, which needs
+    # s3:GetObject; only on the trigger's prefix and suffix, and nothing more when the code
+    # reads the bucket already.
+    from polyfn import App, ObjectEvent
+    from polyfn.deploy.aws_sam import statements_for
+
+    app = App("frames")
+    uploads = app.bucket("uploads")
+    thumbs = app.bucket("thumbs")
+
+    @app.on_object_created(uploads, prefix="in/", suffix=".jpg")
+    def thumbnail(event: ObjectEvent) -> None:
+        thumbs.write(event.key, b"small")
+
+    @app.on_object_created(thumbs)
+    def publish(event: ObjectEvent) -> None:
+        thumbs.read(event.key)
+
+    @app.on_object_deleted(uploads)
+    def forget(event: ObjectEvent) -> None:
+        pass
+
+    model = build_model(app)
+    uploads_name = json.dumps(statements_for(model, model.function("thumbnail")))
+    head = statements_for(model, model.function("thumbnail"))[-1]
+    assert head["Action"] == ["s3:GetObject"]
+    assert re.fullmatch(
+        r"arn:\$\{AWS::Partition\}:s3:::frames-dev-uploads-[^/]+/in/\*\.jpg",
+        head["Resource"]["Fn::Sub"],
+    ), uploads_name
+    reading = statements_for(model, model.function("publish"))
+    assert [s["Action"] for s in reading].count(["s3:GetObject"]) == 1  # its own read covers it
+    assert statements_for(model, model.function("forget")) == []  # a deleted object has no HEAD
+
+
+def test_workflows_carry_the_starters_trace_to_their_tasks(built: Builder) -> None:
+    # Step Functions: X-Ray tracing on the state machine hands Workflow.start's trace
+    # header to each task's Lambda (the template still transforms and lints clean);
+    # Durable Functions: its distributed tracing (V2) continues the client's trace.
+    aws = built(WORKFLOW_SAMPLE, "aws", install_dependencies=False).out
+    template = load_template((aws / "template.yaml").read_text())
+    machines = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"
+    ]
+    assert machines
+    assert all(m["Properties"]["Tracing"] == {"Enabled": True} for m in machines)
+    cfn = transform(template)
+    assert lint_errors(cfn) == []
+    (machine,) = [
+        r for r in cfn["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+
+    azure = built(WORKFLOW_SAMPLE, "azure").out
+    host = json.loads((azure / "host.json").read_text())
+    tracing = host["extensions"]["durableTask"]["tracing"]
+    assert tracing == {"DistributedTracingEnabled": True, "Version": "V2"}
+    plain = json.loads((built(SAMPLE, "azure", **NO_DEPS).out / "host.json").read_text())
+    assert "durableTask" not in plain["extensions"]  # no workflow, no Durable settings

@@ -69,13 +69,47 @@ def test_a_path_flask_cannot_route_gets_the_json_error_body(shop_server: Running
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     shop_server: RunningApp, tmp_path: Path
 ) -> None:
+    _schemathesis(shop_server, tmp_path)
+
+
+GUARDED = Path(__file__).resolve().parent / "apps" / "guarded_app.py"
+
+
+@pytest.mark.parametrize("credentials", ["none", "team and platform keys"])
+def test_schemathesis_holds_every_auth_mode_to_its_document(
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    credentials: str,
+) -> None:
+    # JWT, an authorizer with a body model, a platform key and an anonymous route:
+    # every refusal (401, 403, 422, 503) is one the document lists. With the keys, the
+    # authorizer lets the bodies through to their model and the platform key the DELETE.
+    monkeypatch.setenv("POLYFN_LOCAL_KEY", "local-key")
+    headers = []
+    if credentials != "none":
+        # The platform key in the header the document names (polyfn run also takes
+        # X-Polyfn-Key and ?code=, which schemathesis would not know to leave out).
+        headers = ["-H", "x-team-key: team-secret", "-H", "x-functions-key: local-key"]
+    root = tmp_path_factory.mktemp("guarded-openapi")
+    running = RunningApp(root / "data", root / "logs", app=GUARDED)
+    try:
+        document = json.loads(_get(running.url + "/openapi.json")[2])
+        validate(document)
+        assert set(document["components"]["securitySchemes"]) == {"jwt1", "team", "function"}
+        _schemathesis(running, tmp_path, headers)
+    finally:
+        running.terminate()
+
+
+def _schemathesis(server: RunningApp, tmp_path: Path, extra: list[str] | None = None) -> None:
     report = tmp_path / "report.xml"
     # Every check but positive_data_acceptance: a page cursor is opaque, so a string the
     # schema allows may still be no cursor the listing gave (a 400 the document lists).
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",
-        shop_server.url + "/openapi.json",
+        server.url + "/openapi.json",
         "--checks",
         "all",
         "--exclude-checks",
@@ -96,6 +130,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "junit",
         "--report-junit-path",
         str(report),
+        *(extra or []),
     ]
     # In tmp_path: schemathesis keeps a cache of past crashes in its working directory.
     done = subprocess.run(

@@ -64,6 +64,9 @@ def test_json_logs_carry_the_trace_and_metrics_are_summed_on_exit(
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["OrdersPlaced"]["total"] == 2
     assert (rows["BasketValue"]["min"], rows["BasketValue"]["max"]) == (10, 20)
+    # polyfn's own: the local runtime is the platform, so it counts and times each one.
+    assert rows["Invocations"]["total"] == 2
+    assert rows["Duration"]["count"] == 2 and rows["Duration"]["min"] >= 0
     assert main(["metrics", str(APP), "--data-dir", str(data)]) == 0
     assert "polyfn/BasketValue" in capsys.readouterr().out
 

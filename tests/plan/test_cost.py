@@ -148,3 +148,7 @@ def test_peak_concurrency_warns_over_the_lambda_account_limit() -> None:
     quiet = TrafficProfile({"defaults": {"invocations": 1000}})
     calm = check_concurrency(["aws"], "consumption", [("x", quiet.for_function("x"))], PRICES)
     assert calm[0].level == "pass"
+    # With concurrency=16 (deploy's --concurrency 16), 100 instances x 16 = 1,600 >= 1,522.
+    (declared,) = check_concurrency(["gcp"], "flex", traffic, PRICES, {"busy": 16})
+    assert declared.level == "pass" and declared.limit == 1600
+    assert "(its concurrency=)" in declared.message

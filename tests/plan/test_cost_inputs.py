@@ -3,6 +3,8 @@ the function, and a schedule's real number of runs; recomputed here by hand."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from polyfn import App
@@ -161,13 +163,15 @@ def test_the_always_on_container_comparison_by_hand() -> None:
 def test_log_ingestion_at_the_stated_volume_by_hand() -> None:
     # 1 million scheduled runs (no API Gateway) writing 20 KB each: 20 GB (10^9 bytes) of
     # logs; requests and compute stay inside every free tier, so what the free-tier total
-    # keeps is the logs' billable part alone.
+    # keeps is the logs' billable part alone (on Azure's Consumption plan, whose free
+    # executions cover the million; Flex's do not).
     profile = TrafficProfile(
         {
+            "azure_plan": "consumption",
             "functions": {
                 "front": {"invocations": 0},
                 "tick": {"invocations": 1_000_000, "log_kb": 20},
-            }
+            },
         }
     )
     plan = build_plan(PlanInputs(app=_http_app(), clouds=("aws", "azure", "gcp"), traffic=profile))
@@ -198,7 +202,9 @@ def test_the_html_chart_shows_each_clouds_cost_by_component() -> None:
     assert component_costs(gcp)["API Gateway"] == 0.0
     svg = component_chart_svg(plan.costs)
     assert "AWS API Gateway: $3.00</title>" in svg
-    assert svg.count("<rect") == 2 * 4 + 4  # four stacked parts per cloud, four legend keys
+    # six stacked parts per cloud (some of zero height), six legend keys
+    assert svg.count("<rect") == 2 * 6 + 6
+    assert max(float(x) for x in re.findall(r'<rect x="([\d.]+)"', svg)) < 640 - 100
     assert svg in render_html(plan)
 
 
@@ -209,18 +215,59 @@ def test_provisioned_concurrency_is_a_baseline_paid_all_month_by_hand() -> None:
     def warm(req: object) -> None:
         return None
 
-    profile = TrafficProfile({"functions": {"warm": {"invocations": 0}}})
-    plan = build_plan(PlanInputs(app=app, clouds=("aws", "gcp"), traffic=profile))
-    aws, gcp = plan.costs
+    profile_doc = {"functions": {"warm": {"invocations": 0}}}
+    profile = TrafficProfile(profile_doc)
+    plan = build_plan(PlanInputs(app=app, clouds=("aws", "azure", "gcp"), traffic=profile))
+    aws, azure, gcp = plan.costs
     line = aws.functions[0]
     # 2 instances x 1 GB x 730 h x 3600 s x $0.0000041667 = $21.9005 (x86, prices.json).
     assert line.baseline_cost == pytest.approx(2 * 1 * 730 * 3600 * 0.0000041667)
     assert line.total == pytest.approx(21.9005, rel=1e-4)
     assert line.total_with_free_tier == pytest.approx(21.9005, rel=1e-4)  # no free tier
     assert any("provisioned instance(s) all month" in n for n in aws.notes)
-    # Google Cloud's minimum instances are said to be unpriced, not silently zero.
-    assert gcp.functions[0].baseline_cost == 0.0
-    assert any("not priced on this cloud yet" in n for n in gcp.notes)
+    # Flex's always-ready baseline: 1024 MB runs on a 2048 MB instance, so 2 instances x
+    # 2 GB x 2,628,000 s x $0.000004 = $42.048.
+    assert azure.plan == "flex"
+    assert azure.functions[0].baseline_cost == pytest.approx(2 * 2 * 2_628_000 * 0.000004)
+    # Cloud Run's idle minimum instances: 1 GiB gets 0.583 vCPU; 2 x 2,628,000 s x
+    # (0.583 x $0.0000025 + 1 x $0.0000025) = $20.8006.
+    assert gcp.functions[0].baseline_cost == pytest.approx(
+        2 * 2_628_000 * (0.583 * 0.0000025 + 1 * 0.0000025)
+    )
+    assert any("minimum instances, at Cloud Run's idle rates" in n for n in gcp.notes)
+    assert "provisioned_concurrency.warm_instances.cloud_run_idle_vcpu_second" in (
+        gcp.unconfirmed_prices
+    )
+    # On Consumption there are no warm instances: said, not priced.
+    consumption = build_plan(
+        PlanInputs(
+            app=app,
+            clouds=("azure",),
+            traffic=TrafficProfile({"azure_plan": "consumption", **profile_doc}),
+        )
+    ).costs[0]
+    assert consumption.functions[0].baseline_cost == 0.0
+    assert any("has no warm instances" in n for n in consumption.notes)
+
+
+def test_flex_http_functions_share_one_always_ready_group_by_hand() -> None:
+    app = App("group")
+
+    @app.get("/a", memory=512, provisioned_concurrency=3)
+    def a(req: object) -> None:
+        return None
+
+    @app.get("/b", memory=512, provisioned_concurrency=1)
+    def b(req: object) -> None:
+        return None
+
+    profile = TrafficProfile({"functions": {"a": {"invocations": 0}, "b": {"invocations": 0}}})
+    (azure,) = build_plan(PlanInputs(app=app, clouds=("azure",), traffic=profile)).costs
+    # One "http" group of max(3, 1) = 3 instances of 512 MB: 3 x 0.5 GB x 2,628,000 s x
+    # $0.000004 = $15.768, split 3:1 between a and b.
+    group = 3 * 0.5 * 2_628_000 * 0.000004
+    lines = {line.function: line.baseline_cost for line in azure.functions}
+    assert lines == {"a": pytest.approx(group * 3 / 4), "b": pytest.approx(group / 4)}
 
 
 def test_unconfirmed_component_prices_are_listed_when_used() -> None:

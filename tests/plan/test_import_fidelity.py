@@ -108,6 +108,28 @@ def test_the_scaffold_builds_on_all_three_clouds(imported, tmp_path: Path) -> No
         assert result.files, cloud
 
 
+def test_the_scaffold_adopts_the_named_resources_at_the_files_stage(  # type: ignore[no-untyped-def]
+    imported, tmp_path: Path
+) -> None:
+    from deploy.sam_check import lint_errors, load_template, transform
+
+    target = write_scaffold(imported, tmp_path / "ported")
+    source = target.read_text()
+    assert 'existing={"prod": {"aws": "orders-jobs-prod"}}' in source
+    assert 'existing={"prod": {"aws": "orders-orders-prod"}}' in source
+    # The buckets feed object triggers: adopting them needs EventBridge switched on first.
+    assert 'app.bucket("uploads")' in source
+    result = build(
+        str(target),
+        tmp_path / "aws-prod",
+        BuildOptions(cloud="aws", stage="prod", install_dependencies=False),
+    )
+    template = load_template((result.out / "template.yaml").read_text())
+    assert "JobsQueue" not in template["Resources"]
+    assert "OrdersTable" not in template["Resources"]
+    assert lint_errors(transform(template)) == []
+
+
 def test_a_disabled_sam_schedule_is_not_live(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(

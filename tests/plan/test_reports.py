@@ -31,6 +31,13 @@ def test_markdown_summary_comes_first(capsys: pytest.CaptureFixture[str]) -> Non
     assert "| `get_user` | GET /users/{id} | portable | portable | portable |" in out
     # send_email asks for 3 receives; Pub/Sub dead-letters after at least 5.
     assert re.search(r"`send_email` on Google Cloud \(needs changes\)", out)
+    # The verdict per cloud, counted, before any detail; then the totals.
+    summary = out.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "| **all** | 15 functions, app code | 16 portable | 15 portable, 1 needs changes "
+        "| 14 portable, 2 needs changes |" in summary
+    )
+    assert re.search(r"\| AWS \| AWS Lambda \| \$[\d.,]+ \| \$[\d.,]+ \|", summary)
 
 
 def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:

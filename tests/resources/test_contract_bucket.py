@@ -40,6 +40,40 @@ def test_metadata_describes_the_stored_object(harness: Harness) -> None:
     assert datetime.fromisoformat(meta.modified).tzinfo is not None
 
 
+def test_a_write_from_an_invocation_stores_its_trace_and_hop_count_in_the_metadata(
+    harness: Harness,
+) -> None:
+    # S3 user metadata, blob metadata, Cloud Storage custom metadata, the local SQLite row:
+    # the writer's trace, read back by a HEAD (what the loop guard does on S3 events).
+    from polyfn.core.context import _reset_current, _set_current, new_context
+    from polyfn.core.trace_context import carrier_from_metadata, trace_from
+
+    bucket = harness.bucket()
+    ctx = new_context(harness.cloud, "writer", "req-1", None, False, None)
+    ctx._trace = trace_from(
+        {
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "x-correlation-id": "flow-9",
+            "polyfn-hops": "2",
+        }
+    )
+    token = _set_current(ctx)
+    try:
+        bucket.write("traced.txt", b"x")
+    finally:
+        _reset_current(token)
+    bucket.write("untraced.txt", b"y")  # outside an invocation: nothing to carry
+
+    stored = bucket.metadata("traced.txt").metadata  # type: ignore[union-attr]
+    carried = carrier_from_metadata(stored or {})
+    assert carried == {
+        "traceparent": f"00-4bf92f3577b34da6a3ce929d0e0e4736-{ctx.trace.span_id}-01",
+        "x-correlation-id": "flow-9",
+        "polyfn-hops": "3",
+    }
+    assert bucket.metadata("untraced.txt").metadata == {}  # type: ignore[union-attr]
+
+
 def test_text_gets_a_text_content_type_and_bytes_a_binary_one(harness: Harness) -> None:
     bucket = harness.bucket()
     bucket.write("note.txt", "héllo")

@@ -88,3 +88,42 @@ def test_publish_to_a_bus_that_does_not_exist_raises_a_resource_error(
     app.bind(AwsBackends())
     with pytest.raises(ResourceError):
         orders.publish(source="shop.orders", type="OrderPlaced")
+
+
+def test_an_event_published_in_an_invocation_carries_its_trace_through_eventbridge(
+    bus_with_rule: tuple[str, Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PutEvents has no place for extension attributes: the trace rides in the detail (and
+    # X-Ray's header in TraceHeader), and the Lambda adapter takes it out again.
+    from polyfn.core.context import _reset_current, _set_current, new_context
+    from polyfn.core.trace_context import trace_from
+
+    bus_name, sqs, url = bus_with_rule
+    app = App("shop")
+    orders = app.event_bus("orders")
+    seen: list[Event] = []
+
+    @app.on_event(bus=orders, source="shop.orders", type="OrderPlaced")
+    def placed(event: Event) -> None:
+        seen.append(event)
+
+    monkeypatch.setenv(orders.binding_variable, bus_name)
+    app.bind(AwsBackends())
+    ctx = new_context("aws", "place_order", "req-1", None, False, None)
+    ctx._trace = trace_from(
+        {"traceparent": f"00-{'4bf92f3577b34da6a3ce929d0e0e4736'}-00f067aa0ba902b7-01"}
+    )
+    token = _set_current(ctx)
+    try:
+        orders.publish(source="shop.orders", type="OrderPlaced", data={"order": 7})
+    finally:
+        _reset_current(token)
+
+    (delivered,) = _received(sqs, url)
+    assert delivered["detail"]["order"] == 7
+    assert delivered["detail"]["_polyfn"]["polyfnhops"] == "1"
+    lambda_handler(app, backends="keep")(delivered, None)
+    (event,) = seen
+    assert event.data == {"order": 7}  # as published: the trace is taken out
+    assert event.trace["traceparent"] == ctx.trace.traceparent
+    assert event.trace["polyfn-hops"] == "1"

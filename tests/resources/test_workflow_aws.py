@@ -69,6 +69,38 @@ def test_start_runs_an_execution_of_the_state_machine(order: Any) -> None:
     assert order.start({"orderId": "1"}).id != execution.id
 
 
+def test_a_start_from_an_invocation_sends_its_trace_as_the_x_ray_header(order: Any) -> None:
+    # With tracing on the state machine (deploy), Step Functions hands the header to each
+    # task's Lambda as _X_AMZN_TRACE_ID, which the task's context continues.
+    from polyfn.core.context import _reset_current, _set_current, new_context
+    from polyfn.core.trace_context import trace_from
+
+    sent: list[dict[str, Any]] = []
+    sfn = aws_client("stepfunctions")
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        sent.append(dict(params))
+
+    sfn.meta.events.register("provide-client-params.states.StartExecution", record)
+    try:
+        order.start({"orderId": "0"})  # outside an invocation: no header
+        ctx = new_context("aws", "place_order", "req-1", None, False, None)
+        ctx._trace = trace_from(
+            {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+        )
+        token = _set_current(ctx)
+        try:
+            order.start({"orderId": "1"})
+        finally:
+            _reset_current(token)
+    finally:
+        sfn.meta.events.unregister("provide-client-params.states.StartExecution", record)
+    assert "traceHeader" not in sent[0]
+    assert sent[1]["traceHeader"] == (
+        f"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent={ctx.trace.span_id};Sampled=1"
+    )
+
+
 def test_the_same_name_and_input_give_the_same_execution(order: Any) -> None:
     first = order.start({"orderId": "2", "items": [1, 2]}, name="order-2")
     again = order.start({"items": [1, 2], "orderId": "2"}, name="order-2")  # same JSON

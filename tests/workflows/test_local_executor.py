@@ -223,3 +223,56 @@ def test_the_local_runtime_resumes_unfinished_executions_and_starts_new_ones(
         assert statuses == ["succeeded", "succeeded"]
     finally:
         runtime.stop()
+
+
+def test_a_task_continues_the_trace_and_correlation_of_the_invocation_that_started_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The starter's trace is saved with the execution, so a task run after a restart
+    # (resume) continues it too; each task is its own span of the trace.
+    import logging
+
+    from polyfn import Context, Request, Response
+
+    app = App("traced")
+    flow = app.workflow("flow", timeout=60)
+
+    @flow.task
+    def first(data: Any, ctx: Context) -> Any:
+        ctx.logger.info("first ran")
+        return data
+
+    @flow.task
+    def second(data: Any, ctx: Context) -> Any:
+        ctx.logger.info("second ran")
+        return data
+
+    flow.flow(first, second)
+
+    @app.post("/start")
+    def start(req: Request) -> Response:
+        execution = flow.start({"n": 1})
+        return Response.json({"id": execution.id}, 202)
+
+    backend = local(app, tmp_path, "flow")
+    from polyfn.hosts.local import HOSTS
+
+    caplog.set_level(logging.INFO)
+    answer = HOSTS[0].http(
+        app,
+        "POST",
+        "/start",
+        headers=[
+            ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            ("x-correlation-id", "order-7-flow"),
+        ],
+        body=b"{}",
+    )
+    assert answer.status == 202
+    assert backend.run(answer.json()["id"]).status == "succeeded"
+    ran = [r for r in caplog.records if r.getMessage() in ("first ran", "second ran")]
+    assert [r.__dict__["function"] for r in ran] == ["first", "second"]
+    for record in ran:
+        assert record.__dict__["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert record.__dict__["correlationId"] == "order-7-flow"
+    assert ran[0].__dict__["spanId"] != ran[1].__dict__["spanId"]

@@ -16,6 +16,10 @@ from polyfn.core import json_codec
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 
+# trace_context.TRACE_DETAIL_KEY, written out: an event without a trace loads no trace
+# parsing (tests/core/test_observability_imports.py).
+_TRACE_DETAIL_KEY = "_polyfn"
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
     from typing import Any
@@ -268,14 +272,25 @@ def eventbridge_event(event: dict[str, Any]) -> Event:
     _require_text(event_id, "EventBridge event's id")
     _require_text(source, "EventBridge event's source")
     _require_text(detail_type, "EventBridge event's detail-type")
+    detail = event.get("detail")
+    trace: dict[str, str] = {}
+    if isinstance(detail, dict) and _TRACE_DETAIL_KEY in detail:
+        # A polyfn publisher's trace (backends.event_bus.put_events_entry): the handler
+        # sees the data as it was published.
+        from polyfn.core.trace_context import TRACE_DETAIL_KEY, carrier_from_extensions
+
+        detail = dict(detail)
+        carried = detail.pop(TRACE_DETAIL_KEY)
+        trace = carrier_from_extensions(carried) if isinstance(carried, dict) else {}
     return Event(
         event_id,
         source,
         detail_type,
         subject=_first_resource(event, "EventBridge event"),
         time=event.get("time"),
-        data=event.get("detail"),
+        data=detail,
         raw=event,
+        trace=trace,
     )
 
 

@@ -144,6 +144,7 @@ def grid_event_from_document(document: Any) -> Event:
             time=_text(document, "time", required=False),
             data=document.get("data"),
             raw=document,
+            trace=_trace(document),
         )
     return Event(
         id=_text(document, "id", required=True) or "",
@@ -189,7 +190,20 @@ def grid_event_from_native(native: func.EventGridEvent | func.CloudEvent) -> Eve
         time=_native_time(native, "time"),
         data=_native_json(native),
         raw=native,
+        trace=_trace(getattr(native, "extension_attrs", None)),
     )
+
+
+def _trace(attributes: Any) -> dict[str, str]:
+    """A polyfn publisher's trace among a CloudEvent's extension attributes
+    (backends.event_bus.cloud_event_document)."""
+    if not isinstance(attributes, Mapping) or not (
+        "traceparent" in attributes or "polyfnhops" in attributes
+    ):
+        return {}
+    from polyfn.core.trace_context import carrier_from_extensions
+
+    return carrier_from_extensions(attributes)
 
 
 def _native_text(native: Any, name: str, *, required: bool) -> Any:
@@ -278,7 +292,15 @@ def object_event_from_blob(blob: func.InputStream) -> ObjectEvent:
         time=modified if isinstance(modified, str) else None,
         id=blob.uri,
         raw=blob,
+        # The host reads the blob's metadata for the trigger: the writer's trace and hops.
+        metadata=_blob_metadata(getattr(blob, "metadata", None)),
     )
+
+
+def _blob_metadata(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(name): item for name, item in value.items() if isinstance(item, str)}
 
 
 def message_from_queue(native: func.QueueMessage) -> Message:

@@ -39,7 +39,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -471,7 +471,18 @@ class DurableWorkflows:
 
         return DurableOrchestrationClient(binding)
 
-    def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
+    def start(
+        self,
+        workflow: Workflow,
+        input: Any,
+        name: str | None,
+        trace: Mapping[str, str] | None = None,
+    ) -> WorkflowExecution:
+        # The starter's trace reaches the activities through Durable Functions' own
+        # distributed tracing (host.json durableTask.tracing, which deploy turns on): the
+        # host continues the client's W3C trace in the orchestration and its activities,
+        # whose context polyfn reads. Durable has no place for the correlation id or the
+        # hop count outside the orchestration's input.
         return _wait(self._start(self.client, workflow, input, name))
 
     def describe(self, workflow: Workflow, execution_id: str) -> WorkflowExecution:

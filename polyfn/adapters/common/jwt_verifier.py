@@ -11,6 +11,13 @@ its JWKS document and are kept per URL for ``JWT.jwks_max_age`` seconds:
   before are used even past their age (the issuer's outage must not lock every caller
   out), and with none at all the answer is 503.
 
+A verified token is remembered (``VerifiedTokens``): keyed on its SHA-256 digest, kept
+at most ``JWT.token_cache_ttl`` seconds and never past its ``exp`` (by the wall clock
+its ``exp`` is read against), in a cache bounded by ``JWT.token_cache_size`` entries
+whose oldest goes first. A hit hands out a copy of the claims, so a handler editing
+``req.identity.claims`` cannot change what the next request sees. A refused token is
+never remembered: each attempt pays for its own refusal.
+
 The checks are PyJWT's (signature, ``exp``/``nbf`` with leeway, ``iss``, ``aud``), with
 the algorithm taken from the route's ``JWT(algorithms=...)`` and the key's own type,
 never from the token's header alone: ``alg: none`` and an HS256 token "signed" with the
@@ -20,6 +27,7 @@ public key are both refused.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 import logging
 import threading
@@ -28,9 +36,9 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from polyfn.core.auth import JWT, AuthError, unauthorized
+from polyfn.core.auth import JWT, AuthError, TtlCache, unauthorized
 
-__all__ = ["JwksCache", "cache_for", "forget_keys", "verify_token"]
+__all__ = ["JwksCache", "VerifiedTokens", "cache_for", "forget_keys", "verify_token"]
 
 _log = logging.getLogger("polyfn.auth")
 
@@ -138,9 +146,59 @@ _caches_lock = threading.Lock()
 
 
 def forget_keys() -> None:
-    """Drop every cached JWKS (tests: an issuer on a reused port is another issuer)."""
+    """Drop every cached JWKS and verified token (tests: an issuer on a reused port is
+    another issuer)."""
     with _caches_lock:
         _caches.clear()
+        _verified.clear()
+
+
+class VerifiedTokens:
+    """The tokens one ``JWT(...)`` accepted lately, by digest, until the earlier of
+    ``exp`` and ``token_cache_ttl`` seconds after their check."""
+
+    def __init__(self, config: JWT, clock: Callable[[], float] | None = None) -> None:
+        self.ttl = config.token_cache_ttl
+        # The wall clock, as check_claims reads it (exp is a wall-clock instant), looked
+        # up per call so that the clock the checks see is the one the cache sees.
+        self._clock = clock or _wall_clock
+        self._entries = TtlCache(config.token_cache_size, self._clock)
+
+    @staticmethod
+    def digest(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, digest: bytes) -> dict[str, Any] | None:
+        claims = self._entries.get(digest)
+        return dict(claims) if claims is not None else None
+
+    def put(self, digest: bytes, claims: dict[str, Any]) -> None:
+        lifetime = min(self.ttl, claims["exp"] - self._clock())
+        if lifetime > 0:
+            self._entries.put(digest, dict(claims), lifetime)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _wall_clock() -> float:
+    return time.time()
+
+
+_verified: dict[JWT, VerifiedTokens] = {}
+
+
+def verified_tokens(config: JWT) -> VerifiedTokens | None:
+    """The verified-token cache of ``config``; None when it keeps none."""
+    if not config.token_cache_size or not config.token_cache_ttl:
+        return None
+    # Keyed by the JWT object itself (its identity): two JWT(...) with other audiences
+    # or leeway must not share answers.
+    cache = _verified.get(config)
+    if cache is None:
+        with _caches_lock:
+            cache = _verified.setdefault(config, VerifiedTokens(config))
+    return cache
 
 
 def cache_for(config: JWT) -> JwksCache:
@@ -168,17 +226,22 @@ def verify_token(token: str, config: JWT) -> dict[str, Any]:
         import jwt
     except ImportError:
         raise AuthError(503, "token verification unavailable") from None  # logged by dispatch
+    remembered = verified_tokens(config)
+    if remembered is not None:
+        digest = remembered.digest(token)
+        claims = remembered.get(digest)
+        if claims is not None:
+            return claims
     head, payload, signature = token.split(".")  # bearer_token checked there are three
-    header = _json_segment(head)
-    if not isinstance(header, dict):
+    fields = _header_fields(head)
+    if fields is None:
         raise unauthorized("token is malformed")
-    alg = header.get("alg")
+    alg, critical, kid = fields
     if not isinstance(alg, str) or alg not in config.algorithms:
         raise unauthorized("token algorithm not allowed")
-    if header.get("crit") is not None:
+    if critical:
         # RFC 7515 section 4.1.11: an extension polyfn does not know must be refused.
         raise unauthorized("token has critical extensions")
-    kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise unauthorized("token names no key")
     jwk, pinned_alg = cache_for(config).key(kid)
@@ -200,10 +263,34 @@ def verify_token(token: str, config: JWT) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise unauthorized("token is malformed")
     check_claims(claims, config, time.time())
+    if remembered is not None:
+        remembered.put(digest, claims)
     return claims
 
 
 _algorithms: dict[str, Any] = {}
+
+# The header segment is the same text in every token one key signs ({"alg", "kid",
+# "typ"}): read once, its three fields are kept. Bounded: a stream of made-up headers
+# empties it rather than growing it.
+_MAX_HEADERS = 256
+_headers: dict[str, tuple[Any, bool, Any]] = {}
+
+
+def _header_fields(head: str) -> tuple[Any, bool, Any] | None:
+    """``alg``, whether ``crit`` is present, and ``kid`` of a header segment; None when
+    the segment is not a JSON object."""
+    fields = _headers.get(head)
+    if fields is None:
+        header = _json_segment(head)
+        if not isinstance(header, dict):
+            return None
+        fields = (header.get("alg"), header.get("crit") is not None, header.get("kid"))
+        if len(_headers) >= _MAX_HEADERS:
+            _headers.clear()
+        _headers[head] = fields
+    return fields
+
 
 # base64url (RFC 4648 section 5) read by binascii's strict base64 decoder: "-" and "_"
 # become "+" and "/" first, so a "+" or "/" already there is refused by hand.
@@ -230,9 +317,14 @@ def _json_segment(segment: str) -> Any:
     if raw is None:
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        # Text, not bytes: json.loads sniffs the encoding of bytes in Python, which
+        # costs more than decoding them (a token's segments are UTF-8, RFC 7519 section 7.2).
+        return _decode_json(raw.decode())
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
+
+
+_decode_json = json.JSONDecoder().decode
 
 
 def _number(value: Any) -> bool:

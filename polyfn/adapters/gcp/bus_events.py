@@ -16,6 +16,7 @@ from polyfn.core.events import Event, Message
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 __all__ = ["bus_event_from_message", "carries_bus_event"]
@@ -51,4 +52,13 @@ def bus_event_from_message(message: Message, raw: Any = None) -> Event:
         time=attributes.get("ce-time"),
         data=data,
         raw=raw,
+        trace=_trace(attributes),
     )
+
+
+def _trace(attributes: Mapping[str, str]) -> dict[str, str]:
+    if "ce-traceparent" not in attributes and "ce-polyfnhops" not in attributes:
+        return {}
+    from polyfn.core.trace_context import carrier_from_extensions
+
+    return carrier_from_extensions(attributes)

@@ -45,6 +45,7 @@ from polyfn.adapters.gcp.events import (
 )
 from polyfn.adapters.gcp.http import (
     FlaskRequest,
+    GatewayFlaskRequest,
     new_request_id,
     request_id_from_environ,
     to_flask_response,
@@ -55,6 +56,7 @@ from polyfn.adapters.gcp.scheduler import SCHEDULER_HEADER, tick_from_headers
 from polyfn.adapters.gcp.task_endpoint import serve_task
 from polyfn.core import defaults
 from polyfn.core.app import App
+from polyfn.core.auth import GATEWAY_SETTING
 from polyfn.core.context import Context, install_log_fields, new_context
 from polyfn.core.dispatch import error_response
 from polyfn.core.errors import ConfigError, UnrecognizedEvent
@@ -112,7 +114,10 @@ def http_function(
     trust_forwarded = cloud == "gcp"
     # API Gateway in front (deploy's POLYFN_AUTH_FRONT), on Google Cloud only: nothing
     # fronts ``polyfn run``, whatever the shell's environment says.
-    view = with_front(FlaskRequest, front_kinds() if cloud == "gcp" else frozenset())
+    base = FlaskRequest
+    if cloud == "gcp" and os.environ.get(GATEWAY_SETTING):
+        base = GatewayFlaskRequest  # the client's Authorization and address (gcp/http.py)
+    view = with_front(base, front_kinds() if cloud == "gcp" else frozenset())
     # Bound once, like the pin and the timeout: nothing replaces an App's handle_http later.
     handle_http = app.handle_http
 

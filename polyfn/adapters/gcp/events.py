@@ -192,7 +192,16 @@ def _object_event(
         or _optional_text(document.get("timeCreated")),
         id=attributes["id"],
         raw=raw,
+        # The object resource holds the custom metadata (absent: none), so the loop guard
+        # reads the writer's hop count without a request.
+        metadata=_text_map(document.get("metadata")),
     )
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(name): item for name, item in value.items() if isinstance(item, str)}
 
 
 def _size(value: Any) -> int | None:

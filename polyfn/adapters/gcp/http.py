@@ -80,7 +80,11 @@ def new_request_id() -> str:
 
 
 def client_address(
-    forwarded: str | None, remote_addr: str | None, *, trust_forwarded: bool = True
+    forwarded: str | None,
+    remote_addr: str | None,
+    *,
+    trust_forwarded: bool = True,
+    hops: int = 1,
 ) -> str | None:
     """The caller's address: the last ``X-Forwarded-For`` entry on Google Cloud, the
     socket's peer elsewhere.
@@ -94,11 +98,23 @@ def client_address(
     is an address Google saw. Behind a load balancer of your own, that is the balancer.
     With ``trust_forwarded=False`` (the local runtime, which no front end protects) the
     header is ignored and the socket's peer is the caller.
+
+    ``hops`` counts the Google front ends that appended an entry: 2 behind the API
+    Gateway (``GatewayFlaskRequest``), whose own address the function's front end
+    appends after the client's, so the client is the second entry from the right.
     """
     if trust_forwarded and forwarded:
-        last = forwarded.rpartition(",")[2].strip()
-        if last:
-            return last
+        if hops == 1:
+            last = forwarded.rpartition(",")[2].strip()
+            if last:
+                return last
+        else:
+            entries = [entry.strip() for entry in forwarded.split(",")]
+            # Fewer entries than hops: the request did not come the expected way; the
+            # leftmost is still one a Google front end wrote.
+            chosen = entries[-hops] if len(entries) >= hops else entries[0]
+            if chosen:
+                return chosen
     return remote_addr or None
 
 
@@ -106,6 +122,9 @@ class FlaskRequest(Request):
     """A core ``Request`` read lazily from a ``flask.Request`` (or any werkzeug request)."""
 
     __slots__ = ("_native",)
+
+    # How many Google front ends appended to X-Forwarded-For (client_address).
+    _forwarded_hops = 1
 
     def __init__(self, native: Any, request_id: str, trust_forwarded: bool = True) -> None:
         # The two headers come from the WSGI environ, where werkzeug's own view reads
@@ -116,6 +135,7 @@ class FlaskRequest(Request):
             environ.get("HTTP_X_FORWARDED_FOR"),
             environ.get("REMOTE_ADDR"),
             trust_forwarded=trust_forwarded,
+            hops=self._forwarded_hops,
         )
         fill_request(
             self, native.method.upper(), native.path or "/", {}, client, request_id, native
@@ -140,9 +160,40 @@ class FlaskRequest(Request):
             return None
         from polyfn.adapters.common.platform_claims import GATEWAY_USERINFO_HEADER, gateway_claims
 
-        claims = gateway_claims(self.headers.get(GATEWAY_USERINFO_HEADER))
+        values = self.headers.getlist(GATEWAY_USERINFO_HEADER)
+        if len(values) != 1:
+            # Two values: one may be the client's own, kept beside the gateway's;
+            # neither is trusted, and polyfn verifies the bearer token itself.
+            return None
+        claims = gateway_claims(values[0])
         return None if claims is None else (claims, None)
 
+
+class GatewayFlaskRequest(FlaskRequest):
+    """A request that came through polyfn's API Gateway (deploy's ``POLYFN_GCP_GATEWAY``).
+
+    The gateway calls the function with its own identity token in ``Authorization``
+    (``x-google-backend.jwt_audience``) and moves the client's to
+    ``X-Forwarded-Authorization``; handlers and authorizers see the client's, as on
+    every other runtime, and never the gateway's. The client's address is one
+    ``X-Forwarded-For`` entry left of the gateway's.
+    """
+
+    __slots__ = ()
+
+    _forwarded_hops = 2
+
+    def _build_headers(self) -> Headers:
+        headers = super()._build_headers()
+        forwarded = headers.getlist(FORWARDED_AUTHORIZATION)
+        headers.remove(FORWARDED_AUTHORIZATION)
+        headers.remove("authorization")
+        for value in forwarded:
+            headers.add("authorization", value)
+        return headers
+
+
+FORWARDED_AUTHORIZATION = "x-forwarded-authorization"
 
 _response_class: Any = None
 _headers_class: Any = None

@@ -35,7 +35,16 @@ def event_from_published(event: OutgoingEvent, bus: str) -> Event:
         time=event.time,
         data=event.data,
         raw={"source": "polyfn-local", "bus": bus, "id": event.id},
+        trace=_carried(event.trace),
     )
+
+
+def _carried(extensions: dict[str, str]) -> dict[str, str]:
+    if not extensions:
+        return {}
+    from polyfn.core.trace_context import carrier_from_extensions
+
+    return carrier_from_extensions(extensions)
 
 
 def bus_subscribers(app: App, bus: str, event: Event) -> list[Function]:

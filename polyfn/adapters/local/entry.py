@@ -40,7 +40,6 @@ from polyfn.adapters.local.scheduler import Scheduler, scheduled_function
 from polyfn.adapters.local.watcher import POLL_INTERVAL_SECONDS, FolderWatcher
 from polyfn.adapters.local.worker import QueueWorker
 from polyfn.core.app import App
-from polyfn.core.context import current_context
 from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import OutgoingEvent
 from polyfn.core.functions import ChangeTrigger, Function, MessageTrigger, ObjectTrigger
@@ -149,15 +148,11 @@ class LocalRuntime:
 
     def object_written(self, bucket: str, info: ObjectInfo, stamp: FileStamp) -> None:
         self.watcher.remember(bucket, info.key, stamp)
-        # Called in the writer's thread: a write from an invocation hands its trace and
-        # hop count to the event, as object metadata does on a cloud, so the loop guard
-        # stops a function that keeps writing into the bucket that triggers it.
-        try:
-            metadata = current_context().trace.outgoing()
-        except RuntimeError:
-            metadata = None  # written by a script or a test, not by a function
+        # The event carries the object's metadata, as Cloud Storage's does: a write from
+        # an invocation stored its trace and hop count there (core.resources), so the
+        # loop guard stops a function that keeps writing into the bucket that triggers it.
         self.pump.submit(
-            make_object_event("created", bucket, info.key, info=info, metadata=metadata)
+            make_object_event("created", bucket, info.key, info=info, metadata=info.metadata)
         )
 
     def object_deleted(self, bucket: str, key: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,10 +45,11 @@ def make_object_event(
     info: ObjectInfo | None = None,
     size: int | None = None,
     content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> ObjectEvent:
     """An event as the local runtime delivers it: ``bucket`` physical, ``key`` as stored;
-    ``metadata`` the writing invocation's trace (``TraceContext.outgoing``)."""
+    ``metadata`` the object's user metadata (the writing invocation's trace), None when
+    not known (a file dropped in: dispatch then reads it from the bucket)."""
     return ObjectEvent(
         action,
         bucket,

@@ -51,7 +51,7 @@ def record(ctx: Context, namespace: str, points: list[MetricPoint]) -> None:
 
 def install() -> None:
     # The local runtime is the platform here: polyfn's own metrics are in its summary.
-    register_sink("local", record, builtin=True)
+    register_sink("local", record, builtin=True, invocations=True)
 
 
 def reset() -> None:

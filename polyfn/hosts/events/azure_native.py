@@ -139,8 +139,10 @@ def blob(
     content_type: str = "application/octet-stream",
     etag: str = '"0x8DC2A1B2C3D4E5F"',
     account: str = DEFAULT_ACCOUNT,
+    blob_metadata: Mapping[str, str] | None = None,
 ) -> func.InputStream:
-    """A blob trigger's ``InputStream`` with ``BlobTrigger``, ``Uri`` and ``Properties``."""
+    """A blob trigger's ``InputStream`` with ``BlobTrigger``, ``Uri``, ``Properties`` and
+    the blob's ``Metadata``."""
     from azure.functions import meta
     from azure.functions.blob import BlobConverter
 
@@ -156,7 +158,7 @@ def blob(
         "BlobTrigger": meta.Datum(f"{container}/{name}", "string"),
         "Uri": meta.Datum(storage_url(account, container, name), "string"),
         "Properties": meta.Datum(json.dumps(properties), "json"),
-        "Metadata": meta.Datum("{}", "json"),
+        "Metadata": meta.Datum(json.dumps(dict(blob_metadata or {})), "json"),
     }
     stream: func.InputStream = BlobConverter.decode(
         meta.Datum(data, "bytes"), trigger_metadata=metadata

@@ -99,7 +99,12 @@ def _body_bytes(data: Any, message: str | None) -> bytes:
 
 
 def _object_resource(
-    bucket: str, name: str, size: int, content_type: str | None, when: str
+    bucket: str,
+    name: str,
+    size: int,
+    content_type: str | None,
+    when: str,
+    metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The object's JSON API resource, as Cloud Storage puts it in an event's data."""
     generation = str(int(datetime.now(UTC).timestamp() * 1_000_000))
@@ -127,6 +132,8 @@ def _object_resource(
     }
     if content_type is not None:
         resource["contentType"] = content_type
+    if metadata:
+        resource["metadata"] = dict(metadata)  # custom metadata; absent when there is none
     return resource
 
 
@@ -137,8 +144,10 @@ def storage(
     *,
     size: int = 1024,
     content_type: str | None = "image/jpeg",
+    metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A Cloud Storage object CloudEvent: ``action`` created (finalized) or deleted."""
+    """A Cloud Storage object CloudEvent: ``action`` created (finalized) or deleted;
+    ``metadata`` the object's custom metadata."""
     kind = _STORAGE_TYPES.get(action)
     if kind is None:
         raise ValueError(f"action must be created, finalized or deleted, got {action!r}")
@@ -152,7 +161,7 @@ def storage(
         "time": when,
         "datacontenttype": "application/json",
         "bucket": bucket,
-        "data": _object_resource(bucket, name, size, content_type, when),
+        "data": _object_resource(bucket, name, size, content_type, when, metadata),
     }
 
 

@@ -201,3 +201,57 @@ def test_a_function_url_never_trusts_an_authorizer_context(
     event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "mallory"}}}
     assert route(event)["statusCode"] == 401
     assert seen["identities"] == []
+
+
+# ------------------------------------------------------------------ behind a REST API
+
+
+def test_a_rest_route_reads_the_authorizers_principal_and_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What `--aws-api rest` deploys: the authorizer answers with a policy and context,
+    # API Gateway hands principalId and the context to the route in
+    # requestContext.authorizer (deploy wrote POLYFN_AUTH_FRONT=authorizer).
+    app, seen = build()
+    verdict = aws.lambda_handler(app, backends="keep", function="authorizer")(
+        v1_authorizer_call("Bearer key-alice")
+    )
+    monkeypatch.setenv("POLYFN_AUTH_FRONT", "authorizer")
+    route = aws.lambda_handler(app, backends="keep", function="create_user")
+    event = events.apigw_v1("POST", "/users", body=b"{}", path_template="/users")
+    event["requestContext"]["authorizer"] = {
+        "principalId": verdict["principalId"],
+        **verdict["context"],
+        "integrationLatency": 12,
+    }
+    answer = route(event)
+    assert answer["statusCode"] == 201, answer
+    (identity,) = seen["identities"]
+    assert identity.subject == "alice" and identity.method == "authorizer"
+    assert identity.claims == {"tier": "gold", "quota": 5}
+    assert identity.scopes == ("users:write",)
+
+
+def test_a_rest_routes_jwt_is_verified_by_polyfn() -> None:
+    # REST APIs have no JWT authorizer: deploy writes no front setting, and a token in
+    # the event is checked against the issuer's keys (a local issuer here).
+    from polyfn.testing.issuer import local_issuer
+
+    with local_issuer() as issuer:
+        app = App("restjwt")
+
+        @app.get("/me", auth=JWT(issuer=issuer.url, audience="api"))
+        def me(req: Request) -> Response:
+            assert req.identity is not None
+            return Response.json({"sub": req.identity.subject})
+
+        route = aws.lambda_handler(app, backends="keep", function="me")
+        token = issuer.token(sub="alice")
+        event = events.apigw_v1("GET", "/me", headers=[("Authorization", f"Bearer {token}")])
+        answer = route(event)
+        assert answer["statusCode"] == 200, answer
+        assert json.loads(answer["body"]) == {"sub": "alice"}
+        # Claims planted in the event by someone other than a JWT authorizer: nothing.
+        forged = events.apigw_v1("GET", "/me")
+        forged["requestContext"]["authorizer"] = {"claims": {"sub": "mallory"}}
+        assert route(forged)["statusCode"] == 401

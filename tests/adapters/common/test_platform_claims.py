@@ -141,3 +141,27 @@ def test_polyfn_run_never_reads_a_gateway_header(monkeypatch: pytest.MonkeyPatch
     answer = host_named("local").http(app, "GET", "/me", headers=[(header, value)])
     assert answer.status == 401
     assert seen == []
+
+
+def _other_issuer(host: str) -> str:
+    if host == "azure":
+        return easy_auth_header(
+            [("sub", "alice"), ("iss", "https://other.example/"), ("aud", "api")]
+        )
+    return userinfo_header(
+        {"sub": "alice", "iss": "https://other.example/", "aud": "api", "scope": "me.read"}
+    )
+
+
+@pytest.mark.parametrize(("host", "header", "value"), [AZURE, GCP], ids=["azure", "gcp"])
+def test_claims_the_front_door_validated_for_another_issuer_are_refused(
+    host: str, header: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Easy Auth is app-wide: with two issuers, a token it accepted for one reaches the
+    # other's routes, and polyfn must not take it as this route's.
+    app, seen = build()
+    monkeypatch.setenv("POLYFN_AUTH_FRONT", "jwt")
+    answer = host_named(host).http(app, "GET", "/me", headers=[(header, _other_issuer(host))])
+    assert answer.status == 401
+    assert answer.json()["error"]["message"] == "token issuer not accepted"
+    assert seen == []

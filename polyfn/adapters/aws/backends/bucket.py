@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -50,14 +51,20 @@ class S3Bucket:
             raise ObjectNotFound(self.ref.name, key)
         return data
 
-    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
+    def write(
+        self, key: str, data: bytes, content_type: str | None, metadata: Mapping[str, str]
+    ) -> ObjectInfo:
         if len(data) > MAX_PUT_BYTES:
             raise self.ref.too_large(f"object {key!r}", len(data), MAX_PUT_BYTES, "S3 PutObject")
         content_type = content_type or DEFAULT_CONTENT_TYPE
         response = guard(
             self.ref,
             lambda: self._client.put_object(
-                Bucket=self._bucket, Key=key, Body=data, ContentType=content_type
+                Bucket=self._bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                Metadata=dict(metadata),  # x-amz-meta-*: the writer's trace (core.resources)
             ),
         )
         self._bucket_seen = True
@@ -92,6 +99,7 @@ class S3Bucket:
             etag=unquoted_etag(response.get("ETag")),
             content_type=response.get("ContentType"),
             modified=iso_utc(response.get("LastModified")),
+            metadata=dict(response.get("Metadata") or {}),
         )
 
     def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]:

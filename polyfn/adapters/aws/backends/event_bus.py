@@ -16,7 +16,9 @@ from typing import Any
 from polyfn.adapters.aws.backends.clients import aws_client
 from polyfn.adapters.aws.backends.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
+from polyfn.core import json_codec
 from polyfn.core.event_bus import OutgoingEvent
+from polyfn.core.trace_context import TRACE_DETAIL_KEY, xray_header
 
 __all__ = ["EventBridgeBus", "put_events_entry"]
 
@@ -32,13 +34,22 @@ class _EntryFailed(Exception):
 
 def put_events_entry(event: OutgoingEvent, bus: str) -> dict[str, Any]:
     """The ``PutEvents`` entry publishing ``event`` on the bus named (or ARN) ``bus``."""
+    detail = event.data_json
     entry: dict[str, Any] = {
         "EventBusName": bus,
         "Source": event.source,
         "DetailType": event.type,
         # Detail must be a JSON object, which is why core takes only dicts as data.
-        "Detail": event.data_json,
+        "Detail": detail,
     }
+    if event.trace:
+        # An entry has no place for extension attributes: the publisher's trace rides in
+        # the detail, taken out again by the Lambda adapter (records.eventbridge_event);
+        # X-Ray gets the trace header PutEvents has a field for.
+        entry["Detail"] = json_codec.encode({**event.data, TRACE_DETAIL_KEY: event.trace})
+        header = xray_header(event.trace.get("traceparent", ""))
+        if header:
+            entry["TraceHeader"] = header
     if event.subject is not None:
         entry["Resources"] = [event.subject]
     return entry

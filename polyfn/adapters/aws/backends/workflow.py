@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.aws.backends.clients import aws_client
 from polyfn.adapters.aws.backends.errors import error_code, guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
+from polyfn.core.trace_context import xray_header
 from polyfn.core.workflow import Workflow, WorkflowExecution, canonical_input
 
 __all__ = ["StepFunctionsWorkflow", "execution_path", "execution_summary"]
@@ -143,7 +145,13 @@ class StepFunctionsWorkflow:
 
     # ------------------------------------------------------------------ the port
 
-    def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
+    def start(
+        self,
+        workflow: Workflow,
+        input: Any,
+        name: str | None,
+        trace: Mapping[str, str] | None = None,
+    ) -> WorkflowExecution:
         try:
             encoded = canonical_input(input)
         except (TypeError, ValueError) as error:
@@ -151,12 +159,18 @@ class StepFunctionsWorkflow:
         sfn = aws_client("stepfunctions")
         execution_name = name or uuid.uuid4().hex
         machine = self.state_machine_arn
+        params: dict[str, Any] = {"stateMachineArn": machine, "name": execution_name}
+        # The starter's trace as X-Ray's header: with the state machine's tracing on
+        # (deploy turns it on), Step Functions hands it to each task's Lambda as
+        # _X_AMZN_TRACE_ID, which the task's context continues. Step Functions has no
+        # place for the correlation id or the hop count outside the execution's input.
+        header = xray_header((trace or {}).get("traceparent", ""))
+        if header:
+            params["traceHeader"] = header
 
         def start() -> str | None:
             try:
-                answer = sfn.start_execution(
-                    stateMachineArn=machine, name=execution_name, input=encoded
-                )
+                answer = sfn.start_execution(input=encoded, **params)
             except Exception as exc:
                 if error_code(exc) == "ExecutionAlreadyExists":
                     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -39,7 +40,9 @@ class BlobContainer:
             raise ObjectNotFound(self.ref.name, key)
         return data
 
-    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
+    def write(
+        self, key: str, data: bytes, content_type: str | None, metadata: Mapping[str, str]
+    ) -> ObjectInfo:
         from azure.storage.blob import ContentSettings
 
         content_type = content_type or DEFAULT_CONTENT_TYPE
@@ -51,6 +54,7 @@ class BlobContainer:
                 data,
                 overwrite=True,
                 content_settings=ContentSettings(content_type=content_type),
+                metadata=dict(metadata) or None,  # the writer's trace (core.resources)
             ),
         )
         return ObjectInfo(
@@ -84,6 +88,7 @@ class BlobContainer:
             etag=unquoted_etag(props.etag),
             content_type=props.content_settings.content_type,
             modified=iso_utc(props.last_modified),
+            metadata=dict(props.metadata or {}),
         )
 
     def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]:

@@ -41,6 +41,8 @@ def cloud_event_document(event: OutgoingEvent) -> dict[str, Any]:
     }
     if event.subject is not None:
         document["subject"] = event.subject
+    # The publisher's trace as extension attributes, which Event Grid delivers unchanged.
+    document.update(event.trace)
     return document
 
 

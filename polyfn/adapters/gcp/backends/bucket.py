@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, class_names
@@ -58,9 +59,13 @@ class StorageBucket:
         self._bucket_seen = True
         return data
 
-    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
+    def write(
+        self, key: str, data: bytes, content_type: str | None, metadata: Mapping[str, str]
+    ) -> ObjectInfo:
         content_type = content_type or DEFAULT_CONTENT_TYPE
         blob = self._bucket.blob(key)
+        if metadata:
+            blob.metadata = dict(metadata)  # custom metadata: the writer's trace (core.resources)
         # A single-object upload takes up to 5 TiB ("Quotas & limits", Cloud Storage docs,
         # checked 2026-11): beyond anything held in memory, so no size check here.
         guard(
@@ -142,4 +147,5 @@ def _info(blob: Any) -> ObjectInfo:
         etag=blob.etag,
         content_type=blob.content_type,
         modified=iso_utc(blob.updated),
+        metadata=dict(blob.metadata or {}),
     )

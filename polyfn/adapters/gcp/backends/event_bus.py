@@ -37,6 +37,8 @@ def message_attributes(event: OutgoingEvent) -> dict[str, str]:
     }
     if event.subject is not None:
         attributes["ce-subject"] = event.subject
+    # Extension attributes are ce- attributes too (the binary mode of the Pub/Sub binding).
+    attributes.update({f"ce-{name}": value for name, value in event.trace.items()})
     return attributes
 
 

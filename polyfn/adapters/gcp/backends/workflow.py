@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef
@@ -144,7 +145,16 @@ class WorkflowsExecutions:
             self._client = guard(self.ref, create)
         return self._client
 
-    def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
+    def start(
+        self,
+        workflow: Workflow,
+        input: Any,
+        name: str | None,
+        trace: Mapping[str, str] | None = None,
+    ) -> WorkflowExecution:
+        # ``trace`` goes nowhere yet: an execution's only carrier is its argument (the
+        # user's input), and the workflow's calls to the task endpoint send no trace
+        # header; a task starts its own trace (docs/observability.md, "Workflows").
         from google.cloud.workflows.executions_v1 import Execution
 
         labels = {}

@@ -1,11 +1,12 @@
 """The bucket port on a folder: one file per object, at the path its key names.
 
-Content type and etag live in the app's SQLite file (table ``objects``), not in sidecar
-files: the folder then holds exactly the objects, so a person can drop files in and list
-it without seeing polyfn's bookkeeping, and no key can collide with a sidecar's name. A
-row is trusted only while the file's size and modification time still match it; a file
-written or replaced by hand gets its etag (MD5 of the content, like a single-part S3
-upload) computed on first look and its content type guessed from its name.
+Content type, etag and user metadata live in the app's SQLite file (table ``objects``),
+not in sidecar files: the folder then holds exactly the objects, so a person can drop
+files in and list it without seeing polyfn's bookkeeping, and no key can collide with a
+sidecar's name. A row is trusted only while the file's size and modification time still
+match it; a file written or replaced by hand gets its etag (MD5 of the content, like a
+single-part S3 upload) computed on first look and its content type guessed from its name,
+and no metadata (no writer's trace).
 
 A write goes to a temporary file in ``<app>/tmp`` (same file system) and is renamed into
 place, so a reader sees the old object or the new one, never half of one.
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import mimetypes
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +47,8 @@ _RENAME_ATTEMPTS = 3
 # Aliases: inside the class, ``list`` is the port's method, not the builtin.
 _Keys = list[str]
 _ObjectInfos = list[ObjectInfo]
+# A row of the objects table: size, mtime_ns, etag, content type, user metadata (JSON).
+_Row = tuple[int, int, str, str, str | None]
 
 
 class FolderBucket:
@@ -107,7 +111,7 @@ class FolderBucket:
         if found is None:
             return None
         path, stat = found
-        return self._describe(key, path, stat, self._recorded([key]).get(key))
+        return self._describe(key, path, stat, self._recorded([key]).get(key), with_metadata=True)
 
     def list(self, prefix: str, limit: int, cursor: str | None) -> Page[ObjectInfo]:
         after = decode_cursor(cursor, self.ref)
@@ -164,21 +168,22 @@ class FolderBucket:
             stamps[key] = stamp_of(stat)
         return stamps
 
-    def _recorded(self, keys: _Keys) -> dict[str, tuple[int, int, str, str]]:
-        """(size, mtime_ns, etag, content_type) recorded for each key that has a row."""
+    def _recorded(self, keys: _Keys) -> dict[str, _Row]:
+        """(size, mtime_ns, etag, content_type, metadata JSON) recorded for each key that
+        has a row."""
         if not keys:
             return {}
-        found: dict[str, tuple[int, int, str, str]] = {}
+        found: dict[str, _Row] = {}
         with self._store.read() as conn:
             for start in range(0, len(keys), 500):  # under SQLite's bound-parameter limit
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, size, mtime_ns, etag, content_type in conn.execute(
-                    "SELECT key, size, mtime_ns, etag, content_type FROM objects "
+                for key, size, mtime_ns, etag, content_type, metadata in conn.execute(
+                    "SELECT key, size, mtime_ns, etag, content_type, metadata FROM objects "
                     f"WHERE bucket = ? AND key IN ({marks})",
                     (self._bucket, *chunk),
                 ):
-                    found[key] = (size, mtime_ns, etag, content_type)
+                    found[key] = (size, mtime_ns, etag, content_type, metadata)
         return found
 
     def _describe(
@@ -186,10 +191,15 @@ class FolderBucket:
         key: str,
         path: Path,
         stat: os.stat_result,
-        recorded: tuple[int, int, str, str] | None,
+        recorded: _Row | None,
+        *,
+        with_metadata: bool = False,
     ) -> ObjectInfo:
+        metadata: dict[str, str] | None = {} if with_metadata else None
         if recorded is not None and recorded[:2] == (stat.st_size, stat.st_mtime_ns):
             etag, content_type = recorded[2], recorded[3]
+            if with_metadata and recorded[4]:
+                metadata = json.loads(recorded[4])
         else:
             # Written by hand (or by a writer that died before recording): learn it once.
             etag = _md5_of_file(path)
@@ -201,19 +211,32 @@ class FolderBucket:
             etag=etag,
             content_type=content_type,
             modified=_iso(stat.st_mtime_ns),
+            metadata=metadata,
         )
 
-    def _record(self, key: str, size: int, mtime_ns: int, etag: str, content_type: str) -> None:
+    def _record(
+        self,
+        key: str,
+        size: int,
+        mtime_ns: int,
+        etag: str,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        stored = json.dumps(dict(metadata), sort_keys=True) if metadata else None
         with self._store.write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO objects (bucket, key, size, mtime_ns, etag, content_type) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self._bucket, key, size, mtime_ns, etag, content_type),
+                "INSERT OR REPLACE INTO objects "
+                "(bucket, key, size, mtime_ns, etag, content_type, metadata) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self._bucket, key, size, mtime_ns, etag, content_type, stored),
             )
 
     # ------------------------------------------------------------------ writes
 
-    def write(self, key: str, data: bytes, content_type: str | None) -> ObjectInfo:
+    def write(
+        self, key: str, data: bytes, content_type: str | None, metadata: Mapping[str, str]
+    ) -> ObjectInfo:
         path = self._path(key)
         content_type = content_type or DEFAULT_CONTENT_TYPE
         etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
@@ -224,13 +247,14 @@ class FolderBucket:
                 tmp.write(data)
             with self.lock:
                 stat = self._rename_into_place(Path(tmp_name), path, key)
-                self._record(key, stat.st_size, stat.st_mtime_ns, etag, content_type)
+                self._record(key, stat.st_size, stat.st_mtime_ns, etag, content_type, metadata)
                 info = ObjectInfo(
                     key,
                     stat.st_size,
                     etag=etag,
                     content_type=content_type,
                     modified=_iso(stat.st_mtime_ns),
+                    metadata=dict(metadata),
                 )
                 for observer in list(self._observers):
                     observer.object_written(self._bucket, info, stamp_of(stat))

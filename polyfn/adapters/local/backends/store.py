@@ -95,6 +95,7 @@ CREATE TABLE IF NOT EXISTS objects (
     mtime_ns INTEGER NOT NULL,
     etag TEXT NOT NULL,
     content_type TEXT NOT NULL,
+    metadata TEXT,
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 """
@@ -116,6 +117,14 @@ def _add_index_slots(conn: sqlite3.Connection) -> None:
     for slot in range(1, INDEX_SLOTS + 1):
         if f"i{slot}" not in columns:
             conn.execute(f"ALTER TABLE items ADD COLUMN i{slot} TEXT")
+
+
+def _add_object_metadata(conn: sqlite3.Connection) -> None:
+    """Give an objects table its user-metadata column (JSON; files of older releases lack
+    it): the writer's trace and hop count, as object metadata holds them on a cloud."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(objects)")}
+    if "metadata" not in columns:
+        conn.execute("ALTER TABLE objects ADD COLUMN metadata TEXT")
 
 
 def index_slot_sql(slot: int) -> str:
@@ -140,6 +149,7 @@ class Store:
                 if statement.strip():
                     conn.execute(statement)
             _add_index_slots(conn)
+            _add_object_metadata(conn)
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; ``write`` opens them explicitly.

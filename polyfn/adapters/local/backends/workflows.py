@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,13 @@ class LocalWorkflow:
 
     # ------------------------------------------------------------------ the port
 
-    def start(self, workflow: Workflow, input: Any, name: str | None) -> WorkflowExecution:
+    def start(
+        self,
+        workflow: Workflow,
+        input: Any,
+        name: str | None,
+        trace: Mapping[str, str] | None = None,
+    ) -> WorkflowExecution:
         graph = workflow.graph
         execution_id = name or uuid.uuid4().hex
         encoded_input = canonical_input(input)
@@ -79,6 +86,7 @@ class LocalWorkflow:
         execution = engine.start(
             graph, json.loads(encoded_input), id=execution_id, now=now, timeout=workflow.timeout
         )
+        execution.trace = dict(trace) if trace else None  # saved with it: survives a restart
         with self.store.write() as conn:
             row = conn.execute(
                 "SELECT input, saved FROM workflow_executions WHERE workflow = ? AND id = ?",
@@ -178,15 +186,24 @@ class LocalWorkflow:
             self._release(execution_id)
 
     def _run_task(self, graph: Graph, execution: engine.Execution, action: engine.RunTask) -> None:
-        error, cause, result = self.call_task(action.task, action.data, action.timeout)
+        error, cause, result = self.call_task(
+            action.task, action.data, action.timeout, execution.trace
+        )
         now = time.time()
         if error is None:
             engine.task_succeeded(graph, execution, result, now)
         else:
             engine.task_failed(graph, execution, error, cause, now)
 
-    def call_task(self, task: str, data: Any, timeout: int | None) -> tuple[str | None, str, Any]:
-        """(error name or None, cause, JSON result) of one task run."""
+    def call_task(
+        self,
+        task: str,
+        data: Any,
+        timeout: int | None,
+        trace: Mapping[str, str] | None = None,
+    ) -> tuple[str | None, str, Any]:
+        """(error name or None, cause, JSON result) of one task run; ``trace`` the
+        starter's, which the task's log lines continue."""
         from polyfn.core.context import Context
         from polyfn.core.defaults import DEFAULT_TIMEOUT_SECONDS
 
@@ -197,6 +214,7 @@ class LocalWorkflow:
             uuid.uuid4().hex,
             deadline=time.time() + (timeout or DEFAULT_TIMEOUT_SECONDS),
         )
+        ctx._carrier = trace
         outcome: dict[str, Any] = {}
 
         def call() -> None:
@@ -232,6 +250,7 @@ class LocalWorkflow:
         def run_branch(branch: tuple[Graph, Any]) -> engine.Execution:
             branch_graph, data = branch
             child = engine.start(branch_graph, data, id=f"{execution.id}/branch", now=time.time())
+            child.trace = execution.trace  # a branch's tasks continue the starter's trace
             while True:
                 step = engine.next_action(branch_graph, child, time.time())
                 if isinstance(step, engine.Done):
