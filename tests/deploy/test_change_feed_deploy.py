@@ -127,3 +127,22 @@ def test_deploy_preview_names_each_clouds_feed(
 
     assert main(["deploy", "preview", str(FEEDS), "--cloud", cloud]) == 0
     assert expected in capsys.readouterr().out
+
+
+def test_on_change_on_an_adopted_table_is_refused_by_name(tmp_path: Path) -> None:
+    from polyfn import App, Change
+    from polyfn.deploy.aws_sam import sam_template
+    from polyfn.deploy.model import build_model
+
+    (tmp_path / "app.py").write_text("")
+    app = App("adopting")
+    ledger = app.table("ledger", existing={"prod": {"aws": "acme-ledger"}})
+
+    @app.on_change(ledger)
+    def ledger_changed(change: Change) -> None: ...
+
+    with pytest.raises(ConfigError, match="ledger_changed reads the changes of table 'ledger'"):
+        sam_template(build_model(app, stage="prod", source_root=tmp_path))
+    # At a stage that does not adopt it, the stack owns the table and its stream.
+    template = sam_template(build_model(app, stage="dev", source_root=tmp_path))
+    assert "StreamSpecification" in template["Resources"]["LedgerTable"]["Properties"]
