@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core/che
 if TYPE_CHECKING:
     from typing import Any
 
+    from polyfn.core.changes import Change
     from polyfn.core.checks import Check
     from polyfn.core.cors import CORS
     from polyfn.core.events import BadPayload, Event, Message, ObjectEvent, Schedule
@@ -61,6 +62,7 @@ __all__ = [
     "App",
     "AuthRequest",
     "BadPayload",
+    "Change",
     "Check",
     "Choice",
     "Context",
@@ -126,6 +128,7 @@ use_settings(os.environ)
 _LAZY = {
     "CORS": "polyfn.core.cors",
     "Check": "polyfn.core.checks",
+    "Change": "polyfn.core.changes",
     "BadPayload": "polyfn.core.events",
     "Event": "polyfn.core.events",
     "Message": "polyfn.core.events",

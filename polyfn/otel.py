@@ -27,7 +27,13 @@ from polyfn.core.context import Context
 
 __all__ = ["instrument", "uninstrument"]
 
-_TRIGGERS = {"http": "http", "message": "pubsub", "object": "datasource", "schedule": "timer"}
+_TRIGGERS = {
+    "http": "http",
+    "message": "pubsub",
+    "object": "datasource",
+    "change": "datasource",
+    "schedule": "timer",
+}
 _PROVIDERS = {"aws": "aws", "azure": "azure", "gcp": "gcp"}
 _MESSAGING = {"aws": "aws_sqs", "gcp": "gcp_pubsub", "azure": "azure_queue_storage"}
 

@@ -1,5 +1,8 @@
 """``polyfn dlq list|redrive APP``: the dead letters of an app's queues, on the local runtime.
 
+``list`` also shows the table changes each ``on_change`` function gave up on after its
+retries (the local change log's ``change_failures``); they are listed, not redriven.
+
 A message whose handler failed ``max_receives`` times leaves its queue for the queue's
 dead letters (``polyfn run`` logs it); these commands read the same data directory as
 ``polyfn run`` (``--data-dir``, else ``$POLYFN_DATA_DIR``, else ``./.polyfn``) and may run
@@ -16,6 +19,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from polyfn.cli.errors import UsageError
 from polyfn.core.errors import ConfigError
@@ -66,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             for queue in queues:
                 for letter in backends.dead_letters(queue):
                     print(_listing(queue.name, letter, as_json=args.json))
+            if args.queue is None:
+                _list_change_failures(app, backends, as_json=args.json)
             return 0
         moved = 0
         wanted = set(args.ids) if args.ids else None
@@ -82,6 +88,31 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         backends.close()
+
+
+def _list_change_failures(app: Any, backends: Any, *, as_json: bool) -> None:
+    """The changes each on_change function gave up on (recorded after its retries)."""
+    from polyfn.adapters.local.backends.change_log import ChangeLog, reader_name
+
+    for fn in app.functions_of("change"):
+        table = fn.trigger.table
+        physical = backends.table(table).ref.physical
+        log = ChangeLog(backends.store, physical, reader_name(app.name, fn.name))
+        for failure in log.failures():
+            if as_json:
+                document = {
+                    "table": table.name,
+                    "function": fn.name,
+                    "change": failure.change_seq,
+                    "kind": failure.kind,
+                    "attempts": failure.attempts,
+                }
+                print(json.dumps(document))
+            else:
+                print(
+                    f"{table.name} changes -> {fn.name}  change {failure.change_seq}  "
+                    f"{failure.kind}  failed {failure.attempts}x"
+                )
 
 
 def _listing(queue: str, letter: object, *, as_json: bool) -> str:

@@ -59,7 +59,11 @@ def add_event_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--action", choices=("created", "deleted"), help="object event action")
     group.add_argument("--source", help="event source")
     group.add_argument("--type", help="event type")
-    group.add_argument("--data", help="event data, as JSON")
+    group.add_argument("--data", help="event data, as JSON (a change: the item after it)")
+    group.add_argument("--table", help="table name (physical) of a change")
+    group.add_argument(
+        "--change", choices=("insert", "modify", "remove"), help="what a table change did"
+    )
     group.add_argument(
         "--option",
         action="append",
@@ -136,7 +140,19 @@ def generate(cloud: str, kind: str, given: Mapping[str, Any]) -> Any:
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The event options the user gave, parsed: dest -> value, ``option:NAME`` -> value."""
     given: dict[str, Any] = {}
-    for name in ("path", "method", "bucket", "key", "queue", "topic", "action", "source", "type"):
+    for name in (
+        "path",
+        "method",
+        "bucket",
+        "key",
+        "queue",
+        "topic",
+        "action",
+        "source",
+        "type",
+        "table",
+        "change",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             given[name] = value

@@ -16,6 +16,7 @@ from polyfn.core import dispatch
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
     HTTP_METHODS,
+    ChangeTrigger,
     EventTrigger,
     Function,
     FunctionOptions,
@@ -29,10 +30,12 @@ from polyfn.core.routing import Router
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any, Literal, TypeVar
 
     from polyfn.core.auth import JWT, Allow, Authorizer, AuthRequest, Deny
+    from polyfn.core.changes import Change
+    from polyfn.core.context import Context
     from polyfn.core.cors import CORS
     from polyfn.core.event_bus import EventBus
     from polyfn.core.models import RequestModels
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "App",
+    "ChangeTrigger",
     "EventTrigger",
     "Function",
     "FunctionOptions",
@@ -466,6 +470,32 @@ class App:
                 )
         return self._decorator(MessageTrigger(queue, batch_size), kwargs)
 
+    def on_change(
+        self,
+        table: Table,
+        *,
+        batch_size: int = 100,
+        start: Literal["latest", "oldest"] = "latest",
+        retries: int = 3,
+        bisect: bool = True,
+        **kwargs: Any,
+    ) -> Callable[[F], F]:
+        """Run on the changes of ``table`` (DynamoDB Streams, Firestore document events,
+        the local change log): the handler takes one ``Change``; raising fails that
+        change and the ones after it in the batch, which are delivered again (see
+        ``core.change_dispatch``). Several functions may read one table, each with its
+        own position in the feed (DynamoDB advises at most two readers of a stream)."""
+        self._check_own(table, self.tables, "table")
+        if not 1 <= batch_size <= 10000:
+            raise ConfigError(f"batch_size must be 1-10000, got {batch_size}")
+        if start not in ("latest", "oldest"):
+            raise ConfigError(f"start must be 'latest' or 'oldest', got {start!r}")
+        if type(retries) is not int or not 0 <= retries <= 10000:
+            raise ConfigError(f"retries must be 0-10000, got {retries!r}")
+        return self._decorator(
+            ChangeTrigger(table, batch_size, start, retries, bool(bisect)), kwargs
+        )
+
     def schedule(self, expression: str, **kwargs: Any) -> Callable[[F], F]:
         """Run on a schedule: ``rate(5 minutes)`` or a 5-field cron in UTC."""
         # Imported here: an app without schedules never loads the cron parser.
@@ -570,6 +600,26 @@ class App:
     handle_task = dispatch.handle_task
     consumer_of = dispatch.consumer_of
     scheduled_function = dispatch.scheduled_function
+
+    def handle_changes(
+        self,
+        table_physical: str | None,
+        changes: Sequence[Change],
+        ctx: Context,
+        *,
+        function: str | None = None,
+    ) -> list[Change]:
+        """Run the table's on_change function on ``changes`` in order; the changes not
+        done (see ``core.change_dispatch``, loaded by the first change feed)."""
+        from polyfn.core.change_dispatch import handle_changes
+
+        return handle_changes(self, table_physical, changes, ctx, function=function)
+
+    def table_by_physical(self, physical: str) -> Table | None:
+        for table in self.tables.values():
+            if table.name == physical or table.physical_name == physical:
+                return table
+        return None
 
     def routes(self) -> list[tuple[str, str, Function]]:
         """(method, path, function) for every HTTP route, for summaries and deploy."""

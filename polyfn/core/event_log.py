@@ -11,6 +11,7 @@ header or attribute whose name says token, secret, password or key are written a
 
 from __future__ import annotations
 
+from polyfn.core.changes import Change
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 from polyfn.core.http import Request
 
@@ -90,6 +91,16 @@ def describe(event: Any) -> dict[str, Any]:
             "source": event.source,
             "type": event.type,
             "subject": event.subject,
+        }
+    if isinstance(event, Change):
+        # The images are the user's data (emails, tokens): their attribute names only.
+        return {
+            "kind": "change",
+            "change": event.kind,
+            "table": event.table,
+            "id": event.id,
+            "keys": {k: REDACTED if is_sensitive(k) else v for k, v in event.keys.items()},
+            "new_attributes": sorted(event.new) if event.new is not None else None,
         }
     return {"kind": type(event).__name__}
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HTTP_METHODS",
+    "ChangeTrigger",
     "EventTrigger",
     "Function",
     "FunctionOptions",
@@ -106,6 +107,38 @@ class MessageTrigger:
         return f"messages on {self.queue.name} (batch {self.batch_size})"
 
 
+class ChangeTrigger:
+    """Changes to a table's items, delivered in order, in batches, at least once.
+
+    ``start`` is where a new subscription begins reading: ``"latest"`` (changes made
+    from now on) or ``"oldest"`` (what the feed still keeps: 24 hours on DynamoDB
+    Streams, the whole local log); Firestore's Eventarc triggers only deliver new
+    changes. ``retries`` is how often a failing batch is retried before its changes are
+    set aside as failed (DynamoDB's MaximumRetryAttempts, the local worker's attempts);
+    ``bisect`` splits a failing batch on AWS to find the failing change.
+    """
+
+    kind: Literal["change"] = "change"
+    __slots__ = ("batch_size", "bisect", "retries", "start", "table")
+
+    def __init__(
+        self,
+        table: Table,
+        batch_size: int,
+        start: Literal["latest", "oldest"],
+        retries: int,
+        bisect: bool,
+    ) -> None:
+        self.table = table
+        self.batch_size = batch_size
+        self.start = start
+        self.retries = retries
+        self.bisect = bisect
+
+    def describe(self) -> str:
+        return f"changes of table {self.table.name} (batch {self.batch_size})"
+
+
 class ScheduleTrigger:
     kind: Literal["schedule"] = "schedule"
     __slots__ = ("expression",)
@@ -151,7 +184,13 @@ class TaskTrigger:
 
 
 Trigger = (
-    HttpTrigger | ObjectTrigger | MessageTrigger | ScheduleTrigger | EventTrigger | TaskTrigger
+    HttpTrigger
+    | ObjectTrigger
+    | MessageTrigger
+    | ChangeTrigger
+    | ScheduleTrigger
+    | EventTrigger
+    | TaskTrigger
 )
 
 

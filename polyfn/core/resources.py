@@ -472,6 +472,15 @@ class Table(Resource):
     def indexes(self) -> dict[str, TableIndex]:
         return self.schema.indexes
 
+    @property
+    def has_change_feed(self) -> bool:
+        """Whether an ``on_change`` function reads this table's changes: the table then
+        needs its feed (a DynamoDB stream, the local change log)."""
+        return any(
+            fn.trigger.kind == "change" and fn.trigger.table is self
+            for fn in self._app.functions.values()
+        )
+
     def get(self, key: str, sort: str | None = None) -> Item | None:
         return self._get_backend().get(self._key(key, sort))  # type: ignore[no-any-return]
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from polyfn.adapters.aws.backends import STREAM_VIEW
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -121,6 +123,14 @@ def _sub(text: str) -> dict[str, Any]:
     return {"Fn::Sub": text}
 
 
+def has_failure_queue(function: DeployFunction) -> bool:
+    """Whether the function's failed inputs go to a queue of their own (``<Fn>Failures``):
+    an asynchronous invocation's, or the stream records a change handler failed on past
+    its retries (the event source mapping's on-failure destination gets their batch's
+    description: shard, sequence numbers, to read them again within 24 hours)."""
+    return is_asynchronous(function) or isinstance(function.fn.trigger, ChangeTrigger)
+
+
 _REGISTRIES = {
     "bucket": "buckets",
     "queue": "queues",
@@ -191,7 +201,7 @@ def sam_template(
         resources[aws_logical_id("function", function.name)] = _function(
             model, function, gradual, rest
         )
-        if is_asynchronous(function):
+        if has_failure_queue(function):
             resources[aws_logical_id("failures", function.name)] = {
                 "Type": "AWS::SQS::Queue",
                 "Properties": {"MessageRetentionPeriod": DEAD_LETTER_RETENTION_S},
@@ -317,6 +327,10 @@ def _tables(model: DeployModel) -> dict[str, Any]:
             out[aws_logical_id("table", name)]["Properties"]["TimeToLiveSpecification"] = {
                 "AttributeName": expires,
                 "Enabled": True,
+            }
+        if table.has_change_feed:
+            out[aws_logical_id("table", name)]["Properties"]["StreamSpecification"] = {
+                "StreamViewType": STREAM_VIEW
             }
     return out
 
@@ -450,6 +464,8 @@ def _trigger_resource(function: DeployFunction) -> tuple[str, str] | None:
         return ("bucket", trigger.bucket.name)
     if isinstance(trigger, MessageTrigger):
         return ("queue", trigger.queue.name)
+    if isinstance(trigger, ChangeTrigger):
+        return ("table", trigger.table.name)
     return None
 
 
@@ -497,6 +513,27 @@ def _function(
     if gradual is not None:
         properties["DeploymentPreference"] = {"Type": gradual}
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def _stream_source(trigger: ChangeTrigger, function: DeployFunction) -> dict[str, Any]:
+    """The event source mapping reading the table's stream: partial batch answers (the
+    adapter names the changes not done), bisecting a failing batch, a bounded number of
+    retries, then the failed batch's description in the function's failures queue rather
+    than a shard blocked for the stream's 24 hours."""
+    return {
+        "Stream": _get_att(aws_logical_id("table", trigger.table.name), "StreamArn"),
+        "StartingPosition": "TRIM_HORIZON" if trigger.start == "oldest" else "LATEST",
+        "BatchSize": trigger.batch_size,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": trigger.bisect,
+        "MaximumRetryAttempts": trigger.retries,
+        "DestinationConfig": {
+            "OnFailure": {
+                "Type": "SQS",
+                "Destination": _get_att(aws_logical_id("failures", function.name), "Arn"),
+            }
+        },
+    }
 
 
 def _fallback_function(model: DeployModel, rest: bool, api_keys: bool) -> dict[str, Any]:
@@ -578,6 +615,16 @@ def _events(model: DeployModel, function: DeployFunction, rest: bool) -> dict[st
             # it, which would count receives towards the dead-letter queue.
             properties["ScalingConfig"] = {"MaximumConcurrency": min(reserved, high)}
         return {"Messages": {"Type": "SQS", "Properties": properties}}
+    if isinstance(trigger, ChangeTrigger):
+        if _adopted(model, "table", trigger.table.name) is not None:
+            # An adopted table's stream is not this stack's to create or to name.
+            raise ConfigError(
+                f"function {function.name} reads the changes of table {trigger.table.name!r}, "
+                "which this stage adopts (existing=): polyfn deploys a stream only on a "
+                "table it creates; let the stack create the table, or consume the existing "
+                "table's stream outside polyfn"
+            )
+        return {"Changes": {"Type": "DynamoDB", "Properties": _stream_source(trigger, function)}}
     # An EventBridge rule that cannot hand an event to Lambda at all (throttled past its
     # retries, permission gone) puts it in a queue SAM creates for the rule, instead of
     # dropping it; failures *inside* the function go to its EventInvokeConfig destination.
@@ -766,7 +813,7 @@ def _outputs(model: DeployModel, rest: bool) -> dict[str, Any]:
         }
         outputs[aws_logical_id("dlq", name) + "Url"] = {"Value": _ref(aws_logical_id("dlq", name))}
     for function in model.functions:
-        if is_asynchronous(function):
+        if has_failure_queue(function):
             failures = aws_logical_id("failures", function.name)
             outputs[failures + "Url"] = {"Value": _ref(failures)}
     for name in _created(model, "table"):
@@ -781,7 +828,7 @@ def _check_unique_ids(model: DeployModel, resources: dict[str, Any], rest: bool)
     expected += len(_created(model, "table")) + len(model.functions)
     expected += len(_created(model, "event_bus")) + len(model.app.workflows)
     expected += sum(1 for w in model.app.workflows.values() if w.express)  # its log group
-    expected += sum(1 for f in model.functions if is_asynchronous(f))
+    expected += sum(1 for f in model.functions if has_failure_queue(f))
     expected += 1 if model.of_kind("http") else 0
     expected += 1 if rest else 0  # the REST API itself
     if len(resources) != expected:

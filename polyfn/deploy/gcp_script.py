@@ -20,6 +20,7 @@ import shlex
 
 from polyfn.core.auth import FRONT_SETTING, GATEWAY_SETTING, JWT
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -273,6 +274,12 @@ def _resources(model: DeployModel, s: _Script) -> None:
             "gcloud firestore databases describe --database='(default)' \"${P[@]}\"",
             'gcloud firestore databases create --location "${REGION}" "${P[@]}"',
         )
+        if model.of_kind("change"):
+            s.add(
+                "# Firestore triggers live where the database is: set FIRESTORE_LOCATION for",
+                "# a database made elsewhere (a multi-region such as nam5).",
+                'FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-${REGION}}"',
+            )
         _composite_indexes(model, s)
 
 
@@ -385,6 +392,8 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         bound.add(("bucket", trigger.bucket.name))
     if isinstance(trigger, MessageTrigger):
         bound.add(("queue", trigger.queue.name))
+    if isinstance(trigger, ChangeTrigger):
+        bound.add(("table", trigger.table.name))
     if isinstance(trigger, EventTrigger) and trigger.bus is not None:
         bound.add(("event_bus", trigger.bus.name))
     variables += [f"{binding_variable(k, n)}=${{{_var(k, n)}}}" for k, n in sorted(bound)]
@@ -445,6 +454,21 @@ def _function(model: DeployModel, function: DeployFunction, s: _Script) -> None:
         )
         _allow_invoker(name, sa, s)
         _dead_letter(model, name, queue, trigger, s)
+    elif isinstance(trigger, ChangeTrigger):
+        # Every write of a document of the table's collection, in the database's location
+        # (FIRESTORE_LOCATION); "written" covers created, updated and deleted, and the
+        # adapter tells them apart from the images the protobuf payload carries.
+        s.command(
+            *parts,
+            "--entry-point events --retry",
+            f'--trigger-event-filters "type={FIRESTORE_WRITTEN}"',
+            '--trigger-event-filters "database=(default)"',
+            "--trigger-event-filters-path-pattern "
+            f'"document=${{{_var("table", trigger.table.name)}}}/{{doc}}"',
+            '--trigger-location "${FIRESTORE_LOCATION}"',
+            f'--trigger-service-account "${{{sa}}}"',
+        )
+        _allow_invoker(name, sa, s)
     elif isinstance(trigger, EventTrigger) and trigger.bus is not None:
         s.add(
             "# Eventarc's Pub/Sub trigger cannot filter on message attributes: every event",
@@ -493,6 +517,10 @@ def _allow_invoker(name: str, sa: str, s: _Script) -> None:
         f'--member "serviceAccount:${{{sa}}}" >/dev/null',
     )
 
+
+# Eventarc's Firestore event for any write of a document (Cloud Functions docs, "Extend
+# Cloud Firestore with Cloud Run functions (2nd gen)", event types, read 2026-12).
+FIRESTORE_WRITTEN = "google.cloud.firestore.document.v1.written"
 
 # Pub/Sub's bounds: an ack deadline of 10-600 s, retry delays of 0-600 s
 # (cloud.google.com/pubsub/docs/subscription-properties, read 2026-12).

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from polyfn.core.app import App
 from polyfn.core.defaults import deployed_visibility
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     Function,
     HttpTrigger,
@@ -48,6 +49,21 @@ def _check_aws_function(app: App, fn: Function, plan: str, found: Collector) -> 
             f"while the function may run on for up to its {timeout} s timeout",
             api["source"],
         )
+    if isinstance(trigger, ChangeTrigger):
+        readers = [
+            f.name
+            for f in app.functions_of("change")
+            if f.trigger.table is trigger.table  # type: ignore[union-attr]
+        ]
+        if len(readers) > 2:
+            found.warn(
+                "stream readers",
+                f"{len(readers)} functions read table {trigger.table.name!r}'s stream "
+                f"({', '.join(readers)}): DynamoDB advises at most two readers of a shard, "
+                "more are throttled",
+                "DynamoDB developer guide, 'Change data capture for DynamoDB Streams': "
+                "no more than two processes reading from the same stream shard (read 2026-12)",
+            )
     if isinstance(trigger, MessageTrigger):
         batch = limits["sqs_batch_size"]
         if trigger.batch_size > batch["max"]:
@@ -200,6 +216,16 @@ def _check_azure_function(app: App, fn: Function, plan: str, found: Collector) -
             http["source"],
         )
     trigger = fn.trigger
+    if isinstance(trigger, ChangeTrigger):
+        from polyfn.core.changes import NoChangeFeed
+
+        found.fail(
+            "change feed",
+            str(NoChangeFeed(fn.name, trigger.table.name)),
+            "Azure Table Storage offers no change feed (Azure Storage docs, 'Table storage "
+            "overview' and the Functions bindings list: Table has input/output bindings "
+            "only, no trigger; read 2026-12)",
+        )
     batch = limits["queue_batch_size"]
     if isinstance(trigger, MessageTrigger) and trigger.batch_size > batch["max"]:
         found.warn(
@@ -332,6 +358,27 @@ def _check_gcp_function(app: App, fn: Function, plan: str, found: Collector) -> 
         )
     _within(found, "memory", memory, limits["memory_mb"], "MB", "Cloud Functions'")
     trigger = fn.trigger
+    if isinstance(trigger, ChangeTrigger):
+        firestore = (
+            "Cloud Functions docs, 'Extend Cloud Firestore with Cloud Run functions (2nd gen)': "
+            "one event per document write, delivered at least once and in no set order; "
+            "events are retried for up to 7 days with --retry (read 2026-12)"
+        )
+        if trigger.batch_size > 1:
+            found.warn(
+                "batch_size",
+                f"Eventarc delivers one Firestore document event per invocation: "
+                f"batch_size {trigger.batch_size} is 1 on Google Cloud, and changes of one "
+                "document may arrive out of order",
+                firestore,
+            )
+        if trigger.start == "oldest":
+            found.warn(
+                "start",
+                "a Firestore trigger delivers only the writes made after it is deployed; "
+                "start='oldest' reads nothing older on Google Cloud",
+                firestore,
+            )
     attempts = limits["pubsub_max_delivery_attempts"]
     if isinstance(trigger, MessageTrigger):
         queue = trigger.queue

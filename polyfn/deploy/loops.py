@@ -10,7 +10,11 @@ the shape is worth a warning before it is deployed. What is warned about:
   writes to (the thumbnail written back into the uploads bucket): every write triggers it;
 - a queue consumer that sends to its own queue (a queue has no filter);
 - an ``on_event`` subscriber with neither source nor type filter that publishes to its
-  own bus.
+  own bus;
+- an ``on_change`` function that writes into the table whose changes it reads: each
+  write is a change that runs it again. Stream records and Firestore events carry no
+  polyfn metadata, so the run-time hop count cannot see this loop: this warning is the
+  guard (a handler that writes only when something actually changed ends it).
 
 A filter is taken to exclude the function's output: the keys it writes are not known
 before it runs. AWS's own recursive loop detection stops some SQS, SNS and S3 loops
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from polyfn.core.functions import EventTrigger, MessageTrigger, ObjectTrigger
+from polyfn.core.functions import ChangeTrigger, EventTrigger, MessageTrigger, ObjectTrigger
 from polyfn.core.loop_guard import DEFAULT_MAX_HOPS
 from polyfn.deploy.limits import LimitFinding
 from polyfn.deploy.model import DeployModel
@@ -41,6 +45,10 @@ def loop_findings(model: DeployModel, cloud: Literal["aws", "azure", "gcp"]) -> 
         usage = function.usage
         limit = fn.options.max_hops if fn.options.max_hops is not None else DEFAULT_MAX_HOPS
         what = None
+        consequence = (
+            f"a loop, stopped by polyfn after {limit} hops, each of them run and billed; "
+            "filter its output out or write elsewhere"
+        )
         if isinstance(trigger, ObjectTrigger) and not trigger.prefix and not trigger.suffix:
             if "write" in usage.access("bucket", trigger.bucket.name):
                 what = (
@@ -54,16 +62,19 @@ def loop_findings(model: DeployModel, cloud: Literal["aws", "azure", "gcp"]) -> 
             unfiltered = not trigger.source and not trigger.type
             if unfiltered and "publish" in usage.access("event_bus", trigger.bus.name):
                 what = f"publishes to event bus {trigger.bus.name}, whose every event triggers it"
+        elif isinstance(trigger, ChangeTrigger):
+            writes = usage.access("table", trigger.table.name) & {"write", "batch_write"}
+            if writes:
+                what = f"writes to table {trigger.table.name}, whose every change triggers it"
+                consequence = (
+                    "a loop that change records cannot stop (they carry no hop count), run "
+                    "and billed until the handler stops writing; write only when the item "
+                    "would change, or write elsewhere"
+                )
         if what is not None:
             findings.append(
                 LimitFinding(
-                    "warn",
-                    cloud,
-                    fn.name,
-                    "recursive loop",
-                    f"{what}: a loop, stopped by polyfn after {limit} hops, each of them "
-                    "run and billed; filter its output out or write elsewhere",
-                    _SOURCE,
+                    "warn", cloud, fn.name, "recursive loop", f"{what}: {consequence}", _SOURCE
                 )
             )
     return findings

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -156,6 +157,14 @@ def _trigger(model: DeployModel, function: DeployFunction, cloud: str) -> str:
         if cloud == "azure":
             return f"Queue trigger {queue}, one message per invocation"
         return f"Pub/Sub push from {queue}, one message per invocation, retried"
+    if isinstance(trigger, ChangeTrigger):
+        table = trigger.table.name
+        return {
+            "aws": f"DynamoDB stream of {table}, batches of {trigger.batch_size}, partial "
+            f"batch failures, {trigger.retries} retries, then the failures queue",
+            "azure": f"none: Azure Table Storage has no change feed ({table})",
+            "gcp": f"Eventarc Firestore document written in {table}, one per invocation, retried",
+        }[cloud]
     if isinstance(trigger, ScheduleTrigger):
         dialect = {"aws": "eventbridge", "azure": "ncrontab", "gcp": "unix"}[cloud]
         label = {"aws": "EventBridge", "azure": "Timer", "gcp": "Cloud Scheduler"}[cloud]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfn.adapters.aws import lambda_handler
-from polyfn.adapters.aws.sources import HTTP_KINDS, SQS, detect
+from polyfn.adapters.aws.sources import DYNAMODB_STREAM, HTTP_KINDS, SQS, detect
 from polyfn.core.app import App
 from polyfn.core.datastructures import Headers
 from polyfn.core.event_bus import EventBus, OutgoingEvent
@@ -26,6 +26,7 @@ from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult
 from polyfn.hosts.events import aws as events
 from polyfn.hosts.events.aws import GENERATORS
+from polyfn.hosts.events.changes import dynamodb_stream
 from polyfn.hosts.outcome import Outcome, observed
 from polyfn.hosts.samples import check_fits, native_sample
 
@@ -110,6 +111,35 @@ class AwsHost:
                 raise ValueError(f"batchItemFailures names an unknown message: {failure!r}")
             failed.append(index[identifier])
         return sorted(failed)
+
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        resource = app.tables[table]
+        event = dynamodb_stream(
+            resource.physical_name,
+            changes=changes,
+            key_name=resource.key,
+            sort_name=resource.sort,
+        )
+        answer = self._call(app, event)
+        if not isinstance(answer, dict) or not isinstance(answer.get("batchItemFailures"), list):
+            raise ValueError(f"a stream handler must answer with batchItemFailures, got {answer!r}")
+        index = {r["dynamodb"]["SequenceNumber"]: i for i, r in enumerate(event["Records"])}
+        failed = []
+        for failure in answer["batchItemFailures"]:
+            identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+            if identifier not in index:
+                raise ValueError(f"batchItemFailures names an unknown record: {failure!r}")
+            failed.append(index[identifier])
+        if not failed:
+            return []
+        # Lambda resumes the shard at the lowest sequence number reported: that record
+        # and every one after it are delivered again.
+        return list(range(min(failed), len(changes)))
 
     def object_event(
         self,
@@ -237,8 +267,9 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     if source in HTTP_KINDS:
         status = int(result.get("statusCode", 0))
         return Outcome(result, failed=status >= 500, reason=f"HTTP {status}")
-    if source == SQS:
+    if source in (SQS, DYNAMODB_STREAM):
         failures = result.get("batchItemFailures") or []
         ids = ", ".join(str(item.get("itemIdentifier")) for item in failures)
-        return Outcome(result, failed=bool(failures), reason=f"failed message(s): {ids}")
+        what = "message(s)" if source == SQS else "stream record(s)"
+        return Outcome(result, failed=bool(failures), reason=f"failed {what}: {ids}")
     return Outcome({"ok": True} if result is None else result)

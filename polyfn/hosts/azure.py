@@ -180,6 +180,22 @@ class AzureHost:
                 failed.append(index)
         return failed
 
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        from polyfn.core.changes import NoChangeFeed
+
+        resource = app.tables.get(table)
+        readers = [
+            fn.name
+            for fn in app.functions_of("change")
+            if fn.trigger.table is resource  # type: ignore[union-attr]
+        ]
+        raise NoChangeFeed(", ".join(readers) or "(none)", table)
+
     def object_event(
         self,
         app: App,

@@ -97,6 +97,19 @@ class Host(Protocol):
         the indices of the messages the platform would redeliver."""
         ...
 
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        """Deliver ``changes`` ``(kind, new, old)`` of logical ``table`` to its on_change
+        function the way the platform does (one DynamoDB stream batch; one Firestore
+        event per change; the local change log's worker) and return the indices of the
+        changes the platform would deliver again. A runtime without a change feed raises
+        ``NoChangeFeed``."""
+        ...
+
     def object_event(
         self,
         app: App,

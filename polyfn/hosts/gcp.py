@@ -34,6 +34,7 @@ from polyfn.core.functions import Function
 from polyfn.core.resources import physical_name
 from polyfn.hosts.base import Host, HttpResult, stored_metadata
 from polyfn.hosts.events import gcp as events
+from polyfn.hosts.events.changes import firestore_document
 from polyfn.hosts.events.gcp import GENERATORS
 from polyfn.hosts.outcome import Outcome, http_outcome, observed
 from polyfn.hosts.samples import check_fits, native_sample
@@ -122,6 +123,29 @@ class GcpHost:
         failed = []
         for index, body in enumerate(bodies):
             response = self.post_event(app, events.pubsub(topic, body, attributes))
+            if not 200 <= response.status_code < 300:
+                failed.append(index)
+        return failed
+
+    def changes(
+        self,
+        app: App,
+        table: str,
+        changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> list[int]:
+        resource = app.tables[table]
+        failed = []
+        # Eventarc delivers each document write as its own event, in no promised order:
+        # each is redelivered alone when its invocation fails.
+        for index, spec in enumerate(changes):
+            _, new, old = spec
+            item = new if new is not None else old
+            assert item is not None
+            document_id = str(item[resource.key])
+            if resource.sort is not None:
+                document_id += "|" + str(item[resource.sort])
+            event = firestore_document(resource.physical_name, spec=spec, document_id=document_id)
+            response = self.post_event(app, event)
             if not 200 <= response.status_code < 300:
                 failed.append(index)
         return failed

@@ -35,6 +35,7 @@ from polyfn.core.errors import ConfigError, UnrecognizedEvent
 from polyfn.core.event_bus import EventBus, OutgoingEvent
 from polyfn.core.functions import Function, ObjectTrigger
 from polyfn.hosts.base import Host, HttpResult
+from polyfn.hosts.events.changes import ChangeSpec
 from polyfn.hosts.events.local import LOCAL_KINDS, build_local_event
 from polyfn.hosts.outcome import Outcome, http_outcome, observed
 from polyfn.hosts.samples import check_fits
@@ -128,6 +129,61 @@ def invoke_messages(
         finally:
             delivery.close()
     return [index for index, message_id in enumerate(ids) if message_id in failed]
+
+
+def invoke_changes(
+    app: App, table: str, changes: Sequence[ChangeSpec], *, log: bool = False
+) -> list[int]:
+    """Deliver ``changes`` ``(kind, new, old)`` of logical table ``table`` through the
+    local change log and its worker (one batch after another, as ``polyfn run`` does);
+    returns the indices of the changes the runtime would deliver again."""
+    from polyfn.adapters.local.backends import LocalBackends
+    from polyfn.adapters.local.backends.change_log import ChangeLog, log_change, reader_name
+    from polyfn.adapters.local.backends.table_codec import encode_item
+    from polyfn.adapters.local.change_worker import ChangeWorker
+
+    resource = app.tables.get(table)
+    if resource is None:
+        raise ConfigError(f"no table {table!r} in app {app.name}")
+    consumers = [
+        fn
+        for fn in app.functions_of("change")
+        if fn.trigger.table is resource  # type: ignore[union-attr]
+    ]
+    if not consumers:
+        return list(range(len(changes)))  # nobody reads the feed: nothing is acknowledged
+    with tempfile.TemporaryDirectory(prefix="polyfn-invoke-") as folder:
+        delivery = LocalBackends(Path(folder), app.name)
+        try:
+            physical = delivery.table(resource).ref.physical
+            # Every reader of the table has its own position in the log, as on DynamoDB.
+            readers = [
+                (fn, ChangeLog(delivery.store, physical, reader_name(app.name, fn.name)))
+                for fn in consumers
+            ]
+            for _, change_log in readers:
+                change_log.open("latest")
+            ids = []
+            with delivery.store.write() as conn:
+                for kind, new, old in changes:
+                    new_text = encode_item(dict(new)) if new is not None else None
+                    old_text = encode_item(dict(old)) if old is not None else None
+                    ids.append(str(log_change(conn, physical, kind, new_text, old_text)))
+            # One pass per reader: a change not done waits for its retry pause, which an
+            # invocation does not sit out; it is reported as the platform's redelivery is.
+            not_done: set[str] = set()
+            for consumer, change_log in readers:
+                worker = ChangeWorker(app, consumer, change_log, _log(log))
+                while True:
+                    batch = worker.process_batch()
+                    if not batch.received:
+                        break
+                    if batch.not_done:
+                        not_done.update(batch.not_done)
+                        break
+        finally:
+            delivery.close()
+    return [index for index, change_id in enumerate(ids) if change_id in not_done]
 
 
 def invoke_object(
@@ -242,6 +298,9 @@ class LocalHost:
     ) -> list[int]:
         return invoke_messages(app, queue, bodies, attributes=attributes)
 
+    def changes(self, app: App, table: str, changes: Sequence[ChangeSpec]) -> list[int]:
+        return invoke_changes(app, table, changes)
+
     def object_event(
         self,
         app: App,
@@ -333,6 +392,22 @@ def describe(document: Any) -> dict[str, Any]:
 _EXPECTED = "a JSON object with one of " + ", ".join(f"{kind!r}" for kind in LOCAL_KINDS)
 
 
+def _change_spec(entry: Any) -> ChangeSpec:
+    """One ``{"kind", "new", "old"}`` of a local changes document, checked."""
+    if not isinstance(entry, Mapping):
+        raise UnrecognizedEvent("each change is an object with kind, new and old")
+    kind, new, old = entry.get("kind"), entry.get("new"), entry.get("old")
+    wanted = {"insert": (True, False), "modify": (True, True), "remove": (False, True)}
+    if kind not in wanted:
+        raise UnrecognizedEvent(f"a change's kind is insert, modify or remove, not {kind!r}")
+    for image, needed, name in ((new, wanted[kind][0], "new"), (old, wanted[kind][1], "old")):
+        if needed and not isinstance(image, Mapping):
+            raise UnrecognizedEvent(f"a {kind} change needs its {name} item (an object)")
+        if not needed and image is not None:
+            raise UnrecognizedEvent(f"a {kind} change has no {name} item")
+    return (str(kind), new, old)
+
+
 def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
     """Run one local input document (``build_local_event``'s shape) pinned to ``fn``."""
     if not isinstance(event, Mapping) or len(event) != 1 or next(iter(event)) not in LOCAL_KINDS:
@@ -372,6 +447,18 @@ def invoke_native(app: App, fn: Function, event: Any) -> Outcome:
             {"failed": failed},
             failed=bool(failed),
             reason=f"failed message index(es): {', '.join(map(str, failed))}",
+        )
+    if kind == "changes":
+        check_fits(fn, "change")
+        table = app.table_by_physical(str(spec.get("table", "")))
+        if table is None:
+            raise UnrecognizedEvent(f"app {app.name} has no table {spec.get('table')!r}")
+        specs = [_change_spec(entry) for entry in _list(spec.get("changes"))]
+        failed = invoke_changes(app, table.name, specs, log=True)
+        return Outcome(
+            {"failed": failed},
+            failed=bool(failed),
+            reason=f"change index(es) to deliver again: {', '.join(map(str, failed))}",
         )
     if kind == "object":
         check_fits(fn, "object")

@@ -16,6 +16,7 @@ from typing import Any
 
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     Function,
     HttpTrigger,
@@ -43,6 +44,7 @@ SAMPLE_KINDS: dict[str, dict[str, str]] = {
         "message": "sqs",
         "schedule": "schedule",
         "event": "eventbridge",
+        "change": "dynamodb-stream",
     },
     "azure": {
         "http": "http",
@@ -59,6 +61,7 @@ SAMPLE_KINDS: dict[str, dict[str, str]] = {
         "message": "pubsub",
         "schedule": "scheduler",
         "event": "cloudevent",
+        "change": "firestore-document",
     },
 }
 
@@ -75,7 +78,11 @@ def _trigger_name(fn: Function) -> str:
 
 def sample_kind(cloud: str, fn: Function) -> str:
     """The event kind ``cloud`` delivers ``fn``'s trigger with."""
-    return SAMPLE_KINDS[cloud][_trigger_name(fn)]
+    kind = SAMPLE_KINDS[cloud].get(_trigger_name(fn))
+    if kind is None:
+        # Azure Table Storage has no change feed: nothing delivers a change there.
+        raise EventOptionError(f"{cloud} has no event for {fn.name}: {fn.trigger.describe()}")
+    return kind
 
 
 def sample_path(template: str) -> str:
@@ -117,6 +124,8 @@ def sample_options(fn: Function) -> dict[str, Any]:
             "topic": trigger.queue.physical_name,
             "message": [SAMPLE_MESSAGE],
         }
+    if isinstance(trigger, ChangeTrigger):
+        return {"table": trigger.table.physical_name, "option:key_name": trigger.table.key}
     if isinstance(trigger, ScheduleTrigger):
         return {"option:rule_name": f"{fn.name.replace('_', '-')}", "option:name": fn.name}
     assert isinstance(trigger, EventTrigger)
@@ -135,6 +144,7 @@ _FITS: dict[str, frozenset[str]] = {
     "message": frozenset({"message", "object"}),
     "schedule": frozenset({"schedule"}),
     "event": frozenset({"event", "object"}),
+    "change": frozenset({"change"}),
 }
 
 # What an event of each kind is called in a refusal, with its article ("an object event").
@@ -144,6 +154,7 @@ _EVENT_NAMES = {
     "message": "a queue message",
     "schedule": "a schedule tick",
     "event": "a custom event",
+    "change": "a table change",
 }
 
 

@@ -60,6 +60,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--source", "source", ("source",)),
     Option("--type", "type", ("type", "detail_type")),
     Option("--data", "data", ("data", "detail")),
+    Option("--table", "table", ("table", "collection")),
+    Option("--change", "change", ("change",)),
 )
 
 

@@ -84,6 +84,15 @@ def workload(
         invocations = traffic.invocations / traffic.avg_batch
         duration = traffic.duration_ms * traffic.avg_batch
         notes.append(f"SQS batches of {traffic.avg_batch:g} messages per invocation")
+    if kind == "change" and cloud == "aws" and traffic.avg_batch > 1:
+        # A stream batch is one invocation too; Lambda's reads of the stream are free
+        # (DynamoDB pricing: "GetRecords API calls invoked by AWS Lambda triggers are
+        # free", read 2026-12).
+        invocations = traffic.invocations / traffic.avg_batch
+        duration = traffic.duration_ms * traffic.avg_batch
+        notes.append(f"DynamoDB stream batches of {traffic.avg_batch:g} changes per invocation")
+    if kind == "change" and cloud == "gcp":
+        notes.append("one invocation per document write (Firestore events are not batched)")
     if kind == "object" and cloud == "gcp" and filtered_objects:
         if traffic.filter_match_ratio is not None:
             invocations = traffic.invocations / traffic.filter_match_ratio

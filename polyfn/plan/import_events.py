@@ -13,6 +13,7 @@ from typing import Any
 from polyfn.core.errors import ConfigError
 from polyfn.plan.import_model import (
     ALL_METHODS,
+    ChangeSpec,
     EventSpec,
     ImportedApp,
     ImportedFunction,
@@ -28,6 +29,7 @@ __all__ = [
     "add_pattern",
     "add_schedule",
     "add_sns",
+    "add_stream",
     "add_unsupported",
     "as_int",
     "http_methods",
@@ -118,6 +120,63 @@ def add_message(imported: ImportedApp, fn: ImportedFunction, reference: Any, bat
         imported.note(fn.name, "blocked", f"cannot tell which queue {reference!r} is")
         return
     fn.triggers.append(MessageSpec(queue.name, max(1, min(batch, 10000))))
+
+
+def add_stream(
+    imported: ImportedApp, fn: ImportedFunction, reference: Any, options: Mapping[str, Any]
+) -> None:
+    """A DynamoDB stream event source: the table whose stream it reads, as on_change.
+
+    ``reference`` is the stream's ARN, a ``Fn::GetAtt [Table, StreamArn]`` or a
+    ``table/NAME/stream/...`` ARN text; a Kinesis stream is no table's and stays blocked.
+    """
+    logical = ref_id(reference)
+    text = str(reference) if isinstance(reference, str) else ""
+    if ":kinesis:" in text:
+        add_unsupported(imported, fn, "Kinesis stream")
+        return
+    name = text.split(":table/", 1)[1].split("/", 1)[0] if ":table/" in text else None
+    table = None
+    for candidate in imported.tables.values():
+        if logical in (candidate.logical_id, candidate.name) or (
+            name is not None and name in (candidate.physical, candidate.name, candidate.logical_id)
+        ):
+            table = candidate
+    if table is None:
+        imported.note(
+            fn.name,
+            "blocked",
+            f"cannot tell which DynamoDB table the stream {reference!r} belongs to: declare "
+            "the table in the file, or add app.table(...) and @app.on_change by hand",
+        )
+        return
+    start = str(options.get("StartingPosition") or "LATEST").upper()
+    retries = as_int(options.get("MaximumRetryAttempts"))
+    batch = as_int(options.get("BatchSize")) or 100
+    spec = ChangeSpec(
+        table.name,
+        batch_size=max(1, min(batch, 10000)),
+        start="oldest" if start == "TRIM_HORIZON" else "latest",
+        # -1 (DynamoDB's "until the record expires") is 10000 here: as many as polyfn takes.
+        retries=10000 if retries == -1 else max(0, min(retries or 3, 10000)),
+        bisect=bool(options.get("BisectBatchOnFunctionError", True)),
+    )
+    fn.triggers.append(spec)
+    if options.get("FilterCriteria"):
+        imported.note(
+            fn.name,
+            "change",
+            "the stream's FilterCriteria have no polyfn equivalent: check the change in "
+            "the handler (every change reaches it, billed)",
+        )
+    imported.note(
+        fn.name,
+        "info",
+        f"the stream of table {table.name!r} becomes @app.on_change: DynamoDB Streams on "
+        "AWS, Firestore document events on Google Cloud (one document per invocation, no "
+        "set order); Azure Table Storage has no change feed, so on Azure the writer must "
+        "send a queue message instead",
+    )
 
 
 def add_schedule(

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BucketResource",
+    "ChangeSpec",
     "EventSpec",
     "HttpSpec",
     "ImportedApp",
@@ -87,7 +88,17 @@ class EventSpec:
     kind: str = "event"
 
 
-TriggerSpec = HttpSpec | ObjectSpec | MessageSpec | ScheduleSpec | EventSpec
+@dataclass
+class ChangeSpec:
+    table: str  # polyfn logical name
+    batch_size: int = 100
+    start: str = "latest"
+    retries: int = 3
+    bisect: bool = True
+    kind: str = "change"
+
+
+TriggerSpec = HttpSpec | ObjectSpec | MessageSpec | ChangeSpec | ScheduleSpec | EventSpec
 
 
 @dataclass
@@ -365,6 +376,15 @@ def _register(
         register(bucket, prefix=spec.prefix, suffix=spec.suffix, **options)(handler)
     elif isinstance(spec, MessageSpec):
         app.on_message(app.queues[spec.queue], batch_size=spec.batch_size, **options)(handler)
+    elif isinstance(spec, ChangeSpec):
+        app.on_change(
+            app.tables[spec.table],
+            batch_size=spec.batch_size,
+            start=spec.start,  # type: ignore[arg-type]
+            retries=spec.retries,
+            bisect=spec.bisect,
+            **options,
+        )(handler)
     elif isinstance(spec, ScheduleSpec):
         app.schedule(spec.expression, **options)(handler)
     else:

@@ -188,12 +188,20 @@ def _table(
                 "that they sort)",
             )
     import_indexes(imported, logical_id, table, props, types)
-    if props.get("StreamSpecification"):
+    stream = props.get("StreamSpecification")
+    if isinstance(stream, Mapping):
+        view = stream.get("StreamViewType")
+        wider = (
+            f" (it shows {view}; polyfn's feed carries both images, a superset)"
+            if view not in (None, "NEW_AND_OLD_IMAGES")
+            else ""
+        )
         imported.note(
             "",
-            "blocked",
-            f"{logical_id} has a DynamoDB stream: polyfn has no "
-            "change-feed trigger; a person must redesign what consumes it",
+            "info",
+            f"{logical_id} has a DynamoDB stream: a function reading it becomes "
+            f"@app.on_change on table {table.name!r}{wider}; Azure Table Storage has no "
+            "change feed",
         )
     return table
 

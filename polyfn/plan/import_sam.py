@@ -14,6 +14,7 @@ from polyfn.plan.import_events import (
     add_pattern,
     add_schedule,
     add_sns,
+    add_stream,
     add_unsupported,
     as_int,
     http_methods,
@@ -173,6 +174,8 @@ def _sam_event(
             )
             return
         add_schedule(imported, fn, str(expression), props.get("Input"))
+    elif kind == "DynamoDB":
+        add_stream(imported, fn, props.get("Stream"), props)
     elif kind == "SNS":
         add_sns(imported, fn, props.get("Topic"), bool(props.get("FilterPolicy")))
     elif kind in ("EventBridgeRule", "CloudWatchEvent"):

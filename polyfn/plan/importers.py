@@ -21,6 +21,7 @@ from polyfn.plan.import_events import (
     add_pattern,
     add_schedule,
     add_sns,
+    add_stream,
     add_unsupported,
     as_int,
     http_methods,
@@ -364,6 +365,25 @@ def _serverless_event(
                 "change",
                 f"maximumBatchingWindow {window} s not carried: polyfn sets a 1 s window only "
                 "for batches over 10 on AWS; Azure and Pub/Sub deliver without one",
+            )
+    elif kind == "stream":
+        body = {"arn": body} if not isinstance(body, Mapping) else body
+        if str(body.get("type", "dynamodb")).lower() != "dynamodb" or ":kinesis:" in str(
+            body.get("arn")
+        ):
+            add_unsupported(imported, fn, "Kinesis stream")
+        else:
+            add_stream(
+                imported,
+                fn,
+                body.get("arn"),
+                {
+                    "BatchSize": body.get("batchSize"),
+                    "StartingPosition": body.get("startingPosition"),
+                    "MaximumRetryAttempts": body.get("maximumRetryAttempts"),
+                    "BisectBatchOnFunctionError": body.get("bisectBatchOnFunctionError", True),
+                    "FilterCriteria": body.get("filterPatterns"),
+                },
             )
     elif kind == "schedule":
         body = {"rate": body} if isinstance(body, str) else body

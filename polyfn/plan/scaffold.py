@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.plan.import_model import (
+    ChangeSpec,
     EventSpec,
     HttpSpec,
     ImportedApp,
@@ -35,6 +36,7 @@ _SIGNATURES = {
     "http": ("req: Request", "Response"),
     "object": ("event: ObjectEvent", "None"),
     "message": ("msg: Message", "None"),
+    "change": ("change: Change", "None"),
     "schedule": ("tick: Schedule", "None"),
     "event": ("event: Event", "None"),
 }
@@ -42,6 +44,7 @@ _MODEL_NAMES = {
     "http": ("HTTPError", "Request", "Response"),
     "object": ("ObjectEvent",),
     "message": ("Message",),
+    "change": ("Change",),
     "schedule": ("Schedule",),
     "event": ("Event",),
 }
@@ -252,6 +255,13 @@ def _decorator(
     if isinstance(spec, MessageSpec):
         var = names.by_resource[("queue", spec.queue)]
         return f"@app.on_message({var}, batch_size={spec.batch_size}{options})"
+    if isinstance(spec, ChangeSpec):
+        var = names.by_resource[("table", spec.table)]
+        start = ', start="oldest"' if spec.start == "oldest" else ""
+        return (
+            f"@app.on_change({var}, batch_size={spec.batch_size}{start}, "
+            f"retries={spec.retries}{options})"
+        )
     if isinstance(spec, ScheduleSpec):
         was = f"  # was {spec.original}" if spec.original != spec.expression else ""
         return f"@app.schedule({_literal(spec.expression)}{options}){was}"

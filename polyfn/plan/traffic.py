@@ -14,9 +14,10 @@ functions:
   thumbnail: {invocations: 200000, duration_ms: 900, memory_mb: 1024, filter_match_ratio: 0.5}
 ```
 
-``avg_batch`` is how many messages one invocation carries where the platform batches
-(SQS); ``filter_match_ratio`` is the share of a bucket's object events that match the
-function's prefix/suffix, which matters where the filter runs inside the function (GCS).
+``avg_batch`` is how many messages (or table changes) one invocation carries where the
+platform batches (SQS, DynamoDB Streams); ``filter_match_ratio`` is the share of a
+bucket's object events that match the function's prefix/suffix, which matters where the
+filter runs inside the function (GCS).
 """
 
 from __future__ import annotations

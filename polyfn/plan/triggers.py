@@ -20,6 +20,7 @@ from polyfn.core.app import App
 from polyfn.core.defaults import deployed_visibility, effective_timeout
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     Function,
     HttpTrigger,
@@ -95,6 +96,8 @@ def _map_trigger(
         return _message(app, trigger, fn, cloud, traffic, notes)
     if isinstance(trigger, ScheduleTrigger):
         return _schedule(trigger, cloud, notes)
+    if isinstance(trigger, ChangeTrigger):
+        return _change(trigger, fn, cloud, notes)
     if isinstance(trigger, TaskTrigger):
         # What runs the task on each cloud; the workflow itself is priced and checked per
         # cloud in the plan's workflow section.
@@ -107,6 +110,41 @@ def _map_trigger(
         return f"{engine}: {trigger.describe()}"
     assert isinstance(trigger, EventTrigger)
     return _event(trigger, cloud, traffic, notes)
+
+
+def _change(trigger: ChangeTrigger, fn: Function, cloud: str, n: _Notes) -> str:
+    """A table's change feed on each cloud; Azure Table Storage has none."""
+    f = n.facts
+    if cloud == "azure":
+        from polyfn.core.changes import NoChangeFeed
+
+        n.add(
+            "change feed",
+            "blocked",
+            str(NoChangeFeed(fn.name, trigger.table.name)),
+            "azure.change.native",
+        )
+        return f"(none) {trigger.describe()}"
+    if cloud == "aws":
+        n.add(
+            "change feed",
+            "info",
+            f"a change still failing after {trigger.retries} retries goes to the function's "
+            f"failures queue as a pointer to the shard; the record itself is kept for "
+            f"{f.value('aws.change.retention_h')} hours",
+            "aws.change.retention_h",
+        )
+    if cloud == "gcp":
+        n.add(
+            "ordering",
+            "info",
+            f"{f.value('gcp.change.ordering')}: batch_size={trigger.batch_size} is 1 and "
+            "changes of one document may arrive out of order",
+            "gcp.change.ordering",
+        )
+    if cloud in ("aws", "gcp"):
+        return f"{f.value(f'{cloud}.change.native')}: {trigger.describe()}"
+    return f"the local change log: {trigger.describe()}"
 
 
 def _payload(cloud: str, limit_kib: float, label: str, traffic: FunctionTraffic, n: _Notes) -> None:

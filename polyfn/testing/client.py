@@ -117,6 +117,22 @@ class Client:
         encoded = [encode_body(body) for body in bodies]
         return list(self.host.messages(self.app, queue, encoded, attributes=attributes))
 
+    # ------------------------------------------------------------------ table changes
+
+    def changes(
+        self,
+        table: str,
+        *changes: tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None],
+    ) -> list[int]:
+        """Deliver changes ``(kind, new, old)`` of ``table`` to its on_change function as
+        the platform does (a DynamoDB stream batch, one Firestore event each, the local
+        change log); returns the indices that would be delivered again. Azure Table
+        Storage has no change feed: there this raises ``NoChangeFeed``."""
+        self._check_declared(table, self.app.tables, "table")
+        if not changes:
+            raise ValueError("changes needs at least one (kind, new, old)")
+        return list(self.host.changes(self.app, table, list(changes)))
+
     # ------------------------------------------------------------------ objects
 
     def upload(

@@ -47,7 +47,7 @@ def test_every_kind_prints_json_that_inspect_reads(cli: CliRunner, cloud: str, k
     assert inspector.looks_like(document), f"{cloud} inspect does not recognise {kind}"
     model = describe(document, cloud)
     assert model["cloud"] == cloud
-    assert model["trigger"] in {"http", "object", "message", "schedule", "event"}
+    assert model["trigger"] in {"http", "object", "message", "schedule", "event", "change"}
     # Detection without --cloud lands on the same cloud.
     assert describe(document)["cloud"] == cloud
 

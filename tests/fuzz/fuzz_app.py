@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from polyfn import App, Event, Message, ObjectEvent, Request, Response, Schedule
+from polyfn import App, Change, Event, Message, ObjectEvent, Request, Response, Schedule
 
 
 def build() -> App:
     app = App("fuzz")
     uploads = app.bucket("uploads")
     jobs = app.queue("jobs")
+    items = app.table("items")
 
     @app.route("/items/{id}", methods=["GET", "POST", "PUT", "DELETE"])
     def item(req: Request) -> Response:
@@ -52,5 +53,10 @@ def build() -> App:
     @app.on_event(source="shop.orders", type="OrderPlaced")
     def on_order(event: Event) -> None:
         assert isinstance(event.source, str)
+
+    @app.on_change(items)
+    def on_change(change: Change) -> None:
+        assert change.kind in ("insert", "modify", "remove")
+        assert isinstance(change.keys, dict) and isinstance(change.id, str)
 
     return app

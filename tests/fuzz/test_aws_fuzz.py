@@ -27,6 +27,7 @@ _FUNCTION_OF = {
     "sns": "on_order",
     "eventbridge": "on_order",
     "schedule": "tick",
+    "dynamodb-stream": "on_change",
 }
 
 

@@ -30,6 +30,7 @@ _EVENT_KINDS = {
     "cloudevent": {"source": "shop.orders", "type": "OrderPlaced", "data": {"n": 1}},
     "legacy-storage": {"bucket": "uploads", "key": "in/a.jpg"},
     "legacy-pubsub": {"topic": "jobs"},
+    "firestore-document": {"collection": "items", "change": "modify", "key": "i1"},
 }
 
 _header_names = st.text(alphabet=string.ascii_letters + "-", min_size=1, max_size=12)
@@ -80,9 +81,10 @@ def test_mutated_http_requests_get_4xx_at_worst(runtime: str) -> None:
 
 
 class _Redeliveries(logging.Handler):
-    """Notes the one 500 that is by design: a Pub/Sub message for a queue no function
-    consumes is failed so that Pub/Sub redelivers (then dead-letters) it, never dropped,
-    as on every runtime (core.dispatch.handle_messages)."""
+    """Notes the 500s that are by design: a Pub/Sub message for a queue no function
+    consumes, or a Firestore change of a collection no function reads, is failed so that
+    it is redelivered (then set aside), never dropped, as on every runtime
+    (core.dispatch.handle_messages, core.change_dispatch.handle_changes)."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -92,7 +94,10 @@ class _Redeliveries(logging.Handler):
         self.records.append(record)
 
     def redelivered(self) -> bool:
-        return any("no on_message handler" in r.getMessage() for r in self.records)
+        return any(
+            "no on_message handler" in r.getMessage() or "no on_change handler" in r.getMessage()
+            for r in self.records
+        )
 
 
 @pytest.mark.parametrize("kind", sorted(_EVENT_KINDS))

@@ -70,7 +70,7 @@ def test_every_setting_is_mapped_or_listed_as_not_carried(imported) -> None:  # 
         "dynamodb:PutItem, dynamodb:Query",
         "provider.httpApi.cors not carried",
         # The composite key and the GSI are carried (issue 18): the index becomes a
-        # query on it; the stream is not (change feeds are not built yet).
+        # query on it; the stream is said to become on_change for a function reading it.
         "OrdersTable index byPlaced becomes query(..., index='by_placed')",
         "DynamoDB stream",
     ):

@@ -16,6 +16,7 @@ import pytest
 from polyfn.adapters.aws import lambda_handler
 from polyfn.core.errors import ConfigError
 from polyfn.core.functions import (
+    ChangeTrigger,
     EventTrigger,
     HttpTrigger,
     MessageTrigger,
@@ -120,7 +121,10 @@ def test_sam_template_with_what_polyfn_cannot_express() -> None:
     assert app.tables["users"].sort == "sk"  # a RANGE key is the sort key, no redesign
     blocked = {(n.function, n.impact) for n in imported.notes}
     assert ("nightly_cleanup", "blocked") in blocked  # cron(0 0 L * ? *)
-    assert ("audit", "blocked") in blocked  # a DynamoDB stream event
+    # The DynamoDB stream event is imported as on_change (issue 18), not blocked.
+    stream_reader = app.functions["audit_3"].trigger
+    assert isinstance(stream_reader, ChangeTrigger)
+    assert stream_reader.table is app.tables["users"] and stream_reader.start == "latest"
 
 
 def test_plan_of_an_imported_app_scans_the_lambda_code() -> None:

@@ -82,6 +82,8 @@ def _describe(kind: str, event: dict[str, Any]) -> dict[str, Any]:
         return _sqs(event["Records"])
     if kind == sources.SNS:
         return _sns(event["Records"])
+    if kind == sources.DYNAMODB_STREAM:
+        return _stream(event["Records"])
     if kind == sources.SCHEDULE:
         tick = records.schedule_tick(event)
         return {"cloud": "aws", "trigger": "schedule", "schedule": tick.to_dict()}
@@ -111,6 +113,20 @@ def _sqs(batch: list[dict[str, Any]]) -> dict[str, Any]:
         message.queue = queue
         messages.append(message.to_dict())
     return {"cloud": "aws", "trigger": "message", "messages": messages}
+
+
+def _stream(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    from polyfn.adapters.aws.stream_records import stream_change
+    from polyfn.core.changes import MalformedChange
+
+    try:
+        changes = [stream_change(record).to_dict() for record in batch]
+    except MalformedChange as exc:
+        raise UnrecognizedEvent(
+            f"malformed DynamoDB stream record ({exc})",
+            expected="DynamoDB stream records as a Lambda event source mapping sends them",
+        ) from None
+    return {"cloud": "aws", "trigger": "change", "changes": changes}
 
 
 def _sns(batch: list[dict[str, Any]]) -> dict[str, Any]:

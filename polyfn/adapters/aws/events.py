@@ -8,6 +8,8 @@ serves HTTP never imports it (nor ``records`` and ``core.events`` below it).
   become object events, one SQS message per unit of failure.
 - S3 (direct, via SNS, via EventBridge) -> ``app.handle_object``; a failure raises so
   Lambda retries the asynchronous invocation.
+- DynamoDB Streams -> ``app.handle_changes`` -> ``{"batchItemFailures": [...]}`` with
+  the SequenceNumber of each change not done.
 - SNS -> ``app.handle_event``; EventBridge schedule -> ``app.handle_schedule``; any other
   EventBridge event -> ``app.handle_event``.
 """
@@ -77,8 +79,12 @@ def record_servers(
         tick = _translated("EventBridge schedule", schedule_tick, event)
         app.handle_schedule(tick, ctx, function=function)
 
+    def on_stream(app: App, event: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return _on_stream(app, event, ctx, function)
+
     return {
         sources.SQS: on_sqs,
+        sources.DYNAMODB_STREAM: on_stream,
         sources.S3: on_s3,
         sources.S3_TEST: _on_s3_test,
         sources.S3_EVENTBRIDGE: on_s3_eventbridge,
@@ -193,6 +199,33 @@ def _deliver_without_consumer(
     if plain:
         failed.update(message.id for message in _deliver(app, queue, plain, ctx, None))
     return [record["messageId"] for record in records if record["messageId"] in failed]
+
+
+# ----------------------------------------------------------------------------- DynamoDB Streams
+
+
+def _on_stream(app: App, event: dict[str, Any], ctx: Context, function: str) -> dict[str, Any]:
+    """A batch of stream records -> ``app.handle_changes`` -> ``batchItemFailures`` naming
+    the SequenceNumber of each change not done (deploy sets ReportBatchItemFailures).
+
+    Every record is decoded before any handler runs: a malformed one fails the
+    invocation with ``UnrecognizedEvent``, so Lambda retries (and bisects) the batch
+    instead of acknowledging records nobody handled.
+    """
+    from polyfn.adapters.aws.stream_records import stream_change, stream_table_name
+    from polyfn.core.changes import MalformedChange
+
+    records = event["Records"]
+    try:
+        changes = [stream_change(record) for record in records]
+    except MalformedChange as exc:
+        raise UnrecognizedEvent(
+            f"malformed DynamoDB stream record ({exc})",
+            expected="DynamoDB stream records as a Lambda event source mapping sends them",
+        ) from None
+    table = stream_table_name(str(records[0].get("eventSourceARN", "")))
+    not_done = app.handle_changes(table, changes, ctx, function=function or None)
+    return {"batchItemFailures": [{"itemIdentifier": change.id} for change in not_done]}
 
 
 # ----------------------------------------------------------------------------- S3, SNS

@@ -19,6 +19,7 @@ __all__ = [
     "APIGW_V2",
     "AUTHORIZER_V1",
     "AUTHORIZER_V2",
+    "DYNAMODB_STREAM",
     "EVENTBRIDGE",
     "EXPECTED",
     "FUNCTION_URL",
@@ -46,6 +47,7 @@ S3 = "s3"  # S3 event notification delivered to Lambda directly
 S3_TEST = "s3-test"  # the s3:TestEvent S3 sends when notifications are configured
 S3_EVENTBRIDGE = "s3-eventbridge"  # S3 "Object Created"/"Object Deleted" via EventBridge
 SQS = "sqs"
+DYNAMODB_STREAM = "dynamodb-stream"  # DynamoDB Streams records via an event source mapping
 SNS = "sns"
 SCHEDULE = "schedule"  # an EventBridge rule with a schedule expression
 EVENTBRIDGE = "eventbridge"  # any other EventBridge event
@@ -68,14 +70,14 @@ S3_OBJECT_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
 
 EXPECTED = (
     "an API Gateway REST (v1) or HTTP API (v2) request, an ALB or Function URL request, "
-    "S3, SQS or SNS records, an EventBridge event or schedule, the s3:TestEvent, or a "
-    "workflow task's envelope"
+    "S3, SQS, SNS or DynamoDB stream records, an EventBridge event or schedule, the "
+    "s3:TestEvent, or a workflow task's envelope"
 )
 
 
 class UnhandledAwsEvent(UnrecognizedEvent):
-    """An event an AWS service did send, of a kind polyfn does not serve (DynamoDB or
-    Kinesis records, an authorizer's input, a WebSocket or VPC Lattice request).
+    """An event an AWS service did send, of a kind polyfn does not serve (Kinesis
+    records, an authorizer's input, a WebSocket or VPC Lattice request).
 
     ``polyfn inspect`` counts it as AWS's, so its specific reason is what gets printed.
     """
@@ -206,6 +208,8 @@ def _record_source(records: Any) -> str:
         return S3
     if source == "aws:sns":
         return SNS
+    if source == "aws:dynamodb":
+        return DYNAMODB_STREAM
     error = (
         UnhandledAwsEvent
         if type(source) is str and source.startswith("aws:")
@@ -213,5 +217,5 @@ def _record_source(records: Any) -> str:
     )
     raise error(
         f"records from {source!r} are not handled by polyfn",
-        expected="records from aws:s3, aws:sqs or aws:sns",
+        expected="records from aws:s3, aws:sqs, aws:sns or aws:dynamodb",
     )

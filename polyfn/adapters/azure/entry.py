@@ -17,6 +17,7 @@ that refuses to index the function.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -85,7 +86,9 @@ def function_app(
     invocations = Invocations(app, auth_level)
     native = func.FunctionApp(http_auth_level=func.AuthLevel[auth_level.upper()])
     for fn in app.functions.values():
-        if fn.trigger.kind != "task":  # a workflow's tasks are its activities (below)
+        if fn.trigger.kind == "change":
+            _no_change_feed(fn)
+        elif fn.trigger.kind != "task":  # a workflow's tasks are its activities (below)
             _register(native, invocations, fn)
     _register_fallback(native, invocations)
     if app.workflows:
@@ -93,6 +96,16 @@ def function_app(
 
         register_workflows(app, native)
     return native
+
+
+def _no_change_feed(fn: Function) -> None:
+    """An on_change function cannot run on Azure (Table Storage has no change feed):
+    ``polyfn deploy build --cloud azure`` refuses such an App; a hand-made project still
+    serves the App's other functions, and says once why this one never runs."""
+    from polyfn.core.changes import NoChangeFeed
+
+    reason = NoChangeFeed(fn.name, fn.trigger.table.name)  # type: ignore[union-attr]
+    logging.getLogger("polyfn.azure").warning("not registered: %s", reason)
 
 
 def _bind_backends(app: App, choice: str) -> None:

@@ -27,6 +27,7 @@ from polyfn.adapters.gcp.legacy import (
 )
 from polyfn.adapters.gcp.request_documents import is_request_document, werkzeug_request
 from polyfn.adapters.gcp.scheduler import tick_from_headers
+from polyfn.core.changes import Change
 from polyfn.core.errors import UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
 
@@ -96,6 +97,8 @@ def _translated(cloudevent: Any, push: Any = None) -> dict[str, Any]:
         return {"cloud": "gcp", "trigger": "message", "messages": [inbound.to_dict()]}
     if isinstance(inbound, Schedule):
         return {"cloud": "gcp", "trigger": "schedule", "schedule": inbound.to_dict()}
+    if isinstance(inbound, Change):
+        return {"cloud": "gcp", "trigger": "change", "changes": [inbound.to_dict()]}
     assert isinstance(inbound, Event)
     return {"cloud": "gcp", "trigger": "event", "events": [inbound.to_dict()]}
 

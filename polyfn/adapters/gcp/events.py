@@ -13,6 +13,8 @@ events already converted), and returns what the App dispatches:
   only when the subscription has a dead-letter policy (0 or absent otherwise); the topic
   is the last segment of ``source`` ``//pubsub.googleapis.com/projects/P/topics/T``. A
   message with the attribute ``polyfn-schedule`` is a Cloud Scheduler tick instead.
+- ``google.cloud.firestore.document.v1.created`` / ``updated`` / ``deleted`` /
+  ``written`` -> one ``Change`` (``firestore_events``: the protobuf payload decoded).
 - Anything else -> ``Event(id, source, type, subject, time, data)``.
 
 Formats: Google's CloudEvents catalogue (github.com/googleapis/google-cloudevents,
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from polyfn.adapters.gcp.bus_events import bus_event_from_message, carries_bus_event
 from polyfn.adapters.gcp.http import to_flask_response
 from polyfn.adapters.gcp.scheduler import SCHEDULE_ATTRIBUTE, utc_now
+from polyfn.core.changes import Change
 from polyfn.core.dispatch import error_response
 from polyfn.core.errors import PolyfnError, UnrecognizedEvent
 from polyfn.core.events import Event, Message, ObjectEvent, Schedule
@@ -64,6 +67,9 @@ STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
 STORAGE_DELETED = "google.cloud.storage.object.v1.deleted"
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
+# Firestore document events (Eventarc): adapters.gcp.firestore_events, loaded by the first.
+FIRESTORE_DOCUMENT_EVENT = "google.cloud.firestore.document.v1."
+
 _STORAGE_ACTIONS: dict[str, Literal["created", "deleted"]] = {
     STORAGE_FINALIZED: "created",
     STORAGE_DELETED: "deleted",
@@ -73,7 +79,7 @@ _BUCKET_SOURCE = re.compile(r"//storage\.googleapis\.com/projects/[^/]+/buckets/
 _EXPECTED_STORAGE = "a Cloud Storage object CloudEvent (data.bucket, data.name)"
 _EXPECTED_PUBSUB = "a Pub/Sub messagePublished CloudEvent (data.message.data, base64)"
 
-Inbound = ObjectEvent | Message | Schedule | Event
+Inbound = ObjectEvent | Message | Schedule | Event | Change
 
 
 class InvocationFailed(PolyfnError):
@@ -94,6 +100,8 @@ def translate(attributes: Mapping[str, Any], data: Any, raw: Any = None) -> Inbo
     action = _STORAGE_ACTIONS.get(kind)
     if action is not None:
         return _object_event(action, attributes, data, raw)
+    if kind.startswith(FIRESTORE_DOCUMENT_EVENT):
+        return _document_change(attributes, data, raw)
     if kind == PUBSUB_PUBLISHED:
         message = _message(attributes, data, raw)
         job = message.attributes.get(SCHEDULE_ATTRIBUTE)
@@ -118,6 +126,29 @@ def pubsub_topic(source: str) -> str | None:
     (a raw push subscription without the topic in its URL converts to an empty one)."""
     match = _TOPIC_SOURCE.fullmatch(source)
     return match.group(1) if match else None
+
+
+# ----------------------------------------------------------------------------- Firestore
+
+
+def _document_change(attributes: Mapping[str, Any], data: Any, raw: Any) -> Change | Event:
+    from polyfn.adapters.gcp.firestore_events import (
+        FIRESTORE_EVENTS,
+        document_change,
+        event_type,
+    )
+    from polyfn.core.changes import MalformedChange
+
+    if event_type(attributes["type"]) not in FIRESTORE_EVENTS:
+        # A Firestore event type polyfn does not model (a future one): a generic Event.
+        return Event(attributes["id"], attributes["source"], attributes["type"], data=data, raw=raw)
+    try:
+        return document_change(attributes, data, raw)
+    except MalformedChange as exc:
+        raise UnrecognizedEvent(
+            f"malformed Firestore document event ({exc})",
+            expected="a Firestore document CloudEvent with a protobuf DocumentEventData",
+        ) from None
 
 
 # ----------------------------------------------------------------------------- storage
@@ -279,6 +310,12 @@ def serve(app: App, inbound: Inbound, ctx: Context, pinned: str) -> None:
         if app.handle_messages(inbound.queue or None, [inbound], ctx):
             # handle_messages logged the handler's exception already.
             raise InvocationFailed(f"message {inbound.id} failed; Pub/Sub will redeliver it")
+        return
+    if isinstance(inbound, Change):
+        # One document per event: a failure is the event's, which Eventarc redelivers
+        # (deploy sets --retry).
+        if app.handle_changes(inbound.table or None, [inbound], ctx, function=pinned or None):
+            raise InvocationFailed(f"change {inbound.id} failed; Eventarc will redeliver it")
         return
     run: Callable[[], object]
     if isinstance(inbound, Schedule):

@@ -28,8 +28,10 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from polyfn.adapters.local.backends import LocalBackends
+from polyfn.adapters.local.backends.change_log import ChangeLog, reader_name
 from polyfn.adapters.local.backends.folder_keys import FileStamp
 from polyfn.adapters.local.bus import BusEventPump
+from polyfn.adapters.local.change_worker import ChangeWorker
 from polyfn.adapters.local.events import ObjectEventPump, make_object_event
 from polyfn.adapters.local.http import HttpServer, build_wsgi_app
 from polyfn.adapters.local.invocations import Invocations
@@ -40,7 +42,7 @@ from polyfn.adapters.local.worker import QueueWorker
 from polyfn.core.app import App
 from polyfn.core.errors import ConfigError
 from polyfn.core.event_bus import OutgoingEvent
-from polyfn.core.functions import MessageTrigger, ObjectTrigger
+from polyfn.core.functions import ChangeTrigger, Function, MessageTrigger, ObjectTrigger
 from polyfn.core.resources import ObjectInfo
 
 if TYPE_CHECKING:
@@ -113,6 +115,10 @@ class LocalRuntime:
                 self.invocations,
                 visibility_timeout=min(queue.visibility_timeout, options.visibility_timeout),
             )
+        self.change_workers: list[ChangeWorker] = [
+            ChangeWorker(app, fn, self.change_log(fn), self.invocations)
+            for fn in app.functions_of("change")
+        ]
         self.scheduler = Scheduler(app, self.invocations)
         self.http: HttpServer | None = None
         self.platform_key: str | None = None
@@ -131,6 +137,12 @@ class LocalRuntime:
         self._stopped = threading.Event()
         # The local executors of the app's workflows (made on start, when the store opens).
         self.workflows: list[LocalWorkflow] = []
+
+    def change_log(self, fn: Function) -> ChangeLog:
+        """The change log ``fn`` (an on_change function) reads, as its own reader."""
+        assert isinstance(fn.trigger, ChangeTrigger)
+        table = self.backends.table(fn.trigger.table).ref.physical
+        return ChangeLog(self.backends.store, table, reader_name(self.app.name, fn.name))
 
     # ------------------------------------------------------------------ backend observer
 
@@ -165,6 +177,8 @@ class LocalRuntime:
         self.watcher.start()
         for worker in self.workers.values():
             worker.start()
+        for change_worker in self.change_workers:
+            change_worker.start()
         self.scheduler.start()
         self._resume_workflows()
         for name in self.options.fire:
@@ -184,8 +198,12 @@ class LocalRuntime:
         self.watcher.stop()
         for worker in self.workers.values():
             worker.stop()
+        for change_worker in self.change_workers:
+            change_worker.stop()
         for worker in self.workers.values():
             worker.join(grace)
+        for change_worker in self.change_workers:
+            change_worker.join(grace)
         for executor in self.workflows:
             executor.stop()  # at its next transition; the execution resumes on the next run
         self.pump.stop(grace)
@@ -277,6 +295,13 @@ class LocalRuntime:
                 lines.append(f"    {queue.name} {consumer}")
         if app.tables:
             lines.append("  tables: " + ", ".join(sorted(app.tables)))
+            for change_worker in self.change_workers:
+                trigger = change_worker.trigger
+                lines.append(
+                    f"    {trigger.table.name} changes -> {change_worker.function.name} "
+                    f"(batch {trigger.batch_size}, {trigger.retries} retries, then recorded "
+                    "as failed)"
+                )
         if app.event_buses:
             lines.append("  event buses:")
             for bus in app.event_buses.values():

@@ -1,10 +1,11 @@
 """AWS Lambda events as AWS sends them, for tests and ``polyfn events aws KIND``.
 
-The generators live in ``aws_http`` (API Gateway REST and HTTP API, Function URL, ALB)
-and ``aws_records`` (S3, SQS, SNS, EventBridge); this module gathers them, adds the
-Lambda context object (lambda/latest/dg/python-context.html, read 2026-11) and the
-``GENERATORS`` registry the ``polyfn events`` command calls: every entry takes keyword
-options with defaults, so ``GENERATORS[kind]()`` is already a realistic event.
+The generators live in ``aws_http`` (API Gateway REST and HTTP API, Function URL, ALB),
+``aws_records`` (S3, SQS, SNS, EventBridge) and ``changes`` (DynamoDB Streams); this
+module gathers them, adds the Lambda context object (lambda/latest/dg/python-context.html,
+read 2026-11) and the ``GENERATORS`` registry the ``polyfn events`` command calls: every
+entry takes keyword options with defaults, so ``GENERATORS[kind]()`` is already a
+realistic event.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from polyfn.hosts.events.aws_records import (
     sns,
     sqs,
 )
+from polyfn.hosts.events.changes import dynamodb_stream
 
 __all__ = [
     "ACCOUNT",
@@ -46,6 +48,7 @@ __all__ = [
     "alb",
     "apigw_v1",
     "apigw_v2",
+    "dynamodb_stream",
     "eventbridge",
     "function_url",
     "lambda_context",
@@ -112,4 +115,5 @@ GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "sns": sns,
     "eventbridge": eventbridge,
     "schedule": schedule,
+    "dynamodb-stream": dynamodb_stream,
 }

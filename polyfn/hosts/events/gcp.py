@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from polyfn.hosts.events.changes import firestore_document
 from polyfn.hosts.events.gcp_http import (
     flask_kwargs,
     http,
@@ -39,6 +40,7 @@ __all__ = [
     "PROJECT",
     "binary_mode",
     "cloudevent",
+    "firestore_document",
     "flask_kwargs",
     "http",
     "job_name_for",
@@ -403,4 +405,5 @@ GENERATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "cloudevent": cloudevent,
     "legacy-storage": legacy_storage,
     "legacy-pubsub": legacy_pubsub,
+    "firestore-document": firestore_document,
 }

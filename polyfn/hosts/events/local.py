@@ -10,10 +10,13 @@ document naming the trigger (``--event FILE`` may give one too)::
                 "size": 0, "content_type": "image/jpeg"}}
     {"schedule": {"function": "cleanup"}}
     {"event": {"source": "shop.orders", "type": "OrderPlaced", "data": {}, "subject": null}}
+    {"changes": {"table": "orders", "changes": [{"kind": "insert", "new": {"id": "o1"},
+                                                 "old": null}]}}
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,13 +26,14 @@ from polyfn.hosts.vocabulary import EventOptionError
 
 __all__ = ["LOCAL_KINDS", "build_local_event"]
 
-LOCAL_KINDS = ("http", "messages", "object", "schedule", "event")
+LOCAL_KINDS = ("http", "messages", "object", "schedule", "event", "changes")
 _TRIGGER_KIND = {
     "http": "http",
     "message": "messages",
     "object": "object",
     "schedule": "schedule",
     "event": "event",
+    "change": "changes",
 }
 # Which of polyfn events' options each local kind takes.
 _OPTIONS: dict[str, frozenset[str]] = {
@@ -38,6 +42,7 @@ _OPTIONS: dict[str, frozenset[str]] = {
     "object": frozenset({"action", "bucket", "key"}),
     "schedule": frozenset(),
     "event": frozenset({"source", "type", "data"}),
+    "changes": frozenset({"table", "change", "key", "data", "option:key_name"}),
 }
 
 
@@ -85,6 +90,25 @@ def build_local_event(fn: Function, kind: str | None, given: Mapping[str, Any]) 
         }
     if kind == "schedule":
         return {"schedule": {"function": fn.name}}
+    if kind == "changes":
+        key_name = str(options.get("option:key_name", "id"))
+        key = options.get("key", "item-1")
+        data = options.get("data")
+        if isinstance(data, str | bytes):
+            data = json.loads(data)
+        new = {key_name: key, **(data if isinstance(data, Mapping) else {"note": "hello"})}
+        change = options.get("change", "insert")
+        before = {key_name: key, "note": "before"}
+        images = {"insert": (new, None), "modify": (new, before), "remove": (None, before)}
+        if change not in images:
+            raise EventOptionError(f"--change is insert, modify or remove, not {change!r}")
+        after, old = images[change]
+        return {
+            "changes": {
+                "table": options.get("table", ""),
+                "changes": [{"kind": change, "new": after, "old": old}],
+            }
+        }
     return {
         "event": {
             "source": options.get("source", "polyfn.sample"),

@@ -68,6 +68,18 @@ def test_an_app_without_authorizers_refuses_an_authorizer_call(event: dict[str, 
     assert served == []
 
 
+def test_the_documented_dynamodb_stream_event_is_a_change() -> None:
+    model = inspect(foreign.DYNAMODB_STREAM)
+    assert model["trigger"] == "change"
+    (change,) = model["changes"]
+    assert change["kind"] == "insert"
+    assert change["table"] == "Example"
+    assert change["keys"] == {"Id": 101}
+    assert change["new"] == {"Message": "New item!", "Id": 101}
+    assert change["old"] is None
+    assert change["id"] == "111"
+
+
 def test_vpc_lattice_is_not_read_as_a_google_request_document() -> None:
     with pytest.raises(UnrecognizedEvent, match="VPC Lattice"):
         inspect(foreign.VPC_LATTICE_V2)
@@ -93,7 +105,6 @@ def test_eventbridge_scheduler_payload_is_a_schedule() -> None:
 @pytest.mark.parametrize(
     ("event", "source"),
     [
-        (foreign.DYNAMODB_STREAM, "aws:dynamodb"),
         (foreign.KINESIS_STREAM, "aws:kinesis"),
         (foreign.SES_RECEIPT, "aws:ses"),
     ],

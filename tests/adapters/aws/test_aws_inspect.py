@@ -169,6 +169,7 @@ def test_every_generator_gives_an_event_describe_understands() -> None:
         "sns": "event",
         "eventbridge": "event",
         "schedule": "schedule",
+        "dynamodb-stream": "change",
     }
     assert set(events.GENERATORS) == set(expected)
     for kind, generate in events.GENERATORS.items():

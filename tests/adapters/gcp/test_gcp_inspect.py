@@ -26,6 +26,7 @@ def test_every_generator_is_recognised_and_described() -> None:
         "cloudevent": "event",
         "legacy-storage": "object",
         "legacy-pubsub": "message",
+        "firestore-document": "change",
     }
     assert set(events.GENERATORS) == set(expected)
     for kind, generator in events.GENERATORS.items():
@@ -33,6 +34,34 @@ def test_every_generator_is_recognised_and_described() -> None:
         assert looks_like(document), kind
         model = describe(document)
         assert model["cloud"] == "gcp" and model["trigger"] == expected[kind], kind
+
+
+def test_a_firestore_document_event_is_a_change_with_both_images() -> None:
+    document = events.firestore_document(
+        "notes",
+        spec=("modify", {"id": "n1", "text": "new", "n": 2}, {"id": "n1", "text": "old"}),
+    )
+    model = describe(document)
+    assert model["trigger"] == "change"
+    (change,) = model["changes"]
+    assert (change["kind"], change["table"], change["id"]) == ("modify", "notes", document["id"])
+    assert change["new"] == {"id": "n1", "text": "new", "n": 2}
+    assert change["old"] == {"id": "n1", "text": "old"}
+
+
+def test_the_with_auth_context_variant_is_the_same_change() -> None:
+    document = events.firestore_document("notes", change="insert", key="n2")
+    document["type"] += ".withAuthContext"
+    document["authtype"], document["authid"] = "service_account", "writer@example.com"
+    (change,) = describe(document)["changes"]
+    assert (change["kind"], change["new"]) == ("insert", {"id": "n2", "note": "hello"})
+
+
+def test_a_firestore_event_with_bytes_that_are_not_protobuf_is_refused() -> None:
+    document = events.firestore_document("notes")
+    document["data_base64"] = base64.b64encode(b"\xff\xff not protobuf").decode()
+    with pytest.raises(UnrecognizedEvent, match="malformed Firestore document event"):
+        describe(document)
 
 
 def test_http_request_model() -> None:

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from polyfn.core.resources import Bucket, Queue, Table
     from polyfn.core.workflow import Workflow
 
-__all__ = ["AwsBackends", "dead_letter_queue_name"]
+__all__ = ["STREAM_VIEW", "AwsBackends", "dead_letter_queue_name"]
+
+# What a table's stream records carry when an on_change function reads them.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 
 
 def dead_letter_queue_name(queue_name: str) -> str:
@@ -64,6 +67,9 @@ def dynamodb_table_spec(resource: Table) -> dict[str, Any]:
             }
             for index in resource.indexes.values()
         ]
+    if resource.has_change_feed:
+        # Both images: a change carries the item before and after (core.changes).
+        spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW}
     return spec
 
 

@@ -132,7 +132,10 @@ class LocalBackends:
 
         physical = _folder_name("table", resource.physical_name)
         return SqliteTable(
-            self.store, ResourceRef(self.cloud, "table", resource.name, physical), resource.schema
+            self.store,
+            ResourceRef(self.cloud, "table", resource.name, physical),
+            resource.schema,
+            feed=resource.has_change_feed,
         )
 
     def workflow(self, resource: Workflow) -> LocalWorkflow:

@@ -61,6 +61,33 @@ CREATE TABLE IF NOT EXISTS index_slots (
     slot INTEGER NOT NULL,
     PRIMARY KEY (tbl, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS table_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    new TEXT,
+    old TEXT,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS table_changes_tbl ON table_changes (tbl, seq);
+CREATE TABLE IF NOT EXISTS change_readers (
+    reader TEXT PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at REAL NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS change_failures (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    reader TEXT NOT NULL,
+    change_seq INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    new TEXT,
+    old TEXT,
+    attempts INTEGER NOT NULL,
+    failed_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS objects (
     bucket TEXT NOT NULL,
     key TEXT NOT NULL,

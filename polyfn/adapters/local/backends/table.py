@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfn.adapters.common.errors import ResourceRef, Unstorable
+from polyfn.adapters.local.backends.change_log import log_change
 from polyfn.adapters.local.backends.cursors import decode_cursor, encode_cursor
 from polyfn.adapters.local.backends.store import (
     INDEX_SLOTS,
@@ -56,8 +57,13 @@ def _row_key(key: Key) -> str:
 class SqliteTable:
     """Items of one logical table, keyed as ``schema`` says."""
 
-    def __init__(self, store: Store, ref: ResourceRef, schema: KeySchema) -> None:
+    def __init__(
+        self, store: Store, ref: ResourceRef, schema: KeySchema, *, feed: bool = False
+    ) -> None:
         self._store = store
+        # Whether writes are logged for an on_change function (change_log.py): each in
+        # the transaction of the write it describes, so neither exists without the other.
+        self._feed = feed
         self.ref = ref
         self._table = ref.physical
         self._schema = schema
@@ -156,7 +162,22 @@ class SqliteTable:
             raise self.ref.error(ConditionFailed, f"condition {condition!r} does not hold")
 
     def _write(self, conn: Any, item: Item, text: str, row_key: str) -> None:
+        old = self._current_text(conn, row_key) if self._feed else None
         conn.execute(self._insert, self._row(row_key, text, item))
+        if self._feed:
+            log_change(conn, self._table, "insert" if old is None else "modify", text, old)
+
+    def _remove(self, conn: Any, row_key: str) -> None:
+        old = self._current_text(conn, row_key) if self._feed else None
+        conn.execute("DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key))
+        if old is not None:
+            log_change(conn, self._table, "remove", None, old)
+
+    def _current_text(self, conn: Any, row_key: str) -> str | None:
+        row = conn.execute(
+            "SELECT value FROM items WHERE tbl = ? AND key = ?", (self._table, row_key)
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         text, row_key = self._encoded(item), self._item_row_key(item)
@@ -172,7 +193,10 @@ class SqliteTable:
             self._index_columns()
         with self._store.write() as conn:
             cursor = conn.execute(self._insert_new, self._row(row_key, text, item))
-            return bool(cursor.rowcount == 1)
+            inserted = bool(cursor.rowcount == 1)
+            if inserted and self._feed:
+                log_change(conn, self._table, "insert", text, None)
+            return inserted
 
     def update(
         self, key: Key, changes: Mapping[str, Any], condition: Condition | None = None
@@ -194,7 +218,7 @@ class SqliteTable:
         row_key = _row_key(key)
         with self._store.write() as conn:
             self._check(conn, row_key, condition)
-            conn.execute("DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key))
+            self._remove(conn, row_key)
 
     # ------------------------------------------------------------------ batches
 
@@ -220,6 +244,12 @@ class SqliteTable:
         if self._indexes:
             self._index_columns()
         with self._store.write() as conn:
+            if self._feed:
+                for item, row in zip(puts, rows, strict=True):
+                    self._write(conn, item, str(row[2]), str(row[1]))
+                for _, row_key in gone:
+                    self._remove(conn, row_key)
+                return
             if rows:
                 conn.executemany(self._insert, rows)
             if gone:
@@ -257,9 +287,7 @@ class SqliteTable:
                     assert op.item is not None
                     self._write(conn, op.item, text, row_key)
                 elif op.kind == "delete":
-                    conn.execute(
-                        "DELETE FROM items WHERE tbl = ? AND key = ?", (self._table, row_key)
-                    )
+                    self._remove(conn, row_key)
 
     # ------------------------------------------------------------------ listings
 

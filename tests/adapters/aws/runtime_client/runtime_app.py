@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import polyfn
-from polyfn import App, Context, Message, ObjectEvent, Request, Response, Schedule
+from polyfn import App, Change, Context, Message, ObjectEvent, Request, Response, Schedule
 
 app = App("ric")
 files = app.bucket("files")
@@ -94,3 +94,13 @@ def reserve(data: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 restock.flow(reserve)
+
+
+notes = app.table("notes")
+
+
+@app.on_change(notes)
+def note_changed(change: Change, ctx: Context) -> None:
+    if change.new is not None and change.new.get("fail"):
+        raise ValueError(f"note {change.keys['id']} refused")
+    _report("change", change=change.kind, keys=change.keys, table=change.table)
