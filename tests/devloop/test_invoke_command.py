@@ -139,17 +139,19 @@ SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-@pytest.mark.parametrize("cloud", CLOUDS)
-@pytest.mark.parametrize("case", list(SKIPPED))
+# An Azure blob trigger is never given a deletion: there is no event for it to skip.
+SKIP_CASES = [
+    (cloud, case) for cloud in CLOUDS for case in SKIPPED if (cloud, case) != ("azure", "action")
+]
+
+
+@pytest.mark.parametrize(("cloud", "case"), SKIP_CASES)
 def test_an_event_the_function_skips_exits_3_with_the_reason(
     cli: CliRunner, cloud: str, case: str
 ) -> None:
     args, reason = SKIPPED[case]
-    if case == "action":
-        if cloud == "azure":
-            pytest.skip("an Azure blob trigger is never given a deletion: no event to skip")
-        if cloud == "gcp":  # a deletion is its own event type there
-            args = ("on_file", "--sample", "storage-deleted")
+    if case == "action" and cloud == "gcp":  # a deletion is its own event type there
+        args = ("on_file", "--sample", "storage-deleted")
     result = cli("invoke", APP_FILE, args[0], "--cloud", cloud, *args[1:])
     assert result.code == 3, result.out + result.err
     assert f"polyfn invoke: {args[0]} did not run" in result.err
