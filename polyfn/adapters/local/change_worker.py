@@ -11,17 +11,16 @@ process killed mid-batch delivers the batch again on its next start: at least on
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
 from polyfn.adapters.local.backends.change_log import ChangeLog
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.polling import PollingThread
 from polyfn.core.app import App
 from polyfn.core.functions import ChangeTrigger, Function
 
 __all__ = ["ChangeBatch", "ChangeWorker"]
 
-POLL_INTERVAL_SECONDS = 0.25
 _log = logging.getLogger("polyfn.local.changes")
 
 
@@ -49,11 +48,7 @@ class ChangeWorker:
         self.log = log
         self.invocations = invocations
         self._opened = False
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"polyfn-changes-{function.name}", daemon=True
-        )
+        self._poller = PollingThread(f"polyfn-changes-{function.name}", self._poll, _log)
 
     def process_batch(self) -> ChangeBatch:
         if not self._opened:
@@ -94,28 +89,18 @@ class ChangeWorker:
 
     # ------------------------------------------------------------------ thread
 
+    def _poll(self) -> bool:
+        batch = self.process_batch()
+        return bool(batch.received) and not batch.not_done  # it ran: maybe more right away
+
     def wake(self) -> None:
-        self._wake.set()
+        self._poller.wake()
 
     def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                batch = self.process_batch()
-            except Exception:
-                _log.exception("the change worker of %s failed", self.function.name)
-                batch = ChangeBatch()
-            if batch.received and not batch.not_done:
-                continue  # it ran: there may be more right away
-            self._wake.wait(POLL_INTERVAL_SECONDS)
-            self._wake.clear()
+        self._poller.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        self._poller.stop()
 
     def join(self, timeout: float) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._poller.join(timeout)

@@ -10,19 +10,16 @@ killed mid-batch loses nothing: the batch's messages reappear when their timeout
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 
 from polyfn.adapters.local.backends.queue import SqliteQueue
 from polyfn.adapters.local.invocations import Invocations
+from polyfn.adapters.local.polling import PollingThread
 from polyfn.core.app import App
 from polyfn.core.functions import Function, MessageTrigger
 
-__all__ = ["POLL_INTERVAL_SECONDS", "BatchResult", "QueueWorker"]
+__all__ = ["BatchResult", "QueueWorker"]
 
-# How often an idle worker looks for messages sent by another process (a send in this
-# process wakes it at once).
-POLL_INTERVAL_SECONDS = 0.25
 _log = logging.getLogger("polyfn.local.worker")
 
 
@@ -56,11 +53,7 @@ class QueueWorker:
         self.queue = queue
         self.invocations = invocations
         self.visibility_timeout = visibility_timeout
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"polyfn-worker-{function.name}", daemon=True
-        )
+        self._poller = PollingThread(f"polyfn-worker-{function.name}", self._poll, _log)
 
     @property
     def queue_name(self) -> str:
@@ -99,30 +92,20 @@ class QueueWorker:
 
     # ------------------------------------------------------------------ thread
 
+    def _poll(self) -> bool:
+        result = self.process_batch()
+        return len(result.received) == self.trigger.batch_size  # full: maybe more right away
+
     def wake(self) -> None:
         """Messages were sent in this process: look now rather than at the next poll."""
-        self._wake.set()
+        self._poller.wake()
 
     def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                result = self.process_batch()
-            except Exception:
-                _log.exception("the %s worker failed to process a batch", self.queue_name)
-                result = BatchResult()
-            if result.received and len(result.received) == self.trigger.batch_size:
-                continue  # a full batch: there may be more right away
-            self._wake.wait(POLL_INTERVAL_SECONDS)
-            self._wake.clear()
+        self._poller.start()
 
     def stop(self) -> None:
         """Finish the batch in hand, then stop."""
-        self._stop.set()
-        self._wake.set()
+        self._poller.stop()
 
     def join(self, timeout: float) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._poller.join(timeout)
