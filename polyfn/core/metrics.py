@@ -175,15 +175,18 @@ def _problem(name: str, value: float, unit: str, dimensions: dict[str, str]) -> 
     return None
 
 
-def log_sink(ctx: Context, namespace: str, points: list[MetricPoint]) -> None:
+def log_sink(ctx: Context, namespace: str, points: list[MetricPoint], level: int = 20) -> None:
     """The sink of a cloud that registered none (Azure: the worker's logging channel
-    carries it to the host and Application Insights): one INFO record per point on
-    logger ``polyfn.metrics``, its fields as the record's extras."""
+    carries it to the host and Application Insights): one record per point, at ``level``
+    (INFO), on logger ``polyfn.metrics``, its fields as the record's extras."""
     import logging
 
     logger = logging.getLogger("polyfn.metrics")
+    if not logger.isEnabledFor(level):
+        return
     for point in points:
-        logger.info(
+        logger.log(
+            level,
             "metric %s %s=%s %s",
             namespace,
             point.name,

@@ -283,6 +283,8 @@ def test_polyfn_counts_errors_and_batch_failures_itself(
     monkeypatch.setenv("POLYFN_BUILTIN_METRICS", "1")
     app, _ = build()
     caplog.set_level(logging.INFO)
+    # Locally, the per-invocation ones (Invocations, Duration) are logged at DEBUG only.
+    caplog.set_level(logging.DEBUG, logger="polyfn.metrics")
     capsys.readouterr()
     bodies = [b'{"n": 1}', b'{"n": 2, "fail": true}', b'{"n": 3, "fail": true}']
     assert driver.messages(app, "jobs", bodies) == [1, 2]

@@ -8,6 +8,7 @@ and mean (histograms).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,17 @@ _lock = threading.Lock()
 _totals: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
 
 
+# polyfn's own per-invocation metrics say what each invocation's line already says (that
+# it ran, cold or not, and how long): three lines more per request would bury the user's
+# own. They go to the summary, and to the log only at DEBUG.
+_PER_INVOCATION = frozenset({"ColdStart", "Invocations", "Duration"})
+
+
 def record(ctx: Context, namespace: str, points: list[MetricPoint]) -> None:
     """The ``local`` sink: log each point (as Azure does) and add it to the summary."""
-    log_sink(ctx, namespace, points)
+    own = [p for p in points if p.name in _PER_INVOCATION and set(p.dimensions) == {"function"}]
+    log_sink(ctx, namespace, [p for p in points if p not in own])
+    log_sink(ctx, namespace, own, level=logging.DEBUG)
     with _lock:
         for point in points:
             key = (namespace, point.name, tuple(sorted(point.dimensions.items())))
