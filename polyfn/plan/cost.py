@@ -455,6 +455,17 @@ def price_cloud(
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    if cloud == "azure" and plan == "flex":
+        # Microsoft bills a Flex instance's active period, at least 1,000 ms; the model
+        # cannot see which executions overlap, so it bills each alone and says so.
+        minimum = prices.value("azure.flex.billing.minimum_ms")
+        notes.extend(
+            f"{work.function}: each {work.duration_ms:g} ms execution is billed as "
+            f"{minimum:,.0f} ms, Flex's minimum billable period; executions that "
+            "overlap on one instance share one period, so this is an upper bound"
+            for work in workloads
+            if work.invocations and work.duration_ms < minimum
+        )
     for work in workloads:
         if work.provisioned and cloud == "aws":
             notes.append(
