@@ -92,7 +92,11 @@ def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
     line = bill.functions[0]
     assert (line.billed_ms, line.billed_memory_mb) == (1000, 2048)
     assert line.compute_cost == pytest.approx(2_000_000 * 0.000026)
-    assert any("billed as 1,000 ms" in note and "upper bound" in note for note in bill.notes)
+    # The note says it is an upper bound and what the compute would be billed for the
+    # execution's own 200 ms: 1M x 0.2 s x 2 GB x $0.000026 = $10.40.
+    (note,) = bill.notes
+    assert "billed as 1,000 ms" in note and "upper bound" in note
+    assert "its own 200 ms, its compute would be $10.40 before free grants" in note
     # Past the minimum, Flex rounds up to the next 100 ms: 1,234 ms is billed as 1,300 ms.
     assert usage("azure", "flex", work(1, 1234, 512), PRICES).billed_ms == 1300
     # Flex's execution price and free grants are still marked unconfirmed; its billing
