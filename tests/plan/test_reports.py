@@ -86,6 +86,10 @@ def test_html_is_self_contained(capsys: pytest.CaptureFixture[str]) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", out)  # nothing fetched
     assert "<script" not in out
     assert out.count("<rect") >= 6  # two bars per cloud, plus the legend
+    # The summary names the unconfirmed prices behind the totals, as the Markdown does.
+    summary = out.split("<h2>Summary</h2>", 1)[1].split("<h2>", 1)[0]
+    assert re.search(r"<p>Prices: \d+ figure\(s\) these bills use are marked unconfirmed", summary)
+    assert "<code>azure.flex.executions_per_million</code>" in summary
 
 
 def test_memory_sweep_and_scaffold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
