@@ -67,6 +67,34 @@ def max_dequeue(model: DeployModel) -> int:
     return max((t.queue.max_receives for t in _consumers(model)), default=5)
 
 
+def queue_instance_concurrency(model: DeployModel) -> int | None:
+    """How many messages one instance processes at once for each queue function, from
+    ``concurrency=``: host.json's ``batchSize`` plus ``newBatchThreshold`` ("host.json
+    reference: queues", learn.microsoft.com, read 2026-12: the limit applies to each
+    queue-triggered function separately). The settings are one per Function App, so every
+    queue function gets the smallest any of them asks for (the limits check warns)."""
+    asked = [
+        f.fn.options.concurrency
+        for f in model.of_kind("message")
+        if isinstance(f.fn.trigger, MessageTrigger) and f.fn.options.concurrency
+    ]
+    return min(asked) if asked else None
+
+
+def _queue_batches(model: DeployModel, consumers: list[MessageTrigger]) -> dict[str, int]:
+    """``batchSize`` (the messages fetched at once, at most 32, from the largest
+    ``batch_size``) and, when a queue function asks for a ``concurrency``, the
+    ``newBatchThreshold`` that makes the two add up to it. Azure hands each message to its
+    own invocation, so a batch bounds parallelism only; a concurrency below the batch size
+    lowers the batch to it (threshold 0: the next batch waits for this one)."""
+    batch = min(LIMITS["azure"]["queue_batch_size"]["max"], max(t.batch_size for t in consumers))
+    concurrency = queue_instance_concurrency(model)
+    if concurrency is None:
+        return {"batchSize": batch}
+    batch = min(batch, concurrency)
+    return {"batchSize": batch, "newBatchThreshold": concurrency - batch}
+
+
 def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
@@ -91,14 +119,11 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
     consumers = [f.fn.trigger for f in model.of_kind("message")]
     queues = [t.queue for t in consumers if isinstance(t, MessageTrigger)]
     if queues:
-        batch_limit = LIMITS["azure"]["queue_batch_size"]["max"]
         settings: dict[str, Any] = {
             # One count per app: the largest; the adapter poisons the others' messages
             # itself at their own max_receives (app setting POLYFN_AZURE_MAX_DEQUEUE_COUNT).
             "maxDequeueCount": max_dequeue(model),
-            "batchSize": min(
-                batch_limit, max(t.batch_size for t in consumers if isinstance(t, MessageTrigger))
-            ),
+            **_queue_batches(model, _consumers(model)),
         }
         visibility = {q.visibility_timeout for q in queues}
         if len(visibility) == 1:

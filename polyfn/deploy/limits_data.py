@@ -202,6 +202,16 @@ LIMITS: dict[str, dict[str, Any]] = {
             " (per-instance concurrency); https://learn.microsoft.com/azure/azure-functions/"
             "functions-host-json#http (read 2026-12)",
         },
+        # A queue function processes at most batchSize + newBatchThreshold messages at once
+        # per instance, counted per function; both are host.json settings, one per app.
+        "queue_per_instance_concurrency": {
+            "per_app": True,
+            "source": "https://learn.microsoft.com/azure/azure-functions/"
+            "functions-bindings-storage-queue (host.json settings, batchSize: 'the maximum "
+            "number of concurrent messages being processed per function is batchSize plus "
+            "newBatchThreshold. This limit applies separately to each queue-triggered "
+            "function'; read 2026-12)",
+        },
         "schedule": {"precision": "1 second", "dialect": "NCRONTAB", "source": _AZ_TIMER},
     },
     "gcp": {

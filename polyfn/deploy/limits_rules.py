@@ -241,11 +241,11 @@ def _check_azure_function(app: App, fn: Function, plan: str, found: Collector) -
             "Azure Functions has no per-function reserved concurrency; it is ignored",
             concurrency["source"],
         )
-    if fn.options.concurrency is not None and not isinstance(trigger, HttpTrigger):
+    if fn.options.concurrency is not None and not isinstance(trigger, HttpTrigger | MessageTrigger):
         found.warn(
             "concurrency",
-            "Azure sets per-instance concurrency for HTTP functions only; this trigger's "
-            "comes from host.json (a queue's batch_size), so concurrency is ignored",
+            "Azure sets per-instance concurrency for HTTP and queue functions only (host.json "
+            "and the plan); this trigger's is the host's own, so concurrency is ignored",
             limits["http_per_instance_concurrency"]["source"],
         )
     if fn.options.provisioned_concurrency is not None and plan != "flex":
@@ -287,6 +287,20 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
             f"Azure has one per-instance HTTP concurrency per Function App; the HTTP "
             f"functions ask for {sorted(asked)}, so all get the smallest, {min(asked)}",
             limits["http_per_instance_concurrency"]["source"],
+        )
+    queue_functions = [
+        fn for fn in app.functions.values() if isinstance(fn.trigger, MessageTrigger)
+    ]
+    queue_asked = {fn.options.concurrency for fn in queue_functions if fn.options.concurrency}
+    if queue_asked and (
+        len(queue_asked) > 1 or any(fn.options.concurrency is None for fn in queue_functions)
+    ):
+        found.warn(
+            "concurrency",
+            "Azure's queue concurrency (host.json batchSize + newBatchThreshold) is one setting "
+            f"per Function App, applied to each queue function: asked {sorted(queue_asked)}, "
+            f"so every queue function of the app gets {min(queue_asked)}",
+            limits["queue_per_instance_concurrency"]["source"],
         )
     # Differing max_receives are fine: host.json gets the largest and the queue trigger
     # poisons the other queues' messages at their own count (azure_project.max_dequeue).

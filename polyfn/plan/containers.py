@@ -82,6 +82,7 @@ def compare_containers(
                 serverless_cost=cost.total,
                 crossover_events_per_month=crossover,
                 crossover_per_second=crossover / MONTH_SECONDS if crossover else None,
+                unconfirmed_prices=tuple(prices.unconfirmed(f"containers.{cost.cloud}")),
             )
         )
     return out

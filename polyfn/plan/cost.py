@@ -455,6 +455,8 @@ def price_cloud(
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    if cloud == "azure" and plan == "flex":
+        notes.extend(_flex_minimum_notes(workloads, prices))
     for work in workloads:
         if work.provisioned and cloud == "aws":
             notes.append(
@@ -492,6 +494,35 @@ def price_cloud(
             + _resource_unconfirmed(cloud, meters, prices)
         ),
     )
+
+
+def _flex_minimum_notes(workloads: Sequence[Workload], prices: Prices) -> list[str]:
+    """Microsoft bills a Flex instance's active period, at least 1,000 ms. The model cannot
+    see which executions overlap on an instance, so it bills each alone (the bill's upper
+    bound) and states what the compute would be if each were billed for its own duration
+    only, so a reader sees how much of the figure is that assumption."""
+    minimum = prices.value("azure.flex.billing.minimum_ms")
+    step = prices.value("azure.flex.billing.granularity_ms")
+    rate = prices.value("azure.flex.execution_gb_second")
+    notes = []
+    for work in workloads:
+        if not work.invocations or work.duration_ms >= minimum:
+            continue
+        own_ms = _billed_ms(work.duration_ms, step, 0)
+        gb = _flex_instance(prices, work.memory_mb) / 1024
+        own_cost = work.invocations * own_ms / 1000 * gb * rate
+        notes.append(
+            f"{work.function}: each {work.duration_ms:g} ms execution is billed as "
+            f"{minimum:,.0f} ms, Flex's minimum billable period, as if it ran alone on its "
+            "instance (an upper bound: executions that overlap on one instance share one "
+            f"period); billed for its own {own_ms:,.0f} ms, its compute would be "
+            f"{_money(own_cost)} before free grants"
+        )
+    return notes
+
+
+def _money(amount: float) -> str:
+    return f"${amount:,.2f}"
 
 
 def _resource_unconfirmed(

@@ -147,6 +147,7 @@ class ContainerComparison:
     serverless_cost: float
     crossover_events_per_month: float | None  # None: serverless costs nothing per event
     crossover_per_second: float | None
+    unconfirmed_prices: tuple[str, ...] = ()  # container rates the price file marks unconfirmed
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,14 @@ class Plan:
     containers: list[ContainerComparison] = field(default_factory=list)
     # What sort keys and secondary indexes become, and cost, per target (table_notes.py).
     table_notes: list[str] = field(default_factory=list)
+
+    def unconfirmed_prices(self) -> list[str]:
+        """Every figure marked unconfirmed in prices.json that a bill of this plan uses
+        (functions, workflows, container comparison), each once, sorted."""
+        paths = {p for cost in self.costs for p in cost.unconfirmed_prices}
+        paths.update(p for row in self.workflow_costs for p in row.unconfirmed)
+        paths.update(p for row in self.containers for p in row.unconfirmed_prices)
+        return sorted(paths)
 
     def status_of(self, function: str, cloud: str) -> FunctionStatus | None:
         for status in self.statuses:

@@ -63,11 +63,18 @@ def _is_figure(node: Any) -> bool:
 
 
 def _check_figures(node: Any, path: str) -> None:
-    """Every figure must say where it came from and when: the file's one promise."""
+    """Every figure must say where it came from and when, whether that page showed it, and,
+    when it did not, what was looked for: the file's one promise."""
     if _is_figure(node):
         for key in ("source", "read"):
             if not node.get(key):
                 raise PlanInputError(f"prices.json: figure {path!r} has no {key}")
+        if not isinstance(node.get("confirmed"), bool):
+            raise PlanInputError(f"prices.json: figure {path!r} has no confirmed: true|false")
+        if node["confirmed"] is False and not node.get("note"):
+            raise PlanInputError(
+                f"prices.json: unconfirmed figure {path!r} has no note saying what was looked for"
+            )
         return
     if isinstance(node, dict):
         for key, child in node.items():

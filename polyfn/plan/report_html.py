@@ -229,6 +229,14 @@ def render_html(plan: Plan) -> str:
                 {2, 3},
             )
         )
+        unconfirmed = plan.unconfirmed_prices()
+        if unconfirmed:
+            body.append(
+                f"<p>Prices: {len(unconfirmed)} figure(s) these bills use are marked "
+                "unconfirmed in prices.json: "
+                + ", ".join(f"<code>{escape(p)}</code>" for p in unconfirmed)
+                + "</p>"
+            )
     pending = [s for s in plan.statuses if s.status != "portable"]
     if pending:
         body.append("<h2>What blocks a move or needs changing</h2><ul>")

@@ -30,7 +30,10 @@ Schema 1 (every key always present; lists may be empty):
 - ``containers`` (added within schema 1): ``[{cloud, label, instances, vcpu, memory_gb,
   peak_concurrency, monthly_cost, serverless_cost, crossover_events_per_month,
   crossover_per_second}]``: the same traffic on an always-on container, and the event
-  rate at which the two bills meet (null when serverless costs nothing per event)
+  rate at which the two bills meet (null when serverless costs nothing per event), and
+  ``unconfirmed_prices``, the container rates marked unconfirmed
+- ``unconfirmed_prices`` (added within schema 1): every figure marked unconfirmed in
+  prices.json that any bill above uses, sorted, each once
 """
 
 from __future__ import annotations
@@ -48,7 +51,12 @@ SCHEMA_VERSION = 1
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     body = dataclasses.asdict(plan)
-    return {"schema_version": SCHEMA_VERSION, "kind": "polyfn-plan", **body}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "polyfn-plan",
+        **body,
+        "unconfirmed_prices": plan.unconfirmed_prices(),
+    }
 
 
 def render_json(plan: Plan) -> str:

@@ -130,10 +130,26 @@ def _summary(plan: Plan, labels: list[str]) -> list[str]:
         f"{len(plan.scanned_files)} scanned file(s).",
         (plan.limits_note or f"Limits: {fails} fail, {warns} warn."),
         f"Concurrency: {len(over)} warning(s)." if plan.concurrency else "",
+        _unconfirmed_fact(plan),
     ]
     out += [f"- {fact}" for fact in facts if fact]
     out.append("")
     return out
+
+
+def _unconfirmed_fact(plan: Plan) -> str:
+    """How many of the prices behind these bills the vendor pages did not show, by name,
+    so a reader knows which figures to check before a decision rests on them."""
+    paths = plan.unconfirmed_prices()
+    if not plan.costs:
+        return ""
+    if not paths:
+        return "Prices: every figure these bills use is confirmed in prices.json."
+    return (
+        f"Prices: {len(paths)} figure(s) these bills use are marked unconfirmed in "
+        "prices.json (check them against the vendor page, docs/readme/plan.md): "
+        + ", ".join(f"`{p}`" for p in paths)
+    )
 
 
 def _attention(plan: Plan) -> list[str]:

@@ -69,7 +69,45 @@ def test_flex_takes_the_smallest_http_concurrency_and_warns_of_the_rest(built: B
     assert "maxConcurrentRequests" not in host["extensions"]["http"]
     warnings = " | ".join(w.message for w in result.warnings)
     assert "ask for [16, 40], so all get the smallest, 16" in warnings
-    assert "concurrency is ignored" in warnings  # the queue consumer's
+    # The queue consumer's concurrency=4 is Azure's batchSize + newBatchThreshold: its
+    # batch of 10 comes down to 4 with no early refill, so 4 messages at once per instance.
+    assert host["extensions"]["queues"]["batchSize"] == 4
+    assert host["extensions"]["queues"]["newBatchThreshold"] == 0
+    assert "concurrency is ignored" not in warnings
+
+
+def test_queue_concurrency_is_one_per_app_and_can_exceed_the_batch() -> None:
+    from polyfn.deploy.azure_project import host_json
+    from polyfn.deploy.limits import check_app
+    from polyfn.deploy.model import build_model
+
+    app = App("queues")
+    jobs, mail, logs = app.queue("jobs"), app.queue("mail"), app.queue("logs")
+
+    @app.on_message(jobs, batch_size=16, concurrency=40)
+    def work(msg: object) -> None:
+        return None
+
+    @app.on_message(mail, concurrency=64)
+    def send(msg: object) -> None:
+        return None
+
+    @app.on_message(logs)
+    def keep(msg: object) -> None:
+        return None
+
+    @app.schedule("rate(5 minutes)", concurrency=2)
+    def tick() -> None:
+        return None
+
+    queues = host_json(build_model(app), "flex")["extensions"]["queues"]
+    # The smallest asked, 40: a batch of 16 (the largest batch_size) refilled when 24
+    # are left, so 16 + 24 messages at once for each queue function per instance.
+    assert (queues["batchSize"], queues["newBatchThreshold"]) == (16, 24)
+    warnings = [f.message for f in check_app(app, "azure", plan="flex") if f.level == "warn"]
+    assert any("asked [40, 64], so every queue function of the app gets 40" in w for w in warnings)
+    # A timer has no per-instance concurrency setting on Azure: said, not dropped.
+    assert any("this trigger's is the host's own, so concurrency is ignored" in w for w in warnings)
 
 
 def test_consumption_writes_the_http_concurrency_into_host_json(built: Builder) -> None:

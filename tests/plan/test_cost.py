@@ -85,12 +85,24 @@ def test_azure_consumption_rounds_memory_up_and_bills_100_ms_at_least() -> None:
     assert usage("azure", "consumption", work(1, 1, 3000), PRICES).billed_memory_mb == 1536
 
 
-def test_azure_flex_bills_the_instance_size() -> None:
-    # 700 MB runs on a 2,048 MB instance: 1M x 0.2 s x 2 GB = 400,000 GB-s x $0.000026.
+def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
+    # 700 MB runs on a 2,048 MB instance, and a 200 ms execution is billed as Flex's
+    # 1,000 ms minimum period: 1M x 1 s x 2 GB = 2,000,000 GB-s x $0.000026 = $52.
     bill = price_cloud("azure", "flex", [work(1_000_000, 200, 700)], PRICES)
-    assert bill.functions[0].billed_memory_mb == 2048
-    assert bill.functions[0].compute_cost == pytest.approx(400_000 * 0.000026)
-    assert bill.unconfirmed_prices  # Flex rests on figures the price file marks unconfirmed
+    line = bill.functions[0]
+    assert (line.billed_ms, line.billed_memory_mb) == (1000, 2048)
+    assert line.compute_cost == pytest.approx(2_000_000 * 0.000026)
+    # The note says it is an upper bound and what the compute would be billed for the
+    # execution's own 200 ms: 1M x 0.2 s x 2 GB x $0.000026 = $10.40.
+    (note,) = bill.notes
+    assert "billed as 1,000 ms" in note and "upper bound" in note
+    assert "its own 200 ms, its compute would be $10.40 before free grants" in note
+    # Past the minimum, Flex rounds up to the next 100 ms: 1,234 ms is billed as 1,300 ms.
+    assert usage("azure", "flex", work(1, 1234, 512), PRICES).billed_ms == 1300
+    # Flex's execution price and free grants are still marked unconfirmed; its billing
+    # granularity is not.
+    assert "azure.flex.executions_per_million" in bill.unconfirmed_prices
+    assert not any("billing" in path for path in bill.unconfirmed_prices)
 
 
 def test_gcp_gen2_with_and_without_free_tier() -> None:
@@ -152,3 +164,45 @@ def test_peak_concurrency_warns_over_the_lambda_account_limit() -> None:
     (declared,) = check_concurrency(["gcp"], "flex", traffic, PRICES, {"busy": 16})
     assert declared.level == "pass" and declared.limit == 1600
     assert "(its concurrency=)" in declared.message
+
+
+def _figure(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {"value": 1.0, "source": "https://example.test/p", "read": "2026-12"}
+    return {**base, **fields}
+
+
+@pytest.mark.parametrize(
+    ("figure", "complaint"),
+    [
+        (_figure(), "has no confirmed"),
+        (_figure(confirmed="yes"), "has no confirmed"),
+        (_figure(confirmed=False), "has no note saying what was looked for"),
+        (_figure(source="", confirmed=True), "has no source"),
+        (_figure(read="", confirmed=True), "has no read"),
+    ],
+)
+def test_a_price_figure_must_say_where_it_came_from(
+    figure: dict[str, object], complaint: str
+) -> None:
+    from polyfn.plan.model import PlanInputError
+    from polyfn.plan.prices import Prices
+
+    with pytest.raises(PlanInputError, match=complaint):
+        Prices({"schema_version": 1, "aws": {"rate": figure}})
+    # Stated fully, the same figure loads and an unconfirmed one is listed by path.
+    loaded = Prices(
+        {"schema_version": 1, "aws": {"rate": _figure(confirmed=False, note="looked for X")}}
+    )
+    assert loaded.unconfirmed("aws") == ["aws.rate"]
+
+
+def test_the_shipped_prices_pass_the_checks_with_flex_billing_confirmed() -> None:
+    from polyfn.plan.prices import Prices
+
+    Prices(PRICES.document)  # every figure sourced, dated, and noted when unconfirmed
+    # Flex's billing granularity, read on Microsoft Learn 2026-12-05: at least 1,000 ms per
+    # billable period, then up to the next 100 ms.
+    assert PRICES.value("azure.flex.billing.minimum_ms") == 1000
+    assert PRICES.value("azure.flex.billing.granularity_ms") == 100
+    assert PRICES.unconfirmed("azure.flex.billing") == []
+    assert PRICES.unconfirmed("azure.consumption.billing") == []

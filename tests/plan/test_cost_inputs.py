@@ -225,6 +225,8 @@ def test_provisioned_concurrency_is_a_baseline_paid_all_month_by_hand() -> None:
     assert line.total == pytest.approx(21.9005, rel=1e-4)
     assert line.total_with_free_tier == pytest.approx(21.9005, rel=1e-4)  # no free tier
     assert any("provisioned instance(s) all month" in n for n in aws.notes)
+    # The x86 rate was confirmed in the AWS page's worked examples on 2026-12-05.
+    assert not any(p.startswith("provisioned_concurrency") for p in aws.unconfirmed_prices)
     # Flex's always-ready baseline: 1024 MB runs on a 2048 MB instance, so 2 instances x
     # 2 GB x 2,628,000 s x $0.000004 = $42.048.
     assert azure.plan == "flex"

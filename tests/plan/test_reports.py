@@ -38,6 +38,13 @@ def test_markdown_summary_comes_first(capsys: pytest.CaptureFixture[str]) -> Non
         "| 14 portable, 2 needs changes |" in summary
     )
     assert re.search(r"\| AWS \| AWS Lambda \| \$[\d.,]+ \| \$[\d.,]+ \|", summary)
+    # The prices still unconfirmed behind those totals are counted and named up front.
+    fact = re.search(r"- Prices: (\d+) figure\(s\) these bills use are marked unconfirmed", summary)
+    assert fact, summary
+    named = re.findall(r"`([a-z_0-9.\[\]]+)`", summary.split("- Prices:", 1)[1])
+    assert len(named) == int(fact.group(1)) > 0
+    assert "azure.flex.executions_per_million" in named
+    assert "resources.aws.s3_write_per_1000" not in named  # confirmed 2026-12-05
 
 
 def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,6 +63,11 @@ def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert gcp_thumbnail["invocations"] == pytest.approx(500_000)  # filtered in the function
     statuses = {(s["function"], s["cloud"]): s["status"] for s in report["statuses"]}
     assert statuses[("send_email", "gcp")] == "needs changes"
+    # One sorted list of every unconfirmed figure any bill uses, each bill's own included.
+    unconfirmed = report["unconfirmed_prices"]
+    assert unconfirmed == sorted(set(unconfirmed))
+    assert set(costs["azure"]["unconfirmed_prices"]) <= set(unconfirmed)
+    assert all(set(c["unconfirmed_prices"]) <= set(unconfirmed) for c in report["containers"])
 
 
 def test_targets_and_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -74,6 +86,10 @@ def test_html_is_self_contained(capsys: pytest.CaptureFixture[str]) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", out)  # nothing fetched
     assert "<script" not in out
     assert out.count("<rect") >= 6  # two bars per cloud, plus the legend
+    # The summary names the unconfirmed prices behind the totals, as the Markdown does.
+    summary = out.split("<h2>Summary</h2>", 1)[1].split("<h2>", 1)[0]
+    assert re.search(r"<p>Prices: \d+ figure\(s\) these bills use are marked unconfirmed", summary)
+    assert "<code>azure.flex.executions_per_million</code>" in summary
 
 
 def test_memory_sweep_and_scaffold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
