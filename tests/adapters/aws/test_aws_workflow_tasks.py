@@ -53,11 +53,22 @@ def test_each_task_state_passes_the_envelope_the_lambda_entry_reads() -> None:
     )
     reserve = definition["States"]["reserve"]
     assert reserve["Resource"] == "arn:reserve"
-    assert reserve["Parameters"] == {"polyfnTask": "reserve", "input.$": "$"}
+    assert reserve["Parameters"] == {
+        "polyfnTask": "reserve",
+        "input.$": "$",
+        "execution.$": "$$.Execution.Input",  # where the starter's trace rides
+    }
     # deploy may not import the adapter: the two spell the envelope the same way.
-    assert (workflow_asl.TASK_FIELD, workflow_asl.TASK_INPUT_FIELD) == (
+    assert (
+        workflow_asl.TASK_FIELD,
+        workflow_asl.TASK_INPUT_FIELD,
+        workflow_asl.TASK_EXECUTION_FIELD,
+        workflow_asl.ENTRY_STATES,
+    ) == (
         sources.TASK_FIELD,
         sources.TASK_INPUT_FIELD,
+        sources.TASK_EXECUTION_FIELD,
+        sources.ENTRY_STATES,
     )
 
 
