@@ -190,3 +190,18 @@ def test_a_task_that_starts_its_own_workflow_is_stopped_at_the_hop_limit(
     stopped = [e for e in backend.executions() if e["status"] == "failed"]
     assert backend.describe(again, stopped[0]["id"]).summary["error"] == "LoopStopped"
     assert any("recursive loop stopped" in r.getMessage() for r in caplog.records)
+
+
+def test_a_tasks_own_max_hops_is_its_limit(tmp_path: Path) -> None:
+    app = App("limited")
+    flow = app.workflow("flow")
+
+    @flow.task(max_hops=2)
+    def guarded(data: Any) -> Any:
+        return data
+
+    flow.flow(guarded)
+    engine = LocalEngine(tmp_path)
+    assert engine.run(app, "flow", {}, {**CARRIER, "polyfn-hops": "2"})["status"] == "succeeded"
+    stopped = engine.run(app, "flow", {}, {**CARRIER, "polyfn-hops": "3"})
+    assert (stopped["status"], stopped["error"]) == ("failed", "LoopStopped")

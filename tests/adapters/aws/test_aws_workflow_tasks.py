@@ -111,3 +111,33 @@ def test_a_malformed_envelope_is_unrecognized(event: dict[str, Any]) -> None:
     handler = lambda_handler(_app(), backends="keep", function="")
     with pytest.raises(UnrecognizedEvent, match="workflow task event"):
         handler(event, lambda_context())
+
+
+@pytest.mark.parametrize("reserved", ["PolyfnStart", "PolyfnUnwrap"])
+def test_a_step_with_an_entry_states_name_is_refused(reserved: str) -> None:
+    app = App("orders")
+    order = app.workflow("order")
+
+    def step(data: Any) -> Any:
+        return data
+
+    step.__name__ = reserved  # task names come from the function
+    order.flow(order.task(step))
+    with pytest.raises(workflow_asl.WorkflowUnsupported, match=reserved):
+        workflow_asl.to_asl(order.graph, str, workflow="order")
+
+
+def test_the_entry_states_unwrap_only_polyfns_wrapper() -> None:
+    definition = workflow_asl.to_asl(_app().workflows["order"].graph, str, workflow="order")
+    assert definition["StartAt"] == "PolyfnStart"
+    start = definition["States"]["PolyfnStart"]
+    assert start["Choices"][0]["And"] == [
+        {"Variable": "$.polyfnTrace", "IsPresent": True},
+        {"Variable": "$.polyfnInput", "IsPresent": True},
+    ]
+    assert start["Default"] == "reserve"
+    assert definition["States"]["PolyfnUnwrap"] == {
+        "Type": "Pass",
+        "InputPath": "$.polyfnInput",
+        "Next": "reserve",
+    }
