@@ -465,9 +465,14 @@ def handle_schedule(app: App, tick: Schedule, ctx: Context, *, function: str | N
         _reset_current(token)
 
 
-def handle_task(app: App, task: str, data: Any, ctx: Context) -> Any:
+def handle_task(
+    app: App, task: str, data: Any, ctx: Context, trace: Mapping[str, str] | None = None
+) -> Any:
     """Run one task of a workflow on its data; returns the task's result (JSON).
 
+    ``trace`` is what the engine carried from ``Workflow.start`` (``core.workflow_trace``):
+    the task continues it, and past its hop limit is not run but fails with
+    ``LoopStopped`` (a task has no input to acknowledge: the execution must go on or end).
     The task's exception propagates as it is: the workflow engine matches its class name
     against the flow's retries and catches (Step Functions reads it from Lambda's error
     document, Durable Functions from the activity's failure).
@@ -481,14 +486,36 @@ def handle_task(app: App, task: str, data: Any, ctx: Context) -> Any:
             expected="the name of a function declared with @workflow.task",
         )
     ctx.function_name = fn.name
+    if trace:
+        ctx._carrier = trace
+        ctx._trace = None
     started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     try:
+        if trace and HOPS_ATTRIBUTE in trace:
+            _stop_looping_task(ctx, fn)
         return fn.call(data, ctx)
     finally:
         if started or ctx._metrics is not None or ctx.cold_start:
             _end_invocation(ctx, started)
         _reset_current(token)
+
+
+def _stop_looping_task(ctx: Context, fn: Function) -> None:
+    from polyfn.core.loop_guard import hop_limit
+
+    limit = hop_limit(fn)
+    if ctx.trace.hops <= limit:
+        return
+    from polyfn.core.loop_guard import stop
+
+    stop(ctx, fn, f"workflow task {fn.name}", ctx.trace.hops, limit, "failed with LoopStopped")
+    from polyfn.core.errors import LoopStopped
+
+    raise LoopStopped(
+        f"task {fn.name} not run: reached after {ctx.trace.hops} polyfn writes, sends or "
+        f"workflow starts (limit {limit}); trace {ctx.trace.trace_id}"
+    )
 
 
 def handle_event(app: App, event: Event, ctx: Context, *, function: str | None = None) -> int:

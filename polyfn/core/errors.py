@@ -90,3 +90,9 @@ class UnknownExecution(PolyfnError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class LoopStopped(PolyfnError):
+    """A workflow task reached through more polyfn sends and starts than its hop limit
+    (``core.loop_guard``): not run. The task fails with this error name, which a
+    flow's ``Retry``/``catch`` can name like any other (retrying it fails again)."""

@@ -36,18 +36,21 @@ def hop_limit(fn: Function) -> int:
     return int(configured) if configured.isdigit() else DEFAULT_MAX_HOPS
 
 
-def stop(ctx: Context, fn: Function, what: str, hops: int, limit: int) -> None:
-    """Log and count one input the guard refused (the caller acknowledges it)."""
+def stop(
+    ctx: Context, fn: Function, what: str, hops: int, limit: int, outcome: str = "acknowledged"
+) -> None:
+    """Log and count one input the guard refused; ``outcome`` what the caller does with it
+    (a message or event is acknowledged; a workflow task fails with ``LoopStopped``)."""
     trace = ctx.trace
     ctx.logger.error(
         "recursive loop stopped: %s reached %s after %d polyfn writes or sends (limit %d); "
-        "not run, "
-        "acknowledged; trace %s, correlation id %s leads back to the request that started "
+        "not run, %s; trace %s, correlation id %s leads back to the request that started "
         "the chain (request %s)",
         what,
         fn.name,
         hops,
         limit,
+        outcome,
         trace.trace_id,
         trace.correlation_id,
         ctx.request_id,

@@ -121,9 +121,12 @@ class Workflow(Resource):
         name: str | None = None,
         retry: Retry | Iterable[Retry] | None = None,
         timeout: int | None = None,
+        max_hops: int | None = None,
     ) -> Any:
         """Declare a task: ``@workflow.task`` or ``@workflow.task(retry=..., timeout=...)``.
 
+        ``max_hops`` is the task's loop-guard limit (``core.loop_guard``): reached through
+        more polyfn sends and workflow starts than that, it fails with ``LoopStopped``.
         Returns the step to put in ``flow``; calling it calls the function.
         """
         retries: tuple[Retry, ...]
@@ -149,7 +152,8 @@ class Workflow(Resource):
             # A task is also a function of the App: deploy gives it its own Lambda, activity
             # or HTTP function, which the workflow's engine invokes.
             trigger = TaskTrigger(self.name, task_name)
-            self._app._register(task_name, handler, trigger, FunctionOptions(timeout=timeout))
+            options = FunctionOptions(timeout=timeout, max_hops=max_hops)
+            self._app._register(task_name, handler, trigger, options)
             self.tasks[task_name] = step
             return step
 

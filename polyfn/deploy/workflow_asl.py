@@ -23,6 +23,18 @@ copies the whole state input, ASL's path syntax for a parameter's value). The La
 answer is the task's result; a task's exception fails the invocation with its class name as
 ``errorType``, which is the error name ``Retry`` and ``Catch`` match.
 
+The starter's trace (``polyfn.core.workflow_trace``) comes in the execution's input,
+``{"polyfnTrace": ..., "polyfnInput": <data>}``, when ``Workflow.start`` ran inside an
+invocation. The machine starts with two states of its own: ``PolyfnStart`` (a Choice)
+sends such an input to ``PolyfnUnwrap`` (a Pass with ``InputPath: $.polyfnInput``), so the
+first state of the flow gets the user's data as given, and any other input (a start from
+the console) straight to the flow. Every Task state adds the execution's input to the
+envelope, ``"execution.$": "$$.Execution.Input"`` (the context object), from which the
+Lambda entry takes the carrier. The whole input, not ``$$.Execution.Input.polyfnTrace``:
+a path that is absent fails the state, and an execution started outside polyfn has none.
+So a task's payload is its data plus the execution's input, both under Step Functions'
+256 KiB. The two states are left out of an execution's path.
+
 What ASL cannot say is refused, naming the construct: a retry interval or maximum delay
 that is not whole seconds (``IntervalSeconds`` and ``MaxDelaySeconds`` are integers).
 
@@ -48,8 +60,17 @@ from polyfn.core.workflow_graph import (
     WaitState,
 )
 from polyfn.core.workflow_steps import All, AnyOf, Condition, Not, Retry, When
+from polyfn.core.workflow_trace import INPUT_KEY, TRACE_KEY
 
-__all__ = ["END_STATE", "TASK_FIELD", "TASK_INPUT_FIELD", "WorkflowUnsupported", "to_asl"]
+__all__ = [
+    "END_STATE",
+    "ENTRY_STATES",
+    "TASK_EXECUTION_FIELD",
+    "TASK_FIELD",
+    "TASK_INPUT_FIELD",
+    "WorkflowUnsupported",
+    "to_asl",
+]
 
 # The Succeed state a choice goes to when its branch ends the run.
 END_STATE = "Done"
@@ -57,6 +78,11 @@ END_STATE = "Done"
 # (polyfn.adapters.aws.sources, which deploy may not import: tests pin that they agree).
 TASK_FIELD = "polyfnTask"
 TASK_INPUT_FIELD = "input"
+TASK_EXECUTION_FIELD = "execution"
+# The states that take the starter's trace apart before the flow (not in its path).
+START_STATE = "PolyfnStart"
+UNWRAP_STATE = "PolyfnUnwrap"
+ENTRY_STATES = (START_STATE, UNWRAP_STATE)
 
 
 class WorkflowUnsupported(ConfigError):
@@ -81,7 +107,30 @@ def to_asl(
     definition: dict[str, Any] = {}
     if comment:
         definition["Comment"] = comment
-    definition.update(_Writer(resource, workflow).graph(graph))
+    written = _Writer(resource, workflow).graph(graph)
+    states = written["States"]
+    for reserved in ENTRY_STATES:
+        if reserved in states:
+            raise WorkflowUnsupported(
+                "aws", workflow, f"a step may not be named {reserved!r} (reserved)"
+            )
+    first = written["StartAt"]
+    states[START_STATE] = {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "And": [
+                    {"Variable": f"$.{TRACE_KEY}", "IsPresent": True},
+                    {"Variable": f"$.{INPUT_KEY}", "IsPresent": True},
+                ],
+                "Next": UNWRAP_STATE,
+            }
+        ],
+        "Default": first,
+    }
+    states[UNWRAP_STATE] = {"Type": "Pass", "InputPath": f"$.{INPUT_KEY}", "Next": first}
+    definition["StartAt"] = START_STATE
+    definition["States"] = states
     if timeout is not None:
         definition["TimeoutSeconds"] = timeout
     return definition
@@ -113,7 +162,11 @@ class _Writer:
             written: dict[str, Any] = {
                 "Type": "Task",
                 "Resource": self.resource(state.task),
-                "Parameters": {TASK_FIELD: state.task, f"{TASK_INPUT_FIELD}.$": "$"},
+                "Parameters": {
+                    TASK_FIELD: state.task,
+                    f"{TASK_INPUT_FIELD}.$": "$",
+                    f"{TASK_EXECUTION_FIELD}.$": "$$.Execution.Input",
+                },
             }
             if state.timeout is not None:
                 written["TimeoutSeconds"] = state.timeout

@@ -61,6 +61,12 @@ How polyfn's model is carried over
   the platform stops the function first it answers 504, which is named ``States.Timeout``
   like the call's own timeout, so whichever fires first the run sees one error.
 
+- the starter's trace (``polyfn.core.workflow_trace``): ``main`` takes an argument
+  ``{"polyfnTrace": {...}, "polyfnInput": <data>}`` apart (any other argument is the data,
+  with no trace) and keeps the carrier in ``polyfn_trace``; every task's ``http.post``
+  sends it as its ``headers`` (``traceparent``, ``tracestate``, ``x-correlation-id``,
+  ``polyfn-hops``), which the task endpoint continues; branches get it as a parameter.
+
 What Workflows cannot express is refused with ``WorkflowUnsupported(cloud="gcp")``: more
 than one retrier on a task (one ``try`` has one retry policy, and each polyfn retrier
 counts its own attempts), retry jitter (the backoff has none), a task timeout above 1800 s.
@@ -104,6 +110,7 @@ from polyfn.core.workflow_steps import (
     Retry,
     When,
 )
+from polyfn.core.workflow_trace import INPUT_KEY, TRACE_KEY
 from polyfn.deploy.workflow_asl import WorkflowUnsupported
 from polyfn.deploy.yaml_text import dump_yaml
 
@@ -125,6 +132,9 @@ DEADLINE_MARK = "polyfn_deadline"
 ERROR_SUBWORKFLOW = "polyfn_error"
 # Step names polyfn writes besides the states' own; a state may not take them.
 _RESERVED_PREFIX = "polyfn_"
+# The variable (and branch parameter) holding the starter's trace: the task's headers.
+TRACE_VARIABLE = "polyfn_trace"
+UNWRAP_STEP = "polyfn_unwrap"
 _RUNTIME_ERROR = "States.Runtime"
 
 
@@ -287,7 +297,18 @@ class _Writer:
         ]
         if self.timeout is not None and top:
             init.append({"deadline": _expr(f"sys.now() + {self.timeout}")})
-        steps: list[dict[str, Any]] = [{"polyfn_start": {"assign": init, "next": graph.start}}]
+        if top:
+            # The starter's trace (core.workflow_trace): taken out of the argument, so the
+            # data is the user's input as given, and sent with every task's http.post as
+            # headers (branches get it as a parameter). An argument from outside polyfn
+            # carries none: the headers are empty and the tasks start their own trace.
+            init.append({TRACE_VARIABLE: {}})
+            steps: list[dict[str, Any]] = [
+                {"polyfn_start": {"assign": init, "next": UNWRAP_STEP}},
+                *self.unwrap(param, graph.start),
+            ]
+        else:
+            steps = [{"polyfn_start": {"assign": init, "next": graph.start}}]
         for name in _path_order(graph):
             steps.extend(self.state(name, graph.states[name], timed=self.timeout is not None))
         steps.append({DONE_STEP: {"return": _expr("data")}})
@@ -305,11 +326,48 @@ class _Writer:
                     }
                 }
             )
-        params: list[Any] = [param]
+        params: list[Any] = [param] if top else [param, TRACE_VARIABLE]
         if self.timeout is not None and not top:
             # A branch checks the deadline of the run it belongs to.
             params.append("deadline")
         return {"params": params, "steps": steps}
+
+    @staticmethod
+    def unwrap(param: str, first: str) -> list[dict[str, Any]]:
+        """The steps that take ``wrap``'s ``{"polyfnTrace", "polyfnInput"}`` apart."""
+        wrapped = (
+            f'"{TRACE_KEY}" in {param} and "{INPUT_KEY}" in {param}'
+            f' and get_type(map.get({param}, "{TRACE_KEY}")) == "map"'
+        )
+        return [
+            {
+                UNWRAP_STEP: {
+                    # ``in`` on a value that is not a map would fail: test the type first.
+                    "switch": [
+                        {
+                            "condition": _expr(f'get_type({param}) == "map"'),
+                            "next": f"{UNWRAP_STEP}_map",
+                        }
+                    ],
+                    "next": first,
+                }
+            },
+            {
+                f"{UNWRAP_STEP}_map": {
+                    "switch": [{"condition": _expr(wrapped), "next": f"{UNWRAP_STEP}_take"}],
+                    "next": first,
+                }
+            },
+            {
+                f"{UNWRAP_STEP}_take": {
+                    "assign": [
+                        {"data": _expr(f'map.get({param}, "{INPUT_KEY}")')},
+                        {TRACE_VARIABLE: _expr(f'map.get({param}, "{TRACE_KEY}")')},
+                    ],
+                    "next": first,
+                }
+            },
+        ]
 
     def new_subworkflow(self, base: str, graph: Graph) -> str:
         name = f"polyfn_{base}"
@@ -322,7 +380,7 @@ class _Writer:
         return name
 
     def branch_call(self, subworkflow: str, argument: str) -> dict[str, Any]:
-        args: dict[str, Any] = {"input": _expr(argument)}
+        args: dict[str, Any] = {"input": _expr(argument), TRACE_VARIABLE: _expr(TRACE_VARIABLE)}
         if self.timeout is not None:
             args["deadline"] = _expr("deadline")
         return {"call": subworkflow, "args": args}
@@ -390,6 +448,7 @@ class _Writer:
                 "args": {
                     "url": self.url(state.task),
                     "auth": {"type": "OIDC"},
+                    "headers": _expr(TRACE_VARIABLE),
                     "body": _expr("data"),
                     "timeout": timeout,
                 },

@@ -7,7 +7,9 @@ retried state is a transition, an invocation and a billable step again) and are 
 this estimate; the report says so.
 
 - Step Functions Standard: the states a run enters (state transitions), after the 4,000
-  free a month.
+  free a month, including the two entry states polyfn's definition opens with to take
+  the starter's trace apart (``workflow_asl.ENTRY_STATES``; a run started from a handler
+  enters both).
 - Step Functions Express: one request per run, and the run's duration (its tasks' time,
   rounded up to 100 ms) at the 64 MB minimum.
 - Durable Functions (Consumption plan): one activity execution per task, one orchestrator
@@ -17,8 +19,10 @@ this estimate; the report says so.
   subtracted here (an upper bound).
 - Cloud Workflows: the billable steps of the YAML ``polyfn deploy`` writes for the workflow
   (``polyfn.deploy.workflow_gcp``), counted on that YAML: each variable assignment, call,
-  condition evaluation and return is one; tasks are Cloud Functions at
-  ``*.cloudfunctions.net``, which the pricing page counts as internal steps.
+  condition evaluation and return is one (the run is counted as started from a handler,
+  so the steps that take the starter's trace out of the argument are in); tasks are
+  Cloud Functions at ``*.cloudfunctions.net``, which the pricing page counts as internal
+  steps.
 """
 
 from __future__ import annotations
@@ -132,6 +136,12 @@ def price_workflows(
     return rows
 
 
+# polyfn's ASL entry states (PolyfnStart, PolyfnUnwrap), entered before the flow; and
+# the prefix of the Cloud Workflows steps that unwrap the argument (workflow_gcp).
+_ENTRY_TRANSITIONS = 2
+_UNWRAP_STEP = "polyfn_unwrap"
+
+
 def run_shape(graph: Graph, map_items: int = 1) -> RunShape:
     transitions = tasks = inner = 0
     name: str | None = graph.start
@@ -181,6 +191,9 @@ class _Counter:
             if "return" in body or "raise" in body:
                 break
             following = body.get("next")
+            if names[index].startswith(_UNWRAP_STEP) and "switch" in body:
+                # A run started from a handler carries the trace: the unwrap is taken.
+                following = body["switch"][0]["next"]
             if following is None:
                 index += 1
             elif following in names:
@@ -242,7 +255,7 @@ def price_workflow(
 
     units: dict[str, float]
     if engine == "step_functions_standard":
-        transitions = shape.transitions * runs
+        transitions = (shape.transitions + _ENTRY_TRANSITIONS) * runs
         free = value("step_functions.standard.free_tier.state_transitions")
         cost = max(0.0, transitions - free) * value("step_functions.standard.state_transition")
         units = {"state_transitions": transitions}

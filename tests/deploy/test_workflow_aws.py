@@ -58,12 +58,19 @@ def test_each_workflow_is_a_standard_state_machine_on_its_task_functions(
     assert properties["Name"] == "shop-dev-order"
     definition = properties["Definition"]
     assert definition["TimeoutSeconds"] == 300  # app.workflow("order", timeout=300)
-    assert definition["StartAt"] == "validate_order"
+    # polyfn's entry states take the starter's trace apart, then the flow starts.
+    assert definition["StartAt"] == "PolyfnStart"
     states = definition["States"]
-    assert sorted(states) == TASKS
+    assert states["PolyfnStart"]["Default"] == "validate_order"
+    assert states["PolyfnUnwrap"]["Next"] == "validate_order"
+    assert sorted(set(states) - {"PolyfnStart", "PolyfnUnwrap"}) == TASKS
     for task, function_id in zip(TASKS, TASK_IDS, strict=True):
         assert states[task]["Resource"] == "${" + function_id + "Arn}"
-        assert states[task]["Parameters"] == {"polyfnTask": task, "input.$": "$"}
+        assert states[task]["Parameters"] == {
+            "polyfnTask": task,
+            "input.$": "$",
+            "execution.$": "$$.Execution.Input",
+        }
     assert properties["DefinitionSubstitutions"] == {
         f"{function_id}Arn": {"Fn::GetAtt": [function_id, "Arn"]} for function_id in TASK_IDS
     }

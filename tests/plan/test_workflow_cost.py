@@ -70,11 +70,12 @@ def test_branches_and_map_items_count_inside_their_state() -> None:
 def test_cloud_workflows_steps_are_counted_on_the_yaml_polyfn_writes() -> None:
     workflow = order()
     with_deadline = to_workflows(workflow.graph, TASK_URL.format, workflow="order", timeout=60)
-    # start: 4 assignments; 4 deadline checks; validate: call + result; check and charge:
-    # call + result + the route switch; fulfill: call + result; the final return.
-    assert billable_steps(with_deadline) == 4 + 4 + 2 + 3 + 3 + 2 + 1
+    # start: 5 assignments; the trace's unwrap: 2 switches and 2 assignments; 4 deadline
+    # checks; validate: call + result; check and charge: call + result + the route switch;
+    # fulfill: call + result; the final return.
+    assert billable_steps(with_deadline) == 5 + 4 + 4 + 2 + 3 + 3 + 2 + 1
     without = to_workflows(workflow.graph, TASK_URL.format, workflow="order")
-    assert billable_steps(without) == 3 + 2 + 3 + 3 + 2 + 1
+    assert billable_steps(without) == 4 + 4 + 2 + 3 + 3 + 2 + 1
 
 
 def test_cloud_workflows_counts_branch_subworkflows_and_map_items() -> None:
@@ -93,9 +94,10 @@ def test_step_functions_standard_prices_transitions_after_the_free_ones(runs: in
     cost = price_workflow(order(), "step_functions_standard", PRICES, runs=runs)
     free = PRICES.value("workflows.step_functions.standard.free_tier.state_transitions")
     each = PRICES.value("workflows.step_functions.standard.state_transition")
-    assert cost.units == {"state_transitions": 4 * runs}
-    assert cost.monthly_usd == pytest.approx(max(0, 4 * runs - free) * each)
-    assert (cost.monthly_usd == 0) is (4 * runs <= free)
+    # The four tasks and polyfn's two entry states (the starter's trace).
+    assert cost.units == {"state_transitions": 6 * runs}
+    assert cost.monthly_usd == pytest.approx(max(0, 6 * runs - free) * each)
+    assert (cost.monthly_usd == 0) is (6 * runs <= free)
 
 
 def test_step_functions_express_prices_requests_and_rounded_duration() -> None:

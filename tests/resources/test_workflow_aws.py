@@ -69,12 +69,37 @@ def test_start_runs_an_execution_of_the_state_machine(order: Any) -> None:
     assert order.start({"orderId": "1"}).id != execution.id
 
 
-def test_a_start_from_an_invocation_sends_its_trace_as_the_x_ray_header(order: Any) -> None:
-    # With tracing on the state machine (deploy), Step Functions hands the header to each
-    # task's Lambda as _X_AMZN_TRACE_ID, which the task's context continues.
-    from polyfn.core.context import _reset_current, _set_current, new_context
+def _in_invocation(traceparent: str, correlation: str = "", hops: int = 0) -> Any:
+    """A context as an invocation that arrived with ``traceparent`` has it."""
+    from polyfn.core.context import new_context
     from polyfn.core.trace_context import trace_from
 
+    ctx = new_context("aws", "place_order", "req-1", None, False, None)
+    carried = {"traceparent": traceparent, "polyfn-hops": str(hops)}
+    if correlation:
+        carried["x-correlation-id"] = correlation
+    ctx._trace = trace_from(carried)
+    return ctx
+
+
+def _start_in(ctx: Any, workflow: Any, data: Any, name: str | None = None) -> Any:
+    from polyfn.core.context import _reset_current, _set_current
+
+    token = _set_current(ctx)
+    try:
+        return workflow.start(data, name=name)
+    finally:
+        _reset_current(token)
+
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_a_start_from_an_invocation_carries_its_trace_in_the_input_and_x_ray_header(
+    order: Any,
+) -> None:
+    # The state machine polyfn deploys unwraps the input (tests/workflows/test_trace.py
+    # runs it); with its tracing on, X-Ray links the execution to the starter.
     sent: list[dict[str, Any]] = []
     sfn = aws_client("stepfunctions")
 
@@ -83,22 +108,35 @@ def test_a_start_from_an_invocation_sends_its_trace_as_the_x_ray_header(order: A
 
     sfn.meta.events.register("provide-client-params.states.StartExecution", record)
     try:
-        order.start({"orderId": "0"})  # outside an invocation: no header
-        ctx = new_context("aws", "place_order", "req-1", None, False, None)
-        ctx._trace = trace_from(
-            {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
-        )
-        token = _set_current(ctx)
-        try:
-            order.start({"orderId": "1"})
-        finally:
-            _reset_current(token)
+        order.start({"orderId": "0"})  # outside an invocation: nothing to carry
+        ctx = _in_invocation(TRACEPARENT, "order-flow-1", hops=2)
+        execution = _start_in(ctx, order, {"orderId": "1"})
     finally:
         sfn.meta.events.unregister("provide-client-params.states.StartExecution", record)
     assert "traceHeader" not in sent[0]
+    assert json.loads(sent[0]["input"]) == {"orderId": "0"}
     assert sent[1]["traceHeader"] == (
         f"Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent={ctx.trace.span_id};Sampled=1"
     )
+    described = sfn.describe_execution(executionArn=execution.id)
+    assert json.loads(described["input"]) == {
+        "polyfnTrace": {
+            "traceparent": f"00-4bf92f3577b34da6a3ce929d0e0e4736-{ctx.trace.span_id}-01",
+            "x-correlation-id": "order-flow-1",
+            "polyfn-hops": "3",
+        },
+        "polyfnInput": {"orderId": "1"},
+    }
+
+
+def test_a_named_start_from_two_invocations_is_one_execution(order: Any) -> None:
+    # Each start carries its own starter's span; the name and the user's input decide.
+    first = _start_in(_in_invocation(TRACEPARENT), order, {"orderId": "9"}, "order-9")
+    other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    again = _start_in(_in_invocation(other), order, {"orderId": "9"}, "order-9")
+    assert again.id == first.id
+    with pytest.raises(ExecutionExists):
+        _start_in(_in_invocation(other), order, {"orderId": "10"}, "order-9")
 
 
 def test_the_same_name_and_input_give_the_same_execution(order: Any) -> None:

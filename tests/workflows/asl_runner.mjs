@@ -31,13 +31,21 @@ function taskStates(states, found = []) {
   return found;
 }
 
+// Step Functions' context object is the execution's everywhere: $$.Execution.Input inside a
+// map iteration or a parallel branch is the execution's input. aws-local-stepfunctions 3.0
+// runs each iteration and branch as a run of its own whose Execution.Input is that run's
+// input, so the envelope's "execution" field (polyfn's "execution.$": "$$.Execution.Input")
+// is set back to the execution's input here, as Step Functions would have filled it.
 const handlers = {};
 const retryOverrides = {};
 for (const [name, resource] of taskStates(definition.States)) {
   handlers[name] = async (taskInput) => {
     const answer = await fetch(taskServer, {
       method: "POST",
-      body: JSON.stringify({ resource, input: taskInput }),
+      body: JSON.stringify({
+        resource,
+        input: "execution" in taskInput ? { ...taskInput, execution: input } : taskInput,
+      }),
     }).then((r) => r.json());
     if ("error" in answer) {
       const error = new Error(answer.cause);

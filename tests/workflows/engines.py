@@ -11,7 +11,8 @@
   the Durable host does, each activity run through the function registered for it.
 
 Each ``run`` returns the same summary: status, output or error and cause, and the path of
-top-level states visited.
+top-level states visited. ``trace`` is the starter's carrier (``TraceContext.outgoing``),
+which each engine is given as its backend's ``start`` gives it (``core.workflow_trace``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from polyfn import App
 from polyfn.adapters.aws import lambda_handler
 from polyfn.adapters.local.backends import LocalBackends
 from polyfn.core.workflow import Workflow
-from polyfn.deploy.workflow_asl import to_asl
+from polyfn.core.workflow_trace import wrap
+from polyfn.deploy.workflow_asl import ENTRY_STATES, to_asl
 from polyfn.hosts.events.aws import lambda_context
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +43,9 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
 class Engine(Protocol):
     name: str
 
-    def run(self, app: App, workflow: str, data: Any) -> dict[str, Any]: ...
+    def run(
+        self, app: App, workflow: str, data: Any, trace: dict[str, str] | None = None
+    ) -> dict[str, Any]: ...
 
 
 class LocalEngine:
@@ -50,12 +54,14 @@ class LocalEngine:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def run(self, app: App, workflow: str, data: Any) -> dict[str, Any]:
+    def run(
+        self, app: App, workflow: str, data: Any, trace: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         app.bind(LocalBackends(self.data_dir, app.name))
         declared = app.workflows[workflow]
         backend = app.backend_for(declared)
         backend.background = False  # driven here, to its end
-        execution = declared.start(data)
+        execution = backend.start(declared, data, None, trace=trace)
         summary: dict[str, Any] = backend.run(execution.id).summary()
         summary.pop("id")
         return summary
@@ -67,13 +73,16 @@ class DurableEngine:
     def __init__(self) -> None:
         self.host: Any = None
 
-    def run(self, app: App, workflow: str, data: Any) -> dict[str, Any]:
+    def run(
+        self, app: App, workflow: str, data: Any, trace: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         from polyfn.adapters.azure import function_app
         from polyfn.adapters.azure.workflows import orchestrator_name, summary_from_status
         from workflows.durable_host import DurableHost
 
         self.host = DurableHost(function_app(app))
-        outcome = self.host.run(orchestrator_name(workflow), data, "execution-1")
+        started = wrap(data, trace)  # as DurableWorkflows.start sends it
+        outcome = self.host.run(orchestrator_name(workflow), started, "execution-1")
         summary = summary_from_status(
             "execution-1", outcome.status, outcome.output, outcome.custom_status
         )
@@ -147,14 +156,16 @@ class AslEngine:
     def definition(self, declared: Workflow) -> dict[str, Any]:
         return to_asl(declared.graph, ARN.format, workflow=declared.name, timeout=declared.timeout)
 
-    def run(self, app: App, workflow: str, data: Any) -> dict[str, Any]:
+    def run(
+        self, app: App, workflow: str, data: Any, trace: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         declared = app.workflows[workflow]
         self.server.serve(declared)
         definition_file = self.work_dir / f"{workflow}.asl.json"
         definition_file.write_text(json.dumps(self.definition(declared)))
         validate(definition_file)
         input_file = self.work_dir / "input.json"
-        input_file.write_text(json.dumps(data))
+        input_file.write_text(json.dumps(wrap(data, trace)))  # as StepFunctionsWorkflow sends it
         finished = subprocess.run(
             ["node", str(RUNNER), str(definition_file), str(input_file), self.server.url, "0"],
             capture_output=True,
@@ -164,6 +175,8 @@ class AslEngine:
         )
         assert finished.returncode == 0, finished.stderr
         summary: dict[str, Any] = json.loads(finished.stdout)
+        # As the backend reads an execution's path: without polyfn's own entry states.
+        summary["path"] = [name for name in summary["path"] if name not in ENTRY_STATES]
         return summary
 
 

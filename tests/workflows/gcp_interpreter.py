@@ -28,8 +28,9 @@ from typing import Any
 
 __all__ = ["GcpEngine", "Post", "WorkflowError", "run_workflow", "task_endpoint"]
 
-# A task's endpoint as the interpreter calls it: the JSON body in, (status, parsed body) out.
-Post = Callable[[Any], tuple[int, Any]]
+# A task's endpoint as the interpreter calls it: the JSON body and the call's headers in,
+# (status, parsed body) out.
+Post = Callable[[Any, dict[str, str]], tuple[int, Any]]
 
 
 class WorkflowError(Exception):
@@ -303,7 +304,10 @@ class _Run:
         outcome: dict[str, Any] = {}
 
         def run() -> None:
-            outcome["answer"] = post(args["body"])
+            headers = args.get("headers") or {}
+            # http.post's headers are a map of strings (Workflows standard library).
+            assert all(isinstance(v, str) for v in headers.values()), headers
+            outcome["answer"] = post(args["body"], headers)
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
@@ -355,15 +359,19 @@ class GcpEngine:
 
     name = "gcp"
 
-    def run(self, app: Any, workflow: str, data: Any) -> dict[str, Any]:
+    def run(
+        self, app: Any, workflow: str, data: Any, trace: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         from polyfn.adapters.gcp.backends.workflow import read_failure
+        from polyfn.core.workflow_trace import wrap
         from polyfn.deploy.workflow_gcp import to_workflows
 
         declared = app.workflows[workflow]
         url = "https://region-project.cloudfunctions.net/{}".format
         source = to_workflows(declared.graph, url, workflow=workflow, timeout=declared.timeout)
         tasks = {url(name): task_endpoint(app, name) for name in declared.tasks}
-        outcome = run_workflow(source, tasks, set(declared.graph.states), data)
+        # The argument as WorkflowsExecutions.start sends it.
+        outcome = run_workflow(source, tasks, set(declared.graph.states), wrap(data, trace))
         summary: dict[str, Any] = {"path": outcome["path"]}
         if "error" in outcome:
             status, error, cause = read_failure(outcome["error"])
@@ -383,8 +391,10 @@ def task_endpoint(app: Any, task: str) -> Post:
     flask_app = framework_app(http_function(app, backends="keep", function=task), "http")
     client = flask_app.test_client(use_cookies=False)
 
-    def post(body: Any) -> tuple[int, Any]:
-        answer = client.post("/", data=json.dumps(body), content_type="application/json")
+    def post(body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        answer = client.post(
+            "/", data=json.dumps(body), content_type="application/json", headers=headers
+        )
         parsed = json.loads(answer.data) if answer.mimetype == "application/json" else None
         return answer.status_code, parsed
 

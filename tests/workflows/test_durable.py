@@ -403,6 +403,26 @@ def test_a_reused_name_gives_the_execution_or_refuses_other_input(rpc: DurableRp
         backend.start(order, {"orderId": "2"}, "order-2")
 
 
+def test_a_start_carries_the_starters_trace_and_its_name_ignores_it(rpc: DurableRpc) -> None:
+    backend = _backend(rpc)
+    order = build().workflows["order"]
+    carried = {
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "x-correlation-id": "c-3",
+        "polyfn-hops": "1",
+    }
+    backend.start(order, {"orderId": "3"}, "order-3", trace=carried)
+    sent = rpc.instances["order-3"]["input"]
+    sent = json.loads(sent) if isinstance(sent, str) else sent
+    assert sent == {"polyfnTrace": carried, "polyfnInput": {"orderId": "3"}}
+    # Another starter (another span), the same name and input: the same execution.
+    other = {**carried, "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    again = backend.start(order, {"orderId": "3"}, "order-3", trace=other)
+    assert again.id == "order-3"
+    with pytest.raises(ExecutionExists):
+        backend.start(order, {"orderId": "4"}, "order-3", trace=other)
+
+
 def test_describing_an_unknown_execution_is_a_typed_error(rpc: DurableRpc) -> None:
     with pytest.raises(UnknownExecution, match="nope"):
         _backend(rpc).describe(build().workflows["order"], "nope")

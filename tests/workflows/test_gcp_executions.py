@@ -161,6 +161,29 @@ def test_a_reused_name_gives_the_execution_or_refuses_other_input(api: Any) -> N
     assert len(creates) == 4
 
 
+def test_a_start_carries_the_starters_trace_and_its_name_ignores_it(api: Any) -> None:
+    from polyfn.core.errors import ExecutionExists
+
+    server, client = api
+    workflow, executions = backend(client)
+    carried = {
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "x-correlation-id": "c-5",
+        "polyfn-hops": "1",
+    }
+    first = executions.start(workflow, {"orderId": "5"}, "order-5", trace=carried)
+    [sent] = [body for method, body in server.requests if method == "CreateExecution"]
+    # The argument the YAML takes apart (test_gcp_workflow, test_trace).
+    assert json.loads(sent.execution.argument) == {
+        "polyfnTrace": carried,
+        "polyfnInput": {"orderId": "5"},
+    }
+    other = {**carried, "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    assert executions.start(workflow, {"orderId": "5"}, "order-5", trace=other).id == first.id
+    with pytest.raises(ExecutionExists):
+        executions.start(workflow, {"orderId": "6"}, "order-5", trace=other)
+
+
 @pytest.mark.parametrize(
     ("stored", "summary"),
     [

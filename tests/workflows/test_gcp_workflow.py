@@ -227,6 +227,21 @@ def test_order_workflow_calls_each_task_with_oidc_and_its_timeout() -> None:
     assert calls[URL.format("charge_payment")]["timeout"] == DEFAULT_TIMEOUT_SECONDS
     assert effective_timeout(build().functions["charge_payment"]) == DEFAULT_TIMEOUT_SECONDS
     assert all(args["body"] == "${data}" for args in calls.values())
+    # The starter's trace goes with every call as headers (core.workflow_trace).
+    assert all(args["headers"] == "${polyfn_trace}" for args in calls.values())
+
+
+def test_main_takes_the_starters_trace_out_of_the_argument() -> None:
+    source = write(build(), "order")
+    main = steps_of(source)
+    assert {"polyfn_trace": {}} in main["polyfn_start"]["assign"]
+    assert main["polyfn_start"]["next"] == "polyfn_unwrap"
+    assert main["polyfn_unwrap"]["next"] == "validate_order"  # not a map: the data as is
+    assert main["polyfn_unwrap_take"]["assign"] == [
+        {"data": '${map.get(input, "polyfnInput")}'},
+        {"polyfn_trace": '${map.get(input, "polyfnTrace")}'},
+    ]
+    assert main["polyfn_unwrap_take"]["next"] == "validate_order"
 
 
 def _all_bodies(node: Any) -> list[dict[str, Any]]:
@@ -333,7 +348,7 @@ def test_a_task_past_its_functions_timeout_fails_the_run_with_states_timeout(
     app = one_task_app(timeout=1)
     declared = app.workflows["flow"]
     source = to_workflows(declared.graph, URL.format, workflow="flow")
-    tasks = {URL.format("work"): lambda body: answer()}
+    tasks = {URL.format("work"): lambda body, headers: answer()}
     outcome = run_workflow(source, tasks, set(declared.graph.states), {"n": 1})
     status, error, _cause = read_failure(outcome["error"])
     assert (status, error) == ("failed", "States.Timeout")
@@ -481,9 +496,13 @@ def test_an_unlimited_map_has_no_concurrency_limit() -> None:
 
 def test_branches_check_the_run_deadline_they_are_given() -> None:
     source = write(constructs_app(), timeout=30)
-    assert source["polyfn_Both_branch1"]["params"] == ["input", "deadline"]
+    assert source["polyfn_Both_branch1"]["params"] == ["input", "polyfn_trace", "deadline"]
     call = _all_bodies(source["main"])
-    assert any(b.get("args") == {"input": "${data}", "deadline": "${deadline}"} for b in call)
+    assert any(
+        b.get("args")
+        == {"input": "${data}", "polyfn_trace": "${polyfn_trace}", "deadline": "${deadline}"}
+        for b in call
+    )
 
 
 # ---------------------------------------------------------------------- refused

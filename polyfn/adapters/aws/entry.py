@@ -228,7 +228,12 @@ def _serve_task(app: App, event: dict[str, Any], ctx: Context, function: str = "
             f"Lambda function of {app.name}.{function} was asked to run task {task!r}; "
             "each task runs on its own function (redeploy the state machine)"
         )
-    return app.handle_task(task, event[sources.TASK_INPUT_FIELD], ctx)
+    # The starter's trace, in the execution's input the state machine adds to the envelope
+    # (absent from an envelope written before polyfn carried it: no trace, the task runs).
+    from polyfn.core.workflow_trace import unwrap
+
+    _, trace = unwrap(event.get(sources.TASK_EXECUTION_FIELD))
+    return app.handle_task(task, event[sources.TASK_INPUT_FIELD], ctx, trace)
 
 
 def _with_view(serve_http: _Serve, view: type[Any]) -> _Serve:

@@ -20,6 +20,7 @@ __all__ = [
     "AUTHORIZER_V1",
     "AUTHORIZER_V2",
     "DYNAMODB_STREAM",
+    "ENTRY_STATES",
     "EVENTBRIDGE",
     "EXPECTED",
     "FUNCTION_URL",
@@ -32,6 +33,7 @@ __all__ = [
     "SNS",
     "SQS",
     "TASK",
+    "TASK_EXECUTION_FIELD",
     "TASK_FIELD",
     "TASK_INPUT_FIELD",
     "UnhandledAwsEvent",
@@ -54,9 +56,13 @@ EVENTBRIDGE = "eventbridge"  # any other EventBridge event
 TASK = "task"  # a workflow's Task state (Step Functions), in polyfn's envelope
 
 # The envelope the state machine polyfn deploy writes passes each task's Lambda
-# (``polyfn.deploy.workflow_asl``): {"polyfnTask": <task name>, "input": <the state's data>}.
+# (``polyfn.deploy.workflow_asl``): {"polyfnTask": <task name>, "input": <the state's data>,
+# "execution": <the execution's input, which may carry the starter's trace>}.
 TASK_FIELD = "polyfnTask"
 TASK_INPUT_FIELD = "input"
+TASK_EXECUTION_FIELD = "execution"
+# The states of polyfn's own that open every state machine (not in an execution's path).
+ENTRY_STATES = ("PolyfnStart", "PolyfnUnwrap")
 AUTHORIZER_V2 = "authorizer-v2"  # an HTTP API Lambda authorizer call (payload 2.0)
 AUTHORIZER_V1 = "authorizer-v1"  # a REST API Lambda REQUEST authorizer call
 

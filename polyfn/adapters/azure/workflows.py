@@ -7,6 +7,9 @@ catches, choices and data paths behave exactly as on the local executor and Step
 
 - the clock is ``context.current_utc_datetime`` (replay-safe: the engine is a pure
   function of the history the Durable host replays);
+- the starter's trace (``polyfn.core.workflow_trace``) comes in the orchestration's input
+  beside the user's; the orchestrator takes it apart and sends it with every activity's
+  input (the same wrapper) and in every branch's input, and the activity continues it;
 - ``RunTask`` -> ``context.call_activity(task, data)``; with a task timeout or an execution
   timeout, the activity races a durable timer (``task_any``), the pattern Microsoft
   documents for timeouts, because Durable has no per-activity timeout of its own
@@ -51,6 +54,7 @@ from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
 from polyfn.core.workflow import WorkflowExecution, canonical_input
 from polyfn.core.workflow_graph import Graph, MapState, ParallelState
 from polyfn.core.workflow_steps import TASK_FAILED, TIMEOUT
+from polyfn.core.workflow_trace import carrier, unwrap, wrap
 
 if TYPE_CHECKING:
     from polyfn.core.app import App
@@ -158,11 +162,13 @@ def activity_function(workflow: Workflow, task: str) -> Callable[[Any], Any]:
     app = workflow.app
     timeout = workflow.tasks[task].timeout or DEFAULT_TIMEOUT_SECONDS
 
-    def run(data: Any) -> Any:
+    def run(data: Any) -> Any:  # the name the activity binding gives (input_name="data")
         # The activity binding gives no invocation id; the task gets a context of its own.
         ctx = Context("azure", task, uuid.uuid4().hex, deadline=time.time() + timeout)
+        # The orchestrator sends the starter's trace beside the data (core.workflow_trace).
+        data, trace = unwrap(data)
         try:
-            result = app.handle_task(task, data, ctx)
+            result = app.handle_task(task, data, ctx, trace)
         except Exception as error:
             raise TaskFailure(type(error).__name__, str(error)) from error
         try:
@@ -208,10 +214,13 @@ def _branch_graph(root: Graph, spec: list[list[Any]]) -> Graph:
 class _Walk:
     """Drives one execution (the workflow's, or a branch's) in an orchestrator."""
 
-    def __init__(self, workflow: Workflow, context: Any, spec: list[list[Any]]) -> None:
+    def __init__(
+        self, workflow: Workflow, context: Any, spec: list[list[Any]], trace: dict[str, str]
+    ) -> None:
         self.workflow = workflow
         self.context = context
         self.spec = spec
+        self.trace = trace  # the starter's, handed to every activity and branch
         self.graph = _branch_graph(workflow.graph, spec)
         self.children = 0
 
@@ -251,7 +260,7 @@ class _Walk:
         graph, context = self.graph, self.context
         task_limit = None if action.timeout is None else now + action.timeout
         limits = [t for t in (task_limit, deadline) if t is not None]
-        call = context.call_activity(action.task, action.data)
+        call = context.call_activity(action.task, wrap(action.data, self.trace))
         if not limits:
             try:
                 result = yield call
@@ -290,7 +299,9 @@ class _Walk:
         specs = []
         for index, (_, data) in enumerate(action.branches):
             position = index if isinstance(state, ParallelState) else 0
-            specs.append({"branch": [*self.spec, [state.name, position]], "data": data})
+            specs.append(
+                {"branch": [*self.spec, [state.name, position]], "data": data, "trace": self.trace}
+            )
         size = action.max_concurrency or max(1, len(specs))
         deadline = execution.deadline
         # The execution's deadline races the branches as it races a task: a run past its
@@ -340,10 +351,12 @@ def orchestrator(workflow: Workflow) -> Callable[[Any], Generator[Any, Any, Any]
     """The generator function of the workflow's orchestrator (input: the workflow's input)."""
 
     def orchestrate(context: Any) -> Generator[Any, Any, Any]:
-        walk = _Walk(workflow, context, [])
+        # DurableWorkflows.start sends the input with the starter's trace beside it.
+        data, trace = unwrap(context.get_input())
+        walk = _Walk(workflow, context, [], trace)
         execution = engine.start(
             walk.graph,
-            context.get_input(),
+            data,
             id=context.instance_id,
             now=_now(context),
             timeout=workflow.timeout,
@@ -362,11 +375,11 @@ def orchestrator(workflow: Workflow) -> Callable[[Any], Generator[Any, Any, Any]
 
 def branch_orchestrator(workflow: Workflow) -> Callable[[Any], Generator[Any, Any, Any]]:
     """The generator function of the orchestrator that runs one branch of a parallel or map
-    state (input: ``{"branch": [[state, index], ...], "data": ...}``)."""
+    state (input: ``{"branch": [[state, index], ...], "data": ..., "trace": {...}}``)."""
 
     def orchestrate(context: Any) -> Generator[Any, Any, Any]:
         given = context.get_input()
-        walk = _Walk(workflow, context, given["branch"])
+        walk = _Walk(workflow, context, given["branch"], carrier(given.get("trace")))
         execution = engine.start(
             walk.graph, given["data"], id=context.instance_id, now=_now(context)
         )
@@ -478,29 +491,37 @@ class DurableWorkflows:
         name: str | None,
         trace: Mapping[str, str] | None = None,
     ) -> WorkflowExecution:
-        # The starter's trace reaches the activities through Durable Functions' own
-        # distributed tracing (host.json durableTask.tracing, which deploy turns on): the
-        # host continues the client's W3C trace in the orchestration and its activities,
-        # whose context polyfn reads. Durable has no place for the correlation id or the
-        # hop count outside the orchestration's input.
-        return _wait(self._start(self.client, workflow, input, name))
+        # The starter's trace rides in the orchestration's input beside the user's
+        # (core.workflow_trace): the orchestrator takes it apart and hands it to every
+        # activity and branch. Durable's own distributed tracing (host.json, which deploy
+        # turns on) also links the orchestration to the client's W3C trace.
+        return _wait(self._start(self.client, workflow, input, name, trace))
 
     def describe(self, workflow: Workflow, execution_id: str) -> WorkflowExecution:
         return _wait(self._describe(self.client, execution_id))
 
     async def _start(
-        self, client: Any, workflow: Workflow, input: Any, name: str | None
+        self,
+        client: Any,
+        workflow: Workflow,
+        input: Any,
+        name: str | None,
+        trace: Mapping[str, str] | None = None,
     ) -> WorkflowExecution:
         if name is not None:
             existing = await client.get_status(name, show_input=True)
             if existing is not None and existing.runtime_status is not None:
-                if _canonical(existing.input_) != _canonical(input):
+                # Each start carries its own starter's span: the name and the user's
+                # input decide whether it is the same execution.
+                if _canonical(_user_input(existing.input_)) != _canonical(input):
                     raise ExecutionExists(
                         f"an execution named {name!r} of workflow {workflow.name!r} "
                         "already exists with different input"
                     )
                 return _handle(_summary(name, existing))
-        instance_id = await client.start_new(orchestrator_name(workflow.name), name, input)
+        instance_id = await client.start_new(
+            orchestrator_name(workflow.name), name, wrap(input, trace)
+        )
         return WorkflowExecution(instance_id, engine.RUNNING)
 
     async def _describe(self, client: Any, execution_id: str) -> WorkflowExecution:
@@ -575,6 +596,16 @@ def close_client() -> None:
 def _summary(instance_id: str, status: Any) -> dict[str, Any]:
     runtime = getattr(status.runtime_status, "value", status.runtime_status)
     return summary_from_status(instance_id, str(runtime), status.output, status.custom_status)
+
+
+def _user_input(value: Any) -> Any:
+    """The user's part of an orchestration's input (the host may hand it back as text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return unwrap(value)[0]
 
 
 def _canonical(value: Any) -> str:

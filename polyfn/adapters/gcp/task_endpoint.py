@@ -43,7 +43,7 @@ def serve_task(app: App, task: str, request: Any, ctx: Context) -> Response:
     except (ValueError, UnicodeDecodeError):
         return error_response(400, "the body must be the workflow's data as JSON", ctx.request_id)
     try:
-        result = app.handle_task(task, data, ctx)
+        result = app.handle_task(task, data, ctx, _carried(request.headers))
     except Exception as exc:
         # The workflow matches retries and catches on the class name; the cause is the
         # message alone. The traceback stays in the function's log.
@@ -60,6 +60,17 @@ def serve_task(app: App, task: str, request: Any, ctx: Context) -> Response:
         )
         return _failure(RUNTIME_ERROR, f"task {task!r} returned a value that is not JSON")
     return Response(body, 200, content_type="application/json")
+
+
+def _carried(headers: Any) -> dict[str, str]:
+    """The starter's trace, which the workflow sends as headers of its http.post
+    (``polyfn.deploy.workflow_gcp``); only the carried names, validated like any carrier."""
+    from polyfn.core.workflow_trace import carrier
+
+    return carrier({name: headers.get(name) for name in _CARRIED_HEADERS})
+
+
+_CARRIED_HEADERS = ("traceparent", "tracestate", "x-correlation-id", "polyfn-hops")
 
 
 def _failure(error: str, cause: str) -> Response:

@@ -53,11 +53,22 @@ def test_each_task_state_passes_the_envelope_the_lambda_entry_reads() -> None:
     )
     reserve = definition["States"]["reserve"]
     assert reserve["Resource"] == "arn:reserve"
-    assert reserve["Parameters"] == {"polyfnTask": "reserve", "input.$": "$"}
+    assert reserve["Parameters"] == {
+        "polyfnTask": "reserve",
+        "input.$": "$",
+        "execution.$": "$$.Execution.Input",  # where the starter's trace rides
+    }
     # deploy may not import the adapter: the two spell the envelope the same way.
-    assert (workflow_asl.TASK_FIELD, workflow_asl.TASK_INPUT_FIELD) == (
+    assert (
+        workflow_asl.TASK_FIELD,
+        workflow_asl.TASK_INPUT_FIELD,
+        workflow_asl.TASK_EXECUTION_FIELD,
+        workflow_asl.ENTRY_STATES,
+    ) == (
         sources.TASK_FIELD,
         sources.TASK_INPUT_FIELD,
+        sources.TASK_EXECUTION_FIELD,
+        sources.ENTRY_STATES,
     )
 
 
@@ -100,3 +111,33 @@ def test_a_malformed_envelope_is_unrecognized(event: dict[str, Any]) -> None:
     handler = lambda_handler(_app(), backends="keep", function="")
     with pytest.raises(UnrecognizedEvent, match="workflow task event"):
         handler(event, lambda_context())
+
+
+@pytest.mark.parametrize("reserved", ["PolyfnStart", "PolyfnUnwrap"])
+def test_a_step_with_an_entry_states_name_is_refused(reserved: str) -> None:
+    app = App("orders")
+    order = app.workflow("order")
+
+    def step(data: Any) -> Any:
+        return data
+
+    step.__name__ = reserved  # task names come from the function
+    order.flow(order.task(step))
+    with pytest.raises(workflow_asl.WorkflowUnsupported, match=reserved):
+        workflow_asl.to_asl(order.graph, str, workflow="order")
+
+
+def test_the_entry_states_unwrap_only_polyfns_wrapper() -> None:
+    definition = workflow_asl.to_asl(_app().workflows["order"].graph, str, workflow="order")
+    assert definition["StartAt"] == "PolyfnStart"
+    start = definition["States"]["PolyfnStart"]
+    assert start["Choices"][0]["And"] == [
+        {"Variable": "$.polyfnTrace", "IsPresent": True},
+        {"Variable": "$.polyfnInput", "IsPresent": True},
+    ]
+    assert start["Default"] == "reserve"
+    assert definition["States"]["PolyfnUnwrap"] == {
+        "Type": "Pass",
+        "InputPath": "$.polyfnInput",
+        "Next": "reserve",
+    }

@@ -227,6 +227,29 @@ def test_a_tasks_exception_is_the_error_type_step_functions_matches(
     assert document["errorMessage"] == "sku b2 is out of stock"
 
 
+def test_a_task_reached_past_the_hop_limit_fails_with_loop_stopped(
+    function: LambdaProcess,
+) -> None:
+    # The state machine adds the execution's input to the envelope; a start from a looping
+    # invocation carries its hop count there (core.workflow_trace).
+    execution = {
+        "polyfnTrace": {
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "polyfn-hops": "17",
+        },
+        "polyfnInput": {"sku": "a1"},
+    }
+    envelope = {"polyfnTask": "reserve", "input": {"sku": "a1"}, "execution": execution}
+    answer = function.invoke(envelope)
+    assert answer.kind == "error"
+    assert answer.json()["errorType"] == "LoopStopped"
+    # Below the limit it runs; an execution input without the carrier runs as before.
+    execution["polyfnTrace"]["polyfn-hops"] = "2"
+    assert function.invoke(envelope).kind == "response"
+    plain = {"polyfnTask": "reserve", "input": {"sku": "a1"}, "execution": {"sku": "a1"}}
+    assert function.invoke(plain).json()["reserved"] is True
+
+
 def test_a_handler_that_cannot_be_found_is_an_init_error(task_root: Path) -> None:
     with (
         LambdaRuntimeApi("broken") as api,

@@ -133,3 +133,29 @@ def test_a_function_pinned_to_a_route_does_not_run_tasks() -> None:
     answer = client(app, "root").post("/", json={"orderId": "1"})
     assert json.loads(answer.data) == {"route": True}
     assert seen == []
+
+
+def test_the_workflows_trace_headers_are_continued_and_a_loop_is_stopped() -> None:
+    app = App("traced")
+    flow = app.workflow("flow")
+    seen: list[Any] = []
+
+    @flow.task
+    def step(data: Any, ctx: Any) -> Any:
+        seen.append((ctx.trace.trace_id, ctx.correlation_id, ctx.trace.hops))
+        return data
+
+    flow.flow(step)
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    task = client(app, "step")
+    headers = {"traceparent": traceparent, "x-correlation-id": "c-9", "polyfn-hops": "4"}
+    assert task.post("/", json={"a": 1}, headers=headers).status_code == 200
+    assert seen == [("4bf92f3577b34da6a3ce929d0e0e4736", "c-9", 4)]
+    # Malformed values are not polyfn's: the task runs with a trace of its own.
+    bad = {"traceparent": "00-zz", "polyfn-hops": "many"}
+    assert task.post("/", json={"a": 1}, headers=bad).status_code == 200
+    assert seen[1][2] == 0
+    looping = task.post("/", json={"a": 1}, headers={**headers, "polyfn-hops": "17"})
+    assert looping.status_code == 500
+    assert json.loads(looping.data)["Error"] == "LoopStopped"
+    assert len(seen) == 2

@@ -32,10 +32,12 @@ from typing import Any
 
 from polyfn.adapters.aws.backends.clients import aws_client
 from polyfn.adapters.aws.backends.errors import error_code, guard
+from polyfn.adapters.aws.sources import ENTRY_STATES
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConfigError, ExecutionExists, UnknownExecution
 from polyfn.core.trace_context import xray_header
 from polyfn.core.workflow import Workflow, WorkflowExecution, canonical_input
+from polyfn.core.workflow_trace import unwrap, wrap
 
 __all__ = ["StepFunctionsWorkflow", "execution_path", "execution_summary"]
 
@@ -71,7 +73,9 @@ def execution_path(events: list[dict[str, Any]]) -> list[str]:
         elif kind in _INNER_CLOSE:
             depth = max(0, depth - 1)
         elif kind.endswith("StateEntered") and depth == 0:
-            path.append(str(event.get("stateEnteredEventDetails", {}).get("name", "")))
+            name = str(event.get("stateEnteredEventDetails", {}).get("name", ""))
+            if name not in ENTRY_STATES:  # polyfn's own, before the flow
+                path.append(name)
     return path
 
 
@@ -160,17 +164,18 @@ class StepFunctionsWorkflow:
         execution_name = name or uuid.uuid4().hex
         machine = self.state_machine_arn
         params: dict[str, Any] = {"stateMachineArn": machine, "name": execution_name}
-        # The starter's trace as X-Ray's header: with the state machine's tracing on
-        # (deploy turns it on), Step Functions hands it to each task's Lambda as
-        # _X_AMZN_TRACE_ID, which the task's context continues. Step Functions has no
-        # place for the correlation id or the hop count outside the execution's input.
+        # The starter's trace rides in the execution's input beside the user's
+        # (core.workflow_trace), which the state machine takes apart: every task gets the
+        # trace, correlation id and hop count. It also goes as X-Ray's header, so that
+        # with the machine's tracing on X-Ray links the execution to its starter.
         header = xray_header((trace or {}).get("traceparent", ""))
         if header:
             params["traceHeader"] = header
+        sent = canonical_input(wrap(json.loads(encoded), trace))
 
         def start() -> str | None:
             try:
-                answer = sfn.start_execution(input=encoded, **params)
+                answer = sfn.start_execution(input=sent, **params)
             except Exception as exc:
                 if error_code(exc) == "ExecutionAlreadyExists":
                     return None
@@ -181,7 +186,10 @@ class StepFunctionsWorkflow:
         if arn is not None:
             return WorkflowExecution(arn, "running")
         existing = self._describe(self._execution_arn(execution_name))
-        if canonical_input(json.loads(existing.get("input") or "null")) != encoded:
+        # Each start carries its own starter's span: the same name is the same execution
+        # when the user's input is the same, whatever trace came with it.
+        existing_input, _ = unwrap(json.loads(existing.get("input") or "null"))
+        if canonical_input(existing_input) != encoded:
             raise ExecutionExists(
                 f"an execution named {execution_name!r} of workflow {workflow.name!r} "
                 "already exists with different input"

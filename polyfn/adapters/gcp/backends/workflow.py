@@ -44,6 +44,7 @@ from polyfn.adapters.gcp.backends.clients import project_id
 from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.errors import ConfigError, ExecutionExists
 from polyfn.core.workflow import Workflow, WorkflowExecution, canonical_input
+from polyfn.core.workflow_trace import unwrap, wrap
 
 __all__ = [
     "DEADLINE_MARK",
@@ -152,9 +153,9 @@ class WorkflowsExecutions:
         name: str | None,
         trace: Mapping[str, str] | None = None,
     ) -> WorkflowExecution:
-        # ``trace`` goes nowhere yet: an execution's only carrier is its argument (the
-        # user's input), and the workflow's calls to the task endpoint send no trace
-        # header; a task starts its own trace (docs/observability.md, "Workflows").
+        # The starter's trace rides in the argument beside the user's input
+        # (core.workflow_trace); the workflow polyfn deploys takes it apart and sends it
+        # to every task as headers.
         from google.cloud.workflows.executions_v1 import Execution
 
         labels = {}
@@ -168,16 +169,17 @@ class WorkflowsExecutions:
             labels[NAME_LABEL] = name
             existing = self._named(parent, name)
             if existing is not None:
-                if canonical_input(json.loads(existing.argument or "null")) != canonical_input(
-                    input
-                ):
+                # Each start carries its own starter's span: the name and the user's
+                # input decide whether it is the same execution.
+                existing_input, _ = unwrap(json.loads(existing.argument or "null"))
+                if canonical_input(existing_input) != canonical_input(input):
                     raise ExecutionExists(
                         f"an execution named {name!r} of workflow {workflow.name!r} "
                         "already exists with different input"
                     )
                 summary = execution_summary(existing)
                 return WorkflowExecution(summary["id"], summary["status"], summary)
-        execution = Execution(argument=json.dumps(input), labels=labels)
+        execution = Execution(argument=json.dumps(wrap(input, trace)), labels=labels)
         created = guard(
             self.ref, lambda: self.client.create_execution(parent=parent, execution=execution)
         )

@@ -214,12 +214,11 @@ class LocalWorkflow:
             uuid.uuid4().hex,
             deadline=time.time() + (timeout or DEFAULT_TIMEOUT_SECONDS),
         )
-        ctx._carrier = trace
         outcome: dict[str, Any] = {}
 
         def call() -> None:
             try:
-                outcome["result"] = app.handle_task(task, data, ctx)
+                outcome["result"] = app.handle_task(task, data, ctx, trace)
             except Exception as exc:
                 outcome["error"] = (type(exc).__name__, str(exc))
 
