@@ -444,7 +444,7 @@ class Table(Resource):
     """
 
     kind = "table"
-    __slots__ = ("schema",)
+    __slots__ = ("expiry", "schema")
 
     def __init__(
         self,
@@ -462,6 +462,11 @@ class Table(Resource):
         if not key or not key.isidentifier():
             raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
         self.schema = KeySchema(name, key, sort, indexes)
+        # The attribute whose number (seconds since the epoch) ends an item's life where
+        # the backend deletes expired items (a TTL): set by @idempotent on the table of its
+        # records, read by the backends that need more than the number (Firestore's TTL
+        # reads a timestamp field). None: no item of this table expires.
+        self.expiry: str | None = None
 
     @property
     def key(self) -> str:
