@@ -302,3 +302,28 @@ def test_dlq_redrive_puts_recorded_changes_back(
         ]
     finally:
         backends.close()
+
+
+def test_a_change_log_of_an_older_release_gains_its_reader_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from polyfn.adapters.local.backends.store import Store
+
+    path = tmp_path / "state.sqlite3"
+    with sqlite3.connect(path) as conn:  # table_changes as releases before redrive made it
+        conn.execute(
+            "CREATE TABLE table_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT "
+            "NOT NULL, kind TEXT NOT NULL, new TEXT, old TEXT, at REAL NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO table_changes (tbl, kind, new, old, at) VALUES ('t', 'insert', "
+            '\'={"id":"a"}\', NULL, 1.0)'
+        )
+    store = Store(path)
+    try:
+        log = ChangeLog(store, "t", "app.fn")
+        log.open("oldest")
+        (logged,) = log.pending(10)
+        assert (logged.seq, logged.kind, logged.new) == (1, "insert", '={"id":"a"}')
+    finally:
+        store.close()
