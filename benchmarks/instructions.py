@@ -2,6 +2,7 @@
 
     python benchmarks/instructions.py                 # AWS v2 GET and POST
     python benchmarks/instructions.py --case "AWS SQS batch of 10"
+    python benchmarks/instructions.py --table         # the local table (table_sqlite.py)
 
 Timings on a shared 2-core machine move by tens of percent with its load; instruction
 counts under ``valgrind --tool=cachegrind`` repeat to the instruction. Each candidate runs
@@ -35,11 +36,26 @@ for _ in range({calls}):
 """
 
 
-def instructions(case: str, candidate: str, calls: int) -> int:
-    """Instructions cachegrind counts for a child that makes ``calls`` calls."""
+# The local table's cases (table_sqlite.py): candidate 0 is polyfn, 1 the hand-written.
+_TABLE_CHILD = """
+import sys, tempfile
+from pathlib import Path
+sys.path[:0] = [{root!r}, {here!r}]
+import table_sqlite
+with tempfile.TemporaryDirectory() as tmp, table_sqlite.table_cases(Path(tmp)) as cases:
+    call = cases[{case!r}][{candidate!r}]
+    for _ in range({calls}):
+        call()
+"""
+
+
+def instructions(case: str, candidate: str | int, calls: int) -> int:
+    """Instructions cachegrind counts for a child that makes ``calls`` calls (a table
+    case when ``candidate`` is an index, else a case of cases.py)."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "cachegrind.out"
-        code = _CHILD.format(
+        child = _TABLE_CHILD if isinstance(candidate, int) else _CHILD
+        code = child.format(
             root=str(HERE.parent), here=str(HERE), case=case, candidate=candidate, calls=calls
         )
         env = {**os.environ, "PYTHONHASHSEED": "0"}
@@ -64,7 +80,7 @@ def instructions(case: str, candidate: str, calls: int) -> int:
         return int(found.group(1).replace(",", ""))
 
 
-def per_call(case: str, candidate: str, calls: int) -> float:
+def per_call(case: str, candidate: str | int, calls: int) -> float:
     return (instructions(case, candidate, 2 * calls) - instructions(case, candidate, calls)) / calls
 
 
@@ -76,10 +92,26 @@ def main() -> int:
         help="a case name from benchmarks/cases.py (default: the AWS v2 GET and POST)",
     )
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="the local table against hand-written sqlite3 (benchmarks/table_sqlite.py)",
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("instructions.py needs valgrind (apt-get install valgrind)", file=sys.stderr)
         return 2
+    if args.table:
+        sys.path.insert(0, str(HERE))
+        import table_sqlite
+
+        calls = min(args.calls, 300)  # a batch write is 100 items: 300 calls suffice
+        for name in table_sqlite.CASES:
+            hand = per_call(name, 1, calls)
+            polyfn = per_call(name, 0, calls)
+            print(f"{name}: hand-written {hand / 1000:.1f}k, polyfn {polyfn / 1000:.1f}k "
+                  f"instructions per call ({polyfn / hand:.2f}x)")  # fmt: skip
+        return 0
     names = args.case or ["AWS HTTP API v2 GET /users/{id}", "AWS HTTP API v2 POST (300 B JSON)"]
     for name in names:
         hand = per_call(name, "hand-written", args.calls)

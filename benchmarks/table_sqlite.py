@@ -10,6 +10,7 @@ and dicts apart, key checks, its own index rows), and the ratio says what that c
 Target (issue 18): at most 1.3x.
 
     .venv/bin/python benchmarks/table_sqlite.py
+    .venv/bin/python benchmarks/instructions.py --table   # instructions per call (cachegrind)
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,49 +84,56 @@ class Handwritten:
         return [json.loads(value) for (value,) in rows]
 
 
+CASES = ("point get", f"index query ({PAGE} items)", f"batch write ({BATCH} items)")
 TARGET_RATIO = 1.3  # polyfn / hand-written sqlite3, every case (issue 18)
 
 
-def measure(rounds: int = 21) -> dict[str, dict[str, float]]:
-    """Per case: microseconds per call of polyfn and of the hand-written code, and the ratio."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        app = App("bench")
-        app.bind(LocalBackends(root / "polyfn", app.name))
-        table = app.table(
-            "orders", key="customer", sort="created", indexes={"by_status": ("status", "created")}
-        )
-        hand = Handwritten(root / "hand.sqlite3")
-        items = [_item(n) for n in range(ITEMS)]
-        for start in range(0, ITEMS, BATCH):
-            table.batch_write(items[start : start + BATCH])
-            hand.put_many(items[start : start + BATCH])
-        probe = items[ITEMS // 2]
-        assert table.get(probe["customer"], probe["created"]) == hand.get(
-            probe["customer"], probe["created"]
-        )
-        assert list(table.query("paid", index="by_status", limit=PAGE)) == hand.by_status(
-            "paid", PAGE
-        )
-        batch = [_item(n) for n in range(BATCH)]
-
-        cases = {
-            "point get": (
+@contextmanager
+def table_cases(root: Path) -> Iterator[dict[str, tuple[Callable[[], object], ...]]]:
+    """Per case, (polyfn, hand-written): both tables filled with the same items under
+    ``root``, checked to answer alike. Also what benchmarks/instructions.py --table runs."""
+    app = App("bench")
+    backends = LocalBackends(root / "polyfn", app.name)
+    app.bind(backends)
+    table = app.table(
+        "orders", key="customer", sort="created", indexes={"by_status": ("status", "created")}
+    )
+    hand = Handwritten(root / "hand.sqlite3")
+    items = [_item(n) for n in range(ITEMS)]
+    for start in range(0, ITEMS, BATCH):
+        table.batch_write(items[start : start + BATCH])
+        hand.put_many(items[start : start + BATCH])
+    probe = items[ITEMS // 2]
+    assert table.get(probe["customer"], probe["created"]) == hand.get(
+        probe["customer"], probe["created"]
+    )
+    assert list(table.query("paid", index="by_status", limit=PAGE)) == hand.by_status("paid", PAGE)
+    batch = [_item(n) for n in range(BATCH)]
+    try:
+        yield {
+            CASES[0]: (
                 lambda: table.get(probe["customer"], probe["created"]),
                 lambda: hand.get(probe["customer"], probe["created"]),
             ),
-            f"index query ({PAGE} items)": (
+            CASES[1]: (
                 lambda: table.query("paid", index="by_status", limit=PAGE),
                 lambda: hand.by_status("paid", PAGE),
             ),
-            f"batch write ({BATCH} items)": (
+            CASES[2]: (
                 lambda: table.batch_write(batch),
                 lambda: hand.put_many(batch),
             ),
         }
-        results = {name: paired(ours, theirs, rounds) for name, (ours, theirs) in cases.items()}
+    finally:
         app.unbind()
-        return results
+        backends.close()
+        hand.conn.close()
+
+
+def measure(rounds: int = 21) -> dict[str, dict[str, float]]:
+    """Per case: microseconds per call of polyfn and of the hand-written code, and the ratio."""
+    with tempfile.TemporaryDirectory() as tmp, table_cases(Path(tmp)) as cases:
+        return {name: paired(ours, theirs, rounds) for name, (ours, theirs) in cases.items()}
 
 
 def paired(

@@ -1,7 +1,8 @@
 """``polyfn dlq list|redrive APP``: the dead letters of an app's queues, on the local runtime.
 
 ``list`` also shows the table changes each ``on_change`` function gave up on after its
-retries (the local change log's ``change_failures``); they are listed, not redriven.
+retries (the local change log's ``change_failures``), and ``redrive`` hands them back to
+that function: logged again for it alone, with fresh retries (``--change SEQ`` picks some).
 
 A message whose handler failed ``max_receives`` times leaves its queue for the queue's
 dead letters (``polyfn run`` logs it); these commands read the same data directory as
@@ -40,6 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="redrive only this message (repeatable); default every dead letter",
     )
     parser.add_argument(
+        "--change",
+        action="append",
+        type=int,
+        default=None,
+        dest="changes",
+        metavar="SEQ",
+        help="redrive only this recorded change failure (its change number in list; "
+        "repeatable); default every one",
+    )
+    parser.add_argument(
         "--data-dir",
         help="where buckets, queues and tables live (default $POLYFN_DATA_DIR or ./.polyfn)",
     )
@@ -50,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from polyfn.adapters.local.backends import DATA_DIR_VARIABLE, LocalBackends, data_dir_from_env
     from polyfn.loading import AppNotFound, load_app
 
-    if args.ids and args.action != "redrive":
-        raise UsageError("--id is for redrive")
+    if (args.ids or args.changes) and args.action != "redrive":
+        raise UsageError("--id and --change are for redrive")
     if args.data_dir:
         os.environ[DATA_DIR_VARIABLE] = str(Path(args.data_dir).resolve())
     try:
@@ -73,21 +84,56 @@ def run(args: argparse.Namespace) -> int:
             if args.queue is None:
                 _list_change_failures(app, backends, as_json=args.json)
             return 0
-        moved = 0
-        wanted = set(args.ids) if args.ids else None
-        for queue in queues:
-            ids = backends.queue(queue).redrive(None if wanted is None else sorted(wanted))
-            moved += len(ids)
-            for message_id in ids:
-                print(f"{queue.name}: {message_id} redriven")
-            if wanted is not None:
-                wanted -= set(ids)
-        if wanted:
-            raise UsageError(f"no dead letter with id {', '.join(sorted(wanted))}")
-        print(f"{moved} message(s) back in their queue")
+        # --change alone redrives changes only; --queue or --id alone, messages only.
+        messages = not args.changes or bool(args.ids or args.queue)
+        changes = not (args.ids or args.queue) or bool(args.changes)
+        if messages:
+            _redrive_messages(queues, backends, args.ids)
+        if changes:
+            _redrive_changes(app, backends, args.changes)
         return 0
     finally:
         backends.close()
+
+
+def _redrive_messages(queues: list[Any], backends: Any, ids: list[str] | None) -> None:
+    moved = 0
+    wanted = set(ids) if ids else None
+    for queue in queues:
+        redriven = backends.queue(queue).redrive(None if wanted is None else sorted(wanted))
+        moved += len(redriven)
+        for message_id in redriven:
+            print(f"{queue.name}: {message_id} redriven")
+        if wanted is not None:
+            wanted -= set(redriven)
+    if wanted:
+        raise UsageError(f"no dead letter with id {', '.join(sorted(wanted))}")
+    print(f"{moved} message(s) back in their queue")
+
+
+def _redrive_changes(app: Any, backends: Any, seqs: list[int] | None) -> None:
+    """The recorded change failures back to their on_change functions (each reader's in
+    one transaction); nothing printed for an app without on_change functions."""
+    from polyfn.adapters.local.backends.change_log import ChangeLog, reader_name
+
+    functions = app.functions_of("change")
+    wanted = set(seqs) if seqs else None
+    moved = 0
+    found: set[int] = set()
+    for fn in functions:
+        table = fn.trigger.table
+        physical = backends.table(table).ref.physical
+        log = ChangeLog(backends.store, physical, reader_name(app.name, fn.name))
+        redriven = log.redrive(None if wanted is None else sorted(wanted))
+        moved += len(redriven)
+        found.update(redriven)
+        for change in redriven:
+            print(f"{table.name} changes -> {fn.name}: change {change} redriven")
+    if wanted is not None and wanted - found:
+        missing = ", ".join(str(seq) for seq in sorted(wanted - found))
+        raise UsageError(f"no recorded change failure with change number {missing}")
+    if functions:
+        print(f"{moved} change(s) back to their on_change function")
 
 
 def _list_change_failures(app: Any, backends: Any, *, as_json: bool) -> None:

@@ -147,6 +147,7 @@ class Idempotency:
             raise ConfigError("@idempotent: key is a function of the input (or None)")
         self.table = table
         self.key = key
+        table.expiry = EXPIRES  # the backends with a TTL delete expired records
         self.expires_after = expires_after
         self.in_progress_expires_after = in_progress_expires_after
         self.check_payload = bool(check_payload)

@@ -64,6 +64,9 @@ _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _LOGICAL_CHARS = _LOWER | frozenset("0123456789-")
 _UPPER_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _STAGE_CHARS = _LOWER | frozenset("0123456789")
+# table_keys.SHORT_KEY_CHARS, for the inline key checks of Table's hot paths (table_keys
+# itself is imported on first use of a table, not at cold start; a test keeps them equal).
+_SHORT_KEY_CHARS = 256
 
 
 def _is_logical_name(name: str) -> bool:
@@ -441,7 +444,7 @@ class Table(Resource):
     """
 
     kind = "table"
-    __slots__ = ("schema",)
+    __slots__ = ("expiry", "schema")
 
     def __init__(
         self,
@@ -459,6 +462,11 @@ class Table(Resource):
         if not key or not key.isidentifier():
             raise ConfigError(f"table {name!r}: key must be an attribute name, got {key!r}")
         self.schema = KeySchema(name, key, sort, indexes)
+        # The attribute whose number (seconds since the epoch) ends an item's life where
+        # the backend deletes expired items (a TTL): set by @idempotent on the table of its
+        # records, read by the backends that need more than the number (Firestore's TTL
+        # reads a timestamp field). None: no item of this table expires.
+        self.expiry: str | None = None
 
     @property
     def key(self) -> str:
@@ -482,6 +490,26 @@ class Table(Resource):
         )
 
     def get(self, key: str, sort: str | None = None) -> Item | None:
+        # The common key (short strings without NUL, both parts given on a table with a
+        # sort key) is checked inline: a point get is a few microseconds, and _key's
+        # calls were a tenth of it (benchmarks/table_sqlite.py). Any other goes by _key.
+        if (
+            type(key) is str
+            and key
+            and len(key) <= _SHORT_KEY_CHARS
+            and "\x00" not in key
+            and (
+                sort is None
+                if self.schema.sort is None
+                else (
+                    type(sort) is str
+                    and sort
+                    and len(sort) <= _SHORT_KEY_CHARS
+                    and "\x00" not in sort
+                )
+            )
+        ):
+            return self._get_backend().get((key, sort))  # type: ignore[no-any-return]
         return self._get_backend().get(self._key(key, sort))  # type: ignore[no-any-return]
 
     def put(self, item: Mapping[str, Any], *, condition: Condition | None = None) -> None:
@@ -606,10 +634,9 @@ class Table(Resource):
         Storage 100 per partition, Firestore 500), retrying what the cloud left
         unprocessed. Each chunk is all-or-nothing where the cloud makes it so; the whole
         batch is not a transaction. Every item is checked before the first is sent."""
-        checked = [self._checked_item_and_key(item) for item in puts]
-        items = [item for item, _ in checked]
+        items, keys = self._checked_items(puts)
         removed = [self._key_of_any(key) for key in deletes]
-        keys = [key for _, key in checked] + removed
+        keys += removed
         if len(set(keys)) != len(keys):
             raise ValueError(f"table {self.name!r}: batch_write names a key twice")
         if keys:
@@ -667,6 +694,55 @@ class Table(Resource):
                 raise ValueError(f"table {self.name!r}: a key is (partition, sort)")
             return self._key(key[0], key[1])
         return self._key(key, None)
+
+    def _checked_items(
+        self, items: Iterable[Mapping[str, Any]]
+    ) -> tuple[list[Item], list[tuple[str, str | None]]]:
+        """``_checked_item_and_key`` of every item, in one loop with its checks inline for
+        the common item (a dict whose key and index values are short strings without
+        NUL: ``check_key_value``'s fast test); any other item takes the per-item path,
+        which refuses it with the same error. A batch write is mostly this loop and the
+        backend's encoding (benchmarks/table_sqlite.py)."""
+        key, sort, index_checks = self.schema.key, self.schema.sort, self.schema.index_checks
+        checked: list[Item] = []
+        keys: list[tuple[str, str | None]] = []
+        for item in items:
+            if type(item) is dict:
+                partition = item.get(key)
+                order = None if sort is None else item.get(sort)
+                if (
+                    type(partition) is str
+                    and partition
+                    and len(partition) <= _SHORT_KEY_CHARS
+                    and "\x00" not in partition
+                    and (
+                        sort is None
+                        or (
+                            type(order) is str
+                            and order
+                            and len(order) <= _SHORT_KEY_CHARS
+                            and "\x00" not in order
+                        )
+                    )
+                ):
+                    for attribute, _ in index_checks:
+                        if attribute in item:
+                            value = item[attribute]
+                            if not (
+                                type(value) is str
+                                and value
+                                and len(value) <= _SHORT_KEY_CHARS
+                                and "\x00" not in value
+                            ):
+                                break
+                    else:
+                        checked.append(dict(item))
+                        keys.append((partition, order))
+                        continue
+            copied, item_key = self._checked_item_and_key(item)
+            checked.append(copied)
+            keys.append(item_key)
+        return checked, keys
 
     def _checked_item(self, item: Mapping[str, Any]) -> Item:
         return self._checked_item_and_key(item)[0]

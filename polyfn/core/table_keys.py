@@ -78,7 +78,7 @@ class TableIndex:
 class KeySchema:
     """The key attributes of one table, checked when the table is declared."""
 
-    __slots__ = ("indexes", "key", "sort", "table")
+    __slots__ = ("index_checks", "indexes", "key", "sort", "table")
 
     def __init__(
         self,
@@ -100,6 +100,14 @@ class KeySchema:
                 f"table {table!r}: at most {MAX_INDEXES} indexes (DynamoDB's quota of global "
                 "secondary indexes per table)"
             )
+        # What check_item_keys checks beyond the key, worked out once: each index
+        # attribute that is not a key attribute, with the first index that names it.
+        checks: dict[str, str] = {}
+        for index in self.indexes.values():
+            for attribute in index.attributes:
+                if attribute != self.key and attribute != self.sort:
+                    checks.setdefault(attribute, index.name)
+        self.index_checks: tuple[tuple[str, str], ...] = tuple(checks.items())
 
     def key_attributes(self) -> tuple[str, ...]:
         return (self.key,) if self.sort is None else (self.key, self.sort)
@@ -123,10 +131,9 @@ class KeySchema:
     def check_item_keys(self, item: Mapping[str, Any]) -> tuple[str, str | None]:
         """Check the item's key and the index attributes it carries; returns its key."""
         key = self.key_of(item)
-        for index in self.indexes.values():
-            for attribute in index.attributes:
-                if attribute in item and attribute != self.key and attribute != self.sort:
-                    check_key_value(self.table, attribute, item[attribute], index=index.name)
+        for attribute, index in self.index_checks:
+            if attribute in item:
+                check_key_value(self.table, attribute, item[attribute], index=index)
         return key
 
     def index_key(self, index: TableIndex, item: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -154,9 +161,14 @@ class KeySchema:
         return checked, check_key_value(self.table, self.sort, sort)
 
 
+# A key value of at most this many characters is within MAX_KEY_UTF16_BYTES whatever
+# they are (a character is at most 4 bytes of UTF-16): no encoding needed to measure it.
+SHORT_KEY_CHARS = MAX_KEY_UTF16_BYTES // 4
+
+
 def check_key_value(table: str, attribute: str, value: object, *, index: str = "") -> str:
-    if type(value) is str and value and "\x00" not in value and len(value) <= 256:
-        return value  # the common case, at the cost of three tests (256 * 4 <= 1024 bytes)
+    if type(value) is str and value and "\x00" not in value and len(value) <= SHORT_KEY_CHARS:
+        return value  # the common case, at the cost of three tests
     where = f"table {table!r}" + (f", index {index!r}" if index else "")
     if not isinstance(value, str):
         shown = "missing" if value is None else f"a {type(value).__name__}"

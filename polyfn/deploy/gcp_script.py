@@ -281,6 +281,30 @@ def _resources(model: DeployModel, s: _Script) -> None:
                 'FIRESTORE_LOCATION="${FIRESTORE_LOCATION:-${REGION}}"',
             )
         _composite_indexes(model, s)
+        _ttl_policies(model, s)
+
+
+def _ttl_policies(model: DeployModel, s: _Script) -> None:
+    """A Firestore TTL policy on each table that holds idempotency records: Firestore
+    deletes a document once its EXPIRY_FIELD timestamp has passed (typically within a day,
+    so polyfn checks the expiry on read as well). One TTL field per collection group;
+    ``--async``: the policy takes minutes to apply and deploy need not wait for it."""
+    from polyfn.adapters.gcp.backends.table import EXPIRY_FIELD
+    from polyfn.core.idempotency import ttl_attribute
+
+    expiring = [name for name in model.tables if ttl_attribute(model.app, model.app.tables[name])]
+    if not expiring:
+        return
+    s.section("Firestore TTL: idempotency records are deleted after their expiry")
+    for name in expiring:
+        s.command(
+            "gcloud firestore fields ttls update",
+            EXPIRY_FIELD,
+            f'--collection-group="${{{_var("table", name)}}}"',
+            "--enable-ttl",
+            "--async",
+            '"${P[@]}"',
+        )
 
 
 def _composite_indexes(model: DeployModel, s: _Script) -> None:

@@ -5,7 +5,8 @@ the expiry is checked on every read. What differs is who deletes expired records
 what the conditional writes are. Sources: DynamoDB Developer Guide, "Working with time
 to live (TTL)" (expired items are typically deleted within a few days); "Understanding
 the Table service data model" (learn.microsoft.com: no expiry of entities); Firestore
-"Manage data retention with TTL policies" (the TTL field must hold a timestamp); all
+"Manage data retention with TTL policies" (the TTL field must hold a timestamp;
+expired documents are typically deleted within 24 hours); all
 read 2026-12.
 """
 
@@ -44,9 +45,9 @@ def idempotency_notes(app: App, clouds: Sequence[str]) -> list[str]:
         if "gcp" in clouds:
             notes.append(
                 f"Google Cloud: {where} are claimed with a document create (it fails if the "
-                "document exists) and replaced in a transaction; deploy sets no "
-                "TTL policy (Firestore TTL needs a timestamp field, the records hold epoch "
-                "seconds), so expired records stay until their key comes back or a cleanup "
-                "of your own deletes them"
+                "document exists) and replaced in a transaction; each record holds its "
+                "expiry also as the timestamp 'polyfn_expires_at', on which deploy sets a "
+                "Firestore TTL policy (deletion typically within 24 hours of the expiry, so polyfn "
+                "checks the expiry on read)"
             )
     return notes

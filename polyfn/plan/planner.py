@@ -111,6 +111,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
     limits, limits_note = check_limits(
         app, clouds, plans, inputs.root, loops=inputs.source_label == "polyfn app"
     )
+    limits = without_trigger_refusals(limits, triggers)
     costs = []
     resource_traffic, unscanned = _resource_traffic(app, traffic_of, inputs.root)
     for cloud in clouds:
@@ -252,6 +253,25 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def without_trigger_refusals(
+    limits: Sequence[LimitResult], triggers: Sequence[TriggerMapping]
+) -> list[LimitResult]:
+    """The limit findings the trigger map does not already say. Deploy's checker refuses
+    a trigger a cloud cannot serve (an on_change function on Azure, whose Table Storage
+    has no change feed) so that a build fails; the plan's trigger map gives the same
+    refusal, with its reason, where the trigger's mapping is, and says it once."""
+    said = {
+        (mapping.function, mapping.cloud, note.text)
+        for mapping in triggers
+        for note in mapping.notes
+    }
+    return [
+        limit
+        for limit in limits
+        if limit.level == "pass" or (limit.function, limit.cloud, limit.message) not in said
+    ]
 
 
 def judge(

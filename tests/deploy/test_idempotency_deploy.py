@@ -60,17 +60,40 @@ def test_an_idempotent_function_is_granted_its_records_and_its_own_uses() -> Non
     assert any("OrdersTable" in resource for resource in grants(charging))
 
 
-def test_azure_and_google_cloud_deploy_the_records_table_without_a_ttl() -> None:
+def test_azure_deploys_the_records_table_without_a_ttl() -> None:
     import json
 
     from polyfn.deploy.azure_arm import main_template
+
+    arm = json.dumps(main_template(build_model(_app()), {}))
+
+    # Table Storage has no TTL (docs/idempotency.md): nothing to turn on.
+    assert "tableServices/default/tables/idempotency" in arm
+    assert "ttl" not in arm.lower()
+
+
+def test_google_cloud_sets_a_ttl_policy_on_the_records_timestamp() -> None:
+    from deploy.gcloud_check import check_line, command_lines
+    from polyfn.adapters.gcp.backends.table import EXPIRY_FIELD
     from polyfn.deploy.gcp_script import deploy_script
 
-    model = build_model(_app())
-    arm = json.dumps(main_template(model, {}))
-    script = deploy_script(model, "europe-west1")
+    script = deploy_script(build_model(_app()), "europe-west1")
 
-    # Table Storage has no TTL; Firestore's needs a timestamp field (docs/idempotency.md).
-    assert "tableServices/default/tables/idempotency" in arm
     assert "POLYFN_TABLE_IDEMPOTENCY=${TABLE_IDEMPOTENCY}" in script
-    assert "ttl" not in script.lower()
+    policies = [line for line in command_lines(script) if "fields ttls update" in line]
+    assert sorted(" ".join(line.split()) for line in policies) == sorted(
+        f'gcloud firestore fields ttls update {EXPIRY_FIELD} --collection-group="${{{var}}}" '
+        '--enable-ttl --async "${P[@]}"'
+        for var in ("TABLE_IDEMPOTENCY", "TABLE_ORDERS")
+    )
+    for line in policies:
+        check_line(line)  # gcloud's own command tree accepts it
+    # A table without idempotency records gets no policy.
+    plain = App("plain")
+    notes = plain.table("notes")
+
+    @plain.get("/notes")
+    def list_notes(req: Request) -> None:
+        notes.scan(limit=10)
+
+    assert "ttls" not in deploy_script(build_model(plain), "europe-west1")

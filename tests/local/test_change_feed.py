@@ -204,3 +204,126 @@ def test_dlq_list_shows_the_changes_given_up_on(
         "kind": "insert",
         "attempts": 3,
     }
+
+
+def test_redrive_hands_a_recorded_failure_back_to_its_function_alone(tmp_path: Path) -> None:
+    app = App("feeds")
+    notes = app.table("notes")
+    healthy = [False]
+    seen: dict[str, list[Change]] = {"picky": [], "other": []}
+
+    @app.on_change(notes, batch_size=3, start="oldest", retries=0)  # type: ignore[arg-type]
+    def picky(change: Change) -> None:
+        if (change.item or {}).get("fail") and not healthy[0]:
+            raise ValueError("refused")
+        seen["picky"].append(change)
+
+    @app.on_change(notes, batch_size=3, start="oldest")  # type: ignore[arg-type]
+    def other(change: Change) -> None:
+        seen["other"].append(change)
+
+    backends = LocalBackends(tmp_path / "data", "feeds")
+    app.bind(backends)
+    try:
+        physical = backends.table(notes).ref.physical
+        logs = {name: ChangeLog(backends.store, physical, f"feeds.{name}") for name in seen}
+        workers = {
+            name: ChangeWorker(app, app.functions[name], logs[name], Invocations(None))
+            for name in seen
+        }
+
+        def drain(name: str) -> None:
+            while workers[name].process_batch().received:
+                pass
+
+        notes.put({"id": "a", "fail": True})
+        notes.put({"id": "b"})
+        drain("picky")  # retries=0: "a" is recorded at once and passed
+        drain("other")
+        assert [c.keys["id"] for c in seen["picky"]] == ["b"]
+        (failure,) = logs["picky"].failures()
+        original = seen["other"][0]
+        assert logs["picky"].redrive([99]) == []  # not a recorded failure: nothing moves
+        healthy[0] = True
+        assert logs["picky"].redrive() == [failure.change_seq]
+        assert logs["picky"].failures() == [] and logs["picky"].redrive() == []
+        drain("picky")
+        drain("other")
+        again = seen["picky"][-1]
+        assert (again.kind, again.keys, again.new, again.old) == (
+            "insert",
+            {"id": "a"},
+            {"id": "a", "fail": True},
+            None,
+        )
+        assert again.time == original.time  # the write's time, not the redrive's
+        assert int(again.id) > int(seen["picky"][0].id)  # logged anew, after what was there
+        assert [c.keys["id"] for c in seen["other"]] == ["a", "b"]  # not delivered twice
+    finally:
+        backends.close()
+
+
+def test_dlq_redrive_puts_recorded_changes_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from polyfn.adapters.local.backends.change_log import reader_name
+    from polyfn.cli import main
+
+    data_dir = tmp_path / "data"
+    app, backends = _ledger(data_dir)
+    fn = app.functions["ledger_changed"]
+    physical = backends.table(app.tables["ledger"]).ref.physical
+    log = ChangeLog(backends.store, physical, reader_name(app.name, fn.name))
+    try:
+        app.tables["ledger"].put({"id": "bad", "fail": True})
+        worker = ChangeWorker(app, fn, log, Invocations(None))
+        for _ in range(3):  # retries=2: the third failure is recorded
+            with backends.store.write() as conn:
+                conn.execute("UPDATE change_readers SET retry_at = 0")
+            worker.process_batch()
+        assert [f.change_seq for f in log.failures()] == [1]
+        capsys.readouterr()
+        args = ["dlq", "redrive", str(FEED_APP), "--data-dir", str(data_dir)]
+        assert main([*args, "--change", "7"]) == 2
+        assert "no recorded change failure with change number 7" in capsys.readouterr().err
+        assert main([*args, "--change", "1"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out == [
+            "ledger changes -> ledger_changed: change 1 redriven",
+            "1 change(s) back to their on_change function",
+        ]
+        assert log.failures() == []
+        (pending,) = log.pending(10)
+        assert (pending.kind, pending.seq) == ("insert", 2)
+        assert main(args) == 0  # nothing left: zero of each
+        assert capsys.readouterr().out.splitlines() == [
+            "0 message(s) back in their queue",
+            "0 change(s) back to their on_change function",
+        ]
+    finally:
+        backends.close()
+
+
+def test_a_change_log_of_an_older_release_gains_its_reader_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from polyfn.adapters.local.backends.store import Store
+
+    path = tmp_path / "state.sqlite3"
+    with sqlite3.connect(path) as conn:  # table_changes as releases before redrive made it
+        conn.execute(
+            "CREATE TABLE table_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT "
+            "NOT NULL, kind TEXT NOT NULL, new TEXT, old TEXT, at REAL NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO table_changes (tbl, kind, new, old, at) VALUES ('t', 'insert', "
+            '\'={"id":"a"}\', NULL, 1.0)'
+        )
+    store = Store(path)
+    try:
+        log = ChangeLog(store, "t", "app.fn")
+        log.open("oldest")
+        (logged,) = log.pending(10)
+        assert (logged.seq, logged.kind, logged.new) == (1, "insert", '={"id":"a"}')
+    finally:
+        store.close()

@@ -98,7 +98,9 @@ def test_redrive_puts_them_back_with_fresh_attempts(
     [
         (["redrive", "--id", "nope"], "no dead letter with id nope"),
         (["list", "--queue", "missing"], "no queue 'missing' (queues: emails, other)"),
-        (["list", "--id", "x"], "--id is for redrive"),
+        (["list", "--id", "x"], "--id and --change are for redrive"),
+        (["list", "--change", "3"], "--id and --change are for redrive"),
+        (["redrive", "--change", "3"], "no recorded change failure with change number 3"),
     ],
 )
 def test_mistakes_are_one_line(

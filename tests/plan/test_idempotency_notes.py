@@ -1,6 +1,6 @@
 """`polyfn plan` says, per target, where @idempotent's records behave differently: who
-deletes expired records (DynamoDB TTL; nobody on Table Storage; no TTL policy on
-Firestore) and what the conditional writes are."""
+deletes expired records (DynamoDB TTL; nobody on Table Storage; a TTL policy on a
+timestamp field on Firestore) and what the conditional writes are."""
 
 from __future__ import annotations
 
@@ -35,4 +35,4 @@ def test_the_plan_has_a_note_per_target_on_the_records(
     aws, azure, gcp = notes
     assert "TTL on 'expires'" in aws and "conditional PutItem" in aws
     assert "no TTL" in azure and "If-Match" in azure
-    assert "sets no TTL policy" in gcp
+    assert "TTL policy" in gcp and "'polyfn_expires_at'" in gcp

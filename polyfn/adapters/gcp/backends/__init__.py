@@ -46,7 +46,7 @@ class GcpBackends:
     def table(self, resource: Table) -> FirestoreCollection:
         from polyfn.adapters.gcp.backends.table import FirestoreCollection
 
-        return FirestoreCollection(resource.name, resource.physical_name, resource.schema)
+        return FirestoreCollection(resource.name, resource.physical_name, resource.schema, resource)
 
     def event_bus(self, resource: EventBus) -> PubSubBus:
         from polyfn.adapters.gcp.backends.event_bus import PubSubBus

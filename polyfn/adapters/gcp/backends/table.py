@@ -31,12 +31,12 @@ from polyfn.adapters.common.errors import ResourceRef, TooLarge, Unstorable, cla
 from polyfn.adapters.gcp.backends.clients import google_client
 from polyfn.adapters.gcp.backends.errors import guard
 from polyfn.core.errors import ConditionFailed, PayloadTooLarge
-from polyfn.core.resources import Item, Page
+from polyfn.core.resources import Item, Page, Table
 from polyfn.core.table_conditions import Condition
 from polyfn.core.table_keys import KeySchema, Query
 from polyfn.core.table_transactions import Prepared
 
-__all__ = ["MAX_DOCUMENT_BYTES", "FirestoreCollection", "document_size"]
+__all__ = ["EXPIRY_FIELD", "MAX_DOCUMENT_BYTES", "FirestoreCollection", "document_size"]
 
 # Firestore "Usage and limits" (checked 2026-11): a document is at most 1 MiB (1,048,576
 # bytes, by the storage size rules); ids are at most 1,500 bytes, cannot contain '/', be
@@ -50,6 +50,11 @@ _INT64 = range(-(2**63), 2**63)
 # A batched write holds at most 500 operations ("Usage and limits", checked 2026-12).
 BATCH_WRITES = 500
 BATCH_READS = 500
+# The field that holds an expiring item's expiry as a Firestore timestamp, written beside
+# the item's own number (seconds since the epoch, what DynamoDB TTL reads): a Firestore
+# TTL policy deletes by a timestamp field only ("Manage data retention with TTL
+# policies", checked 2026-12). Deploy names it in the policy; reads leave it out.
+EXPIRY_FIELD = "polyfn_expires_at"
 Key = tuple[str, str | None]
 
 
@@ -69,9 +74,13 @@ def storable_id(key: str) -> bool:
 class FirestoreCollection:
     """Items of one Firestore collection."""
 
-    def __init__(self, name: str, physical: str, schema: KeySchema) -> None:
+    def __init__(
+        self, name: str, physical: str, schema: KeySchema, table: Table | None = None
+    ) -> None:
         self.ref = ResourceRef("gcp", "table", name, physical)
         self._schema = schema
+        # Read on each write, not here: @idempotent may mark the table after first use.
+        self._table = table
         self._key = schema.key
         self._sort = schema.sort
         self._collection_ref: Any = None
@@ -162,7 +171,10 @@ class FirestoreCollection:
             except Unstorable as exc:
                 raise self.ref.unsupported(str(exc)) from exc
         # Quoted field paths: a top-level name with a '.' is that name, not a path.
-        fields = {FieldPath(name).to_api_repr(): value for name, value in changes.items()}
+        fields = {
+            FieldPath(name).to_api_repr(): value
+            for name, value in {**changes, **self._expiry_fields(changes)}.items()
+        }
         reference = self._collection.document(doc_id)
         if condition is not None:
 
@@ -363,11 +375,38 @@ class FirestoreCollection:
         more = len(snapshots) > limit
         return Page([self._item(s) for s in page], page[-1].id if more else None)
 
+    @property
+    def _expiry(self) -> str | None:
+        return None if self._table is None else self._table.expiry
+
     def _item(self, snapshot: Any) -> Item:
         item: Item = dict(snapshot.to_dict() or {})
         if self._sort is None:
             item[self._key] = snapshot.id
+        if self._expiry is not None:
+            item.pop(EXPIRY_FIELD, None)
         return item
+
+    def _expiry_fields(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``{EXPIRY_FIELD: timestamp}`` when ``values`` hold the table's expiry number;
+        else nothing (no expiry, or not a number a timestamp can hold: the item then
+        never expires by TTL, and the reader's own check of the number still applies)."""
+        expiry = self._expiry
+        if expiry is None:
+            return {}
+        if EXPIRY_FIELD in values:
+            raise self.ref.unsupported(
+                f"{EXPIRY_FIELD!r} is polyfn's own field on a table with expiring items"
+            )
+        seconds = values.get(expiry)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            return {}
+        from datetime import UTC, datetime
+
+        try:
+            return {EXPIRY_FIELD: datetime.fromtimestamp(seconds, UTC)}
+        except (OverflowError, OSError, ValueError):
+            return {}
 
     def _checked(self, item: Item) -> dict[str, Any]:
         key = self._item_id(item)
@@ -376,17 +415,18 @@ class FirestoreCollection:
                 f"{key!r} cannot be a Firestore document id (at most 1,500 bytes, no '/', "
                 "not '.', '..' or __name__-like)"
             )
+        document = {**item, **self._expiry_fields(item)}
         try:
             for name, value in item.items():
                 _check_field(name, value, name, 1)
-            size = document_size(self.ref.physical, key, item)
+            size = document_size(self.ref.physical, key, document)
             if size > MAX_DOCUMENT_BYTES:
                 raise TooLarge(f"item {key!r}", size, MAX_DOCUMENT_BYTES, "Firestore document")
         except Unstorable as exc:
             raise self.ref.unsupported(str(exc)) from exc
         except TooLarge as exc:
             raise self.ref.error(PayloadTooLarge, str(exc)) from exc
-        return dict(item)
+        return document
 
 
 def _all(client: Any, references: list[Any]) -> list[Any]:
@@ -445,4 +485,8 @@ def _value_size(value: Any) -> int:
         return sum(_value_size(v) for v in value)
     if isinstance(value, Mapping):
         return sum(len(str(k).encode()) + 1 + _value_size(v) for k, v in value.items())
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return 8  # a timestamp (EXPIRY_FIELD)
     return 0

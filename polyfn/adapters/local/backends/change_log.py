@@ -10,11 +10,13 @@ delivers it again, as DynamoDB Streams does after a Lambda timeout.
 A change that keeps failing is retried ``retries`` times (with a growing pause), then
 recorded in ``change_failures`` and passed, as DynamoDB Streams' event source mapping
 sends the failed record's description to its on-failure destination and goes on.
+``redrive`` (``polyfn dlq redrive``) logs such a change again for its reader alone.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,8 +121,8 @@ class ChangeLog:
                 return []
             rows = conn.execute(
                 "SELECT seq, kind, new, old, at FROM table_changes WHERE tbl = ? AND seq > ? "
-                "ORDER BY seq LIMIT ?",
-                (self.table, position, limit),
+                "AND (reader IS NULL OR reader = ?) ORDER BY seq LIMIT ?",
+                (self.table, position, self.reader, limit),
             ).fetchall()
         return [LoggedChange(int(r[0]), str(r[1]), r[2], r[3], float(r[4])) for r in rows]
 
@@ -168,6 +170,32 @@ class ChangeLog:
                 (change.seq, self.reader),
             )
             return True
+
+    def redrive(self, change_seqs: Sequence[int] | None = None) -> list[int]:
+        """Put the changes this reader gave up on (all, or those of ``change_seqs``) back
+        in its log, as SQS's dead-letter redrive puts messages back: each is logged anew
+        (a new sequence number, after what is logged now; its write's time kept) for this
+        reader alone, so another on_change function of the table never sees it twice,
+        with fresh retries. Returns the original sequence numbers of the changes moved,
+        oldest failure first; one transaction, so a change is never in both or lost."""
+        now = time.time()
+        with self._store.write() as conn:
+            rows = conn.execute(
+                "SELECT seq, change_seq FROM change_failures WHERE reader = ? ORDER BY seq",
+                (self.reader,),
+            ).fetchall()
+            wanted = None if change_seqs is None else set(change_seqs)
+            chosen = [(seq, change) for seq, change in rows if wanted is None or change in wanted]
+            for seq, change in chosen:
+                conn.execute(
+                    "INSERT INTO table_changes (tbl, kind, new, old, at, reader) "
+                    "SELECT tbl, kind, new, old, "
+                    "COALESCE((SELECT at FROM table_changes WHERE seq = ?), ?), reader "
+                    "FROM change_failures WHERE seq = ?",
+                    (change, now, seq),
+                )
+                conn.execute("DELETE FROM change_failures WHERE seq = ?", (seq,))
+        return [int(change) for _, change in chosen]
 
     def failures(self) -> list[RecordedFailure]:
         """The changes this reader gave up on, oldest first."""

@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS table_changes (
     kind TEXT NOT NULL,
     new TEXT,
     old TEXT,
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    reader TEXT
 );
 CREATE INDEX IF NOT EXISTS table_changes_tbl ON table_changes (tbl, seq);
 CREATE TABLE IF NOT EXISTS change_readers (
@@ -128,6 +129,15 @@ def _add_object_metadata(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE objects ADD COLUMN metadata TEXT")
 
 
+def _add_change_reader(conn: sqlite3.Connection) -> None:
+    """Give a change log its ``reader`` column (files of older releases lack it): NULL for
+    a write, which every reader reads; a reader's name for a change redriven to it alone
+    (``ChangeLog.redrive``)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(table_changes)")}
+    if "reader" not in columns:
+        conn.execute("ALTER TABLE table_changes ADD COLUMN reader TEXT")
+
+
 def index_slot_sql(slot: int) -> str:
     """The partial index that orders the items in slot ``slot`` of some table's index."""
     return (
@@ -150,6 +160,7 @@ class Store:
                 if statement.strip():
                     conn.execute(statement)
             _add_object_metadata(conn)
+            _add_change_reader(conn)
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; ``write`` opens them explicitly.

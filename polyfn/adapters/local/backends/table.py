@@ -146,10 +146,12 @@ class SqliteTable:
     # ------------------------------------------------------------------ single items
 
     def get(self, key: Key) -> Item | None:
+        partition, sort = key  # _row_key, inline: a point get is a few microseconds
         row = self._store.fetch_one(
-            "SELECT value FROM items WHERE tbl = ? AND key = ?", (self._table, _row_key(key))
+            "SELECT value FROM items WHERE tbl = ? AND key = ?",
+            (self._table, partition if sort is None else f"{partition}{_SEP}{sort}"),
         )
-        return decode_item(str(row[0])) if row else None
+        return decode_item(row[0]) if row else None  # type: ignore[arg-type]
 
     def _current(self, conn: Any, row_key: str) -> Item | None:
         row = conn.execute(
@@ -256,21 +258,36 @@ class SqliteTable:
                 conn.executemany("DELETE FROM items WHERE tbl = ? AND key = ?", gone)
 
     def _rows(self, items: list[Item]) -> list[tuple[str | None, ...]]:
-        """``_row`` of each item, with the per-item calls inlined: a batch write is
-        mostly this loop (benchmarks/table_sqlite.py)."""
-        table, indexes, encoded = self._table, self._indexes, self._encoded
-        key, sort, index_key = self._schema.key, self._schema.sort, self._schema.index_key
+        """``_row`` of each item, with the per-item calls inlined (``_encoded``'s
+        encoding and size bound, ``KeySchema.index_key``): a batch write is mostly this
+        loop (benchmarks/table_sqlite.py)."""
+        table, key, sort = self._table, self._schema.key, self._schema.sort
+        # Per index, the attributes of its key (the sort attribute None for an index
+        # without one, whose key is ``partition NUL``, as _SEP.join((partition, "")).
+        index_attributes = [(index.partition, index.sort) for index in self._indexes]
         rows = []
         for item in items:
+            try:
+                text = encode_item(item)
+            except Unstorable as exc:
+                raise self.ref.unsupported(str(exc)) from exc
+            if 4 * len(text) > MAX_ITEM_BYTES:
+                self._encoded(item)  # near the limit: measure it (and refuse it) there
             # Table.batch_write has checked every item's key (check_item_keys): read it.
             row: list[str | None] = [
                 table,
                 item[key] if sort is None else f"{item[key]}{_SEP}{item[sort]}",
-                encoded(item),
+                text,
             ]
-            for index in indexes:
-                in_index = index_key(index, item)
-                row.append(None if in_index is None else _SEP.join(in_index))
+            for partition_attribute, sort_attribute in index_attributes:
+                partition = item.get(partition_attribute)
+                if not isinstance(partition, str):
+                    row.append(None)  # a sparse index: the item is not in it
+                elif sort_attribute is None:
+                    row.append(partition + _SEP)
+                else:
+                    order = item.get(sort_attribute)
+                    row.append(f"{partition}{_SEP}{order}" if isinstance(order, str) else None)
             rows.append(tuple(row))
         return rows
 
