@@ -50,13 +50,13 @@ def lint_errors(cloudformation: dict[str, Any]) -> list[str]:
 
 
 # cfn-lint-serverless findings polyfn leaves, each for a stated reason:
-# - ES2000/ES2003 (access logs and default throttling on the HTTP API stage): both need an
-#   explicit AWS::Serverless::HttpApi with a log group and limits the app has not chosen;
-#   not generated yet.
-# - WS1000 (X-Ray tracing Active): billed per trace; an app opts in, polyfn does not.
+# - ES2000 (access logs on the HTTP API stage): each function's own log line already says
+#   what each request got; an access log is a second bill for the same facts, an app's
+#   choice. (Default throttling, ES2003, and X-Ray tracing, WS1000, are generated and
+#   checked.)
 # - ES6000 (a queue without a RedrivePolicy) on dead-letter and failure queues: they are
 #   the end of the line, a redrive from them would loop.
-SERVERLESS_RULES_LEFT = frozenset({"ES2000", "ES2003", "WS1000"})
+SERVERLESS_RULES_LEFT = frozenset({"ES2000"})
 _END_OF_LINE_QUEUE = re.compile(r"SQS Queue \w+(Dlq|Failures) ")
 
 
