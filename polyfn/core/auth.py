@@ -218,7 +218,7 @@ class JWT:
             if issuer is not None and issuer != self.issuer:
                 raise unauthorized("token issuer not accepted")
             return self._identity(claims, scopes, issuer)
-        token = bearer_token(request.headers)
+        token = bearer_token(request._authorization())
         if _verifier is None:
             raise ConfigError("no JWT verifier installed (import polyfn first)")
         claims = _verifier(token, self)
@@ -252,16 +252,22 @@ class JWT:
         return f"JWT(issuer={self.issuer!r}, audience={self.audience!r})"
 
 
-def bearer_token(headers: Headers) -> str:
-    """The token of ``Authorization: Bearer <token>``; 401 when missing or malformed."""
-    values = headers.getlist("authorization")
-    if not values:
-        raise unauthorized("no bearer token", "")
-    if len(values) > 1:
+def bearer_token(values: list[str]) -> str:
+    """The token of ``Authorization: Bearer <token>`` (``values``: the request's
+    Authorization headers); 401 when missing or malformed."""
+    if len(values) != 1:
+        if not values:
+            raise unauthorized("no bearer token", "")
         raise unauthorized("more than one Authorization header", "invalid_request")
-    scheme, _, token = values[0].strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    value = values[0]
+    if value[:7] == "Bearer ":
+        token = value[7:].strip()  # what the partition below gives, for the usual case
+    else:
+        scheme, _, token = value.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer":
+            token = ""
+    if not token:
         raise unauthorized("Authorization is not a bearer token", "invalid_request")
     if len(token) > MAX_TOKEN_BYTES:
         raise unauthorized("token too large")
