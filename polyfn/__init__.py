@@ -110,9 +110,11 @@ def _local_backends(app: App) -> BackendProvider:
 
 
 def _verify_token(token: str, config: JWT) -> dict[str, Any]:
-    # A bearer token no front door validated: PyJWT (polyfn[jwt]), loaded by the first.
+    # A bearer token no front door validated: PyJWT (polyfn[jwt]), loaded by the first,
+    # which then installs the verifier itself so that later tokens skip this import.
     from polyfn.adapters.common.jwt_verifier import verify_token
 
+    set_token_verifier(verify_token)
     return verify_token(token, config)
 
 

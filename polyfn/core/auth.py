@@ -58,6 +58,7 @@ __all__ = [
     "Authorizer",
     "Deny",
     "Identity",
+    "TokenIdentity",
     "set_token_verifier",
 ]
 
@@ -73,6 +74,11 @@ GATEWAY_SETTING = "POLYFN_GCP_GATEWAY"
 # over 8 KiB is no token any issuer polyfn knows writes, and parsing it is work for
 # nothing. The verifier never sees one.
 MAX_TOKEN_BYTES = 8192
+
+
+# How many distinct "scope" strings a JWT(...) remembers; past that it starts over, so
+# a stream of made-up ones costs memory for no more than this many.
+_MAX_SCOPE_STRINGS = 256
 
 
 class Identity:
@@ -112,6 +118,28 @@ class Identity:
 
     def __repr__(self) -> str:
         return f"<Identity {self.method} {self.subject!r}>"
+
+
+class TokenIdentity(Identity):
+    """The identity of a JWT route's caller: ``method`` is ``"jwt"``, and ``subject`` and
+    ``issuer`` are read from ``claims`` when asked (``sub`` and ``iss`` when they are
+    text; the route's issuer otherwise), so a request whose handler reads neither does
+    not pay for them. The three are read-only."""
+
+    __slots__ = ("_route",)
+
+    _route: JWT
+    method = "jwt"
+
+    @property
+    def subject(self) -> str | None:  # type: ignore[override]
+        subject = self.claims.get("sub")
+        return subject if type(subject) is str else None
+
+    @property
+    def issuer(self) -> str | None:  # type: ignore[override]
+        issuer = self.claims.get("iss")
+        return issuer if type(issuer) is str else self._route.issuer
 
 
 class AuthError(HTTPError):
@@ -207,6 +235,9 @@ class JWT:
             raise ConfigError("JWT token_cache_size and token_cache_ttl must not be negative")
         self.token_cache_size = token_cache_size
         self.token_cache_ttl = token_cache_ttl
+        # The "scope" strings that passed the scopes check, with the scopes they grant
+        # (a string that failed raised, and is not kept).
+        self._granted: dict[str, tuple[str, ...]] = {}
 
     def authenticate(self, request: Request, ctx: Context) -> Identity:
         verified = request._platform_claims("jwt")
@@ -217,51 +248,61 @@ class JWT:
             issuer = claims.get("iss")
             if issuer is not None and issuer != self.issuer:
                 raise unauthorized("token issuer not accepted")
-            return self._identity(claims, scopes, issuer)
-        token = bearer_token(request.headers)
-        if _verifier is None:
-            raise ConfigError("no JWT verifier installed (import polyfn first)")
-        claims = _verifier(token, self)
-        return self._identity(claims, None, claims.get("iss"))
-
-    def _identity(
-        self, claims: dict[str, Any], scopes: Iterable[str] | None, issuer: Any
-    ) -> Identity:
-        if scopes is not None:
-            granted = tuple(scopes)
         else:
-            # scopes_of's common case inlined (a space-separated "scope"): this runs on
-            # every request of a JWT route.
-            value = claims.get("scope")
-            granted = tuple(value.split()) if type(value) is str else scopes_of(claims)
+            token = bearer_token(request._authorization())
+            if _verifier is None:
+                raise ConfigError("no JWT verifier installed (import polyfn first)")
+            claims = _verifier(token, self)
+            scopes = None
+            issuer = claims.get("iss")
+        # The identity is built here rather than in a helper: this runs on every request
+        # of a JWT route, where reading the platform's claims must cost at most 1.2x an
+        # anonymous request (benchmarks/auth_cost.py).
+        if scopes is None and type(value := claims.get("scope")) is str:
+            # The usual case, a space-separated "scope": a client sends the same few
+            # scope strings over and over, so each one is split and checked once.
+            granted = self._granted.get(value)
+            if granted is None:
+                granted = self._check_scopes(tuple(value.split()))
+                if len(self._granted) >= _MAX_SCOPE_STRINGS:
+                    self._granted.clear()
+                self._granted[value] = granted
+        else:
+            granted = self._check_scopes(tuple(scopes) if scopes is not None else scopes_of(claims))
+        # Identity.__init__ without its keyword handling; subject and issuer are read
+        # from the claims when the handler asks (TokenIdentity).
+        identity: TokenIdentity = _new(TokenIdentity)
+        identity.claims = claims
+        identity.scopes = granted
+        identity._route = self
+        return identity
+
+    def _check_scopes(self, granted: tuple[str, ...]) -> tuple[str, ...]:
         for scope in self.scopes:
             if scope not in granted:
                 raise forbidden(f"token lacks scope {scope}")
-        subject = claims.get("sub")
-        # Identity.__init__ without its keyword handling: this runs on every request of
-        # a JWT route, where the platform-validated path must stay cheap (benchmarks).
-        identity: Identity = _new(Identity)
-        identity.subject = subject if type(subject) is str else None
-        identity.method = "jwt"
-        identity.issuer = issuer if type(issuer) is str else self.issuer
-        identity.claims = claims
-        identity.scopes = granted
-        return identity
+        return granted
 
     def __repr__(self) -> str:
         return f"JWT(issuer={self.issuer!r}, audience={self.audience!r})"
 
 
-def bearer_token(headers: Headers) -> str:
-    """The token of ``Authorization: Bearer <token>``; 401 when missing or malformed."""
-    values = headers.getlist("authorization")
-    if not values:
-        raise unauthorized("no bearer token", "")
-    if len(values) > 1:
+def bearer_token(values: list[str]) -> str:
+    """The token of ``Authorization: Bearer <token>`` (``values``: the request's
+    Authorization headers); 401 when missing or malformed."""
+    if len(values) != 1:
+        if not values:
+            raise unauthorized("no bearer token", "")
         raise unauthorized("more than one Authorization header", "invalid_request")
-    scheme, _, token = values[0].strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    value = values[0]
+    if value[:7] == "Bearer ":
+        token = value[7:].strip()  # what the partition below gives, for the usual case
+    else:
+        scheme, _, token = value.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer":
+            token = ""
+    if not token:
         raise unauthorized("Authorization is not a bearer token", "invalid_request")
     if len(token) > MAX_TOKEN_BYTES:
         raise unauthorized("token too large")

@@ -199,6 +199,11 @@ class Request:
         (``kind`` not in ``_front``) or the native request carries none."""
         return None
 
+    def _authorization(self) -> list[str]:
+        """The Authorization header's values: what a JWT route reads on every request,
+        which an adapter's view may find in its native event without building headers."""
+        return self.headers.getlist("authorization")
+
     def _build_cookies(self) -> dict[str, str]:
         cookies: dict[str, str] = {}
         for value in self.headers.getlist("cookie"):

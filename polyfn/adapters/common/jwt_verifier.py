@@ -18,10 +18,12 @@ whose oldest goes first. A hit hands out a copy of the claims, so a handler edit
 ``req.identity.claims`` cannot change what the next request sees. A refused token is
 never remembered: each attempt pays for its own refusal.
 
-The checks are PyJWT's (signature, ``exp``/``nbf`` with leeway, ``iss``, ``aud``), with
-the algorithm taken from the route's ``JWT(algorithms=...)`` and the key's own type,
-never from the token's header alone: ``alg: none`` and an HS256 token "signed" with the
-public key are both refused.
+PyJWT reads the issuer's keys (``PyJWK``); the token is taken apart and its claims
+checked here (``exp``/``nbf`` with leeway, ``iss``, ``aud``), and its signature is
+checked by ``cryptography`` on the key object kept from the JWKS. The algorithm comes
+from the route's ``JWT(algorithms=...)`` and the key's own type, never from the token's
+header alone: ``alg: none`` and an HS256 token "signed" with the public key are both
+refused.
 """
 
 from __future__ import annotations
@@ -87,15 +89,23 @@ class JwksCache:
         self.timeout = timeout
         self._fetch = fetch
         self._clock = clock
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, tuple[Any, str | None, bool]] = {}
         self._fetched_at: float | None = None
         self._miss_refreshed_at: float | None = None
         self._lock = threading.Lock()
         self.fetches = 0  # how many times the document was fetched (tests read it)
 
-    def key(self, kid: str) -> tuple[Any, str | None]:
-        """The public key ``kid`` names and the algorithm the JWKS pins it to, if any;
-        ``AuthError`` 401 (unknown) or 503 (no keys)."""
+    def key(self, kid: str) -> tuple[Any, str | None, bool]:
+        """The public key ``kid`` names (a ``cryptography`` key object), the algorithm
+        the JWKS pins it to, if any, and whether it is an RSA key; ``AuthError`` 401
+        (unknown) or 503 (no keys)."""
+        # Without the lock while the keys are fresh: _refresh swaps in a whole new dict
+        # before it moves _fetched_at, so a reader sees the old keys or the new ones.
+        fetched_at = self._fetched_at
+        if fetched_at is not None:
+            key = self._keys.get(kid)
+            if key is not None and self._clock() - fetched_at < self.max_age:
+                return key
         with self._lock:
             now = self._clock()
             stale = self._fetched_at is None or now - self._fetched_at >= self.max_age
@@ -127,6 +137,7 @@ class JwksCache:
             self._fetched_at = now - max(0.0, self.max_age - self.refresh_interval)
             return
         import jwt
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
         keys: dict[str, Any] = {}
         for entry in document["keys"]:
@@ -134,7 +145,12 @@ class JwksCache:
                 continue
             try:
                 alg = entry.get("alg")
-                keys[entry["kid"]] = (jwt.PyJWK(entry), alg if isinstance(alg, str) else None)
+                key = jwt.PyJWK(entry).key
+                keys[entry["kid"]] = (
+                    key,
+                    alg if isinstance(alg, str) else None,
+                    isinstance(key, RSAPublicKey),
+                )
             except Exception as exc:  # a key of an unsupported type: skipped, not fatal
                 _log.warning("JWKS %s: key %s skipped (%s)", self.url, entry["kid"], exc)
         self._keys = keys
@@ -151,6 +167,7 @@ def forget_keys() -> None:
     with _caches_lock:
         _caches.clear()
         _verified.clear()
+        _plans.clear()
 
 
 class VerifiedTokens:
@@ -214,58 +231,116 @@ def cache_for(config: JWT) -> JwksCache:
         return cache
 
 
+class _Plan:
+    """What verifying a token under one ``JWT(...)`` needs, looked up once per config
+    rather than per request: its verified-token cache, its issuer's keys, its algorithms."""
+
+    __slots__ = ("algorithms", "jwks", "pkcs1v15", "remembered", "sha256")
+
+    def __init__(self, config: JWT) -> None:
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from cryptography.hazmat.primitives.hashes import SHA256
+
+        self.remembered = verified_tokens(config)
+        self.jwks = cache_for(config)
+        self.algorithms = frozenset(config.algorithms)
+        # RS256's padding and hash, made once (both are stateless).
+        self.pkcs1v15 = PKCS1v15()
+        self.sha256 = SHA256()
+
+
+_plans: dict[JWT, _Plan] = {}
+
+
+def _plan_for(config: JWT) -> _Plan:
+    try:
+        # PyJWK reads the issuer's keys, cryptography checks signatures: polyfn[jwt].
+        import cryptography  # noqa: F401
+        import jwt  # noqa: F401
+    except ImportError:
+        raise AuthError(503, "token verification unavailable") from None  # logged by dispatch
+    with _caches_lock:
+        plan = _plans.get(config)
+    if plan is None:
+        plan = _Plan(config)
+        with _caches_lock:
+            plan = _plans.setdefault(config, plan)
+    return plan
+
+
 def verify_token(token: str, config: JWT) -> dict[str, Any]:
     """The verified claims of ``token`` under ``config``; ``AuthError`` when any check fails.
 
     The token is taken apart here rather than by ``jwt.decode``: PyJWT checks the base64
-    alphabet one character at a time in Python, which costs more than the RSA signature
-    check itself (``benchmarks/auth_cost.py``). PyJWT still reads the keys (``PyJWK``)
-    and checks the signature (its algorithm objects, over ``cryptography``).
+    alphabet one character at a time in Python and goes through its generic algorithm
+    objects, which together cost more than the RSA signature check itself
+    (``benchmarks/auth_cost.py``). An RS256 signature is checked by ``cryptography``'s
+    ``RSAPublicKey.verify`` on the key object kept from the JWKS; other algorithms by
+    PyJWT's algorithm objects (over ``cryptography`` too).
     """
-    try:
-        import jwt
-    except ImportError:
-        raise AuthError(503, "token verification unavailable") from None  # logged by dispatch
-    remembered = verified_tokens(config)
+    plan = _plans.get(config) or _plan_for(config)
+    remembered = plan.remembered
     if remembered is not None:
         digest = remembered.digest(token)
         claims = remembered.get(digest)
         if claims is not None:
             return claims
-    head, payload, signature = token.split(".")  # bearer_token checked there are three
-    fields = _header_fields(head)
+    try:
+        raw = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise unauthorized("token is malformed") from None
+    first = raw.find(b".")
+    second = raw.find(b".", first + 1)
+    if first < 0 or second < 0 or raw.find(b".", second + 1) >= 0:
+        raise unauthorized("token is malformed")  # bearer_token lets none of these by
+    fields = _header_fields(token[:first])
     if fields is None:
         raise unauthorized("token is malformed")
     alg, critical, kid = fields
-    if not isinstance(alg, str) or alg not in config.algorithms:
+    if type(alg) is not str or alg not in plan.algorithms:
         raise unauthorized("token algorithm not allowed")
     if critical:
         # RFC 7515 section 4.1.11: an extension polyfn does not know must be refused.
         raise unauthorized("token has critical extensions")
-    if not isinstance(kid, str) or not kid:
+    if type(kid) is not str or not kid:
         raise unauthorized("token names no key")
-    jwk, pinned_alg = cache_for(config).key(kid)
+    key, pinned_alg, is_rsa = plan.jwks.key(kid)
     if pinned_alg is not None and pinned_alg != alg:
         raise unauthorized("token algorithm does not match its key")
-    raw_signature = _segment_bytes(signature)
-    if raw_signature is None:
+    signature = _segment_bytes(raw[second + 1 :])
+    if signature is None:
         raise unauthorized("token is malformed")
-    try:
-        algorithm = _algorithms.get(alg) or _algorithms.setdefault(
-            alg, jwt.get_algorithm_by_name(alg)
-        )
-        valid = algorithm.verify(f"{head}.{payload}".encode(), jwk.key, raw_signature)
-    except Exception:  # a key of another type than the algorithm: no valid signature
-        valid = False
-    if not valid:
+    if not _signature_valid(plan, alg, key, is_rsa, raw[:second], signature):
         raise unauthorized("token signature invalid")
-    claims = _json_segment(payload)
-    if not isinstance(claims, dict):
+    claims = _json_segment(raw[first + 1 : second])
+    if type(claims) is not dict:
         raise unauthorized("token is malformed")
     check_claims(claims, config, time.time())
     if remembered is not None:
         remembered.put(digest, claims)
     return claims
+
+
+def _signature_valid(
+    plan: _Plan, alg: str, key: Any, is_rsa: bool, signed: bytes, signature: bytes
+) -> bool:
+    if alg == "RS256" and is_rsa:
+        # PyJWT's RSAAlgorithm.verify makes this very call, behind its lookups and a new
+        # padding and hash object per call.
+        try:
+            key.verify(signature, signed, plan.pkcs1v15, plan.sha256)
+        except Exception:  # InvalidSignature, or a signature of the wrong length
+            return False
+        return True
+    import jwt
+
+    try:
+        algorithm = _algorithms.get(alg) or _algorithms.setdefault(
+            alg, jwt.get_algorithm_by_name(alg)
+        )
+        return bool(algorithm.verify(signed, key, signature))
+    except Exception:  # a key of another type than the algorithm: no valid signature
+        return False
 
 
 _algorithms: dict[str, Any] = {}
@@ -282,7 +357,7 @@ def _header_fields(head: str) -> tuple[Any, bool, Any] | None:
     the segment is not a JSON object."""
     fields = _headers.get(head)
     if fields is None:
-        header = _json_segment(head)
+        header = _json_segment(head.encode("ascii"))
         if not isinstance(header, dict):
             return None
         fields = (header.get("alg"), header.get("crit") is not None, header.get("kid"))
@@ -293,66 +368,93 @@ def _header_fields(head: str) -> tuple[Any, bool, Any] | None:
 
 
 # base64url (RFC 4648 section 5) read by binascii's strict base64 decoder: "-" and "_"
-# become "+" and "/" first, so a "+" or "/" already there is refused by hand.
+# become "+" and "/" and, in the same pass, any "+", "/" or "=" already there is
+# dropped, so that a segment that shrank held one and is refused (base64url has none,
+# and JWS segments carry no padding).
 _URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"===", b"==", b"=")
 
 
-def _segment_bytes(segment: str) -> bytes | None:
-    try:
-        raw = segment.encode("ascii")
-    except UnicodeEncodeError:
-        return None
-    if b"+" in raw or b"/" in raw or b"=" in raw or len(raw) % 4 == 1:
+def _segment_bytes(segment: bytes) -> bytes | None:
+    standard = segment.translate(_URL_TO_STANDARD, b"+/=")
+    size = len(segment)
+    if len(standard) != size or size % 4 == 1:
         return None
     try:
-        return binascii.a2b_base64(
-            raw.translate(_URL_TO_STANDARD) + b"=" * (-len(raw) % 4), strict_mode=True
-        )
+        return binascii.a2b_base64(standard + _PADDING[size % 4], strict_mode=True)
     except binascii.Error:
         return None
 
 
-def _json_segment(segment: str) -> Any:
+def _json_segment(segment: bytes) -> Any:
     raw = _segment_bytes(segment)
     if raw is None:
         return None
     try:
         # Text, not bytes: json.loads sniffs the encoding of bytes in Python, which
         # costs more than decoding them (a token's segments are UTF-8, RFC 7519 section 7.2).
-        return _decode_json(raw.decode())
+        text = raw.decode()
+        # The decoder's C scanner straight away: JSONDecoder.decode wraps it in two
+        # regular-expression matches for surrounding whitespace, which cost more than
+        # scanning a token's payload. Text it does not take whole (whitespace around the
+        # value, or something after it) goes through decode, which accepts or refuses
+        # it as json.loads would.
+        try:
+            value, end = _scan_json(text, 0)
+        except StopIteration:
+            return _decode_json(text)
+        return value if end == len(text) else _decode_json(text)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
 
 
-_decode_json = json.JSONDecoder().decode
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are no JSON (RFC 8259 section 6); an "exp" of NaN would compare
+    # false with every instant and so never expire.
+    raise ValueError(f"{name} is not JSON")
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+_json_decoder = json.JSONDecoder(parse_constant=_no_constant)
+_decode_json = _json_decoder.decode
+# Set by JSONDecoder.__init__ (the C scanner where _json is built), not in the stubs.
+_scan_json: Callable[[str, int], tuple[Any, int]] = _json_decoder.scan_once  # type: ignore[attr-defined]
+
+
+# The types a JSON number is read as; bool, though an int, is not one.
+_NUMBERS = frozenset({int, float})
 
 
 def check_claims(claims: dict[str, Any], config: JWT, now: float) -> None:
-    """RFC 7519 section 4.1's checks: ``exp`` (required), ``nbf``, ``iss``, ``aud``."""
-    for name in ("exp", "iss", "aud"):
-        if name not in claims:
-            raise unauthorized(f"token lacks the {name} claim")
-    exp, nbf, iat = claims["exp"], claims.get("nbf"), claims.get("iat")
-    if not _number(exp) or (nbf is not None and not _number(nbf)):
+    """RFC 7519 section 4.1's checks: ``exp`` (required), ``nbf``, ``iss``, ``aud``.
+
+    ``claims`` is a token's payload as ``json`` reads it, so exact type tests suffice."""
+    exp: Any = claims.get("exp")
+    iss, aud = claims.get("iss"), claims.get("aud")
+    if exp is None or iss is None or aud is None:
+        for name in ("exp", "iss", "aud"):
+            if name not in claims:
+                raise unauthorized(f"token lacks the {name} claim")
+    if type(exp) not in _NUMBERS:
         raise unauthorized("token is malformed")
-    if iat is not None and not _number(iat):
+    nbf, iat, sub = claims.get("nbf"), claims.get("iat"), claims.get("sub")
+    if nbf is not None and type(nbf) not in _NUMBERS:
         raise unauthorized("token is malformed")
-    sub = claims.get("sub")
-    if sub is not None and not isinstance(sub, str):
+    if iat is not None and type(iat) not in _NUMBERS:
         raise unauthorized("token is malformed")
-    if now - config.leeway >= exp:
+    if sub is not None and type(sub) is not str:
+        raise unauthorized("token is malformed")
+    leeway = config.leeway
+    if now - leeway >= exp:
         raise unauthorized("token expired")
-    if nbf is not None and now + config.leeway < nbf:
+    if nbf is not None and now + leeway < nbf:
         raise unauthorized("token not yet valid")
-    if claims["iss"] != config.issuer:
+    if iss != config.issuer:
         raise unauthorized("token issuer not accepted")
-    aud = claims["aud"]
-    audiences = [aud] if isinstance(aud, str) else aud
-    if not isinstance(audiences, list) or not any(
-        isinstance(item, str) and item in config.audience for item in audiences
-    ):
+    if type(aud) is str:
+        accepted = aud in config.audience
+    else:
+        accepted = type(aud) is list and any(
+            type(item) is str and item in config.audience for item in aud
+        )
+    if not accepted:
         raise unauthorized("token audience not accepted")

@@ -255,3 +255,39 @@ def test_a_rest_routes_jwt_is_verified_by_polyfn() -> None:
         forged = events.apigw_v1("GET", "/me")
         forged["requestContext"]["authorizer"] = {"claims": {"sub": "mallory"}}
         assert route(forged)["statusCode"] == 401
+
+
+def test_an_http_api_routes_jwt_is_read_from_the_event_and_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The v2 view reads Authorization straight from the event's (lower-case) headers;
+    # a fronted deployment whose request carries no authorizer claims verifies it too,
+    # and a name in another case or a value of the wrong type takes the general path.
+    from polyfn.testing.issuer import local_issuer
+
+    with local_issuer() as issuer:
+        app = App("v2jwt")
+
+        @app.get("/me", auth=JWT(issuer=issuer.url, audience="api"))
+        def me(req: Request) -> Response:
+            assert req.identity is not None
+            return Response.json({"sub": req.identity.subject})
+
+        monkeypatch.setenv("POLYFN_AUTH_FRONT", "jwt")
+        route = aws.lambda_handler(app, backends="keep", function="me")
+        token = issuer.token(sub="alice")
+        lower = events.apigw_v2("GET", "/me", headers=[("authorization", f"Bearer {token}")])
+        answer = route(lower)
+        assert answer["statusCode"] == 200, answer
+        assert json.loads(answer["body"]) == {"sub": "alice"}
+        mixed = events.apigw_v2("GET", "/me")
+        mixed["headers"] = {"Authorization": f"Bearer {token}"}
+        assert route(mixed)["statusCode"] == 200
+        both = events.apigw_v2("GET", "/me")
+        both["headers"] = {"authorization": f"Bearer {token}", "Authorization": "Bearer x"}
+        assert route(both)["statusCode"] == 200  # the lower-case name is API Gateway's
+        wrong_type = events.apigw_v2("GET", "/me")
+        wrong_type["headers"] = {"authorization": 7}
+        assert route(wrong_type)["statusCode"] == 400
+        no_token = events.apigw_v2("GET", "/me")
+        assert route(no_token)["statusCode"] == 401

@@ -148,3 +148,58 @@ def test_the_header_cache_is_bounded_and_keeps_refusing(issuer: LocalIssuer) -> 
             verify_token(f"{head.decode()}.{payload}.{signature}", config)
     assert len(jwt_verifier._headers) <= jwt_verifier._MAX_HEADERS
     assert verify_token(token, config)["sub"] == "alice"
+
+
+def _signed(issuer: LocalIssuer, payload: bytes) -> str:
+    """An RS256 token over ``payload`` as it is, signed with the issuer's key."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def segment(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    head = segment(json.dumps({"alg": "RS256", "kid": issuer.current_kid}).encode())
+    signed = f"{head}.{segment(payload)}"
+    key = issuer._keys[issuer.current_kid]
+    return f"{signed}.{segment(key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256()))}"
+
+
+def test_a_payload_is_read_as_json_reads_it_and_nan_is_no_number(issuer: LocalIssuer) -> None:
+    config = JWT(issuer=issuer.url, audience="api", token_cache_size=0)
+    exp = int(time.time()) + 300
+    claims = f'"iss": "{issuer.url}", "aud": "api", "sub": "alice"'
+    # Whitespace around the object is JSON; the verifier's fast scan hands it to decode.
+    spaced = _signed(issuer, f' {{{claims}, "exp": {exp}}}\n'.encode())
+    assert verify_token(spaced, config)["sub"] == "alice"
+    for payload in (
+        f'{{{claims}, "exp": NaN}}',  # would compare false with every instant
+        f'{{{claims}, "exp": Infinity}}',
+        f'{{{claims}, "exp": {exp}}} trailing',
+        f'{{{claims}, "exp": "{exp}"}}',
+        f'{{{claims}, "exp": true}}',
+        f'[{{{claims}, "exp": {exp}}}]',
+    ):
+        with pytest.raises(AuthError) as refused:
+            verify_token(_signed(issuer, payload.encode()), config)
+        assert refused.value.status == 401, payload
+
+
+def test_base64url_segments_are_strict(issuer: LocalIssuer) -> None:
+    config = JWT(issuer=issuer.url, audience="api", token_cache_size=0)
+    token = issuer.token(sub="alice")
+    head, payload, signature = token.split(".")
+    assert verify_token(token, config)["sub"] == "alice"
+    for bad in (
+        f"{head}.{payload}.{signature}=",  # padding
+        f"{head}.{payload}.{signature.replace('-', '+').replace('_', '/')}",
+        f"{head}.{payload}.{signature[:-1]}",  # a length base64 cannot have, or bits lost
+        f"{head}.{payload}.{signature}\n",
+        f"{head}.{payload}.{signature[:10]}é{signature[11:]}",
+    ):
+        if bad == token:
+            continue  # the signature held neither "-" nor "_"
+        with pytest.raises(AuthError):
+            verify_token(bad, config)
