@@ -8,15 +8,13 @@ given the carrier the way its backend's ``start`` gives it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from polyfn import App, Context, Map, Parallel, Retry
-from workflows.engines import AslEngine, DurableEngine, Engine, LocalEngine, task_server
-from workflows.gcp_interpreter import GcpEngine
+from workflows.engines import Engine, LocalEngine
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 STARTER_SPAN = "00f067aa0ba902b7"
@@ -85,23 +83,6 @@ def _app(seen: list[dict[str, Any]]) -> App:
         Parallel([left], [right]),
     )
     return app
-
-
-@pytest.fixture(scope="module")
-def _task_server() -> Iterator[Any]:
-    with task_server() as server:
-        yield server
-
-
-@pytest.fixture(params=["local", "asl", "durable", "gcp"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path, _task_server: Any) -> Engine:
-    if request.param == "local":
-        return LocalEngine(tmp_path)
-    if request.param == "durable":
-        return DurableEngine()
-    if request.param == "gcp":
-        return GcpEngine()
-    return AslEngine(_task_server, tmp_path)
 
 
 def test_every_task_continues_the_starters_trace_and_sees_the_data_as_given(
