@@ -235,11 +235,7 @@ def handle_object(
 
         carrier = carrier_from_metadata(event.metadata)
         if carrier:
-            ctx._carrier = carrier
-            ctx._trace = None
-            if HOPS_ATTRIBUTE in carrier:
-                what = f"object {event.bucket}/{event.key}"
-                matching = _below_hop_limit(matching, ctx, what)
+            matching = _continued(ctx, carrier, matching, f"object {event.bucket}/{event.key}")
     return _run_each(matching, event, ctx, _name_bucket)
 
 
@@ -267,6 +263,18 @@ def _metadata_reader(bucket: Bucket, key: str, ctx: Context) -> Callable[[], Map
         return info.metadata
 
     return read
+
+
+def _continued(
+    ctx: Context, carrier: Mapping[str, str], functions: list[Function], what: str
+) -> list[Function]:
+    """Continue the trace of the polyfn invocation that wrote or published ``what``; the
+    functions that may run on it, below their hop limits."""
+    ctx._carrier = carrier
+    ctx._trace = None
+    if HOPS_ATTRIBUTE not in carrier:
+        return functions
+    return _below_hop_limit(functions, ctx, what)
 
 
 def _below_hop_limit(functions: list[Function], ctx: Context, what: str) -> list[Function]:
@@ -507,9 +515,7 @@ def _stop_looping_task(ctx: Context, fn: Function) -> None:
     limit = hop_limit(fn)
     if ctx.trace.hops <= limit:
         return
-    from polyfn.core.loop_guard import stop
-
-    stop(ctx, fn, f"workflow task {fn.name}", ctx.trace.hops, limit, "failed with LoopStopped")
+    _stop_loop(ctx, fn, f"workflow task {fn.name}", limit, "failed with LoopStopped")
     from polyfn.core.errors import LoopStopped
 
     raise LoopStopped(
@@ -535,14 +541,10 @@ def handle_event(app: App, event: Event, ctx: Context, *, function: str | None =
         else:
             why = f"app {app.name} has no on_event function"
         unmatched.report(ctx, f"event source={event.source!r} type={event.type!r}", why)
-    carrier = event.trace
-    if carrier and matching:
+    if event.trace and matching:
         # Published by a polyfn invocation: continue its trace, and stop a loop.
-        ctx._carrier = carrier
-        ctx._trace = None
-        if HOPS_ATTRIBUTE in carrier:
-            what = f"event source={event.source!r} type={event.type!r} ({event.id})"
-            matching = _below_hop_limit(matching, ctx, what)
+        what = f"event source={event.source!r} type={event.type!r} ({event.id})"
+        matching = _continued(ctx, event.trace, matching, what)
     return _run_each(matching, event, ctx)
 
 
@@ -600,10 +602,12 @@ def _log_event(ctx: Context, event: Any) -> None:
     log_event(ctx, event)
 
 
-def _stop_loop(ctx: Context, fn: Function, what: str, limit: int) -> None:
+def _stop_loop(
+    ctx: Context, fn: Function, what: str, limit: int, outcome: str = "acknowledged"
+) -> None:
     from polyfn.core.loop_guard import stop  # loaded by the first loop only
 
-    stop(ctx, fn, what, ctx.trace.hops, limit)
+    stop(ctx, fn, what, ctx.trace.hops, limit, outcome)
 
 
 def _log_exception(ctx: Context, message: str, exc: BaseException) -> None:
