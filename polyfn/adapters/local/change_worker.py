@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from polyfn.adapters.local.backends.change_log import ChangeLog
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.adapters.local.polling import PollingThread
+from polyfn.adapters.local.polling import PolledWorker, PollingThread
 from polyfn.core.app import App
 from polyfn.core.functions import ChangeTrigger, Function
 
@@ -34,7 +34,7 @@ class ChangeBatch:
     recorded_failed: list[str] = field(default_factory=list)
 
 
-class ChangeWorker:
+class ChangeWorker(PolledWorker):
     """Reads one table's change log for its one on_change function."""
 
     def __init__(
@@ -92,15 +92,3 @@ class ChangeWorker:
     def _poll(self) -> bool:
         batch = self.process_batch()
         return bool(batch.received) and not batch.not_done  # it ran: maybe more right away
-
-    def wake(self) -> None:
-        self._poller.wake()
-
-    def start(self) -> None:
-        self._poller.start()
-
-    def stop(self) -> None:
-        self._poller.stop()
-
-    def join(self, timeout: float) -> None:
-        self._poller.join(timeout)

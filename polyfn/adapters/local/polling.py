@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-__all__ = ["POLL_INTERVAL_SECONDS", "PollingThread"]
+__all__ = ["POLL_INTERVAL_SECONDS", "PolledWorker", "PollingThread"]
 
 # How often an idle worker looks for work written by another process (a write in this
 # process wakes it at once).
@@ -56,3 +56,24 @@ class PollingThread:
                 continue
             self._wake.wait(POLL_INTERVAL_SECONDS)
             self._wake.clear()
+
+
+class PolledWorker:
+    """A worker run by a ``PollingThread``: ``start``, ``wake``, ``stop`` and ``join`` are
+    its thread's; the worker makes ``_poller`` with its own round of work."""
+
+    _poller: PollingThread
+
+    def start(self) -> None:
+        self._poller.start()
+
+    def wake(self) -> None:
+        """Work arrived in this process: look now rather than at the next poll."""
+        self._poller.wake()
+
+    def stop(self) -> None:
+        """Finish the round in hand, then stop."""
+        self._poller.stop()
+
+    def join(self, timeout: float) -> None:
+        self._poller.join(timeout)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from polyfn.adapters.local.backends.queue import SqliteQueue
 from polyfn.adapters.local.invocations import Invocations
-from polyfn.adapters.local.polling import PollingThread
+from polyfn.adapters.local.polling import PolledWorker, PollingThread
 from polyfn.core.app import App
 from polyfn.core.functions import Function, MessageTrigger
 
@@ -33,7 +33,7 @@ class BatchResult:
     dead_lettered: list[str] = field(default_factory=list)
 
 
-class QueueWorker:
+class QueueWorker(PolledWorker):
     """Consumes one queue with its one consumer function."""
 
     def __init__(
@@ -95,17 +95,3 @@ class QueueWorker:
     def _poll(self) -> bool:
         result = self.process_batch()
         return len(result.received) == self.trigger.batch_size  # full: maybe more right away
-
-    def wake(self) -> None:
-        """Messages were sent in this process: look now rather than at the next poll."""
-        self._poller.wake()
-
-    def start(self) -> None:
-        self._poller.start()
-
-    def stop(self) -> None:
-        """Finish the batch in hand, then stop."""
-        self._poller.stop()
-
-    def join(self, timeout: float) -> None:
-        self._poller.join(timeout)
