@@ -14,15 +14,18 @@ though a change after a failure may run twice (at least once, as every feed prom
 
 from __future__ import annotations
 
+from time import perf_counter as _clock
+
 from polyfn.core.context import _reset_current, _set_current
 from polyfn.core.dispatch import (
     _builtin_metric,
-    _flush_metrics,
+    _end_invocation,
     _log_error,
     _log_event,
     _log_exception,
 )
 from polyfn.core.functions import ChangeTrigger
+from polyfn.core.metric_sinks import TIMED
 from polyfn.core.spans import TRACER
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (cheap_typing.py)
@@ -83,6 +86,7 @@ def handle_changes(
     table = trigger.table
     table_name = table.name
     ctx.function_name = fn.name
+    started = _clock() if TIMED[0] else 0.0
     token = _set_current(ctx)
     tracer = TRACER[0]
     not_done: list[Change] = []
@@ -113,8 +117,9 @@ def handle_changes(
             if span is not None:
                 span.end()
     finally:
-        if ctx._metrics is not None or ctx.cold_start:
-            _flush_metrics(ctx)
+        # Counted and timed as every other trigger's invocation (dispatch._end_invocation).
+        if started or ctx._metrics is not None or ctx.cold_start:
+            _end_invocation(ctx, started)
         _reset_current(token)
     return not_done
 

@@ -6,6 +6,7 @@ no change feed: the Azure host refuses, as the deploy build does."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -112,3 +113,28 @@ def test_a_sort_key_table_names_both_key_parts(driver: Host) -> None:
         ("insert", {"order": "o1", "line": "002"}, "lines"),
         ("remove", {"order": "o1", "line": "001"}, "lines"),
     ]
+
+
+def test_a_change_batch_is_counted_and_timed_as_any_invocation(
+    driver: Host,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .test_observability import _metrics
+
+    # On by default on a platform only; these hosts call the entry points in a test.
+    monkeypatch.setenv("POLYFN_BUILTIN_METRICS", "1")
+    app, _ = _build()
+    changes = [("insert", {"id": "a"}, None), ("insert", {"id": "b", "fail": True}, None)]
+    if _refused_on_azure(driver, app, changes):
+        return
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="polyfn.metrics")  # local: DEBUG only
+    capsys.readouterr()
+    driver.changes(app, "notes", changes)
+    metrics = _metrics(driver, capsys.readouterr().out, caplog.records)
+    assert metrics["Invocations"][0] >= 1
+    assert metrics["Invocations"][1]["function"] == "note_changed"
+    assert metrics["Duration"][1]["function"] == "note_changed"
+    assert metrics["BatchItemFailures"][0] >= 1
