@@ -104,17 +104,13 @@ def client_address(
     appends after the client's, so the client is the second entry from the right.
     """
     if trust_forwarded and forwarded:
-        if hops == 1:
-            last = forwarded.rpartition(",")[2].strip()
-            if last:
-                return last
-        else:
-            entries = [entry.strip() for entry in forwarded.split(",")]
-            # Fewer entries than hops: the request did not come the expected way; the
-            # leftmost is still one a Google front end wrote.
-            chosen = entries[-hops] if len(entries) >= hops else entries[0]
-            if chosen:
-                return chosen
+        # Only the last ``hops`` entries are split off: the rest is the client's to write.
+        entries = forwarded.rsplit(",", hops)
+        # Fewer entries than hops: the request did not come the expected way; the
+        # leftmost is still one a Google front end wrote.
+        chosen = (entries[-hops] if len(entries) >= hops else entries[0]).strip()
+        if chosen:
+            return chosen
     return remote_addr or None
 
 
