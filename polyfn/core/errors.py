@@ -19,6 +19,7 @@ __all__ = [
     "UnknownExecution",
     "UnrecognizedEvent",
     "UnsupportedValue",
+    "WorkflowInputError",
 ]
 
 
@@ -83,6 +84,11 @@ class ConditionFailed(ResourceError):
 class ExecutionExists(PolyfnError, ValueError):
     """A workflow execution name reused with different input (Step Functions' rule, which
     every engine that names executions follows)."""
+
+
+class WorkflowInputError(PolyfnError, ValueError):
+    """A workflow's input is not JSON (every engine keeps an execution's input as JSON);
+    refused at ``start``, before anything is sent."""
 
 
 class UnknownExecution(PolyfnError, KeyError):

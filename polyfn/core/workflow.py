@@ -24,7 +24,7 @@ Functions, Cloud Workflows) to run an execution.
 
 from __future__ import annotations
 
-from polyfn.core.errors import ConfigError
+from polyfn.core.errors import ConfigError, WorkflowInputError
 from polyfn.core.resources import Resource
 from polyfn.core.workflow_graph import TaskState, compile_flow
 from polyfn.core.workflow_steps import (
@@ -59,7 +59,7 @@ def canonical_input(value: Any) -> str:
     try:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"not JSON: {error}") from None
+        raise WorkflowInputError(f"workflow input is not JSON: {error}") from None
 
 
 class WorkflowExecution:
@@ -218,7 +218,9 @@ class Workflow(Resource):
         try:
             json_codec.encode(input)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"workflow input must be JSON: {error}") from None
+            raise WorkflowInputError(
+                f"workflow {self.name!r}: the input must be JSON: {error}"
+            ) from None
         backend = self._get_backend()
         return backend.start(self, input, name, trace=_starting_trace())  # type: ignore[no-any-return]
 

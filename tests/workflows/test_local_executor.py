@@ -17,6 +17,7 @@ import pytest
 from polyfn import App
 from polyfn.adapters.local.backends import LocalBackends
 from polyfn.adapters.local.backends.workflows import ExecutionExists, LocalWorkflow
+from polyfn.core.errors import WorkflowInputError
 from workflows.order_workflow import build
 
 HAPPY = ["validate_order", "check_inventory", "charge_payment", "fulfill_order"]
@@ -114,9 +115,11 @@ def test_the_same_name_and_input_give_the_same_execution(tmp_path: Path) -> None
 
 def test_input_that_is_not_json_is_refused(tmp_path: Path) -> None:
     app = build()
-    local(app, tmp_path)
-    with pytest.raises(ValueError, match="JSON"):
-        app.workflows["order"].start({"when": object()})
+    backend = local(app, tmp_path)
+    for not_json in ({"when": object()}, {"amount": float("nan")}):
+        with pytest.raises(WorkflowInputError, match="'order': the input must be JSON"):
+            app.workflows["order"].start(not_json)
+    assert backend.executions() == []  # refused before anything was saved
 
 
 SLOW_APP = """

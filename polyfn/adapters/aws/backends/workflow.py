@@ -156,10 +156,7 @@ class StepFunctionsWorkflow:
         name: str | None,
         trace: Mapping[str, str] | None = None,
     ) -> WorkflowExecution:
-        try:
-            encoded = canonical_input(input)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"a workflow's input is JSON: {error}") from None
+        encoded = canonical_input(input)  # WorkflowInputError when it is not JSON
         sfn = aws_client("stepfunctions")
         execution_name = name or uuid.uuid4().hex
         machine = self.state_machine_arn
