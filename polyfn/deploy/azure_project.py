@@ -125,10 +125,10 @@ def host_json(model: DeployModel, plan: str) -> dict[str, Any]:
             "maxDequeueCount": max_dequeue(model),
             **_queue_batches(model, _consumers(model)),
         }
-        visibility = {q.visibility_timeout for q in queues}
-        if len(visibility) == 1:
-            # The host's delay before a failed message is retried: polyfn's visibility timeout.
-            settings["visibilityTimeout"] = _hms(visibility.pop())
+        # The host's delay before a failed message is retried: polyfn's visibility timeout.
+        # It is one per app; with several, the largest, so no queue's messages use up their
+        # receives faster than declared (limits warns, naming each queue's value).
+        settings["visibilityTimeout"] = _hms(max(q.visibility_timeout for q in queues))
         document["extensions"]["queues"] = settings
     return document
 

@@ -212,6 +212,14 @@ LIMITS: dict[str, dict[str, Any]] = {
             "newBatchThreshold. This limit applies separately to each queue-triggered "
             "function'; read 2026-12)",
         },
+        # host.json's queues.visibilityTimeout is the delay before a failed message is
+        # retried, one value for every queue function of the app (default 00:00:00).
+        "queue_retry_delay": {
+            "per_app": True,
+            "source": "https://learn.microsoft.com/azure/azure-functions/"
+            "functions-bindings-storage-queue (host.json settings, visibilityTimeout: 'the "
+            "time interval between retries when processing of a message fails'; read 2026-12)",
+        },
         "schedule": {"precision": "1 second", "dialect": "NCRONTAB", "source": _AZ_TIMER},
     },
     "gcp": {

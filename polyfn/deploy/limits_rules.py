@@ -302,6 +302,20 @@ def _check_azure_app(app: App, plan: str, stage: str, found: Collector) -> None:
             f"so every queue function of the app gets {min(queue_asked)}",
             limits["queue_per_instance_concurrency"]["source"],
         )
+    delays = {
+        fn.trigger.queue.name: fn.trigger.queue.visibility_timeout
+        for fn in queue_functions
+        if isinstance(fn.trigger, MessageTrigger)
+    }
+    if len(set(delays.values())) > 1:
+        found.warn(
+            "visibility",
+            "Azure retries a failed queue message after one delay per Function App (host.json "
+            "visibilityTimeout), so every queue function waits the largest visibility_timeout, "
+            f"{max(delays.values())} s, before a retry: "
+            + ", ".join(f"{name} {seconds} s" for name, seconds in sorted(delays.items())),
+            limits["queue_retry_delay"]["source"],
+        )
     # Differing max_receives are fine: host.json gets the largest and the queue trigger
     # poisons the other queues' messages at their own count (azure_project.max_dequeue).
     for kind, registry in (

@@ -131,3 +131,41 @@ def test_a_concurrency_no_platform_takes_is_refused_when_declared(bad: object) -
     app = App("bad")
     with pytest.raises(ConfigError, match="concurrency must be a whole number 1-1000"):
         app.get("/x", concurrency=bad)  # type: ignore[arg-type]
+
+
+def test_queue_retry_delay_is_one_per_app_the_largest_with_a_warning() -> None:
+    from polyfn.deploy.azure_project import host_json
+    from polyfn.deploy.limits import check_app
+    from polyfn.deploy.model import build_model
+
+    app = App("delays")
+    quick = app.queue("quick", visibility_timeout=10)
+    patient = app.queue("patient", visibility_timeout=300)
+
+    @app.on_message(quick)
+    def fast(msg: object) -> None:
+        return None
+
+    @app.on_message(patient)
+    def slow(msg: object) -> None:
+        return None
+
+    # Azure retries a failed message after host.json's one delay: the largest, so the
+    # patient queue's messages do not use up their receives in quick succession.
+    assert host_json(build_model(app), "flex")["extensions"]["queues"]["visibilityTimeout"] == (
+        "00:05:00"
+    )
+    warnings = [f.message for f in check_app(app, "azure", plan="flex") if f.level == "warn"]
+    assert any(
+        "waits the largest visibility_timeout, 300 s, before a retry: patient 300 s, quick 10 s"
+        in w
+        for w in warnings
+    )
+    same = App("same")
+    one, two = same.queue("one", visibility_timeout=20), same.queue("two", visibility_timeout=20)
+    same.on_message(one)(fast)
+    same.on_message(two)(slow)
+    assert host_json(build_model(same), "flex")["extensions"]["queues"]["visibilityTimeout"] == (
+        "00:00:20"
+    )
+    assert not any(f.limit == "visibility" for f in check_app(same, "azure", plan="flex"))
