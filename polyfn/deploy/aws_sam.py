@@ -236,8 +236,15 @@ def sam_template(
     if authorizers:
         http_api.setdefault("Auth", {})["Authorizers"] = authorizers
     # Tracing, JSON logs with retention, dead-letter alarms (deploy/observability.py).
-    dead_letters = [aws_logical_id("dlq", name) for name in _created(model, "queue")]
-    sam_observability(resources, globals_, dead_letters, log_retention_days)
+    watched = {aws_logical_id("dlq", name): "dead-letter" for name in _created(model, "queue")}
+    watched.update(
+        (aws_logical_id("failures", f.name), "failures")
+        for f in model.functions
+        if has_failure_queue(f)
+    )
+    alarm_parameters, conditions = sam_observability(
+        resources, globals_, watched, log_retention_days
+    )
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
@@ -256,6 +263,9 @@ def sam_template(
             http_api["CorsConfiguration"] = cors
         http_api["DefaultRouteSettings"] = aws_throttling()
         template["Parameters"] = aws_throttling_parameters()
+    if alarm_parameters:
+        template["Parameters"] = {**template.get("Parameters", {}), **alarm_parameters}
+        template["Conditions"] = conditions
     if http_api:
         globals_["HttpApi"] = http_api
     template.update({"Globals": globals_, "Resources": resources, "Outputs": _outputs(model, rest)})

@@ -3,7 +3,8 @@
 AWS (SAM): X-Ray active tracing on every function (SAM then grants the X-Ray write
 actions), Lambda's JSON log format with application and system log levels, a log group
 per function with a retention (30 days unless ``--log-retention-days``), and an alarm on
-every dead-letter queue that has a message in it.
+every dead-letter and failures queue that has a message in it, sent to the SNS topic of
+the ``AlarmTopicArn`` parameter when the stack is given one.
 Azure (ARM): a Log Analytics workspace and a workspace-based Application Insights
 component wired to the Function App (``APPLICATIONINSIGHTS_CONNECTION_STRING``), and
 adaptive sampling in ``host.json`` that keeps every request and exception.
@@ -18,6 +19,7 @@ from typing import Any
 from polyfn.core.errors import ConfigError
 
 __all__ = [
+    "ALARM_TOPIC_PARAMETER",
     "DEFAULT_LOG_RETENTION_DAYS",
     "RETENTION_DAYS",
     "app_insights_resources",
@@ -33,6 +35,15 @@ RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                   2192, 2557, 2922, 3288, 3653)  # fmt: skip
 # A dead-letter queue is watched at this period: one message in it is one alarm.
 _DLQ_ALARM_PERIOD_S = 300
+# An alarm nobody hears is a log line: the stack takes an SNS topic to notify (empty: none,
+# the alarms still show in the console and their state can be read).
+ALARM_TOPIC_PARAMETER = "AlarmTopicArn"
+_HAS_ALARM_TOPIC = "HasAlarmTopic"
+_ALARM_TEXT = {
+    "dead-letter": "messages in the dead-letter queue: they failed every retry",
+    "failures": "inputs the function gave up on after its retries (an asynchronous "
+    "invocation's event, or a stream batch's description)",
+}
 _INSIGHTS_API = "2020-02-02"
 _WORKSPACE_API = "2022-10-01"
 
@@ -49,10 +60,12 @@ def check_retention(days: int) -> int:
 def sam_observability(
     resources: dict[str, Any],
     globals_: dict[str, Any],
-    dead_letter_ids: list[str],
+    watched_queues: dict[str, str],
     retention_days: int = DEFAULT_LOG_RETENTION_DAYS,
-) -> None:
-    """Add tracing, JSON logs with retention and dead-letter alarms to a SAM template."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Add tracing, JSON logs with retention and an alarm per watched queue (logical id ->
+    ``"dead-letter"`` or ``"failures"``) to a SAM template's resources; returns the
+    template parameters and conditions the alarms need (none without queues)."""
     check_retention(retention_days)
     globals_["Function"]["Tracing"] = "Active"
     for logical_id, resource in list(resources.items()):
@@ -80,15 +93,19 @@ def sam_observability(
             "SystemLogLevel": "INFO",
             "LogGroup": {"Ref": group_id},
         }
-    for dlq_id in dead_letter_ids:
-        resources[f"{dlq_id}Alarm"] = {
+    notify = {
+        "Fn::If": [_HAS_ALARM_TOPIC, [{"Ref": ALARM_TOPIC_PARAMETER}], {"Ref": "AWS::NoValue"}]
+    }
+    for queue_id, kind in watched_queues.items():
+        resources[f"{queue_id}Alarm"] = {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
-                "AlarmDescription": "messages in the dead-letter queue: they failed every retry",
+                "AlarmDescription": _ALARM_TEXT[kind],
+                "AlarmActions": notify,
                 "Namespace": "AWS/SQS",
                 "MetricName": "ApproximateNumberOfMessagesVisible",
                 "Dimensions": [
-                    {"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}
+                    {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
                 ],
                 "Statistic": "Maximum",
                 "Period": _DLQ_ALARM_PERIOD_S,
@@ -98,6 +115,20 @@ def sam_observability(
                 "TreatMissingData": "notBreaching",
             },
         }
+    if not watched_queues:
+        return {}, {}
+    parameters = {
+        ALARM_TOPIC_PARAMETER: {
+            "Type": "String",
+            "Default": "",
+            "Description": "The SNS topic ARN the dead-letter and failures queue alarms "
+            "notify (empty: no notification)",
+        }
+    }
+    conditions = {
+        _HAS_ALARM_TOPIC: {"Fn::Not": [{"Fn::Equals": [{"Ref": ALARM_TOPIC_PARAMETER}, ""]}]}
+    }
+    return parameters, conditions
 
 
 def app_insights_resources(name: str, retention_days: int) -> tuple[list[dict[str, Any]], str]:

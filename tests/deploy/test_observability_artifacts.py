@@ -42,13 +42,25 @@ def test_sam_functions_trace_log_json_and_keep_logs_30_days(built: Builder) -> N
         group = resources[logging["LogGroup"]["Ref"]]
         assert group["Type"] == "AWS::Logs::LogGroup", logical_id
         assert group["Properties"]["RetentionInDays"] == 30
+    # Every queue where failed inputs end has an alarm: the queues' dead-letter queues and
+    # the failures queues of asynchronously invoked functions (S3, schedules, events).
     dead_letter_queues = [k for k in resources if k.endswith("Dlq") or "DeadLetter" in k]
+    failures_queues = [k for k in resources if k.endswith("Failures")]
     alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
-    assert dead_letter_queues and len(alarms) == len(dead_letter_queues)
+    assert dead_letter_queues and failures_queues
+    watched = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms.values()}
+    assert watched == {*dead_letter_queues, *failures_queues}
+    assert len(alarms) == len(watched)
     for alarm in alarms.values():
-        (dimension,) = alarm["Properties"]["Dimensions"]
-        assert dimension["Value"]["Fn::GetAtt"][0] in dead_letter_queues
         assert alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        # Notified when the stack is given a topic, and only then.
+        assert alarm["Properties"]["AlarmActions"] == {
+            "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
+        }
+    assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""
+    assert template["Conditions"]["HasAlarmTopic"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]
+    }
     cfn = transform(template)
     assert lint_errors(cfn) == []
     # What the transform made of it: X-Ray active tracing, and the right to write to it.
