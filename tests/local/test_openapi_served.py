@@ -3,6 +3,7 @@ holds to its document under schemathesis (a bounded run against the real process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
 GUARDED = Path(__file__).resolve().parent / "apps" / "guarded_app.py"
 
 
-@pytest.mark.parametrize("credentials", ["none", "team and platform keys"])
+@pytest.mark.parametrize("credentials", ["none", "a valid token and both keys"])
 def test_schemathesis_holds_every_auth_mode_to_its_document(
     tmp_path_factory: pytest.TempPathFactory,
     tmp_path: Path,
@@ -83,23 +84,36 @@ def test_schemathesis_holds_every_auth_mode_to_its_document(
     credentials: str,
 ) -> None:
     # JWT, an authorizer with a body model, a platform key and an anonymous route:
-    # every refusal (401, 403, 422, 503) is one the document lists. With the keys, the
-    # authorizer lets the bodies through to their model and the platform key the DELETE.
+    # every refusal (401, 403, 422, 503) is one the document lists. With credentials, a
+    # token of the app's issuer reaches the JWT route's handler, the authorizer lets the
+    # bodies through to their model and the platform key the DELETE; without, the JWT
+    # route's issuer serves no keys (the documented 503 for a well-formed token).
+    from polyfn.testing.issuer import local_issuer
+
     monkeypatch.setenv("POLYFN_LOCAL_KEY", "local-key")
-    headers = []
-    if credentials != "none":
-        # The platform key in the header the document names (polyfn run also takes
-        # X-Polyfn-Key and ?code=, which schemathesis would not know to leave out).
-        headers = ["-H", "x-team-key: team-secret", "-H", "x-functions-key: local-key"]
-    root = tmp_path_factory.mktemp("guarded-openapi")
-    running = RunningApp(root / "data", root / "logs", app=GUARDED)
-    try:
+    with contextlib.ExitStack() as stack:
+        headers = []
+        if credentials != "none":
+            issuer = stack.enter_context(local_issuer())
+            monkeypatch.setenv("GUARDED_ISSUER", issuer.url)
+            token = issuer.token(audience="notes", scope="notes:read", lifetime=3600)
+            # The platform key in the header the document names (polyfn run also takes
+            # X-Polyfn-Key and ?code=, which schemathesis would not know to leave out).
+            headers = ["-H", "x-team-key: team-secret", "-H", "x-functions-key: local-key"]
+            headers += ["-H", f"Authorization: Bearer {token}"]
+        root = tmp_path_factory.mktemp("guarded-openapi")
+        running = RunningApp(root / "data", root / "logs", app=GUARDED)
+        stack.callback(running.terminate)
         document = json.loads(_get(running.url + "/openapi.json")[2])
         validate(document)
         assert set(document["components"]["securitySchemes"]) == {"jwt1", "team", "function"}
+        if credentials != "none":
+            # The token is one the route takes: schemathesis's requests reach the handler.
+            request = urllib.request.Request(
+                running.url + "/notes/n1", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert json.loads(urllib.request.urlopen(request, timeout=10).read()) == {"text": "n1"}
         _schemathesis(running, tmp_path, headers)
-    finally:
-        running.terminate()
 
 
 def _schemathesis(server: RunningApp, tmp_path: Path, extra: list[str] | None = None) -> None:

@@ -1,11 +1,13 @@
 """An app with every auth mode, for schemathesis against ``polyfn run``
-(tests/local/test_openapi_served.py): a JWT route whose issuer serves no keys (nothing
-listens on its 127.0.0.1 port, so a well-formed token gets the documented 503 and no
-request leaves the machine), an authorizer route with a body model, a platform-key
-route and an anonymous one."""
+(tests/local/test_openapi_served.py): a JWT route, an authorizer route with a body
+model, a platform-key route and an anonymous one. The JWT route's issuer is
+``GUARDED_ISSUER`` (the test's own issuer on 127.0.0.1, whose tokens it sends), or else
+one that serves no keys (nothing listens on its 127.0.0.1 port, so a well-formed token
+gets the documented 503 and no request leaves the machine)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from polyfn import JWT, Allow, App, AuthRequest, Deny, Request, Response
@@ -35,7 +37,12 @@ def add_note(req: Request) -> Response:
 
 @app.get(
     "/notes/{id}",
-    auth=JWT(issuer=KEYLESS_ISSUER, audience="notes", scopes=["notes:read"], fetch_timeout=0.5),
+    auth=JWT(
+        issuer=os.environ.get("GUARDED_ISSUER", KEYLESS_ISSUER),
+        audience="notes",
+        scopes=["notes:read"],
+        fetch_timeout=0.5,
+    ),
 )
 def read_note(req: Request) -> Response:
     return Response.json({"text": req.path_params["id"]})
