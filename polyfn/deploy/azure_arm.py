@@ -24,6 +24,7 @@ from polyfn.deploy.azure_roles import (
     data_grants,
     host_grants,
     role_assignment,
+    topic_role_assignment,
 )
 from polyfn.deploy.existing import azure_data_account, azure_existing
 from polyfn.deploy.front_door import azure_site_cors
@@ -134,28 +135,30 @@ def _bus_topic_name(model: DeployModel, bus: str) -> str:
     return f"['{adopted.name}']" if adopted is not None else bus_topic(bus)
 
 
-def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Each event bus's custom topic, and the app settings that bind it: the endpoint and
-    an access key (``adapters/azure/backends/event_bus.py`` reads both)."""
+def _bus_topics(
+    model: DeployModel,
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[dict[str, Any]]]:
+    """Each event bus's custom topic, the app setting that binds it (its endpoint, which
+    ``adapters/azure/backends/event_bus.py`` reads), and EventGrid Data Sender on it for
+    the app's identity where a function publishes: no topic key in the app settings, and
+    polyfn's own topics take no key at all (``disableLocalAuth``)."""
     topics: list[dict[str, Any]] = []
     settings: list[dict[str, str]] = []
+    roles: list[dict[str, Any]] = []
+    publishing = {bus for f in model.functions for bus in f.usage.resources("event_bus")}
     for name in model.event_buses:
         topic = _bus_topic_name(model, name)
         topic_id = f"resourceId('Microsoft.EventGrid/topics', {topic[1:-1]})"
         variable = binding_variable("event_bus", name)
-        if azure_existing(model.app.event_buses[name], model.stage) is not None:
+        adopted = azure_existing(model.app.event_buses[name], model.stage) is not None
+        if name in publishing:
+            roles.append(topic_role_assignment(topic, scope_in_template=not adopted))
+        if adopted:
             # An adopted topic (it must take CloudEvents, as polyfn's own does): referenced
             # with its API version, as ARM requires for a resource outside the template.
-            settings += [
-                {
-                    "name": variable,
-                    "value": f"[reference({topic_id}, '{_GRID_API}').endpoint]",
-                },
-                {
-                    "name": f"{variable}_KEY",
-                    "value": f"[listKeys({topic_id}, '{_GRID_API}').key1]",
-                },
-            ]
+            settings.append(
+                {"name": variable, "value": f"[reference({topic_id}, '{_GRID_API}').endpoint]"}
+            )
             continue
         topics.append(
             {
@@ -163,16 +166,17 @@ def _bus_topics(model: DeployModel) -> tuple[list[dict[str, Any]], list[dict[str
                 "apiVersion": _GRID_API,
                 "name": topic,
                 "location": "[parameters('location')]",
-                # CloudEvents in: the event keeps its own source (polyfn's), which the
-                # Event Grid schema would replace with the topic.
-                "properties": {"inputSchema": "CloudEventSchemaV1_0"},
+                "properties": {
+                    # CloudEvents in: the event keeps its own source (polyfn's), which the
+                    # Event Grid schema would replace with the topic.
+                    "inputSchema": "CloudEventSchemaV1_0",
+                    # Microsoft Entra tokens only: the topic's access keys cannot publish.
+                    "disableLocalAuth": True,
+                },
             }
         )
-        settings += [
-            {"name": variable, "value": f"[reference({topic_id}).endpoint]"},
-            {"name": f"{variable}_KEY", "value": f"[listKeys({topic_id}, '{_GRID_API}').key1]"},
-        ]
-    return topics, settings
+        settings.append({"name": variable, "value": f"[reference({topic_id}).endpoint]"})
+    return topics, settings, roles
 
 
 def flex_instance_memory(model: DeployModel) -> int:
@@ -380,7 +384,7 @@ def main_template(
     app_settings.append(
         {"name": "APPLICATIONINSIGHTS_CONNECTION_STRING", "value": insights_connection}
     )
-    bus_topics, bus_settings = _bus_topics(model)
+    bus_topics, bus_settings, bus_roles = _bus_topics(model)
     resources.extend(bus_topics)
     app_settings += bus_settings
     site_config: dict[str, Any] = {
@@ -436,6 +440,7 @@ def main_template(
         }
     )
     resources += [role_assignment("hostStorageAccountName", g) for g in host_grants(model)]
+    resources += bus_roles
     resources += [
         role_assignment(
             "storageAccountName",

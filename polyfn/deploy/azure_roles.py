@@ -29,6 +29,7 @@ __all__ = [
     "data_grants",
     "host_grants",
     "role_assignment",
+    "topic_role_assignment",
 ]
 
 ROLE_IDS = {
@@ -41,6 +42,9 @@ ROLE_IDS = {
     "Storage Queue Data Message Sender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
     "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "Storage Table Data Reader": "76199698-9eea-4c19-bc75-cec21354c6b6",
+    # Publishing to an Event Grid custom topic with a Microsoft Entra token ("Azure built-in
+    # roles for Integration", EventGrid Data Sender, read 2026-12).
+    "EventGrid Data Sender": "d5a91429-5739-47e2-a06b-3470a27159e7",
 }
 # The blob trigger writes blobs that keep failing to this queue of the account its
 # connection names (Blob trigger docs, "Poison blobs"); created up front so its role can be
@@ -173,13 +177,33 @@ def role_assignment(
     An adopted scope (an existing account, container, queue or table) is not a resource of
     the template, so the assignment cannot depend on it; ARM refuses a dependency on a
     resource the template does not declare."""
-    role_id = ROLE_IDS[grant.role]
+    return _assignment(
+        _scope(account_parameter, grant),
+        _scope_id(account_parameter, grant),
+        grant.role,
+        scope_in_template=scope_in_template,
+    )
+
+
+def topic_role_assignment(topic_name: str, *, scope_in_template: bool) -> dict[str, Any]:
+    """EventGrid Data Sender on one custom topic (``topic_name``: an ARM expression in
+    brackets), so the app publishes with its identity instead of the topic's key."""
+    name = topic_name[1:-1]
+    return _assignment(
+        f"[format('Microsoft.EventGrid/topics/{{0}}', {name})]",
+        f"resourceId('Microsoft.EventGrid/topics', {name})",
+        "EventGrid Data Sender",
+        scope_in_template=scope_in_template,
+    )
+
+
+def _assignment(scope: str, scope_id: str, role: str, *, scope_in_template: bool) -> dict[str, Any]:
+    role_id = ROLE_IDS[role]
     site = "resourceId('Microsoft.Web/sites', parameters('functionAppName'))"
-    scope_id = _scope_id(account_parameter, grant)
     return {
         "type": "Microsoft.Authorization/roleAssignments",
         "apiVersion": _ROLE_API,
-        "scope": _scope(account_parameter, grant),
+        "scope": scope,
         # A stable name: re-deploying the template finds the same assignment.
         "name": f"[guid({scope_id}, {site}, '{role_id}')]",
         "dependsOn": ([f"[{scope_id}]"] if scope_in_template else []) + [f"[{site}]"],

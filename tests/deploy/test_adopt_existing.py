@@ -207,6 +207,13 @@ def test_arm_references_the_existing_account_and_scopes_roles_to_adopted_resourc
     assert settings["POLYFN_BUCKET_UPLOADS"] == "uploads"
     assert settings["POLYFN_EVENT_BUS_ORDERS"].startswith("https://")
     assert "AccountKey" not in json.dumps(main.template)
+    # The adopted topic keeps its own keys; the app publishes to it as its identity.
+    assert "listKeys" not in json.dumps(main.template)
+    (sender,) = [
+        r for r in main.resource("Microsoft.Authorization/roleAssignments")
+        if main.value(r["scope"]) == "Microsoft.EventGrid/topics/acme-orders"
+    ]  # fmt: skip
+    assert not any("EventGrid" in d for d in sender["dependsOn"])  # not the template's
     local = json.loads((project / "local.settings.json.example").read_text())["Values"]
     assert local["POLYFN_QUEUE_JOBS"] == "acme-jobs"
     outputs = {k: main.value(v["value"]) for k, v in main.template["outputs"].items()}

@@ -76,7 +76,8 @@ def test_arm_creates_a_cloudevents_topic_and_filtered_subscriptions(built: Build
     main = ArmTemplate(json.loads((project / "infra" / "main.json").read_text()))
     main.check()
     (topic,) = main.resource("Microsoft.EventGrid/topics")
-    assert topic["properties"] == {"inputSchema": "CloudEventSchemaV1_0"}
+    # CloudEvents in, and Microsoft Entra tokens only: the topic's keys cannot publish.
+    assert topic["properties"] == {"inputSchema": "CloudEventSchemaV1_0", "disableLocalAuth": True}
     topic_name = main.value(topic["name"])
     assert topic_name.endswith("-orders") and 3 <= len(topic_name) <= 50
     site = main.resource("Microsoft.Web/sites")[0]
@@ -84,7 +85,17 @@ def test_arm_creates_a_cloudevents_topic_and_filtered_subscriptions(built: Build
         s["name"]: main.value(s["value"]) for s in site["properties"]["siteConfig"]["appSettings"]
     }
     assert settings["POLYFN_EVENT_BUS_ORDERS"].startswith("https://")
-    assert settings["POLYFN_EVENT_BUS_ORDERS_KEY"]
+    # The app publishes as its identity: no key in its settings, the sender role on the topic.
+    assert not any(
+        "listKeys" in json.dumps(s) for s in site["properties"]["siteConfig"]["appSettings"]
+    )
+    assert "POLYFN_EVENT_BUS_ORDERS_KEY" not in settings
+    senders = [
+        r for r in main.resource("Microsoft.Authorization/roleAssignments")
+        if r["properties"]["roleDefinitionId"].endswith("'d5a91429-5739-47e2-a06b-3470a27159e7')]")
+    ]  # fmt: skip
+    assert [main.value(r["scope"]) for r in senders] == [f"Microsoft.EventGrid/topics/{topic_name}"]
+    assert "identity.principalId" in senders[0]["properties"]["principalId"]
     outputs = {k: main.value(v["value"]) for k, v in main.template["outputs"].items()}
     grid_template = json.loads((project / "infra" / "eventgrid.json").read_text())
     # The documented command passes storageAccountName to every eventgrid.json; with no

@@ -20,7 +20,7 @@ from polyfn.adapters.common.clients import ClientCache
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import CredentialsError
 
-__all__ = ["CONNECTION_SETTINGS", "account", "service_client"]
+__all__ = ["CONNECTION_SETTINGS", "account", "managed_identity", "service_client"]
 
 # Connection strings, looked up in this order (the identity connection sits between).
 CONNECTION_SETTINGS = ("AZURE_STORAGE_CONNECTION_STRING", DATA_CONNECTION, HOST_CONNECTION)
@@ -55,7 +55,7 @@ def service_client(service: str, ref: ResourceRef) -> Any:
     return _clients.get(key, lambda: _make_client(service, how, where, ref))
 
 
-def _credential() -> Any:
+def managed_identity() -> Any:
     """The Function App's managed identity; a user-assigned one when
     ``PolyfnStorage__clientId`` names it (the identity-connection convention)."""
     from azure.identity import ManagedIdentityCredential
@@ -75,7 +75,7 @@ def _make_client(service: str, how: str, where: str, ref: ResourceRef) -> Any:
         else:
             from azure.data.tables import TableServiceClient as Client  # type: ignore[assignment]
         if how == "identity":
-            return Client(where, credential=_credential(), **options)
+            return Client(where, credential=managed_identity(), **options)
         return Client.from_connection_string(where, **options)
     except ValueError as exc:
         raise ref.error(

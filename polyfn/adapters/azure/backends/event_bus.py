@@ -9,9 +9,12 @@ learn.microsoft.com, checked 2026-12); the Azure adapter reads ``source`` and ``
 from it like any CloudEvent.
 
 Binding: ``POLYFN_EVENT_BUS_<NAME>`` is the topic endpoint
-(``https://<topic>.<region>-1.eventgrid.azure.net/api/events``) and
-``POLYFN_EVENT_BUS_<NAME>_KEY`` one of its access keys (deploy sets both). The
-``azure-eventgrid`` publisher client is imported on the first publish.
+(``https://<topic>.<region>-1.eventgrid.azure.net/api/events``). Deployed, the app
+publishes as its managed identity, which deploy makes an EventGrid Data Sender on the
+topic (a Microsoft Entra token for ``https://eventgrid.azure.net/.default``); no key is
+in the app settings. ``POLYFN_EVENT_BUS_<NAME>_KEY``, one of the topic's access keys,
+is used instead when set (a laptop, a topic that still takes keys). The ``azure-eventgrid``
+publisher client is imported on the first publish.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 from functools import cached_property
 from typing import Any
 
+from polyfn.adapters.azure.backends.clients import managed_identity
 from polyfn.adapters.azure.backends.errors import guard
 from polyfn.adapters.common.errors import ResourceRef
 from polyfn.core.errors import ConfigError, CredentialsError
@@ -69,22 +73,34 @@ class EventGridTopic:
                 f"Grid topic endpoint (https://...eventgrid.azure.net/api/events), not "
                 f"{endpoint!r}"
             )
+        credential: Any
         key = os.environ.get(self._key_variable)
-        if not key:
-            raise self.ref.error(
-                CredentialsError,
-                f"no access key for the Event Grid topic: set {self._key_variable}",
-            )
-        from azure.core.credentials import AzureKeyCredential
+        if key:
+            from azure.core.credentials import AzureKeyCredential
+
+            credential = AzureKeyCredential(key)
+        else:
+            # The Function App's identity (or the user-assigned one its settings name).
+            credential = managed_identity()
         from azure.eventgrid import EventGridPublisherClient
 
         # polyfn retries itself (adapters.common.retry): the SDK's retry policy is off.
-        return EventGridPublisherClient(
-            endpoint, AzureKeyCredential(key), retry_total=0, connection_timeout=5
-        )
+        return EventGridPublisherClient(endpoint, credential, retry_total=0, connection_timeout=5)
 
     def publish(self, event: OutgoingEvent) -> str:
         client = self._client
         published = cloud_event(event)
-        guard(self.ref, lambda: client.send([published]))
+        try:
+            guard(self.ref, lambda: client.send([published]))
+        except CredentialsError as error:
+            if os.environ.get(self._key_variable):
+                raise
+            raise CredentialsError(
+                f"{error}; deployed, the app's identity needs EventGrid Data Sender on the "
+                f"topic (polyfn deploy grants it); elsewhere set {self._key_variable} to one "
+                "of the topic's access keys",
+                resource=self.ref.name,
+                cloud="azure",
+                kind="event_bus",
+            ) from error
         return event.id  # Event Grid keeps a CloudEvent's id
