@@ -214,7 +214,7 @@ class _Reader:
             "info",
             f"{found.origin}: {what} Lambda authorizer of the {found.gateway} becomes "
             f"@app.authorizer {authorizer.name} ({cached}{on}); deployed by polyfn to AWS it "
-            "stays a Lambda REQUEST authorizer in front of the routes, elsewhere it runs "
+            "is a Lambda REQUEST authorizer in front of the routes, elsewhere it runs "
             "in-process before the handler with the same cache",
         )
         if found.token:

@@ -202,17 +202,25 @@ def _authorizer(authorizer: ImportedAuthorizer, findings: Sequence[LockinFinding
         *_docstring(f"Replaces the Lambda authorizer {replaced}."),
         *_findings(findings, {authorizer.name}),
         *textwrap.wrap(
-            f"TODO(port): the check of {code}{hint}",
+            _printable(f"TODO(port): the check of {code}{hint}"),
             width=92,
             initial_indent="    # ",
             subsequent_indent="    #   ",
+            break_long_words=False,
+            break_on_hyphens=False,
         ),
         f'    return Deny("{authorizer.name} is not ported yet")',
     ]
 
 
+def _printable(text: str) -> str:
+    """Text from the file with what cannot stand in a comment or docstring escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def _docstring(text: str) -> list[str]:
     """A one-line docstring, or a wrapped one when it would pass the line length."""
+    text = _printable(text).replace("\\", "\\\\")  # the file's text, as it reads
     if len(text) + 10 <= _LINE_LENGTH and '"' not in text:
         return [f'    """{text}"""']
     body = textwrap.wrap(text.replace('"', "'"), width=_LINE_LENGTH - 8, break_on_hyphens=False)
@@ -285,7 +293,6 @@ def _header(imported: ImportedApp, model_names: set[str]) -> list[str]:
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     # In the order ruff's isort keeps: constants (JWT), then classes, case-insensitively.
     ordered = sorted({"App", *model_names}, key=lambda n: (not n.isupper(), n.lower()))
-    imports = ", ".join(ordered)
     origin = imported.path.name
     if imported.kind != origin:
         origin += f" ({imported.kind})"
@@ -301,9 +308,17 @@ def _header(imported: ImportedApp, model_names: set[str]) -> list[str]:
         "",
         "from __future__ import annotations",
         "",
-        f"from polyfn import {imports}",
+        *_import_lines(ordered),
         "",
     ]
+
+
+def _import_lines(names: list[str]) -> list[str]:
+    """``from polyfn import ...`` on one line, or one name a line as isort wraps it."""
+    line = f"from polyfn import {', '.join(names)}"
+    if len(line) <= _LINE_LENGTH:
+        return [line]
+    return ["from polyfn import (", *(f"    {name}," for name in names), ")"]
 
 
 _ADOPTABLE = re.compile(r"[A-Za-z0-9._:/-]+")
