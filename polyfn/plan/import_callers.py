@@ -1,10 +1,10 @@
 """Who calls an imported function that has no event of its own.
 
-A Lambda function without events is still fed by something: an API's authorizer, a Step
-Functions state, another service given its ARN. polyfn has no trigger for any of these,
-so the function needs a person's decision; this module finds where the file refers to
-it, so the plan can say *why* ("the authorizer of createUser's route") instead of only
-"no events".
+A Lambda function without events is still fed by something: a Step Functions state,
+another service given its ARN, an authorizer polyfn could not read. polyfn has no trigger
+for these, so the function needs a person's decision; this module finds where the file
+refers to it, so the plan can say *why* instead of only "no events". An authorizer the
+importers read (``import_auth``) is no such function: it becomes an ``@app.authorizer``.
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ def _reason(path: Path, resource_type: str) -> tuple[str, str]:
     lowered = [part.lower() for part in path]
     if any("authorizer" in part for part in lowered):
         return "authorizer", (
-            f"it is a Lambda authorizer ({where}): polyfn has no authorizer trigger; its "
-            "check must move into the routes it guards (auth='function' keeps them closed) "
-            "or into a gateway in front of them"
+            f"it is a Lambda authorizer ({where}) that polyfn could not read as one: "
+            "declare it with @app.authorizer in the scaffold and name it in the auth= of "
+            "the routes it guards"
         )
     if lowered[:1] == ["stepfunctions"] or resource_type in _STATE_MACHINES:
         return "state machine", (
@@ -106,8 +106,9 @@ def explain_callers(
     refs: FunctionRefs,
     own: Path,
 ) -> None:
-    """Note, as ``blocked``, each caller of ``fn`` the file shows; only for unfed functions."""
-    if fn.triggers:
+    """Note, as ``blocked``, each caller of ``fn`` the file shows; only for unfed functions
+    that are not one of the imported authorizers (read before the function loop)."""
+    if fn.triggers or imported.authorizer_of(fn) is not None:
         return
     seen: set[str] = set()  # one note per kind of caller: the first place says enough
     for path, _ in references(document, refs, own):

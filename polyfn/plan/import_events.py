@@ -74,6 +74,13 @@ def new_function(
         architecture=str(spec.get("architecture") or defaults.get("architecture") or "") or None,
     )
     imported.functions.append(fn)
+    for authorizer in imported.authorizers.values():  # read before the functions
+        if (
+            authorizer.function is None
+            and not authorizer.external
+            and authorizer.source == original
+        ):
+            authorizer.function = fn
     return fn
 
 

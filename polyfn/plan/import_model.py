@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from polyfn.core.app import App
+from polyfn.core.auth import JWT, Allow, Authorizer, AuthRequest, Deny
 from polyfn.core.errors import ConfigError
 from polyfn.core.workflow import EXPRESS_MAX_SECONDS
 from polyfn.plan.model import Impact, ImportNote, Undecided
@@ -25,12 +26,16 @@ if TYPE_CHECKING:
     from polyfn.plan.traffic import TrafficProfile
 
 __all__ = [
+    "AuthSpec",
+    "AuthorizerRef",
     "BucketResource",
     "ChangeSpec",
     "EventSpec",
     "HttpSpec",
     "ImportedApp",
+    "ImportedAuthorizer",
     "ImportedFunction",
+    "ImportedJWT",
     "MessageSpec",
     "ObjectSpec",
     "QueueResource",
@@ -49,11 +54,32 @@ NO_EVENTS_REASON = (
 )
 
 
+@dataclass(frozen=True)
+class ImportedJWT:
+    """``auth=JWT(...)``: an HTTP API JWT authorizer's issuer and audiences, and the
+    scopes the route asks for."""
+
+    issuer: str
+    audience: tuple[str, ...]
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthorizerRef:
+    """``auth=`` one of ``ImportedApp.authorizers``, by its polyfn name."""
+
+    name: str
+
+
+# How a route's caller proves who they are, as the file says it.
+AuthSpec = Literal["anonymous", "platform-key"] | ImportedJWT | AuthorizerRef
+
+
 @dataclass
 class HttpSpec:
     path: str
     methods: list[str]
-    auth: Literal["anonymous", "function"] = "anonymous"
+    auth: AuthSpec = "anonymous"
     kind: str = "http"
 
 
@@ -114,6 +140,25 @@ class ImportedFunction:
     reserved_concurrency: int | None = None
     provisioned_concurrency: int | None = None
     triggers: list[TriggerSpec] = field(default_factory=list)
+
+
+@dataclass
+class ImportedAuthorizer:
+    """A Lambda authorizer of the file: an ``@app.authorizer`` in polyfn.
+
+    ``source`` is the file's name for its Lambda (a serverless.yml function key, a SAM
+    logical id), which the importer's function loop fills ``function`` from; for a
+    Lambda outside the file it is that ARN and ``external`` is set.
+    """
+
+    name: str  # a Python identifier, unique among the app's functions and authorizers
+    origin: str  # where the file declares it: "provider.httpApi.authorizers.custom"
+    source: str
+    external: bool = False
+    function: ImportedFunction | None = None
+    ttl: int = 300
+    identity: tuple[str, ...] = ("header:authorization",)  # polyfn's "header:x" / "query:x"
+    token: bool = False  # a REST API TOKEN authorizer: its token is the one header
 
 
 @dataclass
@@ -186,6 +231,8 @@ class ImportedApp:
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     notes: list[ImportNote] = field(default_factory=list)
     workflows: list[ImportedWorkflow] = field(default_factory=list)  # Step Functions machines
+    # The file's Lambda authorizers by polyfn name, read before its functions (import_auth)
+    authorizers: dict[str, ImportedAuthorizer] = field(default_factory=dict)
     # The stage the file's names were resolved for (serverless.yml's provider.stage; a SAM
     # template has none, so polyfn's default): the scaffold adopts the resources at it.
     stage: str = "dev"
@@ -200,6 +247,15 @@ class ImportedApp:
 
     def note(self, function: str, impact: Impact, text: str) -> None:
         self.notes.append(ImportNote(function, impact, text))
+
+    def note_once(self, function: str, impact: Impact, text: str) -> None:
+        """``note``, unless the same note is there already (``build_app`` may run twice)."""
+        if ImportNote(function, impact, text) not in self.notes:
+            self.note(function, impact, text)
+
+    def authorizer_of(self, fn: ImportedFunction) -> ImportedAuthorizer | None:
+        """The imported authorizer ``fn`` implements, if any."""
+        return next((a for a in self.authorizers.values() if a.function is fn), None)
 
     def bucket_named(self, name: str) -> BucketResource:
         for bucket in self.buckets.values():
@@ -252,10 +308,15 @@ class ImportedApp:
                 )
         for table in self.tables.values():
             app.table(table.name, key=table.key, sort=table.sort, indexes=table.index_specs())
+        # Before the routes, which name them in auth=.
+        for authorizer in self.authorizers.values():
+            _declare_authorizer(app, authorizer, self)
         self.registered = {}
         for fn in self.functions:
             for index, (spec, name) in enumerate(trigger_groups(fn)):
                 try:
+                    if name in app.authorizers:
+                        raise ConfigError(f"{name!r} is also the name of an authorizer")
                     _register(app, fn, spec, name, _not_ported(fn, name))
                 except ConfigError as exc:
                     self.note(fn.name, "blocked", f"trigger {index + 1} cannot be declared: {exc}")
@@ -263,10 +324,13 @@ class ImportedApp:
                 self.registered[name] = (fn, spec)
         for workflow in self.workflows:
             _declare_workflow(app, workflow, self)
-        # A function a workflow runs as a task has found its place; any other without a
-        # trigger polyfn can express needs a decision.
+        # A function a workflow runs as a task, or that is an authorizer, has found its
+        # place; any other without a trigger polyfn can express needs a decision.
         tasks = {name for declared in app.workflows.values() for name in declared.tasks}
         registered = {id(fn) for fn, _ in self.registered.values()}
+        registered |= {
+            id(a.function) for a in self.authorizers.values() if a.name in app.authorizers
+        }
         self.undecided = [
             self._undecided(fn)
             for fn in self.functions
@@ -298,6 +362,14 @@ class ImportedApp:
                     f"handler source {fn.handler} not found next to "
                     f"{self.path.name}: its code was not scanned for lock-in",
                 )
+        # An authorizer's Lambda code is scanned too; its findings are the scaffold's.
+        for authorizer in self.authorizers.values():
+            code = authorizer.function
+            if authorizer.name not in app.authorizers or code is None:
+                continue
+            if code.code_file is not None and code.code_file.is_file() and code.code_def:
+                entrypoints[authorizer.name] = (code.code_file, code.code_def)
+                files.update(p for p in code.code_file.parent.glob("*.py") if p.is_file())
         return PlanInputs(
             app=app,
             clouds=clouds,
@@ -329,8 +401,41 @@ def _declare_workflow(app: App, imported: ImportedWorkflow, into: ImportedApp) -
         app.workflows.pop(imported.name, None)
 
 
+def _declare_authorizer(app: App, imported: ImportedAuthorizer, into: ImportedApp) -> None:
+    """``app.authorizer`` for an imported one, with a handler that denies until it is ported."""
+    try:
+        app.authorizer(name=imported.name, ttl=imported.ttl, identity=imported.identity)(
+            _not_ported_authorizer(imported.name)
+        )
+    except ConfigError as exc:
+        into.note_once(imported.name, "blocked", f"authorizer cannot be declared: {exc}")
+
+
+def _not_ported_authorizer(name: str) -> Callable[[AuthRequest], Allow | Deny]:
+    def check(request: AuthRequest) -> Allow | Deny:
+        return Deny(f"{name} is not ported yet")  # fail closed
+
+    check.__name__ = name
+    return check
+
+
+def _route_auth(
+    app: App, auth: AuthSpec
+) -> Literal["anonymous", "platform-key"] | JWT | Authorizer:
+    """``auth=`` for ``app.route``: the JWT, the declared authorizer, or the mode's name."""
+    if isinstance(auth, ImportedJWT):
+        return JWT(auth.issuer, auth.audience, auth.scopes)
+    if isinstance(auth, AuthorizerRef):
+        declared = app.authorizers.get(auth.name)
+        if declared is None:
+            raise ConfigError(f"its authorizer {auth.name!r} could not be declared")
+        return declared
+    return auth
+
+
 def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
-    """Each polyfn function an imported one becomes: HTTP events on one path merge.
+    """Each polyfn function an imported one becomes: HTTP events on one path with the
+    same auth merge.
 
     A function without a trigger polyfn can express becomes none (``build_app`` lists it
     as undecided).
@@ -339,7 +444,12 @@ def trigger_groups(fn: ImportedFunction) -> list[tuple[TriggerSpec, str]]:
     for spec in fn.triggers:
         if isinstance(spec, HttpSpec):
             same = next(
-                (m for m in merged if isinstance(m, HttpSpec) and m.path == spec.path), None
+                (
+                    m
+                    for m in merged
+                    if isinstance(m, HttpSpec) and m.path == spec.path and m.auth == spec.auth
+                ),
+                None,
             )
             if same is not None:
                 same.methods = list(dict.fromkeys(same.methods + spec.methods))
@@ -369,7 +479,7 @@ def _register(
         "provisioned_concurrency": fn.provisioned_concurrency,
     }
     if isinstance(spec, HttpSpec):
-        app.route(spec.path, spec.methods, auth=spec.auth, **options)(handler)
+        app.route(spec.path, spec.methods, auth=_route_auth(app, spec.auth), **options)(handler)
     elif isinstance(spec, ObjectSpec):
         bucket = app.buckets[spec.bucket]
         register = app.on_object_created if spec.action == "created" else app.on_object_deleted

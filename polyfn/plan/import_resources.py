@@ -53,10 +53,12 @@ def ref_id(value: Any) -> str | None:
             return str(value["Ref"])
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
-            return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+            if isinstance(target, list):
+                return str(target[0]) if target else None
+            return str(target).split(".")[0]
         if "Fn::Sub" in value:
             text = value["Fn::Sub"]
-            text = text[0] if isinstance(text, list) else text
+            text = (text[0] if text else "") if isinstance(text, list) else text
             match = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z]+)?\}", str(text))
             return match.group(1) if match else None
     return None

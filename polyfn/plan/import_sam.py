@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from polyfn.plan.import_auth import FunctionOf, SamAuth
 from polyfn.plan.import_callers import FunctionRefs, explain_callers
 from polyfn.plan.import_events import (
     add_message,
@@ -50,6 +51,21 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "timeout": globals_fn.get("Timeout"),
         "architecture": (globals_fn.get("Architectures") or [None])[0],
     }
+    functions = {
+        str(logical_id): _mapping(resource.get("Properties"))
+        for logical_id, resource in resources.items()
+        if isinstance(resource, Mapping) and resource.get("Type") == "AWS::Serverless::Function"
+    }
+    # Before the functions: the loop must know which Lambda is an authorizer.
+    auth = SamAuth(
+        imported,
+        document,
+        {
+            key: (python_name(key, "function"), bool(props.get("Events")))
+            for key, props in functions.items()
+        },
+        _function_of(functions),
+    )
     state_machines: list[tuple[str, Any]] = []  # read once every function is known
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping):
@@ -88,9 +104,7 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         fn.provisioned_concurrency = as_int(provisioned.get("ProvisionedConcurrentExecutions"))
         for event in (props.get("Events") or {}).values():
             if isinstance(event, Mapping):
-                _sam_event(
-                    imported, fn, str(event.get("Type")), event.get("Properties") or {}, document
-                )
+                _sam_event(imported, fn, str(event.get("Type")), event.get("Properties"), auth)
         physical = props.get("FunctionName")
         refs = FunctionRefs(
             logical_ids=frozenset({str(logical_id)}),
@@ -106,43 +120,40 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
     return imported
 
 
-def _default_authorizer(document: Mapping[str, Any], kind: str, props: Mapping[str, Any]) -> Any:
-    """The ``DefaultAuthorizer`` of the API an event is on: its own resource's, else Globals'.
+def _function_of(functions: Mapping[str, Mapping[str, Any]]) -> FunctionOf:
+    """The logical id of the template's function a value names: !GetAtt X.Arn, !Ref X,
+    ${X.Arn}, or a literal ARN ending in its FunctionName."""
+    physical = {
+        key: name
+        for key, props in functions.items()
+        if isinstance(name := props.get("FunctionName"), str)
+    }
 
-    SAM applies an API's ``Auth.DefaultAuthorizer`` to every route that names no
-    ``Authorizer`` of its own, and ``Globals.Api`` / ``Globals.HttpApi`` to every API
-    (AWS SAM docs, "ApiAuth" / "HttpApiAuth" and "Globals section of the AWS SAM template").
-    """
-    api = ref_id(props.get("RestApiId" if kind == "Api" else "ApiId"))
-    resource = (document.get("Resources") or {}).get(api) if api else None
-    if isinstance(resource, Mapping):
-        auth = (resource.get("Properties") or {}).get("Auth") or {}
-        if isinstance(auth, Mapping) and auth.get("DefaultAuthorizer"):
-            return auth["DefaultAuthorizer"]
-    section = ((document.get("Globals") or {}).get(kind) or {}).get("Auth") or {}
-    return section.get("DefaultAuthorizer") if isinstance(section, Mapping) else None
+    def function_of(value: Any) -> str | None:
+        target = ref_id(value)
+        if target in functions:
+            return target
+        if isinstance(value, str):
+            text = value.strip()
+            return next((k for k, n in physical.items() if text.endswith(f":function:{n}")), None)
+        return None
+
+    return function_of
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _sam_event(
-    imported: ImportedApp,
-    fn: ImportedFunction,
-    kind: str,
-    props: Mapping[str, Any],
-    document: Mapping[str, Any],
+    imported: ImportedApp, fn: ImportedFunction, kind: str, given: Any, auth: SamAuth
 ) -> None:
+    props = _mapping(given)
     if kind in ("Api", "HttpApi"):
-        path = props.get("Path", "*" if kind == "HttpApi" else "/")
-        auth = props.get("Auth") or {}
-        # A route without its own Authorizer is still closed by its API's default one.
-        authorizer = auth.get("Authorizer") or _default_authorizer(document, kind, props)
-        closed = bool(authorizer and authorizer != "NONE")
-        fn.triggers.append(
-            HttpSpec(
-                http_path(path),
-                http_methods(props.get("Method")),
-                "function" if closed else "anonymous",
-            )
-        )
+        path = http_path(props.get("Path", "*" if kind == "HttpApi" else "/"))
+        methods = http_methods(props.get("Method"))
+        where = f"{'ANY' if len(methods) > 1 else methods[0]} {path}"
+        fn.triggers.append(HttpSpec(path, methods, auth.route_auth(fn.name, kind, props, where)))
     elif kind == "S3":
         events = props.get("Events") or "s3:ObjectCreated:*"
         rules = ((props.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []

@@ -11,9 +11,10 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from polyfn.plan.cfn_yaml import load_yaml
+from polyfn.plan.import_auth import FunctionOf, ServerlessAuth
 from polyfn.plan.import_callers import FunctionRefs, explain_callers
 from polyfn.plan.import_events import (
     add_message,
@@ -177,6 +178,19 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "architecture": provider.get("architecture"),
     }
     resolved = _resolve_tree(document, variables)
+    functions = _mapping(resolved.get("functions"))
+    refs = {
+        str(key): _serverless_refs(str(key), spec, variables)
+        for key, spec in functions.items()
+        if isinstance(spec, Mapping)
+    }
+    # Before the functions: the loop must know which Lambda is an authorizer.
+    auth = ServerlessAuth(
+        imported,
+        resolved,
+        {key: (python_name(key), bool(functions[key].get("events"))) for key in refs},
+        _function_of(refs),
+    )
     for original, spec in (document.get("functions") or {}).items():
         if not isinstance(spec, Mapping):
             continue
@@ -195,7 +209,7 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
         for event in spec.get("events") or []:
             if isinstance(event, Mapping) and len(event) == 1:
                 ((kind, body),) = event.items()
-                _serverless_event(imported, fn, str(kind), body, variables)
+                _serverless_event(imported, fn, str(kind), body, variables, auth)
         explain_callers(
             imported,
             resolved,
@@ -305,6 +319,24 @@ def _serverless_refs(original: str, spec: Mapping[str, Any], variables: _Variabl
     )
 
 
+def _function_of(refs: Mapping[str, FunctionRefs]) -> FunctionOf:
+    """The function key a value names: the key itself, its ARN, !GetAtt <Key>LambdaFunction."""
+
+    def function_of(value: Any) -> str | None:
+        if isinstance(value, str):
+            text = value.strip()
+            if text in refs:
+                return text
+            return next(
+                (k for k, r in refs.items() if any(text.endswith(s) for s in r.arn_suffixes)),
+                None,
+            )
+        target = ref_id(value)
+        return next((k for k, r in refs.items() if target in r.logical_ids), None)
+
+    return function_of
+
+
 def _resolve_tree(node: Any, variables: _Variables) -> Any:
     if isinstance(node, Mapping):
         return {k: _resolve_tree(v, variables) for k, v in node.items()}
@@ -314,15 +346,20 @@ def _resolve_tree(node: Any, variables: _Variables) -> Any:
 
 
 def _serverless_event(
-    imported: ImportedApp, fn: ImportedFunction, kind: str, body: Any, variables: _Variables
+    imported: ImportedApp,
+    fn: ImportedFunction,
+    kind: str,
+    body: Any,
+    variables: _Variables,
+    auth: ServerlessAuth,
 ) -> None:
     if kind in ("http", "httpApi"):
         if isinstance(body, str):
             method, _, path = body.partition(" ") if body.strip() != "*" else ("ANY", "", "*")
             body = {"method": method, "path": path}
-        auth: Literal["anonymous", "function"] = (
-            "function" if body.get("private") or body.get("authorizer") else "anonymous"
-        )
+        if not isinstance(body, Mapping):
+            add_unsupported(imported, fn, f"{kind} ({str(body)[:40]!r}, not a mapping)")
+            return
         if body.get("cors"):
             imported.note(
                 fn.name,
@@ -330,17 +367,9 @@ def _serverless_event(
                 f"cors on {body.get('method', 'ANY')} {body.get('path')} not carried: "
                 "declare App(..., cors=CORS(...)) in the scaffold (one policy for the app)",
             )
-        if body.get("authorizer"):
-            imported.note(
-                fn.name,
-                "change",
-                "the route has a custom authorizer: polyfn's "
-                "auth='function' keeps the route closed, the authorizer's own logic "
-                "must move into the handler or a gateway",
-            )
-        fn.triggers.append(
-            HttpSpec(http_path(body.get("path")), http_methods(body.get("method")), auth)
-        )
+        path, methods = http_path(body.get("path")), http_methods(body.get("method"))
+        where = f"{'ANY' if len(methods) > 1 else methods[0]} {path}"
+        fn.triggers.append(HttpSpec(path, methods, auth.route_auth(fn.name, kind, body, where)))
     elif kind == "s3":
         body = {"bucket": body} if isinstance(body, str) else body
         bucket = ref_id(body.get("bucket")) or str(body.get("bucket"))

@@ -42,8 +42,8 @@ __all__ = [
 Cloud = Literal["aws", "azure", "gcp"]
 CLOUDS = cast("tuple[Cloud, ...]", RUNTIME_CLOUDS)  # the registry's list, typed
 CLOUD_LABELS = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
-# needs a decision: an imported function with no trigger polyfn can express (an authorizer,
-# a Step Functions task, a function invoked directly): a person chooses how it is fed.
+# needs a decision: an imported function with no trigger polyfn can express (a function
+# invoked directly, one whose only event polyfn cannot say): a person chooses how it is fed.
 Status = Literal["portable", "needs changes", "blocked", "needs a decision"]
 Severity = Literal["high", "medium", "low"]
 # info: behaves differently, no change needed; change: config or code must change;

@@ -16,11 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from polyfn.plan.import_model import (
+    AuthSpec,
     ChangeSpec,
     EventSpec,
     HttpSpec,
     ImportedApp,
+    ImportedAuthorizer,
     ImportedFunction,
+    ImportedJWT,
     MessageSpec,
     ObjectSpec,
     ScheduleSpec,
@@ -49,6 +52,7 @@ _MODEL_NAMES = {
     "event": ("Event",),
 }
 _MAX_FINDINGS = 8
+_LINE_LENGTH = 100  # the scaffold stays within ruff's default line length
 
 
 def _literal(value: object) -> str:
@@ -79,6 +83,7 @@ class _Names:
 
 def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = ()) -> str:
     app = imported.build_app()
+    authorizers = [a for a in imported.authorizers.values() if a.name in app.authorizers]
     groups: list[tuple[str, str, ImportedFunction, list[tuple[str, TriggerSpec]]]] = []
     for name, (fn, spec) in imported.registered.items():
         for group in groups:
@@ -87,7 +92,7 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
                 break
         else:
             groups.append((name, spec.kind, fn, [(name, spec)]))
-    names = _Names({g[0] for g in groups})
+    names = _Names({g[0] for g in groups} | {a.name for a in authorizers})
     workflow_lines: list[str] = []
     step_names: set[str] = set()
     if imported.workflows:
@@ -97,7 +102,14 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
             if workflow.name in app.workflows:
                 workflow_lines += render_workflow(workflow, step_names)
     model_names = {k for g in groups for k in _MODEL_NAMES[g[1]]} | step_names
-    lines = _header(imported, sorted(model_names))
+    if authorizers:
+        model_names |= {"Allow", "AuthRequest", "Deny"}
+    if any(
+        isinstance(spec, HttpSpec) and isinstance(spec.auth, ImportedJWT)
+        for _, spec in imported.registered.values()
+    ):
+        model_names.add("JWT")
+    lines = _header(imported, model_names)
     if workflow_lines:  # task stubs are typed with Any
         at = lines.index("from __future__ import annotations") + 2
         lines[at:at] = ["from typing import Any", ""]
@@ -130,22 +142,16 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
             f"{_existing(imported, table.physical)})"
             f"{_origin(table.logical_id, table.physical, 'table', table.name)}"
         )
+    for authorizer in authorizers:
+        lines += ["", ""]
+        lines += _authorizer(authorizer, findings)
     for def_name, kind, fn, members in groups:
         lines += ["", ""]
         lines += [_decorator(spec, name, def_name, fn, names) for name, spec in members]
         argument, returns = _SIGNATURES[kind]
         lines.append(f"def {def_name}({argument}) -> {returns}:")
         lines.append(f'    """Replaces the Lambda handler {fn.handler} ({fn.original})."""')
-        mine = [f for f in findings if any(name in f.functions for name, _ in members)]
-        for finding in mine[:_MAX_FINDINGS]:
-            lines += textwrap.wrap(
-                f"{finding.file}:{finding.line} {finding.what} -> {finding.replacement}",
-                width=92,
-                initial_indent="    # ",
-                subsequent_indent="    #   ",
-            )
-        if len(mine) > _MAX_FINDINGS:
-            lines.append(f"    # ... and {len(mine) - _MAX_FINDINGS} more in the plan report")
+        lines += _findings(findings, {name for name, _ in members})
         lines.append(f"    # TODO(port): the business logic of {fn.handler}")
         if kind == "http":
             lines.append(f'    raise HTTPError(501, "{def_name} is not ported yet")')
@@ -154,6 +160,114 @@ def render_scaffold(imported: ImportedApp, findings: Sequence[LockinFinding] = (
     lines += _undecided(imported)
     lines += workflow_lines
     return "\n".join(lines) + "\n"
+
+
+def _findings(findings: Sequence[LockinFinding], functions: set[str]) -> list[str]:
+    """The lock-in findings in the code of ``functions``, as comments in their stub."""
+    mine = [f for f in findings if any(name in f.functions for name in functions)]
+    lines: list[str] = []
+    for finding in mine[:_MAX_FINDINGS]:
+        lines += textwrap.wrap(
+            f"{finding.file}:{finding.line} {finding.what} -> {finding.replacement}",
+            width=92,
+            initial_indent="    # ",
+            subsequent_indent="    #   ",
+        )
+    if len(mine) > _MAX_FINDINGS:
+        lines.append(f"    # ... and {len(mine) - _MAX_FINDINGS} more in the plan report")
+    return lines
+
+
+def _authorizer(authorizer: ImportedAuthorizer, findings: Sequence[LockinFinding]) -> list[str]:
+    """An imported Lambda authorizer as an ``@app.authorizer`` that denies until ported."""
+    options: list[_Arg] = []
+    if authorizer.ttl != 300:  # App.authorizer's defaults are left out
+        options.append(f"ttl={authorizer.ttl}")
+    if authorizer.identity != ("header:authorization",):
+        options.append(f"identity={_literal_list(authorizer.identity)}")
+    decorator = _call("@app.authorizer", options) if options else "@app.authorizer"
+    fn = authorizer.function
+    if fn is not None:
+        replaced, code = f"{fn.handler} ({fn.original})", fn.handler
+    else:
+        replaced, code = f"{authorizer.name} (was {authorizer.source})", authorizer.source
+    if authorizer.token and authorizer.identity:
+        header = authorizer.identity[0].partition(":")[2]
+        hint = f' (a TOKEN authorizer\'s token is request.headers["{header}"])'
+    else:
+        hint = ""
+    return [
+        decorator,
+        f"def {authorizer.name}(request: AuthRequest) -> Allow | Deny:",
+        *_docstring(f"Replaces the Lambda authorizer {replaced}."),
+        *_findings(findings, {authorizer.name}),
+        *textwrap.wrap(
+            _printable(f"TODO(port): the check of {code}{hint}"),
+            width=92,
+            initial_indent="    # ",
+            subsequent_indent="    #   ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ),
+        f'    return Deny("{authorizer.name} is not ported yet")',
+    ]
+
+
+def _printable(text: str) -> str:
+    """Text from the file with what cannot stand in a comment or docstring escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _docstring(text: str) -> list[str]:
+    """A one-line docstring, or a wrapped one when it would pass the line length."""
+    text = _printable(text).replace("\\", "\\\\")  # the file's text, as it reads
+    if len(text) + 10 <= _LINE_LENGTH and '"' not in text:
+        return [f'    """{text}"""']
+    body = textwrap.wrap(text.replace('"', "'"), width=_LINE_LENGTH - 8, break_on_hyphens=False)
+    return ['    """' + body[0], *(f"    {line}" for line in body[1:]), '    """']
+
+
+# A call's argument: source text, or a nested call (callee, arguments) that _call may split.
+_Arg = str | tuple[str, list["_Arg"]]
+
+
+def _inline(argument: _Arg) -> str:
+    if isinstance(argument, str):
+        return argument
+    return f"{argument[0]}({', '.join(_inline(a) for a in argument[1])})"
+
+
+def _call(callee: str, arguments: Sequence[_Arg], indent: str = "") -> str:
+    """``callee(a, b)`` on one line, or one argument per line (nested calls alike) when
+    that would pass the line length, as ruff format writes it."""
+    line = f"{indent}{callee}({', '.join(_inline(a) for a in arguments)})"
+    if len(line) <= _LINE_LENGTH or not arguments:
+        return line
+    inner = indent + "    "
+    split = [
+        f"{inner}{a}," if isinstance(a, str) else _call(a[0], a[1], inner) + "," for a in arguments
+    ]
+    return "\n".join([f"{indent}{callee}(", *split, f"{indent})"])
+
+
+def _literal_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_literal(v) for v in values) + "]"
+
+
+def _auth_argument(auth: AuthSpec) -> list[_Arg]:
+    """The ``auth=`` of a route decorator (nothing for an anonymous route)."""
+    if isinstance(auth, ImportedJWT):
+        audience = auth.audience
+        parts: list[_Arg] = [
+            f"issuer={_literal(auth.issuer)}",
+            f"audience={_literal(audience[0]) if len(audience) == 1 else _literal_list(audience)}",
+        ]
+        if auth.scopes:
+            parts.append(f"scopes={_literal_list(auth.scopes)}")
+        return [("auth=JWT", parts)]
+    if isinstance(auth, str):
+        return [] if auth == "anonymous" else [f"auth={_literal(auth)}"]
+    return [f"auth={auth.name}"]
 
 
 def _undecided(imported: ImportedApp) -> list[str]:
@@ -175,9 +289,10 @@ def _undecided(imported: ImportedApp) -> list[str]:
     return lines
 
 
-def _header(imported: ImportedApp, model_names: list[str]) -> list[str]:
+def _header(imported: ImportedApp, model_names: set[str]) -> list[str]:
     today = datetime.now(UTC).strftime("%Y-%m-%d")
-    imports = ", ".join(["App", *model_names])
+    # In the order ruff's isort keeps: constants (JWT), then classes, case-insensitively.
+    ordered = sorted({"App", *model_names}, key=lambda n: (not n.isupper(), n.lower()))
     origin = imported.path.name
     if imported.kind != origin:
         origin += f" ({imported.kind})"
@@ -193,9 +308,17 @@ def _header(imported: ImportedApp, model_names: list[str]) -> list[str]:
         "",
         "from __future__ import annotations",
         "",
-        f"from polyfn import {imports}",
+        *_import_lines(ordered),
         "",
     ]
+
+
+def _import_lines(names: list[str]) -> list[str]:
+    """``from polyfn import ...`` on one line, or one name a line as isort wraps it."""
+    line = f"from polyfn import {', '.join(names)}"
+    if len(line) <= _LINE_LENGTH:
+        return [line]
+    return ["from polyfn import (", *(f"    {name}," for name in names), ")"]
 
 
 _ADOPTABLE = re.compile(r"[A-Za-z0-9._:/-]+")
@@ -220,7 +343,7 @@ def _origin(logical_id: str, physical: str | None, kind: str, name: str) -> str:
     return f"  # {logical_id}" if logical_name(logical_id, kind) != name else ""
 
 
-def _options(fn: ImportedFunction, name: str, def_name: str) -> str:
+def _option_list(fn: ImportedFunction, name: str, def_name: str) -> list[str]:
     parts = [f"name={_literal(name)}"] if name != def_name else []
     for label, value in (
         ("memory", fn.memory),
@@ -230,7 +353,11 @@ def _options(fn: ImportedFunction, name: str, def_name: str) -> str:
     ):
         if value is not None:
             parts.append(f"{label}={value}")
-    return "".join(f", {p}" for p in parts)
+    return parts
+
+
+def _options(fn: ImportedFunction, name: str, def_name: str) -> str:
+    return "".join(f", {p}" for p in _option_list(fn, name, def_name))
 
 
 def _decorator(
@@ -238,12 +365,15 @@ def _decorator(
 ) -> str:
     options = _options(fn, name, def_name)
     if isinstance(spec, HttpSpec):
-        auth = ', auth="function"' if spec.auth == "function" else ""
+        arguments: list[_Arg] = [
+            _literal(spec.path),
+            *_auth_argument(spec.auth),
+            *_option_list(fn, name, def_name),
+        ]
         if len(spec.methods) == 1 and spec.methods[0] in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            return f"@app.{spec.methods[0].lower()}({_literal(spec.path)}{auth}{options})"
-        return f"@app.route({_literal(spec.path)}, {spec.methods!r}{auth}{options})".replace(
-            "'", '"'
-        )
+            return _call(f"@app.{spec.methods[0].lower()}", arguments)
+        arguments.insert(1, _literal_list(spec.methods))
+        return _call("@app.route", arguments)
     if isinstance(spec, ObjectSpec):
         var = names.by_resource[("bucket", spec.bucket)]
         filters = "".join(

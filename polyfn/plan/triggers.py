@@ -176,8 +176,8 @@ def _http(trigger: HttpTrigger, cloud: str, traffic: FunctionTraffic, n: _Notes)
     limit = f.value(f"{cloud}.http.timeout_s")
     n.add("timeout", "info", f"the response must start within {limit} s", f"{cloud}.http.timeout_s")
     _payload(cloud, f.value(f"{cloud}.http.payload_mb") * 1024, "http", traffic, n)
-    if trigger.auth == "function":
-        n.add("auth", "change", str(f.value("auth.function")), "auth.function")
+    if trigger.auth == "function":  # core's value for auth="platform-key"
+        n.add("auth", "change", str(f.value("auth.platform_key")), "auth.platform_key")
     return native
 
 

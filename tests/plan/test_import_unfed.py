@@ -1,11 +1,13 @@
 """Imported functions polyfn cannot give a trigger stay in the plan as "needs a decision".
 
-A Lambda authorizer, a function invoked directly and a schedule only EventBridge can say
-(``cron(0 0 L * ? *)``) once made ``polyfn plan --from`` crash in ``trigger_groups`` and
-``--scaffold`` write nothing. Each must be reported with the reason, from serverless.yml
-and SAM alike, while the rest of the app is planned and scaffolded as usual. A Lambda that
-only a Step Functions state machine calls (``charge``) is no longer undecided: the state
-machine is imported as a workflow and the Lambda as its task.
+A function invoked directly and a schedule only EventBridge can say (``cron(0 0 L * ? *)``)
+once made ``polyfn plan --from`` crash in ``trigger_groups`` and ``--scaffold`` write
+nothing. Each must be reported with the reason, from serverless.yml and SAM alike, while
+the rest of the app is planned and scaffolded as usual. A Lambda that only a Step
+Functions state machine calls (``charge``) is no longer undecided: the state machine is
+imported as a workflow and the Lambda as its task. Nor is the Lambda authorizer
+(``authorize``): it becomes the app's ``@app.authorizer`` (issue 16; tests/plan/
+test_import_auth.py has the rest).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ SOURCES = [FIXTURES / "serverless.yml", FIXTURES / "sam" / "template.yaml"]
 CLOUDS = ("aws", "azure", "gcp")
 # Each unfed function and a phrase of the reason the plan must give for it.
 EXPECTED = {
-    "authorize": "Lambda authorizer",
     "reindex": "invoked directly",
     "month_end": "cron(0 0 L * ? *)",
 }
+# The authorizer's polyfn name: the function's key, or the SAM authorizer's name.
+AUTHORIZER = {"serverless": "authorize", "sam": "token_auth"}
 
 
 def test_a_function_without_triggers_has_no_groups() -> None:
@@ -55,8 +58,7 @@ def test_unfed_functions_need_a_decision_with_the_reason(source: Path) -> None:
             assert status is not None and status.status == "needs a decision"
             assert status.reasons == undecided[name].reasons
     assert "charge" not in undecided
-    # One note per kind of caller, however many places name it.
-    assert len(undecided["authorize"].reasons) == 1
+    assert "authorize" not in undecided  # the app's authorizer now
     markdown = render_markdown(plan)
     html = render_html(plan)
     for name in EXPECTED:
@@ -72,9 +74,12 @@ def test_scaffold_writes_the_rest_and_lists_the_unfed(source: Path, tmp_path: Pa
     assert "NEEDS A DECISION" in text
     for name in EXPECTED:
         assert f"# - {name} (was " in text
+    assert "# - authorize (was " not in text
     app = load_app(str(target))
     assert set(app.functions) == {"list_invoices", "charge"}
     assert app.functions["charge"].trigger.kind == "task"  # of the imported state machine
+    (authorizer,) = app.authorizers  # the Lambda authorizer, scaffolded
+    assert authorizer in AUTHORIZER.values()
 
 
 def test_cli_plan_and_scaffold_of_a_file_with_only_an_unfed_function(
@@ -106,9 +111,12 @@ def test_cli_plan_and_scaffold_of_a_file_with_only_an_unfed_function(
     assert "wrote" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=["serverless", "sam"])
-def test_a_route_behind_the_authorizer_stays_closed(source: Path) -> None:
+@pytest.mark.parametrize(
+    ("source", "kind"), list(zip(SOURCES, AUTHORIZER, strict=True)), ids=AUTHORIZER
+)
+def test_a_route_behind_the_authorizer_stays_closed(source: Path, kind: str) -> None:
     # serverless.yml names the authorizer on the route; the SAM template only on its API
     # (Auth.DefaultAuthorizer), which once read as an open route.
-    trigger = import_aws_app(source).build_app().functions["list_invoices"].trigger
-    assert getattr(trigger, "auth", None) == "function"
+    app = import_aws_app(source).build_app()
+    trigger = app.functions["list_invoices"].trigger
+    assert getattr(trigger, "guard", None) is app.authorizers[AUTHORIZER[kind]]
