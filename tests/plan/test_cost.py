@@ -11,6 +11,7 @@ import pytest
 
 from polyfn.plan.concurrency import check_concurrency, peak_concurrency
 from polyfn.plan.cost import Workload, price_cloud, usage
+from polyfn.plan.model import PlanInputError
 from polyfn.plan.prices import load_prices
 from polyfn.plan.sweep import sweep
 from polyfn.plan.traffic import TrafficProfile
@@ -141,6 +142,22 @@ def test_memory_sweep_finds_that_more_memory_can_cost_less() -> None:
     assert by_cloud["gcp"].points[1].monthly_cost == pytest.approx(0.4 + 21.6 + 4.5)
     # Consumption bills observed memory: no setting to choose.
     assert by_cloud["azure"].best_memory_mb is None
+    # Nor on Premium, which bills its EP1 instances whatever memory a function is given.
+    (premium,) = sweep(
+        {"resize": [(1024, 2000.0), (2048, 900.0)]},
+        ["azure"],
+        "premium",
+        lambda name: traffic.for_function(name),
+        ["resize"],
+        PRICES,
+    )
+    assert premium.best_memory_mb is None and "EP1" in premium.note
+
+
+def test_the_azure_plan_is_one_deploy_builds() -> None:
+    assert TrafficProfile({"azure_plan": "premium"}).azure_plan == "premium"
+    with pytest.raises(PlanInputError, match="flex, consumption, premium, got 'dedicated'"):
+        TrafficProfile({"azure_plan": "dedicated"})
 
 
 def test_peak_concurrency_warns_over_the_lambda_account_limit() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from polyfn import App
 from polyfn.core.schedule import parse_schedule
+from polyfn.plan.model import CloudCost, Plan
 from polyfn.plan.planner import PlanInputs, build_plan
 from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.traffic import TrafficProfile
@@ -316,3 +317,113 @@ def test_the_shop_examples_gateway_logs_and_container_by_hand() -> None:
     assert fargate.crossover_events_per_month == pytest.approx(
         36.0401 / (plan.costs[0].total / 11_537_760)
     )
+
+
+def _premium_app() -> App:
+    app = App("elastic")
+    jobs = app.queue("jobs")
+
+    @app.get("/render", provisioned_concurrency=2)
+    def render(req: object) -> None:
+        return None
+
+    @app.on_message(jobs)
+    def work(msg: object) -> None:
+        return None
+
+    return app
+
+
+def _premium(functions: dict[str, object]) -> tuple[Plan, CloudCost]:
+    profile = TrafficProfile({"azure_plan": "premium", "functions": functions})
+    plan = build_plan(PlanInputs(app=_premium_app(), clouds=("azure",), traffic=profile))
+    return plan, plan.costs[0]
+
+
+def test_the_premium_plan_is_its_always_on_instance_and_the_time_beyond_it_by_hand() -> None:
+    # render: 4,000,000 requests x 0.9 s = 3,600,000 s = 1,000 instance-hours; work:
+    # 828,000 messages x 2 s = 1,656,000 s = 460 instance-hours; 1,460 in all, at one
+    # execution per EP1 instance (1 vCPU, 3.5 GB; prices.json azure.premium, unconfirmed
+    # rates $0.173 per vCPU-hour and $0.0123 per GB-hour).
+    _, azure = _premium(
+        {
+            "render": {"invocations": 4_000_000, "duration_ms": 900},
+            "work": {"invocations": 828_000, "duration_ms": 2000},
+        }
+    )
+    assert azure.plan == "premium" and azure.label == "Azure Functions Premium (EP1)"
+    lines = {line.function: line for line in azure.functions}
+    hourly = 1 * 0.173 + 3.5 * 0.0123  # one EP1 instance: $0.21605 an hour
+    # The baseline: the plan's one always-on instance x 730 h = $157.7165, whether used or
+    # not, shared 1,000 : 460 by execution time.
+    baseline = 730 * hourly
+    assert baseline == pytest.approx(157.7165)
+    assert lines["render"].baseline_cost == pytest.approx(baseline * 1000 / 1460)  # $108.0250
+    assert lines["work"].baseline_cost == pytest.approx(baseline * 460 / 1460)  # $49.6915
+    # Scale-out: the minimum carries 730 of the 1,460 instance-hours; the other 730 are
+    # extra instances, billed at the same rate: render 1,000 x 730/1,460 = 500 h x
+    # $0.21605 = $108.025, work 230 h = $49.6915.
+    assert lines["render"].compute_cost == pytest.approx(500 * hourly)
+    assert lines["work"].compute_cost == pytest.approx(230 * hourly)
+    assert lines["render"].units["vcpu_hours"] == pytest.approx(1000)
+    assert lines["render"].units["gb_hours"] == pytest.approx(3500)
+    # No per-execution charge.
+    assert lines["render"].request_cost == 0 == lines["work"].request_cost
+    assert lines["render"].billed_memory_mb == 3584
+    # Logs: 4,828,000 events x 1 KB = 4.828 GB x $2.30 = $11.1044, all inside the 5 GB
+    # free. Queue: a get per message (batch 1) and a delete per message = 1,656,000
+    # operations x $0.004 / 10,000 = $0.6624.
+    logs = sum(line.logs_cost for line in azure.functions)
+    assert logs == pytest.approx(11.1044)
+    assert lines["work"].resource_cost == pytest.approx(0.6624)
+    assert azure.total == pytest.approx(2 * 157.7165 + 11.1044 + 0.6624)  # $327.1998
+    # No free grant on Premium: only the logs' free 5 GB comes off.
+    assert azure.total_with_free_tier == pytest.approx(2 * 157.7165 + 0.6624)  # $316.0954
+    assert {"azure.premium.vcpu_hour", "azure.premium.gb_hour"} <= set(azure.unconfirmed_prices)
+    baseline_note = next(n for n in azure.notes if n.startswith("Premium plan baseline"))
+    assert "1 always-on EP1 instance(s) (1 vCPU, 3.5 GB) all 730 hours, $157.72" in baseline_note
+    assert any("730.0 of them beyond what the minimum carries" in n for n in azure.notes)
+    # provisioned_concurrency is not a Premium setting (deploy ignores it): said, and the
+    # baseline stays the plan's one instance.
+    assert any(
+        n.startswith("render: provisioned_concurrency=2 is not a Premium") for n in azure.notes
+    )
+
+
+def test_a_quiet_premium_app_still_pays_its_instance_by_hand() -> None:
+    # 30,000 requests of 100 ms: 0.83 instance-hours, far inside the always-on instance,
+    # so nothing is billed beyond it; an idle function shares the baseline by its (zero)
+    # execution time.
+    _, azure = _premium(
+        {"render": {"invocations": 30_000, "duration_ms": 100}, "work": {"invocations": 0}}
+    )
+    lines = {line.function: line for line in azure.functions}
+    assert lines["render"].compute_cost == 0 == lines["work"].compute_cost
+    assert lines["render"].baseline_cost == pytest.approx(157.7165)
+    assert lines["work"].baseline_cost == 0
+    # 30,000 KB of logs = 0.03 GB x $2.30 = $0.069.
+    assert azure.total == pytest.approx(157.7165 + 0.069)
+    assert any("the minimum carries them all" in n for n in azure.notes)
+    # With nothing running at all, the instance is still billed, split evenly.
+    _, idle = _premium({"render": {"invocations": 0}, "work": {"invocations": 0}})
+    assert [line.baseline_cost for line in idle.functions] == pytest.approx([78.85825] * 2)
+
+
+def test_premium_scales_out_only_to_its_maximum_instances() -> None:
+    # 100 million 2-second jobs = 55,555.6 instance-hours a month, 76 instances on
+    # average, but the plan's region allows 100 (1 always on + 99 more): within it, all
+    # 54,825.6 hours beyond the minimum are billed. At 10 times that it is capped at
+    # 99 x 730 = 72,270 extra hours (and the concurrency check warns).
+    _, azure = _premium(
+        {"render": {"invocations": 0}, "work": {"invocations": 100_000_000, "duration_ms": 2000}}
+    )
+    work = next(line for line in azure.functions if line.function == "work")
+    hourly = 0.173 + 3.5 * 0.0123
+    assert work.compute_cost == pytest.approx((100_000_000 * 2 / 3600 - 730) * hourly)
+    plan, capped = _premium(
+        {"render": {"invocations": 0}, "work": {"invocations": 1e9, "duration_ms": 2000}}
+    )
+    work = next(line for line in capped.functions if line.function == "work")
+    assert work.compute_cost == pytest.approx(99 * 730 * hourly)
+    (check,) = plan.concurrency
+    assert check.level == "warn" and "Premium scales to 100 instances" in check.message
