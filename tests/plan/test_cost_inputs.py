@@ -341,11 +341,15 @@ def _premium(functions: dict[str, object]) -> tuple[Plan, CloudCost]:
 
 
 def test_the_premium_plan_is_its_always_on_instance_and_the_time_beyond_it_by_hand() -> None:
+    from polyfn.plan.report_html import render_html
+    from polyfn.plan.report_json import plan_to_dict
+    from polyfn.plan.report_md import render_markdown
+
     # render: 4,000,000 requests x 0.9 s = 3,600,000 s = 1,000 instance-hours; work:
     # 828,000 messages x 2 s = 1,656,000 s = 460 instance-hours; 1,460 in all, at one
     # execution per EP1 instance (1 vCPU, 3.5 GB; prices.json azure.premium, unconfirmed
     # rates $0.173 per vCPU-hour and $0.0123 per GB-hour).
-    _, azure = _premium(
+    plan, azure = _premium(
         {
             "render": {"invocations": 4_000_000, "duration_ms": 900},
             "work": {"invocations": 828_000, "duration_ms": 2000},
@@ -388,6 +392,17 @@ def test_the_premium_plan_is_its_always_on_instance_and_the_time_beyond_it_by_ha
     assert any(
         n.startswith("render: provisioned_concurrency=2 is not a Premium") for n in azure.notes
     )
+    # Every report names the plan and the baseline.
+    markdown = render_markdown(plan)
+    assert "### Azure Functions Premium (EP1): $316.10 a month with the free tier" in markdown
+    assert "| Warm instances |" in markdown and "| $108.03 |" in markdown
+    assert "- Premium plan baseline: 1 always-on EP1 instance(s)" in markdown
+    html = render_html(plan)
+    assert "<h3>Azure Functions Premium (EP1)</h3>" in html
+    assert "<li>Premium plan baseline: 1 always-on EP1 instance(s)" in html
+    (cost,) = plan_to_dict(plan)["costs"]
+    assert cost["plan"] == "premium"
+    assert sum(f["baseline_cost"] for f in cost["functions"]) == pytest.approx(157.7165)
 
 
 def test_a_quiet_premium_app_still_pays_its_instance_by_hand() -> None:
