@@ -56,6 +56,10 @@ class Workload:
     payload_kb: float = 1.0
     log_kb: float = 0.0  # the month's log volume of the function, in KB (events x log_kb)
     provisioned: int = 0  # warm instances the app asks for (provisioned_concurrency)
+    # Of ``invocations``, those that end at polyfn's prefix/suffix filter without running
+    # the handler (Cloud Storage invokes the function for every object): each is billed
+    # the platform's minimum duration, not the handler's.
+    filtered_out: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def workload(
     """The invocations a cloud performs for ``traffic`` events of a function."""
     invocations = traffic.invocations
     duration = traffic.duration_ms
+    filtered_out = 0.0
     notes: list[str] = []
     if kind == "message" and cloud == "aws" and traffic.avg_batch > 1:
         # One Lambda invocation carries avg_batch messages and runs them in turn.
@@ -99,9 +104,12 @@ def workload(
     if kind == "object" and cloud == "gcp" and filtered_objects:
         if traffic.filter_match_ratio is not None:
             invocations = traffic.invocations / traffic.filter_match_ratio
+            filtered_out = invocations - traffic.invocations
             notes.append(
                 f"every object in the bucket invokes the function; with "
-                f"{traffic.filter_match_ratio:.0%} matching, {invocations:,.0f} invocations"
+                f"{traffic.filter_match_ratio:.0%} matching, {invocations:,.0f} invocations, "
+                f"of which the {filtered_out:,.0f} that do not match end at polyfn's filter "
+                "and are billed the minimum duration"
             )
         else:
             notes.append(
@@ -119,6 +127,7 @@ def workload(
         payload_kb=traffic.payload_kb,
         log_kb=traffic.invocations * traffic.log_kb,
         provisioned=provisioned,
+        filtered_out=filtered_out,
     )
 
 
@@ -193,13 +202,13 @@ def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
         gb_s = inv * billed / 1000 * memory / 1024
         return Usage(billed, memory, inv, {"gb_seconds": gb_s})
     if cloud == "gcp":
-        billed = _billed_ms(
-            work.duration_ms,
-            prices.value("gcp.gen2.billing.granularity_ms"),
-            prices.value("gcp.gen2.billing.minimum_ms"),
-        )
+        granularity = prices.value("gcp.gen2.billing.granularity_ms")
+        minimum = prices.value("gcp.gen2.billing.minimum_ms")
+        billed = _billed_ms(work.duration_ms, granularity, minimum)
         tier_mb, vcpu = _gcp_tier(prices, work.memory_mb)
-        seconds = inv * billed / 1000
+        # The handler's runs at its duration; filtered-out ones at the minimum.
+        short = _billed_ms(0, granularity, minimum)
+        seconds = ((inv - work.filtered_out) * billed + work.filtered_out * short) / 1000
         return Usage(
             billed,
             tier_mb,

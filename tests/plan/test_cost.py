@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from polyfn.plan.concurrency import check_concurrency, peak_concurrency
-from polyfn.plan.cost import Workload, price_cloud, usage
+from polyfn.plan.cost import Workload, price_cloud, usage, workload
 from polyfn.plan.model import PlanInputError
 from polyfn.plan.prices import load_prices
 from polyfn.plan.sweep import sweep
@@ -120,6 +120,38 @@ def test_gcp_rounds_to_100_ms_and_to_the_next_memory_size() -> None:
     assert use.billed_ms == 200
     assert use.billed_memory_mb == 2048
     assert use.meters["vcpu_seconds"] == pytest.approx(0.2 * 1)
+
+
+def test_an_object_cloud_storage_sends_past_the_filter_is_billed_the_minimum_by_hand() -> None:
+    profile = TrafficProfile(
+        {
+            "functions": {
+                "thumb": {
+                    "invocations": 250_000,
+                    "duration_ms": 850,
+                    "memory_mb": 1024,
+                    "filter_match_ratio": 0.5,
+                }
+            }
+        }
+    )
+    traffic = profile.for_function("thumb")
+    # Cloud Storage invokes the function for all 500,000 objects; the 250,000 that miss
+    # the prefix/suffix end at polyfn's filter before the handler runs.
+    gcp = workload("thumb", "object", True, traffic, "gcp")
+    assert gcp.invocations == 500_000 and gcp.filtered_out == 250_000
+    # 250,000 x 0.9 s (850 ms in 100 ms steps) + 250,000 x 0.1 s (the minimum) = 250,000 s;
+    # at 1 GiB: 0.583 vCPU -> 145,750 vCPU-s and 250,000 GiB-s (not 262,350 and 450,000,
+    # as if every invocation ran the handler).
+    use = usage("gcp", "gen2", gcp, PRICES)
+    assert use.meters == {
+        "vcpu_seconds": pytest.approx(145_750),
+        "gib_seconds": pytest.approx(250_000),
+    }
+    assert use.billed_ms == 900  # the handler's runs
+    # S3 and Event Grid filter before invoking: nothing is filtered out there.
+    aws = workload("thumb", "object", True, traffic, "aws")
+    assert aws.invocations == 250_000 and aws.filtered_out == 0
 
 
 def test_memory_sweep_finds_that_more_memory_can_cost_less() -> None:
