@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from polyfn.plan.model import CloudCost, FunctionCost
 from polyfn.plan.prices import Prices
@@ -153,6 +153,32 @@ def _flex_instance(prices: Prices, memory_mb: int) -> int:
         if memory_mb <= size:
             return int(size)
     return int(sizes[-1])
+
+
+def _on_flex_instance(
+    workloads: Sequence[Workload], prices: Prices
+) -> tuple[list[Workload], list[str]]:
+    """Flex has one instance memory size per function app, the smallest that holds its
+    largest function (deploy.azure_arm.flex_instance_memory), and bills that size for
+    every execution: each function is priced on it, whatever its own memory, and a note
+    says which functions that raises."""
+    if not workloads:
+        return [], []
+    largest = max(workloads, key=lambda work: work.memory_mb)
+    size = _flex_instance(prices, largest.memory_mb)
+    raised = [w.function for w in workloads if _flex_instance(prices, w.memory_mb) < size]
+    notes = (
+        [
+            f"Flex runs every function of the app on one instance size, {size:,} MB (deploy's "
+            f"instanceMemoryMB: the smallest that holds the largest function, "
+            f"{largest.function}'s {largest.memory_mb:,} MB), and bills that size: "
+            + ", ".join(raised)
+            + " would fit a smaller instance in an app of their own"
+        ]
+        if raised
+        else []
+    )
+    return [replace(work, memory_mb=size) for work in workloads], notes
 
 
 def _premium_instance(prices: Prices) -> tuple[float, float]:
@@ -472,6 +498,9 @@ def price_cloud(
     deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
     ``resources``: each function's queue and bucket meters (``resource_cost``), if known.
     """
+    instance_notes: list[str] = []
+    if cloud == "azure" and plan == "flex":
+        workloads, instance_notes = _on_flex_instance(workloads, prices)
     usages = [usage(cloud, plan, work, prices) for work in workloads]
     logs, logs_free = _log_costs(cloud, workloads, prices)
     baseline = _baselines(cloud, plan, workloads, prices, usages)
@@ -541,6 +570,7 @@ def price_cloud(
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    notes.extend(instance_notes)
     if cloud == "azure" and plan == "flex":
         notes.extend(_flex_minimum_notes(workloads, prices))
     if cloud == "azure" and plan == "premium":

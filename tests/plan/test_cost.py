@@ -106,6 +106,25 @@ def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
     assert not any("billing" in path for path in bill.unconfirmed_prices)
 
 
+def test_azure_flex_bills_every_function_on_the_apps_one_instance_size_by_hand() -> None:
+    # deploy gives a Flex app one instanceMemoryMB, the smallest size that holds its
+    # largest function: 1,024 MB -> 2,048 MB, so the 256 MB function is billed 2 GB too.
+    # small: 100,000 x 1 s (the minimum) x 2 GB = 200,000 GB-s; big: 10,000 x 1 s x 2 GB =
+    # 20,000 GB-s; 220,000 x $0.000026 = $5.72, plus 110,000 executions x $0.40 / 1e6 =
+    # $0.044. Free grants: 100,000 GB-s and 250,000 executions -> 120,000 x $0.000026.
+    small, big = work(100_000, 200, 256, name="small"), work(10_000, 500, 1024, name="big")
+    bill = price_cloud("azure", "flex", [small, big], PRICES)
+    assert [line.billed_memory_mb for line in bill.functions] == [2048, 2048]
+    assert bill.functions[0].compute_cost == pytest.approx(200_000 * 0.000026)
+    assert bill.total == pytest.approx(5.72 + 0.044)
+    assert bill.total_with_free_tier == pytest.approx(120_000 * 0.000026)
+    assert any("one instance size, 2,048 MB" in n and "big's 1,024 MB" in n for n in bill.notes)
+    # Alone in its app, the small function runs on 512 MB.
+    alone = price_cloud("azure", "flex", [small], PRICES)
+    assert alone.functions[0].billed_memory_mb == 512
+    assert not any("one instance size" in n for n in alone.notes)
+
+
 def test_gcp_gen2_with_and_without_free_tier() -> None:
     # 10M x 200 ms at 512 MiB (0.333 vCPU): 666,000 vCPU-s and 1,000,000 GiB-s.
     # $15.984 + $2.50 + 10 x $0.40 = $22.484. Free: 180,000 vCPU-s, 360,000 GiB-s, 2M requests:
