@@ -442,3 +442,193 @@ def test_premium_scales_out_only_to_its_maximum_instances() -> None:
     assert work.compute_cost == pytest.approx(99 * 730 * hourly)
     (check,) = plan.concurrency
     assert check.level == "warn" and "Premium scales to 100 instances" in check.message
+
+
+def _shop_plan(cloud: str) -> tuple[Plan, CloudCost]:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    plan = build_plan(
+        PlanInputs(
+            app=load_app(str(shop)),
+            clouds=(cloud,),
+            traffic=load_traffic(shop / "traffic.yaml"),
+            root=shop,
+        )
+    )
+    return plan, plan.costs[0]
+
+
+def _rates(expected: dict[str, float]) -> dict[str, float]:
+    """The rates a hand-worked bill below uses, checked against prices.json so that a
+    price change shows up here first."""
+    from polyfn.plan.prices import load_prices
+
+    prices = load_prices()
+    assert {path: prices.value(path) for path in expected} == expected
+    return expected
+
+
+# The shop's month (examples/shop/traffic.yaml), in handler events and mean durations:
+# get_user 9,000,000 x 35 ms, list_users 1,500,000 x 90, create_user 120,000 x 70,
+# update_user 300,000 x 55, place_order 30,000 x 40, get_order 90,000 x 30 (the six routes:
+# 11,040,000 requests); thumbnail 250,000 x 850 ms at 1,024 MB (half the bucket's writes
+# match uploads/*.jpg); send_email 120,000 x 180 ms; cleanup 8,760 x 2,500 ms at 512 MB;
+# the order workflow's tasks validate_order 30,000 x 20, check_inventory 30,000 x 30,
+# charge_payment 29,000 x 150, fulfill_order 28,500 x 40, notify_out_of_stock 1,000 x 60,
+# notify_payment_failed 500 x 60. Everything else at the profile's 256 MB, 1 KB of log
+# per event. 11,537,760 events in all.
+SHOP_EVENTS = 11_040_000 + 250_000 + 120_000 + 8_760 + 119_000
+
+
+def test_the_shops_azure_flex_bill_by_hand() -> None:
+    plan, azure = _shop_plan("azure")
+    assert azure.plan == "flex"  # the profile's azure_plan, deploy's default
+    r = _rates(
+        {
+            "azure.flex.execution_gb_second": 0.000026,
+            "azure.flex.executions_per_million": 0.40,
+            "azure.flex.free_tier.gb_seconds": 100_000,
+            "azure.flex.free_tier.executions": 250_000,
+            "logs.azure.ingestion_per_unit": 2.30,
+            "logs.azure.free_units": 5,
+            "resources.azure.queue_operations_per_10k": 0.004,
+            "resources.azure.blob_read_per_10k": 0.004,
+            "resources.azure.blob_write_per_10k": 0.05,
+            "containers.azure.vcpu_second": 0.000024,
+            "containers.azure.gib_second": 0.000003,
+        }
+    )
+    lines = {line.function: line for line in azure.functions}
+    # One instance size for the whole app: thumbnail's 1,024 MB needs the 2,048 MB size,
+    # so every function is billed 2 GB (deploy's instanceMemoryMB).
+    assert {line.billed_memory_mb for line in azure.functions} == {2048}
+    # Each execution is billed at least Flex's 1,000 ms period (every shop function runs
+    # under a second) except cleanup, 2,500 ms: (11,537,760 - 8,760) x 1 s + 8,760 x
+    # 2.5 s = 11,550,900 s x 2 GB = 23,101,800 GB-s x $0.000026 = $600.6468.
+    seconds = (SHOP_EVENTS - 8_760) * 1 + 8_760 * 2.5
+    assert seconds == 11_550_900
+    gb_seconds = seconds * 2
+    assert sum(line.units["gb_seconds"] for line in azure.functions) == pytest.approx(gb_seconds)
+    compute = gb_seconds * r["azure.flex.execution_gb_second"]
+    assert compute == pytest.approx(600.6468)
+    assert sum(line.compute_cost for line in azure.functions) == pytest.approx(compute)
+    assert lines["get_user"].compute_cost == pytest.approx(9_000_000 * 1 * 2 * 0.000026)  # $468
+    # Executions: every event is one (Azure does not batch queue messages into one
+    # invocation, and Event Grid filters the uploads): 11,537,760 x $0.40 / 1e6 = $4.6151.
+    executions = SHOP_EVENTS * r["azure.flex.executions_per_million"] / 1e6
+    assert sum(line.request_cost for line in azure.functions) == pytest.approx(executions)
+    # Application Insights: 11,537,760 x 1 KB = 11.53776 GB x $2.30 = $26.5368.
+    logs = SHOP_EVENTS * 1000 / 1e9 * r["logs.azure.ingestion_per_unit"]
+    assert logs == pytest.approx(26.536848)
+    assert sum(line.logs_cost for line in azure.functions) == pytest.approx(logs)
+    # Queue Storage: create_user's 120,000 sends + the two notify tasks' 1,000 + 500 +
+    # send_email's gets (one per batch of 3: 40,000) and deletes (120,000) = 281,500
+    # operations x $0.004 / 10,000 = $0.1126. Blob: thumbnail reads and writes 250,000;
+    # cleanup lists (a write-class operation) and reads 8,760: reads 258,760 x $0.004 /
+    # 10,000 = $0.1035, writes 258,760 x $0.05 / 10,000 = $1.2938. $1.5099 in all.
+    queue = (120_000 + 1_000 + 500 + 40_000 + 120_000) / 1e4 * 0.004
+    blobs = 258_760 / 1e4 * (r["resources.azure.blob_read_per_10k"] + 0.05)
+    assert sum(line.resource_cost for line in azure.functions) == pytest.approx(queue + blobs)
+    assert queue + blobs == pytest.approx(1.509904)
+    # No function asks for warm instances; Azure's HTTP trigger needs no gateway.
+    assert sum(line.baseline_cost + line.gateway_cost for line in azure.functions) == 0
+    total = compute + executions + logs + queue + blobs
+    assert azure.total == pytest.approx(total)
+    assert round(azure.total, 2) == 633.31  # docs/readme/plan.md
+    # With the free grants: 100,000 GB-s, 250,000 executions and 5 GB of logs come off.
+    free = 100_000 * 0.000026 + 250_000 * 0.40 / 1e6 + 5 * 2.30
+    assert azure.total_with_free_tier == pytest.approx(total - free)
+    assert round(azure.total_with_free_tier, 2) == 619.11  # docs/readme/plan.md
+    # The container: peak concurrency 1.129 (the AWS test above): one instance of 1 vCPU
+    # and 2 GB, Container Apps kept active: 730 x 3600 s x ($0.000024 + 2 x $0.000003) =
+    # $78.84; serverless costs the same at 78.84 / (633.3087 / 11,537,760) events.
+    (container,) = plan.containers
+    assert (container.instances, container.vcpu, container.memory_gb) == (1, 1, 2)
+    assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000024 + 2 * 0.000003))
+    assert container.crossover_events_per_month == pytest.approx(78.84 / (total / SHOP_EVENTS))
+
+
+def test_the_shops_google_cloud_bill_by_hand() -> None:
+    plan, gcp = _shop_plan("gcp")
+    r = _rates(
+        {
+            "gcp.gen2.vcpu_second": 0.000024,
+            "gcp.gen2.gib_second": 0.0000025,
+            "gcp.gen2.requests_per_million": 0.40,
+            "gcp.gen2.free_tier.vcpu_seconds": 180_000,
+            "gcp.gen2.free_tier.gib_seconds": 360_000,
+            "gcp.gen2.free_tier.requests": 2_000_000,
+            "logs.gcp.ingestion_per_unit": 0.50,
+            "logs.gcp.free_units": 50,
+            "resources.gcp.pubsub_per_tib": 40,
+            "resources.gcp.gcs_class_a_per_1000": 0.005,
+            "resources.gcp.gcs_class_b_per_1000": 0.0004,
+            "containers.gcp.vcpu_second": 0.000018,
+            "containers.gcp.gib_second": 0.000002,
+        }
+    )
+    lines = {line.function: line for line in gcp.functions}
+    # Invocations: Cloud Storage cannot filter by name, so thumbnail is invoked for all
+    # 500,000 objects of the bucket (250,000 / 0.5 matching): 11,787,760 in all.
+    invocations = SHOP_EVENTS - 250_000 + 500_000
+    assert sum(line.invocations for line in gcp.functions) == invocations
+    # Billed time, in 100 ms steps (at least 100 ms). The 256 MB functions (0.167 vCPU,
+    # 0.25 GiB): get_user 9,000,000 x 0.1 s = 900,000, list_users 150,000, create_user
+    # 12,000, update_user 30,000, place_order 3,000, get_order 9,000, send_email 120,000
+    # x 0.2 s (180 ms) = 24,000 (Pub/Sub pushes one message at a time), validate_order
+    # 3,000, check_inventory 3,000, charge_payment 29,000 x 0.2 = 5,800, fulfill_order
+    # 2,850, the notify tasks 100 + 50: 1,142,800 s. thumbnail (1 GiB: 0.583 vCPU):
+    # 250,000 x 0.9 s + the 250,000 that end at polyfn's filter x 0.1 s = 250,000 s.
+    # cleanup (512 MiB: 0.333 vCPU, 0.5 GiB): 8,760 x 2.5 s = 21,900 s.
+    small = 900_000 + 150_000 + 12_000 + 30_000 + 3_000 + 9_000 + 24_000
+    small += 3_000 + 3_000 + 5_800 + 2_850 + 100 + 50
+    assert small == 1_142_800
+    vcpu_seconds = small * 0.167 + 250_000 * 0.583 + 21_900 * 0.333  # 343,890.3
+    gib_seconds = small * 0.25 + 250_000 * 1 + 21_900 * 0.5  # 546,650
+    units = [line.units for line in gcp.functions]
+    assert sum(u["vcpu_seconds"] for u in units) == pytest.approx(vcpu_seconds)
+    assert sum(u["gib_seconds"] for u in units) == pytest.approx(gib_seconds)
+    # $8.2534 + $1.3666 = $9.6200.
+    compute = vcpu_seconds * r["gcp.gen2.vcpu_second"] + gib_seconds * r["gcp.gen2.gib_second"]
+    assert compute == pytest.approx(9.6199922)
+    assert sum(line.compute_cost for line in gcp.functions) == pytest.approx(compute)
+    assert lines["thumbnail"].compute_cost == pytest.approx(
+        250_000 * (0.583 * 0.000024 + 1 * 0.0000025)
+    )
+    # Requests: 11,787,760 x $0.40 / 1e6 = $4.7151.
+    requests = invocations * r["gcp.gen2.requests_per_million"] / 1e6
+    assert sum(line.request_cost for line in gcp.functions) == pytest.approx(requests)
+    # Cloud Logging bills GiB: 11,537,760 KB = 11.53776e9 bytes / 2^30 = 10.7455 GiB x
+    # $0.50 = $5.3727 (the handler's events: a filtered-out invocation writes none).
+    logs = SHOP_EVENTS * 1000 / 2**30 * r["logs.gcp.ingestion_per_unit"]
+    assert sum(line.logs_cost for line in gcp.functions) == pytest.approx(logs)
+    # Pub/Sub: publishes from create_user (120,000) and the notify tasks (1,500), and
+    # send_email's 120,000 pushes, 1 KB each, billed at the 1,000-byte minimum:
+    # 241,500 x 1,000 bytes / 2^40 x $40 per TiB = $0.0088. Cloud Storage Class A:
+    # thumbnail's 250,000 writes + cleanup's 8,760 lists = 258,760 x $0.005 / 1,000 =
+    # $1.2938; Class B: 500,000 notifications (one per object, matching or not) +
+    # thumbnail's 250,000 reads + cleanup's 8,760 = 758,760 x $0.0004 / 1,000 = $0.3035.
+    pubsub = 241_500 * 1000 / 2**40 * r["resources.gcp.pubsub_per_tib"]
+    class_a = 258_760 / 1000 * r["resources.gcp.gcs_class_a_per_1000"]
+    class_b = 758_760 / 1000 * r["resources.gcp.gcs_class_b_per_1000"]
+    assert sum(line.resource_cost for line in gcp.functions) == pytest.approx(
+        pubsub + class_a + class_b
+    )
+    assert sum(line.baseline_cost + line.gateway_cost for line in gcp.functions) == 0
+    total = compute + requests + logs + pubsub + class_a + class_b
+    assert gcp.total == pytest.approx(total)
+    assert round(gcp.total, 2) == 21.31  # docs/readme/plan.md
+    # Free tier: 180,000 vCPU-s, 360,000 GiB-s and 2 million requests come off; the logs
+    # (under 50 GiB) and Pub/Sub (under 10 GiB) are free; Cloud Storage operations are not.
+    free = 180_000 * 0.000024 + 360_000 * 0.0000025 + 2_000_000 * 0.40 / 1e6 + logs + pubsub
+    assert gcp.total_with_free_tier == pytest.approx(total - free)
+    assert round(gcp.total_with_free_tier, 2) == 9.91  # docs/readme/plan.md
+    # The container: one instance of 1 vCPU and 2 GiB, Cloud Run with CPU always
+    # allocated: 730 x 3600 s x ($0.000018 + 2 x $0.000002) = $57.816.
+    (container,) = plan.containers
+    assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000018 + 2 * 0.000002))
+    assert container.crossover_events_per_month == pytest.approx(57.816 / (total / SHOP_EVENTS))
