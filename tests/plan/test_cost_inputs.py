@@ -632,3 +632,29 @@ def test_the_shops_google_cloud_bill_by_hand() -> None:
     (container,) = plan.containers
     assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000018 + 2 * 0.000002))
     assert container.crossover_events_per_month == pytest.approx(57.816 / (total / SHOP_EVENTS))
+
+
+def test_the_shop_on_premium_by_hand() -> None:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    traffic = load_traffic(shop / "traffic.yaml")
+    traffic.azure_plan = "premium"  # what --azure-plan premium does
+    (azure,) = build_plan(
+        PlanInputs(app=load_app(str(shop)), clouds=("azure",), traffic=traffic, root=shop)
+    ).costs
+    # The executions take 741,880 s (the container comparison's sum) = 206.08 EP1
+    # instance-hours, inside the always-on instance's 730: the bill is that instance,
+    # 730 h x ($0.173 + 3.5 x $0.0123) = $157.7165, plus the same logs ($26.5368) and
+    # queue and blob operations ($1.5099) as on Flex = $185.7633; the free 5 GB of logs
+    # take $11.50 off.
+    assert sum(line.units["vcpu_hours"] for line in azure.functions) == pytest.approx(
+        741_880 / 3600
+    )
+    assert sum(line.compute_cost for line in azure.functions) == 0
+    assert sum(line.baseline_cost for line in azure.functions) == pytest.approx(157.7165)
+    assert azure.total == pytest.approx(157.7165 + 26.536848 + 1.509904)
+    assert azure.total_with_free_tier == pytest.approx(157.7165 + 15.036848 + 1.509904)
