@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--azure-plan",
-        choices=("consumption", "flex"),
+        choices=("flex", "consumption", "premium"),
         help="Azure hosting plan to price and check (default: the profile's, else flex)",
     )
 

@@ -7,7 +7,10 @@ Three steps, each a function here:
    object in the bucket invokes the function and polyfn filters inside it.
 2. ``usage``: the billed units of that workload after the platform's rounding (Lambda
    1 ms; Azure Consumption 1 ms with a 100 ms minimum and memory rounded up to 128 MB;
-   Cloud Run functions 100 ms and the vCPU its memory size comes with).
+   Cloud Run functions 100 ms and the vCPU its memory size comes with). Azure's Premium
+   plan bills instances, not executions: a function's units there are the instance time
+   its executions take (one at a time on an EP1 instance), of which only what the plan's
+   always-on minimum cannot carry is billed on top of that minimum (its baseline).
 3. ``price_cloud``: all functions together, because free tiers are per account and AWS
    tiers its GB-second price by the monthly total; each function is then given its
    share, so the per-function lines add up to the total.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from polyfn.plan.model import CloudCost, FunctionCost
 from polyfn.plan.prices import Prices
@@ -36,7 +39,7 @@ __all__ = [
     "workload",
 ]
 
-PLANS = {"aws": ("lambda",), "azure": ("consumption", "flex"), "gcp": ("gen2",)}
+PLANS = {"aws": ("lambda",), "azure": ("consumption", "flex", "premium"), "gcp": ("gen2",)}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class Workload:
     payload_kb: float = 1.0
     log_kb: float = 0.0  # the month's log volume of the function, in KB (events x log_kb)
     provisioned: int = 0  # warm instances the app asks for (provisioned_concurrency)
+    # Of ``invocations``, those that end at polyfn's prefix/suffix filter without running
+    # the handler (Cloud Storage invokes the function for every object): each is billed
+    # the platform's minimum duration, not the handler's.
+    filtered_out: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def workload(
     """The invocations a cloud performs for ``traffic`` events of a function."""
     invocations = traffic.invocations
     duration = traffic.duration_ms
+    filtered_out = 0.0
     notes: list[str] = []
     if kind == "message" and cloud == "aws" and traffic.avg_batch > 1:
         # One Lambda invocation carries avg_batch messages and runs them in turn.
@@ -96,9 +104,12 @@ def workload(
     if kind == "object" and cloud == "gcp" and filtered_objects:
         if traffic.filter_match_ratio is not None:
             invocations = traffic.invocations / traffic.filter_match_ratio
+            filtered_out = invocations - traffic.invocations
             notes.append(
                 f"every object in the bucket invokes the function; with "
-                f"{traffic.filter_match_ratio:.0%} matching, {invocations:,.0f} invocations"
+                f"{traffic.filter_match_ratio:.0%} matching, {invocations:,.0f} invocations, "
+                f"of which the {filtered_out:,.0f} that do not match end at polyfn's filter "
+                "and are billed the minimum duration"
             )
         else:
             notes.append(
@@ -116,6 +127,7 @@ def workload(
         payload_kb=traffic.payload_kb,
         log_kb=traffic.invocations * traffic.log_kb,
         provisioned=provisioned,
+        filtered_out=filtered_out,
     )
 
 
@@ -143,9 +155,55 @@ def _flex_instance(prices: Prices, memory_mb: int) -> int:
     return int(sizes[-1])
 
 
+def _on_flex_instance(
+    workloads: Sequence[Workload], prices: Prices
+) -> tuple[list[Workload], list[str]]:
+    """Flex has one instance memory size per function app, the smallest that holds its
+    largest function (deploy.azure_arm.flex_instance_memory), and bills that size for
+    every execution: each function is priced on it, whatever its own memory, and a note
+    says which functions that raises."""
+    if not workloads:
+        return [], []
+    largest = max(workloads, key=lambda work: work.memory_mb)
+    size = _flex_instance(prices, largest.memory_mb)
+    raised = [w.function for w in workloads if _flex_instance(prices, w.memory_mb) < size]
+    notes = (
+        [
+            f"Flex runs every function of the app on one instance size, {size:,} MB (deploy's "
+            f"instanceMemoryMB: the smallest that holds the largest function, "
+            f"{largest.function}'s {largest.memory_mb:,} MB), and bills that size: "
+            + ", ".join(raised)
+            + " would fit a smaller instance in an app of their own"
+        ]
+        if raised
+        else []
+    )
+    return [replace(work, memory_mb=size) for work in workloads], notes
+
+
+def _premium_instance(prices: Prices) -> tuple[float, float]:
+    """The vCPUs and GB of the Premium instance deploy asks for (EP1)."""
+    return (
+        prices.value("azure.premium.instance.vcpu"),
+        prices.value("azure.premium.instance.memory_gb"),
+    )
+
+
 def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
     """Billed units for a month of ``work`` on one cloud and plan."""
     inv = work.invocations
+    if cloud == "azure" and plan == "premium":
+        # No per-execution rounding: Premium bills instance time by the second. The
+        # executions' own instance time, one at a time per instance (an upper bound
+        # for handlers that wait on I/O).
+        vcpu, memory_gb = _premium_instance(prices)
+        hours = inv * work.duration_ms / 1000 / 3600
+        return Usage(
+            work.duration_ms,
+            memory_gb * 1024,
+            inv,
+            {"vcpu_hours": hours * vcpu, "gb_hours": hours * memory_gb},
+        )
     if cloud == "aws":
         billed = _billed_ms(
             work.duration_ms,
@@ -170,13 +228,13 @@ def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
         gb_s = inv * billed / 1000 * memory / 1024
         return Usage(billed, memory, inv, {"gb_seconds": gb_s})
     if cloud == "gcp":
-        billed = _billed_ms(
-            work.duration_ms,
-            prices.value("gcp.gen2.billing.granularity_ms"),
-            prices.value("gcp.gen2.billing.minimum_ms"),
-        )
+        granularity = prices.value("gcp.gen2.billing.granularity_ms")
+        minimum = prices.value("gcp.gen2.billing.minimum_ms")
+        billed = _billed_ms(work.duration_ms, granularity, minimum)
         tier_mb, vcpu = _gcp_tier(prices, work.memory_mb)
-        seconds = inv * billed / 1000
+        # The handler's runs at its duration; filtered-out ones at the minimum.
+        short = _billed_ms(0, granularity, minimum)
+        seconds = ((inv - work.filtered_out) * billed + work.filtered_out * short) / 1000
         return Usage(
             billed,
             tier_mb,
@@ -208,10 +266,12 @@ def _meter_prices(cloud: str, plan: str, prices: Prices) -> tuple[float, dict[st
         return prices.value("aws.architectures.x86_64.request_per_million") / 1e6, {}
     if cloud == "azure":
         key = azure_plan_key(plan)
-        return (
-            prices.value(f"{key}.executions_per_million") / 1e6,
-            {"gb_seconds": f"{key}.execution_gb_second"},
+        meters = (
+            {"vcpu_hours": f"{key}.vcpu_hour", "gb_hours": f"{key}.gb_hour"}
+            if plan == "premium"
+            else {"gb_seconds": f"{key}.execution_gb_second"}
         )
+        return prices.value(f"{key}.executions_per_million") / 1e6, meters
     return (
         prices.value("gcp.gen2.requests_per_million") / 1e6,
         {"vcpu_seconds": "gcp.gen2.vcpu_second", "gib_seconds": "gcp.gen2.gib_second"},
@@ -225,6 +285,8 @@ def _free_allowance(cloud: str, plan: str, prices: Prices) -> dict[str, float]:
             "requests": prices.value("aws.free_tier.requests"),
             "gb_seconds": prices.value("aws.free_tier.gb_seconds"),
         }
+    if cloud == "azure" and plan == "premium":
+        return {}  # no free grant on Premium
     if cloud == "azure":
         key = azure_plan_key(plan)
         return {
@@ -326,10 +388,52 @@ def _baseline(cloud: str, plan: str, work: Workload, prices: Prices) -> float:
     return work.provisioned * seconds * idle
 
 
-def _baselines(cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices) -> list[float]:
+def _premium_hourly(prices: Prices) -> float:
+    """What one EP1 instance costs an hour: its vCPU and its memory."""
+    vcpu, memory_gb = _premium_instance(prices)
+    return vcpu * prices.value("azure.premium.vcpu_hour") + memory_gb * prices.value(
+        "azure.premium.gb_hour"
+    )
+
+
+def _instance_hours(use: Usage, prices: Prices) -> float:
+    """The Premium instance time of one function's executions."""
+    return use.meters.get("gb_hours", 0.0) / _premium_instance(prices)[1]
+
+
+def _premium_scale_out(usages: Sequence[Usage], prices: Prices) -> float:
+    """The share of the executions' instance time that the plan's always-on minimum
+    cannot carry (the month's mean, one execution per instance), billed on top of it;
+    the rest runs on the minimum instances, whose cost is the baseline. Capped at the
+    plan's largest scale-out."""
+    needed = sum(_instance_hours(use, prices) for use in usages)
+    if needed <= 0:
+        return 0.0
+    minimum = prices.value("azure.premium.billing.minimum_instances")
+    ceiling = prices.value("azure.premium.scaling.max_instances")
+    extra = min(
+        max(0.0, needed - minimum * prices.month_hours), (ceiling - minimum) * prices.month_hours
+    )
+    return extra / needed
+
+
+def _baselines(
+    cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices, usages: Sequence[Usage]
+) -> list[float]:
     """Each function's warm-instance baseline. Flex keeps one always-ready group for all
     HTTP functions (deploy.azure_arm: the largest count asked), so their share of that
-    group's cost is split by what each asked for."""
+    group's cost is split by what each asked for. Premium keeps its minimum instances
+    (deploy asks for none above the plan's one) running for the whole app, whatever the
+    functions ask: their cost is split by each function's share of the executions'
+    instance time (evenly when nothing runs)."""
+    if cloud == "azure" and plan == "premium":
+        minimum = prices.value("azure.premium.billing.minimum_instances")
+        plan_cost = minimum * prices.month_hours * _premium_hourly(prices)
+        hours = [_instance_hours(use, prices) for use in usages]
+        total = sum(hours)
+        if total <= 0:
+            return [plan_cost / len(workloads) for _ in workloads] if workloads else []
+        return [plan_cost * h / total for h in hours]
     baseline = [_baseline(cloud, plan, work, prices) for work in workloads]
     if cloud == "azure" and plan == "flex":
         http = [i for i, w in enumerate(workloads) if w.kind == "http" and w.provisioned]
@@ -340,7 +444,11 @@ def _baselines(cloud: str, plan: str, workloads: Sequence[Workload], prices: Pri
     return baseline
 
 
-def _baseline_unconfirmed(cloud: str, workloads: Sequence[Workload], prices: Prices) -> list[str]:
+def _baseline_unconfirmed(
+    cloud: str, plan: str, workloads: Sequence[Workload], prices: Prices
+) -> list[str]:
+    if cloud == "azure" and plan == "premium":
+        return []  # the plan's own vCPU and memory rates, listed with the plan's figures
     if cloud == "aws":
         arches = {w.architecture for w in workloads if w.provisioned}
         return sorted(
@@ -390,9 +498,12 @@ def price_cloud(
     deploys, or ``rest``); Azure's and Google Cloud's HTTP triggers include the front door.
     ``resources``: each function's queue and bucket meters (``resource_cost``), if known.
     """
+    instance_notes: list[str] = []
+    if cloud == "azure" and plan == "flex":
+        workloads, instance_notes = _on_flex_instance(workloads, prices)
     usages = [usage(cloud, plan, work, prices) for work in workloads]
     logs, logs_free = _log_costs(cloud, workloads, prices)
-    baseline = _baselines(cloud, plan, workloads, prices)
+    baseline = _baselines(cloud, plan, workloads, prices, usages)
     gateway = (
         _gateway_costs(workloads, aws_api, prices) if cloud == "aws" else [0.0] * len(workloads)
     )
@@ -407,9 +518,13 @@ def price_cloud(
             totals[base] = totals.get(base, 0.0) + amount
             per_meter[meter] = per_meter.get(meter, 0.0) + amount
     free = _free_allowance(cloud, plan, prices)
-    no_free = dict.fromkeys(totals, 1.0)
+    # Premium: only the instance time beyond the always-on minimum is billed as compute.
+    billed = _premium_scale_out(usages, prices) if cloud == "azure" and plan == "premium" else 1.0
+    no_free = {meter: billed if meter != "requests" else 1.0 for meter in totals}
     with_free = {
-        meter: (max(0.0, total - free.get(meter, 0.0)) / total if total > 0 else 0.0)
+        meter: (
+            no_free[meter] * max(0.0, total - free.get(meter, 0.0)) / total if total > 0 else 0.0
+        )
         for meter, total in totals.items()
     }
     compute = _compute_costs(cloud, plan, usages, no_free, prices)
@@ -455,14 +570,23 @@ def price_cloud(
         "aws" if cloud == "aws" else azure_plan_key(plan) if cloud == "azure" else "gcp.gen2"
     )
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
+    notes.extend(instance_notes)
     if cloud == "azure" and plan == "flex":
         notes.extend(_flex_minimum_notes(workloads, prices))
+    if cloud == "azure" and plan == "premium":
+        notes.extend(_premium_notes(usages, sum(baseline), prices))
     for work in workloads:
         if work.provisioned and cloud == "aws":
             notes.append(
                 f"{work.function}: {work.provisioned} provisioned instance(s) all month; its "
                 "duration is priced at the on-demand rate (an upper bound: AWS bills duration "
                 "on provisioned instances lower)"
+            )
+        elif work.provisioned and cloud == "azure" and plan == "premium":
+            notes.append(
+                f"{work.function}: provisioned_concurrency={work.provisioned} is not a Premium "
+                "setting (deploy ignores it); the plan's always-on minimum keeps the whole app "
+                "warm and is priced as its baseline"
             )
         elif work.provisioned and cloud == "azure" and plan != "flex":
             notes.append(
@@ -490,7 +614,7 @@ def price_cloud(
             _used_unconfirmed(prices, label_key, per_meter)
             # The other components' unconfirmed figures, when the bill uses them.
             + (prices.unconfirmed(f"logs.{cloud}") if any(logs) else [])
-            + (_baseline_unconfirmed(cloud, workloads, prices) if any(baseline) else [])
+            + (_baseline_unconfirmed(cloud, plan, workloads, prices) if any(baseline) else [])
             + _resource_unconfirmed(cloud, meters, prices)
         ),
     )
@@ -519,6 +643,30 @@ def _flex_minimum_notes(workloads: Sequence[Workload], prices: Prices) -> list[s
             f"{_money(own_cost)} before free grants"
         )
     return notes
+
+
+def _premium_notes(usages: Sequence[Usage], baseline: float, prices: Prices) -> list[str]:
+    """What the Premium bill is made of: the plan's always-on minimum, and the instance
+    time beyond it."""
+    vcpu, memory_gb = _premium_instance(prices)
+    minimum = prices.value("azure.premium.billing.minimum_instances")
+    needed = sum(_instance_hours(use, prices) for use in usages)
+    extra = needed * _premium_scale_out(usages, prices)
+    return [
+        f"Premium plan baseline: {minimum:g} always-on EP1 instance(s) ({vcpu:g} vCPU, "
+        f"{memory_gb:g} GB) all {prices.month_hours:g} hours, {_money(baseline)}, billed "
+        "whether used or not and shared by the functions by their execution time; no "
+        "per-execution charge and no free grant",
+        f"the executions take {needed:,.1f} instance-hours at one execution per instance; "
+        + (
+            f"{extra:,.1f} of them beyond what the minimum carries are billed as extra "
+            "instance time"
+            if extra
+            else "the minimum carries them all, so no instance time is billed beyond it"
+        )
+        + " (from the month's mean: peaks above it and the pre-warmed buffer instance "
+        "Premium adds while scaling out are not priced)",
+    ]
 
 
 def _money(amount: float) -> str:

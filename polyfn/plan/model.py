@@ -116,14 +116,16 @@ class FunctionCost:
     total_with_free_tier: float  # the free tier shared out by each function's usage
     gateway_cost: float = 0.0  # API Gateway requests in front of an AWS HTTP function
     logs_cost: float = 0.0  # log ingestion at the profile's log_kb per event
-    baseline_cost: float = 0.0  # warm instances (AWS provisioned concurrency), all month
+    # warm instances all month: AWS provisioned concurrency, Flex always-ready, Cloud Run
+    # minimum instances, a share of the Premium plan's always-on minimum
+    baseline_cost: float = 0.0
     resource_cost: float = 0.0  # requests to the app's queues and buckets (resource_cost)
 
 
 @dataclass(frozen=True)
 class CloudCost:
     cloud: str
-    plan: str  # lambda | consumption | flex | gen2
+    plan: str  # lambda | consumption | flex | premium | gen2
     label: str
     functions: tuple[FunctionCost, ...]
     total: float

@@ -238,6 +238,7 @@ def _resource_traffic(
                 avg_batch=traffic.avg_batch,
                 accesses=accesses,
                 queue_payload_kb=payload_of_queue,
+                filter_match_ratio=traffic.filter_match_ratio if _filtered(fn) else None,
             )
         )
     return result, unscanned

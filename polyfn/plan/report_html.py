@@ -308,19 +308,28 @@ def render_html(plan: Plan) -> str:
         body.append(f"<h3>{escape(cost.label)}</h3>")
         body.append(
             _table(
-                ["Function", "Invocations", "Billed ms", "Billed MB", "Total", "With free tier"],
+                [
+                    "Function",
+                    "Invocations",
+                    "Billed ms",
+                    "Billed MB",
+                    "Warm instances",
+                    "Total",
+                    "With free tier",
+                ],
                 [
                     [
                         f"<code>{escape(x.function)}</code>",
                         f"{x.invocations:,.0f}",
                         f"{x.billed_ms:,.0f}",
                         f"{x.billed_memory_mb:,.0f}",
-                        money(x.total),
-                        money(x.total_with_free_tier),
+                        escape(money(x.baseline_cost)),  # "<$0.01" is text, not a tag
+                        escape(money(x.total)),
+                        escape(money(x.total_with_free_tier)),
                     ]
                     for x in cost.functions
                 ],
-                {1, 2, 3, 4, 5},
+                {1, 2, 3, 4, 5, 6},
             )
         )
         cost_notes = list(cost.notes)

@@ -16,10 +16,13 @@ Schema 1 (every key always present; lists may be empty):
   unconfirmed_prices, functions: [{function, cloud, invocations, billed_ms,
   billed_memory_mb, units, request_cost, compute_cost, total, total_with_free_tier,
   gateway_cost, logs_cost, baseline_cost, resource_cost}]}]`` (USD per month;
+  ``plan`` is lambda, gen2, or the Azure plan: flex, consumption or premium;
   ``gateway_cost``, ``logs_cost``, ``baseline_cost`` and ``resource_cost``, added within
   schema 1, are the API Gateway share of an AWS HTTP function (0 elsewhere), its log
-  ingestion, its warm instances (AWS provisioned concurrency) and its requests to the
-  app's queues and buckets (``plan.resource_cost``); all are part of ``total``)
+  ingestion, its warm instances (AWS provisioned concurrency, Flex always-ready, Cloud
+  Run minimum instances, or its share of the Premium plan's always-on minimum) and its
+  requests to the app's queues and buckets (``plan.resource_cost``); all are part of
+  ``total``)
 - ``concurrency``: ``[{cloud, scope, peak_concurrency, limit, level, message, source}]``
 - ``sweep``: null or ``[{function, cloud, best_memory_mb, note, points: [{memory_mb,
   duration_ms, monthly_cost}]}]``

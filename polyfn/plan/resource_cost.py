@@ -71,6 +71,10 @@ class ResourceTraffic:
     accesses: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     # queue -> the size of its messages (its consumer's payload_kb; 1 KB when unknown)
     queue_payload_kb: Mapping[str, float] = field(default_factory=dict)
+    # An object function with a prefix/suffix: the share of the bucket's object events that
+    # match it (the profile's filter_match_ratio). Cloud Storage notifies the function of
+    # every object, so it is notified events / this times (the cost model's invocations).
+    filter_match_ratio: float | None = None
 
 
 def _message(cloud: str, messages: float, kb: float, prices: Prices) -> dict[str, float]:
@@ -102,7 +106,10 @@ def resource_meters(cloud: str, traffic: ResourceTraffic, prices: Prices) -> dic
         else:  # one push per message
             add(_message(cloud, events, traffic.payload_kb, prices))
     if traffic.kind == "object" and cloud == "gcp":
-        add({"gcs_class_b": events})  # the object notification
+        # One notification per object in the bucket, matching or not: polyfn filters
+        # inside the function, which reads and writes only for the matching ones.
+        ratio = traffic.filter_match_ratio
+        add({"gcs_class_b": events / ratio if ratio else events})
     for (kind, name), accesses in sorted(traffic.accesses.items()):
         if kind == "queue" and "send" in accesses:
             add(_message(cloud, events, traffic.queue_payload_kb.get(name, 1.0), prices))

@@ -59,6 +59,15 @@ def load_sweep(path: Path) -> dict[str, list[Measurement]]:
     return result
 
 
+# Azure plans where a function's memory is not a choice that changes the bill.
+_NO_MEMORY_SETTING = {
+    "consumption": "Consumption bills the memory a function uses, not a setting; "
+    "use Flex Consumption to choose an instance size",
+    "premium": "Premium bills its EP1 instances whatever memory a function is given; "
+    "use Flex Consumption to choose an instance size",
+}
+
+
 def sweep(
     measurements: Mapping[str, Sequence[Measurement]],
     clouds: Sequence[str],
@@ -88,17 +97,8 @@ def sweep(
                 )
                 for memory, duration in sorted(points)
             )
-            if cloud == "azure" and plan == "consumption":
-                choices.append(
-                    SweepChoice(
-                        name,
-                        cloud,
-                        None,
-                        priced,
-                        "Consumption bills the memory a function uses, not a setting; "
-                        "use Flex Consumption to choose an instance size",
-                    )
-                )
+            if cloud == "azure" and plan in _NO_MEMORY_SETTING:
+                choices.append(SweepChoice(name, cloud, None, priced, _NO_MEMORY_SETTING[plan]))
                 continue
             best = min(priced, key=lambda point: (point.monthly_cost, point.memory_mb))
             smallest = priced[0]

@@ -2,6 +2,7 @@
 
 ```yaml
 peak_factor: 3            # peak request rate = mean rate x this (default 3)
+azure_plan: flex          # the Azure plan priced: flex (default), consumption or premium
 defaults:                 # for functions not listed (every key optional)
   invocations: 100000     # events per month the handler sees (requests, messages, ...)
   duration_ms: 100        # mean handler duration per event
@@ -32,6 +33,7 @@ from polyfn.plan.model import PlanInputError
 
 __all__ = [
     "ARCHITECTURES",
+    "AZURE_PLANS",
     "FunctionTraffic",
     "TrafficProfile",
     "load_structured_file",
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 ARCHITECTURES = ("x86_64", "arm64")
+# The Azure hosting plans `polyfn deploy --plan` builds, the default first.
+AZURE_PLANS = ("flex", "consumption", "premium")
 _BUILTIN_DEFAULTS: dict[str, Any] = {
     "invocations": 100_000,
     "duration_ms": 100.0,
@@ -101,10 +105,14 @@ class TrafficProfile:
             )
         self.source = source
         self.peak_factor = _number(doc.get("peak_factor", DEFAULT_PEAK_FACTOR), "peak_factor", 1)
-        # Unset: Flex Consumption, the plan `polyfn deploy` generates by default.
+        # Unset: Flex Consumption, the plan `polyfn deploy` generates by default; the
+        # others are deploy's --plan consumption (Y1) and --plan premium (EP1).
         self.azure_plan = str(doc.get("azure_plan", "flex"))
-        if self.azure_plan not in ("consumption", "flex"):
-            raise PlanInputError(f"{source}: azure_plan must be 'consumption' or 'flex'")
+        if self.azure_plan not in AZURE_PLANS:
+            raise PlanInputError(
+                f"{source}: azure_plan must be one of {', '.join(AZURE_PLANS)}, "
+                f"got {self.azure_plan!r}"
+            )
         # The API Gateway in front of AWS HTTP functions: polyfn deploys an HTTP API; an
         # app moving as is may keep a REST API (a serverless.yml `http` event).
         self.aws_api = str(doc.get("aws_api", "http"))

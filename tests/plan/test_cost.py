@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from polyfn.plan.concurrency import check_concurrency, peak_concurrency
-from polyfn.plan.cost import Workload, price_cloud, usage
+from polyfn.plan.cost import Workload, price_cloud, usage, workload
+from polyfn.plan.model import PlanInputError
 from polyfn.plan.prices import load_prices
 from polyfn.plan.sweep import sweep
 from polyfn.plan.traffic import TrafficProfile
@@ -105,6 +106,25 @@ def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
     assert not any("billing" in path for path in bill.unconfirmed_prices)
 
 
+def test_azure_flex_bills_every_function_on_the_apps_one_instance_size_by_hand() -> None:
+    # deploy gives a Flex app one instanceMemoryMB, the smallest size that holds its
+    # largest function: 1,024 MB -> 2,048 MB, so the 256 MB function is billed 2 GB too.
+    # small: 100,000 x 1 s (the minimum) x 2 GB = 200,000 GB-s; big: 10,000 x 1 s x 2 GB =
+    # 20,000 GB-s; 220,000 x $0.000026 = $5.72, plus 110,000 executions x $0.40 / 1e6 =
+    # $0.044. Free grants: 100,000 GB-s and 250,000 executions -> 120,000 x $0.000026.
+    small, big = work(100_000, 200, 256, name="small"), work(10_000, 500, 1024, name="big")
+    bill = price_cloud("azure", "flex", [small, big], PRICES)
+    assert [line.billed_memory_mb for line in bill.functions] == [2048, 2048]
+    assert bill.functions[0].compute_cost == pytest.approx(200_000 * 0.000026)
+    assert bill.total == pytest.approx(5.72 + 0.044)
+    assert bill.total_with_free_tier == pytest.approx(120_000 * 0.000026)
+    assert any("one instance size, 2,048 MB" in n and "big's 1,024 MB" in n for n in bill.notes)
+    # Alone in its app, the small function runs on 512 MB.
+    alone = price_cloud("azure", "flex", [small], PRICES)
+    assert alone.functions[0].billed_memory_mb == 512
+    assert not any("one instance size" in n for n in alone.notes)
+
+
 def test_gcp_gen2_with_and_without_free_tier() -> None:
     # 10M x 200 ms at 512 MiB (0.333 vCPU): 666,000 vCPU-s and 1,000,000 GiB-s.
     # $15.984 + $2.50 + 10 x $0.40 = $22.484. Free: 180,000 vCPU-s, 360,000 GiB-s, 2M requests:
@@ -119,6 +139,38 @@ def test_gcp_rounds_to_100_ms_and_to_the_next_memory_size() -> None:
     assert use.billed_ms == 200
     assert use.billed_memory_mb == 2048
     assert use.meters["vcpu_seconds"] == pytest.approx(0.2 * 1)
+
+
+def test_an_object_cloud_storage_sends_past_the_filter_is_billed_the_minimum_by_hand() -> None:
+    profile = TrafficProfile(
+        {
+            "functions": {
+                "thumb": {
+                    "invocations": 250_000,
+                    "duration_ms": 850,
+                    "memory_mb": 1024,
+                    "filter_match_ratio": 0.5,
+                }
+            }
+        }
+    )
+    traffic = profile.for_function("thumb")
+    # Cloud Storage invokes the function for all 500,000 objects; the 250,000 that miss
+    # the prefix/suffix end at polyfn's filter before the handler runs.
+    gcp = workload("thumb", "object", True, traffic, "gcp")
+    assert gcp.invocations == 500_000 and gcp.filtered_out == 250_000
+    # 250,000 x 0.9 s (850 ms in 100 ms steps) + 250,000 x 0.1 s (the minimum) = 250,000 s;
+    # at 1 GiB: 0.583 vCPU -> 145,750 vCPU-s and 250,000 GiB-s (not 262,350 and 450,000,
+    # as if every invocation ran the handler).
+    use = usage("gcp", "gen2", gcp, PRICES)
+    assert use.meters == {
+        "vcpu_seconds": pytest.approx(145_750),
+        "gib_seconds": pytest.approx(250_000),
+    }
+    assert use.billed_ms == 900  # the handler's runs
+    # S3 and Event Grid filter before invoking: nothing is filtered out there.
+    aws = workload("thumb", "object", True, traffic, "aws")
+    assert aws.invocations == 250_000 and aws.filtered_out == 0
 
 
 def test_memory_sweep_finds_that_more_memory_can_cost_less() -> None:
@@ -141,6 +193,22 @@ def test_memory_sweep_finds_that_more_memory_can_cost_less() -> None:
     assert by_cloud["gcp"].points[1].monthly_cost == pytest.approx(0.4 + 21.6 + 4.5)
     # Consumption bills observed memory: no setting to choose.
     assert by_cloud["azure"].best_memory_mb is None
+    # Nor on Premium, which bills its EP1 instances whatever memory a function is given.
+    (premium,) = sweep(
+        {"resize": [(1024, 2000.0), (2048, 900.0)]},
+        ["azure"],
+        "premium",
+        lambda name: traffic.for_function(name),
+        ["resize"],
+        PRICES,
+    )
+    assert premium.best_memory_mb is None and "EP1" in premium.note
+
+
+def test_the_azure_plan_is_one_deploy_builds() -> None:
+    assert TrafficProfile({"azure_plan": "premium"}).azure_plan == "premium"
+    with pytest.raises(PlanInputError, match="flex, consumption, premium, got 'dedicated'"):
+        TrafficProfile({"azure_plan": "dedicated"})
 
 
 def test_peak_concurrency_warns_over_the_lambda_account_limit() -> None:

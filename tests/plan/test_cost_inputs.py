@@ -9,6 +9,7 @@ import pytest
 
 from polyfn import App
 from polyfn.core.schedule import parse_schedule
+from polyfn.plan.model import CloudCost, Plan
 from polyfn.plan.planner import PlanInputs, build_plan
 from polyfn.plan.schedule_runs import runs_per_month
 from polyfn.plan.traffic import TrafficProfile
@@ -316,3 +317,344 @@ def test_the_shop_examples_gateway_logs_and_container_by_hand() -> None:
     assert fargate.crossover_events_per_month == pytest.approx(
         36.0401 / (plan.costs[0].total / 11_537_760)
     )
+
+
+def _premium_app() -> App:
+    app = App("elastic")
+    jobs = app.queue("jobs")
+
+    @app.get("/render", provisioned_concurrency=2)
+    def render(req: object) -> None:
+        return None
+
+    @app.on_message(jobs)
+    def work(msg: object) -> None:
+        return None
+
+    return app
+
+
+def _premium(functions: dict[str, object]) -> tuple[Plan, CloudCost]:
+    profile = TrafficProfile({"azure_plan": "premium", "functions": functions})
+    plan = build_plan(PlanInputs(app=_premium_app(), clouds=("azure",), traffic=profile))
+    return plan, plan.costs[0]
+
+
+def test_the_premium_plan_is_its_always_on_instance_and_the_time_beyond_it_by_hand() -> None:
+    from polyfn.plan.report_html import render_html
+    from polyfn.plan.report_json import plan_to_dict
+    from polyfn.plan.report_md import render_markdown
+
+    # render: 4,000,000 requests x 0.9 s = 3,600,000 s = 1,000 instance-hours; work:
+    # 828,000 messages x 2 s = 1,656,000 s = 460 instance-hours; 1,460 in all, at one
+    # execution per EP1 instance (1 vCPU, 3.5 GB; prices.json azure.premium, unconfirmed
+    # rates $0.173 per vCPU-hour and $0.0123 per GB-hour).
+    plan, azure = _premium(
+        {
+            "render": {"invocations": 4_000_000, "duration_ms": 900},
+            "work": {"invocations": 828_000, "duration_ms": 2000},
+        }
+    )
+    assert azure.plan == "premium" and azure.label == "Azure Functions Premium (EP1)"
+    lines = {line.function: line for line in azure.functions}
+    hourly = 1 * 0.173 + 3.5 * 0.0123  # one EP1 instance: $0.21605 an hour
+    # The baseline: the plan's one always-on instance x 730 h = $157.7165, whether used or
+    # not, shared 1,000 : 460 by execution time.
+    baseline = 730 * hourly
+    assert baseline == pytest.approx(157.7165)
+    assert lines["render"].baseline_cost == pytest.approx(baseline * 1000 / 1460)  # $108.0250
+    assert lines["work"].baseline_cost == pytest.approx(baseline * 460 / 1460)  # $49.6915
+    # Scale-out: the minimum carries 730 of the 1,460 instance-hours; the other 730 are
+    # extra instances, billed at the same rate: render 1,000 x 730/1,460 = 500 h x
+    # $0.21605 = $108.025, work 230 h = $49.6915.
+    assert lines["render"].compute_cost == pytest.approx(500 * hourly)
+    assert lines["work"].compute_cost == pytest.approx(230 * hourly)
+    assert lines["render"].units["vcpu_hours"] == pytest.approx(1000)
+    assert lines["render"].units["gb_hours"] == pytest.approx(3500)
+    # No per-execution charge.
+    assert lines["render"].request_cost == 0 == lines["work"].request_cost
+    assert lines["render"].billed_memory_mb == 3584
+    # Logs: 4,828,000 events x 1 KB = 4.828 GB x $2.30 = $11.1044, all inside the 5 GB
+    # free. Queue: a get per message (batch 1) and a delete per message = 1,656,000
+    # operations x $0.004 / 10,000 = $0.6624.
+    logs = sum(line.logs_cost for line in azure.functions)
+    assert logs == pytest.approx(11.1044)
+    assert lines["work"].resource_cost == pytest.approx(0.6624)
+    assert azure.total == pytest.approx(2 * 157.7165 + 11.1044 + 0.6624)  # $327.1998
+    # No free grant on Premium: only the logs' free 5 GB comes off.
+    assert azure.total_with_free_tier == pytest.approx(2 * 157.7165 + 0.6624)  # $316.0954
+    assert {"azure.premium.vcpu_hour", "azure.premium.gb_hour"} <= set(azure.unconfirmed_prices)
+    baseline_note = next(n for n in azure.notes if n.startswith("Premium plan baseline"))
+    assert "1 always-on EP1 instance(s) (1 vCPU, 3.5 GB) all 730 hours, $157.72" in baseline_note
+    assert any("730.0 of them beyond what the minimum carries" in n for n in azure.notes)
+    # provisioned_concurrency is not a Premium setting (deploy ignores it): said, and the
+    # baseline stays the plan's one instance.
+    assert any(
+        n.startswith("render: provisioned_concurrency=2 is not a Premium") for n in azure.notes
+    )
+    # Every report names the plan and the baseline.
+    markdown = render_markdown(plan)
+    assert "### Azure Functions Premium (EP1): $316.10 a month with the free tier" in markdown
+    assert "| Warm instances |" in markdown and "| $108.03 |" in markdown
+    assert "- Premium plan baseline: 1 always-on EP1 instance(s)" in markdown
+    html = render_html(plan)
+    assert "<h3>Azure Functions Premium (EP1)</h3>" in html
+    assert "<li>Premium plan baseline: 1 always-on EP1 instance(s)" in html
+    (cost,) = plan_to_dict(plan)["costs"]
+    assert cost["plan"] == "premium"
+    assert sum(f["baseline_cost"] for f in cost["functions"]) == pytest.approx(157.7165)
+
+
+def test_a_quiet_premium_app_still_pays_its_instance_by_hand() -> None:
+    # 30,000 requests of 100 ms: 0.83 instance-hours, far inside the always-on instance,
+    # so nothing is billed beyond it; an idle function shares the baseline by its (zero)
+    # execution time.
+    _, azure = _premium(
+        {"render": {"invocations": 30_000, "duration_ms": 100}, "work": {"invocations": 0}}
+    )
+    lines = {line.function: line for line in azure.functions}
+    assert lines["render"].compute_cost == 0 == lines["work"].compute_cost
+    assert lines["render"].baseline_cost == pytest.approx(157.7165)
+    assert lines["work"].baseline_cost == 0
+    # 30,000 KB of logs = 0.03 GB x $2.30 = $0.069.
+    assert azure.total == pytest.approx(157.7165 + 0.069)
+    assert any("the minimum carries them all" in n for n in azure.notes)
+    # With nothing running at all, the instance is still billed, split evenly.
+    _, idle = _premium({"render": {"invocations": 0}, "work": {"invocations": 0}})
+    assert [line.baseline_cost for line in idle.functions] == pytest.approx([78.85825] * 2)
+
+
+def test_premium_scales_out_only_to_its_maximum_instances() -> None:
+    # 100 million 2-second jobs = 55,555.6 instance-hours a month, 76 instances on
+    # average, but the plan's region allows 100 (1 always on + 99 more): within it, all
+    # 54,825.6 hours beyond the minimum are billed. At 10 times that it is capped at
+    # 99 x 730 = 72,270 extra hours (and the concurrency check warns).
+    _, azure = _premium(
+        {"render": {"invocations": 0}, "work": {"invocations": 100_000_000, "duration_ms": 2000}}
+    )
+    work = next(line for line in azure.functions if line.function == "work")
+    hourly = 0.173 + 3.5 * 0.0123
+    assert work.compute_cost == pytest.approx((100_000_000 * 2 / 3600 - 730) * hourly)
+    plan, capped = _premium(
+        {"render": {"invocations": 0}, "work": {"invocations": 1e9, "duration_ms": 2000}}
+    )
+    work = next(line for line in capped.functions if line.function == "work")
+    assert work.compute_cost == pytest.approx(99 * 730 * hourly)
+    (check,) = plan.concurrency
+    assert check.level == "warn" and "Premium scales to 100 instances" in check.message
+
+
+def _shop_plan(cloud: str) -> tuple[Plan, CloudCost]:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    plan = build_plan(
+        PlanInputs(
+            app=load_app(str(shop)),
+            clouds=(cloud,),
+            traffic=load_traffic(shop / "traffic.yaml"),
+            root=shop,
+        )
+    )
+    return plan, plan.costs[0]
+
+
+def _rates(expected: dict[str, float]) -> dict[str, float]:
+    """The rates a hand-worked bill below uses, checked against prices.json so that a
+    price change shows up here first."""
+    from polyfn.plan.prices import load_prices
+
+    prices = load_prices()
+    assert {path: prices.value(path) for path in expected} == expected
+    return expected
+
+
+# The shop's month (examples/shop/traffic.yaml), in handler events and mean durations:
+# get_user 9,000,000 x 35 ms, list_users 1,500,000 x 90, create_user 120,000 x 70,
+# update_user 300,000 x 55, place_order 30,000 x 40, get_order 90,000 x 30 (the six routes:
+# 11,040,000 requests); thumbnail 250,000 x 850 ms at 1,024 MB (half the bucket's writes
+# match uploads/*.jpg); send_email 120,000 x 180 ms; cleanup 8,760 x 2,500 ms at 512 MB;
+# the order workflow's tasks validate_order 30,000 x 20, check_inventory 30,000 x 30,
+# charge_payment 29,000 x 150, fulfill_order 28,500 x 40, notify_out_of_stock 1,000 x 60,
+# notify_payment_failed 500 x 60. Everything else at the profile's 256 MB, 1 KB of log
+# per event. 11,537,760 events in all.
+SHOP_EVENTS = 11_040_000 + 250_000 + 120_000 + 8_760 + 119_000
+
+
+def test_the_shops_azure_flex_bill_by_hand() -> None:
+    plan, azure = _shop_plan("azure")
+    assert azure.plan == "flex"  # the profile's azure_plan, deploy's default
+    r = _rates(
+        {
+            "azure.flex.execution_gb_second": 0.000026,
+            "azure.flex.executions_per_million": 0.40,
+            "azure.flex.free_tier.gb_seconds": 100_000,
+            "azure.flex.free_tier.executions": 250_000,
+            "logs.azure.ingestion_per_unit": 2.30,
+            "logs.azure.free_units": 5,
+            "resources.azure.queue_operations_per_10k": 0.004,
+            "resources.azure.blob_read_per_10k": 0.004,
+            "resources.azure.blob_write_per_10k": 0.05,
+            "containers.azure.vcpu_second": 0.000024,
+            "containers.azure.gib_second": 0.000003,
+        }
+    )
+    lines = {line.function: line for line in azure.functions}
+    # One instance size for the whole app: thumbnail's 1,024 MB needs the 2,048 MB size,
+    # so every function is billed 2 GB (deploy's instanceMemoryMB).
+    assert {line.billed_memory_mb for line in azure.functions} == {2048}
+    # Each execution is billed at least Flex's 1,000 ms period (every shop function runs
+    # under a second) except cleanup, 2,500 ms: (11,537,760 - 8,760) x 1 s + 8,760 x
+    # 2.5 s = 11,550,900 s x 2 GB = 23,101,800 GB-s x $0.000026 = $600.6468.
+    seconds = (SHOP_EVENTS - 8_760) * 1 + 8_760 * 2.5
+    assert seconds == 11_550_900
+    gb_seconds = seconds * 2
+    assert sum(line.units["gb_seconds"] for line in azure.functions) == pytest.approx(gb_seconds)
+    compute = gb_seconds * r["azure.flex.execution_gb_second"]
+    assert compute == pytest.approx(600.6468)
+    assert sum(line.compute_cost for line in azure.functions) == pytest.approx(compute)
+    assert lines["get_user"].compute_cost == pytest.approx(9_000_000 * 1 * 2 * 0.000026)  # $468
+    # Executions: every event is one (Azure does not batch queue messages into one
+    # invocation, and Event Grid filters the uploads): 11,537,760 x $0.40 / 1e6 = $4.6151.
+    executions = SHOP_EVENTS * r["azure.flex.executions_per_million"] / 1e6
+    assert sum(line.request_cost for line in azure.functions) == pytest.approx(executions)
+    # Application Insights: 11,537,760 x 1 KB = 11.53776 GB x $2.30 = $26.5368.
+    logs = SHOP_EVENTS * 1000 / 1e9 * r["logs.azure.ingestion_per_unit"]
+    assert logs == pytest.approx(26.536848)
+    assert sum(line.logs_cost for line in azure.functions) == pytest.approx(logs)
+    # Queue Storage: create_user's 120,000 sends + the two notify tasks' 1,000 + 500 +
+    # send_email's gets (one per batch of 3: 40,000) and deletes (120,000) = 281,500
+    # operations x $0.004 / 10,000 = $0.1126. Blob: thumbnail reads and writes 250,000;
+    # cleanup lists (a write-class operation) and reads 8,760: reads 258,760 x $0.004 /
+    # 10,000 = $0.1035, writes 258,760 x $0.05 / 10,000 = $1.2938. $1.5099 in all.
+    queue = (120_000 + 1_000 + 500 + 40_000 + 120_000) / 1e4 * 0.004
+    blobs = 258_760 / 1e4 * (r["resources.azure.blob_read_per_10k"] + 0.05)
+    assert sum(line.resource_cost for line in azure.functions) == pytest.approx(queue + blobs)
+    assert queue + blobs == pytest.approx(1.509904)
+    # No function asks for warm instances; Azure's HTTP trigger needs no gateway.
+    assert sum(line.baseline_cost + line.gateway_cost for line in azure.functions) == 0
+    total = compute + executions + logs + queue + blobs
+    assert azure.total == pytest.approx(total)
+    assert round(azure.total, 2) == 633.31  # docs/readme/plan.md
+    # With the free grants: 100,000 GB-s, 250,000 executions and 5 GB of logs come off.
+    free = 100_000 * 0.000026 + 250_000 * 0.40 / 1e6 + 5 * 2.30
+    assert azure.total_with_free_tier == pytest.approx(total - free)
+    assert round(azure.total_with_free_tier, 2) == 619.11  # docs/readme/plan.md
+    # The container: peak concurrency 1.129 (the AWS test above): one instance of 1 vCPU
+    # and 2 GB, Container Apps kept active: 730 x 3600 s x ($0.000024 + 2 x $0.000003) =
+    # $78.84; serverless costs the same at 78.84 / (633.3087 / 11,537,760) events.
+    (container,) = plan.containers
+    assert (container.instances, container.vcpu, container.memory_gb) == (1, 1, 2)
+    assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000024 + 2 * 0.000003))
+    assert container.crossover_events_per_month == pytest.approx(78.84 / (total / SHOP_EVENTS))
+
+
+def test_the_shops_google_cloud_bill_by_hand() -> None:
+    plan, gcp = _shop_plan("gcp")
+    r = _rates(
+        {
+            "gcp.gen2.vcpu_second": 0.000024,
+            "gcp.gen2.gib_second": 0.0000025,
+            "gcp.gen2.requests_per_million": 0.40,
+            "gcp.gen2.free_tier.vcpu_seconds": 180_000,
+            "gcp.gen2.free_tier.gib_seconds": 360_000,
+            "gcp.gen2.free_tier.requests": 2_000_000,
+            "logs.gcp.ingestion_per_unit": 0.50,
+            "logs.gcp.free_units": 50,
+            "resources.gcp.pubsub_per_tib": 40,
+            "resources.gcp.gcs_class_a_per_1000": 0.005,
+            "resources.gcp.gcs_class_b_per_1000": 0.0004,
+            "containers.gcp.vcpu_second": 0.000018,
+            "containers.gcp.gib_second": 0.000002,
+        }
+    )
+    lines = {line.function: line for line in gcp.functions}
+    # Invocations: Cloud Storage cannot filter by name, so thumbnail is invoked for all
+    # 500,000 objects of the bucket (250,000 / 0.5 matching): 11,787,760 in all.
+    invocations = SHOP_EVENTS - 250_000 + 500_000
+    assert sum(line.invocations for line in gcp.functions) == invocations
+    # Billed time, in 100 ms steps (at least 100 ms). The 256 MB functions (0.167 vCPU,
+    # 0.25 GiB): get_user 9,000,000 x 0.1 s = 900,000, list_users 150,000, create_user
+    # 12,000, update_user 30,000, place_order 3,000, get_order 9,000, send_email 120,000
+    # x 0.2 s (180 ms) = 24,000 (Pub/Sub pushes one message at a time), validate_order
+    # 3,000, check_inventory 3,000, charge_payment 29,000 x 0.2 = 5,800, fulfill_order
+    # 2,850, the notify tasks 100 + 50: 1,142,800 s. thumbnail (1 GiB: 0.583 vCPU):
+    # 250,000 x 0.9 s + the 250,000 that end at polyfn's filter x 0.1 s = 250,000 s.
+    # cleanup (512 MiB: 0.333 vCPU, 0.5 GiB): 8,760 x 2.5 s = 21,900 s.
+    small = 900_000 + 150_000 + 12_000 + 30_000 + 3_000 + 9_000 + 24_000
+    small += 3_000 + 3_000 + 5_800 + 2_850 + 100 + 50
+    assert small == 1_142_800
+    vcpu_seconds = small * 0.167 + 250_000 * 0.583 + 21_900 * 0.333  # 343,890.3
+    gib_seconds = small * 0.25 + 250_000 * 1 + 21_900 * 0.5  # 546,650
+    units = [line.units for line in gcp.functions]
+    assert sum(u["vcpu_seconds"] for u in units) == pytest.approx(vcpu_seconds)
+    assert sum(u["gib_seconds"] for u in units) == pytest.approx(gib_seconds)
+    # $8.2534 + $1.3666 = $9.6200.
+    compute = vcpu_seconds * r["gcp.gen2.vcpu_second"] + gib_seconds * r["gcp.gen2.gib_second"]
+    assert compute == pytest.approx(9.6199922)
+    assert sum(line.compute_cost for line in gcp.functions) == pytest.approx(compute)
+    assert lines["thumbnail"].compute_cost == pytest.approx(
+        250_000 * (0.583 * 0.000024 + 1 * 0.0000025)
+    )
+    # Requests: 11,787,760 x $0.40 / 1e6 = $4.7151.
+    requests = invocations * r["gcp.gen2.requests_per_million"] / 1e6
+    assert sum(line.request_cost for line in gcp.functions) == pytest.approx(requests)
+    # Cloud Logging bills GiB: 11,537,760 KB = 11.53776e9 bytes / 2^30 = 10.7455 GiB x
+    # $0.50 = $5.3727 (the handler's events: a filtered-out invocation writes none).
+    logs = SHOP_EVENTS * 1000 / 2**30 * r["logs.gcp.ingestion_per_unit"]
+    assert sum(line.logs_cost for line in gcp.functions) == pytest.approx(logs)
+    # Pub/Sub: publishes from create_user (120,000) and the notify tasks (1,500), and
+    # send_email's 120,000 pushes, 1 KB each, billed at the 1,000-byte minimum:
+    # 241,500 x 1,000 bytes / 2^40 x $40 per TiB = $0.0088. Cloud Storage Class A:
+    # thumbnail's 250,000 writes + cleanup's 8,760 lists = 258,760 x $0.005 / 1,000 =
+    # $1.2938; Class B: 500,000 notifications (one per object, matching or not) +
+    # thumbnail's 250,000 reads + cleanup's 8,760 = 758,760 x $0.0004 / 1,000 = $0.3035.
+    pubsub = 241_500 * 1000 / 2**40 * r["resources.gcp.pubsub_per_tib"]
+    class_a = 258_760 / 1000 * r["resources.gcp.gcs_class_a_per_1000"]
+    class_b = 758_760 / 1000 * r["resources.gcp.gcs_class_b_per_1000"]
+    assert sum(line.resource_cost for line in gcp.functions) == pytest.approx(
+        pubsub + class_a + class_b
+    )
+    assert sum(line.baseline_cost + line.gateway_cost for line in gcp.functions) == 0
+    total = compute + requests + logs + pubsub + class_a + class_b
+    assert gcp.total == pytest.approx(total)
+    assert round(gcp.total, 2) == 21.31  # docs/readme/plan.md
+    # Free tier: 180,000 vCPU-s, 360,000 GiB-s and 2 million requests come off; the logs
+    # (under 50 GiB) and Pub/Sub (under 10 GiB) are free; Cloud Storage operations are not.
+    free = 180_000 * 0.000024 + 360_000 * 0.0000025 + 2_000_000 * 0.40 / 1e6 + logs + pubsub
+    assert gcp.total_with_free_tier == pytest.approx(total - free)
+    assert round(gcp.total_with_free_tier, 2) == 9.91  # docs/readme/plan.md
+    # The container: one instance of 1 vCPU and 2 GiB, Cloud Run with CPU always
+    # allocated: 730 x 3600 s x ($0.000018 + 2 x $0.000002) = $57.816.
+    (container,) = plan.containers
+    assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000018 + 2 * 0.000002))
+    assert container.crossover_events_per_month == pytest.approx(57.816 / (total / SHOP_EVENTS))
+
+
+def test_the_shop_on_premium_by_hand() -> None:
+    from pathlib import Path
+
+    from polyfn.loading import load_app
+    from polyfn.plan.traffic import load_traffic
+
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop"
+    traffic = load_traffic(shop / "traffic.yaml")
+    traffic.azure_plan = "premium"  # what --azure-plan premium does
+    (azure,) = build_plan(
+        PlanInputs(app=load_app(str(shop)), clouds=("azure",), traffic=traffic, root=shop)
+    ).costs
+    # The executions take 741,880 s (the container comparison's sum) = 206.08 EP1
+    # instance-hours, inside the always-on instance's 730: the bill is that instance,
+    # 730 h x ($0.173 + 3.5 x $0.0123) = $157.7165, plus the same logs ($26.5368) and
+    # queue and blob operations ($1.5099) as on Flex = $185.7633; the free 5 GB of logs
+    # take $11.50 off.
+    assert sum(line.units["vcpu_hours"] for line in azure.functions) == pytest.approx(
+        741_880 / 3600
+    )
+    assert sum(line.compute_cost for line in azure.functions) == 0
+    assert sum(line.baseline_cost for line in azure.functions) == pytest.approx(157.7165)
+    assert azure.total == pytest.approx(157.7165 + 26.536848 + 1.509904)
+    assert azure.total_with_free_tier == pytest.approx(157.7165 + 15.036848 + 1.509904)

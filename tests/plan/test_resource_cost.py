@@ -100,3 +100,27 @@ def test_meters_by_hand_for_small_messages_and_object_notifications() -> None:
     costs, costs_free = resource_costs("gcp", [{"pubsub_bytes": 1e6}], prices)
     assert costs == [pytest.approx(1e6 / 2**40 * 40)]
     assert costs_free == [0.0]
+
+
+def test_cloud_storage_notifies_a_filtered_function_of_every_object_by_hand() -> None:
+    prices = load_prices()
+    # 250,000 matching uploads read and written by a prefix/suffix function, half of the
+    # bucket's writes matching: Cloud Storage cannot filter, so 500,000 notifications
+    # (Class B, as many as the cost model's invocations) come in, and the function reads
+    # and writes only for the 250,000 that match.
+    thumbs = ResourceTraffic(
+        kind="object",
+        events=250_000,
+        payload_kb=0.5,
+        accesses={("bucket", "uploads"): frozenset({"read", "write"})},
+        filter_match_ratio=0.5,
+    )
+    assert resource_meters("gcp", thumbs, prices) == {
+        "gcs_class_b": 500_000 + 250_000,
+        "gcs_class_a": 250_000,
+    }
+    # Event Grid filters before invoking (as S3 does): no notification is a storage request.
+    assert resource_meters("azure", thumbs, prices) == {
+        "blob_read": 250_000,
+        "blob_write": 250_000,
+    }
