@@ -7,7 +7,9 @@ Three steps, each a function here:
    object in the bucket invokes the function and polyfn filters inside it.
 2. ``usage``: the billed units of that workload after the platform's rounding (Lambda
    1 ms; Azure Consumption 1 ms with a 100 ms minimum and memory rounded up to 128 MB;
-   Cloud Run functions 100 ms and the vCPU its memory size comes with). Azure's Premium
+   Cloud Run functions 100 ms and the vCPU its memory size comes with). Azure Flex bills
+   an instance's active time, at least 1,000 ms a period, so executions that overlap on
+   an instance share it (``_flex_active_seconds``). Azure's Premium
    plan bills instances, not executions: a function's units there are the instance time
    its executions take (one at a time on an EP1 instance), of which only what the plan's
    always-on minimum cannot carry is billed on top of that minimum (its baseline).
@@ -221,10 +223,12 @@ def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
         )
         if plan == "flex":
             memory = float(_flex_instance(prices, work.memory_mb))
-        else:
-            step = prices.value(f"{key}.billing.memory_rounding_mb")
-            cap = prices.value(f"{key}.billing.memory_max_mb")
-            memory = min(cap, math.ceil(work.memory_mb / step) * step)
+            # This function alone; price_cloud shares instances within its scaling group.
+            seconds = _flex_active_seconds([(inv, work.duration_ms, billed)], prices)
+            return Usage(billed, memory, inv, {"gb_seconds": seconds * memory / 1024})
+        step = prices.value(f"{key}.billing.memory_rounding_mb")
+        cap = prices.value(f"{key}.billing.memory_max_mb")
+        memory = min(cap, math.ceil(work.memory_mb / step) * step)
         gb_s = inv * billed / 1000 * memory / 1024
         return Usage(billed, memory, inv, {"gb_seconds": gb_s})
     if cloud == "gcp":
@@ -242,6 +246,63 @@ def usage(cloud: str, plan: str, work: Workload, prices: Prices) -> Usage:
             {"vcpu_seconds": seconds * vcpu, "gib_seconds": seconds * tier_mb / 1024},
         )
     raise ValueError(f"unknown cloud {cloud!r}")
+
+
+def _flex_active_seconds(executions: Sequence[tuple[float, float, float]], prices: Prices) -> float:
+    """The instance time a month of ``executions`` (count, duration ms, billed ms of each
+    function sharing instances) keeps Flex instances active and billed.
+
+    Flex bills the time an instance is executing, at least 1,000 ms a period; executions
+    that overlap on one instance share that time ("Estimating consumption-based costs",
+    Microsoft Learn, read 2026-12-05). The traffic file gives monthly counts, not arrival
+    times, so arrivals are taken as spread at random over the month (Poisson): with each
+    execution holding its instance for its billed period ``b``, instances are active for
+    the fraction ``1 - exp(-sum(rate * b))`` of the month, the share of time at least one
+    period is open. When the executions' own time is more (more than one instance busy at
+    once, one execution per instance assumed), that is the figure. Neither is more than
+    each execution billed alone, the bound the model used before. Bursty traffic overlaps
+    more than random arrivals, so it costs less than this."""
+    month_seconds = prices.month_hours * 3600
+    alone = sum(count * billed for count, _, billed in executions) / 1000
+    if alone <= 0:
+        return 0.0
+    covered = -math.expm1(-alone / month_seconds) * month_seconds
+    busy = sum(count * duration for count, duration, _ in executions) / 1000
+    return min(alone, max(covered, busy))
+
+
+def _flex_group(work: Workload) -> str:
+    """The instances a function shares on Flex: HTTP functions scale as one group, blob
+    triggers (Event Grid source) as one, Durable Functions (workflow tasks) as one; every
+    other function has its own ("Flex Consumption plan hosting", per-function scaling,
+    Microsoft Learn, read 2026-12)."""
+    return {"http": "http", "object": "blob", "task": "durable"}.get(work.kind, work.function)
+
+
+def _flex_shared_instances(
+    workloads: Sequence[Workload], usages: list[Usage], prices: Prices
+) -> list[Usage]:
+    """``usages`` with each scaling group's active instance time (``_flex_active_seconds``
+    over its functions together) shared by its functions in proportion to their billed
+    periods."""
+    groups: dict[str, list[int]] = {}
+    for index, work in enumerate(workloads):
+        groups.setdefault(_flex_group(work), []).append(index)
+    shared = list(usages)
+    for members in groups.values():
+        executions = [
+            (workloads[i].invocations, workloads[i].duration_ms, usages[i].billed_ms)
+            for i in members
+        ]
+        seconds = _flex_active_seconds(executions, prices)
+        periods = sum(count * billed for count, _, billed in executions)
+        for i, (count, _, billed) in zip(members, executions, strict=True):
+            share = seconds * count * billed / periods if periods else 0.0
+            use = usages[i]
+            shared[i] = replace(
+                use, meters={**use.meters, "gb_seconds": share * use.billed_memory_mb / 1024}
+            )
+    return shared
 
 
 def _aws_tiered(prices: Prices, architecture: str, gb_seconds: float) -> float:
@@ -502,6 +563,8 @@ def price_cloud(
     if cloud == "azure" and plan == "flex":
         workloads, instance_notes = _on_flex_instance(workloads, prices)
     usages = [usage(cloud, plan, work, prices) for work in workloads]
+    if cloud == "azure" and plan == "flex":
+        usages = _flex_shared_instances(workloads, usages, prices)
     logs, logs_free = _log_costs(cloud, workloads, prices)
     baseline = _baselines(cloud, plan, workloads, prices, usages)
     gateway = (
@@ -621,26 +684,33 @@ def price_cloud(
 
 
 def _flex_minimum_notes(workloads: Sequence[Workload], prices: Prices) -> list[str]:
-    """Microsoft bills a Flex instance's active period, at least 1,000 ms. The model cannot
-    see which executions overlap on an instance, so it bills each alone (the bill's upper
-    bound) and states what the compute would be if each were billed for its own duration
-    only, so a reader sees how much of the figure is that assumption."""
+    """What each Flex scaling group's compute assumes (``_flex_active_seconds``), beside
+    the bound of every execution billed alone, so a reader sees how much rests on how the
+    executions arrive."""
     minimum = prices.value("azure.flex.billing.minimum_ms")
     step = prices.value("azure.flex.billing.granularity_ms")
-    rate = prices.value("azure.flex.execution_gb_second")
-    notes = []
+    groups: dict[str, list[Workload]] = {}
     for work in workloads:
-        if not work.invocations or work.duration_ms >= minimum:
-            continue
-        own_ms = _billed_ms(work.duration_ms, step, 0)
-        gb = _flex_instance(prices, work.memory_mb) / 1024
-        own_cost = work.invocations * own_ms / 1000 * gb * rate
+        if work.invocations:
+            groups.setdefault(_flex_group(work), []).append(work)
+    notes = []
+    for members in groups.values():
+        if all(work.duration_ms >= minimum for work in members):
+            continue  # no execution is shorter than a billed period: nothing assumed
+        executions = [
+            (work.invocations, work.duration_ms, _billed_ms(work.duration_ms, step, minimum))
+            for work in members
+        ]
+        active = _flex_active_seconds(executions, prices)
+        alone = sum(count * billed for count, _, billed in executions) / 1000
+        names = ", ".join(work.function for work in members)
+        count = sum(work.invocations for work in members)
         notes.append(
-            f"{work.function}: each {work.duration_ms:g} ms execution is billed as "
-            f"{minimum:,.0f} ms, Flex's minimum billable period, as if it ran alone on its "
-            "instance (an upper bound: executions that overlap on one instance share one "
-            f"period); billed for its own {own_ms:,.0f} ms, its compute would be "
-            f"{_money(own_cost)} before free grants"
+            f"{names}: Flex bills an instance's active time, at least {minimum:,.0f} ms a "
+            f"period, and executions that overlap on it share that time; with these "
+            f"{count:,.0f} executions arriving at random over the month, about "
+            f"{active / 3600:,.1f} instance-hours are billed (each execution billed alone: "
+            f"{alone / 3600:,.1f}; bursty traffic costs less)"
         )
     return notes
 

@@ -7,6 +7,8 @@ to the model or the file that moves a bill shows up here.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from polyfn.plan.concurrency import check_concurrency, peak_concurrency
@@ -86,18 +88,30 @@ def test_azure_consumption_rounds_memory_up_and_bills_100_ms_at_least() -> None:
     assert usage("azure", "consumption", work(1, 1, 3000), PRICES).billed_memory_mb == 1536
 
 
-def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
-    # 700 MB runs on a 2,048 MB instance, and a 200 ms execution is billed as Flex's
-    # 1,000 ms minimum period: 1M x 1 s x 2 GB = 2,000,000 GB-s x $0.000026 = $52.
+def test_azure_flex_bills_the_instance_size_for_its_active_time() -> None:
+    # 700 MB runs on a 2,048 MB instance, and a 200 ms execution holds it for Flex's
+    # 1,000 ms minimum period. 1M executions at random over 730 h (2,628,000 s) overlap:
+    # an instance is active 1 - exp(-1,000,000 / 2,628,000 x 1 s) = 1 - 0.683508 of the
+    # month, 831,742 s (each execution billed alone: 1,000,000 s; their own time, 200,000
+    # s, fits one instance). 831,742 s x 2 GB x $0.000026 = $43.25.
     bill = price_cloud("azure", "flex", [work(1_000_000, 200, 700)], PRICES)
     line = bill.functions[0]
     assert (line.billed_ms, line.billed_memory_mb) == (1000, 2048)
-    assert line.compute_cost == pytest.approx(2_000_000 * 0.000026)
-    # The note says it is an upper bound and what the compute would be billed for the
-    # execution's own 200 ms: 1M x 0.2 s x 2 GB x $0.000026 = $10.40.
+    active = (1 - math.exp(-1_000_000 / 2_628_000)) * 2_628_000
+    assert active == pytest.approx(831_742.03)
+    assert line.units["gb_seconds"] == pytest.approx(active * 2)
+    assert line.compute_cost == pytest.approx(active * 2 * 0.000026)
+    # The note gives the instance-hours billed beside the each-alone bound.
     (note,) = bill.notes
-    assert "billed as 1,000 ms" in note and "upper bound" in note
-    assert "its own 200 ms, its compute would be $10.40 before free grants" in note
+    assert "about 231.0 instance-hours are billed" in note
+    assert "each execution billed alone: 277.8" in note
+    # Rare executions hardly overlap: 1,000 a month are billed about 1,000 s, each alone.
+    rare = usage("azure", "flex", work(1_000, 200, 700), PRICES)
+    assert rare.meters["gb_seconds"] == pytest.approx(1_000 * 2, rel=1e-3)
+    # Past the instance's capacity the executions' own time counts: 10M x 2 s on one
+    # instance at a time is 20M s, more than the month.
+    busy = usage("azure", "flex", work(10_000_000, 2_000, 700), PRICES)
+    assert busy.meters["gb_seconds"] == pytest.approx(20_000_000 * 2)
     # Past the minimum, Flex rounds up to the next 100 ms: 1,234 ms is billed as 1,300 ms.
     assert usage("azure", "flex", work(1, 1234, 512), PRICES).billed_ms == 1300
     # Flex's execution price and free grants are still marked unconfirmed; its billing
@@ -109,15 +123,22 @@ def test_azure_flex_bills_the_instance_size_for_at_least_a_second() -> None:
 def test_azure_flex_bills_every_function_on_the_apps_one_instance_size_by_hand() -> None:
     # deploy gives a Flex app one instanceMemoryMB, the smallest size that holds its
     # largest function: 1,024 MB -> 2,048 MB, so the 256 MB function is billed 2 GB too.
-    # small: 100,000 x 1 s (the minimum) x 2 GB = 200,000 GB-s; big: 10,000 x 1 s x 2 GB =
-    # 20,000 GB-s; 220,000 x $0.000026 = $5.72, plus 110,000 executions x $0.40 / 1e6 =
-    # $0.044. Free grants: 100,000 GB-s and 250,000 executions -> 120,000 x $0.000026.
+    # small: 100,000 executions of 1 s periods over 2,628,000 s: (1 - exp(-100,000 /
+    # 2,628,000)) x 2,628,000 = 98,121.3 s x 2 GB; big: 10,000 -> 9,981.0 s x 2 GB;
+    # 216,204.6 GB-s x $0.000026 = $5.6213, plus 110,000 executions x $0.40 / 1e6 =
+    # $0.044. Free grants: 100,000 GB-s and 250,000 executions.
     small, big = work(100_000, 200, 256, name="small"), work(10_000, 500, 1024, name="big")
     bill = price_cloud("azure", "flex", [small, big], PRICES)
     assert [line.billed_memory_mb for line in bill.functions] == [2048, 2048]
-    assert bill.functions[0].compute_cost == pytest.approx(200_000 * 0.000026)
-    assert bill.total == pytest.approx(5.72 + 0.044)
-    assert bill.total_with_free_tier == pytest.approx(120_000 * 0.000026)
+
+    def active(n: int) -> float:
+        return (1 - math.exp(-n / 2_628_000)) * 2_628_000
+
+    gb_seconds = (active(100_000) + active(10_000)) * 2
+    assert gb_seconds == pytest.approx(216_204.63, abs=0.01)
+    assert bill.functions[0].compute_cost == pytest.approx(active(100_000) * 2 * 0.000026)
+    assert bill.total == pytest.approx(gb_seconds * 0.000026 + 0.044)
+    assert bill.total_with_free_tier == pytest.approx((gb_seconds - 100_000) * 0.000026)
     assert any("one instance size, 2,048 MB" in n and "big's 1,024 MB" in n for n in bill.notes)
     # Alone in its app, the small function runs on 512 MB.
     alone = price_cloud("azure", "flex", [small], PRICES)

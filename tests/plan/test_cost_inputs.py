@@ -3,6 +3,7 @@ the function, and a schedule's real number of runs; recomputed here by hand."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -506,17 +507,40 @@ def test_the_shops_azure_flex_bill_by_hand() -> None:
     # One instance size for the whole app: thumbnail's 1,024 MB needs the 2,048 MB size,
     # so every function is billed 2 GB (deploy's instanceMemoryMB).
     assert {line.billed_memory_mb for line in azure.functions} == {2048}
-    # Each execution is billed at least Flex's 1,000 ms period (every shop function runs
-    # under a second) except cleanup, 2,500 ms: (11,537,760 - 8,760) x 1 s + 8,760 x
-    # 2.5 s = 11,550,900 s x 2 GB = 23,101,800 GB-s x $0.000026 = $600.6468.
-    seconds = (SHOP_EVENTS - 8_760) * 1 + 8_760 * 2.5
-    assert seconds == 11_550_900
+    # Flex bills the time an instance is active, at least a 1,000 ms period per execution
+    # (every shop function runs under a second but cleanup, 2,500 ms), and executions that
+    # overlap on an instance share it. Arrivals at random over 730 h = 2,628,000 s: a
+    # scaling group whose periods add up to P seconds keeps an instance active
+    # (1 - exp(-P / 2,628,000)) x 2,628,000 s, unless its executions' own time is more.
+    month = 730 * 3600
+
+    def active(periods: float, own: float) -> float:
+        return min(periods, max((1 - math.exp(-periods / month)) * month, own))
+
+    # HTTP functions share instances: 11,040,000 periods of 1 s; their own time is
+    # 9M x 35 + 1.5M x 90 + 120,000 x 70 + 300,000 x 55 + 30,000 x 40 + 90,000 x 30 ms
+    # = 478,800 s. 1 - exp(-4.2009) = 0.98502 of the month: 2,588,628 s.
+    http = active(11_040_000, 478_800)
+    own = 9_000_000 * 0.035 + 1_500_000 * 0.09 + 120_000 * 0.07 + 300_000 * 0.055
+    assert own + 30_000 * 0.04 + 90_000 * 0.03 == pytest.approx(478_800)
+    assert http == pytest.approx(2_588_628, abs=1)
+    # The workflow's tasks (Durable Functions) share theirs: 119,000 periods -> 116,346 s;
+    # thumbnail's blob trigger 250,000 -> 238,477 s; send_email 120,000 -> 117,302 s;
+    # cleanup's 8,760 x 2.5 s = 21,900 s hardly overlap, and its own time is as much.
+    tasks, blob, email = active(119_000, 7_080), active(250_000, 0), active(120_000, 0)
+    cleanup = active(8_760 * 2.5, 8_760 * 2.5)
+    assert cleanup == 21_900
+    seconds = http + tasks + blob + email + cleanup
+    assert seconds == pytest.approx(3_082_652, abs=1)
     gb_seconds = seconds * 2
     assert sum(line.units["gb_seconds"] for line in azure.functions) == pytest.approx(gb_seconds)
     compute = gb_seconds * r["azure.flex.execution_gb_second"]
-    assert compute == pytest.approx(600.6468)
+    assert compute == pytest.approx(160.298, abs=0.001)
     assert sum(line.compute_cost for line in azure.functions) == pytest.approx(compute)
-    assert lines["get_user"].compute_cost == pytest.approx(9_000_000 * 1 * 2 * 0.000026)  # $468
+    # get_user's share of the HTTP group is its share of the group's periods: 9M of 11.04M.
+    assert lines["get_user"].compute_cost == pytest.approx(
+        http * 9_000_000 / 11_040_000 * 2 * 0.000026
+    )
     # Executions: every event is one (Azure does not batch queue messages into one
     # invocation, and Event Grid filters the uploads): 11,537,760 x $0.40 / 1e6 = $4.6151.
     executions = SHOP_EVENTS * r["azure.flex.executions_per_million"] / 1e6
@@ -538,14 +562,14 @@ def test_the_shops_azure_flex_bill_by_hand() -> None:
     assert sum(line.baseline_cost + line.gateway_cost for line in azure.functions) == 0
     total = compute + executions + logs + queue + blobs
     assert azure.total == pytest.approx(total)
-    assert round(azure.total, 2) == 633.31  # docs/readme/plan.md
+    assert round(azure.total, 2) == 192.96  # docs/readme/plan.md
     # With the free grants: 100,000 GB-s, 250,000 executions and 5 GB of logs come off.
     free = 100_000 * 0.000026 + 250_000 * 0.40 / 1e6 + 5 * 2.30
     assert azure.total_with_free_tier == pytest.approx(total - free)
-    assert round(azure.total_with_free_tier, 2) == 619.11  # docs/readme/plan.md
+    assert round(azure.total_with_free_tier, 2) == 178.76  # docs/readme/plan.md
     # The container: peak concurrency 1.129 (the AWS test above): one instance of 1 vCPU
     # and 2 GB, Container Apps kept active: 730 x 3600 s x ($0.000024 + 2 x $0.000003) =
-    # $78.84; serverless costs the same at 78.84 / (633.3087 / 11,537,760) events.
+    # $78.84; serverless costs the same at 78.84 / (192.9598 / 11,537,760) events.
     (container,) = plan.containers
     assert (container.instances, container.vcpu, container.memory_gb) == (1, 1, 2)
     assert container.monthly_cost == pytest.approx(730 * 3600 * (0.000024 + 2 * 0.000003))
