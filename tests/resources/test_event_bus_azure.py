@@ -12,6 +12,7 @@ Event Grid trigger.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 import threading
@@ -46,17 +47,27 @@ class _Topic(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def topic() -> Iterator[tuple[str, type[_Topic]]]:
+@contextlib.contextmanager
+def _serving(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, type[_Topic]]]:
+    """A stand-in topic on 127.0.0.1 (https with ``tls``): its endpoint and what it got."""
     handler = type("Topic", (_Topic,), {"received": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/events", handler
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}/api/events", handler
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def topic() -> Iterator[tuple[str, type[_Topic]]]:
+    with _serving() as served:
+        yield served
 
 
 def _app() -> tuple[App, list[Event]]:
@@ -149,18 +160,10 @@ def tls_topic(
     # REQUESTS_CA_BUNDLE.
     certificate, key = _self_signed(tmp_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))
-    handler = type("Topic", (_Topic,), {"received": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/api/events", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(context) as served:
+        yield served
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
