@@ -64,7 +64,7 @@ from polyfn.plan.import_model import (
     ImportedJWT,
     python_name,
 )
-from polyfn.plan.import_resources import ref_id
+from polyfn.plan.import_resources import as_mapping, ref_id
 
 __all__ = ["FunctionOf", "SamAuth", "ServerlessAuth", "identity_source"]
 
@@ -254,7 +254,8 @@ class ServerlessAuth(_Reader):
         super().__init__(imported, functions, function_of)
         self.http_api: dict[str, _Definition] = {}
         self.rest: dict[str, tuple[_Lambda, AuthorizerRef]] = {}  # by the Framework's name
-        configured = _mapping(_mapping(document.get("provider")).get("httpApi")).get("authorizers")
+        provider_http_api = as_mapping(as_mapping(document.get("provider")).get("httpApi"))
+        configured = provider_http_api.get("authorizers")
         if configured is not None and not isinstance(configured, Mapping):
             imported.note(
                 "",
@@ -262,13 +263,13 @@ class ServerlessAuth(_Reader):
                 "provider.httpApi.authorizers is not a mapping: not read, so the routes that "
                 f"name an authorizer stay closed; {CLOSED}",
             )
-        for label, config in _mapping(configured).items():
+        for label, config in as_mapping(configured).items():
             self.http_api[str(label)] = self._http_api_authorizer(str(label), config)
-        for key, spec in _mapping(document.get("functions")).items():
-            events = _mapping(spec).get("events")
+        for key, spec in as_mapping(document.get("functions")).items():
+            events = as_mapping(spec).get("events")
             for event in events if isinstance(events, list) else []:
-                body = _mapping(event).get("http")
-                value = _mapping(body).get("authorizer")
+                body = as_mapping(event).get("http")
+                value = as_mapping(body).get("authorizer")
                 if not _absent(value):
                     found = self._rest(value, f"functions.{key}")
                     if isinstance(found, _Lambda):
@@ -451,21 +452,21 @@ class SamAuth(_Reader):
         # (API kind, the API's logical id or None for Globals) -> name -> definition
         self.defined: dict[tuple[str, str | None], dict[str, _Definition]] = {}
         self.defaults: dict[tuple[str, str | None], Any] = {}
-        sections = _mapping(document.get("Globals"))
+        sections = as_mapping(document.get("Globals"))
         for section in ("Api", "HttpApi"):
-            auth = _mapping(_mapping(sections.get(section)).get("Auth"))
+            auth = as_mapping(as_mapping(sections.get(section)).get("Auth"))
             self._read(section, None, auth, f"Globals.{section}.Auth")
-        for logical_id, resource in _mapping(document.get("Resources")).items():
-            kind = _SAM_APIS.get(str(_mapping(resource).get("Type")))
+        for logical_id, resource in as_mapping(document.get("Resources")).items():
+            kind = _SAM_APIS.get(str(as_mapping(resource).get("Type")))
             if kind is not None:
-                auth = _mapping(_mapping(_mapping(resource).get("Properties")).get("Auth"))
+                auth = as_mapping(as_mapping(as_mapping(resource).get("Properties")).get("Auth"))
                 self._read(kind, str(logical_id), auth, f"Resources.{logical_id}.Properties.Auth")
 
     def route_auth(self, fn_name: str, kind: str, props: Mapping[str, Any], where: str) -> AuthSpec:
         """The auth of one ``Api`` / ``HttpApi`` event: its ``Auth.Authorizer``, else its
         API's ``DefaultAuthorizer``, else the ``Globals`` one (AWS SAM docs, "ApiAuth",
         "HttpApiAuth" and "Globals section of the AWS SAM template")."""
-        auth = _mapping(props.get("Auth"))
+        auth = as_mapping(props.get("Auth"))
         api_value = props.get("RestApiId" if kind == "Api" else "ApiId")
         api = ref_id(api_value) if isinstance(api_value, Mapping) else None
         scopes = [(kind, api), (kind, None)] if api is not None else [(kind, None)]
@@ -518,7 +519,7 @@ class SamAuth(_Reader):
     def _http_api(self, label: str, config: Mapping[str, Any], origin: str) -> _Definition:
         jwt = config.get("JwtConfiguration")
         if jwt is not None:
-            lowered = {str(k).lower(): v for k, v in _mapping(jwt).items()}
+            lowered = {str(k).lower(): v for k, v in as_mapping(jwt).items()}
             scopes = _strings(config.get("AuthorizationScopes")) or ()
             return _jwt(
                 origin,
@@ -530,7 +531,7 @@ class SamAuth(_Reader):
             )
         if config.get("FunctionArn") is None:
             return _Closed(f"{origin} has neither JwtConfiguration nor FunctionArn: {CLOSED}")
-        identity = _mapping(config.get("Identity"))
+        identity = as_mapping(config.get("Identity"))
         found = _Lambda(
             label,
             origin,
@@ -549,7 +550,7 @@ class SamAuth(_Reader):
         if config.get("FunctionArn") is None:
             return _Closed(f"{origin} has neither FunctionArn nor UserPoolArn: {CLOSED}")
         payload = str(config.get("FunctionPayloadType") or "TOKEN").upper()
-        identity = _mapping(config.get("Identity"))
+        identity = as_mapping(config.get("Identity"))
         ttl = _ttl(identity.get("ReauthorizeEvery"), SAM_API_TTL)
         unread: tuple[str, ...] = ()
         if payload == "REQUEST":
@@ -708,10 +709,6 @@ def _arn_label(arn: Any) -> str:
 def _absent(value: Any) -> bool:
     """No authorizer: absent, false or empty text (what YAML gives for ``authorizer:``)."""
     return value is None or value is False or (isinstance(value, str) and not value.strip())
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _text(value: Any) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "http_methods",
     "http_path",
     "new_function",
+    "route_label",
 ]
 
 
@@ -92,6 +93,11 @@ def http_methods(method: Any) -> list[str]:
 def http_path(path: Any) -> str:
     text = "/" + str(path or "").strip("/")
     return "/{proxy+}" if text in ("/*", "/") and str(path).strip() in ("*", "/*") else text
+
+
+def route_label(methods: list[str], path: str) -> str:
+    """How notes name a route: ``GET /users/{id}``, or ``ANY`` for several methods."""
+    return f"{'ANY' if len(methods) > 1 else methods[0]} {path}"
 
 
 def add_object(

@@ -24,7 +24,7 @@ from polyfn.plan.import_model import (
     logical_name,
 )
 
-__all__ = ["eventbridge_to_portable", "read_resources", "ref_id"]
+__all__ = ["as_mapping", "eventbridge_to_portable", "read_resources", "ref_id"]
 
 # Resource types that are plumbing polyfn or deploy creates itself: no note needed.
 _PLUMBING = (
@@ -44,6 +44,11 @@ _PLUMBING = (
     "AWS::CloudWatch::",
     "AWS::Serverless::LayerVersion",
 )
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when the file wrote a mapping there, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def ref_id(value: Any) -> str | None:

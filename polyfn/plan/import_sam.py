@@ -21,6 +21,7 @@ from polyfn.plan.import_events import (
     http_methods,
     http_path,
     new_function,
+    route_label,
 )
 from polyfn.plan.import_model import (
     HttpSpec,
@@ -28,7 +29,7 @@ from polyfn.plan.import_model import (
     ImportedFunction,
     python_name,
 )
-from polyfn.plan.import_resources import read_resources, ref_id
+from polyfn.plan.import_resources import as_mapping, read_resources, ref_id
 from polyfn.plan.model import PlanInputError
 
 __all__ = ["import_sam"]
@@ -52,7 +53,7 @@ def import_sam(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "architecture": (globals_fn.get("Architectures") or [None])[0],
     }
     functions = {
-        str(logical_id): _mapping(resource.get("Properties"))
+        str(logical_id): as_mapping(resource.get("Properties"))
         for logical_id, resource in resources.items()
         if isinstance(resource, Mapping) and resource.get("Type") == "AWS::Serverless::Function"
     }
@@ -141,18 +142,14 @@ def _function_of(functions: Mapping[str, Mapping[str, Any]]) -> FunctionOf:
     return function_of
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def _sam_event(
     imported: ImportedApp, fn: ImportedFunction, kind: str, given: Any, auth: SamAuth
 ) -> None:
-    props = _mapping(given)
+    props = as_mapping(given)
     if kind in ("Api", "HttpApi"):
         path = http_path(props.get("Path", "*" if kind == "HttpApi" else "/"))
         methods = http_methods(props.get("Method"))
-        where = f"{'ANY' if len(methods) > 1 else methods[0]} {path}"
+        where = route_label(methods, path)
         fn.triggers.append(HttpSpec(path, methods, auth.route_auth(fn.name, kind, props, where)))
     elif kind == "S3":
         events = props.get("Events") or "s3:ObjectCreated:*"

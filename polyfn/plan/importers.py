@@ -28,6 +28,7 @@ from polyfn.plan.import_events import (
     http_methods,
     http_path,
     new_function,
+    route_label,
 )
 from polyfn.plan.import_model import (
     HttpSpec,
@@ -36,7 +37,7 @@ from polyfn.plan.import_model import (
     logical_name,
     python_name,
 )
-from polyfn.plan.import_resources import read_resources, ref_id
+from polyfn.plan.import_resources import as_mapping, read_resources, ref_id
 from polyfn.plan.import_sam import import_sam
 from polyfn.plan.model import PlanInputError
 
@@ -178,7 +179,7 @@ def import_serverless(document: Mapping[str, Any], path: Path) -> ImportedApp:
         "architecture": provider.get("architecture"),
     }
     resolved = _resolve_tree(document, variables)
-    functions = _mapping(resolved.get("functions"))
+    functions = as_mapping(resolved.get("functions"))
     refs = {
         str(key): _serverless_refs(str(key), spec, variables)
         for key, spec in functions.items()
@@ -263,12 +264,12 @@ def _not_carried(imported: ImportedApp, document: Mapping[str, Any]) -> None:
             str(plugin), ("change", "not carried: polyfn has no equivalent; check what it did")
         )
         imported.note("", impact, f"plugin {plugin}: {text}")  # type: ignore[arg-type]
-    provider = _mapping(document.get("provider"))
-    role = _mapping(_mapping(provider.get("iam")).get("role"))
+    provider = as_mapping(document.get("provider"))
+    role = as_mapping(as_mapping(provider.get("iam")).get("role"))
     statements = role.get("statements") or provider.get("iamRoleStatements") or []
     actions: set[str] = set()
     for statement in statements if isinstance(statements, list) else []:
-        action = _mapping(statement).get("Action")
+        action = as_mapping(statement).get("Action")
         actions.update(str(a) for a in (action if isinstance(action, list) else [action]) if a)
     if actions:
         imported.note(
@@ -278,17 +279,13 @@ def _not_carried(imported: ImportedApp, document: Mapping[str, Any]) -> None:
             "code uses (see `polyfn deploy preview`), not the shared role's "
             + ", ".join(sorted(actions)),
         )
-    if _mapping(provider.get("httpApi")).get("cors"):
+    if as_mapping(provider.get("httpApi")).get("cors"):
         imported.note(
             "",
             "change",
             "provider.httpApi.cors not carried: declare App(..., cors=CORS(...)) in the "
             "scaffold; polyfn answers preflights the same way on every cloud",
         )
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _disabled_schedule(imported: ImportedApp, fn: ImportedFunction, rate: Any) -> None:
@@ -368,7 +365,7 @@ def _serverless_event(
                 "declare App(..., cors=CORS(...)) in the scaffold (one policy for the app)",
             )
         path, methods = http_path(body.get("path")), http_methods(body.get("method"))
-        where = f"{'ANY' if len(methods) > 1 else methods[0]} {path}"
+        where = route_label(methods, path)
         fn.triggers.append(HttpSpec(path, methods, auth.route_auth(fn.name, kind, body, where)))
     elif kind == "s3":
         body = {"bucket": body} if isinstance(body, str) else body
