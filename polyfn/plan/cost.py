@@ -279,25 +279,44 @@ def _flex_group(work: Workload) -> str:
     return {"http": "http", "object": "blob", "task": "durable"}.get(work.kind, work.function)
 
 
-def _flex_shared_instances(
-    workloads: Sequence[Workload], usages: list[Usage], prices: Prices
-) -> list[Usage]:
-    """``usages`` with each scaling group's active instance time (``_flex_active_seconds``
-    over its functions together) shared by its functions in proportion to their billed
-    periods."""
-    groups: dict[str, list[int]] = {}
+@dataclass(frozen=True)
+class _FlexGroup:
+    """One Flex scaling group: its functions (indices into the workloads), each one's
+    (executions, duration ms, billed ms), and the instance time they keep active."""
+
+    members: tuple[int, ...]
+    executions: tuple[tuple[float, float, float], ...]
+    active_seconds: float
+
+
+def _flex_groups(
+    workloads: Sequence[Workload], usages: Sequence[Usage], prices: Prices
+) -> list[_FlexGroup]:
+    """The app's Flex scaling groups (``_flex_group``), each with its active instance time
+    (``_flex_active_seconds`` over its functions together)."""
+    indices: dict[str, list[int]] = {}
     for index, work in enumerate(workloads):
-        groups.setdefault(_flex_group(work), []).append(index)
-    shared = list(usages)
-    for members in groups.values():
-        executions = [
+        indices.setdefault(_flex_group(work), []).append(index)
+    groups = []
+    for members in indices.values():
+        executions = tuple(
             (workloads[i].invocations, workloads[i].duration_ms, usages[i].billed_ms)
             for i in members
-        ]
-        seconds = _flex_active_seconds(executions, prices)
-        periods = sum(count * billed for count, _, billed in executions)
-        for i, (count, _, billed) in zip(members, executions, strict=True):
-            share = seconds * count * billed / periods if periods else 0.0
+        )
+        groups.append(
+            _FlexGroup(tuple(members), executions, _flex_active_seconds(executions, prices))
+        )
+    return groups
+
+
+def _flex_shared_instances(usages: Sequence[Usage], groups: Sequence[_FlexGroup]) -> list[Usage]:
+    """``usages`` with each group's active instance time shared by its functions in
+    proportion to their billed periods."""
+    shared = list(usages)
+    for group in groups:
+        periods = sum(count * billed for count, _, billed in group.executions)
+        for i, (count, _, billed) in zip(group.members, group.executions, strict=True):
+            share = group.active_seconds * count * billed / periods if periods else 0.0
             use = usages[i]
             shared[i] = replace(
                 use, meters={**use.meters, "gb_seconds": share * use.billed_memory_mb / 1024}
@@ -563,8 +582,10 @@ def price_cloud(
     if cloud == "azure" and plan == "flex":
         workloads, instance_notes = _on_flex_instance(workloads, prices)
     usages = [usage(cloud, plan, work, prices) for work in workloads]
+    flex_groups: list[_FlexGroup] = []
     if cloud == "azure" and plan == "flex":
-        usages = _flex_shared_instances(workloads, usages, prices)
+        flex_groups = _flex_groups(workloads, usages, prices)
+        usages = _flex_shared_instances(usages, flex_groups)
     logs, logs_free = _log_costs(cloud, workloads, prices)
     baseline = _baselines(cloud, plan, workloads, prices, usages)
     gateway = (
@@ -635,7 +656,7 @@ def price_cloud(
     notes = [note for work in workloads for note in (f"{work.function}: {n}" for n in work.notes)]
     notes.extend(instance_notes)
     if cloud == "azure" and plan == "flex":
-        notes.extend(_flex_minimum_notes(workloads, prices))
+        notes.extend(_flex_minimum_notes(workloads, flex_groups, prices))
     if cloud == "azure" and plan == "premium":
         notes.extend(_premium_notes(usages, sum(baseline), prices))
     for work in workloads:
@@ -683,34 +704,27 @@ def price_cloud(
     )
 
 
-def _flex_minimum_notes(workloads: Sequence[Workload], prices: Prices) -> list[str]:
+def _flex_minimum_notes(
+    workloads: Sequence[Workload], groups: Sequence[_FlexGroup], prices: Prices
+) -> list[str]:
     """What each Flex scaling group's compute assumes (``_flex_active_seconds``), beside
     the bound of every execution billed alone, so a reader sees how much rests on how the
     executions arrive."""
     minimum = prices.value("azure.flex.billing.minimum_ms")
-    step = prices.value("azure.flex.billing.granularity_ms")
-    groups: dict[str, list[Workload]] = {}
-    for work in workloads:
-        if work.invocations:
-            groups.setdefault(_flex_group(work), []).append(work)
     notes = []
-    for members in groups.values():
-        if all(work.duration_ms >= minimum for work in members):
-            continue  # no execution is shorter than a billed period: nothing assumed
-        executions = [
-            (work.invocations, work.duration_ms, _billed_ms(work.duration_ms, step, minimum))
-            for work in members
-        ]
-        active = _flex_active_seconds(executions, prices)
-        alone = sum(count * billed for count, _, billed in executions) / 1000
-        names = ", ".join(work.function for work in members)
-        count = sum(work.invocations for work in members)
+    for group in groups:
+        running = [workloads[i] for i in group.members if workloads[i].invocations]
+        if all(work.duration_ms >= minimum for work in running):
+            continue  # nothing runs, or no execution is shorter than a billed period
+        alone = sum(count * billed for count, _, billed in group.executions) / 1000
+        names = ", ".join(work.function for work in running)
+        count = sum(work.invocations for work in running)
         notes.append(
             f"{names}: Flex bills an instance's active time, at least {minimum:,.0f} ms a "
             f"period, and executions that overlap on it share that time; with these "
             f"{count:,.0f} executions arriving at random over the month, about "
-            f"{active / 3600:,.1f} instance-hours are billed (each execution billed alone: "
-            f"{alone / 3600:,.1f}; bursty traffic costs less)"
+            f"{group.active_seconds / 3600:,.1f} instance-hours are billed (each execution "
+            f"billed alone: {alone / 3600:,.1f}; bursty traffic costs less)"
         )
     return notes
 
