@@ -95,12 +95,13 @@ class EventGridTopic:
         except CredentialsError as error:
             if os.environ.get(self._key_variable):
                 raise
+            # The error's text already names the topic (ref.error), so not ref.error again.
             raise CredentialsError(
                 f"{error}; deployed, the app's identity needs EventGrid Data Sender on the "
                 f"topic (polyfn deploy grants it); elsewhere set {self._key_variable} to one "
                 "of the topic's access keys",
                 resource=self.ref.name,
-                cloud="azure",
-                kind="event_bus",
+                cloud=self.ref.cloud,
+                kind=self.ref.kind,
             ) from error
         return event.id  # Event Grid keeps a CloudEvent's id
