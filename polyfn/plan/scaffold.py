@@ -363,7 +363,6 @@ def _options(fn: ImportedFunction, name: str, def_name: str) -> str:
 def _decorator(
     spec: TriggerSpec, name: str, def_name: str, fn: ImportedFunction, names: _Names
 ) -> str:
-    options = _options(fn, name, def_name)
     if isinstance(spec, HttpSpec):
         arguments: list[_Arg] = [
             _literal(spec.path),
@@ -374,6 +373,7 @@ def _decorator(
             return _call(f"@app.{spec.methods[0].lower()}", arguments)
         arguments.insert(1, _literal_list(spec.methods))
         return _call("@app.route", arguments)
+    options = _options(fn, name, def_name)
     if isinstance(spec, ObjectSpec):
         var = names.by_resource[("bucket", spec.bucket)]
         filters = "".join(
